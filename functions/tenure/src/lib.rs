@@ -1,0 +1,11 @@
+//! Tenure's engine: HR-driven identity lifecycle for Microsoft Entra ID and Exchange Online.
+//!
+//! Data flows one way: HR records ([`hr`]) become normalised [`worker::Worker`]s; a sandboxed
+//! WebAssembly mapping plugin ([`plugin`]) turns each into a [`desired::DesiredState`]; the
+//! planner ([`plan`]) compares desired states with a [`directory::Snapshot`] and produces a
+//! [`plan::Plan`] of minimal, ordered actions, each with its reason; the [`guard`] refuses
+//! plans that would disable or strip too many people. [`pipeline`] chains the stages for
+//! every host (CLI, local server, Lambda functions).
+
+pub mod desired;
+pub mod worker;

@@ -1,0 +1,212 @@
+//! The normalised HR worker record, and the small types parsed once at the edge.
+
+use std::fmt;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+/// An HR system's identifier for a person: the key that ties an HR record to a directory user
+/// (`employeeId` in Microsoft Graph). Non-empty, trimmed, at most 16 characters as Graph allows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EmployeeId(String);
+
+impl EmployeeId {
+    /// Longest `employeeId` Microsoft Graph accepts.
+    pub const MAX_LEN: usize = 16;
+
+    /// Parses an employee id, trimming surrounding white space.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Err("employee_id is empty".into());
+        }
+        if trimmed.chars().count() > Self::MAX_LEN {
+            return Err(format!(
+                "employee_id {trimmed:?} is longer than {} characters",
+                Self::MAX_LEN
+            ));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(format!("employee_id {trimmed:?} contains a control character"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EmployeeId {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EmployeeId> for String {
+    fn from(value: EmployeeId) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for EmployeeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What the HR system says about a worker's employment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmploymentStatus {
+    /// Working, or hired for a later start date.
+    Active,
+    /// On leave of some type (see `leave_type`).
+    Leave,
+    /// Leaving or gone; effective after `termination_date` if one is given.
+    Terminated,
+}
+
+impl EmploymentStatus {
+    /// Parses the HR value, case-insensitively.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "active" => Ok(Self::Active),
+            "leave" => Ok(Self::Leave),
+            "terminated" => Ok(Self::Terminated),
+            other => Err(format!(
+                "employment_status {other:?} is not one of active, leave, terminated"
+            )),
+        }
+    }
+}
+
+/// An IANA time zone name that Tenure's time zone database knows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TimeZoneName(String);
+
+impl TimeZoneName {
+    /// Checks the name against the bundled time zone database.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        jiff::tz::TimeZone::get(name)
+            .map(|_| Self(name.to_owned()))
+            .map_err(|_| format!("time_zone {name:?} is not an IANA time zone name"))
+    }
+
+    /// The zone's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The zone itself.
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        // The name was checked when parsed; the bundled database cannot lose it since.
+        jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+impl TryFrom<String> for TimeZoneName {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TimeZoneName> for String {
+    fn from(value: TimeZoneName) -> Self {
+        value.0
+    }
+}
+
+/// Parses an HR date: `YYYY-MM-DD`, and a real day of the calendar.
+pub fn parse_hr_date(field: &str, raw: &str) -> Result<Date, String> {
+    let raw = raw.trim();
+    let well_formed = raw.len() == 10
+        && raw
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    if !well_formed {
+        return Err(format!("{field} {raw:?} is not a date of the form YYYY-MM-DD"));
+    }
+    raw.parse::<Date>()
+        .map_err(|_| format!("{field} {raw:?} is not a day of the calendar"))
+}
+
+/// Parses an ISO 3166 alpha-2 country code (two letters), returned upper case.
+pub fn parse_country(raw: &str) -> Result<String, String> {
+    let code = raw.trim();
+    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(code.to_ascii_uppercase())
+    } else {
+        Err(format!("country {code:?} is not an ISO 3166 alpha-2 code such as US or DE"))
+    }
+}
+
+/// Where a record came from: file and line (CSV: the physical line; JSON: the array index or line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// The file's path as given.
+    pub file: Arc<str>,
+    /// Line number, from 1 (for a JSON array, the record's position in it, from 1).
+    pub line: u64,
+}
+
+impl fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One worker, normalised: every value trimmed, empty values absent, dates and codes checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Worker {
+    /// The key to the directory user.
+    pub employee_id: EmployeeId,
+    /// Legal first name.
+    pub first_name: Option<String>,
+    /// Legal last name.
+    pub last_name: Option<String>,
+    /// The name the worker goes by, if not the first name.
+    pub preferred_name: Option<String>,
+    /// Middle name(s).
+    pub middle_name: Option<String>,
+    /// A private address, for delivering the first password.
+    pub personal_email: Option<String>,
+    /// Job title.
+    pub job_title: Option<String>,
+    /// Department.
+    pub department: Option<String>,
+    /// Division.
+    pub division: Option<String>,
+    /// Cost center.
+    pub cost_center: Option<String>,
+    /// Office or site.
+    pub location: Option<String>,
+    /// ISO 3166 alpha-2, upper case.
+    pub country: Option<String>,
+    /// The manager's employee id; checked to exist among the records.
+    pub manager_employee_id: Option<EmployeeId>,
+    /// Employment status.
+    pub employment_status: EmploymentStatus,
+    /// Kind of leave, when on leave.
+    pub leave_type: Option<String>,
+    /// Employee, contractor, intern…
+    pub employment_type: Option<String>,
+    /// First working day.
+    pub hire_date: Option<Date>,
+    /// Last working day.
+    pub termination_date: Option<Date>,
+    /// The worker's IANA time zone; dates are judged in it.
+    pub time_zone: Option<TimeZoneName>,
+    /// Mobile phone number.
+    pub mobile_phone: Option<String>,
+    /// Every other column, by header, in file order.
+    pub custom: Vec<(String, String)>,
+}

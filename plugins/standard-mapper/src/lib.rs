@@ -1,0 +1,2 @@
+//! Placeholder while the standard mapper is written.
+wit_bindgen::generate!({ path: "../wit", world: "plugin" });
