@@ -5,7 +5,13 @@
 //! planner ([`plan`]) compares desired states with a [`directory::Snapshot`] and produces a
 //! [`plan::Plan`] of minimal, ordered actions, each with its reason; the [`guard`] refuses
 //! plans that would disable or strip too many people. [`pipeline`] chains the stages for
-//! every host (CLI, local server, Lambda functions).
+//! every host (CLI, local server, Lambda functions); [`report`] renders plans for people.
 
 pub mod desired;
+pub mod directory;
+pub mod guard;
+pub mod hr;
+pub mod plan;
+pub mod report;
+pub mod today;
 pub mod worker;

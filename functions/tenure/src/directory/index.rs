@@ -1,0 +1,227 @@
+//! Lookups over a snapshot, built once per plan.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{DirectoryGroup, DirectoryUser, Mailbox, Snapshot, SubscribedSku};
+use crate::desired::GroupRef;
+
+/// Why a group named by a plugin could not be found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GroupLookupError {
+    /// No group has that id, mail address or display name.
+    #[error("no {kind} named {name:?} exists in the directory (looked up by id, mail address and display name)")]
+    NotFound {
+        /// What the kind was expected to be.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+    },
+    /// More than one group has that display name.
+    #[error("{count} groups are named {name:?}; name the {kind} by its mail address or object id")]
+    Ambiguous {
+        /// What the kind was expected to be.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+        /// How many share it.
+        count: usize,
+    },
+    /// The group exists but is of another kind.
+    #[error("{name:?} is a {found}, not a {expected}")]
+    WrongKind {
+        /// The name given.
+        name: String,
+        /// Its real kind.
+        found: &'static str,
+        /// What the plugin said.
+        expected: &'static str,
+    },
+}
+
+/// Lookups by the keys the planner needs. Case-insensitive where Microsoft is.
+#[derive(Debug)]
+pub struct DirectoryIndex<'a> {
+    snapshot: &'a Snapshot,
+    by_employee_id: HashMap<&'a str, Vec<usize>>,
+    by_user_id: HashMap<&'a str, usize>,
+    taken_upns: HashSet<String>,
+    taken_nicknames: HashSet<String>,
+    mailbox_by_user: HashMap<&'a str, usize>,
+    sku_by_part_number: HashMap<String, &'a SubscribedSku>,
+    group_by_id: HashMap<&'a str, usize>,
+    groups_by_mail: HashMap<String, Vec<usize>>,
+    groups_by_name: HashMap<String, Vec<usize>>,
+    verified_domains: HashSet<String>,
+}
+
+impl<'a> DirectoryIndex<'a> {
+    /// Indexes a snapshot.
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        let users = &snapshot.users;
+        let mut by_employee_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(users.len());
+        let mut by_user_id = HashMap::with_capacity(users.len());
+        let mut taken_upns = HashSet::with_capacity(users.len());
+        let mut taken_nicknames = HashSet::with_capacity(users.len() + snapshot.groups.len());
+        for (i, user) in users.iter().enumerate() {
+            if let Some(employee_id) = user.employee_id.as_deref() {
+                by_employee_id.entry(employee_id).or_default().push(i);
+            }
+            by_user_id.insert(user.id.as_str(), i);
+            taken_upns.insert(user.user_principal_name.to_lowercase());
+            if let Some(nickname) = &user.mail_nickname {
+                taken_nicknames.insert(nickname.to_lowercase());
+            }
+        }
+        let mut group_by_id = HashMap::with_capacity(snapshot.groups.len());
+        let mut groups_by_mail: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut groups_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, group) in snapshot.groups.iter().enumerate() {
+            group_by_id.insert(group.id.as_str(), i);
+            if let Some(mail) = &group.mail {
+                groups_by_mail.entry(mail.to_lowercase()).or_default().push(i);
+            }
+            if let Some(nickname) = &group.mail_nickname {
+                taken_nicknames.insert(nickname.to_lowercase());
+            }
+            groups_by_name
+                .entry(group.display_name.to_lowercase())
+                .or_default()
+                .push(i);
+        }
+        let mailbox_by_user = snapshot
+            .mailboxes
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.external_directory_object_id.as_str(), i))
+            .collect();
+        let sku_by_part_number = snapshot
+            .subscribed_skus
+            .iter()
+            .map(|s| (s.sku_part_number.to_uppercase(), s))
+            .collect();
+        let verified_domains = snapshot
+            .tenant
+            .verified_domains
+            .iter()
+            .map(|d| d.to_lowercase())
+            .collect();
+        Self {
+            snapshot,
+            by_employee_id,
+            by_user_id,
+            taken_upns,
+            taken_nicknames,
+            mailbox_by_user,
+            sku_by_part_number,
+            group_by_id,
+            groups_by_mail,
+            groups_by_name,
+            verified_domains,
+        }
+    }
+
+    /// The snapshot indexed.
+    pub fn snapshot(&self) -> &'a Snapshot {
+        self.snapshot
+    }
+
+    /// Users carrying this `employeeId` (more than one is a directory problem the planner reports).
+    pub fn users_by_employee_id(&self, employee_id: &str) -> Vec<&'a DirectoryUser> {
+        self.by_employee_id
+            .get(employee_id)
+            .map(|ids| ids.iter().map(|&i| &self.snapshot.users[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// The user with this object id.
+    pub fn user(&self, id: &str) -> Option<&'a DirectoryUser> {
+        self.by_user_id.get(id).map(|&i| &self.snapshot.users[i])
+    }
+
+    /// Users with an `employeeId`: the people Tenure manages.
+    pub fn managed_user_count(&self) -> usize {
+        self.by_employee_id.values().map(Vec::len).sum()
+    }
+
+    /// Whether a UPN is in use (case-insensitive).
+    pub fn upn_taken(&self, upn: &str) -> bool {
+        self.taken_upns.contains(&upn.to_lowercase())
+    }
+
+    /// Whether a mail nickname is in use by a user or a group (case-insensitive).
+    pub fn nickname_taken(&self, nickname: &str) -> bool {
+        self.taken_nicknames.contains(&nickname.to_lowercase())
+    }
+
+    /// Whether new users may be given a UPN in this domain. An empty domain list allows any.
+    pub fn domain_verified(&self, domain: &str) -> bool {
+        self.verified_domains.is_empty() || self.verified_domains.contains(&domain.to_lowercase())
+    }
+
+    /// The tenant's verified domains.
+    pub fn verified_domains(&self) -> &'a [String] {
+        &self.snapshot.tenant.verified_domains
+    }
+
+    /// The user's mailbox, if Exchange has one for it.
+    pub fn mailbox(&self, user_id: &str) -> Option<&'a Mailbox> {
+        self.mailbox_by_user
+            .get(user_id)
+            .map(|&i| &self.snapshot.mailboxes[i])
+    }
+
+    /// A license the tenant owns, by part number (case-insensitive).
+    pub fn sku(&self, part_number: &str) -> Option<&'a SubscribedSku> {
+        self.sku_by_part_number
+            .get(&part_number.to_uppercase())
+            .copied()
+    }
+
+    /// The part number of a SKU id, for readable plans.
+    pub fn sku_part_number(&self, sku_id: &str) -> Option<&'a str> {
+        self.snapshot
+            .subscribed_skus
+            .iter()
+            .find(|s| s.sku_id == sku_id)
+            .map(|s| s.sku_part_number.as_str())
+    }
+
+    /// Finds a group by object id, then mail address, then display name, and checks its kind.
+    pub fn group(&self, wanted: &GroupRef) -> Result<&'a DirectoryGroup, GroupLookupError> {
+        let groups = &self.snapshot.groups;
+        let kind = wanted.kind.describe();
+        let key = wanted.name.to_lowercase();
+        let candidates: Vec<usize> = if let Some(&i) = self.group_by_id.get(wanted.name.as_str()) {
+            vec![i]
+        } else if let Some(found) = self.groups_by_mail.get(&key) {
+            found.clone()
+        } else {
+            self.groups_by_name.get(&key).cloned().unwrap_or_default()
+        };
+        let group = match candidates.as_slice() {
+            [] => {
+                return Err(GroupLookupError::NotFound {
+                    kind,
+                    name: wanted.name.clone(),
+                });
+            }
+            [one] => &groups[*one],
+            many => {
+                return Err(GroupLookupError::Ambiguous {
+                    kind,
+                    name: wanted.name.clone(),
+                    count: many.len(),
+                });
+            }
+        };
+        if group.kind() != wanted.kind {
+            return Err(GroupLookupError::WrongKind {
+                name: wanted.name.clone(),
+                found: group.kind().describe(),
+                expected: kind,
+            });
+        }
+        Ok(group)
+    }
+}

@@ -1,0 +1,16 @@
+//! The directory: a tenant's users, groups, licenses and mailboxes, as Tenure sees them.
+//!
+//! [`Snapshot`] is the documented JSON form (Microsoft Graph property names; Exchange mailbox
+//! facts beside them) that `tenure plan` reads and the emulated tenant dumps and loads.
+//! [`DirectoryIndex`] is the lookup structure the planner builds over a snapshot once.
+
+mod attribute;
+mod index;
+mod snapshot;
+
+pub use attribute::UserAttribute;
+pub use index::{DirectoryIndex, GroupLookupError};
+pub use snapshot::{
+    AssignedLicense, DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot,
+    SnapshotError, SubscribedSku, Tenant,
+};

@@ -1,0 +1,280 @@
+//! The directory snapshot format: what a tenant holds, in Microsoft Graph's property names.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::desired::GroupKind;
+
+/// A tenant's state. Every list may be absent in the JSON (it reads as empty).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Snapshot {
+    /// The tenant itself.
+    #[serde(default)]
+    pub tenant: Tenant,
+    /// The licenses the tenant owns (Graph `subscribedSkus`).
+    #[serde(default)]
+    pub subscribed_skus: Vec<SubscribedSku>,
+    /// Users (Graph `users`).
+    #[serde(default)]
+    pub users: Vec<DirectoryUser>,
+    /// Groups of every kind, with their direct members.
+    #[serde(default)]
+    pub groups: Vec<DirectoryGroup>,
+    /// Exchange Online mailboxes.
+    #[serde(default)]
+    pub mailboxes: Vec<Mailbox>,
+}
+
+/// The tenant's identity and verified domains.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tenant {
+    /// The tenant (directory) id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Verified domain names; a new user's UPN must end in one of them.
+    #[serde(default)]
+    pub verified_domains: Vec<String>,
+}
+
+/// A license the tenant owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribedSku {
+    /// The SKU's GUID, as `assignLicense` wants it.
+    pub sku_id: String,
+    /// The readable name, such as `ENTERPRISEPACK`.
+    pub sku_part_number: String,
+}
+
+/// A reference to another directory object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectRef {
+    /// The object id.
+    pub id: String,
+}
+
+/// A license assigned to a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedLicense {
+    /// The SKU's GUID.
+    pub sku_id: String,
+    /// Service plans switched off.
+    #[serde(default)]
+    pub disabled_plans: Vec<String>,
+}
+
+/// A user, with the Graph properties Tenure reads and writes. Other properties are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)] // Each field is the Graph user property of the same name.
+pub struct DirectoryUser {
+    pub id: String,
+    pub user_principal_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<String>,
+    pub account_enabled: bool,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub mail_nickname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_hire_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile_phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    /// The manager (Graph: `$expand=manager($select=id)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<ObjectRef>,
+    #[serde(default)]
+    pub assigned_licenses: Vec<AssignedLicense>,
+}
+
+/// A group with its direct members. Its kind follows from Graph's own properties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryGroup {
+    /// The object id.
+    pub id: String,
+    /// `displayName`.
+    pub display_name: String,
+    /// The primary SMTP address, for mail-enabled groups.
+    #[serde(default)]
+    pub mail: Option<String>,
+    /// `mailNickname`.
+    #[serde(default)]
+    pub mail_nickname: Option<String>,
+    /// `groupTypes`; `"Unified"` marks a Microsoft 365 group.
+    #[serde(default)]
+    pub group_types: Vec<String>,
+    /// `securityEnabled`.
+    pub security_enabled: bool,
+    /// `mailEnabled`.
+    pub mail_enabled: bool,
+    /// Direct members' user object ids (Graph `members`).
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+impl DirectoryGroup {
+    /// The kind, as Microsoft defines it: Unified → Microsoft 365; mail- and security-enabled →
+    /// mail-enabled security; mail-enabled only → distribution; otherwise security.
+    pub fn kind(&self) -> GroupKind {
+        if self.group_types.iter().any(|t| t.eq_ignore_ascii_case("Unified")) {
+            GroupKind::Microsoft365
+        } else if self.mail_enabled && self.security_enabled {
+            GroupKind::MailEnabledSecurity
+        } else if self.mail_enabled {
+            GroupKind::Distribution
+        } else {
+            GroupKind::Security
+        }
+    }
+}
+
+/// A mailbox's type, as Exchange's `RecipientTypeDetails` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailboxType {
+    /// A person's own mailbox.
+    UserMailbox,
+    /// A shared mailbox (what a leaver's becomes).
+    SharedMailbox,
+}
+
+/// An Exchange Online mailbox and the facts Tenure manages about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mailbox {
+    /// The owning user's object id (Exchange `ExternalDirectoryObjectId`).
+    pub external_directory_object_id: String,
+    /// The owner's UPN.
+    pub user_principal_name: String,
+    /// `RecipientTypeDetails`.
+    pub recipient_type_details: MailboxType,
+    /// `HiddenFromAddressListsEnabled`.
+    #[serde(default)]
+    pub hidden_from_address_lists_enabled: bool,
+    /// UPNs holding `FullAccess` (from `Get-MailboxPermission`).
+    #[serde(default)]
+    pub full_access: Vec<String>,
+}
+
+/// A snapshot file that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The file could not be read.
+    #[error("cannot read directory snapshot {file}: {source}")]
+    Io {
+        /// The path.
+        file: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The JSON does not match the format.
+    #[error("directory snapshot {file} is not valid: {message}")]
+    Invalid {
+        /// The path.
+        file: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+}
+
+impl Snapshot {
+    /// Reads a snapshot file.
+    pub fn read(path: &Path) -> Result<Self, SnapshotError> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        Self::parse(&bytes, &file)
+    }
+
+    /// Parses snapshot JSON; `file` names it in errors.
+    pub fn parse(bytes: &[u8], file: &str) -> Result<Self, SnapshotError> {
+        let snapshot: Self = serde_json::from_slice(bytes).map_err(|e| SnapshotError::Invalid {
+            file: file.to_owned(),
+            message: e.to_string(),
+        })?;
+        snapshot.check().map_err(|message| SnapshotError::Invalid {
+            file: file.to_owned(),
+            message,
+        })?;
+        Ok(snapshot)
+    }
+
+    /// Ids must be unique and every reference must point at something that exists.
+    fn check(&self) -> Result<(), String> {
+        let mut user_ids = std::collections::HashSet::with_capacity(self.users.len());
+        for user in &self.users {
+            if !user_ids.insert(user.id.as_str()) {
+                return Err(format!("user id {} appears twice", user.id));
+            }
+        }
+        let mut group_ids = std::collections::HashSet::with_capacity(self.groups.len());
+        for group in &self.groups {
+            if !group_ids.insert(group.id.as_str()) {
+                return Err(format!("group id {} appears twice", group.id));
+            }
+            if let Some(missing) = group.members.iter().find(|m| !user_ids.contains(m.as_str())) {
+                return Err(format!(
+                    "group {:?} lists member {missing}, which is not a user of the snapshot",
+                    group.display_name
+                ));
+            }
+        }
+        for user in &self.users {
+            if let Some(manager) = &user.manager
+                && !user_ids.contains(manager.id.as_str())
+            {
+                return Err(format!(
+                    "user {} has manager {}, which is not a user of the snapshot",
+                    user.user_principal_name, manager.id
+                ));
+            }
+        }
+        for mailbox in &self.mailboxes {
+            if !user_ids.contains(mailbox.external_directory_object_id.as_str()) {
+                return Err(format!(
+                    "mailbox {} belongs to {}, which is not a user of the snapshot",
+                    mailbox.user_principal_name, mailbox.external_directory_object_id
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,185 @@
+//! Reconcile and plan: desired states against the directory, giving minimal ordered actions.
+//!
+//! The planner is a pure function of its inputs ([`PlanInput`]): it never calls a plugin or
+//! the network, so the same inputs always give the same [`Plan`].
+
+mod action;
+mod identity;
+mod order;
+mod planner;
+mod reasons;
+mod reconcile;
+
+use serde::{Deserialize, Serialize};
+
+pub use action::{Action, Op, ValueChange};
+pub use planner::{PlanError, PlanInput, build_plan};
+
+use crate::hr::Quarantined;
+
+/// How a worker's situation changes in this plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// A new account for a new hire.
+    Joiner,
+    /// Hired for a later date: created disabled ahead of the start, or not yet due.
+    PreHire,
+    /// Attributes, manager, groups or licenses move with the job.
+    Mover,
+    /// Going on or coming back from leave.
+    Leave,
+    /// Leaving: access removed per the leaver policy.
+    Leaver,
+    /// Coming back: the same account is brought back.
+    Rehire,
+    /// Nothing to do.
+    Unchanged,
+}
+
+impl Change {
+    /// Every change, in the order reports show them.
+    pub const ALL: [Self; 7] = [
+        Self::Joiner,
+        Self::PreHire,
+        Self::Mover,
+        Self::Leave,
+        Self::Leaver,
+        Self::Rehire,
+        Self::Unchanged,
+    ];
+
+    /// A heading for reports.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::Joiner => "Joiners",
+            Self::PreHire => "Pre-hires",
+            Self::Mover => "Movers",
+            Self::Leave => "Leave",
+            Self::Leaver => "Leavers",
+            Self::Rehire => "Rehires",
+            Self::Unchanged => "Unchanged",
+        }
+    }
+}
+
+/// The plan for one worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerPlan {
+    /// The HR key.
+    pub employee_id: String,
+    /// The display name, for people reading the plan.
+    pub display_name: String,
+    /// How the worker's situation changes.
+    pub change: Change,
+    /// The directory object id, when the account exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The account's UPN (existing, or chosen for a new account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_principal_name: Option<String>,
+    /// The changes, in the order they are to run.
+    pub actions: Vec<Action>,
+    /// Things the planner could not do for this worker and left out, with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Counts for a plan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Workers read and mapped.
+    pub workers: usize,
+    /// New accounts.
+    pub joiners: usize,
+    /// Hired for a later date.
+    pub pre_hires: usize,
+    /// Job changes.
+    pub movers: usize,
+    /// Leave starts and returns.
+    pub leave: usize,
+    /// Leavers.
+    pub leavers: usize,
+    /// Rehires.
+    pub rehires: usize,
+    /// Nothing to do.
+    pub unchanged: usize,
+    /// Records set aside.
+    pub quarantined: usize,
+    /// Actions in all.
+    pub actions: usize,
+}
+
+/// The guard's verdict on a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuardVerdict {
+    /// Whether the plan may be applied.
+    pub allowed: bool,
+    /// Managed users (directory users with an `employeeId`).
+    pub managed_users: usize,
+    /// Users the plan disables or takes licenses from.
+    pub stripped_users: usize,
+    /// The share above which the guard refuses.
+    pub max_share: f64,
+    /// Why it refused, or that it was overridden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Facts about the plugin run, for the customer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginReport {
+    /// SHA-256 of the plugin's wasm.
+    pub sha256: String,
+    /// Fuel (deterministic instruction budget) spent over all workers.
+    pub fuel_consumed: u64,
+}
+
+/// A plan: what changes and why, for every worker, plus what was set aside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The moment the plan was made for (a date, or an instant judged per time zone).
+    pub today: String,
+    /// Counts.
+    pub summary: Summary,
+    /// Every mapped worker, managers before their reports.
+    pub workers: Vec<WorkerPlan>,
+    /// Records set aside, with file, line and reason.
+    pub quarantined: Vec<Quarantined>,
+    /// The guard's verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guard: Option<GuardVerdict>,
+    /// The plugin run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<PluginReport>,
+}
+
+impl Plan {
+    /// Recounts the summary from the workers and quarantine.
+    pub fn summarize(&mut self) {
+        let mut summary = Summary {
+            workers: self.workers.len(),
+            quarantined: self.quarantined.len(),
+            ..Summary::default()
+        };
+        for worker in &self.workers {
+            summary.actions += worker.actions.len();
+            let slot = match worker.change {
+                Change::Joiner => &mut summary.joiners,
+                Change::PreHire => &mut summary.pre_hires,
+                Change::Mover => &mut summary.movers,
+                Change::Leave => &mut summary.leave,
+                Change::Leaver => &mut summary.leavers,
+                Change::Rehire => &mut summary.rehires,
+                Change::Unchanged => &mut summary.unchanged,
+            };
+            *slot += 1;
+        }
+        self.summary = summary;
+    }
+
+    /// Whether the plan changes anything.
+    pub fn is_empty(&self) -> bool {
+        self.workers.iter().all(|w| w.actions.is_empty())
+    }
+}

@@ -1,0 +1,47 @@
+//! Plan order: a new manager is created before anyone is pointed at it.
+
+use std::collections::HashMap;
+
+use super::WorkerPlan;
+use super::reconcile::Entry;
+
+/// Sorts worker plans by their depth in the HR manager tree (top first), keeping file order
+/// among equals. Manager loops were quarantined by the HR checks, so every chain ends.
+pub(super) fn managers_first(plans: Vec<WorkerPlan>, entries: &[&Entry<'_>]) -> Vec<WorkerPlan> {
+    let manager_of: HashMap<&str, &str> = entries
+        .iter()
+        .filter_map(|e| {
+            let worker = &e.sourced.worker;
+            Some((worker.employee_id.as_str(), worker.manager_employee_id.as_ref()?.as_str()))
+        })
+        .collect();
+    let mut depth_of: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    let mut depths = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let start = entry.sourced.worker.employee_id.as_str();
+        let mut chain = Vec::new();
+        let mut at = start;
+        let base = loop {
+            if let Some(&known) = depth_of.get(at) {
+                break known;
+            }
+            chain.push(at);
+            match manager_of.get(at) {
+                // A chain longer than the number of workers can only be a loop: stop there.
+                Some(&next) if chain.len() <= entries.len() => at = next,
+                _ => break 0,
+            }
+        };
+        for (i, id) in chain.iter().rev().enumerate() {
+            depth_of.insert(id, base + i + 1);
+        }
+        depths.push(depth_of.get(start).copied().unwrap_or(0));
+    }
+    let mut keyed: Vec<(usize, usize, WorkerPlan)> = plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, plan)| (depths[i], i, plan))
+        .collect();
+    keyed.sort_by_key(|(depth, i, _)| (*depth, *i));
+    keyed.into_iter().map(|(_, _, plan)| plan).collect()
+}

@@ -1,0 +1,275 @@
+//! The planner's outer loop: check what the plugin said, choose identities, reconcile, order.
+
+use std::collections::{HashMap, HashSet};
+
+use super::identity::allocate_identities;
+use super::order::managers_first;
+use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler};
+use super::{Plan, WorkerPlan};
+use crate::desired::{Account, DesiredState, GroupRef, Managed, Phase};
+use crate::directory::{DirectoryIndex, DirectoryUser, Snapshot, SubscribedSku, UserAttribute};
+use crate::hr::{Quarantined, SourcedWorker};
+use crate::today::Today;
+
+/// Everything a plan is a function of.
+#[derive(Debug)]
+pub struct PlanInput<'a> {
+    /// The moment the plan is for.
+    pub today: Today,
+    /// The workers that passed the HR checks.
+    pub workers: &'a [SourcedWorker],
+    /// The plugin's answer for each worker, in the same order; `Err` holds why it failed.
+    pub desired: Vec<Result<DesiredState, String>>,
+    /// Records the HR checks set aside.
+    pub quarantined: Vec<Quarantined>,
+    /// What the plugin's configuration manages.
+    pub managed: &'a Managed,
+    /// The directory as it is.
+    pub directory: &'a Snapshot,
+}
+
+/// A plan that cannot be made at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The configuration names groups or licenses the tenant does not have.
+    #[error("the mapping configuration names what the tenant does not have:\n{}", bullet(problems))]
+    UnknownManaged {
+        /// One line per missing group or license.
+        problems: Vec<String>,
+    },
+    /// The plugin answered for a different number of workers than it was given.
+    #[error("the plugin returned {got} answers for {expected} workers")]
+    AnswerCount {
+        /// Workers given.
+        expected: usize,
+        /// Answers received.
+        got: usize,
+    },
+}
+
+fn bullet(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("  - {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Makes the plan. Pure: same input, same plan.
+pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
+    if input.desired.len() != input.workers.len() {
+        return Err(PlanError::AnswerCount {
+            expected: input.workers.len(),
+            got: input.desired.len(),
+        });
+    }
+    let index = DirectoryIndex::new(input.directory);
+    let (groups, group_slot, skus) = resolve_managed(&index, input.managed)?;
+    let mut quarantined = input.quarantined;
+
+    let mut entries = Vec::with_capacity(input.workers.len());
+    for (sourced, desired) in input.workers.iter().zip(input.desired) {
+        let reject = |reason: String| Quarantined {
+            employee_id: Some(sourced.worker.employee_id.to_string()),
+            source: sourced.source.clone(),
+            reason,
+        };
+        let desired = match desired {
+            Ok(desired) => desired,
+            Err(message) => {
+                quarantined.push(reject(format!("the mapping plugin refused this worker: {message}")));
+                continue;
+            }
+        };
+        let existing = index.users_by_employee_id(sourced.worker.employee_id.as_str());
+        let existing = match existing.as_slice() {
+            [] => None,
+            [one] => Some(*one),
+            many => {
+                let upns: Vec<&str> = many.iter().map(|u| u.user_principal_name.as_str()).collect();
+                quarantined.push(reject(format!(
+                    "employeeId {} is on {} directory users ({}); remove it from all but one",
+                    sourced.worker.employee_id,
+                    many.len(),
+                    upns.join(", ")
+                )));
+                continue;
+            }
+        };
+        if let Some(account) = &desired.account
+            && let Err(problem) = check_account(account, existing, &group_slot, &skus)
+        {
+            quarantined.push(reject(format!("the mapping plugin's answer cannot be used: {problem}")));
+            continue;
+        }
+        entries.push(Entry {
+            sourced,
+            desired,
+            existing,
+        });
+    }
+
+    let identities = allocate_identities(&entries, &index);
+    let mut accounts: HashMap<&str, AccountRef> = HashMap::with_capacity(entries.len());
+    let mut kept = Vec::with_capacity(entries.len());
+    for (entry, identity) in entries.iter().zip(identities) {
+        let worker_id = entry.sourced.worker.employee_id.as_str();
+        match (entry.existing, identity) {
+            (Some(user), _) => {
+                accounts.insert(worker_id, AccountRef::existing(user));
+                kept.push((entry, None));
+            }
+            (None, Ok(Some(identity))) => {
+                accounts.insert(worker_id, AccountRef::planned(&identity.user_principal_name));
+                kept.push((entry, Some(identity)));
+            }
+            (None, Ok(None)) => kept.push((entry, None)),
+            (None, Err(reason)) => quarantined.push(Quarantined {
+                employee_id: Some(worker_id.to_owned()),
+                source: entry.sourced.source.clone(),
+                reason,
+            }),
+        }
+    }
+
+    let reconciler = Reconciler {
+        index: &index,
+        groups: &groups,
+        group_slot: &group_slot,
+        skus: &skus,
+        accounts: &accounts,
+    };
+    let plans: Vec<WorkerPlan> = kept
+        .iter()
+        .map(|(entry, identity)| reconciler.reconcile(entry, identity.as_ref()))
+        .collect();
+    let workers = managers_first(plans, &kept.iter().map(|(e, _)| *e).collect::<Vec<_>>());
+
+    quarantined.sort_by(|a, b| {
+        (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line))
+    });
+    let mut plan = Plan {
+        today: input.today.to_string(),
+        summary: Default::default(),
+        workers,
+        quarantined,
+        guard: None,
+        plugin: None,
+    };
+    plan.summarize();
+    Ok(plan)
+}
+
+type ResolvedManaged<'a> = (
+    Vec<ManagedGroup<'a>>,
+    HashMap<GroupRef, usize>,
+    HashMap<String, &'a SubscribedSku>,
+);
+
+/// Finds every managed group and license in the tenant; all that are missing are reported at once.
+fn resolve_managed<'a>(
+    index: &DirectoryIndex<'a>,
+    managed: &Managed,
+) -> Result<ResolvedManaged<'a>, PlanError> {
+    let mut problems = Vec::new();
+    let mut groups: Vec<ManagedGroup<'a>> = Vec::new();
+    let mut slot = HashMap::new();
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    for wanted in &managed.groups {
+        match index.group(wanted) {
+            Ok(group) => {
+                let at = *by_id.entry(group.id.as_str()).or_insert_with(|| {
+                    groups.push(ManagedGroup {
+                        group,
+                        members: group.members.iter().map(String::as_str).collect::<HashSet<_>>(),
+                    });
+                    groups.len() - 1
+                });
+                slot.insert(wanted.clone(), at);
+            }
+            Err(problem) => problems.push(problem.to_string()),
+        }
+    }
+    let mut skus = HashMap::new();
+    for part in &managed.licenses {
+        match index.sku(part) {
+            Some(sku) => {
+                skus.insert(part.to_uppercase(), sku);
+            }
+            None => problems.push(format!(
+                "license {part:?} is not one of the tenant's subscribed SKUs ({})",
+                index
+                    .snapshot()
+                    .subscribed_skus
+                    .iter()
+                    .map(|s| s.sku_part_number.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok((groups, slot, skus))
+    } else {
+        Err(PlanError::UnknownManaged { problems })
+    }
+}
+
+/// Trusts nothing a plugin says: names must be known, groups and licenses managed.
+fn check_account(
+    account: &Account,
+    existing: Option<&DirectoryUser>,
+    group_slot: &HashMap<GroupRef, usize>,
+    skus: &HashMap<String, &SubscribedSku>,
+) -> Result<(), String> {
+    if account.display_name.trim().is_empty() || account.display_name.chars().count() > 256 {
+        return Err("displayName must have 1 to 256 characters".into());
+    }
+    let mut usage_location = existing.and_then(|u| u.usage_location.clone());
+    for (name, value) in &account.attributes {
+        let Some(attribute) = UserAttribute::from_graph_name(name) else {
+            let known: Vec<&str> = UserAttribute::ALL.iter().map(|a| a.graph_name()).collect();
+            return Err(format!(
+                "attribute {name:?} is not a user property Tenure sets (it sets: {})",
+                known.join(", ")
+            ));
+        };
+        match (attribute, value) {
+            (UserAttribute::UsageLocation, Some(code)) => {
+                if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(format!("usageLocation {code:?} is not a two-letter country code"));
+                }
+                usage_location = Some(code.clone());
+            }
+            (UserAttribute::UsageLocation, None) => usage_location = None,
+            (UserAttribute::EmployeeHireDate, Some(date)) if date.parse::<jiff::Timestamp>().is_err() => {
+                return Err(format!("employeeHireDate {date:?} is not a timestamp such as 2026-01-05T00:00:00Z"));
+            }
+            _ => {}
+        }
+    }
+    if let Some(group) = account.groups.iter().find(|g| !group_slot.contains_key(*g)) {
+        return Err(format!(
+            "{} {:?} is not among the groups the configuration manages",
+            group.kind.describe(),
+            group.name
+        ));
+    }
+    if let Some(license) = account.licenses.iter().find(|l| !skus.contains_key(&l.to_uppercase())) {
+        return Err(format!("license {license:?} is not among the licenses the configuration manages"));
+    }
+    if !account.licenses.is_empty() && usage_location.is_none() {
+        return Err(
+            "licenses need a usage location, and the worker has none: give the HR record a country".into(),
+        );
+    }
+    Ok(())
+}
+
+/// Whether a worker without an account needs one made now.
+pub(super) fn needs_new_account(entry: &Entry<'_>) -> bool {
+    entry.existing.is_none()
+        && entry.desired.account.is_some()
+        && !matches!(entry.desired.phase, Phase::Terminated | Phase::NotYet)
+}

@@ -1,0 +1,152 @@
+//! The words of a plan: every action says which HR fact or policy puts it there.
+
+use std::collections::BTreeMap;
+
+use super::action::ValueChange;
+use crate::desired::{Phase, Principal};
+use crate::directory::{DirectoryUser, UserAttribute};
+use crate::worker::{EmploymentStatus, Worker};
+
+/// The HR facts rules usually look at, for "why this group" reasons.
+fn facts(worker: &Worker) -> String {
+    let parts: Vec<String> = [
+        ("department", &worker.department),
+        ("title", &worker.job_title),
+        ("location", &worker.location),
+        ("country", &worker.country),
+        ("employment type", &worker.employment_type),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some(format!("{name} {}", value.as_deref()?)))
+    .collect();
+    if parts.is_empty() {
+        "the HR record".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+pub(super) fn not_yet(worker: &Worker) -> String {
+    match worker.hire_date {
+        Some(date) => format!("starts on {date}: the account is created when the pre-hire window opens"),
+        None => "not due yet: the mapping plugin asks for no account now".to_owned(),
+    }
+}
+
+pub(super) fn create(worker: &Worker, phase: Phase, enabled: bool) -> String {
+    let start = worker
+        .hire_date
+        .map_or_else(String::new, |d| format!(" starting {d}"));
+    match (phase, enabled) {
+        (Phase::PreHire, _) => format!("pre-hire{start}: created disabled ahead of the first day"),
+        (Phase::OnLeave, false) => format!("new hire{start}, on leave: created with sign-in blocked"),
+        _ => format!("new hire{start} with no account yet"),
+    }
+}
+
+pub(super) fn update(changes: &BTreeMap<String, ValueChange>) -> String {
+    let shown: Vec<String> = changes
+        .iter()
+        .map(|(name, change)| {
+            let show = |v: &Option<String>| v.as_deref().map_or("(empty)".to_owned(), |v| format!("{v:?}"));
+            format!("{name} {} → {}", show(&change.from), show(&change.to))
+        })
+        .collect();
+    format!("HR data differs from the directory: {}", shown.join("; "))
+}
+
+pub(super) fn enable(worker: &Worker, rehire: bool) -> String {
+    let start = worker.hire_date.map_or_else(String::new, |d| format!(" on {d}"));
+    if rehire {
+        format!("rehired{start}: the same account comes back")
+    } else if worker.employment_status == EmploymentStatus::Leave {
+        "on a leave that keeps sign-in: sign-in allowed".to_owned()
+    } else {
+        format!("active in HR{start}: sign-in allowed")
+    }
+}
+
+pub(super) fn disable(worker: &Worker, phase: Phase) -> String {
+    match phase {
+        Phase::Terminated => match worker.termination_date {
+            Some(date) => format!("terminated: the last day, {date}, has ended"),
+            None => "terminated in HR".to_owned(),
+        },
+        Phase::OnLeave => format!(
+            "on {} leave: the leave policy blocks sign-in",
+            worker.leave_type.as_deref().unwrap_or("unspecified")
+        ),
+        Phase::PreHire | Phase::NotYet => match worker.hire_date {
+            Some(date) => format!("starts on {date}: sign-in stays blocked until then"),
+            None => "not started yet: sign-in stays blocked".to_owned(),
+        },
+        Phase::Active => "the mapping plugin asks for sign-in to be blocked".to_owned(),
+    }
+}
+
+pub(super) fn once_on_disable(phase: Phase, what: &str) -> String {
+    let who = if phase == Phase::Terminated { "leaver" } else { "leave" };
+    format!("{who} policy: {what}, once, as the account is disabled")
+}
+
+pub(super) fn manager(manager_id: &str, had_one: bool) -> String {
+    if had_one {
+        format!("manager in HR is now {manager_id}")
+    } else {
+        format!("manager in HR is {manager_id}")
+    }
+}
+
+pub(super) fn grant(worker: &Worker, what: &str) -> String {
+    format!("the mapping rules give this {what} to a worker with {}", facts(worker))
+}
+
+pub(super) fn take_away(worker: &Worker, user: &DirectoryUser, what: &str) -> String {
+    let was = |attribute: UserAttribute, now: &Option<String>| -> Option<String> {
+        let before = attribute.get(user)?;
+        let now = now.as_deref()?;
+        (before != now).then(|| format!("{} {before} → {now}", attribute.graph_name()))
+    };
+    let moved: Vec<String> = [
+        was(UserAttribute::Department, &worker.department),
+        was(UserAttribute::JobTitle, &worker.job_title),
+        was(UserAttribute::OfficeLocation, &worker.location),
+        was(UserAttribute::UsageLocation, &worker.country),
+        was(UserAttribute::EmployeeType, &worker.employment_type),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if moved.is_empty() {
+        format!("the mapping rules no longer give this {what} to a worker with {}", facts(worker))
+    } else {
+        format!("the mapping rules no longer give this {what} after {}", moved.join(", "))
+    }
+}
+
+pub(super) fn leaver_removal(what: &str) -> String {
+    format!("leaver policy: the rule-given {what} is removed")
+}
+
+pub(super) fn leaver_mailbox(phase: Phase, what: &str) -> String {
+    if phase == Phase::Terminated {
+        format!("leaver policy: {what}")
+    } else {
+        format!("mailbox policy: {what}")
+    }
+}
+
+pub(super) fn full_access(principal: &Principal, trustee: &str) -> String {
+    match principal {
+        Principal::Manager => format!("leaver policy: the manager ({trustee}) gets full access to the mailbox"),
+        _ => format!("leaver policy: {trustee} gets full access to the mailbox"),
+    }
+}
+
+pub(super) fn unresolved_principal(principal: &Principal) -> String {
+    match principal {
+        Principal::Manager => "full access for the manager left out: the worker has no manager with an account".into(),
+        Principal::Employee(id) => format!("full access for employee {id} left out: no account carries that employee id"),
+        Principal::User(upn) => format!("full access for {upn} left out: no such user in the directory"),
+    }
+}

@@ -1,0 +1,382 @@
+//! One worker's desired state against their directory user: the minimal actions, with reasons.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::action::{Action, Op, ValueChange};
+use super::reasons;
+use super::{Change, WorkerPlan};
+use crate::desired::{Account, DesiredState, GroupRef, Identity, MailboxState, Phase, Principal};
+use crate::directory::{
+    DirectoryGroup, DirectoryIndex, DirectoryUser, MailboxType, SubscribedSku, UserAttribute,
+};
+use crate::hr::SourcedWorker;
+
+/// A worker ready to be reconciled.
+#[derive(Debug)]
+pub(super) struct Entry<'a> {
+    pub(super) sourced: &'a SourcedWorker,
+    pub(super) desired: DesiredState,
+    pub(super) existing: Option<&'a DirectoryUser>,
+}
+
+/// A group the configuration manages, with its current members.
+#[derive(Debug)]
+pub(super) struct ManagedGroup<'a> {
+    pub(super) group: &'a DirectoryGroup,
+    pub(super) members: HashSet<&'a str>,
+}
+
+/// A worker's account as it will be once the plan runs: existing, or about to be created.
+#[derive(Debug)]
+pub(super) struct AccountRef<'a> {
+    user_id: Option<&'a str>,
+    upn: String,
+}
+
+impl<'a> AccountRef<'a> {
+    pub(super) fn existing(user: &'a DirectoryUser) -> Self {
+        Self {
+            user_id: Some(&user.id),
+            upn: user.user_principal_name.clone(),
+        }
+    }
+
+    pub(super) fn planned(upn: &str) -> Self {
+        Self {
+            user_id: None,
+            upn: upn.to_owned(),
+        }
+    }
+}
+
+/// What the reconcile of every worker shares.
+pub(super) struct Reconciler<'r, 'a> {
+    pub(super) index: &'r DirectoryIndex<'a>,
+    pub(super) groups: &'r [ManagedGroup<'a>],
+    pub(super) group_slot: &'r HashMap<GroupRef, usize>,
+    pub(super) skus: &'r HashMap<String, &'a SubscribedSku>,
+    pub(super) accounts: &'r HashMap<&'a str, AccountRef<'a>>,
+}
+
+impl Reconciler<'_, '_> {
+    /// Plans one worker.
+    pub(super) fn reconcile(&self, entry: &Entry<'_>, identity: Option<&Identity>) -> WorkerPlan {
+        let worker = &entry.sourced.worker;
+        let desired = &entry.desired;
+        let mut plan = WorkerPlan {
+            employee_id: worker.employee_id.to_string(),
+            display_name: desired
+                .account
+                .as_ref()
+                .map(|a| a.display_name.clone())
+                .or_else(|| entry.existing.and_then(|u| u.display_name.clone()))
+                .unwrap_or_else(|| worker.employee_id.to_string()),
+            change: Change::Unchanged,
+            user_id: entry.existing.map(|u| u.id.clone()),
+            user_principal_name: entry
+                .existing
+                .map(|u| u.user_principal_name.clone())
+                .or_else(|| identity.map(|i| i.user_principal_name.clone())),
+            actions: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let Some(account) = &desired.account else {
+            if desired.phase == Phase::NotYet && entry.existing.is_none() {
+                plan.change = Change::PreHire;
+                plan.warnings.push(reasons::not_yet(worker));
+            }
+            return plan;
+        };
+        match (entry.existing, identity) {
+            (None, Some(identity)) => self.create(entry, account, identity, &mut plan),
+            (Some(user), _) => self.update(entry, account, user, &mut plan),
+            // A leaver who never had an account, or a worker not due yet: nothing to do.
+            (None, None) => {}
+        }
+        plan.actions.sort_by_key(|a| a.op.rank());
+        plan
+    }
+
+    fn create(&self, entry: &Entry<'_>, account: &Account, identity: &Identity, plan: &mut WorkerPlan) {
+        let worker = &entry.sourced.worker;
+        let attributes: BTreeMap<String, String> = account
+            .attributes
+            .iter()
+            .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
+            .collect();
+        plan.actions.push(Action {
+            op: Op::CreateUser {
+                user_principal_name: identity.user_principal_name.clone(),
+                mail_nickname: identity.mail_nickname.clone(),
+                display_name: account.display_name.clone(),
+                account_enabled: account.enabled,
+                attributes,
+            },
+            reason: reasons::create(worker, entry.desired.phase, account.enabled),
+        });
+        self.manager(account, None, plan);
+        self.licenses(worker, account, None, plan);
+        self.memberships(worker, account, None, entry.desired.phase, plan);
+        plan.change = if entry.desired.phase == Phase::PreHire {
+            Change::PreHire
+        } else {
+            Change::Joiner
+        };
+    }
+
+    fn update(&self, entry: &Entry<'_>, account: &Account, user: &DirectoryUser, plan: &mut WorkerPlan) {
+        let worker = &entry.sourced.worker;
+        let phase = entry.desired.phase;
+        let mut changes = BTreeMap::new();
+        if user.display_name.as_deref() != Some(account.display_name.as_str()) {
+            changes.insert(
+                "displayName".to_owned(),
+                ValueChange {
+                    from: user.display_name.clone(),
+                    to: Some(account.display_name.clone()),
+                },
+            );
+        }
+        let mut hire_date_changed = false;
+        for (name, wanted) in &account.attributes {
+            let Some(attribute) = UserAttribute::from_graph_name(name) else {
+                continue;
+            };
+            let current = attribute.get(user);
+            if !attribute.same_value(current, wanted.as_deref()) {
+                hire_date_changed |= attribute == UserAttribute::EmployeeHireDate && current.is_some();
+                changes.insert(
+                    name.clone(),
+                    ValueChange {
+                        from: current.map(str::to_owned),
+                        to: wanted.clone(),
+                    },
+                );
+            }
+        }
+        let mailbox = self.index.mailbox(&user.id);
+        let mailbox_shared = mailbox.is_some_and(|m| m.recipient_type_details == MailboxType::SharedMailbox);
+        let rehire = matches!(phase, Phase::Active | Phase::PreHire)
+            && !user.account_enabled
+            && (hire_date_changed || mailbox_shared);
+        if !changes.is_empty() {
+            plan.actions.push(Action {
+                reason: reasons::update(&changes),
+                op: Op::UpdateUser { changes },
+            });
+        }
+
+        let mut status_changed = false;
+        if account.enabled && !user.account_enabled {
+            status_changed = true;
+            plan.actions.push(Action {
+                op: Op::EnableUser,
+                reason: reasons::enable(worker, rehire),
+            });
+        } else if !account.enabled && user.account_enabled {
+            status_changed = true;
+            plan.actions.push(Action {
+                op: Op::DisableUser,
+                reason: reasons::disable(worker, phase),
+            });
+            if account.on_disable.revoke_sessions {
+                plan.actions.push(Action {
+                    op: Op::RevokeSessions,
+                    reason: reasons::once_on_disable(phase, "sign-in sessions are revoked"),
+                });
+            }
+            if account.on_disable.scramble_password {
+                plan.actions.push(Action {
+                    op: Op::ResetPassword,
+                    reason: reasons::once_on_disable(phase, "the password is replaced by a random one nobody knows"),
+                });
+            }
+        }
+
+        self.manager(account, Some(user), plan);
+        self.licenses(worker, account, Some(user), plan);
+        self.memberships(worker, account, Some(user), phase, plan);
+        if let (Some(mailbox), Some(wanted)) = (mailbox, &account.mailbox) {
+            self.mailbox(account, mailbox, wanted, phase, plan);
+        }
+
+        plan.change = match phase {
+            _ if plan.actions.is_empty() => Change::Unchanged,
+            Phase::Terminated => Change::Leaver,
+            _ if rehire => Change::Rehire,
+            Phase::OnLeave if status_changed => Change::Leave,
+            Phase::Active if status_changed => Change::Leave,
+            Phase::PreHire | Phase::NotYet => Change::PreHire,
+            _ => Change::Mover,
+        };
+    }
+
+    fn manager(&self, account: &Account, user: Option<&DirectoryUser>, plan: &mut WorkerPlan) {
+        let Some(manager_id) = &account.manager_employee_id else {
+            return;
+        };
+        let Some(manager) = self.resolve_employee(manager_id) else {
+            plan.warnings.push(format!(
+                "manager {manager_id} has no account yet and none is planned; the manager is set once it has one"
+            ));
+            return;
+        };
+        let current = user.and_then(|u| u.manager.as_ref()).map(|m| m.id.as_str());
+        if manager.user_id.is_some() && current == manager.user_id {
+            return;
+        }
+        plan.actions.push(Action {
+            op: Op::SetManager {
+                manager_employee_id: manager_id.clone(),
+                manager_user_id: manager.user_id.map(str::to_owned),
+            },
+            reason: reasons::manager(manager_id, current.is_some()),
+        });
+    }
+
+    fn licenses(&self, worker: &crate::worker::Worker, account: &Account, user: Option<&DirectoryUser>, plan: &mut WorkerPlan) {
+        let wanted: Vec<&SubscribedSku> = account
+            .licenses
+            .iter()
+            .filter_map(|l| self.skus.get(&l.to_uppercase()).copied())
+            .collect();
+        let has = |sku_id: &str| user.is_some_and(|u| u.assigned_licenses.iter().any(|l| l.sku_id == sku_id));
+        for sku in &wanted {
+            if !has(&sku.sku_id) {
+                plan.actions.push(Action {
+                    op: Op::AssignLicense {
+                        sku_id: sku.sku_id.clone(),
+                        sku: sku.sku_part_number.clone(),
+                    },
+                    reason: reasons::grant(worker, "license"),
+                });
+            }
+        }
+        let Some(user) = user else { return };
+        for managed in self.skus.values() {
+            let still_wanted = wanted.iter().any(|w| w.sku_id == managed.sku_id);
+            if !still_wanted && has(&managed.sku_id) {
+                plan.actions.push(Action {
+                    op: Op::RemoveLicense {
+                        sku_id: managed.sku_id.clone(),
+                        sku: managed.sku_part_number.clone(),
+                    },
+                    reason: reasons::take_away(worker, user, "license"),
+                });
+            }
+        }
+        plan.actions.sort_by(|a, b| a.op.rank().cmp(&b.op.rank()).then_with(|| a.op.kind().cmp(b.op.kind())));
+    }
+
+    fn memberships(
+        &self,
+        worker: &crate::worker::Worker,
+        account: &Account,
+        user: Option<&DirectoryUser>,
+        phase: Phase,
+        plan: &mut WorkerPlan,
+    ) {
+        let wanted: HashSet<usize> = account
+            .groups
+            .iter()
+            .filter_map(|g| self.group_slot.get(g).copied())
+            .collect();
+        for (slot, managed) in self.groups.iter().enumerate() {
+            let group = managed.group;
+            let is_member = user.is_some_and(|u| managed.members.contains(u.id.as_str()));
+            let exchange = group.kind().is_exchange_managed();
+            let (id, name, mail) = (group.id.clone(), group.display_name.clone(), group.mail.clone());
+            let op = match (wanted.contains(&slot), is_member, exchange) {
+                (true, false, false) => Op::AddGroupMember { group_id: id, group: name },
+                (true, false, true) => Op::AddDistributionListMember { group_id: id, group: name, group_mail: mail },
+                (false, true, false) => Op::RemoveGroupMember { group_id: id, group: name },
+                (false, true, true) => Op::RemoveDistributionListMember { group_id: id, group: name, group_mail: mail },
+                _ => continue,
+            };
+            let what = group.kind().describe();
+            let reason = if wanted.contains(&slot) {
+                reasons::grant(worker, what)
+            } else if phase == Phase::Terminated {
+                reasons::leaver_removal(what)
+            } else {
+                // `is_member` implies a user exists.
+                user.map_or_else(String::new, |u| reasons::take_away(worker, u, what))
+            };
+            plan.actions.push(Action { op, reason });
+        }
+    }
+
+    fn mailbox(
+        &self,
+        account: &Account,
+        mailbox: &crate::directory::Mailbox,
+        wanted: &MailboxState,
+        phase: Phase,
+        plan: &mut WorkerPlan,
+    ) {
+        let shared = mailbox.recipient_type_details == MailboxType::SharedMailbox;
+        if wanted.shared && !shared {
+            plan.actions.push(Action {
+                op: Op::ConvertToSharedMailbox,
+                reason: reasons::leaver_mailbox(phase, "the mailbox becomes a shared mailbox, so its mail stays reachable without a license"),
+            });
+        } else if !wanted.shared && shared {
+            plan.actions.push(Action {
+                op: Op::ConvertToUserMailbox,
+                reason: "back at work: the shared mailbox becomes the worker's own mailbox again".into(),
+            });
+        }
+        if wanted.hidden_from_address_lists != mailbox.hidden_from_address_lists_enabled {
+            let reason = if wanted.hidden_from_address_lists {
+                reasons::leaver_mailbox(phase, "hidden from the address list")
+            } else {
+                "back at work: shown in the address list again".into()
+            };
+            plan.actions.push(Action {
+                op: Op::HideFromAddressList {
+                    hidden: wanted.hidden_from_address_lists,
+                },
+                reason,
+            });
+        }
+        for principal in &wanted.full_access {
+            let trustee = match principal {
+                Principal::Manager => account
+                    .manager_employee_id
+                    .as_deref()
+                    .and_then(|m| self.resolve_employee(m))
+                    .map(|a| a.upn.clone()),
+                Principal::Employee(id) => self.resolve_employee(id).map(|a| a.upn.clone()),
+                Principal::User(upn) => self.index.upn_taken(upn).then(|| upn.clone()),
+            };
+            let Some(trustee) = trustee else {
+                plan.warnings.push(reasons::unresolved_principal(principal));
+                continue;
+            };
+            if mailbox.full_access.iter().any(|h| h.eq_ignore_ascii_case(&trustee)) {
+                continue;
+            }
+            plan.actions.push(Action {
+                reason: reasons::full_access(principal, &trustee),
+                op: Op::GrantMailboxAccess { trustee },
+            });
+        }
+    }
+
+    /// A worker's account by employee id: one of this run's, or any directory user carrying it.
+    fn resolve_employee(&self, employee_id: &str) -> Option<AccountRef<'_>> {
+        if let Some(account) = self.accounts.get(employee_id) {
+            return Some(AccountRef {
+                user_id: account.user_id,
+                upn: account.upn.clone(),
+            });
+        }
+        match self.index.users_by_employee_id(employee_id).as_slice() {
+            [one] => Some(AccountRef {
+                user_id: Some(&one.id),
+                upn: one.user_principal_name.clone(),
+            }),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The readable form of a plan: grouped by joiners, movers, leavers and the rest.
+
+use std::fmt::Write;
+
+use crate::plan::{Action, Change, Op, Plan};
+
+/// Renders a plan as text for people: a summary line, then each group of workers with every
+/// action and its reason, then the quarantine and the guard's verdict.
+pub fn plan_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    let s = &plan.summary;
+    let _ = writeln!(out, "Tenure plan for {}", plan.today);
+    let _ = writeln!(
+        out,
+        "  {} workers: {} joiners, {} pre-hires, {} movers, {} leave, {} leavers, {} rehires, {} unchanged; {} quarantined; {} actions",
+        s.workers, s.joiners, s.pre_hires, s.movers, s.leave, s.leavers, s.rehires, s.unchanged, s.quarantined, s.actions
+    );
+    for change in Change::ALL {
+        let workers: Vec<_> = plan.workers.iter().filter(|w| w.change == change).collect();
+        if workers.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{} ({})", change.heading(), workers.len());
+        if change == Change::Unchanged {
+            let _ = writeln!(out, "  {} workers already match the directory", workers.len());
+            continue;
+        }
+        for worker in workers {
+            let upn = worker
+                .user_principal_name
+                .as_deref()
+                .map_or_else(String::new, |u| format!(" <{u}>"));
+            let _ = writeln!(out, "  {} {}{}", worker.employee_id, worker.display_name, upn);
+            for action in &worker.actions {
+                let _ = writeln!(out, "    - {}: {}", describe(action), action.reason);
+            }
+            for warning in &worker.warnings {
+                let _ = writeln!(out, "    ! {warning}");
+            }
+        }
+    }
+    if !plan.quarantined.is_empty() {
+        let _ = writeln!(out, "\nQuarantined ({})", plan.quarantined.len());
+        for q in &plan.quarantined {
+            let id = q.employee_id.as_deref().unwrap_or("-");
+            let _ = writeln!(out, "  {} [{}] {}", q.source, id, q.reason);
+        }
+    }
+    if let Some(guard) = &plan.guard {
+        let verdict = if guard.allowed { "allowed" } else { "REFUSED" };
+        let _ = writeln!(
+            out,
+            "\nGuard: {verdict} ({} of {} managed users disabled or stripped; limit {:.0}%)",
+            guard.stripped_users,
+            guard.managed_users,
+            guard.max_share * 100.0
+        );
+        if let Some(message) = &guard.message {
+            let _ = writeln!(out, "  {message}");
+        }
+    }
+    if let Some(plugin) = &plan.plugin {
+        let short = plugin.sha256.get(..12).unwrap_or(&plugin.sha256);
+        let _ = writeln!(out, "Plugin: sha256 {short}…, fuel used {}", plugin.fuel_consumed);
+    }
+    out
+}
+
+/// One line for an action, without its reason.
+pub fn describe(action: &Action) -> String {
+    match &action.op {
+        Op::CreateUser {
+            user_principal_name,
+            account_enabled,
+            ..
+        } => format!(
+            "create user {user_principal_name} ({})",
+            if *account_enabled { "enabled" } else { "disabled" }
+        ),
+        Op::UpdateUser { changes } => format!(
+            "update {}",
+            changes.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+        ),
+        Op::EnableUser => "enable sign-in".into(),
+        Op::DisableUser => "disable sign-in".into(),
+        Op::SetManager {
+            manager_employee_id, ..
+        } => format!("set manager to {manager_employee_id}"),
+        Op::AddGroupMember { group, .. } => format!("add to group {group:?}"),
+        Op::RemoveGroupMember { group, .. } => format!("remove from group {group:?}"),
+        Op::AssignLicense { sku, .. } => format!("assign license {sku}"),
+        Op::RemoveLicense { sku, .. } => format!("remove license {sku}"),
+        Op::RevokeSessions => "revoke sign-in sessions".into(),
+        Op::ResetPassword => "scramble the password".into(),
+        Op::AddDistributionListMember { group, .. } => format!("add to distribution group {group:?}"),
+        Op::RemoveDistributionListMember { group, .. } => {
+            format!("remove from distribution group {group:?}")
+        }
+        Op::ConvertToSharedMailbox => "convert mailbox to shared".into(),
+        Op::ConvertToUserMailbox => "convert mailbox back to a user mailbox".into(),
+        Op::GrantMailboxAccess { trustee } => format!("give {trustee} full access to the mailbox"),
+        Op::HideFromAddressList { hidden: true } => "hide from the address list".into(),
+        Op::HideFromAddressList { hidden: false } => "show in the address list".into(),
+    }
+}
