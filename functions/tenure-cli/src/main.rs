@@ -1,1 +1,19 @@
-fn main() {}
+//! The `tenure` command: wires arguments to the engine and prints what it says.
+
+mod args;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("tenure: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

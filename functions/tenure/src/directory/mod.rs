@@ -4,10 +4,12 @@
 //! facts beside them) that `tenure plan` reads and the emulated tenant dumps and loads.
 //! [`DirectoryIndex`] is the lookup structure the planner builds over a snapshot once.
 
+mod apply;
 mod attribute;
 mod index;
 mod snapshot;
 
+pub use apply::ApplyError;
 pub use attribute::UserAttribute;
 pub use index::{DirectoryIndex, GroupLookupError};
 pub use snapshot::{

@@ -1,0 +1,87 @@
+//! The pipeline every host runs: read → map → plan → guard (→ apply → audit, in later stages).
+//!
+//! Each stage knows only its inputs: readers make workers, the plugin host makes desired states,
+//! the planner compares them with the directory without calling anything, and the guard judges.
+
+use crate::directory::Snapshot;
+use crate::guard::GuardPolicy;
+use crate::hr::HrBatch;
+use crate::plan::{Plan, PlanError, PlanInput, PluginReport, build_plan};
+use crate::plugin::{Plugin, PluginError};
+use crate::today::Today;
+
+/// What a plan is made from.
+#[derive(Debug)]
+pub struct PlanRequest<'a> {
+    /// The HR records, already read and checked.
+    pub hr: HrBatch,
+    /// The directory as it is.
+    pub directory: &'a Snapshot,
+    /// The loaded mapping plugin.
+    pub plugin: &'a Plugin,
+    /// The plugin's configuration (JSON text).
+    pub plugin_config: &'a str,
+    /// The moment the plan is for.
+    pub today: Today,
+    /// When to refuse the plan.
+    pub guard: GuardPolicy,
+}
+
+/// Why no plan could be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The plugin refused its configuration.
+    #[error("the mapping configuration is not valid: {0}")]
+    Config(#[source] PluginError),
+    /// The planner could not plan.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// Maps every worker through the plugin, plans against the directory and judges the plan.
+/// Never writes anything.
+pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
+    let PlanRequest {
+        hr,
+        directory,
+        plugin,
+        plugin_config,
+        today,
+        guard,
+    } = request;
+    let domains = directory.tenant.verified_domains.clone();
+    let managed = plugin
+        .validate_config(plugin_config, &domains)
+        .map_err(PipelineError::Config)?;
+    let items: Vec<_> = hr
+        .workers
+        .iter()
+        .map(|s| (s.worker.clone(), today.in_zone(s.worker.time_zone.as_ref())))
+        .collect();
+    let outcome = plugin.map_all(&items, &domains, plugin_config);
+    let desired = outcome
+        .results
+        .into_iter()
+        .map(|result| result.map_err(|error| error.to_string()))
+        .collect();
+    let mut plan = build_plan(PlanInput {
+        today,
+        workers: &hr.workers,
+        desired,
+        quarantined: hr.quarantined,
+        managed: &managed,
+        directory,
+    })?;
+    let managed_users = directory
+        .users
+        .iter()
+        .filter(|u| u.employee_id.is_some())
+        .count();
+    plan.guard = Some(guard.judge(&plan, managed_users));
+    plan.plugin = Some(PluginReport {
+        sha256: plugin.sha256().to_owned(),
+        fuel_consumed: outcome.fuel_consumed,
+    });
+    Ok(plan)
+}
