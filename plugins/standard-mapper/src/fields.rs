@@ -1,0 +1,368 @@
+//! A worker's fields as the configuration names them, read the same way everywhere: trimmed, a blank
+//! value counts as absent, and custom HR columns are found by header, ignoring case.
+
+use std::borrow::Cow;
+
+use crate::types::{Date, EmploymentStatus, Worker};
+
+/// A field of the worker record, by its snake_case name, or a custom HR column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WorkerField {
+    EmployeeId,
+    FirstName,
+    LastName,
+    PreferredName,
+    MiddleName,
+    PersonalEmail,
+    JobTitle,
+    Department,
+    Division,
+    CostCenter,
+    Location,
+    Country,
+    ManagerEmployeeId,
+    EmploymentStatus,
+    LeaveType,
+    EmploymentType,
+    HireDate,
+    TerminationDate,
+    TimeZone,
+    MobilePhone,
+    /// A custom HR column: the header as the configuration wrote it, and in lower case for lookups.
+    Custom {
+        header: String,
+        key: String,
+    },
+}
+
+/// The names accepted for the record's own fields, in the record's order.
+pub(crate) const FIELD_NAMES: [&str; 20] = [
+    "employee_id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "middle_name",
+    "personal_email",
+    "job_title",
+    "department",
+    "division",
+    "cost_center",
+    "location",
+    "country",
+    "manager_employee_id",
+    "employment_status",
+    "leave_type",
+    "employment_type",
+    "hire_date",
+    "termination_date",
+    "time_zone",
+    "mobile_phone",
+];
+
+/// The prefix that names a custom HR column, as in `custom:Badge Number`.
+pub(crate) const CUSTOM_PREFIX: &str = "custom:";
+
+impl WorkerField {
+    /// Parses a field name: one of [`FIELD_NAMES`] or `custom:<header>`.
+    pub(crate) fn parse(name: &str) -> Result<Self, String> {
+        if let Some(header) = name.strip_prefix(CUSTOM_PREFIX) {
+            return Self::custom(header);
+        }
+        let field = match name {
+            "employee_id" => Self::EmployeeId,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "preferred_name" => Self::PreferredName,
+            "middle_name" => Self::MiddleName,
+            "personal_email" => Self::PersonalEmail,
+            "job_title" => Self::JobTitle,
+            "department" => Self::Department,
+            "division" => Self::Division,
+            "cost_center" => Self::CostCenter,
+            "location" => Self::Location,
+            "country" => Self::Country,
+            "manager_employee_id" => Self::ManagerEmployeeId,
+            "employment_status" => Self::EmploymentStatus,
+            "leave_type" => Self::LeaveType,
+            "employment_type" => Self::EmploymentType,
+            "hire_date" => Self::HireDate,
+            "termination_date" => Self::TerminationDate,
+            "time_zone" => Self::TimeZone,
+            "mobile_phone" => Self::MobilePhone,
+            _ => {
+                return Err(format!(
+                    "unknown worker field {name:?}; expected one of {}, or custom:<HR column header>",
+                    FIELD_NAMES.join(", ")
+                ));
+            }
+        };
+        Ok(field)
+    }
+
+    /// A custom HR column by its header.
+    pub(crate) fn custom(header: &str) -> Result<Self, String> {
+        let header = header.trim();
+        if header.is_empty() {
+            return Err(
+                "custom: needs an HR column header after it, as in custom:Badge Number".into(),
+            );
+        }
+        Ok(Self::Custom {
+            header: header.to_owned(),
+            key: header.to_lowercase(),
+        })
+    }
+
+    /// The worker's value for this field; `None` when absent or blank.
+    ///
+    /// Dates read as `YYYY-MM-DD`; the employment status as `active`, `leave` or `terminated`.
+    pub(crate) fn value<'w>(&self, worker: &'w Worker) -> Option<Cow<'w, str>> {
+        let text = match self {
+            Self::EmployeeId => present(&worker.employee_id),
+            Self::FirstName => text(&worker.first_name),
+            Self::LastName => text(&worker.last_name),
+            Self::PreferredName => text(&worker.preferred_name),
+            Self::MiddleName => text(&worker.middle_name),
+            Self::PersonalEmail => text(&worker.personal_email),
+            Self::JobTitle => text(&worker.job_title),
+            Self::Department => text(&worker.department),
+            Self::Division => text(&worker.division),
+            Self::CostCenter => text(&worker.cost_center),
+            Self::Location => text(&worker.location),
+            Self::Country => text(&worker.country),
+            Self::ManagerEmployeeId => text(&worker.manager_employee_id),
+            Self::EmploymentStatus => Some(status_name(worker.employment_status)),
+            Self::LeaveType => text(&worker.leave_type),
+            Self::EmploymentType => text(&worker.employment_type),
+            Self::HireDate => return worker.hire_date.map(|d| Cow::Owned(iso_date(d))),
+            Self::TerminationDate => {
+                return worker.termination_date.map(|d| Cow::Owned(iso_date(d)));
+            }
+            Self::TimeZone => text(&worker.time_zone),
+            Self::MobilePhone => text(&worker.mobile_phone),
+            Self::Custom { key, .. } => custom_value(worker, key),
+        };
+        text.map(Cow::Borrowed)
+    }
+
+    /// How messages name the field: `job title`, `custom column "Badge Number"`.
+    pub(crate) fn describe(&self) -> Cow<'static, str> {
+        let name = match self {
+            Self::EmployeeId => "employee id",
+            Self::FirstName => "first name",
+            Self::LastName => "last name",
+            Self::PreferredName => "preferred name",
+            Self::MiddleName => "middle name",
+            Self::PersonalEmail => "personal e-mail",
+            Self::JobTitle => "job title",
+            Self::Department => "department",
+            Self::Division => "division",
+            Self::CostCenter => "cost center",
+            Self::Location => "location",
+            Self::Country => "country",
+            Self::ManagerEmployeeId => "manager",
+            Self::EmploymentStatus => "employment status",
+            Self::LeaveType => "leave type",
+            Self::EmploymentType => "employment type",
+            Self::HireDate => "hire date",
+            Self::TerminationDate => "termination date",
+            Self::TimeZone => "time zone",
+            Self::MobilePhone => "mobile phone",
+            Self::Custom { header, .. } => return Cow::Owned(format!("custom column {header:?}")),
+        };
+        Cow::Borrowed(name)
+    }
+}
+
+/// The name the worker goes by: the preferred name if there is one, else the legal first name.
+pub(crate) fn first_name(worker: &Worker) -> Option<&str> {
+    text(&worker.preferred_name).or_else(|| text(&worker.first_name))
+}
+
+/// An optional HR value, trimmed; blank counts as absent.
+pub(crate) fn text(value: &Option<String>) -> Option<&str> {
+    value.as_deref().and_then(present)
+}
+
+fn present(value: &str) -> Option<&str> {
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then_some(trimmed)
+}
+
+fn custom_value<'w>(worker: &'w Worker, key: &str) -> Option<&'w str> {
+    worker
+        .custom
+        .iter()
+        .find(|(header, _)| eq_ignore_case(header, key))
+        .and_then(|(_, value)| present(value))
+}
+
+/// Whether `value`, trimmed, equals `lower` ignoring case. `lower` must already be in lower case.
+///
+/// Compares character by character so that matching a worker allocates nothing.
+pub(crate) fn eq_ignore_case(value: &str, lower: &str) -> bool {
+    value
+        .trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .eq(lower.chars())
+}
+
+/// The name of an employment status as configurations and messages spell it.
+pub(crate) fn status_name(status: EmploymentStatus) -> &'static str {
+    match status {
+        EmploymentStatus::Active => "active",
+        EmploymentStatus::Leave => "leave",
+        EmploymentStatus::Terminated => "terminated",
+    }
+}
+
+/// `YYYY-MM-DD`.
+pub(crate) fn iso_date(date: Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year, date.month, date.day)
+}
+
+/// Parses `YYYY-MM-DD`, a real day of the Gregorian calendar.
+pub(crate) fn parse_iso_date(text: &str) -> Option<Date> {
+    let bytes = text.as_bytes();
+    let well_formed = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !well_formed {
+        return None;
+    }
+    let year: i16 = text[..4].parse().ok()?;
+    let month: u8 = text[5..7].parse().ok()?;
+    let day: u8 = text[8..].parse().ok()?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=days_in_month)
+        .contains(&day)
+        .then_some(Date { year, month, day })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A worker with only the fields every record has; tests fill in the rest.
+    pub(crate) fn worker(employee_id: &str) -> Worker {
+        Worker {
+            employee_id: employee_id.into(),
+            first_name: None,
+            last_name: None,
+            preferred_name: None,
+            middle_name: None,
+            personal_email: None,
+            job_title: None,
+            department: None,
+            division: None,
+            cost_center: None,
+            location: None,
+            country: None,
+            manager_employee_id: None,
+            employment_status: EmploymentStatus::Active,
+            leave_type: None,
+            employment_type: None,
+            hire_date: None,
+            termination_date: None,
+            time_zone: None,
+            mobile_phone: None,
+            custom: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn blank_values_count_as_absent() {
+        let mut jane = worker("1001");
+        jane.job_title = Some("   ".into());
+        jane.department = Some(" Sales ".into());
+        assert_eq!(WorkerField::JobTitle.value(&jane), None);
+        assert_eq!(
+            WorkerField::Department.value(&jane).as_deref(),
+            Some("Sales")
+        );
+    }
+
+    #[test]
+    fn custom_columns_are_found_by_header_ignoring_case() -> Result<(), String> {
+        let mut jane = worker("1001");
+        jane.custom = vec![
+            ("Badge Number".into(), "B-17".into()),
+            ("Empty".into(), "".into()),
+        ];
+        assert_eq!(
+            WorkerField::parse("custom:badge number")?
+                .value(&jane)
+                .as_deref(),
+            Some("B-17")
+        );
+        assert_eq!(WorkerField::parse("custom:Empty")?.value(&jane), None);
+        assert_eq!(WorkerField::parse("custom:Missing")?.value(&jane), None);
+        Ok(())
+    }
+
+    #[test]
+    fn dates_and_status_read_as_text() {
+        let mut jane = worker("1001");
+        jane.hire_date = Some(Date {
+            year: 2025,
+            month: 3,
+            day: 1,
+        });
+        assert_eq!(
+            WorkerField::HireDate.value(&jane).as_deref(),
+            Some("2025-03-01")
+        );
+        assert_eq!(
+            WorkerField::EmploymentStatus.value(&jane).as_deref(),
+            Some("active")
+        );
+    }
+
+    #[test]
+    fn iso_dates_are_parsed_strictly() {
+        assert_eq!(
+            parse_iso_date("2024-02-29"),
+            Some(Date {
+                year: 2024,
+                month: 2,
+                day: 29
+            })
+        );
+        assert_eq!(parse_iso_date("2025-02-29"), None);
+        assert_eq!(parse_iso_date("2025-13-01"), None);
+        assert_eq!(parse_iso_date("2025-3-1"), None);
+        assert_eq!(parse_iso_date("01/03/2025"), None);
+    }
+
+    #[test]
+    fn the_preferred_name_wins_over_the_legal_one() {
+        let mut jane = worker("1001");
+        jane.first_name = Some("Janet".into());
+        assert_eq!(first_name(&jane), Some("Janet"));
+        jane.preferred_name = Some("Jane".into());
+        assert_eq!(first_name(&jane), Some("Jane"));
+    }
+
+    #[test]
+    fn unknown_field_names_are_refused() {
+        let error = WorkerField::parse("departmnet").err().unwrap_or_default();
+        assert!(
+            error.contains("unknown worker field \"departmnet\""),
+            "{error}"
+        );
+        assert!(WorkerField::parse("custom:").is_err());
+    }
+}
