@@ -11,9 +11,13 @@
 //! - `desired`: one worker's desired state from all of the above;
 //! - `cache`: the parsed configuration kept between calls.
 
+mod attributes;
 mod error;
 mod fields;
 mod fold;
+mod identity;
+mod lifecycle;
+mod rules;
 mod template;
 
 #[allow(unsafe_code, unreachable_pub, missing_docs)]
