@@ -12,6 +12,9 @@
 //! - `cache`: the parsed configuration kept between calls.
 
 mod attributes;
+mod cache;
+mod config;
+mod desired;
 mod error;
 mod fields;
 mod fold;
@@ -23,6 +26,192 @@ mod template;
 #[allow(unsafe_code, unreachable_pub, missing_docs)]
 mod bindings {
     wit_bindgen::generate!({ path: "../wit", world: "plugin", additional_derives: [PartialEq, Eq] });
+
+    // Only a component exports the functions: their names (`tenure:mapper/mapping@1.0.0#map`) are
+    // not symbols a native linker accepts, and native builds exist to run the tests.
+    #[cfg(target_arch = "wasm32")]
+    use super::StandardMapper;
+    #[cfg(target_arch = "wasm32")]
+    export!(StandardMapper);
 }
 
+use bindings::exports::tenure::mapper::mapping::Guest;
 use bindings::tenure::mapper::types;
+use types::{BatchItem, Context, DesiredState, Managed, MappingError, Worker};
+
+/// The component's implementation of `tenure:mapper/mapping`.
+#[cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(dead_code, reason = "exported only from the component")
+)]
+struct StandardMapper;
+
+impl Guest for StandardMapper {
+    fn validate_config(config: String, domains: Vec<String>) -> Result<Managed, MappingError> {
+        cache::config(&config, &domains)
+            .as_ref()
+            .as_ref()
+            .map(config::Config::managed)
+            .map_err(Clone::clone)
+    }
+
+    fn map(worker: Worker, context: Context) -> Result<DesiredState, MappingError> {
+        let config = cache::config(&context.config, &context.domains);
+        let config = config.as_ref().as_ref().map_err(Clone::clone)?;
+        desired::map(config, &worker, context.today)
+    }
+
+    fn map_batch(
+        items: Vec<BatchItem>,
+        domains: Vec<String>,
+        config: String,
+    ) -> Vec<Result<DesiredState, MappingError>> {
+        let config = cache::config(&config, &domains);
+        items
+            .iter()
+            .map(|item| match config.as_ref() {
+                Ok(config) => desired::map(config, &item.worker, item.today),
+                Err(refusal) => Err(refusal.clone()),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The exported functions, called as the host calls them.
+
+    use super::*;
+    use types::{Date, EmploymentStatus, GroupKind, GroupRef, Phase};
+
+    const CONFIG: &str = r#"{"upn_domain": "contoso.com",
+        "rules": [{"security_groups": ["All Staff"], "licenses": ["ENTERPRISEPACK"]}]}"#;
+    const TODAY: Date = Date {
+        year: 2025,
+        month: 3,
+        day: 10,
+    };
+
+    fn domains() -> Vec<String> {
+        vec!["contoso.com".into()]
+    }
+
+    fn worker(employee_id: &str, first: &str, last: &str) -> Worker {
+        let mut worker = fields::tests::worker(employee_id);
+        worker.first_name = Some(first.into());
+        worker.last_name = Some(last.into());
+        worker
+    }
+
+    #[test]
+    fn validate_config_says_what_is_managed() -> Result<(), MappingError> {
+        let managed = StandardMapper::validate_config(CONFIG.into(), domains())?;
+        let all_staff = GroupRef {
+            kind: GroupKind::Security,
+            name: "All Staff".into(),
+        };
+        assert_eq!(
+            managed,
+            Managed {
+                groups: vec![all_staff],
+                licenses: vec!["ENTERPRISEPACK".into()]
+            }
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn validate_config_refuses_with_the_path() {
+        let refusal = StandardMapper::validate_config(
+            r#"{"upn_domain": "contoso.com", "prehire_days": 999}"#.into(),
+            domains(),
+        );
+        assert_eq!(
+            refusal.err().and_then(|e| e.field).as_deref(),
+            Some("prehire_days")
+        );
+    }
+
+    #[test]
+    fn map_maps_one_worker() -> Result<(), MappingError> {
+        let context = Context {
+            today: TODAY,
+            domains: domains(),
+            config: CONFIG.into(),
+        };
+        let state = StandardMapper::map(worker("1", "Jane", "Doe"), context)?;
+        assert_eq!(state.phase, Phase::Active);
+        let upn = state
+            .account
+            .map(|a| a.identities[0].user_principal_name.clone());
+        assert_eq!(upn.as_deref(), Some("jane.doe@contoso.com"));
+        Ok(())
+    }
+
+    #[test]
+    fn map_batch_answers_every_item_in_order_each_on_its_own_day() {
+        let mut leaver = worker("3", "Gone", "Soon");
+        leaver.employment_status = EmploymentStatus::Terminated;
+        leaver.termination_date = Some(TODAY);
+        let items = vec![
+            BatchItem {
+                worker: worker("1", "Jane", "Doe"),
+                today: TODAY,
+            },
+            BatchItem {
+                worker: worker("2", "", ""),
+                today: TODAY,
+            },
+            BatchItem {
+                worker: leaver.clone(),
+                today: TODAY,
+            },
+            BatchItem {
+                worker: leaver,
+                today: Date {
+                    year: 2025,
+                    month: 3,
+                    day: 11,
+                },
+            },
+        ];
+        let answers = StandardMapper::map_batch(items, domains(), CONFIG.into());
+        let phases: Vec<Option<Phase>> = answers
+            .iter()
+            .map(|a| a.as_ref().ok().map(|s| s.phase))
+            .collect();
+        assert_eq!(
+            phases,
+            [
+                Some(Phase::Active),
+                None,
+                Some(Phase::Active),
+                Some(Phase::Terminated)
+            ]
+        );
+        let refusal = answers[1].as_ref().err().and_then(|e| e.field.as_deref());
+        assert_eq!(refusal, Some("identity_patterns"));
+    }
+
+    #[test]
+    fn map_batch_with_a_bad_configuration_refuses_every_item() {
+        let items = vec![
+            BatchItem {
+                worker: worker("1", "Jane", "Doe"),
+                today: TODAY,
+            },
+            BatchItem {
+                worker: worker("2", "John", "Roe"),
+                today: TODAY,
+            },
+        ];
+        let answers = StandardMapper::map_batch(items, vec!["fabrikam.com".into()], CONFIG.into());
+        assert_eq!(answers.len(), 2);
+        for answer in answers {
+            assert_eq!(
+                answer.err().and_then(|e| e.field).as_deref(),
+                Some("upn_domain")
+            );
+        }
+    }
+}
