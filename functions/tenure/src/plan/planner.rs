@@ -107,6 +107,7 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             sourced,
             desired,
             existing,
+            today: input.today.in_zone(sourced.worker.time_zone.as_ref()),
         });
     }
 

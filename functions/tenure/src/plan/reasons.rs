@@ -55,14 +55,16 @@ pub(super) fn update(changes: &BTreeMap<String, ValueChange>) -> String {
     format!("HR data differs from the directory: {}", shown.join("; "))
 }
 
-pub(super) fn enable(worker: &Worker, rehire: bool) -> String {
+pub(super) fn enable(worker: &Worker, rehire: bool, first_days: bool) -> String {
     let start = worker.hire_date.map_or_else(String::new, |d| format!(" on {d}"));
-    if rehire {
+    if first_days && !rehire {
+        format!("started{start}: the account made ahead of the first day is switched on")
+    } else if rehire {
         format!("rehired{start}: the same account comes back")
     } else if worker.employment_status == EmploymentStatus::Leave {
         "on a leave that keeps sign-in: sign-in allowed".to_owned()
     } else {
-        format!("active in HR{start}: sign-in allowed")
+        "active again in HR: sign-in allowed".to_owned()
     }
 }
 

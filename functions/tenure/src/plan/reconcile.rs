@@ -17,6 +17,8 @@ pub(super) struct Entry<'a> {
     pub(super) sourced: &'a SourcedWorker,
     pub(super) desired: DesiredState,
     pub(super) existing: Option<&'a DirectoryUser>,
+    /// Today in the worker's time zone.
+    pub(super) today: jiff::civil::Date,
 }
 
 /// A group the configuration manages, with its current members.
@@ -48,6 +50,9 @@ impl<'a> AccountRef<'a> {
         }
     }
 }
+
+/// Days after the hire date in which switching an account on counts as the start of a joiner.
+const FIRST_DAYS: i32 = 30;
 
 /// What the reconcile of every worker shares.
 pub(super) struct Reconciler<'r, 'a> {
@@ -159,6 +164,11 @@ impl Reconciler<'_, '_> {
         let rehire = matches!(phase, Phase::Active | Phase::PreHire)
             && !user.account_enabled
             && (hire_date_changed || mailbox_shared);
+        // An account made disabled ahead of the start is switched on in the first days: a joiner,
+        // not someone back from leave.
+        let first_days = worker
+            .hire_date
+            .is_some_and(|hired| hired <= entry.today && entry.today <= hired.saturating_add(jiff::Span::new().days(FIRST_DAYS)));
         if !changes.is_empty() {
             plan.actions.push(Action {
                 reason: reasons::update(&changes),
@@ -171,7 +181,7 @@ impl Reconciler<'_, '_> {
             status_changed = true;
             plan.actions.push(Action {
                 op: Op::EnableUser,
-                reason: reasons::enable(worker, rehire),
+                reason: reasons::enable(worker, rehire, first_days),
             });
         } else if !account.enabled && user.account_enabled {
             status_changed = true;
@@ -204,6 +214,7 @@ impl Reconciler<'_, '_> {
             _ if plan.actions.is_empty() => Change::Unchanged,
             Phase::Terminated => Change::Leaver,
             _ if rehire => Change::Rehire,
+            Phase::Active if status_changed && first_days => Change::Joiner,
             Phase::OnLeave if status_changed => Change::Leave,
             Phase::Active if status_changed => Change::Leave,
             Phase::PreHire | Phase::NotYet => Change::PreHire,
