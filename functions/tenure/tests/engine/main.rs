@@ -1,0 +1,8 @@
+//! The engine's integration tests, one module per concept.
+
+mod helpers;
+mod hr_csv;
+mod hr_json;
+mod planner;
+mod snapshot;
+mod today;
