@@ -74,8 +74,7 @@ impl AttributeTemplate {
             .template
             .as_ref()
             .and_then(|template| template.render(worker).ok())
-            .map(|text| text.trim().to_owned())
-            .filter(|text| !text.is_empty());
+            .and_then(trimmed);
         let value = match (self.name, value) {
             ("usageLocation", Some(code)) => Some(country_code(&code).ok_or_else(|| {
                 format!(
@@ -139,6 +138,15 @@ fn check(name: &str, template: &Template) -> Result<(), String> {
             )
         }
         _ => Ok(()),
+    }
+}
+
+/// The text without surrounding white space, `None` if nothing is left; copied only if need be.
+fn trimmed(text: String) -> Option<String> {
+    match text.trim() {
+        "" => None,
+        trimmed if trimmed.len() == text.len() => Some(text),
+        trimmed => Some(trimmed.to_owned()),
     }
 }
 

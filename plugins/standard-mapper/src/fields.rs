@@ -219,7 +219,27 @@ pub(crate) fn status_name(status: EmploymentStatus) -> &'static str {
 
 /// `YYYY-MM-DD`.
 pub(crate) fn iso_date(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year, date.month, date.day)
+    let mut text = String::with_capacity(20);
+    if date.year < 0 {
+        text.push('-');
+    }
+    push_decimal(&mut text, u32::from(date.year.unsigned_abs()), 4);
+    text.push('-');
+    push_decimal(&mut text, u32::from(date.month), 2);
+    text.push('-');
+    push_decimal(&mut text, u32::from(date.day), 2);
+    text
+}
+
+/// Appends `value` in decimal, padded with zeros to `width` digits.
+///
+/// Numbers are written for every worker (dates, identity suffixes); `format!` costs several times
+/// as much in WebAssembly.
+pub(crate) fn push_decimal(out: &mut String, value: u32, width: usize) {
+    if width > 1 || value >= 10 {
+        push_decimal(out, value / 10, width.saturating_sub(1));
+    }
+    out.push(char::from(b'0' + (value % 10) as u8));
 }
 
 /// Parses `YYYY-MM-DD`, a real day of the Gregorian calendar.
@@ -329,6 +349,29 @@ pub(crate) mod tests {
             WorkerField::EmploymentStatus.value(&jane).as_deref(),
             Some("active")
         );
+    }
+
+    #[test]
+    fn iso_dates_are_written_with_zeros() {
+        assert_eq!(
+            iso_date(Date {
+                year: 2025,
+                month: 3,
+                day: 1
+            }),
+            "2025-03-01"
+        );
+        assert_eq!(
+            iso_date(Date {
+                year: 987,
+                month: 12,
+                day: 31
+            }),
+            "0987-12-31"
+        );
+        let mut number = String::new();
+        push_decimal(&mut number, 120, 1);
+        assert_eq!(number, "120");
     }
 
     #[test]

@@ -4,8 +4,7 @@
 //! (NFKD), accents dropped, lower case, a handful of letters that do not decompose spelled out, and
 //! everything else outside `a-z`, `0-9` and `-` left out.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::char::decompose_compatible;
 
 /// Folds one value to `[a-z0-9-]*`, with no hyphen at either end and never two in a row.
 ///
@@ -13,11 +12,17 @@ use unicode_normalization::char::is_combining_mark;
 /// Latin, say); callers treat it as missing.
 pub(crate) fn fold(value: &str) -> String {
     let mut folded = String::with_capacity(value.len());
-    if value.is_ascii() {
-        // Most names are ASCII already; decomposition would change nothing.
-        value.chars().for_each(|c| push_folded(c, &mut folded));
-    } else {
-        value.nfkd().for_each(|c| push_folded(c, &mut folded));
+    for c in value.chars() {
+        if c.is_ascii() {
+            push_folded(c.to_ascii_lowercase(), &mut folded);
+        } else {
+            // Decomposing one character at a time gives what NFKD gives, less the canonical
+            // reordering of combining marks, which are dropped anyway: no mark is kept below.
+            decompose_compatible(c, |part| {
+                part.to_lowercase()
+                    .for_each(|lower| push_folded(lower, &mut folded));
+            });
+        }
     }
     if folded.ends_with('-') {
         folded.pop();
@@ -25,37 +30,46 @@ pub(crate) fn fold(value: &str) -> String {
     folded
 }
 
-fn push_folded(c: char, out: &mut String) {
-    for lower in c.to_lowercase() {
-        if is_combining_mark(lower) {
-            continue;
-        }
-        match lower {
-            'a'..='z' | '0'..='9' => out.push(lower),
-            // Hyphens join double-barrelled names; dashes that look like one count as one. None at
-            // the start, never two in a row (the guard sends those to the catch-all below).
-            '-' | '\u{2010}'..='\u{2014}' if !out.is_empty() && !out.ends_with('-') => {
-                out.push('-')
-            }
-            'ß' => out.push_str("ss"),
-            'æ' => out.push_str("ae"),
-            'œ' => out.push_str("oe"),
-            'ø' => out.push('o'),
-            'đ' | 'ð' => out.push('d'),
-            'ł' => out.push('l'),
-            'þ' => out.push_str("th"),
-            'ı' => out.push('i'),
-            'ħ' => out.push('h'),
-            'ŧ' => out.push('t'),
-            _ => {}
-        }
+/// Appends what one lower-case character folds to. Accents and other combining marks, like every
+/// character not listed, fold to nothing.
+fn push_folded(lower: char, out: &mut String) {
+    match lower {
+        'a'..='z' | '0'..='9' => out.push(lower),
+        // Hyphens join double-barrelled names; dashes that look like one count as one. None at
+        // the start, never two in a row (the guard sends those to the catch-all below).
+        '-' | '\u{2010}'..='\u{2014}' if !out.is_empty() && !out.ends_with('-') => out.push('-'),
+        'ß' => out.push_str("ss"),
+        'æ' => out.push_str("ae"),
+        'œ' => out.push_str("oe"),
+        'ø' => out.push('o'),
+        'đ' | 'ð' => out.push('d'),
+        'ł' => out.push('l'),
+        'þ' => out.push_str("th"),
+        'ı' => out.push('i'),
+        'ħ' => out.push('h'),
+        'ŧ' => out.push('t'),
+        _ => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::*;
     use proptest::prelude::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    /// Folding as the definition says it: NFKD of the whole value, then lower case and the rest.
+    fn fold_by_definition(value: &str) -> String {
+        let mut folded = String::new();
+        for c in value.nfkd() {
+            c.to_lowercase()
+                .for_each(|lower| push_folded(lower, &mut folded));
+        }
+        if folded.ends_with('-') {
+            folded.pop();
+        }
+        folded
+    }
 
     #[test]
     fn accents_are_dropped_and_case_is_lowered() {
@@ -109,6 +123,16 @@ mod tests {
             prop_assert!(folded.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
             prop_assert!(!folded.starts_with('-') && !folded.ends_with('-'));
             prop_assert!(!folded.contains("--"));
+        }
+
+        #[test]
+        fn folding_a_character_at_a_time_agrees_with_nfkd(value in any::<String>()) {
+            prop_assert_eq!(fold(&value), fold_by_definition(&value));
+        }
+
+        #[test]
+        fn folding_latin_text_agrees_with_nfkd(value in "[\\u{0}-\\u{024F}\\u{0300}-\\u{036F}\\u{1E00}-\\u{1EFF}]{0,30}") {
+            prop_assert_eq!(fold(&value), fold_by_definition(&value));
         }
 
         #[test]

@@ -2,23 +2,15 @@
 //! host tries them in order and keeps the first one that is free.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use crate::error::{in_words, is_are};
+use crate::fields::push_decimal;
 use crate::fold::fold;
 use crate::template::{Placeholder, Segment, Template};
 use crate::types::{Identity, Worker};
 
 /// The longest local part (before the `@`) of a user principal name, and the longest mail nickname.
 pub(crate) const MAX_LOCAL_PART: usize = 64;
-
-/// The patterns of a configuration, checked, with where they lead.
-#[derive(Debug, Clone)]
-pub(crate) struct IdentityPatterns {
-    patterns: Vec<Template>,
-    max_suffix: u16,
-    domain: String,
-}
 
 /// Checks what a pattern may contain beyond being a template: a name to work from, at most one
 /// `{n}`, and literal text that is already safe in a user principal name.
@@ -51,25 +43,65 @@ pub(crate) fn check_pattern(pattern: &Template) -> Result<(), String> {
     Ok(())
 }
 
-/// A piece of a pattern once the worker's values are in: folded text, or the place of `{n}`.
-enum Piece<'t> {
-    Text(Cow<'t, str>),
+/// The patterns of a configuration, compiled: each value the patterns use has a slot, so that a
+/// worker's value is read and folded once however many patterns use it.
+#[derive(Debug, Clone)]
+pub(crate) struct IdentityPatterns {
+    /// The distinct placeholders the patterns use, `{n}` aside.
+    slots: Vec<Placeholder>,
+    patterns: Vec<Vec<Piece>>,
+    max_suffix: u16,
+    domain: String,
+}
+
+/// One piece of a compiled pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    /// A folded value, by its slot.
+    Value(usize),
     Suffix,
 }
 
-/// Why one pattern made nothing. A worker with no candidate at all is told about the pattern that
-/// came closest, so that a missing middle name is not blamed when the last name is what is lacking.
-#[derive(Default)]
-struct Shortfall {
-    missing: Vec<Cow<'static, str>>,
-    unusable: Vec<String>,
-    too_long: bool,
+/// Why a worker's value cannot go into a pattern.
+enum Gap {
+    Missing(Cow<'static, str>),
+    /// The value folds to nothing; the description quotes it.
+    Unusable(String),
+}
+
+/// The pattern that came closest to a candidate, to explain a worker who got none.
+struct Closest {
+    pattern: usize,
+    gaps: usize,
 }
 
 impl IdentityPatterns {
-    /// Patterns already parsed with `{n}` allowed and passed through [`check_pattern`].
-    pub(crate) fn new(patterns: Vec<Template>, max_suffix: u16, domain: String) -> Self {
+    /// Compiles patterns parsed with `{n}` allowed and passed through [`check_pattern`].
+    pub(crate) fn new(patterns: &[Template], max_suffix: u16, domain: String) -> Self {
+        let mut slots: Vec<Placeholder> = Vec::new();
+        let patterns = patterns
+            .iter()
+            .map(|pattern| {
+                pattern
+                    .segments()
+                    .iter()
+                    .map(|segment| match segment {
+                        Segment::Literal(text) => Piece::Literal(text.clone()),
+                        Segment::Placeholder(Placeholder::Suffix) => Piece::Suffix,
+                        Segment::Placeholder(placeholder) => {
+                            let slot = slots.iter().position(|p| p == placeholder);
+                            Piece::Value(slot.unwrap_or_else(|| {
+                                slots.push(placeholder.clone());
+                                slots.len() - 1
+                            }))
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
         Self {
+            slots,
             patterns,
             max_suffix,
             domain,
@@ -78,102 +110,97 @@ impl IdentityPatterns {
 
     /// The ordered, distinct candidates for a worker, or why there are none.
     ///
-    /// A pattern is skipped when the worker lacks one of its values, when a value folds to nothing,
-    /// and (one candidate at a time) when the local part would exceed [`MAX_LOCAL_PART`].
+    /// A pattern is skipped when the worker lacks one of its values or a value folds to nothing;
+    /// a candidate is skipped when its local part would exceed [`MAX_LOCAL_PART`].
     pub(crate) fn candidates(&self, worker: &Worker) -> Result<Vec<Identity>, String> {
+        let values: Vec<Result<String, Gap>> = self
+            .slots
+            .iter()
+            .map(|placeholder| folded(placeholder, worker))
+            .collect();
         let mut identities: Vec<Identity> = Vec::new();
-        let mut closest: Option<Shortfall> = None;
-        let mut pieces = Vec::new();
-        for pattern in &self.patterns {
-            pieces.clear();
-            let mut shortfall = Shortfall::default();
-            if resolve(pattern, worker, &mut pieces, &mut shortfall) {
-                let has_suffix = pieces.iter().any(|p| matches!(p, Piece::Suffix));
-                // A pattern without {n} makes one candidate; the number it gets is never written.
-                let numbers = if has_suffix {
-                    2..=self.max_suffix
-                } else {
-                    0..=0
-                };
-                for n in numbers {
-                    let local = assemble(&pieces, n);
-                    if local.len() > MAX_LOCAL_PART {
-                        shortfall.too_long = true;
-                    } else if !identities.iter().any(|known| known.mail_nickname == local) {
-                        identities.push(Identity {
-                            user_principal_name: format!("{local}@{}", self.domain),
-                            mail_nickname: local,
-                        });
-                    }
-                }
+        let mut closest: Option<Closest> = None;
+        for (index, pattern) in self.patterns.iter().enumerate() {
+            let gaps = pattern
+                .iter()
+                .filter(|piece| matches!(piece, Piece::Value(slot) if values[*slot].is_err()))
+                .count();
+            if closest.as_ref().is_none_or(|c| gaps < c.gaps) {
+                closest = Some(Closest {
+                    pattern: index,
+                    gaps,
+                });
             }
-            if closest.as_ref().is_none_or(|c| shortfall.gaps() < c.gaps()) {
-                closest = Some(shortfall);
+            if gaps > 0 {
+                continue;
+            }
+            // A pattern without {n} makes one candidate; the number it gets is never written.
+            let numbers = if pattern.contains(&Piece::Suffix) {
+                2..=self.max_suffix
+            } else {
+                0..=0
+            };
+            for n in numbers {
+                let local = assemble(pattern, &values, n);
+                if local.len() <= MAX_LOCAL_PART
+                    && !identities.iter().any(|known| known.mail_nickname == local)
+                {
+                    let mut upn = String::with_capacity(local.len() + 1 + self.domain.len());
+                    upn.push_str(&local);
+                    upn.push('@');
+                    upn.push_str(&self.domain);
+                    identities.push(Identity {
+                        user_principal_name: upn,
+                        mail_nickname: local,
+                    });
+                }
             }
         }
         if identities.is_empty() {
+            let reason = match closest {
+                Some(closest) => explain(&self.patterns[closest.pattern], &values),
+                None => "there are no identity patterns".into(),
+            };
             return Err(format!(
-                "no identity candidate could be made for worker {}: {}",
-                worker.employee_id.trim(),
-                closest.unwrap_or_default().explain()
+                "no identity candidate could be made for worker {}: {reason}",
+                worker.employee_id.trim()
             ));
         }
         Ok(identities)
     }
 }
 
-/// Fills `pieces` for one pattern; `false` when the worker cannot fill it.
-fn resolve<'t>(
-    pattern: &'t Template,
-    worker: &Worker,
-    pieces: &mut Vec<Piece<'t>>,
-    shortfall: &mut Shortfall,
-) -> bool {
-    let mut complete = true;
-    for segment in pattern.segments() {
-        match segment {
-            Segment::Literal(text) => pieces.push(Piece::Text(Cow::Borrowed(text))),
-            Segment::Placeholder(Placeholder::Suffix) => pieces.push(Piece::Suffix),
-            Segment::Placeholder(placeholder) => match placeholder.value(worker) {
-                None => {
-                    note(&mut shortfall.missing, placeholder.describe());
-                    complete = false;
-                }
-                Some(value) => {
-                    let folded = fold(&value);
-                    if folded.is_empty() {
-                        note(
-                            &mut shortfall.unusable,
-                            format!("{} {value:?}", placeholder.describe()),
-                        );
-                        complete = false;
-                    } else {
-                        pieces.push(Piece::Text(Cow::Owned(folded)));
-                    }
-                }
-            },
-        }
+/// A worker's value for a placeholder, folded.
+fn folded(placeholder: &Placeholder, worker: &Worker) -> Result<String, Gap> {
+    let value = placeholder
+        .value(worker)
+        .ok_or_else(|| Gap::Missing(placeholder.describe()))?;
+    let folded = fold(&value);
+    if folded.is_empty() {
+        return Err(Gap::Unusable(format!(
+            "{} {value:?}",
+            placeholder.describe()
+        )));
     }
-    complete
+    Ok(folded)
 }
 
-/// Joins the pieces with `n` for `{n}`, tidying the dots on the way: never two in a row, none at
-/// either end.
-fn assemble(pieces: &[Piece<'_>], n: u16) -> String {
+/// Joins a pattern's pieces with `n` for `{n}`, tidying the dots on the way: never two in a row,
+/// none at either end. Every value the pattern uses must be present.
+fn assemble(pattern: &[Piece], values: &[Result<String, Gap>], n: u16) -> String {
     let mut local = String::with_capacity(MAX_LOCAL_PART);
-    for piece in pieces {
+    for piece in pattern {
         match piece {
-            Piece::Text(text) => {
+            Piece::Literal(text) => {
                 for c in text.chars() {
                     if c != '.' || !(local.is_empty() || local.ends_with('.')) {
                         local.push(c);
                     }
                 }
             }
-            // Digits only: nothing to tidy. Writing to a String cannot fail.
-            Piece::Suffix => {
-                let _ = write!(local, "{n}");
-            }
+            // A folded value holds no dot, so it needs no tidying.
+            Piece::Value(slot) => local.push_str(values[*slot].as_deref().unwrap_or_default()),
+            Piece::Suffix => push_decimal(&mut local, u32::from(n), 1),
         }
     }
     if local.ends_with('.') {
@@ -182,48 +209,44 @@ fn assemble(pieces: &[Piece<'_>], n: u16) -> String {
     local
 }
 
-fn note<T: PartialEq>(list: &mut Vec<T>, item: T) {
-    if !list.contains(&item) {
-        list.push(item);
+/// Why a pattern made no candidate: the values it lacks, or else the length of what it made.
+fn explain(pattern: &[Piece], values: &[Result<String, Gap>]) -> String {
+    let mut missing: Vec<&str> = Vec::new();
+    let mut unusable: Vec<&str> = Vec::new();
+    for piece in pattern {
+        let (list, what) = match piece {
+            Piece::Value(slot) => match &values[*slot] {
+                Err(Gap::Missing(what)) => (&mut missing, what.as_ref()),
+                Err(Gap::Unusable(what)) => (&mut unusable, what.as_str()),
+                Ok(_) => continue,
+            },
+            Piece::Literal(_) | Piece::Suffix => continue,
+        };
+        if !list.contains(&what) {
+            list.push(what);
+        }
     }
-}
-
-impl Shortfall {
-    /// How many of the pattern's values the worker could not supply.
-    fn gaps(&self) -> usize {
-        self.missing.len() + self.unusable.len()
+    let mut reasons = Vec::new();
+    if !missing.is_empty() {
+        reasons.push(format!(
+            "{} {} missing",
+            in_words(&missing),
+            is_are(&missing)
+        ));
     }
-
-    fn explain(&self) -> String {
-        let mut reasons = Vec::new();
-        if !self.missing.is_empty() {
-            reasons.push(format!(
-                "{} {} missing",
-                in_words(&self.missing),
-                is_are(&self.missing)
-            ));
-        }
-        if !self.unusable.is_empty() {
-            let verb = if self.unusable.len() == 1 {
-                "has"
-            } else {
-                "have"
-            };
-            reasons.push(format!(
-                "{} {verb} no letters or digits that fold to a-z or 0-9",
-                in_words(&self.unusable)
-            ));
-        }
-        if self.too_long {
-            reasons.push(format!(
-                "the candidates would be longer than {MAX_LOCAL_PART} characters"
-            ));
-        }
-        if reasons.is_empty() {
-            reasons.push("there are no identity patterns".into());
-        }
-        reasons.join("; ")
+    if !unusable.is_empty() {
+        let verb = if unusable.len() == 1 { "has" } else { "have" };
+        reasons.push(format!(
+            "{} {verb} no letters or digits that fold to a-z or 0-9",
+            in_words(&unusable)
+        ));
     }
+    if reasons.is_empty() {
+        reasons.push(format!(
+            "the candidates would be longer than {MAX_LOCAL_PART} characters"
+        ));
+    }
+    reasons.join("; ")
 }
 
 #[cfg(test)]
@@ -240,7 +263,7 @@ mod tests {
             templates.push(template);
         }
         Ok(IdentityPatterns::new(
-            templates,
+            &templates,
             max_suffix,
             "contoso.com".into(),
         ))

@@ -113,9 +113,11 @@ impl Placeholder {
                     .next()
                     .map(|c| Cow::Owned(c.to_uppercase().collect()))
             }
-            Self::HireDateTime => worker
-                .hire_date
-                .map(|date| Cow::Owned(format!("{}T00:00:00Z", fields::iso_date(date)))),
+            Self::HireDateTime => worker.hire_date.map(|date| {
+                let mut text = fields::iso_date(date);
+                text.push_str("T00:00:00Z");
+                Cow::Owned(text)
+            }),
             Self::Suffix => None,
         }
     }

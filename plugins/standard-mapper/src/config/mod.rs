@@ -57,7 +57,7 @@ impl Config {
         }
         Ok(Self {
             identities: IdentityPatterns::new(
-                identity_patterns(&file.identity_patterns)?,
+                &identity_patterns(&file.identity_patterns)?,
                 file.max_suffix,
                 upn_domain,
             ),
