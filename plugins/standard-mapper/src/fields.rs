@@ -109,7 +109,7 @@ impl WorkerField {
         }
         Ok(Self::Custom {
             header: header.to_owned(),
-            key: header.to_lowercase(),
+            key: lowercase(header),
         })
     }
 
@@ -195,6 +195,13 @@ fn custom_value<'w>(worker: &'w Worker, key: &str) -> Option<&'w str> {
         .iter()
         .find(|(header, _)| eq_ignore_case(header, key))
         .and_then(|(_, value)| present(value))
+}
+
+/// `text` in lower case, a character at a time, the way [`eq_ignore_case`] compares.
+///
+/// (`str::to_lowercase` writes a final capital sigma as `ς`, which a character at a time is `σ`.)
+pub(crate) fn lowercase(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// Whether `value`, trimmed, equals `lower` ignoring case. `lower` must already be in lower case.
@@ -331,6 +338,12 @@ pub(crate) mod tests {
         assert_eq!(WorkerField::parse("custom:Empty")?.value(&jane), None);
         assert_eq!(WorkerField::parse("custom:Missing")?.value(&jane), None);
         Ok(())
+    }
+
+    #[test]
+    fn case_is_ignored_the_same_way_on_both_sides() {
+        assert!(eq_ignore_case(" ΟΔΟΣ ", &lowercase("ΟΔΟΣ")));
+        assert!(eq_ignore_case("ENGINEERING", &lowercase("Engineering")));
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Condition {
                 }
                 _ => {}
             }
-            accepted.push(value.to_lowercase());
+            accepted.push(fields::lowercase(value));
         }
         Ok(Self { field, accepted })
     }

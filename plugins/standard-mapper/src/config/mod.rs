@@ -267,7 +267,7 @@ fn rules(files: &[Object<RuleFile>]) -> Result<Rules, MappingError> {
 fn leave(file: LeaveFile) -> Result<LeavePolicies, MappingError> {
     let mut types: Vec<(String, LeavePolicy)> = Vec::with_capacity(file.types.len());
     for (name, Object(policy)) in file.types {
-        let key = name.trim().to_lowercase();
+        let key = crate::fields::lowercase(name.trim());
         if key.is_empty() {
             return Err(MappingError::at(
                 "leave.types",
