@@ -12,6 +12,7 @@ pub mod directory;
 pub mod guard;
 pub mod hr;
 pub mod plan;
+pub mod plugin;
 pub mod report;
 pub mod today;
 pub mod worker;

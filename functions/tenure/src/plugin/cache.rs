@@ -1,0 +1,204 @@
+//! Compiled plugins kept on disk, so a plugin is compiled once per engine, not once per process.
+//!
+//! A file is named by the SHA-256 of the plugin's WebAssembly and of the engine's
+//! [`precompile_compatibility_hash`](wasmtime::Engine::precompile_compatibility_hash), and
+//! carries both again plus the SHA-256 of the machine code it holds. Only a file that matches
+//! all three is deserialized; anything else (missing, truncated, corrupted, written by another
+//! engine) is recompiled and overwritten. The cache never makes a load fail.
+//!
+//! Machine code is run as it is found, so the directory must be Tenure's alone: it is created
+//! `0700`, its files `0600`, and a directory others can write to is refused when the host
+//! starts.
+
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sha2::{Digest as _, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+use super::PluginError;
+
+/// The first bytes of every cache file; the version changes whenever the layout does.
+const MAGIC: &[u8; 16] = b"tenure-cwasm-v1\n";
+
+/// Magic, wasm SHA-256, engine key, machine code SHA-256.
+const HEADER_LEN: usize = MAGIC.len() + 3 * 32;
+
+/// Where compiled plugins are kept, if anywhere.
+pub(crate) struct CompileCache {
+    dir: Option<PathBuf>,
+    /// SHA-256 of the engine's compatibility hash: what the machine code was compiled for.
+    engine_key: [u8; 32],
+}
+
+impl CompileCache {
+    /// Opens (creating it `0700`) the cache directory; `None` keeps compiled code in memory only.
+    pub(crate) fn open(dir: Option<PathBuf>, engine: &Engine) -> Result<Self, PluginError> {
+        let mut hasher = Sha256Hasher(Sha256::new());
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let engine_key = hasher.0.finalize().into();
+        if let Some(dir) = &dir {
+            prepare_dir(dir).map_err(|reason| PluginError::Cache {
+                path: dir.display().to_string(),
+                reason,
+            })?;
+        }
+        Ok(Self { dir, engine_key })
+    }
+
+    /// Whether compiled code is kept on disk.
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    /// The cached plugin with this wasm digest, if a sound file for this engine holds it.
+    pub(crate) fn load(&self, engine: &Engine, wasm_sha256: &[u8; 32]) -> Option<Component> {
+        let path = self.path(wasm_sha256)?;
+        let file = match fs::read(&path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cannot read a cached plugin; recompiling");
+                return None;
+            }
+        };
+        let Some(code) = self.unwrap(&file, wasm_sha256) else {
+            tracing::warn!(path = %path.display(), "a cached plugin is damaged or foreign; recompiling");
+            return None;
+        };
+        match deserialize(engine, code) {
+            Ok(component) => Some(component),
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "a cached plugin does not load; recompiling");
+                None
+            }
+        }
+    }
+
+    /// Keeps compiled code; failing to is logged, never an error.
+    pub(crate) fn store(&self, wasm_sha256: &[u8; 32], code: &[u8]) {
+        let Some(path) = self.path(wasm_sha256) else {
+            return;
+        };
+        if let Err(error) = self.write(&path, wasm_sha256, code) {
+            tracing::warn!(path = %path.display(), %error, "cannot cache a compiled plugin");
+        }
+    }
+
+    fn path(&self, wasm_sha256: &[u8; 32]) -> Option<PathBuf> {
+        let engine = hex::encode(&self.engine_key[..8]);
+        Some(
+            self.dir
+                .as_ref()?
+                .join(format!("{}-{engine}.cwasm", hex::encode(wasm_sha256))),
+        )
+    }
+
+    /// The machine code in a cache file, if the file is whole and was written for this wasm
+    /// and this engine.
+    fn unwrap<'a>(&self, file: &'a [u8], wasm_sha256: &[u8; 32]) -> Option<&'a [u8]> {
+        let (header, code) = file.split_at_checked(HEADER_LEN)?;
+        let (magic, digests) = header.split_at(MAGIC.len());
+        let (wasm, rest) = digests.split_at(32);
+        let (engine, code_sha256) = rest.split_at(32);
+        let sound = magic == MAGIC
+            && wasm == wasm_sha256
+            && engine == self.engine_key
+            && code_sha256 == Sha256::digest(code).as_slice();
+        sound.then_some(code)
+    }
+
+    fn write(&self, path: &Path, wasm_sha256: &[u8; 32], code: &[u8]) -> std::io::Result<()> {
+        // Written aside and renamed into place, so no reader ever sees half a file.
+        static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+        let temporary = path.with_extension(format!(
+            "tmp-{}-{}",
+            std::process::id(),
+            SEQUENCE.fetch_add(1, Ordering::Relaxed)
+        ));
+        let result = (|| {
+            let mut file = private_file(&temporary)?;
+            file.write_all(MAGIC)?;
+            file.write_all(wasm_sha256)?;
+            file.write_all(&self.engine_key)?;
+            file.write_all(&Sha256::digest(code))?;
+            file.write_all(code)?;
+            file.sync_all()?;
+            fs::rename(&temporary, path)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        result
+    }
+}
+
+/// Turns machine code into a component.
+///
+/// Only ever called with code this host's engine produced: just now by
+/// `Engine::precompile_component`, or read back from a cache file whose header carries the
+/// SHA-256 of exactly these bytes (see [`CompileCache::load`]).
+#[allow(unsafe_code)]
+pub(crate) fn deserialize(engine: &Engine, code: &[u8]) -> wasmtime::Result<Component> {
+    // SAFETY: `Component::deserialize` runs the bytes as machine code, so they must come from
+    // `Engine::precompile_component` of a compatible engine and be intact. Callers pass either
+    // bytes fresh from this engine's `precompile_component`, or bytes from a cache file that
+    // this module wrote (into a directory only Tenure can write to) and whose SHA-256, engine
+    // key and wasm digest were checked just before; wasmtime checks the engine compatibility
+    // again itself.
+    unsafe { Component::deserialize(engine, code) }
+}
+
+fn prepare_dir(dir: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|error| format!("cannot create it: {error}"))?;
+        let metadata = fs::metadata(dir).map_err(|error| format!("cannot read it: {error}"))?;
+        if !metadata.is_dir() {
+            return Err("it is not a directory".into());
+        }
+        if metadata.permissions().mode() & 0o022 != 0 {
+            return Err(format!(
+                "others can write to it (mode {:o}); compiled plugins are run as found, so it \
+                 must be writable by Tenure alone: chmod 700 it",
+                metadata.permissions().mode() & 0o777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    fs::create_dir_all(dir).map_err(|error| format!("cannot create it: {error}"))?;
+    Ok(())
+}
+
+fn private_file(path: &Path) -> std::io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Feeds a [`Hash`] value into SHA-256, to name what an engine compiles for.
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        let digest = self.0.clone().finalize();
+        let mut first = [0; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first)
+    }
+}

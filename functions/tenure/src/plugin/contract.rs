@@ -1,0 +1,230 @@
+//! What a component must export and may import to be loaded as a mapping plugin.
+//!
+//! Checked on the component's declared types before anything is linked or run, so a refusal
+//! names the export or import at fault.
+
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+use super::PluginError;
+
+/// The package and interface a plugin exports.
+const MAPPING: (&str, &str) = ("tenure:mapper", "mapping");
+
+/// The contract's major version this Tenure runs.
+const MAJOR: u64 = 1;
+
+/// What [`PluginError::WrongWorld`] says is expected.
+pub(crate) const EXPECTED: &str = "tenure:mapper/mapping@1.x";
+
+/// The interfaces a plugin may import, by package and version track, and interface name.
+///
+/// `tenure:mapper/types` holds only types. The WASI interfaces are the ones a Rust, JavaScript
+/// or Python component pulls in through its standard library; the sandbox gives each a
+/// deny-all implementation (see [`super::sandbox`]). Sockets, HTTP and anything else are
+/// refused at load.
+const ALLOWED: &[(&str, Track, &[&str])] = &[
+    ("tenure:mapper", Track::Major(MAJOR), &["types"]),
+    ("wasi:io", WASI_P2, &["error", "poll", "streams"]),
+    (
+        "wasi:cli",
+        WASI_P2,
+        &[
+            "environment",
+            "exit",
+            "stdin",
+            "stdout",
+            "stderr",
+            "terminal-input",
+            "terminal-output",
+            "terminal-stdin",
+            "terminal-stdout",
+            "terminal-stderr",
+        ],
+    ),
+    ("wasi:clocks", WASI_P2, &["wall-clock", "monotonic-clock"]),
+    (
+        "wasi:random",
+        WASI_P2,
+        &["random", "insecure", "insecure-seed"],
+    ),
+    ("wasi:filesystem", WASI_P2, &["types", "preopens"]),
+];
+
+/// WASI 0.2.x.
+const WASI_P2: Track = Track::Minor(0, 2);
+
+/// A semver-compatible series of versions.
+#[derive(Debug, Clone, Copy)]
+enum Track {
+    /// `major.*.*`, for major ≥ 1.
+    Major(u64),
+    /// `0.minor.*`.
+    Minor(u64, u64),
+}
+
+impl Track {
+    fn contains(self, version: Version) -> bool {
+        match self {
+            Self::Major(major) => version.major == major,
+            Self::Minor(major, minor) => version.major == major && version.minor == minor,
+        }
+    }
+}
+
+/// The numeric part of a semver version; pre-releases never match a track.
+#[derive(Debug, Clone, Copy)]
+struct Version {
+    major: u64,
+    minor: u64,
+}
+
+/// An interface name, `namespace:package/interface@version`.
+struct InterfaceName<'a> {
+    package: &'a str,
+    interface: &'a str,
+    version: Option<Version>,
+}
+
+impl<'a> InterfaceName<'a> {
+    fn parse(name: &'a str) -> Option<Self> {
+        let (path, version) = match name.split_once('@') {
+            Some((path, version)) => (path, Some(parse_version(version)?)),
+            None => (name, None),
+        };
+        let (package, interface) = path.split_once('/')?;
+        package.contains(':').then_some(Self {
+            package,
+            interface,
+            version,
+        })
+    }
+
+    fn is(&self, package: &str, interface: &str, track: Track) -> bool {
+        self.package == package
+            && self.interface == interface
+            && self.version.is_some_and(|version| track.contains(version))
+    }
+}
+
+fn parse_version(text: &str) -> Option<Version> {
+    // Build metadata (`+…`) does not matter; a pre-release (`-…`) is not on any track.
+    let core = text.split('+').next().unwrap_or(text);
+    if core.contains('-') {
+        return None;
+    }
+    let mut parts = core.split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    let _patch: u64 = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some(Version { major, minor })
+}
+
+/// Refuses a component that does not export the mapping interface at version 1.x, or that
+/// imports anything outside [`ALLOWED`].
+pub(crate) fn check(engine: &Engine, component: &Component) -> Result<(), PluginError> {
+    let ty = component.component_type();
+    let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
+    check_exports(&exports)?;
+    for (name, _) in ty.imports(engine) {
+        check_import(name)?;
+    }
+    Ok(())
+}
+
+fn check_exports(exports: &[&str]) -> Result<(), PluginError> {
+    let exports_mapping = exports.iter().any(|name| {
+        InterfaceName::parse(name)
+            .is_some_and(|parsed| parsed.is(MAPPING.0, MAPPING.1, Track::Major(MAJOR)))
+    });
+    if exports_mapping {
+        return Ok(());
+    }
+    let found = if exports.is_empty() {
+        "nothing".to_owned()
+    } else {
+        exports.join(", ")
+    };
+    Err(PluginError::WrongWorld {
+        found,
+        expected: EXPECTED.to_owned(),
+    })
+}
+
+fn check_import(name: &str) -> Result<(), PluginError> {
+    let allowed = InterfaceName::parse(name).is_some_and(|parsed| {
+        ALLOWED.iter().any(|(package, track, interfaces)| {
+            interfaces
+                .iter()
+                .any(|interface| parsed.is(package, interface, *track))
+        })
+    });
+    if allowed {
+        Ok(())
+    } else {
+        Err(PluginError::ForbiddenImport {
+            import: name.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_at_any_1_x_version_is_accepted() {
+        assert!(check_exports(&["tenure:mapper/mapping@1.0.0"]).is_ok());
+        assert!(check_exports(&["other:pkg/thing@0.1.0", "tenure:mapper/mapping@1.4.2"]).is_ok());
+    }
+
+    #[test]
+    fn another_version_or_interface_is_the_wrong_world() {
+        for exports in [
+            &["tenure:mapper/mapping@2.0.0"][..],
+            &["tenure:mapper/mapping@1.0.0-rc.1"],
+            &["tenure:mapper/mapping"],
+            &["tenure:mapper/mapper@1.0.0"],
+            &[],
+        ] {
+            let error = check_exports(exports).err();
+            assert!(
+                matches!(error, Some(PluginError::WrongWorld { .. })),
+                "{exports:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wasi_0_2_is_allowed_at_any_patch_level() {
+        for name in [
+            "wasi:io/streams@0.2.0",
+            "wasi:cli/environment@0.2.6",
+            "wasi:random/random@0.2.12",
+        ] {
+            assert!(check_import(name).is_ok(), "{name}");
+        }
+        assert!(check_import("tenure:mapper/types@1.0.0").is_ok());
+    }
+
+    #[test]
+    fn sockets_http_other_wasi_versions_and_custom_imports_are_forbidden() {
+        for name in [
+            "wasi:sockets/tcp@0.2.6",
+            "wasi:sockets/instance-network@0.2.0",
+            "wasi:http/outgoing-handler@0.2.0",
+            "wasi:cli/environment@0.3.0",
+            "wasi:io/streams",
+            "acme:exfil/net",
+            "send",
+        ] {
+            assert_eq!(
+                check_import(name),
+                Err(PluginError::ForbiddenImport {
+                    import: name.to_owned()
+                }),
+                "{name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Naming what went wrong when a call into a plugin failed.
+
+use std::time::Duration;
+
+use wasmtime::Trap;
+
+use super::PluginError;
+use super::sandbox::StoreState;
+
+/// What a failed call was given, to name the limit it crossed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    /// Fuel the call was given.
+    pub(crate) fuel: u64,
+    /// Wall-clock time the call was given.
+    pub(crate) deadline: Duration,
+    /// The memory limit.
+    pub(crate) memory_bytes: usize,
+}
+
+/// Turns the error of a failed instantiation or call into the error a customer reads.
+pub(crate) fn classify(error: &wasmtime::Error, state: &StoreState, budget: Budget) -> PluginError {
+    // The sandbox's own records come first: a denied call or a refused memory growth is the
+    // cause even when the guest then crashed because of it.
+    if let Some(capability) = state.denied() {
+        return PluginError::Denied {
+            capability: capability.to_owned(),
+        };
+    }
+    if state.hit_memory_limit() {
+        return PluginError::MemoryLimit {
+            bytes: budget.memory_bytes,
+        };
+    }
+    let what = match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => return PluginError::FuelExhausted { fuel: budget.fuel },
+        Some(Trap::Interrupt) => {
+            return PluginError::Timeout {
+                after: budget.deadline,
+            };
+        }
+        Some(Trap::UnreachableCodeReached) => {
+            "it panicked or reached an `unreachable` instruction".to_owned()
+        }
+        Some(Trap::StackOverflow) => "it overflowed its stack (recursion too deep?)".to_owned(),
+        Some(Trap::MemoryOutOfBounds) => "it read or wrote memory out of bounds".to_owned(),
+        Some(Trap::IntegerDivisionByZero) => "it divided by zero".to_owned(),
+        Some(trap) => format!("it trapped: {trap}"),
+        None => match error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+            Some(exit) => format!("it called exit with status {}", exit.0),
+            None => format!("{error}"),
+        },
+    };
+    let stderr = state.stderr();
+    let message = if stderr.is_empty() {
+        what
+    } else {
+        format!("{what}; it wrote: {stderr}")
+    };
+    PluginError::Trap { message }
+}

@@ -1,0 +1,153 @@
+//! The plugin host: one engine, one linker, one epoch clock, and the compile cache.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine};
+
+use super::bindings::PluginPre;
+use super::cache::{self, CompileCache};
+use super::contract;
+use super::epoch::EpochTicker;
+use super::mapping::Plugin;
+use super::sandbox::{self, StoreState};
+use super::{PluginError, SandboxLimits};
+
+/// Loads plugins and runs them under one set of [`SandboxLimits`].
+///
+/// Create one per process and keep it: it owns the compiler, the pre-built WASI linker and a
+/// background thread that drives deadlines (stopped when the host and every plugin it loaded
+/// are dropped).
+pub struct PluginHost {
+    engine: Engine,
+    linker: Linker<StoreState>,
+    limits: SandboxLimits,
+    cache: CompileCache,
+    ticker: Arc<EpochTicker>,
+}
+
+/// The first eight bytes of a WebAssembly component (magic, then version 13, layer 1).
+const COMPONENT_HEADER: [u8; 8] = *b"\0asm\x0d\0\x01\0";
+
+impl PluginHost {
+    /// A host with these limits. With `cache_dir`, compiled plugins are kept there (created
+    /// `0700` if missing) and reused by later loads and processes; without, they are compiled
+    /// in memory on every load.
+    pub fn new(limits: SandboxLimits, cache_dir: Option<PathBuf>) -> Result<Self, PluginError> {
+        let mut config = Config::new();
+        config.consume_fuel(true).epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(PluginError::internal)?;
+        let linker = sandbox::linker(&engine).map_err(PluginError::internal)?;
+        let cache = CompileCache::open(cache_dir, &engine)?;
+        let ticker = Arc::new(EpochTicker::start(&engine)?);
+        Ok(Self {
+            engine,
+            linker,
+            limits,
+            cache,
+            ticker,
+        })
+    }
+
+    /// The limits plugins of this host run under.
+    pub fn limits(&self) -> &SandboxLimits {
+        &self.limits
+    }
+
+    /// Checks, compiles (or takes from the cache) and pre-links a plugin.
+    ///
+    /// Refuses an upload larger than [`SandboxLimits::max_wasm_bytes`], anything that is not a
+    /// WebAssembly component, a component that does not export `tenure:mapper/mapping@1.x`,
+    /// and one that imports anything beyond the contract and the deny-all WASI.
+    pub fn load(&self, wasm: &[u8]) -> Result<Plugin, PluginError> {
+        if wasm.len() > self.limits.max_wasm_bytes {
+            return Err(PluginError::TooLarge {
+                bytes: wasm.len(),
+                limit: self.limits.max_wasm_bytes,
+            });
+        }
+        check_header(wasm)?;
+        let digest: [u8; 32] = Sha256::digest(wasm).into();
+        let (component, from_cache, fresh_code) = match self.cache.load(&self.engine, &digest) {
+            Some(component) => (component, true, None),
+            None => {
+                let (component, code) = self.compile(wasm)?;
+                (component, false, code)
+            }
+        };
+        contract::check(&self.engine, &component)?;
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|error| {
+            // Every allowed import has a definition, so this is a type that does not match.
+            PluginError::NotAComponent {
+                reason: format!("its imports do not match WASI 0.2: {error:#}"),
+            }
+        })?;
+        let pre = PluginPre::new(instance_pre).map_err(|error| PluginError::WrongWorld {
+            found: format!(
+                "{} with different functions ({error:#})",
+                contract::EXPECTED
+            ),
+            expected: contract::EXPECTED.to_owned(),
+        })?;
+        // Kept only once it has passed every check, so the cache never holds a refused plugin.
+        if let Some(code) = fresh_code {
+            self.cache.store(&digest, &code);
+        }
+        Ok(Plugin::new(
+            pre,
+            hex::encode(digest),
+            self.limits,
+            from_cache,
+            Arc::clone(&self.ticker),
+        ))
+    }
+
+    /// Compiles a component: through `precompile_component` when there is a cache to keep the
+    /// machine code in, straight into memory otherwise.
+    fn compile(&self, wasm: &[u8]) -> Result<(Component, Option<Vec<u8>>), PluginError> {
+        if !self.cache.is_enabled() {
+            return Component::new(&self.engine, wasm)
+                .map(|component| (component, None))
+                .map_err(compile_error);
+        }
+        let code = self
+            .engine
+            .precompile_component(wasm)
+            .map_err(compile_error)?;
+        let component = cache::deserialize(&self.engine, &code).map_err(PluginError::internal)?;
+        Ok((component, Some(code)))
+    }
+}
+
+fn check_header(wasm: &[u8]) -> Result<(), PluginError> {
+    let header = wasm.get(..COMPONENT_HEADER.len());
+    if header == Some(&COMPONENT_HEADER[..]) {
+        return Ok(());
+    }
+    let reason = match header {
+        Some(header) if header.starts_with(b"\0asm\x01\0\0\0") => {
+            "it is a core WebAssembly module; a plugin must be a component".to_owned()
+        }
+        Some(header) if header.starts_with(b"\0asm") => {
+            "it is WebAssembly of an unknown version".to_owned()
+        }
+        _ => "it does not start with the WebAssembly magic bytes".to_owned(),
+    };
+    Err(PluginError::NotAComponent { reason })
+}
+
+fn compile_error(error: wasmtime::Error) -> PluginError {
+    // Wasmtime marks errors of parsing and validation with this context; anything later is
+    // the compiler's.
+    let invalid = error
+        .chain()
+        .any(|cause| cause.to_string().starts_with("failed to parse WebAssembly"));
+    let reason = format!("{}", error.root_cause());
+    if invalid {
+        PluginError::NotAComponent { reason }
+    } else {
+        PluginError::Compile { reason }
+    }
+}

@@ -1,0 +1,91 @@
+//! The plugin host: runs customers' WebAssembly mapping plugins in a strict sandbox.
+//!
+//! A plugin is a WebAssembly component of the world `plugin` in `plugins/wit/mapper.wit`
+//! (`tenure:mapper@1.x`): it exports `validate-config`, `map` and `map-batch`, and turns a
+//! [`Worker`](crate::worker::Worker) into a [`DesiredState`](crate::desired::DesiredState).
+//!
+//! ```no_run
+//! use tenure::plugin::{PluginHost, SandboxLimits, STANDARD_MAPPER};
+//!
+//! let host = PluginHost::new(SandboxLimits::default(), None)?;
+//! let plugin = host.load(STANDARD_MAPPER)?;
+//! let managed = plugin.validate_config("{}", &["contoso.com".to_owned()])?;
+//! # Ok::<(), tenure::plugin::PluginError>(())
+//! ```
+//!
+//! # Glossary
+//!
+//! * [`PluginHost`]: one wasmtime `Engine` (fuel and epoch interruption on), one pre-built
+//!   linker, a thread that advances the epoch, and the compile cache.
+//! * [`Plugin`]: a component that passed the checks, compiled and pre-linked once; every call
+//!   runs in a fresh `Store` (one per batch of workers), so nothing survives between batches,
+//!   let alone between customers.
+//! * [`SandboxLimits`]: fuel, wall-clock deadline, memory, output size and upload size, with
+//!   documented defaults.
+//!
+//! # Loading
+//!
+//! [`PluginHost::load`] refuses, each with its own [`PluginError`]: an upload over the size
+//! limit; bytes that are not a component; a component that does not export
+//! `tenure:mapper/mapping@1.x` (saying what it exports instead); and one that imports anything
+//! not on the allow-list below (naming the import). Then it compiles once: with a cache
+//! directory, `Engine::precompile_component` and a file keyed by the wasm's SHA-256 and the
+//! engine's compatibility hash (see the `cache` module); without one, in memory.
+//!
+//! # The sandbox
+//!
+//! A Rust `wasm32-wasip2` plugin built with `wit-bindgen` imports, besides the contract's
+//! `tenure:mapper/types`: `wasi:io/{error,poll,streams}` and
+//! `wasi:cli/{environment,exit,stdin,stdout,stderr,terminal-*}`, whatever it does; then
+//! `wasi:clocks/wall-clock` and `wasi:filesystem/{types,preopens}` as soon as it touches
+//! `std::fs`, and `wasi:clocks/monotonic-clock` and all of `wasi:sockets/*` as soon as it
+//! touches `std::net`. JavaScript and Python runtimes import the same families, plus
+//! `wasi:random`.
+//!
+//! So plugins may import WASI 0.2's `io`, `cli`, `clocks`, `random` and `filesystem`
+//! interfaces, each of which the host implements so that it gives nothing away:
+//!
+//! * no environment variables, arguments or working directory (a plugin that reads its
+//!   environment sees it empty);
+//! * stdin closed, stdout discarded, stderr kept only to quote a crash (last 1 KiB);
+//! * the wall clock fixed at 2000-01-01T00:00:00Z, the monotonic clock at zero, timers denied:
+//!   today's date comes in the context, and nothing can sleep;
+//! * randomness from a fixed seed, so every run maps the same way;
+//! * no preopened directory: asking for one stops the call with
+//!   [`PluginError::Denied`] ("the sandbox denies file access"), and without one no file can
+//!   be named.
+//!
+//! Everything else is refused at load with [`PluginError::ForbiddenImport`]: `wasi:sockets/*`
+//! (a plugin that would open a socket never runs), `wasi:http/*`, other WASI versions, and any
+//! custom import.
+//!
+//! # Running
+//!
+//! Each call is given fuel ([`SandboxLimits::fuel_per_worker`] per worker: deterministic), an
+//! epoch deadline as a wall-clock backstop, a memory limit, and its answers are measured
+//! against [`SandboxLimits::output_bytes`]. [`Plugin::map_all`] maps workers in batches; when a
+//! batch fails it maps that batch's workers one by one, so a trap, a hang, a memory bomb or
+//! an oversized answer fails only the worker that caused it.
+
+#[allow(unsafe_code, unreachable_pub, missing_docs, clippy::all)]
+mod bindings;
+mod cache;
+mod contract;
+mod convert;
+mod epoch;
+mod error;
+mod fault;
+mod host;
+mod limits;
+mod mapping;
+mod sandbox;
+mod stderr;
+
+pub use error::PluginError;
+pub use host::PluginHost;
+pub use limits::SandboxLimits;
+pub use mapping::{MapOutcome, Plugin};
+
+/// Tenure's standard mapper, driven by a JSON configuration; built from `plugins/standard-mapper`
+/// by the engine's build script.
+pub static STANDARD_MAPPER: &[u8] = include_bytes!(env!("TENURE_STANDARD_MAPPER_WASM"));

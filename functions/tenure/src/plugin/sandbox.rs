@@ -1,0 +1,251 @@
+//! The sandbox one call runs in: a fresh store with fuel, a deadline, a memory limit, and a
+//! WASI that gives nothing away.
+//!
+//! The linker holds only the interfaces [`super::contract`] allows, each denying what it can:
+//!
+//! * `wasi:cli/environment`: no variables, no arguments, no working directory.
+//! * `wasi:cli/stdin` is closed; `stdout` is discarded; `stderr` keeps its last
+//!   [`STDERR_TAIL`] bytes to explain a crash (a Rust panic message lands there).
+//! * `wasi:cli/exit`: ends the call; reported as a crash.
+//! * `wasi:clocks/wall-clock` is fixed at 2000-01-01T00:00:00Z and `monotonic-clock` at zero:
+//!   a plugin learns today's date from its context, nothing else. Timers
+//!   (`subscribe-duration`, `subscribe-instant`) trap as denied, so nothing can sleep.
+//! * `wasi:random/*` gives the same fixed bytes to every call, so mapping is deterministic.
+//! * `wasi:filesystem/preopens#get-directories` traps as denied ("file access"): Rust's
+//!   standard library and wasi-libc ask for it only when a path is first used, so a plugin
+//!   that never touches a file never notices. Without a directory no `wasi:filesystem/types`
+//!   function can reach anything.
+//! * `wasi:io/*` works on the streams above only.
+//! * `tenure:mapper/types` holds only types.
+
+use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
+use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView as _};
+use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView as _};
+use wasmtime_wasi::random::WasiRandom;
+use wasmtime_wasi::{Deterministic, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use super::SandboxLimits;
+use super::epoch::EpochTicker;
+use super::stderr::StderrTail;
+
+/// How much of a plugin's stderr is kept.
+pub(crate) const STDERR_TAIL: usize = 1024;
+
+/// The wall clock every plugin sees: 2000-01-01T00:00:00Z.
+const FIXED_WALL_CLOCK_SECONDS: u64 = 946_684_800;
+
+/// The bytes `wasi:random` repeats, and the insecure seed.
+const RANDOM_BYTES: [u8; 32] = *b"tenure-sandbox-fixed-random-seed";
+const RANDOM_SEED: u128 = 0x7465_6e75_7265_2d73_616e_6462_6f78_0001;
+
+/// Core instances, tables and memories one component may create; generous for any plugin
+/// toolchain, small enough that a hostile one cannot use them to exhaust the host.
+const MAX_INSTANCES: usize = 1_000;
+const MAX_TABLES: usize = 1_000;
+const MAX_MEMORIES: usize = 100;
+const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+
+/// Everything a store holds: the WASI context and what the sandbox learns during a call.
+pub(crate) struct StoreState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: MemoryLimiter,
+    stderr: StderrTail,
+    /// What the plugin tried to use that the sandbox denies, if anything.
+    denied: Option<&'static str>,
+}
+
+impl StoreState {
+    /// Whether the plugin tried to grow its memory beyond the limit.
+    pub(crate) fn hit_memory_limit(&self) -> bool {
+        self.limiter.hit
+    }
+
+    /// What the plugin tried to use that the sandbox denies.
+    pub(crate) fn denied(&self) -> Option<&'static str> {
+        self.denied
+    }
+
+    /// The last words the plugin wrote to stderr.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.text()
+    }
+}
+
+impl WasiView for StoreState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// [`StoreLimits`], remembering whether the memory limit was hit so the failure can be named.
+struct MemoryLimiter {
+    limits: StoreLimits,
+    memory_bytes: usize,
+    hit: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_bytes {
+            self.hit = true;
+        }
+        self.limits.memory_growing(current, desired, maximum)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
+/// A fresh store for one call that maps `workers` workers (or checks a configuration, 1).
+pub(crate) fn store(
+    engine: &Engine,
+    limits: &SandboxLimits,
+    workers: usize,
+) -> wasmtime::Result<Store<StoreState>> {
+    let stderr = StderrTail::new(STDERR_TAIL);
+    let state = StoreState {
+        wasi: wasi_context(stderr.clone()),
+        table: ResourceTable::new(),
+        limiter: MemoryLimiter {
+            limits: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .table_elements(MAX_TABLE_ELEMENTS)
+                .instances(MAX_INSTANCES)
+                .tables(MAX_TABLES)
+                .memories(MAX_MEMORIES)
+                .trap_on_grow_failure(true)
+                .build(),
+            memory_bytes: limits.memory_bytes,
+            hit: false,
+        },
+        stderr,
+        denied: None,
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limiter);
+    store.set_fuel(limits.fuel_for(workers))?;
+    store.set_epoch_deadline(EpochTicker::ticks(limits.deadline_for(workers)));
+    store.epoch_deadline_trap();
+    Ok(store)
+}
+
+fn wasi_context(stderr: StderrTail) -> WasiCtx {
+    // The builder starts with no environment, arguments, preopens or network, stdin closed and
+    // stdout discarded; what remains is to fix the clocks and randomness, and keep stderr.
+    let mut builder = WasiCtxBuilder::new();
+    builder
+        .wall_clock(FixedWallClock)
+        .secure_random(Deterministic::new(RANDOM_BYTES.to_vec()))
+        .insecure_random(Deterministic::new(RANDOM_BYTES.to_vec()))
+        .insecure_random_seed(RANDOM_SEED)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .stderr(stderr);
+    builder.build()
+}
+
+struct FixedWallClock;
+
+impl HostWallClock for FixedWallClock {
+    fn resolution(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1)
+    }
+
+    fn now(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(FIXED_WALL_CLOCK_SECONDS)
+    }
+}
+
+/// The linker every plugin of a host is pre-linked with.
+pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
+    use wasmtime_wasi::p2::bindings::sync::{filesystem, io};
+    use wasmtime_wasi::p2::bindings::{cli, clocks, random};
+
+    let mut linker = Linker::new(engine);
+    let l = &mut linker;
+    io::error::add_to_linker::<StoreState, HasTable>(l, |state| &mut state.table)?;
+    io::poll::add_to_linker::<StoreState, HasTable>(l, |state| &mut state.table)?;
+    io::streams::add_to_linker::<StoreState, HasTable>(l, |state| &mut state.table)?;
+    cli::environment::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::exit::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::stdin::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::stdout::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::stderr::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::terminal_input::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::terminal_output::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::terminal_stdin::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::terminal_stdout::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    cli::terminal_stderr::add_to_linker::<StoreState, WasiCli>(l, StoreState::cli)?;
+    clocks::wall_clock::add_to_linker::<StoreState, WasiClocks>(l, StoreState::clocks)?;
+    random::random::add_to_linker::<StoreState, WasiRandom>(l, |state| state.wasi.random())?;
+    random::insecure::add_to_linker::<StoreState, WasiRandom>(l, |state| state.wasi.random())?;
+    random::insecure_seed::add_to_linker::<StoreState, WasiRandom>(l, |state| state.wasi.random())?;
+    filesystem::types::add_to_linker::<StoreState, WasiFilesystem>(l, StoreState::filesystem)?;
+
+    let mut preopens = linker.instance(&format!("wasi:filesystem/preopens@{WASI_VERSION}"))?;
+    deny(&mut preopens, "get-directories", "file access")?;
+
+    let mut monotonic = linker.instance(&format!("wasi:clocks/monotonic-clock@{WASI_VERSION}"))?;
+    monotonic.func_wrap("now", |_, (): ()| Ok((0_u64,)))?;
+    monotonic.func_wrap("resolution", |_, (): ()| Ok((1_u64,)))?;
+    deny(&mut monotonic, "subscribe-instant", "timers")?;
+    deny(&mut monotonic, "subscribe-duration", "timers")?;
+
+    // Types only; the contract's functions are all exports.
+    linker.instance("tenure:mapper/types@1.0.0")?;
+    Ok(linker)
+}
+
+/// The WASI version the sandbox's own definitions are registered at; any 0.2.x import matches.
+const WASI_VERSION: &str = "0.2.0";
+
+/// Defines `name` as a function that stops the call and records what it tried to use.
+fn deny(
+    instance: &mut wasmtime::component::LinkerInstance<'_, StoreState>,
+    name: &str,
+    capability: &'static str,
+) -> wasmtime::Result<()> {
+    instance.func_new(name, move |mut store, _, _, _| {
+        store.data_mut().denied = Some(capability);
+        Err(wasmtime::Error::msg(format!(
+            "the sandbox denies {capability}"
+        )))
+    })
+}
+
+/// Gives `wasi:io` its resource table.
+struct HasTable;
+
+impl HasData for HasTable {
+    type Data<'a> = &'a mut ResourceTable;
+}
