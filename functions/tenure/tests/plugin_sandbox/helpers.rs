@@ -1,0 +1,110 @@
+use jiff::civil::{Date, date};
+use tenure::desired::DesiredState;
+use tenure::plugin::{MapOutcome, Plugin, PluginError, PluginHost, SandboxLimits};
+use tenure::worker::{EmployeeId, EmploymentStatus, Worker};
+
+pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Limits that keep hostile tests quick: less fuel and memory than the defaults.
+pub(crate) fn quick_limits() -> SandboxLimits {
+    SandboxLimits {
+        fuel_per_worker: 5_000_000,
+        memory_bytes: 32 << 20,
+        ..SandboxLimits::default()
+    }
+}
+
+/// A test plugin, loaded in a fresh host with these limits and no cache.
+pub(crate) fn load(
+    path: &str,
+    limits: SandboxLimits,
+) -> Result<Plugin, Box<dyn std::error::Error>> {
+    let host = PluginHost::new(limits, None)?;
+    Ok(host.load(&plugin_artifacts::read(path)?)?)
+}
+
+/// The echo plugin with [`quick_limits`].
+pub(crate) fn echo() -> Result<Plugin, Box<dyn std::error::Error>> {
+    load(plugin_artifacts::ECHO, quick_limits())
+}
+
+/// What loading a test plugin in a default host gives.
+pub(crate) fn try_load(
+    path: &str,
+) -> Result<Result<Plugin, PluginError>, Box<dyn std::error::Error>> {
+    let host = PluginHost::new(SandboxLimits::default(), None)?;
+    Ok(host.load(&plugin_artifacts::read(path)?))
+}
+
+/// A plain worker with this id.
+pub(crate) fn worker(id: &str) -> Worker {
+    Worker {
+        employee_id: EmployeeId::parse(id)
+            .unwrap_or_else(|error| panic!("test id {id:?}: {error}")),
+        first_name: Some("Jane".into()),
+        last_name: Some("Doe".into()),
+        preferred_name: None,
+        middle_name: None,
+        personal_email: None,
+        job_title: Some("Engineer".into()),
+        department: Some("R&D".into()),
+        division: None,
+        cost_center: None,
+        location: None,
+        country: Some("US".into()),
+        manager_employee_id: None,
+        employment_status: EmploymentStatus::Active,
+        leave_type: None,
+        employment_type: None,
+        hire_date: Some(date(2024, 1, 15)),
+        termination_date: None,
+        time_zone: None,
+        mobile_phone: None,
+        custom: vec![("badge".into(), "42".into())],
+    }
+}
+
+/// Workers with these ids, all judged on the same day.
+pub(crate) fn items(ids: &[&str]) -> Vec<(Worker, Date)> {
+    ids.iter()
+        .map(|id| (worker(id), date(2025, 6, 1)))
+        .collect()
+}
+
+/// The tenant's domains.
+pub(crate) fn domains() -> Vec<String> {
+    vec!["contoso.com".to_owned()]
+}
+
+/// The UPN the echo plugin gives a worker.
+pub(crate) fn upn(state: &DesiredState) -> Option<&str> {
+    Some(
+        state
+            .account
+            .as_ref()?
+            .identities
+            .first()?
+            .user_principal_name
+            .as_str(),
+    )
+}
+
+/// Maps `well, <guilty>, behaved` with the plugin and returns the guilty worker's result after
+/// checking that both neighbours, in the same call, got their own desired state.
+pub(crate) fn map_between_good_workers(
+    plugin: &Plugin,
+    guilty: &str,
+) -> Result<Result<DesiredState, PluginError>, Box<dyn std::error::Error>> {
+    let MapOutcome {
+        mut results,
+        fuel_consumed,
+    } = plugin.map_all(&items(&["well", guilty, "behaved"]), &domains(), "{}");
+    assert_eq!(results.len(), 3);
+    assert!(fuel_consumed > 0);
+    let behaved = results.pop().ok_or("no result")?;
+    let guilty = results.pop().ok_or("no result")?;
+    let well = results.pop().ok_or("no result")?;
+    assert_eq!(upn(&well?), Some("well@contoso.com"));
+    assert_eq!(upn(&behaved?), Some("behaved@contoso.com"));
+    Ok(guilty)
+}
