@@ -5,19 +5,20 @@ use crate::fields::WorkerField;
 use crate::template::{Placeholder, Template};
 use crate::types::{Attribute, Worker};
 
-/// Graph user properties that hold one string and that an application may write.
+/// Graph user properties that hold one string and that an application may write: the ones Tenure's
+/// planner sets (`UserAttribute` in the engine), so that a configuration is refused here rather than
+/// a plan later.
 ///
 /// `displayName`, `userPrincipalName`, `mailNickname` and `employeeId` are not here: they come from
 /// `display_name`, `identity_patterns` and the worker record. Nested properties such as
 /// `employeeOrgData` are not here either: an attribute is one top-level property.
-pub(crate) const WRITABLE: [&str; 17] = [
+pub(crate) const WRITABLE: [&str; 16] = [
     "city",
     "companyName",
     "country",
     "department",
     "employeeHireDate",
     "employeeType",
-    "faxNumber",
     "givenName",
     "jobTitle",
     "mobilePhone",
@@ -194,8 +195,8 @@ mod tests {
             value("companyName", Some("Contoso"), &jane)?.as_deref(),
             Some("Contoso")
         );
-        assert_eq!(value("faxNumber", Some(""), &jane)?, None);
-        assert_eq!(value("faxNumber", None, &jane)?, None);
+        assert_eq!(value("mobilePhone", Some(""), &jane)?, None);
+        assert_eq!(value("mobilePhone", None, &jane)?, None);
         Ok(())
     }
 
