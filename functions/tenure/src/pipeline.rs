@@ -11,7 +11,6 @@ use crate::plugin::{Plugin, PluginError};
 use crate::today::Today;
 
 /// What a plan is made from.
-#[derive(Debug)]
 pub struct PlanRequest<'a> {
     /// The HR records, already read and checked.
     pub hr: HrBatch,

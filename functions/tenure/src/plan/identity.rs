@@ -17,7 +17,9 @@ pub(super) fn allocate_identities(
     index: &DirectoryIndex<'_>,
 ) -> Vec<Result<Option<Identity>, String>> {
     let mut results: Vec<Result<Option<Identity>, String>> = vec![Ok(None); entries.len()];
-    let mut order: Vec<usize> = (0..entries.len()).filter(|&i| needs_new_account(&entries[i])).collect();
+    let mut order: Vec<usize> = (0..entries.len())
+        .filter(|&i| needs_new_account(&entries[i]))
+        .collect();
     order.sort_by(|&a, &b| {
         entries[a]
             .sourced
@@ -50,7 +52,9 @@ fn choose(
         let upn = candidate.user_principal_name.to_lowercase();
         let nickname = candidate.mail_nickname.to_lowercase();
         let Some((local, domain)) = upn.split_once('@') else {
-            return Err(format!("identity candidate {upn:?} is not of the form name@domain"));
+            return Err(format!(
+                "identity candidate {upn:?} is not of the form name@domain"
+            ));
         };
         if local.is_empty() || nickname.is_empty() {
             return Err(format!("identity candidate {upn:?} has an empty name"));
@@ -77,7 +81,10 @@ fn choose(
             index.verified_domains().join(", ")
         ));
     }
-    let tried: Vec<&str> = candidates.iter().map(|c| c.user_principal_name.as_str()).collect();
+    let tried: Vec<&str> = candidates
+        .iter()
+        .map(|c| c.user_principal_name.as_str())
+        .collect();
     Err(format!(
         "every identity candidate is taken ({}); add a pattern with {{n}} to the configuration",
         tried.join(", ")

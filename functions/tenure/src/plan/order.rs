@@ -12,7 +12,10 @@ pub(super) fn managers_first(plans: Vec<WorkerPlan>, entries: &[&Entry<'_>]) -> 
         .iter()
         .filter_map(|e| {
             let worker = &e.sourced.worker;
-            Some((worker.employee_id.as_str(), worker.manager_employee_id.as_ref()?.as_str()))
+            Some((
+                worker.employee_id.as_str(),
+                worker.manager_employee_id.as_ref()?.as_str(),
+            ))
         })
         .collect();
     let mut depth_of: HashMap<&str, usize> = HashMap::with_capacity(entries.len());

@@ -33,7 +33,10 @@ pub struct PlanInput<'a> {
 #[non_exhaustive]
 pub enum PlanError {
     /// The configuration names groups or licenses the tenant does not have.
-    #[error("the mapping configuration names what the tenant does not have:\n{}", bullet(problems))]
+    #[error(
+        "the mapping configuration names what the tenant does not have:\n{}",
+        bullet(problems)
+    )]
     UnknownManaged {
         /// One line per missing group or license.
         problems: Vec<String>,
@@ -78,7 +81,9 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         let desired = match desired {
             Ok(desired) => desired,
             Err(message) => {
-                quarantined.push(reject(format!("the mapping plugin refused this worker: {message}")));
+                quarantined.push(reject(format!(
+                    "the mapping plugin refused this worker: {message}"
+                )));
                 continue;
             }
         };
@@ -87,7 +92,10 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             [] => None,
             [one] => Some(*one),
             many => {
-                let upns: Vec<&str> = many.iter().map(|u| u.user_principal_name.as_str()).collect();
+                let upns: Vec<&str> = many
+                    .iter()
+                    .map(|u| u.user_principal_name.as_str())
+                    .collect();
                 quarantined.push(reject(format!(
                     "employeeId {} is on {} directory users ({}); remove it from all but one",
                     sourced.worker.employee_id,
@@ -100,7 +108,9 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         if let Some(account) = &desired.account
             && let Err(problem) = check_account(account, existing, &group_slot, &skus)
         {
-            quarantined.push(reject(format!("the mapping plugin's answer cannot be used: {problem}")));
+            quarantined.push(reject(format!(
+                "the mapping plugin's answer cannot be used: {problem}"
+            )));
             continue;
         }
         entries.push(Entry {
@@ -122,7 +132,10 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
                 kept.push((entry, None));
             }
             (None, Ok(Some(identity))) => {
-                accounts.insert(worker_id, AccountRef::planned(&identity.user_principal_name));
+                accounts.insert(
+                    worker_id,
+                    AccountRef::planned(&identity.user_principal_name),
+                );
                 kept.push((entry, Some(identity)));
             }
             (None, Ok(None)) => kept.push((entry, None)),
@@ -147,9 +160,8 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         .collect();
     let workers = managers_first(plans, &kept.iter().map(|(e, _)| *e).collect::<Vec<_>>());
 
-    quarantined.sort_by(|a, b| {
-        (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line))
-    });
+    quarantined
+        .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
     let mut plan = Plan {
         today: input.today.to_string(),
         summary: Default::default(),
@@ -183,7 +195,11 @@ fn resolve_managed<'a>(
                 let at = *by_id.entry(group.id.as_str()).or_insert_with(|| {
                     groups.push(ManagedGroup {
                         group,
-                        members: group.members.iter().map(String::as_str).collect::<HashSet<_>>(),
+                        members: group
+                            .members
+                            .iter()
+                            .map(String::as_str)
+                            .collect::<HashSet<_>>(),
                     });
                     groups.len() - 1
                 });
@@ -239,13 +255,19 @@ fn check_account(
         match (attribute, value) {
             (UserAttribute::UsageLocation, Some(code)) => {
                 if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-                    return Err(format!("usageLocation {code:?} is not a two-letter country code"));
+                    return Err(format!(
+                        "usageLocation {code:?} is not a two-letter country code"
+                    ));
                 }
                 usage_location = Some(code.clone());
             }
             (UserAttribute::UsageLocation, None) => usage_location = None,
-            (UserAttribute::EmployeeHireDate, Some(date)) if date.parse::<jiff::Timestamp>().is_err() => {
-                return Err(format!("employeeHireDate {date:?} is not a timestamp such as 2026-01-05T00:00:00Z"));
+            (UserAttribute::EmployeeHireDate, Some(date))
+                if date.parse::<jiff::Timestamp>().is_err() =>
+            {
+                return Err(format!(
+                    "employeeHireDate {date:?} is not a timestamp such as 2026-01-05T00:00:00Z"
+                ));
             }
             _ => {}
         }
@@ -257,12 +279,19 @@ fn check_account(
             group.name
         ));
     }
-    if let Some(license) = account.licenses.iter().find(|l| !skus.contains_key(&l.to_uppercase())) {
-        return Err(format!("license {license:?} is not among the licenses the configuration manages"));
+    if let Some(license) = account
+        .licenses
+        .iter()
+        .find(|l| !skus.contains_key(&l.to_uppercase()))
+    {
+        return Err(format!(
+            "license {license:?} is not among the licenses the configuration manages"
+        ));
     }
     if !account.licenses.is_empty() && usage_location.is_none() {
         return Err(
-            "licenses need a usage location, and the worker has none: give the HR record a country".into(),
+            "licenses need a usage location, and the worker has none: give the HR record a country"
+                .into(),
         );
     }
     Ok(())

@@ -11,9 +11,7 @@ use crate::worker::{EmploymentStatus, Worker};
 fn facts(worker: &Worker) -> String {
     let parts: Vec<String> = [
         ("department", &worker.department),
-        ("title", &worker.job_title),
         ("location", &worker.location),
-        ("country", &worker.country),
         ("employment type", &worker.employment_type),
     ]
     .into_iter()
@@ -26,9 +24,29 @@ fn facts(worker: &Worker) -> String {
     }
 }
 
+/// The worker's name as HR gives it, for plans of workers without an account.
+pub(super) fn hr_name(worker: &Worker) -> String {
+    let first = worker
+        .preferred_name
+        .as_ref()
+        .or(worker.first_name.as_ref());
+    let name: Vec<&str> = [first, worker.last_name.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    if name.is_empty() {
+        worker.employee_id.to_string()
+    } else {
+        name.join(" ")
+    }
+}
+
 pub(super) fn not_yet(worker: &Worker) -> String {
     match worker.hire_date {
-        Some(date) => format!("starts on {date}: the account is created when the pre-hire window opens"),
+        Some(date) => {
+            format!("starts on {date}: the account is created when the pre-hire window opens")
+        }
         None => "not due yet: the mapping plugin asks for no account now".to_owned(),
     }
 }
@@ -39,7 +57,9 @@ pub(super) fn create(worker: &Worker, phase: Phase, enabled: bool) -> String {
         .map_or_else(String::new, |d| format!(" starting {d}"));
     match (phase, enabled) {
         (Phase::PreHire, _) => format!("pre-hire{start}: created disabled ahead of the first day"),
-        (Phase::OnLeave, false) => format!("new hire{start}, on leave: created with sign-in blocked"),
+        (Phase::OnLeave, false) => {
+            format!("new hire{start}, on leave: created with sign-in blocked")
+        }
         _ => format!("new hire{start} with no account yet"),
     }
 }
@@ -48,7 +68,10 @@ pub(super) fn update(changes: &BTreeMap<String, ValueChange>) -> String {
     let shown: Vec<String> = changes
         .iter()
         .map(|(name, change)| {
-            let show = |v: &Option<String>| v.as_deref().map_or("(empty)".to_owned(), |v| format!("{v:?}"));
+            let show = |v: &Option<String>| {
+                v.as_deref()
+                    .map_or("(empty)".to_owned(), |v| format!("{v:?}"))
+            };
             format!("{name} {} → {}", show(&change.from), show(&change.to))
         })
         .collect();
@@ -56,7 +79,9 @@ pub(super) fn update(changes: &BTreeMap<String, ValueChange>) -> String {
 }
 
 pub(super) fn enable(worker: &Worker, rehire: bool, first_days: bool) -> String {
-    let start = worker.hire_date.map_or_else(String::new, |d| format!(" on {d}"));
+    let start = worker
+        .hire_date
+        .map_or_else(String::new, |d| format!(" on {d}"));
     if first_days && !rehire {
         format!("started{start}: the account made ahead of the first day is switched on")
     } else if rehire {
@@ -87,7 +112,11 @@ pub(super) fn disable(worker: &Worker, phase: Phase) -> String {
 }
 
 pub(super) fn once_on_disable(phase: Phase, what: &str) -> String {
-    let who = if phase == Phase::Terminated { "leaver" } else { "leave" };
+    let who = if phase == Phase::Terminated {
+        "leaver"
+    } else {
+        "leave"
+    };
     format!("{who} policy: {what}, once, as the account is disabled")
 }
 
@@ -100,7 +129,7 @@ pub(super) fn manager(manager_id: &str, had_one: bool) -> String {
 }
 
 pub(super) fn grant(worker: &Worker, what: &str) -> String {
-    format!("the mapping rules give this {what} to a worker with {}", facts(worker))
+    format!("the rules give this {what} for {}", facts(worker))
 }
 
 pub(super) fn take_away(worker: &Worker, user: &DirectoryUser, what: &str) -> String {
@@ -120,9 +149,12 @@ pub(super) fn take_away(worker: &Worker, user: &DirectoryUser, what: &str) -> St
     .flatten()
     .collect();
     if moved.is_empty() {
-        format!("the mapping rules no longer give this {what} to a worker with {}", facts(worker))
+        format!("the rules no longer give this {what} for {}", facts(worker))
     } else {
-        format!("the mapping rules no longer give this {what} after {}", moved.join(", "))
+        format!(
+            "the rules no longer give this {what} after {}",
+            moved.join(", ")
+        )
     }
 }
 
@@ -140,15 +172,23 @@ pub(super) fn leaver_mailbox(phase: Phase, what: &str) -> String {
 
 pub(super) fn full_access(principal: &Principal, trustee: &str) -> String {
     match principal {
-        Principal::Manager => format!("leaver policy: the manager ({trustee}) gets full access to the mailbox"),
+        Principal::Manager => {
+            format!("leaver policy: the manager ({trustee}) gets full access to the mailbox")
+        }
         _ => format!("leaver policy: {trustee} gets full access to the mailbox"),
     }
 }
 
 pub(super) fn unresolved_principal(principal: &Principal) -> String {
     match principal {
-        Principal::Manager => "full access for the manager left out: the worker has no manager with an account".into(),
-        Principal::Employee(id) => format!("full access for employee {id} left out: no account carries that employee id"),
-        Principal::User(upn) => format!("full access for {upn} left out: no such user in the directory"),
+        Principal::Manager => {
+            "full access for the manager left out: the worker has no manager with an account".into()
+        }
+        Principal::Employee(id) => {
+            format!("full access for employee {id} left out: no account carries that employee id")
+        }
+        Principal::User(upn) => {
+            format!("full access for {upn} left out: no such user in the directory")
+        }
     }
 }

@@ -75,7 +75,7 @@ impl Reconciler<'_, '_> {
                 .as_ref()
                 .map(|a| a.display_name.clone())
                 .or_else(|| entry.existing.and_then(|u| u.display_name.clone()))
-                .unwrap_or_else(|| worker.employee_id.to_string()),
+                .unwrap_or_else(|| reasons::hr_name(worker)),
             change: Change::Unchanged,
             user_id: entry.existing.map(|u| u.id.clone()),
             user_principal_name: entry
@@ -102,7 +102,13 @@ impl Reconciler<'_, '_> {
         plan
     }
 
-    fn create(&self, entry: &Entry<'_>, account: &Account, identity: &Identity, plan: &mut WorkerPlan) {
+    fn create(
+        &self,
+        entry: &Entry<'_>,
+        account: &Account,
+        identity: &Identity,
+        plan: &mut WorkerPlan,
+    ) {
         let worker = &entry.sourced.worker;
         let attributes: BTreeMap<String, String> = account
             .attributes
@@ -120,7 +126,7 @@ impl Reconciler<'_, '_> {
             reason: reasons::create(worker, entry.desired.phase, account.enabled),
         });
         self.manager(account, None, plan);
-        self.licenses(worker, account, None, plan);
+        self.licenses(worker, account, None, entry.desired.phase, plan);
         self.memberships(worker, account, None, entry.desired.phase, plan);
         plan.change = if entry.desired.phase == Phase::PreHire {
             Change::PreHire
@@ -129,7 +135,13 @@ impl Reconciler<'_, '_> {
         };
     }
 
-    fn update(&self, entry: &Entry<'_>, account: &Account, user: &DirectoryUser, plan: &mut WorkerPlan) {
+    fn update(
+        &self,
+        entry: &Entry<'_>,
+        account: &Account,
+        user: &DirectoryUser,
+        plan: &mut WorkerPlan,
+    ) {
         let worker = &entry.sourced.worker;
         let phase = entry.desired.phase;
         let mut changes = BTreeMap::new();
@@ -149,7 +161,8 @@ impl Reconciler<'_, '_> {
             };
             let current = attribute.get(user);
             if !attribute.same_value(current, wanted.as_deref()) {
-                hire_date_changed |= attribute == UserAttribute::EmployeeHireDate && current.is_some();
+                hire_date_changed |=
+                    attribute == UserAttribute::EmployeeHireDate && current.is_some();
                 changes.insert(
                     name.clone(),
                     ValueChange {
@@ -160,15 +173,17 @@ impl Reconciler<'_, '_> {
             }
         }
         let mailbox = self.index.mailbox(&user.id);
-        let mailbox_shared = mailbox.is_some_and(|m| m.recipient_type_details == MailboxType::SharedMailbox);
+        let mailbox_shared =
+            mailbox.is_some_and(|m| m.recipient_type_details == MailboxType::SharedMailbox);
         let rehire = matches!(phase, Phase::Active | Phase::PreHire)
             && !user.account_enabled
             && (hire_date_changed || mailbox_shared);
         // An account made disabled ahead of the start is switched on in the first days: a joiner,
         // not someone back from leave.
-        let first_days = worker
-            .hire_date
-            .is_some_and(|hired| hired <= entry.today && entry.today <= hired.saturating_add(jiff::Span::new().days(FIRST_DAYS)));
+        let first_days = worker.hire_date.is_some_and(|hired| {
+            hired <= entry.today
+                && entry.today <= hired.saturating_add(jiff::Span::new().days(FIRST_DAYS))
+        });
         if !changes.is_empty() {
             plan.actions.push(Action {
                 reason: reasons::update(&changes),
@@ -198,13 +213,16 @@ impl Reconciler<'_, '_> {
             if account.on_disable.scramble_password {
                 plan.actions.push(Action {
                     op: Op::ResetPassword,
-                    reason: reasons::once_on_disable(phase, "the password is replaced by a random one nobody knows"),
+                    reason: reasons::once_on_disable(
+                        phase,
+                        "the password is replaced by a random one nobody knows",
+                    ),
                 });
             }
         }
 
         self.manager(account, Some(user), plan);
-        self.licenses(worker, account, Some(user), plan);
+        self.licenses(worker, account, Some(user), phase, plan);
         self.memberships(worker, account, Some(user), phase, plan);
         if let (Some(mailbox), Some(wanted)) = (mailbox, &account.mailbox) {
             self.mailbox(account, mailbox, wanted, phase, plan);
@@ -245,13 +263,22 @@ impl Reconciler<'_, '_> {
         });
     }
 
-    fn licenses(&self, worker: &crate::worker::Worker, account: &Account, user: Option<&DirectoryUser>, plan: &mut WorkerPlan) {
+    fn licenses(
+        &self,
+        worker: &crate::worker::Worker,
+        account: &Account,
+        user: Option<&DirectoryUser>,
+        phase: Phase,
+        plan: &mut WorkerPlan,
+    ) {
         let wanted: Vec<&SubscribedSku> = account
             .licenses
             .iter()
             .filter_map(|l| self.skus.get(&l.to_uppercase()).copied())
             .collect();
-        let has = |sku_id: &str| user.is_some_and(|u| u.assigned_licenses.iter().any(|l| l.sku_id == sku_id));
+        let has = |sku_id: &str| {
+            user.is_some_and(|u| u.assigned_licenses.iter().any(|l| l.sku_id == sku_id))
+        };
         for sku in &wanted {
             if !has(&sku.sku_id) {
                 plan.actions.push(Action {
@@ -272,11 +299,19 @@ impl Reconciler<'_, '_> {
                         sku_id: managed.sku_id.clone(),
                         sku: managed.sku_part_number.clone(),
                     },
-                    reason: reasons::take_away(worker, user, "license"),
+                    reason: if phase == Phase::Terminated {
+                        reasons::leaver_removal("license")
+                    } else {
+                        reasons::take_away(worker, user, "license")
+                    },
                 });
             }
         }
-        plan.actions.sort_by(|a, b| a.op.rank().cmp(&b.op.rank()).then_with(|| a.op.kind().cmp(b.op.kind())));
+        plan.actions.sort_by(|a, b| {
+            a.op.rank()
+                .cmp(&b.op.rank())
+                .then_with(|| a.op.kind().cmp(b.op.kind()))
+        });
     }
 
     fn memberships(
@@ -296,12 +331,30 @@ impl Reconciler<'_, '_> {
             let group = managed.group;
             let is_member = user.is_some_and(|u| managed.members.contains(u.id.as_str()));
             let exchange = group.kind().is_exchange_managed();
-            let (id, name, mail) = (group.id.clone(), group.display_name.clone(), group.mail.clone());
+            let (id, name, mail) = (
+                group.id.clone(),
+                group.display_name.clone(),
+                group.mail.clone(),
+            );
             let op = match (wanted.contains(&slot), is_member, exchange) {
-                (true, false, false) => Op::AddGroupMember { group_id: id, group: name },
-                (true, false, true) => Op::AddDistributionListMember { group_id: id, group: name, group_mail: mail },
-                (false, true, false) => Op::RemoveGroupMember { group_id: id, group: name },
-                (false, true, true) => Op::RemoveDistributionListMember { group_id: id, group: name, group_mail: mail },
+                (true, false, false) => Op::AddGroupMember {
+                    group_id: id,
+                    group: name,
+                },
+                (true, false, true) => Op::AddDistributionListMember {
+                    group_id: id,
+                    group: name,
+                    group_mail: mail,
+                },
+                (false, true, false) => Op::RemoveGroupMember {
+                    group_id: id,
+                    group: name,
+                },
+                (false, true, true) => Op::RemoveDistributionListMember {
+                    group_id: id,
+                    group: name,
+                    group_mail: mail,
+                },
                 _ => continue,
             };
             let what = group.kind().describe();
@@ -334,7 +387,8 @@ impl Reconciler<'_, '_> {
         } else if !wanted.shared && shared {
             plan.actions.push(Action {
                 op: Op::ConvertToUserMailbox,
-                reason: "back at work: the shared mailbox becomes the worker's own mailbox again".into(),
+                reason: "back at work: the shared mailbox becomes the worker's own mailbox again"
+                    .into(),
             });
         }
         if wanted.hidden_from_address_lists != mailbox.hidden_from_address_lists_enabled {
@@ -364,7 +418,11 @@ impl Reconciler<'_, '_> {
                 plan.warnings.push(reasons::unresolved_principal(principal));
                 continue;
             };
-            if mailbox.full_access.iter().any(|h| h.eq_ignore_ascii_case(&trustee)) {
+            if mailbox
+                .full_access
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(&trustee))
+            {
                 continue;
             }
             plan.actions.push(Action {

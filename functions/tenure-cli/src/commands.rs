@@ -1,0 +1,94 @@
+//! What each subcommand does: read the inputs, call the engine, print the result.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use tenure::directory::Snapshot;
+use tenure::guard::GuardPolicy;
+use tenure::pipeline::{self, PlanRequest};
+use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
+use tenure::today::Today;
+
+use crate::args::{Cli, Command, Format, GenerateArgs, PlanArgs};
+
+/// Exit status when the guard refuses the plan.
+const GUARD_REFUSED: u8 = 3;
+
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Plan(args) => plan(args),
+        Command::Generate(args) => generate(args),
+    }
+}
+
+fn plan(args: PlanArgs) -> Result<ExitCode> {
+    let hr = tenure::hr::read_file(&args.hr)?;
+    let directory = Snapshot::read(&args.directory)?;
+    let config = fs::read_to_string(&args.config)
+        .with_context(|| format!("cannot read mapper configuration {}", args.config.display()))?;
+    let host = PluginHost::new(SandboxLimits::default(), Some(cache_dir(args.cache_dir)))?;
+    let plugin = match &args.plugin {
+        Some(path) => {
+            let wasm =
+                fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?;
+            host.load(&wasm)
+                .with_context(|| format!("plugin {} cannot be used", path.display()))?
+        }
+        None => host
+            .load(STANDARD_MAPPER)
+            .context("the built-in standard mapper cannot be loaded")?,
+    };
+    let plan = pipeline::plan(PlanRequest {
+        hr,
+        directory: &directory,
+        plugin: &plugin,
+        plugin_config: &config,
+        today: args.today.unwrap_or_else(Today::now),
+        guard: GuardPolicy {
+            max_share: args.max_disable_share,
+            allow: args.allow_mass_changes,
+            ..GuardPolicy::default()
+        },
+    })
+    .with_context(|| format!("with configuration {}", args.config.display()))?;
+    match args.format {
+        Format::Text => print!("{}", tenure::report::plan_text(&plan)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+    }
+    let refused = plan.guard.as_ref().is_some_and(|g| !g.allowed);
+    Ok(if refused {
+        ExitCode::from(GUARD_REFUSED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn generate(args: GenerateArgs) -> Result<ExitCode> {
+    let company = tenure::synthetic::company(args.workers, args.seed)?;
+    fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let write = |name: &str, bytes: &[u8]| -> Result<()> {
+        let path = args.out.join(name);
+        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write("hr.csv", company.hr_csv.as_bytes())?;
+    write("directory.json", &serde_json::to_vec(&company.directory)?)?;
+    write("mapper.json", company.mapper_config.as_bytes())?;
+    println!(
+        "wrote {} workers and {} directory users to {} (plan them with --today {})",
+        args.workers,
+        company.directory.users.len(),
+        args.out.display(),
+        company.today
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The plugin cache: the flag or TENURE_CACHE_DIR, else the user's cache folder.
+fn cache_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("tenure")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tenure")))
+        .unwrap_or_else(|| std::env::temp_dir().join("tenure-cache"))
+}
