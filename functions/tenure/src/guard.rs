@@ -39,7 +39,9 @@ impl GuardPolicy {
         };
         match number.trim().parse::<f64>() {
             Ok(value) if (0.0..=1.0).contains(&(value / scale)) => Ok(value / scale),
-            _ => Err(format!("{text:?} is not a share between 0 and 1 (or 0% and 100%)")),
+            _ => Err(format!(
+                "{text:?} is not a share between 0 and 1 (or 0% and 100%)"
+            )),
         }
     }
 

@@ -13,7 +13,16 @@ pub fn plan_text(plan: &Plan) -> String {
     let _ = writeln!(
         out,
         "  {} workers: {} joiners, {} pre-hires, {} movers, {} leave, {} leavers, {} rehires, {} unchanged; {} quarantined; {} actions",
-        s.workers, s.joiners, s.pre_hires, s.movers, s.leave, s.leavers, s.rehires, s.unchanged, s.quarantined, s.actions
+        s.workers,
+        s.joiners,
+        s.pre_hires,
+        s.movers,
+        s.leave,
+        s.leavers,
+        s.rehires,
+        s.unchanged,
+        s.quarantined,
+        s.actions
     );
     for change in Change::ALL {
         let workers: Vec<_> = plan.workers.iter().filter(|w| w.change == change).collect();
@@ -22,7 +31,11 @@ pub fn plan_text(plan: &Plan) -> String {
         }
         let _ = writeln!(out, "\n{} ({})", change.heading(), workers.len());
         if change == Change::Unchanged {
-            let _ = writeln!(out, "  {} workers already match the directory", workers.len());
+            let _ = writeln!(
+                out,
+                "  {} workers already match the directory",
+                workers.len()
+            );
             continue;
         }
         for worker in workers {
@@ -30,7 +43,11 @@ pub fn plan_text(plan: &Plan) -> String {
                 .user_principal_name
                 .as_deref()
                 .map_or_else(String::new, |u| format!(" <{u}>"));
-            let _ = writeln!(out, "  {} {}{}", worker.employee_id, worker.display_name, upn);
+            let _ = writeln!(
+                out,
+                "  {} {}{}",
+                worker.employee_id, worker.display_name, upn
+            );
             for action in &worker.actions {
                 let _ = writeln!(out, "    - {}: {}", describe(action), action.reason);
             }
@@ -61,7 +78,11 @@ pub fn plan_text(plan: &Plan) -> String {
     }
     if let Some(plugin) = &plan.plugin {
         let short = plugin.sha256.get(..12).unwrap_or(&plugin.sha256);
-        let _ = writeln!(out, "Plugin: sha256 {short}…, fuel used {}", plugin.fuel_consumed);
+        let _ = writeln!(
+            out,
+            "Plugin: sha256 {short}…, fuel used {}",
+            plugin.fuel_consumed
+        );
     }
     out
 }
@@ -75,16 +96,25 @@ pub fn describe(action: &Action) -> String {
             ..
         } => format!(
             "create user {user_principal_name} ({})",
-            if *account_enabled { "enabled" } else { "disabled" }
+            if *account_enabled {
+                "enabled"
+            } else {
+                "disabled"
+            }
         ),
         Op::UpdateUser { changes } => format!(
             "update {}",
-            changes.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+            changes
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Op::EnableUser => "enable sign-in".into(),
         Op::DisableUser => "disable sign-in".into(),
         Op::SetManager {
-            manager_employee_id, ..
+            manager_employee_id,
+            ..
         } => format!("set manager to {manager_employee_id}"),
         Op::AddGroupMember { group, .. } => format!("add to group {group:?}"),
         Op::RemoveGroupMember { group, .. } => format!("remove from group {group:?}"),
@@ -92,7 +122,9 @@ pub fn describe(action: &Action) -> String {
         Op::RemoveLicense { sku, .. } => format!("remove license {sku}"),
         Op::RevokeSessions => "revoke sign-in sessions".into(),
         Op::ResetPassword => "scramble the password".into(),
-        Op::AddDistributionListMember { group, .. } => format!("add to distribution group {group:?}"),
+        Op::AddDistributionListMember { group, .. } => {
+            format!("add to distribution group {group:?}")
+        }
         Op::RemoveDistributionListMember { group, .. } => {
             format!("remove from distribution group {group:?}")
         }

@@ -29,7 +29,9 @@ impl EmployeeId {
             ));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(format!("employee_id {trimmed:?} contains a control character"));
+            return Err(format!(
+                "employee_id {trimmed:?} contains a control character"
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -128,12 +130,17 @@ impl From<TimeZoneName> for String {
 pub fn parse_hr_date(field: &str, raw: &str) -> Result<Date, String> {
     let raw = raw.trim();
     let well_formed = raw.len() == 10
-        && raw
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && raw.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     if !well_formed {
-        return Err(format!("{field} {raw:?} is not a date of the form YYYY-MM-DD"));
+        return Err(format!(
+            "{field} {raw:?} is not a date of the form YYYY-MM-DD"
+        ));
     }
     raw.parse::<Date>()
         .map_err(|_| format!("{field} {raw:?} is not a day of the calendar"))
@@ -145,7 +152,9 @@ pub fn parse_country(raw: &str) -> Result<String, String> {
     if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
         Ok(code.to_ascii_uppercase())
     } else {
-        Err(format!("country {code:?} is not an ISO 3166 alpha-2 code such as US or DE"))
+        Err(format!(
+            "country {code:?} is not an ISO 3166 alpha-2 code such as US or DE"
+        ))
     }
 }
 

@@ -61,15 +61,29 @@ struct Writer<'s> {
 
 impl<'s> Writer<'s> {
     fn new(snapshot: &'s mut Snapshot) -> Self {
-        let user_at = snapshot.users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
+        let user_at = snapshot
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.clone(), i))
+            .collect();
         let user_by_employee = snapshot
             .users
             .iter()
             .enumerate()
             .filter_map(|(i, u)| Some((u.employee_id.clone()?, i)))
             .collect();
-        let upns = snapshot.users.iter().map(|u| u.user_principal_name.to_lowercase()).collect();
-        let group_at = snapshot.groups.iter().enumerate().map(|(i, g)| (g.id.clone(), i)).collect();
+        let upns = snapshot
+            .users
+            .iter()
+            .map(|u| u.user_principal_name.to_lowercase())
+            .collect();
+        let group_at = snapshot
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.clone(), i))
+            .collect();
         let mailbox_at = snapshot
             .mailboxes
             .iter()
@@ -87,7 +101,11 @@ impl<'s> Writer<'s> {
         }
     }
 
-    fn apply_worker(&mut self, worker: &WorkerPlan, new_id: &mut dyn FnMut(&str) -> String) -> Result<(), ApplyError> {
+    fn apply_worker(
+        &mut self,
+        worker: &WorkerPlan,
+        new_id: &mut dyn FnMut(&str) -> String,
+    ) -> Result<(), ApplyError> {
         let mut user_id = worker.user_id.clone();
         for action in &worker.actions {
             let fail = |message: String| ApplyError {
@@ -96,7 +114,10 @@ impl<'s> Writer<'s> {
                 message,
             };
             if let Op::CreateUser { .. } = &action.op {
-                user_id = Some(self.create_user(&worker.employee_id, &action.op, new_id).map_err(fail)?);
+                user_id = Some(
+                    self.create_user(&worker.employee_id, &action.op, new_id)
+                        .map_err(fail)?,
+                );
                 continue;
             }
             let Some(id) = user_id.clone() else {
@@ -107,7 +128,12 @@ impl<'s> Writer<'s> {
         Ok(())
     }
 
-    fn create_user(&mut self, employee_id: &str, op: &Op, new_id: &mut dyn FnMut(&str) -> String) -> Result<String, String> {
+    fn create_user(
+        &mut self,
+        employee_id: &str,
+        op: &Op,
+        new_id: &mut dyn FnMut(&str) -> String,
+    ) -> Result<String, String> {
         let Op::CreateUser {
             user_principal_name,
             mail_nickname,
@@ -119,7 +145,9 @@ impl<'s> Writer<'s> {
             return Err("not a create".into());
         };
         if !self.upns.insert(user_principal_name.to_lowercase()) {
-            return Err(format!("another object with userPrincipalName {user_principal_name} already exists"));
+            return Err(format!(
+                "another object with userPrincipalName {user_principal_name} already exists"
+            ));
         }
         let mut user = DirectoryUser {
             id: new_id(employee_id),
@@ -131,7 +159,8 @@ impl<'s> Writer<'s> {
             ..DirectoryUser::default()
         };
         for (name, value) in attributes {
-            let attribute = UserAttribute::from_graph_name(name).ok_or_else(|| format!("unknown property {name}"))?;
+            let attribute = UserAttribute::from_graph_name(name)
+                .ok_or_else(|| format!("unknown property {name}"))?;
             attribute.set(&mut user, Some(value.clone()));
         }
         let id = user.id.clone();
@@ -143,17 +172,26 @@ impl<'s> Writer<'s> {
     }
 
     fn user_mut(&mut self, id: &str) -> Result<&mut DirectoryUser, String> {
-        let at = *self.user_at.get(id).ok_or_else(|| format!("no user has id {id}"))?;
+        let at = *self
+            .user_at
+            .get(id)
+            .ok_or_else(|| format!("no user has id {id}"))?;
         Ok(&mut self.snapshot.users[at])
     }
 
     fn group_mut(&mut self, id: &str) -> Result<(usize, &mut DirectoryGroup), String> {
-        let at = *self.group_at.get(id).ok_or_else(|| format!("no group has id {id}"))?;
+        let at = *self
+            .group_at
+            .get(id)
+            .ok_or_else(|| format!("no group has id {id}"))?;
         Ok((at, &mut self.snapshot.groups[at]))
     }
 
     fn mailbox_mut(&mut self, user_id: &str) -> Result<&mut Mailbox, String> {
-        let at = *self.mailbox_at.get(user_id).ok_or_else(|| "the user has no mailbox".to_owned())?;
+        let at = *self
+            .mailbox_at
+            .get(user_id)
+            .ok_or_else(|| "the user has no mailbox".to_owned())?;
         Ok(&mut self.snapshot.mailboxes[at])
     }
 
@@ -189,7 +227,8 @@ impl<'s> Writer<'s> {
                 };
                 self.user_mut(user_id)?.manager = Some(ObjectRef { id: manager });
             }
-            Op::AddGroupMember { group_id, .. } | Op::AddDistributionListMember { group_id, .. } => {
+            Op::AddGroupMember { group_id, .. }
+            | Op::AddDistributionListMember { group_id, .. } => {
                 let at = self.group_mut(group_id)?.0;
                 let group = &mut self.snapshot.groups[at];
                 let members = self
@@ -200,7 +239,8 @@ impl<'s> Writer<'s> {
                     group.members.push(user_id.to_owned());
                 }
             }
-            Op::RemoveGroupMember { group_id, .. } | Op::RemoveDistributionListMember { group_id, .. } => {
+            Op::RemoveGroupMember { group_id, .. }
+            | Op::RemoveDistributionListMember { group_id, .. } => {
                 let (at, group) = self.group_mut(group_id)?;
                 group.members.retain(|m| m != user_id);
                 self.group_members.remove(&at);
@@ -208,7 +248,9 @@ impl<'s> Writer<'s> {
             Op::AssignLicense { sku_id, .. } => {
                 let user = self.user_mut(user_id)?;
                 if user.usage_location.is_none() {
-                    return Err("license assignment failed because the user has no usage location".into());
+                    return Err(
+                        "license assignment failed because the user has no usage location".into(),
+                    );
                 }
                 if !user.assigned_licenses.iter().any(|l| &l.sku_id == sku_id) {
                     user.assigned_licenses.push(AssignedLicense {
@@ -219,7 +261,8 @@ impl<'s> Writer<'s> {
                 let upn = user.user_principal_name.clone();
                 // Exchange provisions a mailbox once the user holds a license.
                 if !self.mailbox_at.contains_key(user_id) {
-                    self.mailbox_at.insert(user_id.to_owned(), self.snapshot.mailboxes.len());
+                    self.mailbox_at
+                        .insert(user_id.to_owned(), self.snapshot.mailboxes.len());
                     self.snapshot.mailboxes.push(Mailbox {
                         external_directory_object_id: user_id.to_owned(),
                         user_principal_name: upn,
@@ -230,7 +273,9 @@ impl<'s> Writer<'s> {
                 }
             }
             Op::RemoveLicense { sku_id, .. } => {
-                self.user_mut(user_id)?.assigned_licenses.retain(|l| &l.sku_id != sku_id);
+                self.user_mut(user_id)?
+                    .assigned_licenses
+                    .retain(|l| &l.sku_id != sku_id);
             }
             // Sessions and passwords are not part of the snapshot: nothing to record.
             Op::RevokeSessions | Op::ResetPassword => {}
@@ -242,7 +287,11 @@ impl<'s> Writer<'s> {
             }
             Op::GrantMailboxAccess { trustee } => {
                 let mailbox = self.mailbox_mut(user_id)?;
-                if !mailbox.full_access.iter().any(|t| t.eq_ignore_ascii_case(trustee)) {
+                if !mailbox
+                    .full_access
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(trustee))
+                {
                     mailbox.full_access.push(trustee.clone());
                 }
             }

@@ -10,7 +10,9 @@ use crate::desired::GroupRef;
 #[non_exhaustive]
 pub enum GroupLookupError {
     /// No group has that id, mail address or display name.
-    #[error("no {kind} named {name:?} exists in the directory (looked up by id, mail address and display name)")]
+    #[error(
+        "no {kind} named {name:?} exists in the directory (looked up by id, mail address and display name)"
+    )]
     NotFound {
         /// What the kind was expected to be.
         kind: &'static str,
@@ -79,7 +81,10 @@ impl<'a> DirectoryIndex<'a> {
         for (i, group) in snapshot.groups.iter().enumerate() {
             group_by_id.insert(group.id.as_str(), i);
             if let Some(mail) = &group.mail {
-                groups_by_mail.entry(mail.to_lowercase()).or_default().push(i);
+                groups_by_mail
+                    .entry(mail.to_lowercase())
+                    .or_default()
+                    .push(i);
             }
             if let Some(nickname) = &group.mail_nickname {
                 taken_nicknames.insert(nickname.to_lowercase());

@@ -152,7 +152,11 @@ impl DirectoryGroup {
     /// The kind, as Microsoft defines it: Unified → Microsoft 365; mail- and security-enabled →
     /// mail-enabled security; mail-enabled only → distribution; otherwise security.
     pub fn kind(&self) -> GroupKind {
-        if self.group_types.iter().any(|t| t.eq_ignore_ascii_case("Unified")) {
+        if self
+            .group_types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("Unified"))
+        {
             GroupKind::Microsoft365
         } else if self.mail_enabled && self.security_enabled {
             GroupKind::MailEnabledSecurity
@@ -250,7 +254,11 @@ impl Snapshot {
             if !group_ids.insert(group.id.as_str()) {
                 return Err(format!("group id {} appears twice", group.id));
             }
-            if let Some(missing) = group.members.iter().find(|m| !user_ids.contains(m.as_str())) {
+            if let Some(missing) = group
+                .members
+                .iter()
+                .find(|m| !user_ids.contains(m.as_str()))
+            {
                 return Err(format!(
                     "group {:?} lists member {missing}, which is not a user of the snapshot",
                     group.display_name

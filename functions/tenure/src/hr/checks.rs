@@ -59,7 +59,8 @@ pub(super) fn cross_check(
             }),
         }
     }
-    quarantined.sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
+    quarantined
+        .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
     HrBatch {
         workers,
         quarantined,
@@ -100,7 +101,9 @@ fn mark_manager_loops(candidates: &[SourcedWorker], reasons: &mut [Option<String
                     let described = names.join(" → ");
                     for &member in cycle {
                         reasons[member].get_or_insert_with(|| {
-                            format!("manager loop: {described}; one of these must have another manager")
+                            format!(
+                                "manager loop: {described}; one of these must have another manager"
+                            )
                         });
                     }
                     break;

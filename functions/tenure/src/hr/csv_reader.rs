@@ -23,15 +23,23 @@ pub fn read_csv(input: impl Read, file: Arc<str>) -> Result<HrBatch, HrError> {
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
         .collect();
-    if !headers.iter().any(|h| h.eq_ignore_ascii_case("employee_id")) {
+    if !headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("employee_id"))
+    {
         return Err(header_error(format!(
             "the header row has no employee_id column (columns: {})",
             headers.join(", ")
         )));
     }
     let mut seen = std::collections::HashSet::new();
-    if let Some(twice) = headers.iter().find(|h| !seen.insert(h.to_ascii_lowercase())) {
-        return Err(header_error(format!("the column {twice:?} appears twice in the header row")));
+    if let Some(twice) = headers
+        .iter()
+        .find(|h| !seen.insert(h.to_ascii_lowercase()))
+    {
+        return Err(header_error(format!(
+            "the column {twice:?} appears twice in the header row"
+        )));
     }
 
     let mut candidates = Vec::new();
@@ -45,7 +53,10 @@ pub fn read_csv(input: impl Read, file: Arc<str>) -> Result<HrBatch, HrError> {
             Ok(true) => {
                 let line = record.position().map_or(line, |p| p.line());
                 next_line = line + 1;
-                let source = SourceRef { file: file.clone(), line };
+                let source = SourceRef {
+                    file: file.clone(),
+                    line,
+                };
                 let pairs = headers.iter().map(String::as_str).zip(record.iter());
                 match fields::to_worker(pairs) {
                     Ok(worker) => candidates.push(SourcedWorker { worker, source }),
@@ -60,18 +71,24 @@ pub fn read_csv(input: impl Read, file: Arc<str>) -> Result<HrBatch, HrError> {
                 let line = error.position().map_or(line, |p| p.line());
                 next_line = line + 1;
                 let reason = match error.kind() {
-                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
-                        "the row has {len} fields but the header has {expected_len}"
-                    ),
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("the row has {len} fields but the header has {expected_len}"),
                     csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text".to_owned(),
                     _ => format!("the row cannot be read as CSV: {error}"),
                 };
                 quarantined.push(Quarantined {
                     employee_id: None,
-                    source: SourceRef { file: file.clone(), line },
+                    source: SourceRef {
+                        file: file.clone(),
+                        line,
+                    },
                     reason,
                 });
-                if !matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }) {
+                if !matches!(
+                    error.kind(),
+                    csv::ErrorKind::UnequalLengths { .. } | csv::ErrorKind::Utf8 { .. }
+                ) {
                     break;
                 }
             }

@@ -110,9 +110,7 @@ impl RawWorker {
             None => return Err(fail("employment_status is missing".into())),
         };
         let date = |field: &str, raw: &Option<String>| {
-            raw.as_deref()
-                .map(|v| parse_hr_date(field, v))
-                .transpose()
+            raw.as_deref().map(|v| parse_hr_date(field, v)).transpose()
         };
         let hire_date = date("hire_date", &self.hire_date).map_err(fail)?;
         let termination_date = date("termination_date", &self.termination_date).map_err(fail)?;
@@ -123,7 +121,12 @@ impl RawWorker {
                 "termination_date {end} is before hire_date {hire}"
             )));
         }
-        let country = self.country.as_deref().map(parse_country).transpose().map_err(fail)?;
+        let country = self
+            .country
+            .as_deref()
+            .map(parse_country)
+            .transpose()
+            .map_err(fail)?;
         let time_zone = self
             .time_zone
             .as_deref()
@@ -139,7 +142,9 @@ impl RawWorker {
         if let Some(personal) = &self.personal_email
             && !looks_like_email(personal)
         {
-            return Err(fail(format!("personal_email {personal:?} is not an e-mail address")));
+            return Err(fail(format!(
+                "personal_email {personal:?} is not an e-mail address"
+            )));
         }
         Ok(Worker {
             employee_id,

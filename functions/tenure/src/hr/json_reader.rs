@@ -18,8 +18,14 @@ pub fn read_json(bytes: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
     let mut candidates = Vec::new();
     let mut quarantined = Vec::new();
     let mut take = |value: Result<Value, String>, line: u64| {
-        let source = SourceRef { file: file.clone(), line };
-        match value.map_err(|reason| (None, reason)).and_then(|v| record(&v)) {
+        let source = SourceRef {
+            file: file.clone(),
+            line,
+        };
+        match value
+            .map_err(|reason| (None, reason))
+            .and_then(|v| record(&v))
+        {
             Ok(worker) => candidates.push(SourcedWorker { worker, source }),
             Err((employee_id, reason)) => quarantined.push(Quarantined {
                 employee_id,
@@ -53,7 +59,10 @@ pub fn read_json(bytes: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
 
 fn record(value: &Value) -> Result<crate::worker::Worker, (Option<String>, String)> {
     let Value::Object(map) = value else {
-        return Err((None, format!("expected a JSON object, found {}", kind(value))));
+        return Err((
+            None,
+            format!("expected a JSON object, found {}", kind(value)),
+        ));
     };
     let mut pairs: Vec<(&str, String)> = Vec::with_capacity(map.len());
     for (key, value) in map {
@@ -63,8 +72,17 @@ fn record(value: &Value) -> Result<crate::worker::Worker, (Option<String>, Strin
             Value::Number(n) => n.to_string(),
             Value::Bool(b) => b.to_string(),
             other => {
-                let id = map.get("employee_id").and_then(Value::as_str).map(str::to_owned);
-                return Err((id, format!("field {key:?} holds {}, expected text or a number", kind(other))));
+                let id = map
+                    .get("employee_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                return Err((
+                    id,
+                    format!(
+                        "field {key:?} holds {}, expected text or a number",
+                        kind(other)
+                    ),
+                ));
             }
         };
         pairs.push((key.as_str(), text));

@@ -35,7 +35,10 @@ pub struct Quarantined {
     /// The record's employee id, when it had a usable one.
     pub employee_id: Option<String>,
     /// File and line, as `file:line`.
-    #[serde(serialize_with = "serialize_source", deserialize_with = "deserialize_source")]
+    #[serde(
+        serialize_with = "serialize_source",
+        deserialize_with = "deserialize_source"
+    )]
     pub source: SourceRef,
     /// What is wrong, in words an HR or IT person can act on.
     pub reason: String,
@@ -50,7 +53,9 @@ fn deserialize_source<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SourceRe
     let (file, line) = text
         .rsplit_once(':')
         .and_then(|(file, line)| Some((file, line.parse().ok()?)))
-        .ok_or_else(|| serde::de::Error::custom(format!("source {text:?} is not of the form file:line")))?;
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!("source {text:?} is not of the form file:line"))
+        })?;
     Ok(SourceRef {
         file: file.into(),
         line,

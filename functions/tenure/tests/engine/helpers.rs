@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use tenure::desired::{Account, DesiredState, GroupKind, GroupRef, Identity, MailboxState, OnDisable, Phase};
+use tenure::desired::{
+    Account, DesiredState, GroupKind, GroupRef, Identity, MailboxState, OnDisable, Phase,
+};
 use tenure::directory::{DirectoryGroup, DirectoryUser, Snapshot, SubscribedSku, Tenant};
 use tenure::hr::{HrBatch, read_csv};
 
@@ -13,16 +15,26 @@ pub(crate) fn csv(text: &str) -> HrBatch {
 }
 
 pub(crate) fn reasons(batch: &HrBatch) -> Vec<(u64, String)> {
-    batch.quarantined.iter().map(|q| (q.source.line, q.reason.clone())).collect()
+    batch
+        .quarantined
+        .iter()
+        .map(|q| (q.source.line, q.reason.clone()))
+        .collect()
 }
 
 pub(crate) fn tenant() -> Snapshot {
     let group = |id: &str, name: &str, kind: GroupKind| DirectoryGroup {
         id: id.into(),
         display_name: name.into(),
-        mail: kind.is_exchange_managed().then(|| format!("{}@contoso.com", name.to_lowercase())),
+        mail: kind
+            .is_exchange_managed()
+            .then(|| format!("{}@contoso.com", name.to_lowercase())),
         mail_nickname: None,
-        group_types: if kind == GroupKind::Microsoft365 { vec!["Unified".into()] } else { vec![] },
+        group_types: if kind == GroupKind::Microsoft365 {
+            vec!["Unified".into()]
+        } else {
+            vec![]
+        },
         security_enabled: matches!(kind, GroupKind::Security | GroupKind::MailEnabledSecurity),
         mail_enabled: !matches!(kind, GroupKind::Security),
         members: vec![],

@@ -31,7 +31,11 @@ fn workers(rows: &[(&str, &str)]) -> Vec<SourcedWorker> {
     csv(&text).workers
 }
 
-fn plan(workers: &[SourcedWorker], desired: Vec<Result<DesiredState, String>>, directory: &Snapshot) -> Result<Plan, PlanError> {
+fn plan(
+    workers: &[SourcedWorker],
+    desired: Vec<Result<DesiredState, String>>,
+    directory: &Snapshot,
+) -> Result<Plan, PlanError> {
     build_plan(PlanInput {
         today: Today::parse("2026-12-01").expect("date"),
         workers,
@@ -52,7 +56,10 @@ fn kinds(plan: &Plan, employee_id: &str) -> Vec<&'static str> {
 
 fn with_everything(mut state: DesiredState) -> DesiredState {
     if let Some(account) = state.account.as_mut() {
-        account.groups = vec![group(GroupKind::Security, "Engineering"), group(GroupKind::Distribution, "Everyone")];
+        account.groups = vec![
+            group(GroupKind::Security, "Engineering"),
+            group(GroupKind::Distribution, "Everyone"),
+        ];
         account.licenses = vec!["ENTERPRISEPACK".into()];
     }
     state
@@ -61,10 +68,25 @@ fn with_everything(mut state: DesiredState) -> DesiredState {
 #[test]
 fn a_joiner_gets_an_account_license_and_memberships_with_reasons() -> Result<(), PlanError> {
     let ws = workers(&[("1001", "")]);
-    let p = plan(&ws, vec![Ok(with_everything(active("ann.lee", "Ann Lee")))], &tenant())?;
+    let p = plan(
+        &ws,
+        vec![Ok(with_everything(active("ann.lee", "Ann Lee")))],
+        &tenant(),
+    )?;
     assert_eq!(p.workers[0].change, Change::Joiner);
-    assert_eq!(kinds(&p, "1001"), ["create_user", "assign_license", "add_group_member", "add_distribution_list_member"]);
-    assert_eq!(p.workers[0].user_principal_name.as_deref(), Some("ann.lee@contoso.com"));
+    assert_eq!(
+        kinds(&p, "1001"),
+        [
+            "create_user",
+            "assign_license",
+            "add_group_member",
+            "add_distribution_list_member"
+        ]
+    );
+    assert_eq!(
+        p.workers[0].user_principal_name.as_deref(),
+        Some("ann.lee@contoso.com")
+    );
     assert!(p.workers[0].actions.iter().all(|a| !a.reason.is_empty()));
     assert_eq!(p.summary.joiners, 1);
     assert_eq!(p.summary.actions, 4);
@@ -72,9 +94,12 @@ fn a_joiner_gets_an_account_license_and_memberships_with_reasons() -> Result<(),
 }
 
 #[test]
-fn two_people_with_one_name_never_collide_and_the_file_order_does_not_matter() -> Result<(), PlanError> {
+fn two_people_with_one_name_never_collide_and_the_file_order_does_not_matter()
+-> Result<(), PlanError> {
     let mut directory = tenant();
-    directory.users.push(user("u-old", "0999", "jane.doe@contoso.com"));
+    directory
+        .users
+        .push(user("u-old", "0999", "jane.doe@contoso.com"));
     for order in [["1002", "1001"], ["1001", "1002"]] {
         let ws = workers(&[(order[0], ""), (order[1], "")]);
         let mut desired = Vec::new();
@@ -89,7 +114,12 @@ fn two_people_with_one_name_never_collide_and_the_file_order_does_not_matter() -
             desired.push(Ok(state));
         }
         let p = plan(&ws, desired, &directory)?;
-        let upn = |id: &str| p.workers.iter().find(|w| w.employee_id == id).and_then(|w| w.user_principal_name.clone());
+        let upn = |id: &str| {
+            p.workers
+                .iter()
+                .find(|w| w.employee_id == id)
+                .and_then(|w| w.user_principal_name.clone())
+        };
         assert_eq!(upn("1001").as_deref(), Some("jane.doe2@contoso.com"));
         assert_eq!(upn("1002").as_deref(), Some("jane.doe3@contoso.com"));
     }
@@ -107,7 +137,10 @@ fn a_new_manager_is_created_before_its_report_is_pointed_at_it() -> Result<(), P
     let order: Vec<&str> = p.workers.iter().map(|w| w.employee_id.as_str()).collect();
     assert_eq!(order, ["2001", "2002"]);
     let set = p.workers[1].actions.iter().find_map(|a| match &a.op {
-        Op::SetManager { manager_employee_id, manager_user_id } => Some((manager_employee_id.clone(), manager_user_id.clone())),
+        Op::SetManager {
+            manager_employee_id,
+            manager_user_id,
+        } => Some((manager_employee_id.clone(), manager_user_id.clone())),
         _ => None,
     });
     assert_eq!(set, Some(("2001".to_owned(), None)));
@@ -119,7 +152,11 @@ fn a_mover_changes_only_managed_groups_and_licenses() -> Result<(), PlanError> {
     let mut directory = tenant();
     let mut u = user("u1", "1001", "ann@contoso.com");
     u.display_name = Some("Ann".into());
-    u.assigned_licenses.push(tenure::directory::AssignedLicense { sku_id: "other-sku".into(), disabled_plans: vec![] });
+    u.assigned_licenses
+        .push(tenure::directory::AssignedLicense {
+            sku_id: "other-sku".into(),
+            disabled_plans: vec![],
+        });
     directory.users.push(u);
     for g in &mut directory.groups {
         if ["g-sales", "g-club"].contains(&g.id.as_str()) {
@@ -143,7 +180,10 @@ fn a_mover_changes_only_managed_groups_and_licenses() -> Result<(), PlanError> {
         })
         .collect();
     assert_eq!(groups, [("add", "Engineering"), ("remove", "Sales")]);
-    assert!(!kinds(&p, "1001").contains(&"remove_license"), "an unmanaged license stays");
+    assert!(
+        !kinds(&p, "1001").contains(&"remove_license"),
+        "an unmanaged license stays"
+    );
     Ok(())
 }
 
@@ -153,8 +193,14 @@ fn leaver_directory() -> Snapshot {
     boss.display_name = Some("Boss".into());
     let mut u = user("u1", "1001", "ann@contoso.com");
     u.display_name = Some("Ann".into());
-    u.manager = Some(tenure::directory::ObjectRef { id: "u-boss".into() });
-    u.assigned_licenses.push(tenure::directory::AssignedLicense { sku_id: E3.into(), disabled_plans: vec![] });
+    u.manager = Some(tenure::directory::ObjectRef {
+        id: "u-boss".into(),
+    });
+    u.assigned_licenses
+        .push(tenure::directory::AssignedLicense {
+            sku_id: E3.into(),
+            disabled_plans: vec![],
+        });
     directory.users.extend([boss, u]);
     for g in &mut directory.groups {
         g.members.push("u1".into());
@@ -170,7 +216,8 @@ fn leaver_directory() -> Snapshot {
 }
 
 #[test]
-fn a_leaver_is_locked_out_first_and_loses_its_license_last_and_only_once() -> Result<(), Box<dyn std::error::Error>> {
+fn a_leaver_is_locked_out_first_and_loses_its_license_last_and_only_once()
+-> Result<(), Box<dyn std::error::Error>> {
     let mut directory = leaver_directory();
     let ws = workers(&[("1001", "1000"), ("1000", "")]);
     let mut gone = leaver("Ann");
@@ -189,24 +236,43 @@ fn a_leaver_is_locked_out_first_and_loses_its_license_last_and_only_once() -> Re
     assert_eq!(
         kinds(&p, "1001"),
         [
-            "disable_user", "revoke_sessions", "reset_password", "convert_to_shared_mailbox",
-            "grant_mailbox_access", "hide_from_address_list", "remove_group_member", "remove_group_member",
-            "remove_distribution_list_member", "remove_license"
+            "disable_user",
+            "revoke_sessions",
+            "reset_password",
+            "convert_to_shared_mailbox",
+            "grant_mailbox_access",
+            "hide_from_address_list",
+            "remove_group_member",
+            "remove_group_member",
+            "remove_distribution_list_member",
+            "remove_license"
         ]
     );
-    let grant = p.workers.iter().flat_map(|w| &w.actions).find_map(|a| match &a.op {
-        Op::GrantMailboxAccess { trustee } => Some(trustee.clone()),
-        _ => None,
-    });
+    let grant = p
+        .workers
+        .iter()
+        .flat_map(|w| &w.actions)
+        .find_map(|a| match &a.op {
+            Op::GrantMailboxAccess { trustee } => Some(trustee.clone()),
+            _ => None,
+        });
     assert_eq!(grant.as_deref(), Some("boss@contoso.com"));
     assert!(
-        directory.groups.iter().any(|g| g.id == "g-club" && g.members.contains(&"u1".to_owned())),
+        directory
+            .groups
+            .iter()
+            .any(|g| g.id == "g-club" && g.members.contains(&"u1".to_owned())),
         "Book Club is no rule's"
     );
     directory.apply_plan(&p, &mut |_| unreachable!("nothing is created"))?;
     let again = plan(&ws, desired(), &directory)?;
     assert!(again.is_empty(), "{:#?}", again.workers);
-    assert!(directory.groups.iter().any(|g| g.id == "g-club" && g.members.contains(&"u1".to_owned())));
+    assert!(
+        directory
+            .groups
+            .iter()
+            .any(|g| g.id == "g-club" && g.members.contains(&"u1".to_owned()))
+    );
     Ok(())
 }
 
@@ -221,17 +287,32 @@ fn a_rehire_brings_back_the_same_account_and_mailbox() -> Result<(), PlanError> 
     assert_eq!(p.workers[0].change, Change::Rehire);
     assert_eq!(p.workers[0].user_id.as_deref(), Some("u1"));
     let k = kinds(&p, "1001");
-    assert!(k.starts_with(&["enable_user", "convert_to_user_mailbox", "hide_from_address_list"]), "{k:?}");
+    assert!(
+        k.starts_with(&[
+            "enable_user",
+            "convert_to_user_mailbox",
+            "hide_from_address_list"
+        ]),
+        "{k:?}"
+    );
     assert!(!k.contains(&"create_user"));
     Ok(())
 }
 
 #[test]
-fn plugin_refusals_and_unusable_answers_are_quarantined_and_the_rest_go_on() -> Result<(), PlanError> {
+fn plugin_refusals_and_unusable_answers_are_quarantined_and_the_rest_go_on() -> Result<(), PlanError>
+{
     let mut directory = tenant();
     directory.users.push(user("a", "1004", "x@contoso.com"));
     directory.users.push(user("b", "1004", "y@contoso.com"));
-    let ws = workers(&[("1001", ""), ("1002", ""), ("1003", ""), ("1004", ""), ("1005", ""), ("1006", "")]);
+    let ws = workers(&[
+        ("1001", ""),
+        ("1002", ""),
+        ("1003", ""),
+        ("1004", ""),
+        ("1005", ""),
+        ("1006", ""),
+    ]);
     let mut ungrouped = active("c", "C");
     if let Some(a) = ungrouped.account.as_mut() {
         a.groups = vec![group(GroupKind::Security, "Book Club")];
@@ -263,8 +344,15 @@ fn plugin_refusals_and_unusable_answers_are_quarantined_and_the_rest_go_on() -> 
     assert_eq!(reasons.len(), 5, "{reasons:#?}");
     assert!(reasons[0].contains("refused this worker: surname: the worker has no last name"));
     assert!(reasons[1].contains("\"Book Club\" is not among the groups the configuration manages"));
-    assert!(reasons[2].contains("employeeId 1004 is on 2 directory users (x@contoso.com, y@contoso.com)"));
-    assert!(reasons[3].contains("fabrikam.com is not a verified domain of the tenant (verified: contoso.com)"));
+    assert!(
+        reasons[2]
+            .contains("employeeId 1004 is on 2 directory users (x@contoso.com, y@contoso.com)")
+    );
+    assert!(
+        reasons[3].contains(
+            "fabrikam.com is not a verified domain of the tenant (verified: contoso.com)"
+        )
+    );
     assert!(reasons[4].contains("licenses need a usage location"));
     Ok(())
 }
@@ -278,16 +366,29 @@ fn groups_and_licenses_the_tenant_lacks_are_all_named_at_once() {
         desired: vec![Ok(active("a", "A"))],
         quarantined: vec![],
         managed: &Managed {
-            groups: vec![group(GroupKind::Security, "Nope"), group(GroupKind::Distribution, "Engineering")],
+            groups: vec![
+                group(GroupKind::Security, "Nope"),
+                group(GroupKind::Distribution, "Engineering"),
+            ],
             licenses: vec!["E5".into()],
         },
         directory: &tenant(),
     })
     .expect_err("missing groups");
     let message = error.to_string();
-    assert!(message.contains("no security group named \"Nope\""), "{message}");
-    assert!(message.contains("\"Engineering\" is a security group, not a distribution list"), "{message}");
-    assert!(message.contains("license \"E5\" is not one of the tenant's subscribed SKUs (ENTERPRISEPACK)"), "{message}");
+    assert!(
+        message.contains("no security group named \"Nope\""),
+        "{message}"
+    );
+    assert!(
+        message.contains("\"Engineering\" is a security group, not a distribution list"),
+        "{message}"
+    );
+    assert!(
+        message
+            .contains("license \"E5\" is not one of the tenant's subscribed SKUs (ENTERPRISEPACK)"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -297,21 +398,44 @@ fn the_guard_refuses_mass_disables_unless_allowed() -> Result<(), PlanError> {
     let mut desired = Vec::new();
     for i in 0..20 {
         let id = format!("{}", 1000 + i);
-        directory.users.push(user(&format!("u{i}"), &id, &format!("p{i}@contoso.com")));
+        directory
+            .users
+            .push(user(&format!("u{i}"), &id, &format!("p{i}@contoso.com")));
         rows.push(id);
-        desired.push(Ok(if i < 7 { leaver(&format!("p{i}")) } else { active(&format!("p{i}"), &format!("p{i}")) }));
+        desired.push(Ok(if i < 7 {
+            leaver(&format!("p{i}"))
+        } else {
+            active(&format!("p{i}"), &format!("p{i}"))
+        }));
     }
     let pairs: Vec<(&str, &str)> = rows.iter().map(|r| (r.as_str(), "")).collect();
     let p = plan(&workers(&pairs), desired, &directory)?;
     let refused = GuardPolicy::default().judge(&p, 20);
     assert!(!refused.allowed);
     assert_eq!(refused.stripped_users, 7);
-    assert!(refused.message.as_deref().is_some_and(|m| m.contains("7 of 20 managed users")));
-    let allowed = GuardPolicy { allow: true, ..GuardPolicy::default() }.judge(&p, 20);
+    assert!(
+        refused
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("7 of 20 managed users"))
+    );
+    let allowed = GuardPolicy {
+        allow: true,
+        ..GuardPolicy::default()
+    }
+    .judge(&p, 20);
     assert!(allowed.allowed);
-    let lenient = GuardPolicy { max_share: 0.5, ..GuardPolicy::default() }.judge(&p, 20);
+    let lenient = GuardPolicy {
+        max_share: 0.5,
+        ..GuardPolicy::default()
+    }
+    .judge(&p, 20);
     assert!(lenient.allowed && lenient.message.is_none());
-    let small = GuardPolicy { min_users: 7, ..GuardPolicy::default() }.judge(&p, 20);
+    let small = GuardPolicy {
+        min_users: 7,
+        ..GuardPolicy::default()
+    }
+    .judge(&p, 20);
     assert!(small.allowed, "at most min_users never trips");
     Ok(())
 }
@@ -326,7 +450,12 @@ fn guard_shares_parse_as_fractions_or_percentages() {
 
 fn arbitrary_state() -> impl Strategy<Value = DesiredState> {
     (
-        prop_oneof![Just(Phase::Active), Just(Phase::OnLeave), Just(Phase::Terminated), Just(Phase::PreHire)],
+        prop_oneof![
+            Just(Phase::Active),
+            Just(Phase::OnLeave),
+            Just(Phase::Terminated),
+            Just(Phase::PreHire)
+        ],
         any::<bool>(),
         proptest::sample::subsequence(vec![0usize, 1, 2], 0..=3),
         any::<bool>(),
@@ -334,13 +463,21 @@ fn arbitrary_state() -> impl Strategy<Value = DesiredState> {
         prop::option::of("[A-Z][a-z]{0,6}"),
     )
         .prop_map(|(phase, enabled, groups, license, shared, title)| {
-            let mut state = if phase == Phase::Terminated { leaver("W") } else { active("w", "W") };
+            let mut state = if phase == Phase::Terminated {
+                leaver("W")
+            } else {
+                active("w", "W")
+            };
             state.phase = phase;
             if let Some(a) = state.account.as_mut() {
                 a.enabled = enabled;
                 let all = managed().groups;
                 a.groups = groups.into_iter().map(|i| all[i].clone()).collect();
-                a.licenses = if license { vec!["ENTERPRISEPACK".into()] } else { vec![] };
+                a.licenses = if license {
+                    vec!["ENTERPRISEPACK".into()]
+                } else {
+                    vec![]
+                };
                 if let Some(m) = a.mailbox.as_mut() {
                     m.shared = shared;
                 }

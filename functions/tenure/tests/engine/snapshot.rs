@@ -14,7 +14,12 @@ fn group_kinds_follow_graph_properties() {
     let kinds: Vec<GroupKind> = snapshot.groups.iter().map(|g| g.kind()).collect();
     assert_eq!(
         kinds,
-        [GroupKind::Security, GroupKind::Microsoft365, GroupKind::Distribution, GroupKind::MailEnabledSecurity]
+        [
+            GroupKind::Security,
+            GroupKind::Microsoft365,
+            GroupKind::Distribution,
+            GroupKind::MailEnabledSecurity
+        ]
     );
 }
 
@@ -27,19 +32,31 @@ fn unknown_top_level_keys_and_dangling_references_are_errors() {
         "s.json",
     )
     .expect_err("dangling manager");
-    assert!(dangling.to_string().contains("has manager ghost, which is not a user"), "{dangling}");
+    assert!(
+        dangling
+            .to_string()
+            .contains("has manager ghost, which is not a user"),
+        "{dangling}"
+    );
     let member = Snapshot::parse(
         br#"{"groups":[{"id":"g","displayName":"G","securityEnabled":true,"mailEnabled":false,"members":["nobody"]}]}"#,
         "s.json",
     )
     .expect_err("dangling member");
-    assert!(member.to_string().contains("lists member nobody"), "{member}");
+    assert!(
+        member.to_string().contains("lists member nobody"),
+        "{member}"
+    );
 }
 
 #[test]
 fn the_sample_directory_round_trips() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata/directory.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata/directory.json");
     let snapshot = Snapshot::read(&path).expect("the sample directory is valid");
     let text = serde_json::to_string(&snapshot).expect("serialises");
-    assert_eq!(Snapshot::parse(text.as_bytes(), "again").expect("parses"), snapshot);
+    assert_eq!(
+        Snapshot::parse(text.as_bytes(), "again").expect("parses"),
+        snapshot
+    );
 }

@@ -19,5 +19,8 @@ fn a_date_is_the_same_everywhere_and_garbage_is_refused() {
     let tokyo = TimeZoneName::parse("Asia/Tokyo").expect("a zone");
     assert_eq!(today.in_zone(Some(&tokyo)).to_string(), "2026-12-01");
     let error = Today::parse("yesterday").expect_err("not a date");
-    assert!(error.contains("neither a date (YYYY-MM-DD) nor an instant"), "{error}");
+    assert!(
+        error.contains("neither a date (YYYY-MM-DD) nor an instant"),
+        "{error}"
+    );
 }
