@@ -1,0 +1,8 @@
+//! Black-box tests of the `tenure` command, one module per feature.
+
+mod bad_input;
+mod guard;
+mod helpers;
+mod lifecycle;
+mod plugins;
+mod text;
