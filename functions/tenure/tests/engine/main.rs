@@ -4,5 +4,6 @@ mod helpers;
 mod hr_csv;
 mod hr_json;
 mod planner;
+mod samples;
 mod snapshot;
 mod today;
