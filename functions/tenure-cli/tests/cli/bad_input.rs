@@ -4,7 +4,11 @@ use std::fs;
 
 use crate::helpers::{samples, stderr, tenure};
 
-fn plan(hr: &std::path::Path, directory: &std::path::Path, config: &std::path::Path) -> std::process::Output {
+fn plan(
+    hr: &std::path::Path,
+    directory: &std::path::Path,
+    config: &std::path::Path,
+) -> std::process::Output {
     tenure()
         .arg("plan")
         .arg("--hr")
@@ -19,7 +23,12 @@ fn plan(hr: &std::path::Path, directory: &std::path::Path, config: &std::path::P
 }
 
 fn fails_saying(output: &std::process::Output, words: &[&str]) {
-    assert_eq!(output.status.code(), Some(1), "stdout: {}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let message = stderr(output);
     for word in words {
         assert!(message.contains(word), "{message:?} should say {word:?}");
@@ -30,7 +39,11 @@ fn fails_saying(output: &std::process::Output, words: &[&str]) {
 #[test]
 fn a_missing_hr_file_is_named() {
     let s = samples();
-    let output = plan(&s.join("nope.csv"), &s.join("directory.json"), &s.join("mapper.json"));
+    let output = plan(
+        &s.join("nope.csv"),
+        &s.join("directory.json"),
+        &s.join("mapper.json"),
+    );
     fails_saying(&output, &["cannot read HR file", "nope.csv"]);
 }
 
@@ -41,7 +54,14 @@ fn a_broken_snapshot_is_named_with_its_position() {
     fs::write(&snapshot, "{\"users\": [}").expect("write");
     let s = samples();
     let output = plan(&s.join("company.csv"), &snapshot, &s.join("mapper.json"));
-    fails_saying(&output, &["directory snapshot", "directory.json is not valid", "line 1 column"]);
+    fails_saying(
+        &output,
+        &[
+            "directory snapshot",
+            "directory.json is not valid",
+            "line 1 column",
+        ],
+    );
 }
 
 #[test]
@@ -51,7 +71,10 @@ fn a_misspelt_config_key_is_refused_with_its_path() {
     fs::write(&config, r#"{"upn_domain": "contoso.com", "rulez": []}"#).expect("write");
     let s = samples();
     let output = plan(&s.join("company.csv"), &s.join("directory.json"), &config);
-    fails_saying(&output, &["the mapping configuration is not valid", "rulez"]);
+    fails_saying(
+        &output,
+        &["the mapping configuration is not valid", "rulez"],
+    );
 }
 
 #[test]
@@ -65,7 +88,13 @@ fn a_config_naming_a_group_the_tenant_lacks_is_refused() {
     .expect("write");
     let s = samples();
     let output = plan(&s.join("company.csv"), &s.join("directory.json"), &config);
-    fails_saying(&output, &["no security group named \"Ghosts\"", "license \"E7\" is not one of the tenant's subscribed SKUs"]);
+    fails_saying(
+        &output,
+        &[
+            "no security group named \"Ghosts\"",
+            "license \"E7\" is not one of the tenant's subscribed SKUs",
+        ],
+    );
 }
 
 #[test]

@@ -37,7 +37,11 @@ pub(crate) fn plan_samples(extra: &[&str]) -> Output {
 /// The JSON plan of the samples for a given `--today`.
 pub(crate) fn sample_plan(today: &str) -> Value {
     let output = plan_samples(&["--format", "json", "--today", today]);
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("the plan is JSON")
 }
 
@@ -51,7 +55,11 @@ pub(crate) fn worker<'a>(plan: &'a Value, employee_id: &str) -> &'a Value {
 pub(crate) fn kinds(worker: &Value) -> Vec<String> {
     worker["actions"]
         .as_array()
-        .map(|a| a.iter().map(|x| x["kind"].as_str().unwrap_or_default().to_owned()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|x| x["kind"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -33,16 +33,36 @@ fn joiners_get_folded_unique_names_and_everything_their_rules_give() {
     assert_eq!(create["display_name"], "José Müller");
     assert_eq!(create["account_enabled"], true);
     assert_eq!(create["attributes"]["usageLocation"], "DE");
-    assert_eq!(create["attributes"]["employeeHireDate"], "2026-11-30T00:00:00Z");
+    assert_eq!(
+        create["attributes"]["employeeHireDate"],
+        "2026-11-30T00:00:00Z"
+    );
     assert_eq!(
         kinds(jose),
-        ["create_user", "set_manager", "assign_license", "add_group_member", "add_group_member", "add_group_member", "add_distribution_list_member"]
+        [
+            "create_user",
+            "set_manager",
+            "assign_license",
+            "add_group_member",
+            "add_group_member",
+            "add_group_member",
+            "add_distribution_list_member"
+        ]
     );
-    assert_eq!(groups(jose, "add_group_member"), ["All Staff", "Engineering", "Engineering Team"]);
+    assert_eq!(
+        groups(jose, "add_group_member"),
+        ["All Staff", "Engineering", "Engineering Team"]
+    );
     assert_eq!(groups(jose, "add_distribution_list_member"), ["All Berlin"]);
-    assert_eq!(worker(&plan, "1053")["user_principal_name"], "zoe.obrien-smith@contoso.com");
+    assert_eq!(
+        worker(&plan, "1053")["user_principal_name"],
+        "zoe.obrien-smith@contoso.com"
+    );
     let contractor = worker(&plan, "1056");
-    let license = contractor["actions"].as_array().and_then(|a| a.iter().find(|x| x["kind"] == "assign_license")).cloned();
+    let license = contractor["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["kind"] == "assign_license"))
+        .cloned();
     assert_eq!(license.map(|l| l["sku"].clone()), Some("SPE_F1".into()));
 }
 
@@ -50,8 +70,14 @@ fn joiners_get_folded_unique_names_and_everything_their_rules_give() {
 fn two_jane_does_and_the_existing_one_never_collide() {
     let plan = sample_plan(TODAY);
     // jane.doe@ is taken by 1020; 1051 has a middle name, 1052 does not.
-    assert_eq!(worker(&plan, "1051")["user_principal_name"], "jane.m.doe@contoso.com");
-    assert_eq!(worker(&plan, "1052")["user_principal_name"], "jane.doe2@contoso.com");
+    assert_eq!(
+        worker(&plan, "1051")["user_principal_name"],
+        "jane.m.doe@contoso.com"
+    );
+    assert_eq!(
+        worker(&plan, "1052")["user_principal_name"],
+        "jane.doe2@contoso.com"
+    );
     assert_eq!(worker(&plan, "1020")["change"], "unchanged");
 }
 
@@ -60,7 +86,11 @@ fn a_new_manager_is_created_before_its_new_report_points_at_it() {
     let plan = sample_plan(TODAY);
     let order: Vec<&str> = plan["workers"]
         .as_array()
-        .map(|ws| ws.iter().filter_map(|w| w["employee_id"].as_str()).collect())
+        .map(|ws| {
+            ws.iter()
+                .filter_map(|w| w["employee_id"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     let at = |id: &str| order.iter().position(|x| *x == id).unwrap_or(usize::MAX);
     assert!(at("1054") < at("1055"), "{order:?}");
@@ -70,7 +100,10 @@ fn a_new_manager_is_created_before_its_new_report_points_at_it() {
         .cloned()
         .unwrap_or_default();
     assert_eq!(set["manager_employee_id"], "1054");
-    assert!(set.get("manager_user_id").is_none(), "the manager has no id until created");
+    assert!(
+        set.get("manager_user_id").is_none(),
+        "the manager has no id until created"
+    );
 }
 
 #[test]
@@ -95,17 +128,35 @@ fn movers_change_attributes_manager_and_only_rule_given_memberships() {
     let ben = worker(&plan, "1010");
     assert_eq!(ben["change"], "mover");
     assert_eq!(ben["actions"][0]["changes"]["department"]["from"], "Sales");
-    assert_eq!(ben["actions"][0]["changes"]["department"]["to"], "Engineering");
-    assert_eq!(groups(ben, "add_group_member"), ["Engineering", "Engineering Team"]);
+    assert_eq!(
+        ben["actions"][0]["changes"]["department"]["to"],
+        "Engineering"
+    );
+    assert_eq!(
+        groups(ben, "add_group_member"),
+        ["Engineering", "Engineering Team"]
+    );
     assert_eq!(groups(ben, "remove_group_member"), ["Sales", "Sales Team"]);
     let ingrid = worker(&plan, "1011");
-    assert_eq!(groups(ingrid, "add_distribution_list_member"), ["All Berlin"]);
-    assert_eq!(groups(ingrid, "remove_distribution_list_member"), ["All Seattle"]);
+    assert_eq!(
+        groups(ingrid, "add_distribution_list_member"),
+        ["All Berlin"]
+    );
+    assert_eq!(
+        groups(ingrid, "remove_distribution_list_member"),
+        ["All Seattle"]
+    );
     assert_eq!(ingrid["actions"][0]["changes"]["usageLocation"]["to"], "DE");
     assert_eq!(kinds(worker(&plan, "1012")), ["set_manager"]);
     let laura = worker(&plan, "1013");
-    assert_eq!(laura["actions"][0]["changes"]["surname"]["to"], "Fischer-Weber");
-    assert_eq!(laura["user_principal_name"], "laura.fischer@contoso.com", "the UPN stays");
+    assert_eq!(
+        laura["actions"][0]["changes"]["surname"]["to"],
+        "Fischer-Weber"
+    );
+    assert_eq!(
+        laura["user_principal_name"], "laura.fischer@contoso.com",
+        "the UPN stays"
+    );
     // Tomás is in the Book Club by hand and Yuki has a POWER_BI_PRO license by hand: untouched.
     assert_eq!(worker(&plan, "1021")["change"], "unchanged");
     assert_eq!(worker(&plan, "1022")["change"], "unchanged");
@@ -114,7 +165,11 @@ fn movers_change_attributes_manager_and_only_rule_given_memberships() {
 #[test]
 fn leave_follows_the_policy_of_its_type() {
     let plan = sample_plan(TODAY);
-    assert_eq!(worker(&plan, "1030")["change"], "unchanged", "parental leave keeps sign-in");
+    assert_eq!(
+        worker(&plan, "1030")["change"],
+        "unchanged",
+        "parental leave keeps sign-in"
+    );
     let suspended = worker(&plan, "1031");
     assert_eq!(suspended["change"], "leave");
     assert_eq!(kinds(suspended), ["disable_user", "revoke_sessions"]);
@@ -131,12 +186,24 @@ fn leavers_lose_access_in_a_safe_order_once_the_last_day_is_over() {
     assert_eq!(
         kinds(sam),
         [
-            "disable_user", "revoke_sessions", "reset_password", "convert_to_shared_mailbox", "grant_mailbox_access",
-            "hide_from_address_list", "remove_group_member", "remove_group_member", "remove_group_member",
-            "remove_distribution_list_member", "remove_license"
+            "disable_user",
+            "revoke_sessions",
+            "reset_password",
+            "convert_to_shared_mailbox",
+            "grant_mailbox_access",
+            "hide_from_address_list",
+            "remove_group_member",
+            "remove_group_member",
+            "remove_group_member",
+            "remove_distribution_list_member",
+            "remove_license"
         ]
     );
-    let grant = sam["actions"].as_array().and_then(|a| a.iter().find(|x| x["kind"] == "grant_mailbox_access")).cloned().unwrap_or_default();
+    let grant = sam["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["kind"] == "grant_mailbox_access"))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(grant["trustee"], "daniel.park@contoso.com", "the manager");
     // Status still active, but the termination date has passed.
     assert_eq!(worker(&plan, "1042")["change"], "leaver");
@@ -162,7 +229,15 @@ fn a_rehire_gets_the_same_account_back() {
     assert!(diego["user_id"].is_string());
     let k = kinds(diego);
     assert!(!k.contains(&"create_user".to_owned()), "{k:?}");
-    assert_eq!(k[..4], ["update_user", "enable_user", "convert_to_user_mailbox", "hide_from_address_list"]);
+    assert_eq!(
+        k[..4],
+        [
+            "update_user",
+            "enable_user",
+            "convert_to_user_mailbox",
+            "hide_from_address_list"
+        ]
+    );
     assert!(k.contains(&"assign_license".to_owned()));
 }
 
@@ -172,7 +247,12 @@ fn bad_rows_are_quarantined_with_file_line_and_reason() {
     let quarantined = plan["quarantined"].as_array().cloned().unwrap_or_default();
     let lines: Vec<(String, String)> = quarantined
         .iter()
-        .map(|q| (q["source"].as_str().unwrap_or_default().to_owned(), q["reason"].as_str().unwrap_or_default().to_owned()))
+        .map(|q| {
+            (
+                q["source"].as_str().unwrap_or_default().to_owned(),
+                q["reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect();
     let expect = [
         (48, "employee_id is missing"),
@@ -211,7 +291,13 @@ fn no_plan_ever_carries_a_password() {
     let mut all = Vec::new();
     keys(&plan, &mut all);
     assert!(all.iter().any(|k| k == "kind"), "the walk sees the actions");
-    let secretive: Vec<&String> = all.iter().filter(|k| k.contains("password") || k.contains("secret")).collect();
+    let secretive: Vec<&String> = all
+        .iter()
+        .filter(|k| k.contains("password") || k.contains("secret"))
+        .collect();
     assert!(secretive.is_empty(), "{secretive:?}");
-    assert!(kinds(worker(&plan, "1040")).contains(&"reset_password".to_owned()), "the action is there, without a value");
+    assert!(
+        kinds(worker(&plan, "1040")).contains(&"reset_password".to_owned()),
+        "the action is there, without a value"
+    );
 }

@@ -35,5 +35,9 @@ fn garbage_instead_of_a_plugin_is_refused() {
     std::fs::write(&path, b"MZ not wasm at all").expect("write");
     let output = plan_with(&path);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("plugin.wasm cannot be used"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("plugin.wasm cannot be used"),
+        "{}",
+        stderr(&output)
+    );
 }

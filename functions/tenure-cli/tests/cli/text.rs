@@ -7,14 +7,38 @@ fn the_text_plan_groups_workers_and_gives_every_reason() {
     let output = plan_samples(&["--today", "2026-12-01"]);
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    let headings: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ') && l.contains(" (")).collect();
+    let headings: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(' ') && l.contains(" ("))
+        .collect();
     assert_eq!(
         headings,
-        ["Joiners (8)", "Pre-hires (2)", "Movers (4)", "Leave (2)", "Leavers (3)", "Rehires (1)", "Unchanged (26)", "Quarantined (10)", "Guard: allowed (4 of 37 managed users disabled or stripped; limit 10%)"]
+        [
+            "Joiners (8)",
+            "Pre-hires (2)",
+            "Movers (4)",
+            "Leave (2)",
+            "Leavers (3)",
+            "Rehires (1)",
+            "Unchanged (26)",
+            "Quarantined (10)",
+            "Guard: allowed (4 of 37 managed users disabled or stripped; limit 10%)"
+        ]
     );
-    assert!(text.contains("  1050 José Müller <jose.muller@contoso.com>"), "{text}");
-    assert!(text.contains("    - disable sign-in: terminated: the last day, 2026-11-30, has ended"), "{text}");
-    assert!(text.lines().filter(|l| l.starts_with("    - ")).all(|l| l.contains(": ")), "every action has a reason");
+    assert!(
+        text.contains("  1050 José Müller <jose.muller@contoso.com>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    - disable sign-in: terminated: the last day, 2026-11-30, has ended"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .filter(|l| l.starts_with("    - "))
+            .all(|l| l.contains(": ")),
+        "every action has a reason"
+    );
 }
 
 #[test]
