@@ -50,7 +50,8 @@ pub enum PluginError {
     #[error(
         "the plugin imports `{import}`, which the sandbox does not provide: a mapping plugin \
          may not use the network, HTTP or any host function besides Tenure's contract and a \
-         deny-all WASI. Remove the code or dependency that needs it"
+         deny-all WASI. {hint}",
+        hint = import_hint(import)
     )]
     ForbiddenImport {
         /// The import's full name, such as `wasi:sockets/tcp@0.2.6`.
@@ -86,8 +87,8 @@ pub enum PluginError {
 
     /// The plugin's answer for one worker is too large.
     #[error(
-        "the plugin's answer is {bytes} bytes, more than the {limit} bytes one worker's desired \
-         state may have"
+        "the plugin's answer is {bytes} bytes, more than the {limit} bytes one answer (one \
+         worker's desired state) may have"
     )]
     OutputTooLarge {
         /// Size of the answer (string bytes plus 16 per list entry).
@@ -150,6 +151,20 @@ pub enum PluginError {
         /// What failed.
         reason: String,
     },
+}
+
+/// What to do about a forbidden import, for the toolchains that add one by default.
+fn import_hint(import: &str) -> &'static str {
+    if import.starts_with("wasi:sockets/") {
+        "Remove the code that opens sockets; a Python plugin built with componentize-py imports \
+         them unless built with `componentize-py componentize --stub-wasi`"
+    } else if import.starts_with("wasi:http/") {
+        "Remove the code that makes HTTP requests; a JavaScript plugin built with \
+         componentize-js imports HTTP unless built with \
+         `disableFeatures: ['http', 'fetch-event']`"
+    } else {
+        "Remove the code or dependency that needs it"
+    }
 }
 
 impl PluginError {

@@ -1,22 +1,10 @@
 //! Naming what went wrong when a call into a plugin failed.
 
-use std::time::Duration;
-
 use wasmtime::Trap;
 
 use super::PluginError;
+use super::limits::Budget;
 use super::sandbox::StoreState;
-
-/// What a failed call was given, to name the limit it crossed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Budget {
-    /// Fuel the call was given.
-    pub(crate) fuel: u64,
-    /// Wall-clock time the call was given.
-    pub(crate) deadline: Duration,
-    /// The memory limit.
-    pub(crate) memory_bytes: usize,
-}
 
 /// Turns the error of a failed instantiation or call into the error a customer reads.
 pub(crate) fn classify(error: &wasmtime::Error, state: &StoreState, budget: Budget) -> PluginError {

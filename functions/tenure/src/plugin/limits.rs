@@ -14,8 +14,9 @@ pub struct SandboxLimits {
     /// a worker that runs out does so on every machine. A call that maps a batch of `n`
     /// workers gets `n` times this, and one that checks a configuration gets it once.
     ///
-    /// Default: 20,000,000 (a few milliseconds of computing; the standard mapper needs a few
-    /// thousand per worker, an interpreted JavaScript or Python plugin about a million).
+    /// Default: 20,000,000 (some milliseconds of computing; the standard mapper burns about
+    /// 65,000 per worker, a componentize-py plugin about 190,000, a componentize-js one about
+    /// 850,000).
     pub fuel_per_worker: u64,
     /// Wall-clock time one worker may take, a backstop behind fuel for whatever fuel does not
     /// count. A call that maps a batch of `n` workers may take `n` times this. Measured in
@@ -41,16 +42,28 @@ pub struct SandboxLimits {
 }
 
 impl SandboxLimits {
-    /// The fuel a call for `workers` workers gets.
-    pub(crate) fn fuel_for(&self, workers: usize) -> u64 {
-        self.fuel_per_worker.saturating_mul(workers.max(1) as u64)
+    /// What one call for `workers` workers is given (a configuration check counts as one).
+    pub(crate) fn budget(&self, workers: usize) -> Budget {
+        let workers = workers.max(1);
+        Budget {
+            fuel: self.fuel_per_worker.saturating_mul(workers as u64),
+            deadline: self
+                .epoch_deadline
+                .saturating_mul(u32::try_from(workers).unwrap_or(u32::MAX)),
+            memory_bytes: self.memory_bytes,
+        }
     }
+}
 
-    /// The wall-clock time a call for `workers` workers gets.
-    pub(crate) fn deadline_for(&self, workers: usize) -> Duration {
-        let workers = u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
-        self.epoch_deadline.saturating_mul(workers)
-    }
+/// What one call into a plugin is given; a failed call is told which of these it crossed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget {
+    /// Fuel.
+    pub(crate) fuel: u64,
+    /// Wall-clock time.
+    pub(crate) deadline: Duration,
+    /// Linear memory, in bytes.
+    pub(crate) memory_bytes: usize,
 }
 
 impl Default for SandboxLimits {

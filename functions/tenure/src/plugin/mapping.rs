@@ -10,15 +10,16 @@ use wasmtime::Store;
 use super::bindings::PluginPre;
 use super::bindings::tenure::mapper::types as wit;
 use super::epoch::EpochTicker;
-use super::fault::{self, Budget};
+use super::fault;
 use super::sandbox::{self, StoreState};
 use super::{PluginError, SandboxLimits, convert};
 use crate::desired::{DesiredState, Managed};
 use crate::worker::Worker;
 
-/// Workers per call into the plugin: enough to spread the cost of a fresh instance (tens of
-/// microseconds) thin, few enough that a batch spoiled by one bad worker is cheap to redo.
-const BATCH: usize = 64;
+/// Workers per call into the plugin: enough to spread the cost of a fresh instance (about
+/// 40 µs) to a fraction of a microsecond per worker, few enough that a batch spoiled by one bad
+/// worker is cheap to redo (at worst `BATCH` × [`SandboxLimits::fuel_per_worker`] burnt).
+const BATCH: usize = 128;
 
 /// A plugin that passed every check, compiled and pre-linked: ready to run any number of
 /// times, from any number of threads. Each call gets a fresh, isolated instance.
@@ -106,7 +107,7 @@ impl Plugin {
 
     /// Maps many workers; one result per item, in order.
     ///
-    /// Workers go to the plugin in batches of 64, each batch in a fresh instance, batches
+    /// Workers go to the plugin in batches of 128, each batch in a fresh instance, batches
     /// spread over up to as many threads as the machine has cores. If a batch fails (a trap,
     /// fuel, deadline, memory, a denied capability), its workers are mapped again one by one,
     /// so that only the guilty worker fails and every other one still gets its result.
@@ -245,12 +246,8 @@ impl Plugin {
         workers: usize,
         call: impl FnOnce(&super::bindings::Plugin, &mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> (Result<R, PluginError>, u64) {
-        let budget = Budget {
-            fuel: self.limits.fuel_for(workers),
-            deadline: self.limits.deadline_for(workers),
-            memory_bytes: self.limits.memory_bytes,
-        };
-        let mut store = match sandbox::store(self.pre.engine(), &self.limits, workers) {
+        let budget = self.limits.budget(workers);
+        let mut store = match sandbox::store(self.pre.engine(), budget) {
             Ok(store) => store,
             Err(error) => return (Err(PluginError::internal(error)), 0),
         };

@@ -34,30 +34,35 @@
 //!
 //! # The sandbox
 //!
-//! A Rust `wasm32-wasip2` plugin built with `wit-bindgen` imports, besides the contract's
-//! `tenure:mapper/types`: `wasi:io/{error,poll,streams}` and
-//! `wasi:cli/{environment,exit,stdin,stdout,stderr,terminal-*}`, whatever it does; then
-//! `wasi:clocks/wall-clock` and `wasi:filesystem/{types,preopens}` as soon as it touches
-//! `std::fs`, and `wasi:clocks/monotonic-clock` and all of `wasi:sockets/*` as soon as it
-//! touches `std::net`. JavaScript and Python runtimes import the same families, plus
-//! `wasi:random`.
+//! What plugins import, as measured with `Component::component_type().imports()`:
+//!
+//! * A Rust `wasm32-wasip2` cdylib built with `wit-bindgen`, whatever it does: the
+//!   contract's `tenure:mapper/types` (types only), `wasi:io/{error,poll,streams}` and
+//!   `wasi:cli/{environment,exit,stdin,stdout,stderr,terminal-*}`. Touching `std::fs` adds
+//!   `wasi:clocks/wall-clock` and `wasi:filesystem/{types,preopens}`; touching `std::net` adds
+//!   `wasi:clocks/monotonic-clock` and all of `wasi:sockets/*`.
+//! * componentize-js 0.23: by default also `wasi:http/{types,outgoing-handler}` (for `fetch`);
+//!   built with `disableFeatures: ['http', 'fetch-event']`, only `wasi:io`, `wasi:cli`,
+//!   `wasi:clocks`, `wasi:filesystem` and `wasi:random/random`, and it runs here.
+//! * componentize-py 0.25: all of `wasi:sockets/*` (CPython's socket module) besides the rest;
+//!   built with `--stub-wasi`, no WASI at all, and it runs here.
 //!
 //! So plugins may import WASI 0.2's `io`, `cli`, `clocks`, `random` and `filesystem`
 //! interfaces, each of which the host implements so that it gives nothing away:
 //!
 //! * no environment variables, arguments or working directory (a plugin that reads its
 //!   environment sees it empty);
-//! * stdin closed, stdout discarded, stderr kept only to quote a crash (last 1 KiB);
+//! * stdin closed, stdout discarded, stderr kept only to quote a crash (its last 1 KiB);
 //! * the wall clock fixed at 2000-01-01T00:00:00Z, the monotonic clock at zero, timers denied:
 //!   today's date comes in the context, and nothing can sleep;
 //! * randomness from a fixed seed, so every run maps the same way;
-//! * no preopened directory: asking for one stops the call with
-//!   [`PluginError::Denied`] ("the sandbox denies file access"), and without one no file can
-//!   be named.
+//! * no preopened directory: asking for one (which Rust's standard library and wasi-libc do
+//!   only when a path is first used) stops the call with [`PluginError::Denied`] ("the sandbox
+//!   denies file access"), and without a directory no file can be named.
 //!
-//! Everything else is refused at load with [`PluginError::ForbiddenImport`]: `wasi:sockets/*`
-//! (a plugin that would open a socket never runs), `wasi:http/*`, other WASI versions, and any
-//! custom import.
+//! Everything else is refused at load with [`PluginError::ForbiddenImport`], whose message
+//! says how to build without it: `wasi:sockets/*` (so a plugin that would open a socket never
+//! runs), `wasi:http/*`, other WASI versions, and any custom import.
 //!
 //! # Running
 //!
@@ -66,7 +71,13 @@
 //! against [`SandboxLimits::output_bytes`]. [`Plugin::map_all`] maps workers in batches; when a
 //! batch fails it maps that batch's workers one by one, so a trap, a hang, a memory bomb or
 //! an oversized answer fails only the worker that caused it.
+//!
+//! Measured on one core of the development machine, release build, 20,000 workers: a trivial
+//! Rust plugin costs about 2.2 µs per worker all included (a fresh instance, about 40 µs, is
+//! shared by 128 workers), the standard mapper about 10 µs (65,000 fuel per worker), a
+//! componentize-py plugin about 30 µs and a componentize-js one about 90 µs.
 
+// Generated code: it calls typed functions through `unsafe` after type-checking them itself.
 #[allow(unsafe_code, unreachable_pub, missing_docs, clippy::all)]
 mod bindings;
 mod cache;

@@ -26,8 +26,8 @@ use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView as _};
 use wasmtime_wasi::random::WasiRandom;
 use wasmtime_wasi::{Deterministic, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::SandboxLimits;
 use super::epoch::EpochTicker;
+use super::limits::Budget;
 use super::stderr::StderrTail;
 
 /// How much of a plugin's stderr is kept.
@@ -125,26 +125,22 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
-/// A fresh store for one call that maps `workers` workers (or checks a configuration, 1).
-pub(crate) fn store(
-    engine: &Engine,
-    limits: &SandboxLimits,
-    workers: usize,
-) -> wasmtime::Result<Store<StoreState>> {
+/// A fresh store for one call, with its budget.
+pub(crate) fn store(engine: &Engine, budget: Budget) -> wasmtime::Result<Store<StoreState>> {
     let stderr = StderrTail::new(STDERR_TAIL);
     let state = StoreState {
         wasi: wasi_context(stderr.clone()),
         table: ResourceTable::new(),
         limiter: MemoryLimiter {
             limits: StoreLimitsBuilder::new()
-                .memory_size(limits.memory_bytes)
+                .memory_size(budget.memory_bytes)
                 .table_elements(MAX_TABLE_ELEMENTS)
                 .instances(MAX_INSTANCES)
                 .tables(MAX_TABLES)
                 .memories(MAX_MEMORIES)
                 .trap_on_grow_failure(true)
                 .build(),
-            memory_bytes: limits.memory_bytes,
+            memory_bytes: budget.memory_bytes,
             hit: false,
         },
         stderr,
@@ -152,8 +148,8 @@ pub(crate) fn store(
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limiter);
-    store.set_fuel(limits.fuel_for(workers))?;
-    store.set_epoch_deadline(EpochTicker::ticks(limits.deadline_for(workers)));
+    store.set_fuel(budget.fuel)?;
+    store.set_epoch_deadline(EpochTicker::ticks(budget.deadline));
     store.epoch_deadline_trap();
     Ok(store)
 }
