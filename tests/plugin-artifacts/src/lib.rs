@@ -6,8 +6,8 @@ use std::path::Path;
 /// `tenure-test-echo`: maps every worker to an active account `<id>@<first domain>`, and
 /// misbehaves on purpose for these employee ids: `loop` (spins forever), `panic`, `trap`
 /// (`unreachable`), `grow` (allocates without end), `huge` (a 1 MiB answer), `refuse` (its own
-/// mapping error), `file` (reads `/etc/passwd`), `env` (reports its environment and arguments
-/// as attributes). A configuration containing `"refuse"` is refused.
+/// mapping error), `file` (reads `/etc/passwd`), `sleep` (for an hour), `exit` (status 3), `env`
+/// (reports its environment and arguments as attributes). A configuration containing `"refuse"` is refused.
 pub const ECHO: &str = env!("TENURE_TEST_ECHO_WASM");
 
 /// `tenure-test-socket`: opens a TCP connection for every worker (so it imports `wasi:sockets`).

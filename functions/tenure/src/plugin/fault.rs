@@ -35,15 +35,26 @@ pub(crate) fn classify(error: &wasmtime::Error, state: &StoreState, budget: Budg
         Some(Trap::IntegerDivisionByZero) => "it divided by zero".to_owned(),
         Some(trap) => format!("it trapped: {trap}"),
         None => match error.downcast_ref::<wasmtime_wasi::I32Exit>() {
-            Some(exit) => format!("it called exit with status {}", exit.0),
+            Some(exit) => format!("it exited with status {} instead of answering", exit.0),
             None => format!("{error}"),
         },
     };
-    let stderr = state.stderr();
-    let message = if stderr.is_empty() {
+    let said = last_words(&state.stderr());
+    let message = if said.is_empty() {
         what
     } else {
-        format!("{what}; it wrote: {stderr}")
+        format!("{what}; it wrote: {said}")
     };
     PluginError::Trap { message }
+}
+
+/// A plugin's stderr on one line, without Rust's advice to set an environment variable the
+/// sandbox does not pass on.
+fn last_words(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("note: run with `RUST_BACKTRACE"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -33,7 +33,7 @@ pub struct Plugin {
 }
 
 /// What [`Plugin::map_all`] gives back.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapOutcome {
     /// One result per worker, in the order given.
     pub results: Vec<Result<DesiredState, PluginError>>,

@@ -121,6 +121,30 @@ fn reading_a_file_is_denied_by_name() -> TestResult {
 }
 
 #[test]
+fn sleeping_is_denied_rather_than_waited_for() -> TestResult {
+    let plugin = echo()?;
+    let error = map_between_good_workers(&plugin, "sleep")?.err();
+    assert_eq!(
+        error,
+        Some(PluginError::Denied {
+            capability: "timers".into()
+        })
+    );
+    Ok(())
+}
+
+#[test]
+fn exiting_is_a_crash() -> TestResult {
+    let plugin = echo()?;
+    let Err(PluginError::Trap { message }) = map_between_good_workers(&plugin, "exit")? else {
+        return Err("exit should be a Trap".into());
+    };
+    // WASI 0.2 passes on only success or failure: the 3 arrives as 1.
+    assert_eq!(message, "it exited with status 1 instead of answering");
+    Ok(())
+}
+
+#[test]
 fn the_environment_and_arguments_are_empty() -> TestResult {
     let plugin = echo()?;
     let state = map_between_good_workers(&plugin, "env")??;

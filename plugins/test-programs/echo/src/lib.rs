@@ -3,8 +3,9 @@
 //! Every worker maps to an active account `<employee-id>@<first domain>`, except these ids:
 //! `loop` spins forever, `panic` panics, `trap` executes `unreachable`, `grow` allocates without
 //! end, `huge` answers with a 1 MiB desired state, `refuse` returns the
-//! plugin's own mapping error, `file` reads `/etc/passwd`, and `env` reports the environment it
-//! sees (names and values) as attributes.
+//! plugin's own mapping error, `file` reads `/etc/passwd`, `sleep` sleeps for an hour, `exit`
+//! exits with status 3, and `env` reports the environment it sees (names and values) and its
+//! arguments as attributes.
 //! A configuration containing `"refuse"` is refused by `validate-config`.
 
 wit_bindgen::generate!({ path: "../../wit", world: "plugin" });
@@ -72,6 +73,8 @@ fn map_one(worker: Worker, domains: &[String]) -> Result<DesiredState, MappingEr
             })?;
             attributes.push(("stolen".into(), Some(text)));
         }
+        "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
+        "exit" => std::process::exit(3),
         "env" => {
             attributes.extend(std::env::vars().map(|(name, value)| (name, Some(value))));
             attributes.push((
