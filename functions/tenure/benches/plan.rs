@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tenure::directory::Snapshot;
 use tenure::guard::GuardPolicy;
 use tenure::plan::{PlanInput, build_plan};
-use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
+use tenure::plugin::{MapItem, PluginHost, STANDARD_MAPPER, SandboxLimits};
 use tenure::today::Today;
 
 const CHILD: &str = "TENURE_BENCH_CHILD";
@@ -31,7 +31,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let company = tenure::synthetic::company(workers, 7)?;
     std::fs::write(dir.path().join("hr.csv"), &company.hr_csv)?;
-    std::fs::write(dir.path().join("directory.json"), serde_json::to_vec(&company.directory)?)?;
+    std::fs::write(
+        dir.path().join("directory.json"),
+        serde_json::to_vec(&company.directory)?,
+    )?;
     std::fs::write(dir.path().join("mapper.json"), &company.mapper_config)?;
     println!(
         "generated {workers} workers (+{} joiners) and {} directory users in {:.1?}",
@@ -46,10 +49,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for run in 0..=RUNS {
         let output = Command::new(&me).env(CHILD, dir.path()).output()?;
         if !output.status.success() {
-            return Err(format!("benchmark child failed: {}", String::from_utf8_lossy(&output.stderr)).into());
+            return Err(format!(
+                "benchmark child failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .into());
         }
         let line = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-        println!("{}{line}", if run == 0 { "cold (compiles the plugin): " } else { "warm: " });
+        println!(
+            "{}{line}",
+            if run == 0 {
+                "cold (compiles the plugin): "
+            } else {
+                "warm: "
+            }
+        );
         if run > 0 {
             lines.push(line);
         }
@@ -73,16 +87,29 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let today = Today::parse("2026-12-01")?;
     let domains = directory.tenant.verified_domains.clone();
     let managed = plugin.validate_config(&config, &domains)?;
-    let items: Vec<_> = hr
+    let with_account: std::collections::HashSet<&str> = directory
+        .users
+        .iter()
+        .filter_map(|u| u.employee_id.as_deref())
+        .collect();
+    let items: Vec<MapItem<'_>> = hr
         .workers
         .iter()
-        .map(|s| (s.worker.clone(), today.in_zone(s.worker.time_zone.as_ref())))
+        .map(|s| MapItem {
+            worker: &s.worker,
+            today: today.in_zone(s.worker.time_zone.as_ref()),
+            has_account: with_account.contains(s.worker.employee_id.as_str()),
+        })
         .collect();
     let t = Instant::now();
     let outcome = plugin.map_all(&items, &domains, &config);
     let map = t.elapsed();
     let failed = outcome.results.iter().filter(|r| r.is_err()).count();
-    let desired = outcome.results.into_iter().map(|r| r.map_err(|e| e.to_string())).collect();
+    let desired = outcome
+        .results
+        .into_iter()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .collect();
     let t = Instant::now();
     let mut plan = build_plan(PlanInput {
         today,
@@ -98,8 +125,18 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let per_worker = map.as_secs_f64() * 1e6 / items.len().max(1) as f64;
     println!(
         "plan {:.0} ms (read HR {:.0} ms, read directory {:.0} ms, load plugin {:.0} ms, map {:.0} ms = {per_worker:.2} µs/worker wall, plan+guard {:.0} ms), peak {} MiB; {} workers, {} actions, {} unchanged, {} refused by the plugin, fuel {}",
-        ms(total), ms(read_hr), ms(read_directory), ms(load), ms(map), ms(planning),
-        peak_mib(), plan.summary.workers, plan.summary.actions, plan.summary.unchanged, failed, outcome.fuel_consumed
+        ms(total),
+        ms(read_hr),
+        ms(read_directory),
+        ms(load),
+        ms(map),
+        ms(planning),
+        peak_mib(),
+        plan.summary.workers,
+        plan.summary.actions,
+        plan.summary.unchanged,
+        failed,
+        outcome.fuel_consumed
     );
     Ok(())
 }
@@ -127,6 +164,10 @@ fn cores() -> usize {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }

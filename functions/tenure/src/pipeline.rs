@@ -3,11 +3,13 @@
 //! Each stage knows only its inputs: readers make workers, the plugin host makes desired states,
 //! the planner compares them with the directory without calling anything, and the guard judges.
 
+use std::collections::HashSet;
+
 use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
 use crate::hr::HrBatch;
 use crate::plan::{Plan, PlanError, PlanInput, PluginReport, build_plan};
-use crate::plugin::{Plugin, PluginError};
+use crate::plugin::{MapItem, Plugin, PluginError};
 use crate::today::Today;
 
 /// What a plan is made from.
@@ -53,12 +55,22 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
     let managed = plugin
         .validate_config(plugin_config, &domains)
         .map_err(PipelineError::Config)?;
-    let items: Vec<_> = hr
+    let with_account: HashSet<&str> = directory
+        .users
+        .iter()
+        .filter_map(|u| u.employee_id.as_deref())
+        .collect();
+    let items: Vec<MapItem<'_>> = hr
         .workers
         .iter()
-        .map(|s| (s.worker.clone(), today.in_zone(s.worker.time_zone.as_ref())))
+        .map(|s| MapItem {
+            worker: &s.worker,
+            today: today.in_zone(s.worker.time_zone.as_ref()),
+            has_account: with_account.contains(s.worker.employee_id.as_str()),
+        })
         .collect();
     let outcome = plugin.map_all(&items, &domains, plugin_config);
+    drop(items);
     let desired = outcome
         .results
         .into_iter()
@@ -72,11 +84,7 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
         managed: &managed,
         directory,
     })?;
-    let managed_users = directory
-        .users
-        .iter()
-        .filter(|u| u.employee_id.is_some())
-        .count();
+    let managed_users = with_account.len();
     plan.guard = Some(guard.judge(&plan, managed_users));
     plan.plugin = Some(PluginReport {
         sha256: plugin.sha256().to_owned(),

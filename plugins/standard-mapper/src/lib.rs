@@ -58,7 +58,7 @@ impl Guest for StandardMapper {
     fn map(worker: Worker, context: Context) -> Result<DesiredState, MappingError> {
         let config = cache::config(&context.config, &context.domains);
         let config = config.as_ref().as_ref().map_err(Clone::clone)?;
-        desired::map(config, &worker, context.today)
+        desired::map(config, &worker, context.today, context.has_account)
     }
 
     fn map_batch(
@@ -70,7 +70,7 @@ impl Guest for StandardMapper {
         items
             .iter()
             .map(|item| match config.as_ref() {
-                Ok(config) => desired::map(config, &item.worker, item.today),
+                Ok(config) => desired::map(config, &item.worker, item.today, item.has_account),
                 Err(refusal) => Err(refusal.clone()),
             })
             .collect()
@@ -136,6 +136,7 @@ mod tests {
     fn map_maps_one_worker() -> Result<(), MappingError> {
         let context = Context {
             today: TODAY,
+            has_account: false,
             domains: domains(),
             config: CONFIG.into(),
         };
@@ -157,14 +158,17 @@ mod tests {
             BatchItem {
                 worker: worker("1", "Jane", "Doe"),
                 today: TODAY,
+                has_account: false,
             },
             BatchItem {
                 worker: worker("2", "", ""),
                 today: TODAY,
+                has_account: false,
             },
             BatchItem {
                 worker: leaver.clone(),
                 today: TODAY,
+                has_account: false,
             },
             BatchItem {
                 worker: leaver,
@@ -173,6 +177,7 @@ mod tests {
                     month: 3,
                     day: 11,
                 },
+                has_account: true,
             },
         ];
         let answers = StandardMapper::map_batch(items, domains(), CONFIG.into());
@@ -199,10 +204,12 @@ mod tests {
             BatchItem {
                 worker: worker("1", "Jane", "Doe"),
                 today: TODAY,
+                has_account: false,
             },
             BatchItem {
                 worker: worker("2", "John", "Roe"),
                 today: TODAY,
+                has_account: false,
             },
         ];
         let answers = StandardMapper::map_batch(items, vec!["fabrikam.com".into()], CONFIG.into());

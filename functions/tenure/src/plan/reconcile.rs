@@ -322,7 +322,7 @@ impl Reconciler<'_, '_> {
         phase: Phase,
         plan: &mut WorkerPlan,
     ) {
-        let wanted: HashSet<usize> = account
+        let wanted: Vec<usize> = account
             .groups
             .iter()
             .filter_map(|g| self.group_slot.get(g).copied())
@@ -330,13 +330,17 @@ impl Reconciler<'_, '_> {
         for (slot, managed) in self.groups.iter().enumerate() {
             let group = managed.group;
             let is_member = user.is_some_and(|u| managed.members.contains(u.id.as_str()));
+            let wants = wanted.contains(&slot);
+            if wants == is_member {
+                continue;
+            }
             let exchange = group.kind().is_exchange_managed();
             let (id, name, mail) = (
                 group.id.clone(),
                 group.display_name.clone(),
                 group.mail.clone(),
             );
-            let op = match (wanted.contains(&slot), is_member, exchange) {
+            let op = match (wants, is_member, exchange) {
                 (true, false, false) => Op::AddGroupMember {
                     group_id: id,
                     group: name,
@@ -358,7 +362,7 @@ impl Reconciler<'_, '_> {
                 _ => continue,
             };
             let what = group.kind().describe();
-            let reason = if wanted.contains(&slot) {
+            let reason = if wants {
                 reasons::grant(worker, what)
             } else if phase == Phase::Terminated {
                 reasons::leaver_removal(what)

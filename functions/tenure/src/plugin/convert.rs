@@ -6,6 +6,7 @@
 use jiff::civil::Date;
 
 use super::bindings::tenure::mapper::types as wit;
+use super::mapping::MapItem;
 use crate::desired::{
     Account, DesiredState, GroupKind, GroupRef, Identity, MailboxState, Managed, MappingError,
     OnDisable, Phase, Principal,
@@ -24,13 +25,13 @@ pub(crate) fn custom_columns(worker: &Worker) -> Vec<(&str, &str)> {
 
 /// One item of a batch; `custom` comes from [`custom_columns`] of the same worker.
 pub(crate) fn batch_item<'a>(
-    worker: &'a Worker,
-    today: Date,
+    item: &MapItem<'a>,
     custom: &'a [(&'a str, &'a str)],
 ) -> wit::BatchItem<'a> {
     wit::BatchItem {
-        worker: lend_worker(worker, custom),
-        today: date(today),
+        worker: lend_worker(item.worker, custom),
+        today: date(item.today),
+        has_account: item.has_account,
     }
 }
 

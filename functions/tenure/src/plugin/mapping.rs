@@ -32,6 +32,18 @@ pub struct Plugin {
     _ticker: Arc<EpochTicker>,
 }
 
+/// One worker to map: the record, today's date in the worker's time zone, and whether the
+/// worker already has a directory account (then the plugin need not make identity candidates).
+#[derive(Debug, Clone, Copy)]
+pub struct MapItem<'a> {
+    /// The HR record.
+    pub worker: &'a Worker,
+    /// Today in the worker's time zone.
+    pub today: Date,
+    /// Whether a directory user already carries the worker's employee id.
+    pub has_account: bool,
+}
+
 /// What [`Plugin::map_all`] gives back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MapOutcome {
@@ -111,14 +123,9 @@ impl Plugin {
     /// spread over up to as many threads as the machine has cores. If a batch fails (a trap,
     /// fuel, deadline, memory, a denied capability), its workers are mapped again one by one,
     /// so that only the guilty worker fails and every other one still gets its result.
-    pub fn map_all(
-        &self,
-        items: &[(Worker, Date)],
-        domains: &[String],
-        config: &str,
-    ) -> MapOutcome {
+    pub fn map_all(&self, items: &[MapItem<'_>], domains: &[String], config: &str) -> MapOutcome {
         let domains: Vec<&str> = domains.iter().map(String::as_str).collect();
-        let batches: Vec<&[(Worker, Date)]> = items.chunks(BATCH).collect();
+        let batches: Vec<&[MapItem<'_>]> = items.chunks(BATCH).collect();
         let mut done = self.map_batches(&batches, &domains, config);
         let mut outcome = MapOutcome {
             results: Vec::with_capacity(items.len()),
@@ -141,7 +148,7 @@ impl Plugin {
     /// empty only if its thread panicked.
     fn map_batches(
         &self,
-        batches: &[&[(Worker, Date)]],
+        batches: &[&[MapItem<'_>]],
         domains: &[&str],
         config: &str,
     ) -> Vec<Option<MapOutcome>> {
@@ -185,7 +192,7 @@ impl Plugin {
     }
 
     /// Maps one batch, redoing it worker by worker if the batch as a whole fails.
-    fn map_batch(&self, batch: &[(Worker, Date)], domains: &[&str], config: &str) -> MapOutcome {
+    fn map_batch(&self, batch: &[MapItem<'_>], domains: &[&str], config: &str) -> MapOutcome {
         let (answers, fuel_consumed) = self.call_map_batch(batch, domains, config);
         let results = match answers {
             Ok(answers) if answers.len() == batch.len() => answers
@@ -219,18 +226,18 @@ impl Plugin {
     /// One call of the plugin's `map-batch` in a fresh instance.
     fn call_map_batch(
         &self,
-        batch: &[(Worker, Date)],
+        batch: &[MapItem<'_>],
         domains: &[&str],
         config: &str,
     ) -> (Result<Answers, PluginError>, u64) {
         let custom: Vec<Vec<(&str, &str)>> = batch
             .iter()
-            .map(|(worker, _)| convert::custom_columns(worker))
+            .map(|item| convert::custom_columns(item.worker))
             .collect();
         let items: Vec<wit::BatchItem<'_>> = batch
             .iter()
             .zip(&custom)
-            .map(|((worker, today), custom)| convert::batch_item(worker, *today, custom))
+            .map(|(item, custom)| convert::batch_item(item, custom))
             .collect();
         self.call(batch.len(), |plugin, store| {
             plugin

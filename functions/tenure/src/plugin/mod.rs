@@ -95,7 +95,7 @@ mod stderr;
 pub use error::PluginError;
 pub use host::PluginHost;
 pub use limits::SandboxLimits;
-pub use mapping::{MapOutcome, Plugin};
+pub use mapping::{MapItem, MapOutcome, Plugin};
 
 /// Tenure's standard mapper, driven by a JSON configuration; built from `plugins/standard-mapper`
 /// by the engine's build script.

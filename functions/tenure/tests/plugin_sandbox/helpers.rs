@@ -1,6 +1,6 @@
 use jiff::civil::{Date, date};
 use tenure::desired::DesiredState;
-use tenure::plugin::{MapOutcome, Plugin, PluginError, PluginHost, SandboxLimits};
+use tenure::plugin::{MapItem, MapOutcome, Plugin, PluginError, PluginHost, SandboxLimits};
 use tenure::worker::{EmployeeId, EmploymentStatus, Worker};
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -64,10 +64,15 @@ pub(crate) fn worker(id: &str) -> Worker {
     }
 }
 
-/// Workers with these ids, all judged on the same day.
-pub(crate) fn items(ids: &[&str]) -> Vec<(Worker, Date)> {
+/// Workers with these ids, all judged on the same day, none with an account yet. The workers
+/// live as long as the test process (a few bytes each), so the items can be handed around freely.
+pub(crate) fn items(ids: &[&str]) -> Vec<MapItem<'static>> {
     ids.iter()
-        .map(|id| (worker(id), date(2025, 6, 1)))
+        .map(|id| MapItem {
+            worker: Box::leak(Box::new(worker(id))),
+            today: date(2025, 6, 1),
+            has_account: false,
+        })
         .collect()
 }
 

@@ -11,11 +11,13 @@ use crate::types::{
     Worker,
 };
 
-/// Maps a worker on `today` (a date in the worker's time zone).
+/// Maps a worker on `today` (a date in the worker's time zone). A worker who already has an
+/// account needs no identity candidates: they are only used to create one.
 pub(crate) fn map(
     config: &Config,
     worker: &Worker,
     today: Date,
+    has_account: bool,
 ) -> Result<DesiredState, MappingError> {
     let phase = lifecycle::phase(worker, today, config.prehire_days);
     if phase == Phase::NotYet {
@@ -24,10 +26,14 @@ pub(crate) fn map(
             account: None,
         });
     }
-    let identities = config
-        .identities
-        .candidates(worker)
-        .map_err(|message| MappingError::at("identity_patterns", message))?;
+    let identities = if has_account {
+        Vec::new()
+    } else {
+        config
+            .identities
+            .candidates(worker)
+            .map_err(|message| MappingError::at("identity_patterns", message))?
+    };
     let display_name = display_name(config, worker)?;
     let attributes = attributes(config, worker)?;
     let Grants { groups, licenses } = config.rules.grants(worker);

@@ -41,7 +41,7 @@ fn account(state: &DesiredState) -> Result<&Account, String> {
 fn map_jose(change: impl FnOnce(&mut Worker)) -> Result<DesiredState, String> {
     let mut person = jose();
     change(&mut person);
-    map(&example().map_err(|e| e.message)?, &person, TODAY).map_err(|e| e.message)
+    map(&example().map_err(|e| e.message)?, &person, TODAY, false).map_err(|e| e.message)
 }
 
 fn group(kind: GroupKind, name: &str) -> GroupRef {
@@ -216,7 +216,7 @@ fn leave_without_a_type_follows_the_default() -> Result<(), MappingError> {
     )?;
     let mut away = jose();
     away.employment_status = EmploymentStatus::Leave;
-    let state = map(&config, &away, TODAY)?;
+    let state = map(&config, &away, TODAY, false)?;
     assert_eq!(state.account.map(|a| a.enabled), Some(false));
     Ok(())
 }
@@ -305,7 +305,7 @@ fn a_lenient_leaver_policy_keeps_what_it_does_not_remove() -> Result<(), Mapping
     )?;
     let mut gone = jose();
     gone.employment_status = EmploymentStatus::Terminated;
-    let state = map(&config, &gone, TODAY)?;
+    let state = map(&config, &gone, TODAY, false)?;
     assert_eq!(state.phase, Phase::Terminated);
     let account = state
         .account
@@ -350,7 +350,7 @@ fn a_worker_without_names_is_refused() -> Result<(), MappingError> {
     let mut nameless = jose();
     nameless.first_name = None;
     nameless.last_name = None;
-    let error = map(&example()?, &nameless, TODAY).err();
+    let error = map(&example()?, &nameless, TODAY, false).err();
     assert_eq!(
         error,
         Some(MappingError::at(
@@ -371,7 +371,7 @@ fn a_display_name_falls_back_and_is_refused_when_nothing_fits() -> Result<(), Ma
     let mut person = jose();
     person.first_name = None;
     assert_eq!(
-        map(&config, &person, TODAY)?
+        map(&config, &person, TODAY, false)?
             .account
             .map(|a| a.display_name)
             .as_deref(),
@@ -379,7 +379,7 @@ fn a_display_name_falls_back_and_is_refused_when_nothing_fits() -> Result<(), Ma
     );
     person.last_name = None;
     assert_eq!(
-        map(&config, &person, TODAY).err(),
+        map(&config, &person, TODAY, false).err(),
         Some(MappingError::at(
             "display_name",
             "no display name could be made for worker 1042: first name and last name are missing"
@@ -397,5 +397,17 @@ fn a_country_that_is_no_usage_location_is_refused() -> Result<(), String> {
         error,
         "usageLocation must be a two-letter country code such as US, but worker 1042 gives \"USA\""
     );
+    Ok(())
+}
+
+#[test]
+fn a_worker_with_an_account_needs_no_identity_candidates() -> Result<(), MappingError> {
+    let config = example()?;
+    let state = map(&config, &jose(), TODAY, true)?;
+    let account = state
+        .account
+        .ok_or_else(|| MappingError::at("account", "missing"))?;
+    assert!(account.identities.is_empty());
+    assert_eq!(account.display_name, "José Müller");
     Ok(())
 }
