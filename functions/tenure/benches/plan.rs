@@ -76,9 +76,11 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let hr = tenure::hr::read_file(&dir.join("hr.csv"))?;
     let read_hr = t.elapsed();
+    let mut rss = vec![("hr", rss_mib())];
     let t = Instant::now();
     let directory = Snapshot::read(&dir.join("directory.json"))?;
     let read_directory = t.elapsed();
+    rss.push(("directory", rss_mib()));
     let config = std::fs::read_to_string(dir.join("mapper.json"))?;
     let t = Instant::now();
     let host = PluginHost::new(SandboxLimits::default(), Some(dir.join("cache")))?;
@@ -104,6 +106,7 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let outcome = plugin.map_all(&items, &domains, &config);
     let map = t.elapsed();
+    rss.push(("mapped", rss_mib()));
     let failed = outcome.results.iter().filter(|r| r.is_err()).count();
     let desired = outcome
         .results
@@ -121,10 +124,11 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     })?;
     plan.guard = Some(GuardPolicy::default().judge(&plan, directory.users.len()));
     let planning = t.elapsed();
+    rss.push(("planned", rss_mib()));
     let total = total.elapsed();
     let per_worker = map.as_secs_f64() * 1e6 / items.len().max(1) as f64;
     println!(
-        "plan {:.0} ms (read HR {:.0} ms, read directory {:.0} ms, load plugin {:.0} ms, map {:.0} ms = {per_worker:.2} µs/worker wall, plan+guard {:.0} ms), peak {} MiB; {} workers, {} actions, {} unchanged, {} refused by the plugin, fuel {}",
+        "plan {:.0} ms (read HR {:.0} ms, read directory {:.0} ms, load plugin {:.0} ms, map {:.0} ms = {per_worker:.2} µs/worker wall, plan+guard {:.0} ms), peak {} MiB (resident after {}); {} workers, {} actions, {} unchanged, {} refused by the plugin, fuel {}",
         ms(total),
         ms(read_hr),
         ms(read_directory),
@@ -132,6 +136,10 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         ms(map),
         ms(planning),
         peak_mib(),
+        rss.iter()
+            .map(|(stage, mib)| format!("{stage} {mib}"))
+            .collect::<Vec<_>>()
+            .join(", "),
         plan.summary.workers,
         plan.summary.actions,
         plan.summary.unchanged,
@@ -146,11 +154,19 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn peak_mib() -> u64 {
+    status_mib("VmHWM:")
+}
+
+fn rss_mib() -> u64 {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|kib| kib.parse::<u64>().ok())
         })

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::directory::UserAttribute;
+
 /// Where a worker stands in the lifecycle, as the plugin judged it from the HR record and today.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -108,8 +110,8 @@ pub struct Account {
     pub identities: Vec<Identity>,
     /// `displayName`.
     pub display_name: String,
-    /// Graph user properties by name; `None` clears one.
-    pub attributes: Vec<(String, Option<String>)>,
+    /// Graph user properties; `None` clears one.
+    pub attributes: Vec<(UserAttribute, Option<String>)>,
     /// The manager, by employee id.
     pub manager_employee_id: Option<String>,
     /// Memberships the rules give.

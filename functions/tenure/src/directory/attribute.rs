@@ -1,9 +1,13 @@
 //! The user properties a plugin may set, by their Microsoft Graph names.
 
+use serde::{Deserialize, Serialize};
+
 use super::DirectoryUser;
 
-/// A writable Graph user property that Tenure manages on a plugin's say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A writable Graph user property that Tenure manages on a plugin's say. Its JSON form is the
+/// Graph property name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[allow(missing_docs)] // Each variant is the Graph property of the same name.
 pub enum UserAttribute {
     GivenName,

@@ -1,6 +1,6 @@
 //! Lookups over a snapshot, built once per plan.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{DirectoryGroup, DirectoryUser, Mailbox, Snapshot, SubscribedSku};
 use crate::desired::GroupRef;
@@ -61,10 +61,14 @@ impl<'a> DirectoryIndex<'a> {
     /// Indexes a snapshot.
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let users = &snapshot.users;
-        let mut by_employee_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(users.len());
-        let mut by_user_id = HashMap::with_capacity(users.len());
-        let mut taken_upns = HashSet::with_capacity(users.len());
-        let mut taken_nicknames = HashSet::with_capacity(users.len() + snapshot.groups.len());
+        let mut by_employee_id: HashMap<&str, Vec<usize>> =
+            HashMap::with_capacity_and_hasher(users.len(), Default::default());
+        let mut by_user_id = HashMap::with_capacity_and_hasher(users.len(), Default::default());
+        let mut taken_upns = HashSet::with_capacity_and_hasher(users.len(), Default::default());
+        let mut taken_nicknames = HashSet::with_capacity_and_hasher(
+            users.len() + snapshot.groups.len(),
+            Default::default(),
+        );
         for (i, user) in users.iter().enumerate() {
             if let Some(employee_id) = user.employee_id.as_deref() {
                 by_employee_id.entry(employee_id).or_default().push(i);
@@ -75,9 +79,10 @@ impl<'a> DirectoryIndex<'a> {
                 taken_nicknames.insert(nickname.to_lowercase());
             }
         }
-        let mut group_by_id = HashMap::with_capacity(snapshot.groups.len());
-        let mut groups_by_mail: HashMap<String, Vec<usize>> = HashMap::new();
-        let mut groups_by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut group_by_id =
+            HashMap::with_capacity_and_hasher(snapshot.groups.len(), Default::default());
+        let mut groups_by_mail: HashMap<String, Vec<usize>> = HashMap::default();
+        let mut groups_by_name: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, group) in snapshot.groups.iter().enumerate() {
             group_by_id.insert(group.id.as_str(), i);
             if let Some(mail) = &group.mail {

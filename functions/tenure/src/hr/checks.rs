@@ -1,6 +1,6 @@
 //! Checks across records: duplicate employee ids, managers that do not exist, manager loops.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{HrBatch, Quarantined, SourcedWorker};
 
@@ -9,7 +9,8 @@ pub(super) fn cross_check(
     candidates: Vec<SourcedWorker>,
     mut quarantined: Vec<Quarantined>,
 ) -> HrBatch {
-    let mut lines_by_id: HashMap<&str, Vec<u64>> = HashMap::with_capacity(candidates.len());
+    let mut lines_by_id: HashMap<&str, Vec<u64>> =
+        HashMap::with_capacity_and_hasher(candidates.len(), Default::default());
     for c in &candidates {
         lines_by_id
             .entry(c.worker.employee_id.as_str())

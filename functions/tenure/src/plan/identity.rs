@@ -1,6 +1,6 @@
 //! Choosing a new account's UPN and mail nickname: the first free candidate wins.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::planner::needs_new_account;
 use super::reconcile::Entry;
@@ -27,8 +27,8 @@ pub(super) fn allocate_identities(
             .employee_id
             .cmp(&entries[b].sourced.worker.employee_id)
     });
-    let mut upns: HashSet<String> = HashSet::new();
-    let mut nicknames: HashSet<String> = HashSet::new();
+    let mut upns: HashSet<String> = HashSet::default();
+    let mut nicknames: HashSet<String> = HashSet::default();
     for i in order {
         let Some(account) = &entries[i].desired.account else {
             continue;

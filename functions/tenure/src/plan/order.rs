@@ -1,27 +1,31 @@
 //! Plan order: a new manager is created before anyone is pointed at it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::WorkerPlan;
-use super::reconcile::Entry;
+use crate::hr::SourcedWorker;
 
 /// Sorts worker plans by their depth in the HR manager tree (top first), keeping file order
 /// among equals. Manager loops were quarantined by the HR checks, so every chain ends.
-pub(super) fn managers_first(plans: Vec<WorkerPlan>, entries: &[&Entry<'_>]) -> Vec<WorkerPlan> {
+pub(super) fn managers_first(
+    plans: Vec<WorkerPlan>,
+    entries: &[&SourcedWorker],
+) -> Vec<WorkerPlan> {
     let manager_of: HashMap<&str, &str> = entries
         .iter()
         .filter_map(|e| {
-            let worker = &e.sourced.worker;
+            let worker = &e.worker;
             Some((
                 worker.employee_id.as_str(),
                 worker.manager_employee_id.as_ref()?.as_str(),
             ))
         })
         .collect();
-    let mut depth_of: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    let mut depth_of: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(entries.len(), Default::default());
     let mut depths = Vec::with_capacity(entries.len());
     for entry in entries {
-        let start = entry.sourced.worker.employee_id.as_str();
+        let start = entry.worker.employee_id.as_str();
         let mut chain = Vec::new();
         let mut at = start;
         let base = loop {

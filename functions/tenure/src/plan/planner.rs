@@ -1,10 +1,10 @@
 //! The planner's outer loop: check what the plugin said, choose identities, reconcile, order.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use super::identity::allocate_identities;
 use super::order::managers_first;
-use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler};
+use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler, managed_memberships};
 use super::{Plan, WorkerPlan};
 use crate::desired::{Account, DesiredState, GroupRef, Managed, Phase};
 use crate::directory::{DirectoryIndex, DirectoryUser, Snapshot, SubscribedSku, UserAttribute};
@@ -122,9 +122,10 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     }
 
     let identities = allocate_identities(&entries, &index);
-    let mut accounts: HashMap<&str, AccountRef> = HashMap::with_capacity(entries.len());
+    let mut accounts: HashMap<&str, AccountRef> =
+        HashMap::with_capacity_and_hasher(entries.len(), Default::default());
     let mut kept = Vec::with_capacity(entries.len());
-    for (entry, identity) in entries.iter().zip(identities) {
+    for (entry, identity) in entries.into_iter().zip(identities) {
         let worker_id = entry.sourced.worker.employee_id.as_str();
         match (entry.existing, identity) {
             (Some(user), _) => {
@@ -147,18 +148,22 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         }
     }
 
+    let member_of = managed_memberships(&groups);
     let reconciler = Reconciler {
         index: &index,
         groups: &groups,
+        member_of: &member_of,
         group_slot: &group_slot,
         skus: &skus,
         accounts: &accounts,
     };
+    let sources: Vec<&SourcedWorker> = kept.iter().map(|(entry, _)| entry.sourced).collect();
+    // Each desired state is let go as soon as its worker is planned: large runs stay small.
     let plans: Vec<WorkerPlan> = kept
-        .iter()
-        .map(|(entry, identity)| reconciler.reconcile(entry, identity.as_ref()))
+        .into_iter()
+        .map(|(entry, identity)| reconciler.reconcile(&entry, identity.as_ref()))
         .collect();
-    let workers = managers_first(plans, &kept.iter().map(|(e, _)| *e).collect::<Vec<_>>());
+    let workers = managers_first(plans, &sources);
 
     quarantined
         .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
@@ -187,20 +192,13 @@ fn resolve_managed<'a>(
 ) -> Result<ResolvedManaged<'a>, PlanError> {
     let mut problems = Vec::new();
     let mut groups: Vec<ManagedGroup<'a>> = Vec::new();
-    let mut slot = HashMap::new();
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    let mut slot = HashMap::default();
+    let mut by_id: HashMap<&str, usize> = HashMap::default();
     for wanted in &managed.groups {
         match index.group(wanted) {
             Ok(group) => {
                 let at = *by_id.entry(group.id.as_str()).or_insert_with(|| {
-                    groups.push(ManagedGroup {
-                        group,
-                        members: group
-                            .members
-                            .iter()
-                            .map(String::as_str)
-                            .collect::<HashSet<_>>(),
-                    });
+                    groups.push(ManagedGroup { group });
                     groups.len() - 1
                 });
                 slot.insert(wanted.clone(), at);
@@ -208,7 +206,7 @@ fn resolve_managed<'a>(
             Err(problem) => problems.push(problem.to_string()),
         }
     }
-    let mut skus = HashMap::new();
+    let mut skus = HashMap::default();
     for part in &managed.licenses {
         match index.sku(part) {
             Some(sku) => {
@@ -244,14 +242,7 @@ fn check_account(
         return Err("displayName must have 1 to 256 characters".into());
     }
     let mut usage_location = existing.and_then(|u| u.usage_location.clone());
-    for (name, value) in &account.attributes {
-        let Some(attribute) = UserAttribute::from_graph_name(name) else {
-            let known: Vec<&str> = UserAttribute::ALL.iter().map(|a| a.graph_name()).collect();
-            return Err(format!(
-                "attribute {name:?} is not a user property Tenure sets (it sets: {})",
-                known.join(", ")
-            ));
-        };
+    for (attribute, value) in &account.attributes {
         match (attribute, value) {
             (UserAttribute::UsageLocation, Some(code)) => {
                 if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {

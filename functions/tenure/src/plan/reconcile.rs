@@ -1,6 +1,9 @@
 //! One worker's desired state against their directory user: the minimal actions, with reasons.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::action::{Action, Op, ValueChange};
 use super::reasons;
@@ -21,11 +24,24 @@ pub(super) struct Entry<'a> {
     pub(super) today: jiff::civil::Date,
 }
 
-/// A group the configuration manages, with its current members.
+/// A group the configuration manages.
 #[derive(Debug)]
 pub(super) struct ManagedGroup<'a> {
     pub(super) group: &'a DirectoryGroup,
-    pub(super) members: HashSet<&'a str>,
+}
+
+/// For each user in a managed group, the slots (in the managed list) of the groups they are in:
+/// one lookup per worker instead of one per worker and group.
+pub(super) fn managed_memberships<'a>(
+    groups: &[ManagedGroup<'a>],
+) -> FxHashMap<&'a str, Vec<usize>> {
+    let mut member_of: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (slot, managed) in groups.iter().enumerate() {
+        for member in &managed.group.members {
+            member_of.entry(member.as_str()).or_default().push(slot);
+        }
+    }
+    member_of
 }
 
 /// A worker's account as it will be once the plan runs: existing, or about to be created.
@@ -58,6 +74,7 @@ const FIRST_DAYS: i32 = 30;
 pub(super) struct Reconciler<'r, 'a> {
     pub(super) index: &'r DirectoryIndex<'a>,
     pub(super) groups: &'r [ManagedGroup<'a>],
+    pub(super) member_of: &'r FxHashMap<&'a str, Vec<usize>>,
     pub(super) group_slot: &'r HashMap<GroupRef, usize>,
     pub(super) skus: &'r HashMap<String, &'a SubscribedSku>,
     pub(super) accounts: &'r HashMap<&'a str, AccountRef<'a>>,
@@ -113,7 +130,9 @@ impl Reconciler<'_, '_> {
         let attributes: BTreeMap<String, String> = account
             .attributes
             .iter()
-            .filter_map(|(name, value)| Some((name.clone(), value.clone()?)))
+            .filter_map(|(attribute, value)| {
+                Some((attribute.graph_name().to_owned(), value.clone()?))
+            })
             .collect();
         plan.actions.push(Action {
             op: Op::CreateUser {
@@ -155,16 +174,14 @@ impl Reconciler<'_, '_> {
             );
         }
         let mut hire_date_changed = false;
-        for (name, wanted) in &account.attributes {
-            let Some(attribute) = UserAttribute::from_graph_name(name) else {
-                continue;
-            };
+        for (attribute, wanted) in &account.attributes {
+            let attribute = *attribute;
             let current = attribute.get(user);
             if !attribute.same_value(current, wanted.as_deref()) {
                 hire_date_changed |=
                     attribute == UserAttribute::EmployeeHireDate && current.is_some();
                 changes.insert(
-                    name.clone(),
+                    attribute.graph_name().to_owned(),
                     ValueChange {
                         from: current.map(str::to_owned),
                         to: wanted.clone(),
@@ -327,9 +344,12 @@ impl Reconciler<'_, '_> {
             .iter()
             .filter_map(|g| self.group_slot.get(g).copied())
             .collect();
+        let current: &[usize] = user
+            .and_then(|u| self.member_of.get(u.id.as_str()))
+            .map_or(&[], Vec::as_slice);
         for (slot, managed) in self.groups.iter().enumerate() {
             let group = managed.group;
-            let is_member = user.is_some_and(|u| managed.members.contains(u.id.as_str()));
+            let is_member = current.contains(&slot);
             let wants = wanted.contains(&slot);
             if wants == is_member {
                 continue;

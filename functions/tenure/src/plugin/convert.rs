@@ -5,12 +5,14 @@
 
 use jiff::civil::Date;
 
+use super::PluginError;
 use super::bindings::tenure::mapper::types as wit;
 use super::mapping::MapItem;
 use crate::desired::{
     Account, DesiredState, GroupKind, GroupRef, Identity, MailboxState, Managed, MappingError,
     OnDisable, Phase, Principal,
 };
+use crate::directory::UserAttribute;
 use crate::worker::{EmploymentStatus, Worker};
 
 /// A worker's custom columns as borrowed pairs: the one part of a worker that needs a new
@@ -132,11 +134,28 @@ fn principal_size(principal: &wit::Principal) -> usize {
     }
 }
 
-/// Takes a plugin's desired state.
-pub(crate) fn desired_state(state: wit::DesiredState) -> DesiredState {
-    DesiredState {
+/// Takes a plugin's desired state; an attribute Tenure does not set is refused here, at the edge.
+pub(crate) fn desired_state(state: wit::DesiredState) -> Result<DesiredState, PluginError> {
+    Ok(DesiredState {
         phase: phase(state.phase),
-        account: state.account.map(account),
+        account: state.account.map(account).transpose()?,
+    })
+}
+
+fn attribute(attribute: wit::Attribute) -> Result<(UserAttribute, Option<String>), PluginError> {
+    match UserAttribute::from_graph_name(&attribute.name) {
+        Some(known) => Ok((known, attribute.value)),
+        None => {
+            let known: Vec<&str> = UserAttribute::ALL.iter().map(|a| a.graph_name()).collect();
+            let mut name = attribute.name;
+            name.truncate(name.floor_char_boundary(64));
+            Err(PluginError::InvalidOutput {
+                reason: format!(
+                    "attribute {name:?} is not a user property Tenure sets (it sets: {})",
+                    known.join(", ")
+                ),
+            })
+        }
     }
 }
 
@@ -150,8 +169,8 @@ fn phase(phase: wit::Phase) -> Phase {
     }
 }
 
-fn account(account: wit::Account) -> Account {
-    Account {
+fn account(account: wit::Account) -> Result<Account, PluginError> {
+    Ok(Account {
         enabled: account.enabled,
         identities: account
             .identities
@@ -165,8 +184,8 @@ fn account(account: wit::Account) -> Account {
         attributes: account
             .attributes
             .into_iter()
-            .map(|attribute| (attribute.name, attribute.value))
-            .collect(),
+            .map(attribute)
+            .collect::<Result<_, _>>()?,
         manager_employee_id: account.manager_employee_id,
         groups: groups(account.groups),
         licenses: account.licenses,
@@ -179,7 +198,7 @@ fn account(account: wit::Account) -> Account {
             revoke_sessions: account.on_disable.revoke_sessions,
             scramble_password: account.on_disable.scramble_password,
         },
-    }
+    })
 }
 
 fn groups(groups: Vec<wit::GroupRef>) -> Vec<GroupRef> {

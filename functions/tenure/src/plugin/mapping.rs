@@ -277,7 +277,7 @@ impl Plugin {
         match answer {
             Ok(state) => {
                 self.check_size(convert::desired_state_size(&state))?;
-                Ok(convert::desired_state(state))
+                convert::desired_state(state)
             }
             Err(error) => {
                 self.check_size(convert::mapping_error_size(&error))?;

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use tenure::desired::{
     Account, DesiredState, GroupKind, GroupRef, Identity, MailboxState, OnDisable, Phase,
 };
-use tenure::directory::{DirectoryGroup, DirectoryUser, Snapshot, SubscribedSku, Tenant};
+use tenure::directory::{
+    DirectoryGroup, DirectoryUser, Snapshot, SubscribedSku, Tenant, UserAttribute,
+};
 use tenure::hr::{HrBatch, read_csv};
 
 pub(crate) const E3: &str = "6fd2c87f-b296-42f0-b197-1e91e994b900";
@@ -95,7 +97,7 @@ pub(crate) fn active(local: &str, display: &str) -> DesiredState {
                 },
             ],
             display_name: display.into(),
-            attributes: vec![("usageLocation".into(), Some("US".into()))],
+            attributes: vec![(UserAttribute::UsageLocation, Some("US".into()))],
             manager_employee_id: None,
             groups: vec![],
             licenses: vec![],

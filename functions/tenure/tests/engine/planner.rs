@@ -481,7 +481,8 @@ fn arbitrary_state() -> impl Strategy<Value = DesiredState> {
                 if let Some(m) = a.mailbox.as_mut() {
                     m.shared = shared;
                 }
-                a.attributes.push(("jobTitle".into(), title));
+                a.attributes
+                    .push((tenure::directory::UserAttribute::JobTitle, title));
             }
             state
         })

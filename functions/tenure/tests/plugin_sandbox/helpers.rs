@@ -1,4 +1,4 @@
-use jiff::civil::{Date, date};
+use jiff::civil::date;
 use tenure::desired::DesiredState;
 use tenure::plugin::{MapItem, MapOutcome, Plugin, PluginError, PluginHost, SandboxLimits};
 use tenure::worker::{EmployeeId, EmploymentStatus, Worker};

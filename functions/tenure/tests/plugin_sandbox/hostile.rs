@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use tenure::directory::UserAttribute;
 use tenure::plugin::{PluginError, SandboxLimits};
 
 use crate::helpers::{
@@ -151,10 +152,25 @@ fn the_environment_and_arguments_are_empty() -> TestResult {
     let account = state
         .account
         .ok_or("the env worker should have an account")?;
-    // The echo plugin reports every variable it sees, then its arguments joined.
+    // The echo plugin reports every variable and argument it sees in its job title.
     assert_eq!(
         account.attributes,
-        vec![("args".to_owned(), Some(String::new()))]
+        vec![(UserAttribute::JobTitle, Some("vars=[] args=[]".to_owned()))]
+    );
+    Ok(())
+}
+
+#[test]
+fn an_attribute_tenure_does_not_set_fails_only_that_worker() -> TestResult {
+    let plugin = echo()?;
+    let Err(PluginError::InvalidOutput { reason }) =
+        map_between_good_workers(&plugin, "odd-attribute")?
+    else {
+        return Err("an unknown attribute should be InvalidOutput".into());
+    };
+    assert!(
+        reason.contains("attribute \"favouriteColour\" is not a user property Tenure sets"),
+        "{reason}"
     );
     Ok(())
 }

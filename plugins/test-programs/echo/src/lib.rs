@@ -71,15 +71,18 @@ fn map_one(worker: Worker, domains: &[String]) -> Result<DesiredState, MappingEr
                 field: None,
                 message: error.to_string(),
             })?;
-            attributes.push(("stolen".into(), Some(text)));
+            attributes.push(("jobTitle".into(), Some(text)));
         }
+        "odd-attribute" => attributes.push(("favouriteColour".into(), Some("blue".into()))),
         "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
         "exit" => std::process::exit(3),
         "env" => {
-            attributes.extend(std::env::vars().map(|(name, value)| (name, Some(value))));
+            // What the plugin sees of the environment, reported through a property Tenure accepts.
+            let vars: Vec<String> = std::env::vars().map(|(name, value)| format!("{name}={value}")).collect();
+            let args: Vec<String> = std::env::args().collect();
             attributes.push((
-                "args".into(),
-                Some(std::env::args().collect::<Vec<_>>().join(" ")),
+                "jobTitle".into(),
+                Some(format!("vars=[{}] args=[{}]", vars.join(" "), args.join(" "))),
             ));
         }
         _ => {}
