@@ -78,11 +78,17 @@ fn map_one(worker: Worker, domains: &[String]) -> Result<DesiredState, MappingEr
         "exit" => std::process::exit(3),
         "env" => {
             // What the plugin sees of the environment, reported through a property Tenure accepts.
-            let vars: Vec<String> = std::env::vars().map(|(name, value)| format!("{name}={value}")).collect();
+            let vars: Vec<String> = std::env::vars()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
             let args: Vec<String> = std::env::args().collect();
             attributes.push((
                 "jobTitle".into(),
-                Some(format!("vars=[{}] args=[{}]", vars.join(" "), args.join(" "))),
+                Some(format!(
+                    "vars=[{}] args=[{}]",
+                    vars.join(" "),
+                    args.join(" ")
+                )),
             ));
         }
         _ => {}
