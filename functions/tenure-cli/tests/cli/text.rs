@@ -47,3 +47,51 @@ fn the_same_inputs_give_the_same_plan() {
     let b = plan_samples(&["--today", "2026-12-01", "--format", "json"]);
     assert_eq!(a.stdout, b.stdout);
 }
+
+#[test]
+fn generate_writes_a_company_that_plans_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("synthetic");
+    let generated = crate::helpers::tenure()
+        .args(["generate", "--workers", "300", "--seed", "3", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(
+        generated.status.success(),
+        "{}",
+        crate::helpers::stderr(&generated)
+    );
+    assert!(
+        String::from_utf8_lossy(&generated.stdout)
+            .contains("wrote 300 workers and 300 directory users")
+    );
+    let planned = crate::helpers::tenure()
+        .arg("plan")
+        .arg("--hr")
+        .arg(out.join("hr.csv"))
+        .arg("--directory")
+        .arg(out.join("directory.json"))
+        .arg("--config")
+        .arg(out.join("mapper.json"))
+        .args(["--today", "2026-12-01", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        planned.status.success(),
+        "{}",
+        crate::helpers::stderr(&planned)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&planned.stdout).expect("JSON");
+    assert_eq!(
+        plan["summary"]["workers"], 303,
+        "300 plus this week's 3 joiners"
+    );
+    assert_eq!(plan["summary"]["quarantined"], 0);
+    assert_eq!(plan["summary"]["joiners"], 3);
+    let unchanged = plan["summary"]["unchanged"].as_u64().unwrap_or_default();
+    assert!(
+        unchanged > 280,
+        "most of a week's company is unchanged: {unchanged}"
+    );
+}
