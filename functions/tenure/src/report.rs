@@ -51,8 +51,8 @@ pub fn plan_text(plan: &Plan) -> String {
             for action in &worker.actions {
                 let _ = writeln!(out, "    - {}: {}", describe(action), action.reason);
             }
-            for warning in &worker.warnings {
-                let _ = writeln!(out, "    ! {warning}");
+            for note in &worker.notes {
+                let _ = writeln!(out, "    note: {note}");
             }
         }
     }

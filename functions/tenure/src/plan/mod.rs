@@ -80,9 +80,10 @@ pub struct WorkerPlan {
     pub user_principal_name: Option<String>,
     /// The changes, in the order they are to run.
     pub actions: Vec<Action>,
-    /// Things the planner could not do for this worker and left out, with why.
+    /// What a person should know about this worker besides the actions: why nothing happens
+    /// yet, or what the planner had to leave out and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 /// Counts for a plan.

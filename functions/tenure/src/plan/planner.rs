@@ -1,5 +1,7 @@
 //! The planner's outer loop: check what the plugin said, choose identities, reconcile, order.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use super::identity::allocate_identities;
@@ -182,7 +184,7 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
 type ResolvedManaged<'a> = (
     Vec<ManagedGroup<'a>>,
     HashMap<GroupRef, usize>,
-    HashMap<String, &'a SubscribedSku>,
+    BTreeMap<String, &'a SubscribedSku>,
 );
 
 /// Finds every managed group and license in the tenant; all that are missing are reported at once.
@@ -206,7 +208,7 @@ fn resolve_managed<'a>(
             Err(problem) => problems.push(problem.to_string()),
         }
     }
-    let mut skus = HashMap::default();
+    let mut skus = BTreeMap::new();
     for part in &managed.licenses {
         match index.sku(part) {
             Some(sku) => {
@@ -236,7 +238,7 @@ fn check_account(
     account: &Account,
     existing: Option<&DirectoryUser>,
     group_slot: &HashMap<GroupRef, usize>,
-    skus: &HashMap<String, &SubscribedSku>,
+    skus: &BTreeMap<String, &SubscribedSku>,
 ) -> Result<(), String> {
     if account.display_name.trim().is_empty() || account.display_name.chars().count() > 256 {
         return Err("displayName must have 1 to 256 characters".into());

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
-use rustc_hash::FxHashMap as HashMap;
 
 use super::action::{Action, Op, ValueChange};
 use super::reasons;
@@ -75,9 +74,10 @@ pub(super) struct Reconciler<'r, 'a> {
     pub(super) index: &'r DirectoryIndex<'a>,
     pub(super) groups: &'r [ManagedGroup<'a>],
     pub(super) member_of: &'r FxHashMap<&'a str, Vec<usize>>,
-    pub(super) group_slot: &'r HashMap<GroupRef, usize>,
-    pub(super) skus: &'r HashMap<String, &'a SubscribedSku>,
-    pub(super) accounts: &'r HashMap<&'a str, AccountRef<'a>>,
+    pub(super) group_slot: &'r FxHashMap<GroupRef, usize>,
+    /// Managed licenses by upper-case part number, in a stable order.
+    pub(super) skus: &'r BTreeMap<String, &'a SubscribedSku>,
+    pub(super) accounts: &'r FxHashMap<&'a str, AccountRef<'a>>,
 }
 
 impl Reconciler<'_, '_> {
@@ -100,12 +100,12 @@ impl Reconciler<'_, '_> {
                 .map(|u| u.user_principal_name.clone())
                 .or_else(|| identity.map(|i| i.user_principal_name.clone())),
             actions: Vec::new(),
-            warnings: Vec::new(),
+            notes: Vec::new(),
         };
         let Some(account) = &desired.account else {
             if desired.phase == Phase::NotYet && entry.existing.is_none() {
                 plan.change = Change::PreHire;
-                plan.warnings.push(reasons::not_yet(worker));
+                plan.notes.push(reasons::not_yet(worker));
             }
             return plan;
         };
@@ -262,7 +262,7 @@ impl Reconciler<'_, '_> {
             return;
         };
         let Some(manager) = self.resolve_employee(manager_id) else {
-            plan.warnings.push(format!(
+            plan.notes.push(format!(
                 "manager {manager_id} has no account yet and none is planned; the manager is set once it has one"
             ));
             return;
@@ -324,11 +324,6 @@ impl Reconciler<'_, '_> {
                 });
             }
         }
-        plan.actions.sort_by(|a, b| {
-            a.op.rank()
-                .cmp(&b.op.rank())
-                .then_with(|| a.op.kind().cmp(b.op.kind()))
-        });
     }
 
     fn memberships(
@@ -439,7 +434,7 @@ impl Reconciler<'_, '_> {
                 Principal::User(upn) => self.index.upn_taken(upn).then(|| upn.clone()),
             };
             let Some(trustee) = trustee else {
-                plan.warnings.push(reasons::unresolved_principal(principal));
+                plan.notes.push(reasons::unresolved_principal(principal));
                 continue;
             };
             if mailbox
