@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tenure::directory::Snapshot;
 use tenure::guard::GuardPolicy;
 use tenure::plan::{PlanInput, build_plan};
-use tenure::plugin::{MapItem, PluginHost, STANDARD_MAPPER, SandboxLimits};
+use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
 use tenure::today::Today;
 
 const CHILD: &str = "TENURE_BENCH_CHILD";
@@ -89,20 +89,7 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let today = Today::parse("2026-12-01")?;
     let domains = directory.tenant.verified_domains.clone();
     let managed = plugin.validate_config(&config, &domains)?;
-    let with_account: std::collections::HashSet<&str> = directory
-        .users
-        .iter()
-        .filter_map(|u| u.employee_id.as_deref())
-        .collect();
-    let items: Vec<MapItem<'_>> = hr
-        .workers
-        .iter()
-        .map(|s| MapItem {
-            worker: &s.worker,
-            today: today.in_zone(s.worker.time_zone.as_ref()),
-            has_account: with_account.contains(s.worker.employee_id.as_str()),
-        })
-        .collect();
+    let items = tenure::pipeline::map_items(&hr.workers, &directory, today);
     let t = Instant::now();
     let outcome = plugin.map_all(&items, &domains, &config);
     let map = t.elapsed();

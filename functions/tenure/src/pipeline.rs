@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
-use crate::hr::HrBatch;
+use crate::hr::{HrBatch, SourcedWorker};
 use crate::plan::{Plan, PlanError, PlanInput, PluginReport, build_plan};
 use crate::plugin::{MapItem, Plugin, PluginError};
 use crate::today::Today;
@@ -55,20 +55,7 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
     let managed = plugin
         .validate_config(plugin_config, &domains)
         .map_err(PipelineError::Config)?;
-    let with_account: HashSet<&str> = directory
-        .users
-        .iter()
-        .filter_map(|u| u.employee_id.as_deref())
-        .collect();
-    let items: Vec<MapItem<'_>> = hr
-        .workers
-        .iter()
-        .map(|s| MapItem {
-            worker: &s.worker,
-            today: today.in_zone(s.worker.time_zone.as_ref()),
-            has_account: with_account.contains(s.worker.employee_id.as_str()),
-        })
-        .collect();
+    let items = map_items(&hr.workers, directory, today);
     let outcome = plugin.map_all(&items, &domains, plugin_config);
     drop(items);
     let desired = outcome
@@ -84,11 +71,37 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
         managed: &managed,
         directory,
     })?;
-    let managed_users = with_account.len();
+    let managed_users = directory
+        .users
+        .iter()
+        .filter(|u| u.employee_id.is_some())
+        .count();
     plan.guard = Some(guard.judge(&plan, managed_users));
     plan.plugin = Some(PluginReport {
         sha256: plugin.sha256().to_owned(),
         fuel_consumed: outcome.fuel_consumed,
     });
     Ok(plan)
+}
+
+/// What the plugin is given for each worker: the record, today in the worker's time zone, and
+/// whether a directory user already carries the worker's employee id.
+pub fn map_items<'a>(
+    workers: &'a [SourcedWorker],
+    directory: &Snapshot,
+    today: Today,
+) -> Vec<MapItem<'a>> {
+    let with_account: HashSet<&str> = directory
+        .users
+        .iter()
+        .filter_map(|u| u.employee_id.as_deref())
+        .collect();
+    workers
+        .iter()
+        .map(|s| MapItem {
+            worker: &s.worker,
+            today: today.in_zone(s.worker.time_zone.as_ref()),
+            has_account: with_account.contains(s.worker.employee_id.as_str()),
+        })
+        .collect()
 }

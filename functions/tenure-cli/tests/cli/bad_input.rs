@@ -2,24 +2,14 @@
 
 use std::fs;
 
-use crate::helpers::{samples, stderr, tenure};
+use crate::helpers::{samples, stderr};
 
 fn plan(
     hr: &std::path::Path,
     directory: &std::path::Path,
     config: &std::path::Path,
 ) -> std::process::Output {
-    tenure()
-        .arg("plan")
-        .arg("--hr")
-        .arg(hr)
-        .arg("--directory")
-        .arg(directory)
-        .arg("--config")
-        .arg(config)
-        .args(["--today", "2026-12-01"])
-        .output()
-        .expect("runs")
+    crate::helpers::plan(hr, directory, config, &["--today", "2026-12-01"])
 }
 
 fn fails_saying(output: &std::process::Output, words: &[&str]) {
@@ -109,18 +99,7 @@ fn a_upn_domain_the_tenant_has_not_verified_is_refused() {
 
 #[test]
 fn a_bad_today_is_a_usage_error() {
-    let s = samples();
-    let output = tenure()
-        .arg("plan")
-        .arg("--hr")
-        .arg(s.join("company.csv"))
-        .arg("--directory")
-        .arg(s.join("directory.json"))
-        .arg("--config")
-        .arg(s.join("mapper.json"))
-        .args(["--today", "tomorrow"])
-        .output()
-        .expect("runs");
+    let output = crate::helpers::plan_samples(&["--today", "tomorrow"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("neither a date (YYYY-MM-DD) nor an instant"));
 }

@@ -2,7 +2,7 @@
 
 use std::fs;
 
-use crate::helpers::{samples, stderr, tenure};
+use crate::helpers::{samples, stderr};
 
 /// Today's sample HR file with everybody terminated.
 fn everyone_leaves(dir: &std::path::Path) -> std::path::PathBuf {
@@ -21,18 +21,9 @@ fn everyone_leaves(dir: &std::path::Path) -> std::path::PathBuf {
 
 fn plan(hr: &std::path::Path, extra: &[&str]) -> std::process::Output {
     let s = samples();
-    tenure()
-        .arg("plan")
-        .arg("--hr")
-        .arg(hr)
-        .arg("--directory")
-        .arg(s.join("directory.json"))
-        .arg("--config")
-        .arg(s.join("mapper.json"))
-        .args(["--today", "2026-12-01"])
-        .args(extra)
-        .output()
-        .expect("runs")
+    let mut args = vec!["--today", "2026-12-01"];
+    args.extend_from_slice(extra);
+    crate::helpers::plan(hr, &s.join("directory.json"), &s.join("mapper.json"), &args)
 }
 
 #[test]

@@ -18,20 +18,30 @@ pub(crate) fn tenure() -> Command {
     command
 }
 
-/// `tenure plan` on the samples with extra arguments; returns the process output.
-pub(crate) fn plan_samples(extra: &[&str]) -> Output {
-    let s = samples();
-    let mut command = tenure();
-    command
+/// `tenure plan` on these files with extra arguments; returns the process output.
+pub(crate) fn plan(hr: &Path, directory: &Path, config: &Path, extra: &[&str]) -> Output {
+    tenure()
         .arg("plan")
         .arg("--hr")
-        .arg(s.join("company.csv"))
+        .arg(hr)
         .arg("--directory")
-        .arg(s.join("directory.json"))
+        .arg(directory)
         .arg("--config")
-        .arg(s.join("mapper.json"))
-        .args(extra);
-    command.output().expect("tenure runs")
+        .arg(config)
+        .args(extra)
+        .output()
+        .expect("tenure runs")
+}
+
+/// `tenure plan` on the samples with extra arguments.
+pub(crate) fn plan_samples(extra: &[&str]) -> Output {
+    let s = samples();
+    plan(
+        &s.join("company.csv"),
+        &s.join("directory.json"),
+        &s.join("mapper.json"),
+        extra,
+    )
 }
 
 /// The JSON plan of the samples for a given `--today`.

@@ -1,22 +1,17 @@
 //! `--plugin`: a customer's own component, and one that must be refused.
 
-use crate::helpers::{samples, stderr, tenure};
+use crate::helpers::{plan_samples, stderr};
 
 fn plan_with(plugin: &std::path::Path) -> std::process::Output {
-    let s = samples();
-    tenure()
-        .arg("plan")
-        .arg("--hr")
-        .arg(s.join("company.csv"))
-        .arg("--directory")
-        .arg(s.join("directory.json"))
-        .arg("--config")
-        .arg(s.join("mapper.json"))
-        .args(["--today", "2026-12-01", "--format", "json"])
-        .arg("--plugin")
-        .arg(plugin)
-        .output()
-        .expect("runs")
+    let plugin = plugin.to_string_lossy();
+    plan_samples(&[
+        "--today",
+        "2026-12-01",
+        "--format",
+        "json",
+        "--plugin",
+        &plugin,
+    ])
 }
 
 #[test]

@@ -66,17 +66,12 @@ fn generate_writes_a_company_that_plans_cleanly() {
         String::from_utf8_lossy(&generated.stdout)
             .contains("wrote 300 workers and 300 directory users")
     );
-    let planned = crate::helpers::tenure()
-        .arg("plan")
-        .arg("--hr")
-        .arg(out.join("hr.csv"))
-        .arg("--directory")
-        .arg(out.join("directory.json"))
-        .arg("--config")
-        .arg(out.join("mapper.json"))
-        .args(["--today", "2026-12-01", "--format", "json"])
-        .output()
-        .expect("runs");
+    let planned = crate::helpers::plan(
+        &out.join("hr.csv"),
+        &out.join("directory.json"),
+        &out.join("mapper.json"),
+        &["--today", "2026-12-01", "--format", "json"],
+    );
     assert!(
         planned.status.success(),
         "{}",
