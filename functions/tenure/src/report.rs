@@ -12,7 +12,7 @@ pub fn plan_text(plan: &Plan) -> String {
     let _ = writeln!(out, "Tenure plan for {}", plan.today);
     let _ = writeln!(
         out,
-        "  {} workers: {} joiners, {} pre-hires, {} movers, {} leave, {} leavers, {} rehires, {} unchanged; {} quarantined; {} actions",
+        "  {} workers: joiners {}, pre-hires {}, movers {}, leave {}, leavers {}, rehires {}, unchanged {}; quarantined {}; actions {}",
         s.workers,
         s.joiners,
         s.pre_hires,
