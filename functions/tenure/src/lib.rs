@@ -7,6 +7,7 @@
 //! plans that would disable or strip too many people. [`pipeline`] chains the stages for
 //! every host (CLI, local server, Lambda functions); [`report`] renders plans for people.
 
+pub mod apply;
 pub mod desired;
 pub mod directory;
 pub mod guard;

@@ -38,6 +38,27 @@ impl Snapshot {
         Ok(())
     }
 
+    /// Creates a user from an [`Op::CreateUser`], with this object id. Builds its lookups
+    /// afresh: for one change at a time on small directories; use [`Snapshot::apply_plan`]
+    /// for whole plans.
+    pub fn create_user(
+        &mut self,
+        employee_id: &str,
+        create: &Op,
+        id: String,
+    ) -> Result<(), String> {
+        let mut id = Some(id);
+        Writer::new(self)
+            .create_user(employee_id, create, &mut |_| id.take().unwrap_or_default())
+            .map(|_| ())
+    }
+
+    /// Applies one action other than a create to an existing user (see [`Snapshot::create_user`]
+    /// about cost).
+    pub fn apply_op(&mut self, user_id: &str, op: &Op) -> Result<(), String> {
+        Writer::new(self).apply_op(user_id, op)
+    }
+
     /// Applies one worker's actions.
     pub fn apply_worker(
         &mut self,

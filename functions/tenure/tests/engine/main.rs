@@ -1,5 +1,6 @@
 //! The engine's integration tests, one module per concept.
 
+mod apply;
 mod helpers;
 mod hr_csv;
 mod hr_json;
