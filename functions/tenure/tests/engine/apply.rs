@@ -1,39 +1,9 @@
 //! The applier against a directory in memory: outcomes, audit, no double creates, deferrals.
 
-use std::path::{Path, PathBuf};
-
 use tenure::apply::{ApplyOptions, InMemoryDirectory, Outcome, apply};
-use tenure::directory::Snapshot;
-use tenure::guard::GuardPolicy;
-use tenure::pipeline::{PlanRequest, plan};
-use tenure::plan::{Op, Plan};
-use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
-use tenure::today::Today;
+use tenure::plan::Op;
 
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata")
-}
-
-fn plan_samples(directory: &Snapshot) -> Plan {
-    let host = PluginHost::new(SandboxLimits::default(), None).expect("engine");
-    let plugin = host
-        .load(STANDARD_MAPPER)
-        .expect("the standard mapper loads");
-    let config = std::fs::read_to_string(samples().join("mapper.json")).expect("config");
-    plan(PlanRequest {
-        hr: tenure::hr::read_file(&samples().join("company.csv")).expect("hr"),
-        directory,
-        plugin: &plugin,
-        plugin_config: &config,
-        today: Today::parse("2026-12-01").expect("date"),
-        guard: GuardPolicy::default(),
-    })
-    .expect("plans")
-}
-
-fn sample_directory() -> Snapshot {
-    Snapshot::read(&samples().join("directory.json")).expect("sample tenant")
-}
+use crate::helpers::{plan_samples, sample_directory};
 
 #[tokio::test]
 async fn the_sample_plan_applies_completely_and_audits_every_change() {

@@ -129,3 +129,32 @@ pub(crate) fn leaver(display: &str) -> DesiredState {
     }
     state
 }
+
+/// The sample data folder.
+pub(crate) fn samples() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata")
+}
+
+/// The sample tenant.
+pub(crate) fn sample_directory() -> Snapshot {
+    Snapshot::read(&samples().join("directory.json")).expect("sample tenant")
+}
+
+/// The sample company planned against `directory` on 2026-12-01 with the standard mapper.
+pub(crate) fn plan_samples(directory: &Snapshot) -> tenure::plan::Plan {
+    use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
+    let host = PluginHost::new(SandboxLimits::default(), None).expect("engine");
+    let plugin = host
+        .load(STANDARD_MAPPER)
+        .expect("the standard mapper loads");
+    let config = std::fs::read_to_string(samples().join("mapper.json")).expect("config");
+    tenure::pipeline::plan(tenure::pipeline::PlanRequest {
+        hr: tenure::hr::read_file(&samples().join("company.csv")).expect("hr"),
+        directory,
+        plugin: &plugin,
+        plugin_config: &config,
+        today: tenure::today::Today::parse("2026-12-01").expect("date"),
+        guard: tenure::guard::GuardPolicy::default(),
+    })
+    .expect("plans")
+}

@@ -1,37 +1,12 @@
 //! The sample company through the whole pipeline with the real standard mapper.
 
-use std::path::{Path, PathBuf};
-
 use tenure::directory::Snapshot;
-use tenure::guard::GuardPolicy;
-use tenure::pipeline::{PlanRequest, plan};
-use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
-use tenure::today::Today;
 
-fn samples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata")
-}
-
-fn plan_samples(directory: &Snapshot) -> tenure::plan::Plan {
-    let host = PluginHost::new(SandboxLimits::default(), None).expect("engine");
-    let plugin = host
-        .load(STANDARD_MAPPER)
-        .expect("the standard mapper loads");
-    let config = std::fs::read_to_string(samples().join("mapper.json")).expect("config");
-    plan(PlanRequest {
-        hr: tenure::hr::read_file(&samples().join("company.csv")).expect("hr"),
-        directory,
-        plugin: &plugin,
-        plugin_config: &config,
-        today: Today::parse("2026-12-01").expect("date"),
-        guard: GuardPolicy::default(),
-    })
-    .expect("plans")
-}
+use crate::helpers::{plan_samples, sample_directory, samples};
 
 #[test]
 fn applying_the_sample_plan_converges_and_creates_nobody_twice() {
-    let mut directory = Snapshot::read(&samples().join("directory.json")).expect("sample tenant");
+    let mut directory = sample_directory();
     let users_before = directory.users.len();
     let first = plan_samples(&directory);
     let mut created = 0;
