@@ -1,6 +1,5 @@
 //! The CSV reader: a header row naming the columns, one worker per row.
 
-use std::io::Read;
 use std::sync::Arc;
 
 use super::{HrBatch, HrError, Quarantined, SourcedWorker, fields, finish};
@@ -8,7 +7,9 @@ use crate::worker::SourceRef;
 
 /// Reads workers from CSV. The header must have an `employee_id` column; names are matched
 /// case-insensitively; unknown columns become custom attributes. A malformed row is quarantined.
-pub fn read_csv(input: impl Read, file: Arc<str>) -> Result<HrBatch, HrError> {
+/// Line numbers are physical lines of the file, whether it ends its lines with LF or CRLF.
+pub fn read_csv(input: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
+    let mut lines = LineCounter::new(input);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::None)
@@ -51,7 +52,7 @@ pub fn read_csv(input: impl Read, file: Arc<str>) -> Result<HrBatch, HrError> {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(line, |p| p.line());
+                let line = record.position().map_or(line, |p| lines.line_at(p.byte()));
                 next_line = line + 1;
                 let source = SourceRef {
                     file: file.clone(),
@@ -68,7 +69,7 @@ pub fn read_csv(input: impl Read, file: Arc<str>) -> Result<HrBatch, HrError> {
                 }
             }
             Err(error) => {
-                let line = error.position().map_or(line, |p| p.line());
+                let line = error.position().map_or(line, |p| lines.line_at(p.byte()));
                 next_line = line + 1;
                 let reason = match error.kind() {
                     csv::ErrorKind::UnequalLengths {
@@ -95,4 +96,41 @@ pub fn read_csv(input: impl Read, file: Arc<str>) -> Result<HrBatch, HrError> {
         }
     }
     Ok(finish(candidates, quarantined))
+}
+
+/// Turns byte offsets, met in increasing order, into line numbers (the csv crate's own count is
+/// off for CRLF files).
+struct LineCounter<'a> {
+    input: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(input: &'a [u8]) -> Self {
+        Self {
+            input,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.input.len());
+        // The crate reports a record as starting at the end of the line before it.
+        while matches!(self.input.get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        if byte >= self.offset {
+            let newlines = self.input[self.offset..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.offset = byte;
+        }
+        self.line
+    }
 }

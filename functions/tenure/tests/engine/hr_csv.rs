@@ -180,3 +180,18 @@ fn unknown_file_extensions_are_refused_by_read_file() -> Result<(), Box<dyn std:
     );
     Ok(())
 }
+
+#[test]
+fn crlf_files_with_a_byte_order_mark_read_the_same_and_count_lines_right() {
+    let text = "\u{feff}employee_id,first_name,employment_status\r\n1001,Ann,active\r\n1002,Bo,fired\r\n1003,\"Multi\r\nLine\",active\r\n1004,Cy,fired\r\n";
+    let batch = csv(text);
+    let ids: Vec<&str> = batch
+        .workers
+        .iter()
+        .map(|w| w.worker.employee_id.as_str())
+        .collect();
+    assert_eq!(ids, ["1001", "1003"]);
+    let lines: Vec<u64> = batch.quarantined.iter().map(|q| q.source.line).collect();
+    assert_eq!(lines, [3, 6]);
+    assert_eq!(batch.workers[1].source.line, 4);
+}
