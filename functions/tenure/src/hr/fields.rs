@@ -41,7 +41,15 @@ pub(super) fn to_worker<'a>(
             continue;
         }
         let key = column.trim();
-        let slot = match key.to_ascii_lowercase().as_str() {
+        // Most headers are lower case already: only the others pay for a lower-cased copy.
+        let lower;
+        let name = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            lower = key.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            key
+        };
+        let slot = match name {
             "employee_id" => &mut raw.employee_id,
             "first_name" => &mut raw.first_name,
             "last_name" => &mut raw.last_name,
