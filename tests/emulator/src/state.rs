@@ -1,0 +1,423 @@
+//! The tenant's state: the directory (a [`Snapshot`]), the change log behind `/users/delta`,
+//! mailboxes waiting to appear, issued tokens, the throttle, the faults and the request log.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use tenure::directory::{DirectoryGroup, DirectoryUser, Mailbox, MailboxType, Snapshot};
+
+use crate::config::{RateLimits, RegisteredClient, TenantConfig};
+use crate::faults::{FaultState, Faults};
+use crate::throttle::Throttle;
+
+/// A request the tenant answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The path and query, as sent.
+    pub path: String,
+    /// The status answered (`0` for a dropped connection).
+    pub status: u16,
+    /// Whether this was an inner request of a `$batch`.
+    pub in_batch: bool,
+}
+
+/// A dump that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the tenant dump {file}: {source}")]
+pub struct DumpError {
+    /// The path.
+    pub file: String,
+    /// The cause.
+    pub source: std::io::Error,
+}
+
+/// The shared state of one emulated tenant; cheap to clone (all clones are the same tenant).
+/// [`crate::app`] serves it; [`crate::EmulatedTenant`] owns one.
+#[derive(Debug, Clone)]
+pub struct TenantState {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// An access token the tenant issued.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuedToken {
+    /// The resource it is for, such as `https://graph.microsoft.com`.
+    pub(crate) audience: String,
+    /// When it stops working.
+    pub(crate) expires_at: Instant,
+}
+
+/// Everything behind a [`TenantState`].
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) tenant_id: String,
+    pub(crate) clients: Vec<RegisteredClient>,
+    pub(crate) graph_audiences: Vec<String>,
+    pub(crate) exchange_audiences: Vec<String>,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) mailbox_delay: Duration,
+    directory: Mutex<Directory>,
+    faults: Mutex<FaultState>,
+    throttle: Mutex<Throttle>,
+    log: Mutex<Vec<RecordedRequest>>,
+    tokens: Mutex<HashMap<String, IssuedToken>>,
+}
+
+/// Locks a mutex; a panic elsewhere while it was held leaves data that is still usable here.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    pub(crate) fn directory(&self) -> MutexGuard<'_, Directory> {
+        let mut directory = lock(&self.directory);
+        directory.settle(Instant::now());
+        directory
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultState> {
+        lock(&self.faults)
+    }
+
+    pub(crate) fn throttle(&self) -> MutexGuard<'_, Throttle> {
+        lock(&self.throttle)
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        lock(&self.log).push(request);
+    }
+
+    pub(crate) fn tokens(&self) -> MutexGuard<'_, HashMap<String, IssuedToken>> {
+        lock(&self.tokens)
+    }
+
+    /// Whether a name in a URL (a tenant id or a verified domain) is this tenant.
+    pub(crate) fn is_tenant(&self, name: &str) -> bool {
+        name.eq_ignore_ascii_case(&self.tenant_id)
+            || self
+                .directory()
+                .snapshot
+                .tenant
+                .verified_domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(name))
+    }
+}
+
+impl TenantState {
+    /// A tenant in memory, as configured.
+    pub fn new(mut config: TenantConfig) -> Self {
+        let snapshot = std::mem::take(&mut config.snapshot);
+        let tenant_id = snapshot
+            .tenant
+            .id
+            .clone()
+            .unwrap_or_else(|| crate::config::DEFAULT_TENANT_ID.to_owned());
+        let limits: RateLimits = config.limits;
+        Self {
+            shared: Arc::new(Shared {
+                tenant_id,
+                clients: config.clients,
+                graph_audiences: config.graph_audiences,
+                exchange_audiences: config.exchange_audiences,
+                token_lifetime: config.token_lifetime,
+                mailbox_delay: config.mailbox_delay,
+                directory: Mutex::new(Directory::new(snapshot)),
+                faults: Mutex::new(FaultState::new(config.faults, config.seed)),
+                throttle: Mutex::new(Throttle::new(limits, Instant::now())),
+                log: Mutex::new(Vec::new()),
+                tokens: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The tenant (directory) id.
+    pub fn tenant_id(&self) -> &str {
+        &self.shared.tenant_id
+    }
+
+    /// A copy of the directory as it is now (mailboxes whose delay is over included).
+    pub fn state(&self) -> Snapshot {
+        self.shared.directory().snapshot.clone()
+    }
+
+    /// Replaces the directory. Every user counts as changed for `/users/delta`; pending
+    /// mailboxes are forgotten.
+    pub fn load(&self, snapshot: Snapshot) {
+        let mut directory = self.shared.directory();
+        let seq = directory.seq;
+        *directory = Directory::new(snapshot);
+        directory.seq = seq;
+        let ids: Vec<String> = directory
+            .snapshot
+            .users
+            .iter()
+            .map(|u| u.id.clone())
+            .collect();
+        for id in ids {
+            directory.touch(&id);
+        }
+    }
+
+    /// Writes the directory as snapshot JSON.
+    pub fn dump_to(&self, path: &Path) -> Result<(), DumpError> {
+        let snapshot = self.state();
+        let error = |source| DumpError {
+            file: path.display().to_string(),
+            source,
+        };
+        let json = serde_json::to_vec_pretty(&snapshot).map_err(|e| error(e.into()))?;
+        std::fs::write(path, json).map_err(error)
+    }
+
+    /// The requests answered so far, in the order they were answered: the inner requests of a
+    /// `$batch` come before the batch's own entry.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Replaces the faults in force (the generator keeps its sequence).
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.faults().set(faults);
+    }
+
+    /// Replaces the throttling budget; the windows start afresh.
+    pub fn set_limits(&self, limits: RateLimits) {
+        *self.shared.throttle() = Throttle::new(limits, Instant::now());
+    }
+
+    /// How many times a user's password was set (by create or `passwordProfile`).
+    pub fn password_changes(&self, user_id: &str) -> u32 {
+        self.shared
+            .directory()
+            .password_changes
+            .get(user_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many times `revokeSignInSessions` was called for a user.
+    pub fn sessions_revoked(&self, user_id: &str) -> u32 {
+        self.shared
+            .directory()
+            .revocations
+            .get(user_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Makes every issued access token expired, as if an hour had passed.
+    pub fn expire_tokens(&self) {
+        let now = Instant::now();
+        for token in self.shared.tokens().values_mut() {
+            token.expires_at = now;
+        }
+    }
+}
+
+/// The directory with the bookkeeping Graph and Exchange need around it.
+#[derive(Debug)]
+pub(crate) struct Directory {
+    pub(crate) snapshot: Snapshot,
+    seq: u64,
+    changed: HashMap<String, u64>,
+    removed: Vec<(String, u64)>,
+    pending_mailboxes: Vec<(String, Instant)>,
+    pub(crate) password_changes: HashMap<String, u32>,
+    pub(crate) revocations: HashMap<String, u32>,
+}
+
+impl Directory {
+    fn new(snapshot: Snapshot) -> Self {
+        Self {
+            snapshot,
+            seq: 0,
+            changed: HashMap::new(),
+            removed: Vec::new(),
+            pending_mailboxes: Vec::new(),
+            password_changes: HashMap::new(),
+            revocations: HashMap::new(),
+        }
+    }
+
+    /// The position of a user named by object id or UPN (UPNs compare without case).
+    pub(crate) fn user_at(&self, key: &str) -> Option<usize> {
+        self.snapshot.users.iter().position(|u| {
+            u.id.eq_ignore_ascii_case(key) || u.user_principal_name.eq_ignore_ascii_case(key)
+        })
+    }
+
+    /// A user named by object id or UPN.
+    pub(crate) fn user(&self, key: &str) -> Option<&DirectoryUser> {
+        self.user_at(key).and_then(|i| self.snapshot.users.get(i))
+    }
+
+    /// A user to change, named by object id or UPN; marks it changed for delta.
+    pub(crate) fn user_mut(&mut self, key: &str) -> Option<&mut DirectoryUser> {
+        let at = self.user_at(key)?;
+        let id = self.snapshot.users.get(at)?.id.clone();
+        self.touch(&id);
+        self.snapshot.users.get_mut(at)
+    }
+
+    /// A group by object id.
+    pub(crate) fn group(&self, id: &str) -> Option<&DirectoryGroup> {
+        self.snapshot
+            .groups
+            .iter()
+            .find(|g| g.id.eq_ignore_ascii_case(id))
+    }
+
+    /// A group to change, by object id.
+    pub(crate) fn group_mut(&mut self, id: &str) -> Option<&mut DirectoryGroup> {
+        self.snapshot
+            .groups
+            .iter_mut()
+            .find(|g| g.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The mailbox of a user (by object id).
+    pub(crate) fn mailbox_mut(&mut self, user_id: &str) -> Option<&mut Mailbox> {
+        self.snapshot
+            .mailboxes
+            .iter_mut()
+            .find(|m| m.external_directory_object_id == user_id)
+    }
+
+    /// Whether a UPN is taken by another user.
+    pub(crate) fn upn_taken(&self, upn: &str, except_id: Option<&str>) -> bool {
+        self.snapshot.users.iter().any(|u| {
+            u.user_principal_name.eq_ignore_ascii_case(upn) && Some(u.id.as_str()) != except_id
+        })
+    }
+
+    /// Whether a domain is verified.
+    pub(crate) fn domain_verified(&self, domain: &str) -> bool {
+        self.snapshot
+            .tenant
+            .verified_domains
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(domain))
+    }
+
+    /// Marks a user changed for `/users/delta`.
+    pub(crate) fn touch(&mut self, user_id: &str) {
+        self.seq += 1;
+        self.changed.insert(user_id.to_owned(), self.seq);
+    }
+
+    /// The change counter now.
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Users changed after `since` (all users when `None`), and ids removed after `since`,
+    /// both up to `upto`.
+    pub(crate) fn changes(
+        &self,
+        since: Option<u64>,
+        upto: u64,
+    ) -> (Vec<&DirectoryUser>, Vec<&str>) {
+        let Some(since) = since else {
+            return (self.snapshot.users.iter().collect(), Vec::new());
+        };
+        let users = self
+            .snapshot
+            .users
+            .iter()
+            .filter(|u| {
+                self.changed
+                    .get(&u.id)
+                    .is_some_and(|&seq| seq > since && seq <= upto)
+            })
+            .collect();
+        let removed = self
+            .removed
+            .iter()
+            .filter(|(_, seq)| *seq > since && *seq <= upto)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        (users, removed)
+    }
+
+    /// Deletes a user with its memberships, mailbox and the manager links to it.
+    pub(crate) fn remove_user(&mut self, user_id: &str) {
+        self.snapshot.users.retain(|u| u.id != user_id);
+        for group in &mut self.snapshot.groups {
+            group.members.retain(|m| m != user_id);
+        }
+        self.snapshot
+            .mailboxes
+            .retain(|m| m.external_directory_object_id != user_id);
+        self.pending_mailboxes.retain(|(id, _)| id != user_id);
+        let reports: Vec<String> = self
+            .snapshot
+            .users
+            .iter()
+            .filter(|u| u.manager.as_ref().is_some_and(|m| m.id == user_id))
+            .map(|u| u.id.clone())
+            .collect();
+        for id in reports {
+            if let Some(user) = self.user_mut(&id) {
+                user.manager = None;
+            }
+        }
+        self.changed.remove(user_id);
+        self.seq += 1;
+        self.removed.push((user_id.to_owned(), self.seq));
+    }
+
+    /// Counts a password being set.
+    pub(crate) fn password_set(&mut self, user_id: &str) {
+        *self.password_changes.entry(user_id.to_owned()).or_default() += 1;
+    }
+
+    /// Schedules a user's mailbox, unless it has one or one is coming.
+    pub(crate) fn schedule_mailbox(&mut self, user_id: &str, ready_at: Instant) {
+        let has = self
+            .snapshot
+            .mailboxes
+            .iter()
+            .any(|m| m.external_directory_object_id == user_id);
+        let coming = self.pending_mailboxes.iter().any(|(id, _)| id == user_id);
+        if !has && !coming {
+            self.pending_mailboxes.push((user_id.to_owned(), ready_at));
+        }
+    }
+
+    /// Creates the mailboxes whose time has come.
+    fn settle(&mut self, now: Instant) {
+        if self.pending_mailboxes.iter().all(|(_, at)| *at > now) {
+            return;
+        }
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_mailboxes)
+            .into_iter()
+            .partition(|(_, at)| *at <= now);
+        self.pending_mailboxes = waiting;
+        for (id, _) in ready {
+            let Some(user) = self.user_mut(&id) else {
+                continue;
+            };
+            let upn = user.user_principal_name.clone();
+            if user.mail.is_none() {
+                user.mail = Some(upn.clone());
+            }
+            self.snapshot.mailboxes.push(Mailbox {
+                external_directory_object_id: id,
+                user_principal_name: upn,
+                recipient_type_details: MailboxType::UserMailbox,
+                hidden_from_address_lists_enabled: false,
+                full_access: Vec::new(),
+            });
+        }
+    }
+}

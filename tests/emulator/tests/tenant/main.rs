@@ -1,0 +1,13 @@
+//! Black-box tests of the emulated tenant, with a client written from Microsoft's documentation.
+
+mod batch;
+mod dump;
+mod exchange;
+mod faults;
+mod groups;
+mod helpers;
+mod licenses;
+mod queries;
+mod throttling;
+mod tokens;
+mod users;
