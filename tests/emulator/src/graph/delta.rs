@@ -108,23 +108,23 @@ pub(crate) async fn users(
         (Some(_), Some(_)) => return Err(expired()),
     };
     let (changed, removed) = directory.changes(round.since, round.upto);
-    let mut items: Vec<Value> = changed
-        .into_iter()
-        .map(|u| {
-            let full = user_json(u);
-            let mut out = project(&full, select.as_deref(), &USER_DEFAULTS);
-            out.insert("id".into(), json!(u.id));
-            Value::Object(out)
+    let total = changed.len() + removed.len();
+    let value: Vec<Value> = changed
+        .iter()
+        .map(|u| (Some(*u), u.id.as_str()))
+        .chain(removed.iter().map(|id| (None, *id)))
+        .skip(round.offset)
+        .take(size)
+        .map(|(user, id)| match user {
+            Some(user) => {
+                let mut out = project(&user_json(user), select.as_deref(), &USER_DEFAULTS);
+                out.insert("id".into(), json!(id));
+                Value::Object(out)
+            }
+            None => json!({"id": id, "@removed": {"reason": "changed"}}),
         })
         .collect();
-    items.extend(
-        removed
-            .into_iter()
-            .map(|id| json!({"id": id, "@removed": {"reason": "changed"}})),
-    );
     drop(directory);
-    let total = items.len();
-    let value: Vec<Value> = items.into_iter().skip(round.offset).take(size).collect();
     let place = Place::of(&headers, &uri);
     let mut body = Map::new();
     body.insert("@odata.context".into(), json!(place.context("users(*)")));

@@ -1,8 +1,6 @@
 //! `$filter`: the clauses Graph supports without advanced queries on the properties Tenure
 //! filters by: `p eq 'v'`, `p in ('a','b')`, `startsWith(p,'v')`.
 
-use serde_json::{Map, Value};
-
 use crate::errors::GraphError;
 
 /// One filter clause.
@@ -108,10 +106,9 @@ impl Filter {
         }
     }
 
-    /// Whether an object (in Graph JSON) passes; string comparisons ignore case, as the
-    /// directory's do.
-    pub(crate) fn matches(&self, object: &Map<String, Value>) -> bool {
-        let value = |property: &str| object.get(property).and_then(Value::as_str);
+    /// Whether an object passes, given how to read its string properties; comparisons ignore
+    /// case, as the directory's do.
+    pub(crate) fn matches<'o>(&self, value: impl Fn(&str) -> Option<&'o str>) -> bool {
         match self {
             Self::Eq(p, v) => value(p).is_some_and(|x| x.eq_ignore_ascii_case(v)),
             Self::In(p, vs) => {

@@ -91,16 +91,38 @@ pub(crate) async fn list(
     let size = query.top(PAGE)?;
     let offset = query.offset()?;
     let directory = state.shared.directory();
-    let items: Vec<Value> = directory
+    let matching: Vec<&DirectoryGroup> = directory
         .snapshot
         .groups
         .iter()
-        .filter(|g| filter.as_ref().is_none_or(|f| f.matches(&group_json(g))))
+        .filter(|g| {
+            filter
+                .as_ref()
+                .is_none_or(|f| f.matches(|p| group_text(g, p)))
+        })
+        .collect();
+    let value: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(size)
         .map(|g| projected(g, select.as_deref()))
         .collect();
+    let total = matching.len();
     drop(directory);
     let place = Place::of(&headers, &uri);
-    Ok(axum::Json(page(items, offset, size, &place, &query, "groups")).into_response())
+    let body = page(value, total, (offset, size), &place, &query, "groups");
+    Ok(axum::Json(body).into_response())
+}
+
+/// A group's string property, for `$filter`.
+fn group_text<'g>(group: &'g DirectoryGroup, property: &str) -> Option<&'g str> {
+    match property {
+        "id" => Some(&group.id),
+        "displayName" => Some(&group.display_name),
+        "mail" => group.mail.as_deref(),
+        "mailNickname" => group.mail_nickname.as_deref(),
+        _ => None,
+    }
 }
 
 /// `GET /groups/{id}`.
@@ -140,23 +162,26 @@ pub(crate) async fn members(
     let offset = query.offset()?;
     let directory = state.shared.directory();
     let group = group_of(&directory, &id)?;
-    let items: Vec<Value> = group
+    let value: Vec<Value> = group
         .members
         .iter()
+        .skip(offset)
+        .take(size)
         .filter_map(|m| directory.user(m))
         .map(|u| typed_user(u, select.as_deref()))
         .collect();
+    let total = group.members.len();
     drop(directory);
     let place = Place::of(&headers, &uri);
-    Ok(axum::Json(page(
-        items,
-        offset,
-        size,
+    let body = page(
+        value,
+        total,
+        (offset, size),
         &place,
         &query,
         "directoryObjects",
-    ))
-    .into_response())
+    );
+    Ok(axum::Json(body).into_response())
 }
 
 /// `POST /groups/{id}/members/$ref`: `204`; `400` when already a member.

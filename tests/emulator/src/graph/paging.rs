@@ -33,17 +33,16 @@ impl Place {
     }
 }
 
-/// One page of `items` from `offset`, of at most `size`, with a next link when more remain.
+/// One page: `value` holds the items from `offset` (at most `size`) of `total`; a next link is
+/// added when more remain. Callers render only the page, so large lists stay cheap.
 pub(crate) fn page(
-    items: Vec<Value>,
-    offset: usize,
-    size: usize,
+    value: Vec<Value>,
+    total: usize,
+    (offset, size): (usize, usize),
     place: &Place,
     query: &Query,
     context: &str,
 ) -> Value {
-    let total = items.len();
-    let value: Vec<Value> = items.into_iter().skip(offset).take(size).collect();
     let mut body = Map::new();
     body.insert("@odata.context".into(), json!(place.context(context)));
     let end = offset.saturating_add(size);

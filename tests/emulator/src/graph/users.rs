@@ -147,16 +147,39 @@ pub(crate) async fn list(
     let size = query.top(PAGE)?;
     let offset = query.offset()?;
     let directory = state.shared.directory();
-    let items: Vec<Value> = directory
+    let matching: Vec<&DirectoryUser> = directory
         .snapshot
         .users
         .iter()
-        .filter(|u| filter.as_ref().is_none_or(|f| f.matches(&user_json(u))))
+        .filter(|u| {
+            filter
+                .as_ref()
+                .is_none_or(|f| f.matches(|p| user_text(u, p)))
+        })
+        .collect();
+    let value: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(size)
         .map(|u| shown(&directory, u, select.as_deref(), manager.as_ref()))
         .collect();
+    let total = matching.len();
     drop(directory);
     let place = Place::of(&headers, &uri);
-    Ok(axum::Json(page(items, offset, size, &place, &query, "users")).into_response())
+    let body = page(value, total, (offset, size), &place, &query, "users");
+    Ok(axum::Json(body).into_response())
+}
+
+/// A user's string property, for `$filter`.
+fn user_text<'u>(user: &'u DirectoryUser, property: &str) -> Option<&'u str> {
+    match property {
+        "id" => Some(&user.id),
+        "userPrincipalName" => Some(&user.user_principal_name),
+        "employeeId" => user.employee_id.as_deref(),
+        "mail" => user.mail.as_deref(),
+        "displayName" => user.display_name.as_deref(),
+        _ => None,
+    }
 }
 
 /// `PATCH /users/{id}`: `204`.
