@@ -464,15 +464,16 @@ fn mail_group(directory: &Directory, identity: &str) -> Result<usize, CmdletErro
 }
 
 fn mailbox_of<'d>(directory: &'d Directory, user_id: &str) -> Option<&'d Mailbox> {
-    directory
-        .snapshot
-        .mailboxes
-        .iter()
-        .find(|m| m.external_directory_object_id == user_id)
+    directory.mailbox(user_id)
 }
 
-/// The object id of a user that has a mailbox, by UPN, address, alias or id.
+/// The object id of a user that has a mailbox, by UPN or id (quickly), or address or alias.
 fn mailbox_user(directory: &Directory, identity: &str) -> Result<String, CmdletError> {
+    if let Some(user) = directory.user(identity)
+        && directory.mailbox(&user.id).is_some()
+    {
+        return Ok(user.id.clone());
+    }
     directory
         .snapshot
         .users

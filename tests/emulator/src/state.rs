@@ -224,10 +224,15 @@ impl TenantState {
     }
 }
 
-/// The directory with the bookkeeping Graph and Exchange need around it.
+/// The directory with the bookkeeping Graph and Exchange need around it. Users and mailboxes
+/// are added, replaced and removed only through its methods, which keep the lookups right.
 #[derive(Debug)]
 pub(crate) struct Directory {
     pub(crate) snapshot: Snapshot,
+    /// Lower-cased object id and UPN → position in `snapshot.users`.
+    user_index: HashMap<String, usize>,
+    /// Owner's object id → position in `snapshot.mailboxes`.
+    mailbox_index: HashMap<String, usize>,
     seq: u64,
     changed: HashMap<String, u64>,
     removed: Vec<(String, u64)>,
@@ -238,22 +243,77 @@ pub(crate) struct Directory {
 
 impl Directory {
     fn new(snapshot: Snapshot) -> Self {
-        Self {
+        let mut directory = Self {
             snapshot,
+            user_index: HashMap::new(),
+            mailbox_index: HashMap::new(),
             seq: 0,
             changed: HashMap::new(),
             removed: Vec::new(),
             pending_mailboxes: Vec::new(),
             password_changes: HashMap::new(),
             revocations: HashMap::new(),
+        };
+        directory.reindex();
+        directory
+    }
+
+    /// Rebuilds the lookups after users or mailboxes moved.
+    fn reindex(&mut self) {
+        self.user_index.clear();
+        for (at, user) in self.snapshot.users.iter().enumerate() {
+            self.user_index.insert(user.id.to_ascii_lowercase(), at);
+            self.user_index
+                .insert(user.user_principal_name.to_ascii_lowercase(), at);
         }
+        self.mailbox_index = self
+            .snapshot
+            .mailboxes
+            .iter()
+            .enumerate()
+            .map(|(at, m)| (m.external_directory_object_id.clone(), at))
+            .collect();
     }
 
     /// The position of a user named by object id or UPN (UPNs compare without case).
     pub(crate) fn user_at(&self, key: &str) -> Option<usize> {
-        self.snapshot.users.iter().position(|u| {
-            u.id.eq_ignore_ascii_case(key) || u.user_principal_name.eq_ignore_ascii_case(key)
-        })
+        self.user_index.get(&key.to_ascii_lowercase()).copied()
+    }
+
+    /// Adds a new user.
+    pub(crate) fn insert_user(&mut self, user: DirectoryUser) {
+        let at = self.snapshot.users.len();
+        self.user_index.insert(user.id.to_ascii_lowercase(), at);
+        self.user_index
+            .insert(user.user_principal_name.to_ascii_lowercase(), at);
+        let id = user.id.clone();
+        self.snapshot.users.push(user);
+        self.touch(&id);
+    }
+
+    /// Replaces a user (same object id), whose UPN may have changed.
+    pub(crate) fn replace_user(&mut self, user: DirectoryUser) {
+        let Some(at) = self.user_at(&user.id) else {
+            return;
+        };
+        if let Some(old) = self.snapshot.users.get(at) {
+            let old_upn = old.user_principal_name.to_ascii_lowercase();
+            self.user_index.remove(&old_upn);
+        }
+        self.user_index
+            .insert(user.user_principal_name.to_ascii_lowercase(), at);
+        let id = user.id.clone();
+        if let Some(slot) = self.snapshot.users.get_mut(at) {
+            *slot = user;
+        }
+        self.touch(&id);
+    }
+
+    /// A user's mailbox.
+    pub(crate) fn mailbox(&self, user_id: &str) -> Option<&Mailbox> {
+        self.mailbox_index
+            .get(user_id)
+            .and_then(|at| self.snapshot.mailboxes.get(*at))
     }
 
     /// A user named by object id or UPN.
@@ -261,7 +321,8 @@ impl Directory {
         self.user_at(key).and_then(|i| self.snapshot.users.get(i))
     }
 
-    /// A user to change, named by object id or UPN; marks it changed for delta.
+    /// A user to change, named by object id or UPN; marks it changed for delta. Its UPN must
+    /// not change here (use [`Directory::replace_user`]).
     pub(crate) fn user_mut(&mut self, key: &str) -> Option<&mut DirectoryUser> {
         let at = self.user_at(key)?;
         let id = self.snapshot.users.get(at)?.id.clone();
@@ -287,15 +348,13 @@ impl Directory {
 
     /// The mailbox of a user (by object id).
     pub(crate) fn mailbox_mut(&mut self, user_id: &str) -> Option<&mut Mailbox> {
-        self.snapshot
-            .mailboxes
-            .iter_mut()
-            .find(|m| m.external_directory_object_id == user_id)
+        let at = *self.mailbox_index.get(user_id)?;
+        self.snapshot.mailboxes.get_mut(at)
     }
 
     /// Whether a UPN is taken by another user.
     pub(crate) fn upn_taken(&self, upn: &str, except_id: Option<&str>) -> bool {
-        self.snapshot.users.iter().any(|u| {
+        self.user(upn).is_some_and(|u| {
             u.user_principal_name.eq_ignore_ascii_case(upn) && Some(u.id.as_str()) != except_id
         })
     }
@@ -366,6 +425,7 @@ impl Directory {
             .filter(|u| u.manager.as_ref().is_some_and(|m| m.id == user_id))
             .map(|u| u.id.clone())
             .collect();
+        self.reindex();
         for id in reports {
             if let Some(user) = self.user_mut(&id) {
                 user.manager = None;
@@ -383,11 +443,7 @@ impl Directory {
 
     /// Schedules a user's mailbox, unless it has one or one is coming.
     pub(crate) fn schedule_mailbox(&mut self, user_id: &str, ready_at: Instant) {
-        let has = self
-            .snapshot
-            .mailboxes
-            .iter()
-            .any(|m| m.external_directory_object_id == user_id);
+        let has = self.mailbox_index.contains_key(user_id);
         let coming = self.pending_mailboxes.iter().any(|(id, _)| id == user_id);
         if !has && !coming {
             self.pending_mailboxes.push((user_id.to_owned(), ready_at));
@@ -411,6 +467,8 @@ impl Directory {
             if user.mail.is_none() {
                 user.mail = Some(upn.clone());
             }
+            self.mailbox_index
+                .insert(id.clone(), self.snapshot.mailboxes.len());
             self.snapshot.mailboxes.push(Mailbox {
                 external_directory_object_id: id,
                 user_principal_name: upn,

@@ -45,8 +45,7 @@ pub(crate) async fn create(
     write_user(&directory, &mut user, &body, true)?;
     let id = user.id.clone();
     let full = user_json(&user);
-    directory.snapshot.users.push(user);
-    directory.touch(&id);
+    directory.insert_user(user);
     directory.password_set(&id);
     drop(directory);
     let place = Place::of(&headers, &uri);
@@ -195,9 +194,7 @@ pub(crate) async fn patch(
         .ok_or_else(|| GraphError::not_found(&id))?;
     let written = write_user(&directory, &mut user, &body, false)?;
     let user_id = user.id.clone();
-    if let Some(slot) = directory.user_mut(&user_id) {
-        *slot = user;
-    }
+    directory.replace_user(user);
     if written.password {
         directory.password_set(&user_id);
     }

@@ -209,3 +209,36 @@ async fn a_deleted_user_leaves_its_groups() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_renamed_user_is_found_by_its_new_upn_only() -> TestResult {
+    let t = spawn().await?;
+    let rename = json!({"userPrincipalName": "marcus.l@contoso.com"});
+    let answer = t
+        .graph(Method::PATCH, &format!("/users/{MARCUS}"), Some(rename))
+        .await?;
+    assert_eq!(answer.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.get("/users/marcus.l@contoso.com").await?.body["id"],
+        MARCUS
+    );
+    let old = t.get("/users/marcus.lindqvist@contoso.com").await?;
+    assert_eq!(old.status, StatusCode::NOT_FOUND);
+    let reuse = t
+        .graph(
+            Method::POST,
+            "/users",
+            Some({
+                let mut body = new_user("marcus.lindqvist", "1");
+                body["employeeId"] = json!("9999");
+                body
+            }),
+        )
+        .await?;
+    assert_eq!(
+        reuse.status,
+        StatusCode::CREATED,
+        "the old UPN is free again"
+    );
+    Ok(())
+}
