@@ -8,9 +8,13 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use secrecy::ExposeSecret;
 use serde_json::json;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
 
 use crate::config::ClientCredential;
 use crate::errors::GraphError;
@@ -257,8 +261,42 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// Checks a client assertion: signed by the registered key (RS256 or PS256), `iss` = `sub` =
-/// the client id, `aud` = the token endpoint, not expired.
+/// The DER bytes of a PEM certificate (`None` for a bare public key).
+fn certificate_der(pem: &str) -> Option<Vec<u8>> {
+    let body = pem
+        .split("-----BEGIN CERTIFICATE-----")
+        .nth(1)?
+        .split("-----END CERTIFICATE-----")
+        .next()?;
+    let text: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+/// With a registered certificate, the header must name it: `x5t#S256` (SHA-256) or `x5t`
+/// (SHA-1) thumbprint, base64url.
+fn check_thumbprint(pem: &str, header: &jsonwebtoken::Header) -> Result<(), TokenError> {
+    let Some(der) = certificate_der(pem) else {
+        return Ok(());
+    };
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let matches = match (&header.x5t_s256, &header.x5t) {
+        (Some(given), _) => *given == encode(&Sha256::digest(&der)),
+        (None, Some(given)) => *given == encode(&Sha1::digest(&der)),
+        (None, None) => false,
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err(TokenError::invalid_client(
+            700_027,
+            "The certificate with identifier used to sign the client assertion is not registered on application.",
+        ))
+    }
+}
+
+/// Checks a client assertion: names and is signed by the registered certificate (RS256 or
+/// PS256), `iss` = `sub` = the client id, `aud` = the token endpoint, `jti` present, within
+/// `nbf`..`exp`.
 fn check_assertion(
     pem: &str,
     assertion: &str,
@@ -267,9 +305,14 @@ fn check_assertion(
 ) -> Result<(), TokenError> {
     let signature =
         || TokenError::invalid_client(700_027, "Client assertion failed signature validation.");
-    let header = jsonwebtoken::decode_header(assertion).map_err(|_| {
-        TokenError::invalid_client(700_027, "Client assertion is not a well-formed JWT.")
-    })?;
+    let malformed = || {
+        TokenError::new(
+            "invalid_request",
+            50_027,
+            "JWT token is invalid or malformed.",
+        )
+    };
+    let header = jsonwebtoken::decode_header(assertion).map_err(|_| malformed())?;
     if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
         return Err(TokenError::invalid_client(
             5_002_738,
@@ -279,31 +322,43 @@ fn check_assertion(
             ),
         ));
     }
+    check_thumbprint(pem, &header)?;
     let key = DecodingKey::from_rsa_pem(pem.as_bytes()).map_err(|_| signature())?;
     let mut validation = Validation::new(header.alg);
     validation.set_audience(&[endpoint]);
     validation.set_issuer(&[client_id]);
     validation.sub = Some(client_id.to_owned());
-    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    validation.set_required_spec_claims(&["exp", "nbf", "aud", "iss", "sub"]);
+    validation.validate_nbf = true;
     validation.leeway = 0;
-    jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation)
-        .map(|_| ())
+    let claims = jsonwebtoken::decode::<serde_json::Value>(assertion, &key, &validation)
         .map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::invalid_client(
-                700_024,
-                "Client assertion is not within its valid time range.",
-            ),
-            jsonwebtoken::errors::ErrorKind::InvalidAudience => TokenError::invalid_client(
+            ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => {
+                TokenError::invalid_client(
+                    700_024,
+                    "Client assertion is not within its valid time range.",
+                )
+            }
+            ErrorKind::InvalidAudience => TokenError::invalid_client(
                 700_212,
                 format!("The audience claim of the client assertion does not match the token endpoint '{endpoint}'."),
             ),
-            jsonwebtoken::errors::ErrorKind::InvalidIssuer
-            | jsonwebtoken::errors::ErrorKind::InvalidSubject => TokenError::invalid_client(
+            ErrorKind::InvalidIssuer | ErrorKind::InvalidSubject => TokenError::invalid_client(
                 700_021,
                 "Client assertion application identifier doesn't match 'client_id' parameter.",
             ),
+            ErrorKind::MissingRequiredClaim(_) => malformed(),
             _ => signature(),
-        })
+        })?
+        .claims;
+    if claims
+        .get("jti")
+        .and_then(serde_json::Value::as_str)
+        .is_none()
+    {
+        return Err(malformed());
+    }
+    Ok(())
 }
 
 /// Which API a token must be for.

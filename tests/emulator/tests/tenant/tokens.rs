@@ -20,6 +20,16 @@ fn testdata(name: &str) -> Result<String, std::io::Error> {
     )
 }
 
+/// The certificate's SHA-256 thumbprint, base64url, as `x5t#S256` carries it.
+fn thumbprint() -> Result<String, Box<dyn std::error::Error>> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let pem = testdata("client-cert.pem")?;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(der)))
+}
+
 fn assertion(
     audience: &str,
     issuer: &str,
@@ -37,11 +47,9 @@ fn assertion(
         "exp": now + expires_in,
     });
     let key = jsonwebtoken::EncodingKey::from_rsa_pem(testdata("client-key.pem")?.as_bytes())?;
-    Ok(jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(alg),
-        &claims,
-        &key,
-    )?)
+    let mut header = jsonwebtoken::Header::new(alg);
+    header.x5t_s256 = Some(thumbprint()?);
+    Ok(jsonwebtoken::encode(&header, &claims, &key)?)
 }
 
 #[tokio::test]
@@ -225,13 +233,37 @@ async fn expired_misaddressed_or_foreign_assertions_are_invalid_client() -> Test
             700212,
         ),
         (assertion(&t.token_url(), "someone-else", 600, rs)?, 700021),
-        ("not-a-jwt".to_owned(), 700027),
     ];
+    let malformed = assertion_answer(&t, "not-a-jwt").await?;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+    assert_eq!(malformed.body["error_codes"], json!([50027]));
     for (jwt, code) in cases {
         let answer = assertion_answer(&t, &jwt).await?;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{code}");
         assert_eq!(answer.body["error"], "invalid_client");
         assert_eq!(answer.body["error_codes"], json!([code]));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_assertion_must_name_the_registered_certificate() -> TestResult {
+    let cert = testdata("client-cert.pem")?;
+    let t = spawn_with(|c| c.with_client_certificate(CERT_CLIENT, &cert)).await?;
+    let now = jiff::Timestamp::now().as_second();
+    let claims = json!({
+        "aud": t.token_url(), "iss": CERT_CLIENT, "sub": CERT_CLIENT,
+        "jti": "1", "nbf": now - 60, "exp": now + 600,
+    });
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(testdata("client-key.pem")?.as_bytes())?;
+    let mut wrong = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    wrong.x5t_s256 = Some("bm90LXRoZS1jZXJ0aWZpY2F0ZQ".to_owned());
+    let unnamed = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    for header in [wrong, unnamed] {
+        let jwt = jsonwebtoken::encode(&header, &claims, &key)?;
+        let answer = assertion_answer(&t, &jwt).await?;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer.body["error_codes"], json!([700027]));
     }
     Ok(())
 }
