@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,6 +15,9 @@ use tenure::directory::{DirectoryUser, Mailbox, MailboxType};
 
 use crate::auth::{Api, check_bearer};
 use crate::state::{Directory, TenantState};
+
+/// The most objects one answer holds; more come through `@odata.nextLink`.
+const PAGE: usize = 1_000;
 
 /// The Exchange routes.
 pub(crate) fn router() -> Router<TenantState> {
@@ -97,6 +100,7 @@ pub(crate) fn unavailable() -> Response {
 async fn invoke(
     State(state): State<TenantState>,
     Path(tenant): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -116,7 +120,7 @@ async fn invoke(
         Ok(remaining) => remaining,
         Err(refusal) => return throttled(refusal.reset_in),
     };
-    let mut response = match answer(&state, &tenant, &headers, &body) {
+    let mut response = match answer(&state, &tenant, query.as_deref(), &headers, &body) {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
@@ -129,9 +133,19 @@ async fn invoke(
 fn answer(
     state: &TenantState,
     tenant: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, CmdletError> {
+    let offset = match form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "$skiptoken")
+    {
+        None => 0,
+        Some((_, token)) => token
+            .strip_prefix("exo")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| CmdletError::bad_request("The page token is not valid."))?,
+    };
     if headers.get("x-anchormailbox").is_none() {
         return Err(CmdletError::bad_request(
             "The X-AnchorMailbox header is required.",
@@ -164,14 +178,29 @@ fn answer(
     let mut directory = state.shared.directory();
     let value = run(&mut directory, name, parameters)?;
     drop(directory);
-    let context = format!(
-        "{}/adminapi/beta/{tenant}/$metadata#Collection(Exchange.GenericHashTable)",
-        crate::auth::base_url(headers)
+    let base = crate::auth::base_url(headers);
+    let total = value.len();
+    let value: Vec<Value> = value.into_iter().skip(offset).take(PAGE).collect();
+    let mut out = Map::new();
+    out.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{base}/adminapi/beta/{tenant}/$metadata#Collection(Exchange.GenericHashTable)"
+        )),
     );
-    Ok(
-        axum::Json(json!({"@odata.context": context, "adminapi.warnings": [], "value": value}))
-            .into_response(),
-    )
+    out.insert("adminapi.warnings".into(), json!([]));
+    if offset.saturating_add(PAGE) < total {
+        // The caller posts the same body again to the next link.
+        out.insert(
+            "@odata.nextLink".into(),
+            json!(format!(
+                "{base}/adminapi/beta/{tenant}/InvokeCommand?$skiptoken=exo{}",
+                offset + PAGE
+            )),
+        );
+    }
+    out.insert("value".into(), Value::Array(value));
+    Ok(axum::Json(Value::Object(out)).into_response())
 }
 
 /// The parameters a cmdlet accepts, and the ones it requires.

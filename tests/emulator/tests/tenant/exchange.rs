@@ -172,3 +172,49 @@ async fn exchange_wants_an_exchange_token() -> TestResult {
     assert_eq!(answer.status(), StatusCode::UNAUTHORIZED);
     Ok(())
 }
+
+#[tokio::test]
+async fn long_answers_page_with_a_next_link_posted_again() -> TestResult {
+    let t = spawn().await?;
+    let mut snapshot = crate::helpers::sample()?;
+    for n in 0..1_001 {
+        let id = format!("50000000-0000-4000-8000-{n:012}");
+        let upn = format!("bulk{n}@contoso.com");
+        snapshot.users.push(tenure::directory::DirectoryUser {
+            id: id.clone(),
+            user_principal_name: upn.clone(),
+            account_enabled: true,
+            ..Default::default()
+        });
+        snapshot.mailboxes.push(tenure::directory::Mailbox {
+            external_directory_object_id: id,
+            user_principal_name: upn,
+            recipient_type_details: tenure::directory::MailboxType::UserMailbox,
+            hidden_from_address_lists_enabled: false,
+            full_access: Vec::new(),
+        });
+    }
+    let total = snapshot.mailboxes.len();
+    t.tenant.load(snapshot);
+    let first = t
+        .cmdlet("Get-Mailbox", json!({"ResultSize": "Unlimited"}))
+        .await?;
+    assert_eq!(first.body["value"].as_array().map(Vec::len), Some(1_000));
+    let next = first.body["@odata.nextLink"].as_str().ok_or("next link")?;
+    let token = t.token(crate::helpers::EXCHANGE_SCOPE).await?;
+    let second = t
+        .http
+        .post(next)
+        .bearer_auth(token)
+        .header("X-AnchorMailbox", "UPN:admin@contoso.com")
+        .json(&json!({"CmdletInput": {"CmdletName": "Get-Mailbox", "Parameters": {"ResultSize": "Unlimited"}}}))
+        .send()
+        .await?;
+    let second = crate::helpers::answer(second).await?;
+    assert_eq!(
+        second.body["value"].as_array().map(Vec::len),
+        Some(total - 1_000)
+    );
+    assert!(second.body.get("@odata.nextLink").is_none());
+    Ok(())
+}
