@@ -20,6 +20,8 @@ pub(crate) enum Command {
     Plan(PlanArgs),
     /// Write a synthetic company (HR CSV, directory snapshot, mapper config) for benchmarks.
     Generate(GenerateArgs),
+    /// Run the emulated tenant (Microsoft login, Graph and Exchange) on a local port.
+    Emulate(EmulateArgs),
 }
 
 /// How a plan is printed.
@@ -73,4 +75,23 @@ pub(crate) struct GenerateArgs {
     /// Seed, so the same arguments give the same files.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct EmulateArgs {
+    /// The loopback port to listen on (0 picks a free one; the address is printed).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) port: u16,
+    /// A directory snapshot to start from (default: an empty tenant).
+    #[arg(long, value_name = "SNAPSHOT.json")]
+    pub(crate) state: Option<PathBuf>,
+    /// Where to write the tenant's state when stopped with Ctrl-C.
+    #[arg(long, value_name = "SNAPSHOT.json")]
+    pub(crate) save: Option<PathBuf>,
+    /// The client id of the app registered in the tenant.
+    #[arg(long, default_value = "tenure-local")]
+    pub(crate) client_id: String,
+    /// The name of the environment variable holding that app's client secret (never printed).
+    #[arg(long, default_value = "TENURE_EMULATOR_CLIENT_SECRET")]
+    pub(crate) client_secret_env: String,
 }

@@ -11,7 +11,7 @@ use tenure::pipeline::{self, PlanRequest};
 use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
 use tenure::today::Today;
 
-use crate::args::{Cli, Command, Format, GenerateArgs, PlanArgs};
+use crate::args::{Cli, Command, EmulateArgs, Format, GenerateArgs, PlanArgs};
 
 /// Exit status when the guard refuses the plan.
 const GUARD_REFUSED: u8 = 3;
@@ -20,6 +20,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan(args),
         Command::Generate(args) => generate(args),
+        Command::Emulate(args) => emulate(args),
     }
 }
 
@@ -84,6 +85,42 @@ fn generate(args: GenerateArgs) -> Result<ExitCode> {
         company.today
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn emulate(args: EmulateArgs) -> Result<ExitCode> {
+    let secret = std::env::var(&args.client_secret_env).with_context(|| {
+        format!(
+            "set {} to the client secret the emulated tenant should accept for {}",
+            args.client_secret_env, args.client_id
+        )
+    })?;
+    let snapshot = match &args.state {
+        Some(path) => Snapshot::read(path)?,
+        None => Snapshot::default(),
+    };
+    let config =
+        tenure_emulator::TenantConfig::new(snapshot).with_client_secret(&args.client_id, &secret);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+        let address = listener.local_addr()?;
+        let state = tenure_emulator::TenantState::new(config);
+        println!(
+            "emulated tenant {} listening on http://{address} (login, Graph v1.0, Exchange); client {}",
+            state.tenant_id(),
+            args.client_id
+        );
+        let server = tokio::spawn(tenure_emulator::serve(listener, state.clone()));
+        tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
+        server.abort();
+        if let Some(path) = &args.save {
+            state.dump_to(path)?;
+            println!("saved the tenant to {}", path.display());
+        }
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// The plugin cache: the flag or TENURE_CACHE_DIR, else the user's cache folder.
