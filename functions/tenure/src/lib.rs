@@ -12,6 +12,7 @@ pub mod desired;
 pub mod directory;
 pub mod guard;
 pub mod hr;
+pub mod microsoft;
 pub mod pipeline;
 pub mod plan;
 pub mod plugin;

@@ -1,0 +1,110 @@
+//! Group, license and tenant reads.
+
+use serde::Deserialize;
+
+use super::{GraphClient, encode};
+use crate::directory::{DirectoryGroup, SubscribedSku, Tenant};
+use crate::microsoft::error::ApiError;
+
+const GROUP_SELECT: &str =
+    "id,displayName,mail,mailNickname,groupTypes,securityEnabled,mailEnabled";
+
+/// A group as listed, before its members are read.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedGroup {
+    id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    mail: Option<String>,
+    #[serde(default)]
+    mail_nickname: Option<String>,
+    #[serde(default)]
+    group_types: Vec<String>,
+    #[serde(default)]
+    security_enabled: Option<bool>,
+    #[serde(default)]
+    mail_enabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct Member {
+    id: String,
+    #[serde(rename = "@odata.type", default)]
+    odata_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Organization {
+    id: String,
+    #[serde(default)]
+    verified_domains: Vec<VerifiedDomain>,
+}
+
+#[derive(Deserialize)]
+struct VerifiedDomain {
+    name: String,
+}
+
+impl GraphClient {
+    /// Every group with its kind's properties and its direct user members.
+    pub async fn list_groups(&self) -> Result<Vec<DirectoryGroup>, ApiError> {
+        let url = self.url(&format!("/groups?$select={GROUP_SELECT}&$top=999"));
+        let (listed, _) = self.collect::<ListedGroup>(url).await?;
+        let mut groups = Vec::with_capacity(listed.len());
+        for group in listed {
+            let members = self.group_members(&group.id).await?;
+            groups.push(DirectoryGroup {
+                display_name: group.display_name.unwrap_or_default(),
+                id: group.id,
+                mail: group.mail,
+                mail_nickname: group.mail_nickname,
+                group_types: group.group_types,
+                security_enabled: group.security_enabled.unwrap_or(false),
+                mail_enabled: group.mail_enabled.unwrap_or(false),
+                members,
+            });
+        }
+        Ok(groups)
+    }
+
+    /// A group's direct members that are users (nested groups, devices and contacts are left
+    /// out, as the snapshot holds users only).
+    pub async fn group_members(&self, group_id: &str) -> Result<Vec<String>, ApiError> {
+        let url = self.url(&format!(
+            "/groups/{}/members?$select=id&$top=999",
+            encode(group_id)
+        ));
+        let (members, _) = self.collect::<Member>(url).await?;
+        Ok(members
+            .into_iter()
+            .filter(|m| {
+                m.odata_type
+                    .as_deref()
+                    .is_none_or(|t| t == "#microsoft.graph.user")
+            })
+            .map(|m| m.id)
+            .collect())
+    }
+
+    /// The licenses the tenant owns.
+    pub async fn subscribed_skus(&self) -> Result<Vec<SubscribedSku>, ApiError> {
+        let url = self.url("/subscribedSkus?$select=skuId,skuPartNumber");
+        Ok(self.collect(url).await?.0)
+    }
+
+    /// The tenant's id and verified domains (`GET /organization`).
+    pub async fn tenant(&self) -> Result<Tenant, ApiError> {
+        let url = self.url("/organization?$select=id,verifiedDomains");
+        let (organizations, _) = self.collect::<Organization>(url).await?;
+        let organization = organizations.into_iter().next();
+        Ok(Tenant {
+            id: organization.as_ref().map(|o| o.id.clone()),
+            verified_domains: organization
+                .map(|o| o.verified_domains.into_iter().map(|d| d.name).collect())
+                .unwrap_or_default(),
+        })
+    }
+}

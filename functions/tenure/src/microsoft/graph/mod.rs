@@ -1,0 +1,136 @@
+//! The Microsoft Graph v1.0 client: directory reads with `$select` and paging, the delta link,
+//! the writes a plan needs, and `$batch`.
+
+mod batch;
+mod groups;
+mod users;
+mod writes;
+
+use std::sync::Arc;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use batch::{BatchRequest, BatchResponse, MAX_BATCH};
+pub use users::UserDelta;
+pub use writes::{CreatedUser, NewUser, Written};
+
+use super::cloud::Endpoints;
+use super::error::{Api, ApiError};
+use super::token::TokenSource;
+use super::transport::{ClientOptions, Reply, Request, Transport};
+
+/// A Graph client for one tenant. Cheap to clone; clones share the token cache and the gate.
+#[derive(Clone)]
+pub struct GraphClient {
+    transport: Transport,
+    /// `{graph}/v1.0`.
+    base: String,
+}
+
+impl std::fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One page of a Graph collection.
+#[derive(Deserialize)]
+struct Page<T> {
+    value: Vec<T>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink")]
+    delta_link: Option<String>,
+}
+
+impl GraphClient {
+    /// A client for the endpoints' Graph with tokens for the cloud's Graph scope.
+    pub fn new(
+        endpoints: &Endpoints,
+        tokens: Arc<TokenSource>,
+        options: ClientOptions,
+    ) -> Result<Self, ApiError> {
+        let scope = endpoints.cloud.graph_scope();
+        Ok(Self {
+            transport: Transport::new(Api::Graph, tokens, scope, options)?,
+            base: format!("{}/v1.0", endpoints.graph),
+        })
+    }
+
+    /// The absolute URL of a path such as `/users`.
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The `@odata.id` of a directory object, as `$ref` and `@odata.bind` want it.
+    fn object_ref(&self, id: &str) -> String {
+        format!("{}/directoryObjects/{id}", self.base)
+    }
+
+    async fn send(&self, request: Request) -> Result<Reply, ApiError> {
+        self.transport.send(&request).await
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, url: String) -> Result<T, ApiError> {
+        let operation = format!("GET {}", operation_path(&url));
+        let reply = self
+            .send(Request::new(Method::GET, url, operation.clone()))
+            .await?;
+        reply.json(Api::Graph, &operation)
+    }
+
+    /// Every item of a collection, following `@odata.nextLink`; also the final `@odata.deltaLink`.
+    async fn collect<T: DeserializeOwned>(
+        &self,
+        url: String,
+    ) -> Result<(Vec<T>, Option<String>), ApiError> {
+        let mut items = Vec::new();
+        let mut next = Some(url);
+        let mut delta = None;
+        while let Some(url) = next.take() {
+            let page: Page<T> = self.get_json(url).await?;
+            items.extend(page.value);
+            next = page.next_link;
+            delta = page.delta_link.or(delta);
+        }
+        Ok((items, delta))
+    }
+
+    /// `GET` a path and read its JSON (for what this client has no typed call for).
+    pub async fn get(&self, path: &str) -> Result<Value, ApiError> {
+        self.get_json(self.url(path)).await
+    }
+}
+
+/// The path part of a URL, for error messages (query strings can be long).
+fn operation_path(url: &str) -> &str {
+    let without_query = url.split('?').next().unwrap_or(url);
+    without_query
+        .find("/v1.0")
+        .map_or(without_query, |i| &without_query[i + 5..])
+}
+
+/// Quotes a value for an OData `$filter` (single quotes doubled) and percent-encodes it.
+fn odata_literal(value: &str) -> String {
+    let quoted = format!("'{}'", value.replace('\'', "''"));
+    encode(&quoted)
+}
+
+/// Percent-encodes a query or path value.
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                out.push(byte as char);
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}

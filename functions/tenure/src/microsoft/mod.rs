@@ -1,0 +1,26 @@
+//! Talking to Microsoft: the national-cloud table, client-credentials tokens, retries and
+//! adaptive concurrency, and the Graph and Exchange Online clients the applier uses.
+//!
+//! Every host name comes from [`NationalCloud::hosts`]; every base URL can be overridden through
+//! [`Endpoints`] (tests point them at the emulated tenant). Secrets stay in
+//! [`secrecy::SecretString`] and never appear in `Debug`, `Display` or errors.
+
+mod cloud;
+mod concurrency;
+mod directory;
+mod error;
+mod exchange;
+pub mod graph;
+mod retry;
+mod token;
+mod transport;
+
+pub use cloud::{CloudHosts, Endpoints, NationalCloud, UnknownCloud};
+pub use concurrency::{AdaptiveLimit, Permit};
+pub use directory::{ReadOptions, read_directory};
+pub use error::{Api, ApiError};
+pub use exchange::ExchangeClient;
+pub use graph::GraphClient;
+pub use retry::{RetryPolicy, server_wait};
+pub use token::{ClientCredential, TokenError, TokenSource};
+pub use transport::ClientOptions;
