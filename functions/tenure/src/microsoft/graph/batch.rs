@@ -149,7 +149,10 @@ impl GraphClient {
                     done.insert(request.id.clone(), failed_dependency(&request.id));
                     continue;
                 };
-                let throttled = inner.status == 429;
+                // A 429 was not carried out; a 5xx is sent again only when repeating is harmless.
+                let throttled = inner.status == 429
+                    || (matches!(inner.status, 500 | 502 | 503 | 504)
+                        && !request.method.eq_ignore_ascii_case("POST"));
                 let blocked = inner.status == 424
                     && request
                         .depends_on

@@ -1,0 +1,11 @@
+//! The Microsoft clients against the emulated tenant (and the cloud table without a server).
+
+mod batch;
+mod cloud;
+mod exchange;
+mod helpers;
+mod reads;
+mod retries;
+mod secrets;
+mod tokens;
+mod writes;
