@@ -1,6 +1,7 @@
 //! What each subcommand does: read the inputs, call the engine, print the result.
 
 use std::fs;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -56,7 +57,13 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
     .with_context(|| format!("with configuration {}", args.config.display()))?;
     match args.format {
         Format::Text => print!("{}", tenure::report::plan_text(&plan)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
+        Format::Json => {
+            // Streamed: a plan for 100,000 workers is never held twice in memory.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &plan)?;
+            writeln!(out)?;
+            out.flush()?;
+        }
     }
     let refused = plan.guard.as_ref().is_some_and(|g| !g.allowed);
     Ok(if refused {
