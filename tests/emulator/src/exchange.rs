@@ -408,6 +408,37 @@ fn run(
             }
             Ok(Vec::new())
         }
+        "Get-MailboxPermission" => {
+            check_parameters(
+                parameters,
+                &["Identity", "User", "ResultSize"],
+                &["Identity"],
+            )?;
+            let identity = required_text(parameters, "Identity")?;
+            let id = mailbox_user(directory, &identity)?;
+            // Every mailbox lists its owner's own access first, as Exchange does.
+            let mut rows = vec![json!({
+                "Identity": identity,
+                "User": "NT AUTHORITY\\SELF",
+                "AccessRights": ["FullAccess", "ReadPermission"],
+                "IsInherited": false,
+                "Deny": false,
+                "InheritanceType": "All",
+            })];
+            if let Some(mailbox) = mailbox_of(directory, &id) {
+                rows.extend(mailbox.full_access.iter().map(|holder| {
+                    json!({
+                        "Identity": identity,
+                        "User": holder,
+                        "AccessRights": ["FullAccess"],
+                        "IsInherited": false,
+                        "Deny": false,
+                        "InheritanceType": "All",
+                    })
+                }));
+            }
+            Ok(rows)
+        }
         "Add-MailboxPermission" => {
             check_parameters(
                 parameters,

@@ -8,6 +8,7 @@ mod filter;
 mod groups;
 mod licenses;
 mod manager;
+mod organization;
 mod paging;
 mod query;
 mod user_json;
@@ -47,6 +48,7 @@ pub(crate) fn router(state: &TenantState) -> Router<TenantState> {
             post(users::revoke_sessions),
         )
         .route("/v1.0/subscribedSkus", get(licenses::subscribed))
+        .route("/v1.0/organization", get(organization::get))
         .route("/v1.0/groups", get(groups::list))
         .route("/v1.0/groups/{id}", get(groups::get).patch(groups::patch))
         .route("/v1.0/groups/{id}/members", get(groups::members))
