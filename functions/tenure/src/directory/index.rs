@@ -46,7 +46,6 @@ pub enum GroupLookupError {
 pub struct DirectoryIndex<'a> {
     snapshot: &'a Snapshot,
     by_employee_id: HashMap<&'a str, Vec<usize>>,
-    by_user_id: HashMap<&'a str, usize>,
     taken_upns: HashSet<String>,
     taken_nicknames: HashSet<String>,
     mailbox_by_user: HashMap<&'a str, usize>,
@@ -63,7 +62,6 @@ impl<'a> DirectoryIndex<'a> {
         let users = &snapshot.users;
         let mut by_employee_id: HashMap<&str, Vec<usize>> =
             HashMap::with_capacity_and_hasher(users.len(), Default::default());
-        let mut by_user_id = HashMap::with_capacity_and_hasher(users.len(), Default::default());
         let mut taken_upns = HashSet::with_capacity_and_hasher(users.len(), Default::default());
         let mut taken_nicknames = HashSet::with_capacity_and_hasher(
             users.len() + snapshot.groups.len(),
@@ -73,7 +71,6 @@ impl<'a> DirectoryIndex<'a> {
             if let Some(employee_id) = user.employee_id.as_deref() {
                 by_employee_id.entry(employee_id).or_default().push(i);
             }
-            by_user_id.insert(user.id.as_str(), i);
             taken_upns.insert(user.user_principal_name.to_lowercase());
             if let Some(nickname) = &user.mail_nickname {
                 taken_nicknames.insert(nickname.to_lowercase());
@@ -119,7 +116,6 @@ impl<'a> DirectoryIndex<'a> {
         Self {
             snapshot,
             by_employee_id,
-            by_user_id,
             taken_upns,
             taken_nicknames,
             mailbox_by_user,
@@ -142,16 +138,6 @@ impl<'a> DirectoryIndex<'a> {
             .get(employee_id)
             .map(|ids| ids.iter().map(|&i| &self.snapshot.users[i]).collect())
             .unwrap_or_default()
-    }
-
-    /// The user with this object id.
-    pub fn user(&self, id: &str) -> Option<&'a DirectoryUser> {
-        self.by_user_id.get(id).map(|&i| &self.snapshot.users[i])
-    }
-
-    /// Users with an `employeeId`: the people Tenure manages.
-    pub fn managed_user_count(&self) -> usize {
-        self.by_employee_id.values().map(Vec::len).sum()
     }
 
     /// Whether a UPN is in use (case-insensitive).
@@ -186,15 +172,6 @@ impl<'a> DirectoryIndex<'a> {
         self.sku_by_part_number
             .get(&part_number.to_uppercase())
             .copied()
-    }
-
-    /// The part number of a SKU id, for readable plans.
-    pub fn sku_part_number(&self, sku_id: &str) -> Option<&'a str> {
-        self.snapshot
-            .subscribed_skus
-            .iter()
-            .find(|s| s.sku_id == sku_id)
-            .map(|s| s.sku_part_number.as_str())
     }
 
     /// Finds a group by object id, then mail address, then display name, and checks its kind.
