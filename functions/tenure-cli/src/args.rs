@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use tenure::guard::GuardPolicy;
+use tenure::microsoft::NationalCloud;
 use tenure::today::Today;
 
 /// Tenure: HR-driven identity lifecycle for Microsoft Entra ID and Exchange Online.
@@ -18,6 +19,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Compute what would change, and why, without writing anything.
     Plan(PlanArgs),
+    /// Read the live tenant, plan, and apply the plan (Graph and Exchange Online).
+    Sync(SyncArgs),
     /// Write a synthetic company (HR CSV, directory snapshot, mapper config) for benchmarks.
     Generate(GenerateArgs),
     /// Run the emulated tenant (Microsoft login, Graph and Exchange) on a local port.
@@ -35,12 +38,22 @@ pub(crate) enum Format {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct PlanArgs {
-    /// HR records: .csv, .json (an array) or .jsonl/.ndjson (one record per line).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) hr: PathBuf,
     /// The directory snapshot (JSON, see README "Directory snapshot").
     #[arg(long, value_name = "SNAPSHOT.json")]
     pub(crate) directory: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) mapping: MappingArgs,
+}
+
+/// What `plan` and `sync` share: the HR source, the mapping and the guard.
+#[derive(Debug, clap::Args)]
+pub(crate) struct MappingArgs {
+    /// HR records: .csv, .json (an array) or .jsonl/.ndjson (one record per line).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) hr: PathBuf,
     /// The mapping plugin's configuration (JSON).
     #[arg(long, value_name = "MAPPER.json")]
     pub(crate) config: PathBuf,
@@ -50,9 +63,6 @@ pub(crate) struct PlanArgs {
     /// The date (YYYY-MM-DD) or instant (RFC 3339) to plan for; default: now, in each worker's zone.
     #[arg(long, value_parser = Today::parse)]
     pub(crate) today: Option<Today>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub(crate) format: Format,
     /// Largest share of managed users a plan may disable or strip, e.g. 0.1 or 10%.
     #[arg(long, value_parser = GuardPolicy::parse_share, default_value = "10%")]
     pub(crate) max_disable_share: f64,
@@ -62,6 +72,59 @@ pub(crate) struct PlanArgs {
     /// Where compiled plugins are cached (default: $XDG_CACHE_HOME/tenure or ~/.cache/tenure).
     #[arg(long, env = "TENURE_CACHE_DIR", value_name = "DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SyncArgs {
+    #[command(flatten)]
+    pub(crate) mapping: MappingArgs,
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
+    /// Stop after the plan: read the tenant and print what would change.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Workers written at once (the clients also hold back when Microsoft throttles).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) concurrency: u16,
+    /// The audit trail: one JSON line per applied change is appended (default:
+    /// <state dir>/<tenant>/audit.jsonl).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub(crate) audit: Option<PathBuf>,
+    /// Where Tenure keeps its audit trail and directory cache between syncs (default:
+    /// $XDG_DATA_HOME/tenure or ~/.local/share/tenure).
+    #[arg(long, env = "TENURE_STATE_DIR", value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+}
+
+/// A customer-owned app registration, with client credentials.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConnectionArgs {
+    /// The tenant: its id or a verified domain.
+    #[arg(long, env = "TENURE_TENANT")]
+    pub(crate) tenant: String,
+    /// The app registration's client (application) id.
+    #[arg(long, env = "TENURE_CLIENT_ID")]
+    pub(crate) client_id: String,
+    /// The environment variable holding the app's client secret (never printed or logged).
+    #[arg(long, default_value = "TENURE_CLIENT_SECRET", value_name = "VAR")]
+    pub(crate) client_secret_env: String,
+    /// The national cloud: global, usgovhigh, usgovdod or china.
+    #[arg(long, default_value = "global", value_parser = parse_cloud)]
+    pub(crate) cloud: NationalCloud,
+    /// One base URL for login, Graph and Exchange instead of the cloud's hosts (the emulated
+    /// tenant, e.g. http://127.0.0.1:8080).
+    #[arg(long, env = "TENURE_ENDPOINT", value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// The UPN Exchange Online routes the app's cmdlets by (X-AnchorMailbox), usually an
+    /// admin's mailbox. Without it, Exchange is not used: mailboxes and distribution lists are
+    /// neither read nor changed.
+    #[arg(long, env = "TENURE_EXCHANGE_ANCHOR", value_name = "UPN")]
+    pub(crate) exchange_anchor: Option<String>,
+}
+
+fn parse_cloud(text: &str) -> Result<NationalCloud, String> {
+    text.parse()
+        .map_err(|e: tenure::microsoft::UnknownCloud| e.to_string())
 }
 
 #[derive(Debug, clap::Args)]

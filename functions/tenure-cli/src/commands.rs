@@ -8,53 +8,83 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use tenure::directory::Snapshot;
 use tenure::guard::GuardPolicy;
+use tenure::hr::HrBatch;
 use tenure::pipeline::{self, PlanRequest};
-use tenure::plugin::{PluginHost, STANDARD_MAPPER, SandboxLimits};
+use tenure::plugin::{Plugin, PluginHost, STANDARD_MAPPER, SandboxLimits};
 use tenure::today::Today;
 
-use crate::args::{Cli, Command, EmulateArgs, Format, GenerateArgs, PlanArgs};
+use crate::args::{Cli, Command, EmulateArgs, Format, GenerateArgs, MappingArgs, PlanArgs};
 
 /// Exit status when the guard refuses the plan.
-const GUARD_REFUSED: u8 = 3;
+pub(crate) const GUARD_REFUSED: u8 = 3;
 
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan(args),
+        Command::Sync(args) => crate::sync::sync(args),
         Command::Generate(args) => generate(args),
         Command::Emulate(args) => emulate(args),
     }
 }
 
-fn plan(args: PlanArgs) -> Result<ExitCode> {
-    let hr = tenure::hr::read_file(&args.hr)?;
-    let directory = Snapshot::read(&args.directory)?;
-    let config = fs::read_to_string(&args.config)
-        .with_context(|| format!("cannot read mapper configuration {}", args.config.display()))?;
-    let host = PluginHost::new(SandboxLimits::default(), Some(cache_dir(args.cache_dir)))?;
-    let plugin = match &args.plugin {
-        Some(path) => {
-            let wasm =
-                fs::read(path).with_context(|| format!("cannot read plugin {}", path.display()))?;
-            host.load(&wasm)
-                .with_context(|| format!("plugin {} cannot be used", path.display()))?
+/// How workers become desired states: the mapper configuration and the loaded plugin.
+pub(crate) struct Mapping {
+    config: String,
+    plugin: Plugin,
+}
+
+impl Mapping {
+    /// Reads the HR file and the configuration, and loads the plugin (or the standard mapper).
+    pub(crate) fn load(args: &MappingArgs) -> Result<(HrBatch, Self)> {
+        let hr = tenure::hr::read_file(&args.hr)?;
+        let config = fs::read_to_string(&args.config).with_context(|| {
+            format!("cannot read mapper configuration {}", args.config.display())
+        })?;
+        let host = PluginHost::new(
+            SandboxLimits::default(),
+            Some(cache_dir(args.cache_dir.clone())),
+        )?;
+        let plugin = match &args.plugin {
+            Some(path) => {
+                let wasm = fs::read(path)
+                    .with_context(|| format!("cannot read plugin {}", path.display()))?;
+                host.load(&wasm)
+                    .with_context(|| format!("plugin {} cannot be used", path.display()))?
+            }
+            None => host
+                .load(STANDARD_MAPPER)
+                .context("the built-in standard mapper cannot be loaded")?,
+        };
+        Ok((hr, Self { config, plugin }))
+    }
+
+    /// The plan request for this mapping against `directory`.
+    pub(crate) fn request<'a>(
+        &'a self,
+        args: &MappingArgs,
+        directory: &'a Snapshot,
+        hr: HrBatch,
+    ) -> PlanRequest<'a> {
+        PlanRequest {
+            hr,
+            directory,
+            plugin: &self.plugin,
+            plugin_config: &self.config,
+            today: args.today.unwrap_or_else(Today::now),
+            guard: GuardPolicy {
+                max_share: args.max_disable_share,
+                allow: args.allow_mass_changes,
+                ..GuardPolicy::default()
+            },
         }
-        None => host
-            .load(STANDARD_MAPPER)
-            .context("the built-in standard mapper cannot be loaded")?,
-    };
-    let plan = pipeline::plan(PlanRequest {
-        hr,
-        directory: &directory,
-        plugin: &plugin,
-        plugin_config: &config,
-        today: args.today.unwrap_or_else(Today::now),
-        guard: GuardPolicy {
-            max_share: args.max_disable_share,
-            allow: args.allow_mass_changes,
-            ..GuardPolicy::default()
-        },
-    })
-    .with_context(|| format!("with configuration {}", args.config.display()))?;
+    }
+}
+
+fn plan(args: PlanArgs) -> Result<ExitCode> {
+    let (hr, mapping) = Mapping::load(&args.mapping)?;
+    let directory = Snapshot::read(&args.directory)?;
+    let plan = pipeline::plan(mapping.request(&args.mapping, &directory, hr))
+        .with_context(|| format!("with configuration {}", args.mapping.config.display()))?;
     match args.format {
         Format::Text => print!("{}", tenure::report::plan_text(&plan)),
         Format::Json => {

@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod sync;
 
 use std::process::ExitCode;
 

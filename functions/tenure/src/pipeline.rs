@@ -1,10 +1,12 @@
-//! The pipeline every host runs: read → map → plan → guard (→ apply → audit, in later stages).
+//! The pipeline every host runs: read → map → plan → guard → apply → audit.
 //!
 //! Each stage knows only its inputs: readers make workers, the plugin host makes desired states,
-//! the planner compares them with the directory without calling anything, and the guard judges.
+//! the planner compares them with the directory without calling anything, the guard judges, and
+//! the applier carries the plan out through a [`DirectoryWriter`].
 
 use std::collections::HashSet;
 
+use crate::apply::{ApplyOptions, ApplyReport, DirectoryWriter, Observer, apply_observed};
 use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
 use crate::hr::{HrBatch, SourcedWorker};
@@ -82,6 +84,47 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
         fuel_consumed: outcome.fuel_consumed,
     });
     Ok(plan)
+}
+
+/// Whether a sync applies its plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// Apply the plan (unless the guard refuses it).
+    Apply(ApplyOptions),
+    /// Stop after the plan.
+    DryRun,
+}
+
+/// What a sync did.
+#[derive(Debug)]
+pub struct SyncReport {
+    /// The plan, with the guard's verdict.
+    pub plan: Plan,
+    /// What became of each action; `None` when nothing was applied (a dry run, or the guard
+    /// refused the plan).
+    pub applied: Option<ApplyReport>,
+}
+
+/// Plans (as [`plan`]), shows the plan to `on_plan`, and, unless this is a dry run or the guard
+/// refuses, applies it to `writer`, telling `observer` of each action as it is settled (with
+/// its audit record when it was applied).
+pub async fn sync<W: DirectoryWriter>(
+    request: PlanRequest<'_>,
+    mode: ApplyMode,
+    writer: &W,
+    on_plan: &dyn Fn(&Plan),
+    observer: Observer<'_>,
+) -> Result<SyncReport, PipelineError> {
+    let plan = plan(request)?;
+    on_plan(&plan);
+    let refused = plan.guard.as_ref().is_some_and(|g| !g.allowed);
+    let applied = match mode {
+        ApplyMode::Apply(options) if !refused => {
+            Some(apply_observed(&plan, writer, options, observer).await.0)
+        }
+        _ => None,
+    };
+    Ok(SyncReport { plan, applied })
 }
 
 /// What the plugin is given for each worker: the record, today in the worker's time zone, and

@@ -1,7 +1,9 @@
-//! The readable form of a plan: grouped by joiners, movers, leavers and the rest.
+//! The readable forms of a plan (grouped by joiners, movers, leavers and the rest) and of what
+//! applying it did.
 
 use std::fmt::Write;
 
+use crate::apply::{ApplyReport, Outcome};
 use crate::plan::{Action, Change, Op, Plan};
 
 /// Renders a plan as text for people: a summary line, then each group of workers with every
@@ -134,4 +136,40 @@ pub fn describe(action: &Action) -> String {
         Op::HideFromAddressList { hidden: true } => "hide from the address list".into(),
         Op::HideFromAddressList { hidden: false } => "show in the address list".into(),
     }
+}
+
+/// Renders what an apply did: the counts, then every action that was not applied, with why.
+pub fn apply_text(report: &ApplyReport) -> String {
+    let mut out = String::new();
+    let (applied, deferred, failed, skipped) = report.counts();
+    let _ = writeln!(
+        out,
+        "Applied {applied} of {} actions; deferred {deferred}, failed {failed}, skipped {skipped}.",
+        report.outcomes.len()
+    );
+    let mut sections: [(&str, Vec<String>); 3] = [
+        ("Deferred (the next sync picks these up)", Vec::new()),
+        ("Failed", Vec::new()),
+        ("Skipped", Vec::new()),
+    ];
+    for o in &report.outcomes {
+        let (section, why) = match &o.outcome {
+            Outcome::Applied => continue,
+            Outcome::Deferred { reason } => (0, reason),
+            Outcome::Failed { error } => (1, error),
+            Outcome::Skipped { reason } => (2, reason),
+        };
+        sections[section]
+            .1
+            .push(format!("  {} {}: {why}", o.employee_id, o.kind));
+    }
+    for (heading, lines) in sections {
+        if !lines.is_empty() {
+            let _ = writeln!(out, "{heading}:");
+            for line in lines {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+    }
+    out
 }

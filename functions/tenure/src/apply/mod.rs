@@ -20,5 +20,5 @@ mod writer;
 pub use audit::AuditRecord;
 pub use outcome::{ActionOutcome, ApplyReport, Outcome};
 pub use password::new_password;
-pub use run::{ApplyOptions, apply};
-pub use writer::{DirectoryWriter, InMemoryDirectory, Target, WriteError, Written};
+pub use run::{ApplyOptions, Observer, apply, apply_observed};
+pub use writer::{DirectoryWriter, InMemoryDirectory, Target, WriteError, Written, chains};

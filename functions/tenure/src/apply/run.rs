@@ -1,4 +1,8 @@
-//! The run: creates first, then every worker's other actions, many workers at once.
+//! The run: creates first, then every worker's other actions, many workers at once, then the
+//! group additions gathered per group.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use rustc_hash::FxHashMap;
@@ -6,13 +10,14 @@ use rustc_hash::FxHashMap;
 use super::audit::{AuditRecord, before_after};
 use super::outcome::{ActionOutcome, ApplyReport, Outcome};
 use super::password::new_password;
-use super::writer::{DirectoryWriter, Target, WriteError, Written};
+use super::writer::{DirectoryWriter, Target, WriteError, Written, chains};
 use crate::plan::{Action, Op, Plan, WorkerPlan};
 
 /// How the applier runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ApplyOptions {
-    /// Workers handled at once. The Microsoft clients throttle themselves further.
+    /// Workers (and, at the end, groups) handled at once. The Microsoft clients throttle
+    /// themselves further.
     pub concurrency: usize,
 }
 
@@ -22,6 +27,10 @@ impl Default for ApplyOptions {
     }
 }
 
+/// Told of each action as soon as it is settled, with its audit record when it was applied (to
+/// write the audit trail as it happens, and move a progress bar).
+pub type Observer<'a> = &'a (dyn Fn(&ActionOutcome, Option<&AuditRecord>) + Sync);
+
 /// Carries out a plan. Returns every action's outcome, in plan order, and an audit record for
 /// every change applied. Never fails as a whole: what could not be done is in the report.
 pub async fn apply<W: DirectoryWriter>(
@@ -29,11 +38,21 @@ pub async fn apply<W: DirectoryWriter>(
     writer: &W,
     options: ApplyOptions,
 ) -> (ApplyReport, Vec<AuditRecord>) {
+    apply_observed(plan, writer, options, &|_, _| {}).await
+}
+
+/// [`apply`], telling `observer` of each action as it is settled.
+pub async fn apply_observed<W: DirectoryWriter>(
+    plan: &Plan,
+    writer: &W,
+    options: ApplyOptions,
+    observer: Observer<'_>,
+) -> (ApplyReport, Vec<AuditRecord>) {
     let concurrency = options.concurrency.max(1);
     // New accounts first, so that every manager exists before anyone points at it.
     let created: Vec<(usize, WorkerRun)> = futures::stream::iter(plan.workers.iter().enumerate())
         .filter(|(_, w)| std::future::ready(creates(w).is_some()))
-        .map(|(i, w)| async move { (i, create(w, writer).await) })
+        .map(|(i, w)| async move { (i, create(w, writer, observer).await) })
         .buffered(concurrency)
         .collect()
         .await;
@@ -46,14 +65,15 @@ pub async fn apply<W: DirectoryWriter>(
         runs[i] = run;
     }
     let new_ids = &new_ids;
-    let finished: Vec<WorkerRun> = futures::stream::iter(plan.workers.iter().zip(runs))
-        .map(|(worker, run)| async move { rest(worker, run, writer, new_ids).await })
+    let mut runs: Vec<WorkerRun> = futures::stream::iter(plan.workers.iter().zip(runs))
+        .map(|(worker, run)| async move { rest(worker, run, writer, new_ids, observer).await })
         .buffered(concurrency)
         .collect()
         .await;
+    add_to_groups(plan, &mut runs, writer, concurrency, observer).await;
     let mut report = ApplyReport::default();
     let mut audit = Vec::new();
-    for run in finished {
+    for run in runs {
         report.outcomes.extend(run.outcomes);
         audit.extend(run.audit);
     }
@@ -68,6 +88,8 @@ struct WorkerRun {
     audit: Vec<AuditRecord>,
     /// The create failed: nothing else can happen.
     blocked: bool,
+    /// Group additions left for the end: (slot in `outcomes`, index in the worker's actions).
+    group_adds: Vec<(usize, usize)>,
 }
 
 impl WorkerRun {
@@ -76,17 +98,31 @@ impl WorkerRun {
         worker: &WorkerPlan,
         action: &Action,
         result: Result<Option<String>, Outcome>,
+        observer: Observer<'_>,
     ) {
+        let outcome = self.settle(worker, action, result, observer);
+        self.outcomes.push(outcome);
+    }
+
+    /// The outcome of an action, auditing it when it was applied; the observer is told.
+    fn settle(
+        &mut self,
+        worker: &WorkerPlan,
+        action: &Action,
+        result: Result<Option<String>, Outcome>,
+        observer: Observer<'_>,
+    ) -> ActionOutcome {
         let (outcome, request_id) = match result {
             Ok(request_id) => (Outcome::Applied, request_id),
             Err(outcome) => (outcome, None),
         };
-        if outcome == Outcome::Applied {
+        let applied = outcome == Outcome::Applied;
+        if applied {
             let (before, after) = before_after(&action.op);
             self.audit.push(AuditRecord {
                 at: jiff::Timestamp::now().to_string(),
                 employee_id: worker.employee_id.clone(),
-                user_id: self.user_id.clone(),
+                user_id: self.user_id.clone().or_else(|| worker.user_id.clone()),
                 action: action.op.kind().to_owned(),
                 before,
                 after,
@@ -94,12 +130,14 @@ impl WorkerRun {
                 request_id: request_id.clone(),
             });
         }
-        self.outcomes.push(ActionOutcome {
+        let settled = ActionOutcome {
             employee_id: worker.employee_id.clone(),
             kind: action.op.kind().to_owned(),
             outcome,
             request_id,
-        });
+        };
+        observer(&settled, self.audit.last().filter(|_| applied));
+        settled
     }
 }
 
@@ -111,7 +149,11 @@ fn creates(worker: &WorkerPlan) -> Option<&Action> {
 }
 
 /// Creates the worker's account, unless an earlier run that was cut off already did.
-async fn create<W: DirectoryWriter>(worker: &WorkerPlan, writer: &W) -> WorkerRun {
+async fn create<W: DirectoryWriter>(
+    worker: &WorkerPlan,
+    writer: &W,
+    observer: Observer<'_>,
+) -> WorkerRun {
     let mut run = WorkerRun::default();
     let Some(action) = creates(worker) else {
         return run;
@@ -120,12 +162,14 @@ async fn create<W: DirectoryWriter>(worker: &WorkerPlan, writer: &W) -> WorkerRu
         Ok(Some(id)) => {
             // Made by an interrupted run: finish the job with it rather than make a second.
             run.user_id = Some(id);
-            run.outcomes.push(ActionOutcome {
+            let adopted = ActionOutcome {
                 employee_id: worker.employee_id.clone(),
                 kind: action.op.kind().to_owned(),
                 outcome: Outcome::Applied,
                 request_id: None,
-            });
+            };
+            observer(&adopted, None);
+            run.outcomes.push(adopted);
             return run;
         }
         Ok(None) => writer
@@ -138,25 +182,35 @@ async fn create<W: DirectoryWriter>(worker: &WorkerPlan, writer: &W) -> WorkerRu
         Err(error) => Err(error),
     };
     run.blocked = result.is_err();
-    run.record(worker, action, result.map_err(failed));
+    run.record(worker, action, result.map_err(failed), observer);
     run
 }
 
-/// Every action but the create, in plan order.
+/// Every action but the create and the group additions, in plan order; runs of plain Graph
+/// writes go to the directory together.
 async fn rest<W: DirectoryWriter>(
     worker: &WorkerPlan,
     mut run: WorkerRun,
     writer: &W,
     new_ids: &FxHashMap<&str, String>,
+    observer: Observer<'_>,
 ) -> WorkerRun {
     let user_id = run.user_id.clone().or_else(|| worker.user_id.clone());
     let upn = worker.user_principal_name.clone().unwrap_or_default();
-    let mut mailbox_waits = false;
     let skip_create = usize::from(creates(worker).is_some());
-    for action in worker.actions.iter().skip(skip_create) {
+    let actions = &worker.actions;
+    let mut ops: Vec<Result<Cow<'_, Op>, Outcome>> = Vec::with_capacity(actions.len());
+    for action in actions {
+        ops.push(resolve(&action.op, writer, new_ids).await);
+    }
+    let mut mailbox_waits = false;
+    let mut i = skip_create;
+    while i < actions.len() {
+        let action = &actions[i];
         let Some(user_id) = user_id.as_deref().filter(|_| !run.blocked) else {
             let reason = "the account could not be created".to_owned();
-            run.record(worker, action, Err(Outcome::Skipped { reason }));
+            run.record(worker, action, Err(Outcome::Skipped { reason }), observer);
+            i += 1;
             continue;
         };
         let target = Target {
@@ -164,60 +218,167 @@ async fn rest<W: DirectoryWriter>(
             user_id,
             user_principal_name: &upn,
         };
-        let result = match &action.op {
-            Op::RemoveLicense { .. } if mailbox_waits => Err(Outcome::Deferred {
-                reason: "the license stays until the mailbox has been converted".into(),
-            }),
-            Op::ResetPassword => writer
-                .reset_password(target, &new_password())
-                .await
-                .map(|w| w.request_id)
-                .map_err(failed),
-            Op::SetManager {
-                manager_employee_id,
-                manager_user_id: None,
-            } => match manager_id(manager_employee_id, writer, new_ids).await {
-                Ok(id) => {
-                    let op = Op::SetManager {
-                        manager_employee_id: manager_employee_id.clone(),
-                        manager_user_id: Some(id),
-                    };
-                    writer
-                        .write(target, &op)
-                        .await
-                        .map(|w| w.request_id)
-                        .map_err(failed)
+        let chainable = |j: usize| {
+            ops[j].as_ref().is_ok_and(|op| {
+                chains(op) && !(mailbox_waits && matches!(**op, Op::RemoveLicense { .. }))
+            })
+        };
+        if chainable(i) {
+            let end = (i..actions.len())
+                .find(|&j| !chainable(j))
+                .unwrap_or(actions.len());
+            let chain: Vec<&Op> = ops[i..end]
+                .iter()
+                .filter_map(|op| op.as_ref().ok().map(|op| &**op))
+                .collect();
+            let results = writer.write_chain(target, &chain).await;
+            for (action, result) in actions[i..end].iter().zip(results) {
+                let result = result.map(|w| w.request_id).map_err(failed);
+                run.record(worker, action, result, observer);
+            }
+            i = end;
+            continue;
+        }
+        let result = match &ops[i] {
+            Err(outcome) => Err(outcome.clone()),
+            Ok(op) => match &**op {
+                Op::AddGroupMember { .. } => {
+                    run.group_adds.push((run.outcomes.len(), i));
+                    run.outcomes.push(ActionOutcome {
+                        employee_id: worker.employee_id.clone(),
+                        kind: action.op.kind().to_owned(),
+                        outcome: Outcome::Skipped {
+                            reason: "not attempted".into(),
+                        },
+                        request_id: None,
+                    });
+                    i += 1;
+                    continue;
                 }
-                Err(outcome) => Err(outcome),
+                Op::RemoveLicense { .. } if mailbox_waits => Err(Outcome::Deferred {
+                    reason: "the license stays until the mailbox has been converted".into(),
+                }),
+                Op::ResetPassword => writer
+                    .reset_password(target, &new_password())
+                    .await
+                    .map(|w| w.request_id)
+                    .map_err(failed),
+                op => writer
+                    .write(target, op)
+                    .await
+                    .map(|w| w.request_id)
+                    .map_err(failed),
             },
-            op => writer
-                .write(target, op)
-                .await
-                .map(|w| w.request_id)
-                .map_err(failed),
         };
         if is_mailbox(&action.op) && result.is_err() {
             mailbox_waits = true;
         }
-        run.record(worker, action, result);
+        run.record(worker, action, result, observer);
+        i += 1;
     }
     run
 }
 
-async fn manager_id<W: DirectoryWriter>(
-    manager_employee_id: &str,
+/// The action as the directory needs it: a manager's object id looked up when the plan could
+/// not know it.
+async fn resolve<'a, W: DirectoryWriter>(
+    op: &'a Op,
     writer: &W,
     new_ids: &FxHashMap<&str, String>,
-) -> Result<String, Outcome> {
-    if let Some(id) = new_ids.get(manager_employee_id) {
-        return Ok(id.clone());
+) -> Result<Cow<'a, Op>, Outcome> {
+    let Op::SetManager {
+        manager_employee_id,
+        manager_user_id: None,
+    } = op
+    else {
+        return Ok(Cow::Borrowed(op));
+    };
+    let id = match new_ids.get(manager_employee_id.as_str()) {
+        Some(id) => id.clone(),
+        None => match writer.find_user(manager_employee_id).await {
+            Ok(Some(id)) => id,
+            Ok(None) => {
+                return Err(Outcome::Deferred {
+                    reason: format!("manager {manager_employee_id} has no account yet"),
+                });
+            }
+            Err(error) => return Err(failed(error)),
+        },
+    };
+    Ok(Cow::Owned(Op::SetManager {
+        manager_employee_id: manager_employee_id.clone(),
+        manager_user_id: Some(id),
+    }))
+}
+
+/// A group addition waiting for the end: which worker, its outcome's slot, which action.
+struct GroupAdd {
+    worker: usize,
+    slot: usize,
+    action: usize,
+}
+
+type WriteResult = Result<Written<()>, WriteError>;
+
+/// Every worker's group additions, gathered per group so the directory can send many at once.
+async fn add_to_groups<W: DirectoryWriter>(
+    plan: &Plan,
+    runs: &mut [WorkerRun],
+    writer: &W,
+    concurrency: usize,
+    observer: Observer<'_>,
+) {
+    let mut by_group: BTreeMap<&str, Vec<GroupAdd>> = BTreeMap::new();
+    for (worker, run) in runs.iter().enumerate() {
+        for &(slot, action) in &run.group_adds {
+            if let Op::AddGroupMember { group_id, .. } = &plan.workers[worker].actions[action].op {
+                by_group.entry(group_id).or_default().push(GroupAdd {
+                    worker,
+                    slot,
+                    action,
+                });
+            }
+        }
     }
-    match writer.find_user(manager_employee_id).await {
-        Ok(Some(id)) => Ok(id),
-        Ok(None) => Err(Outcome::Deferred {
-            reason: format!("manager {manager_employee_id} has no account yet"),
-        }),
-        Err(error) => Err(failed(error)),
+    let user_ids: Vec<Option<String>> = runs
+        .iter()
+        .zip(&plan.workers)
+        .map(|(run, worker)| run.user_id.clone().or_else(|| worker.user_id.clone()))
+        .collect();
+    let user_ids = &user_ids;
+    let results: Vec<(Vec<GroupAdd>, Vec<WriteResult>)> =
+        futures::stream::iter(by_group.into_values())
+            .map(|members| async move {
+                let targets: Vec<Target<'_>> = members
+                    .iter()
+                    .map(|add| {
+                        let worker = &plan.workers[add.worker];
+                        Target {
+                            employee_id: &worker.employee_id,
+                            user_id: user_ids[add.worker].as_deref().unwrap_or_default(),
+                            user_principal_name: worker
+                                .user_principal_name
+                                .as_deref()
+                                .unwrap_or_default(),
+                        }
+                    })
+                    .collect();
+                let first = &members[0];
+                let op = &plan.workers[first.worker].actions[first.action].op;
+                let results = writer.add_group_members(op, &targets).await;
+                (members, results)
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+    for (members, results) in results {
+        for (add, result) in members.into_iter().zip(results) {
+            let worker = &plan.workers[add.worker];
+            let result = result.map(|w| w.request_id).map_err(failed);
+            let run = &mut runs[add.worker];
+            run.outcomes[add.slot] =
+                run.settle(worker, &worker.actions[add.action], result, observer);
+        }
     }
 }
 

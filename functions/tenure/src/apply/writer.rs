@@ -87,6 +87,57 @@ pub trait DirectoryWriter {
 
     /// Carries out any other action. `SetManager` always comes with the manager's object id.
     async fn write(&self, target: Target<'_>, op: &Op) -> Result<Written<()>, WriteError>;
+
+    /// Carries out several of one user's actions, in this order, giving one result per action.
+    /// Every action is attempted even when an earlier one failed. The applier passes only
+    /// actions for which [`chains`] holds; a directory may send them together (Graph's
+    /// `$batch`). By default they are written one by one.
+    async fn write_chain(
+        &self,
+        target: Target<'_>,
+        ops: &[&Op],
+    ) -> Vec<Result<Written<()>, WriteError>> {
+        let mut results = Vec::with_capacity(ops.len());
+        for op in ops {
+            results.push(self.write(target, op).await);
+        }
+        results
+    }
+
+    /// Adds several users to one group (`op` is an [`Op::AddGroupMember`]), giving one result
+    /// per user. A directory may send them together (Graph's `members@odata.bind`). By default
+    /// they are written one by one.
+    async fn add_group_members(
+        &self,
+        op: &Op,
+        targets: &[Target<'_>],
+    ) -> Vec<Result<Written<()>, WriteError>> {
+        let mut results = Vec::with_capacity(targets.len());
+        for target in targets {
+            results.push(self.write(*target, op).await);
+        }
+        results
+    }
+}
+
+/// Whether an action is a plain Graph write on the user that can travel with the user's other
+/// such writes (in one `$batch`): profile, sign-in, manager (with its id), licenses, sessions,
+/// leaving a group.
+pub fn chains(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::UpdateUser { .. }
+            | Op::EnableUser
+            | Op::DisableUser
+            | Op::SetManager {
+                manager_user_id: Some(_),
+                ..
+            }
+            | Op::AssignLicense { .. }
+            | Op::RemoveLicense { .. }
+            | Op::RevokeSessions
+            | Op::RemoveGroupMember { .. }
+    )
 }
 
 /// A directory held in memory: a [`Snapshot`] changed the way Microsoft's APIs change a tenant

@@ -14,6 +14,7 @@ pub mod graph;
 mod retry;
 mod token;
 mod transport;
+mod writer;
 
 pub use cloud::{CloudHosts, Endpoints, NationalCloud, UnknownCloud};
 pub use concurrency::{AdaptiveLimit, Permit};
@@ -24,3 +25,4 @@ pub use graph::GraphClient;
 pub use retry::{RetryPolicy, server_wait};
 pub use token::{ClientCredential, TokenError, TokenSource};
 pub use transport::ClientOptions;
+pub use writer::LiveDirectory;

@@ -2,6 +2,7 @@
 //! the writes a plan needs, and `$batch`.
 
 mod batch;
+mod chain;
 mod groups;
 mod users;
 mod writes;
@@ -14,6 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use batch::{BatchRequest, BatchResponse, MAX_BATCH};
+pub use chain::UserWrite;
 pub use users::UserDelta;
 pub use writes::{CreatedUser, NewUser, Written};
 
