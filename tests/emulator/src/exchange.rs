@@ -14,6 +14,7 @@ use tenure::desired::GroupKind;
 use tenure::directory::{DirectoryUser, Mailbox, MailboxType};
 
 use crate::auth::{Api, check_bearer};
+use crate::mailbox_filter::ChangedSince;
 use crate::state::{Directory, TenantState};
 
 /// The most objects one answer holds; more come through `@odata.nextLink`.
@@ -203,6 +204,14 @@ fn answer(
     Ok(axum::Json(Value::Object(out)).into_response())
 }
 
+/// PowerShell's refusal of parameters it cannot bind.
+fn binding_error(message: impl Into<String>) -> CmdletError {
+    CmdletError::new(
+        "System.Management.Automation.ParameterBindingException",
+        message,
+    )
+}
+
 /// The parameters a cmdlet accepts, and the ones it requires.
 fn check_parameters(
     parameters: &Map<String, Value>,
@@ -323,55 +332,70 @@ fn run(
             let member = required_text(parameters, "Member")?;
             let group = mail_group(directory, &identity)?;
             let user_id = mailbox_user(directory, &member)?;
-            let Some(group) = directory.snapshot.groups.get_mut(group) else {
+            let Some(group) = directory.snapshot.groups.get(group) else {
                 return Err(CmdletError::not_found(&identity));
             };
+            let (group_id, group_name) = (group.id.clone(), group.display_name.clone());
             let present = group.members.contains(&user_id);
             match (adding, present) {
                 (true, true) => Err(CmdletError::new(
                     "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
                     format!(
-                        "The recipient \"{member}\" is already a member of the group \"{}\".",
-                        group.display_name
+                        "The recipient \"{member}\" is already a member of the group \"{group_name}\"."
                     ),
                 )),
                 (false, false) => Err(CmdletError::new(
                     "Microsoft.Exchange.Management.Tasks.MemberNotFoundException",
                     format!(
-                        "The recipient \"{member}\" isn't a member of the group \"{}\".",
-                        group.display_name
+                        "The recipient \"{member}\" isn't a member of the group \"{group_name}\"."
                     ),
                 )),
                 (true, false) => {
-                    group.members.push(user_id);
+                    directory.add_member(&group_id, &user_id);
                     Ok(Vec::new())
                 }
                 (false, true) => {
-                    group.members.retain(|m| *m != user_id);
+                    directory.remove_member(&group_id, &user_id);
                     Ok(Vec::new())
                 }
             }
         }
         "Get-Mailbox" => {
-            check_parameters(parameters, &["Identity", "ResultSize"], &[])?;
-            match text_parameter(parameters, "Identity")? {
-                Some(identity) => {
+            check_parameters(parameters, &["Identity", "ResultSize", "Filter"], &[])?;
+            let filter = text_parameter(parameters, "Filter")?
+                .map(|f| ChangedSince::parse(&f))
+                .transpose()
+                .map_err(|reason| {
+                    binding_error(format!(
+                        "Cannot bind parameter 'Filter' to the target. Exception setting \"Filter\": \"{reason}\""
+                    ))
+                })?;
+            match (text_parameter(parameters, "Identity")?, filter) {
+                (Some(_), Some(_)) => Err(binding_error(
+                    "Parameter set cannot be resolved using the specified named parameters.",
+                )),
+                (Some(identity), None) => {
                     let id = mailbox_user(directory, &identity)?;
                     Ok(directory
                         .user(&id)
-                        .map(|u| recipient_json(u, mailbox_of(directory, &u.id)))
+                        .map(|u| mailbox_json(directory, u))
                         .into_iter()
                         .collect())
                 }
-                None => Ok(directory
+                (None, filter) => Ok(directory
                     .snapshot
                     .mailboxes
                     .iter()
-                    .filter_map(|m| {
-                        directory
-                            .user(&m.external_directory_object_id)
-                            .map(|u| recipient_json(u, Some(m)))
+                    .filter(|m| {
+                        filter.is_none_or(|f| {
+                            directory
+                                .journal()
+                                .mailbox_stamp(&m.external_directory_object_id)
+                                .is_some_and(|stamp| f.matches(stamp))
+                        })
                     })
+                    .filter_map(|m| directory.user(&m.external_directory_object_id))
+                    .map(|u| mailbox_json(directory, u))
                     .collect()),
             }
         }
@@ -398,13 +422,19 @@ fn run(
                 }
             };
             let hidden = bool_parameter(parameters, "HiddenFromAddressListsEnabled")?;
+            let mut changed = false;
             if let Some(mailbox) = directory.mailbox_mut(&id) {
                 if let Some(kind) = kind {
+                    changed |= mailbox.recipient_type_details != kind;
                     mailbox.recipient_type_details = kind;
                 }
                 if let Some(hidden) = hidden {
+                    changed |= mailbox.hidden_from_address_lists_enabled != hidden;
                     mailbox.hidden_from_address_lists_enabled = hidden;
                 }
+            }
+            if changed {
+                directory.stamp_mailbox(&id);
             }
             Ok(Vec::new())
         }
@@ -482,6 +512,7 @@ fn run(
                     .any(|h| h.eq_ignore_ascii_case(&holder))
             {
                 mailbox.full_access.push(holder.clone());
+                directory.stamp_mailbox(&id);
             }
             Ok(vec![json!({
                 "Identity": identity,
@@ -551,6 +582,15 @@ fn mailbox_user(directory: &Directory, identity: &str) -> Result<String, CmdletE
         })
         .map(|u| u.id.clone())
         .ok_or_else(|| CmdletError::not_found(identity))
+}
+
+/// A mailbox as `Get-Mailbox` shows it: the recipient with `WhenChangedUTC`.
+fn mailbox_json(directory: &Directory, user: &DirectoryUser) -> Value {
+    let mut out = recipient_json(user, mailbox_of(directory, &user.id));
+    if let Some(stamp) = directory.journal().mailbox_stamp(&user.id) {
+        out["WhenChangedUTC"] = json!(stamp.to_string());
+    }
+    out
 }
 
 fn recipient_json(user: &DirectoryUser, mailbox: Option<&Mailbox>) -> Value {

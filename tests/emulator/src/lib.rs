@@ -16,7 +16,29 @@
 //! ```
 //!
 //! The state is a [`tenure::directory::Snapshot`], so a dump is a file `tenure plan --directory`
-//! reads. Faults (503s, injected 429s, slow answers, dropped connections, failing inner `$batch`
+//! reads.
+//!
+//! # Change tracking
+//!
+//! Every write stamps what it changed in a per-tenant change journal, whichever API made it
+//! (Graph directly, inside `$batch`, or an Exchange cmdlet):
+//!
+//! - `GET /users/delta` returns users created or changed since a delta link, and deleted users
+//!   with `@removed`. With `manager` in `$select`, `manager@delta` names the manager on a first
+//!   round and, later, only a changed one (the old manager marked `@removed`).
+//! - `GET /groups/delta` returns groups changed since, with `members@delta` listing the members
+//!   added and removed (`@removed`), through Graph or `Add`/`Remove-DistributionGroupMember`,
+//!   and when a member is deleted. A first round lists every member; a group with more than 500
+//!   comes back on the next page with the rest of its list.
+//! - `Get-Mailbox` shows `WhenChangedUTC` and takes `-Filter "WhenChangedUTC -ge '<date>'"` (or
+//!   `-gt`; RFC 3339 or `MM/dd/yyyy HH:mm:ss`); a mailbox is stamped when it appears after its
+//!   license, when `Set-Mailbox` or `Add-MailboxPermission` changes it, and when its owner's UPN
+//!   changes. Any other filter is refused with PowerShell's binding error.
+//!
+//! Delta tokens name the journal position, not an offset into a list, so a round stays right
+//! while the directory changes between its pages. A token the tenant does not know (garbage,
+//! another collection's, or one issued before [`TenantState::load`]) is `410 Gone` with
+//! `syncStateNotFound`: the client must start over. `$deltatoken=latest` starts from now. Faults (503s, injected 429s, slow answers, dropped connections, failing inner `$batch`
 //! requests) are drawn from a seeded generator, so a test sees the same faults on every run.
 
 mod auth;
@@ -26,6 +48,8 @@ mod exchange;
 mod faults;
 mod graph;
 mod ids;
+mod journal;
+mod mailbox_filter;
 mod routes;
 mod server;
 mod state;

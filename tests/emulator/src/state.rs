@@ -1,15 +1,16 @@
-//! The tenant's state: the directory (a [`Snapshot`]), the change log behind `/users/delta`,
-//! mailboxes waiting to appear, issued tokens, the throttle, the faults and the request log.
+//! The tenant's state: the directory (a [`Snapshot`]) with its change journal, mailboxes
+//! waiting to appear, issued tokens, the throttle, the faults and the request log.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use tenure::directory::{DirectoryGroup, DirectoryUser, Mailbox, MailboxType, Snapshot};
+use tenure::directory::{DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot};
 
 use crate::config::{RateLimits, RegisteredClient, TenantConfig};
 use crate::faults::{FaultState, Faults};
+use crate::journal::Journal;
 use crate::throttle::Throttle;
 
 /// A request the tenant answered.
@@ -145,22 +146,11 @@ impl TenantState {
         self.shared.directory().snapshot.clone()
     }
 
-    /// Replaces the directory. Every user counts as changed for `/users/delta`; pending
-    /// mailboxes are forgotten.
+    /// Replaces the directory. Pending mailboxes are forgotten, and delta links issued before
+    /// are refused (`410 Gone`, `syncStateNotFound`), as after a tenant migration: clients
+    /// start over with a full round.
     pub fn load(&self, snapshot: Snapshot) {
-        let mut directory = self.shared.directory();
-        let seq = directory.seq;
-        *directory = Directory::new(snapshot);
-        directory.seq = seq;
-        let ids: Vec<String> = directory
-            .snapshot
-            .users
-            .iter()
-            .map(|u| u.id.clone())
-            .collect();
-        for id in ids {
-            directory.touch(&id);
-        }
+        *self.shared.directory() = Directory::new(snapshot);
     }
 
     /// Writes the directory as snapshot JSON.
@@ -233,9 +223,7 @@ pub(crate) struct Directory {
     user_index: HashMap<String, usize>,
     /// Owner's object id → position in `snapshot.mailboxes`.
     mailbox_index: HashMap<String, usize>,
-    seq: u64,
-    changed: HashMap<String, u64>,
-    removed: Vec<(String, u64)>,
+    journal: Journal,
     pending_mailboxes: Vec<(String, Instant)>,
     pub(crate) password_changes: HashMap<String, u32>,
     pub(crate) revocations: HashMap<String, u32>,
@@ -247,15 +235,30 @@ impl Directory {
             snapshot,
             user_index: HashMap::new(),
             mailbox_index: HashMap::new(),
-            seq: 0,
-            changed: HashMap::new(),
-            removed: Vec::new(),
+            journal: Journal::new(),
             pending_mailboxes: Vec::new(),
             password_changes: HashMap::new(),
             revocations: HashMap::new(),
         };
         directory.reindex();
+        let snapshot = &directory.snapshot;
+        for user in &snapshot.users {
+            directory.journal.touch_user(&user.id);
+        }
+        for group in &snapshot.groups {
+            directory.journal.touch_group(&group.id);
+        }
+        for mailbox in &snapshot.mailboxes {
+            directory
+                .journal
+                .stamp_mailbox(&mailbox.external_directory_object_id);
+        }
         directory
+    }
+
+    /// The change journal.
+    pub(crate) fn journal(&self) -> &Journal {
+        &self.journal
     }
 
     /// Rebuilds the lookups after users or mailboxes moved.
@@ -291,22 +294,30 @@ impl Directory {
         self.touch(&id);
     }
 
-    /// Replaces a user (same object id), whose UPN may have changed.
+    /// Replaces a user (same object id), whose UPN may have changed: its mailbox follows (and
+    /// counts as changed, as Exchange's copy of the user changes).
     pub(crate) fn replace_user(&mut self, user: DirectoryUser) {
         let Some(at) = self.user_at(&user.id) else {
             return;
         };
+        let mut renamed = false;
         if let Some(old) = self.snapshot.users.get(at) {
+            renamed = old.user_principal_name != user.user_principal_name;
             let old_upn = old.user_principal_name.to_ascii_lowercase();
             self.user_index.remove(&old_upn);
         }
         self.user_index
             .insert(user.user_principal_name.to_ascii_lowercase(), at);
         let id = user.id.clone();
+        let upn = user.user_principal_name.clone();
         if let Some(slot) = self.snapshot.users.get_mut(at) {
             *slot = user;
         }
         self.touch(&id);
+        if renamed && let Some(mailbox) = self.mailbox_mut(&id) {
+            mailbox.user_principal_name = upn;
+            self.stamp_mailbox(&id);
+        }
     }
 
     /// A user's mailbox.
@@ -338,12 +349,81 @@ impl Directory {
             .find(|g| g.id.eq_ignore_ascii_case(id))
     }
 
-    /// A group to change, by object id.
+    /// A group's properties to change, by object id; marks it changed for delta. Members
+    /// change only through [`Directory::add_member`] and [`Directory::remove_member`].
     pub(crate) fn group_mut(&mut self, id: &str) -> Option<&mut DirectoryGroup> {
-        self.snapshot
+        let group = self
+            .snapshot
             .groups
             .iter_mut()
-            .find(|g| g.id.eq_ignore_ascii_case(id))
+            .find(|g| g.id.eq_ignore_ascii_case(id))?;
+        self.journal.touch_group(&group.id);
+        Some(group)
+    }
+
+    /// Adds a user to a group (by object ids); `false` when it was a member already or there
+    /// is no such group.
+    pub(crate) fn add_member(&mut self, group_id: &str, user_id: &str) -> bool {
+        let Some(group) = self
+            .snapshot
+            .groups
+            .iter_mut()
+            .find(|g| g.id.eq_ignore_ascii_case(group_id))
+        else {
+            return false;
+        };
+        if group.members.iter().any(|m| m == user_id) {
+            return false;
+        }
+        group.members.push(user_id.to_owned());
+        self.journal.member_changed(&group.id, user_id, true);
+        true
+    }
+
+    /// Removes a user from a group (by object ids, without case); `false` when it was not a
+    /// member or there is no such group.
+    pub(crate) fn remove_member(&mut self, group_id: &str, user_id: &str) -> bool {
+        let Some(group) = self
+            .snapshot
+            .groups
+            .iter_mut()
+            .find(|g| g.id.eq_ignore_ascii_case(group_id))
+        else {
+            return false;
+        };
+        let Some(at) = group
+            .members
+            .iter()
+            .position(|m| m.eq_ignore_ascii_case(user_id))
+        else {
+            return false;
+        };
+        let member = group.members.remove(at);
+        self.journal.member_changed(&group.id, &member, false);
+        true
+    }
+
+    /// Sets or clears a user's manager (by object ids); marks the user changed for delta.
+    pub(crate) fn set_manager(&mut self, user_id: &str, manager_id: Option<&str>) {
+        let Some(user) = self
+            .user_at(user_id)
+            .and_then(|at| self.snapshot.users.get_mut(at))
+        else {
+            return;
+        };
+        let previous = user.manager.take().map(|m| m.id);
+        user.manager = manager_id.map(|id| ObjectRef { id: id.to_owned() });
+        let id = user.id.clone();
+        if previous.as_deref() == manager_id {
+            self.touch(&id);
+        } else {
+            self.journal.manager_changed(&id, previous);
+        }
+    }
+
+    /// Marks a user's mailbox changed now (`WhenChangedUTC`).
+    pub(crate) fn stamp_mailbox(&mut self, user_id: &str) {
+        self.journal.stamp_mailbox(user_id);
     }
 
     /// The mailbox of a user (by object id).
@@ -370,49 +450,21 @@ impl Directory {
 
     /// Marks a user changed for `/users/delta`.
     pub(crate) fn touch(&mut self, user_id: &str) {
-        self.seq += 1;
-        self.changed.insert(user_id.to_owned(), self.seq);
-    }
-
-    /// The change counter now.
-    pub(crate) fn seq(&self) -> u64 {
-        self.seq
-    }
-
-    /// Users changed after `since` (all users when `None`), and ids removed after `since`,
-    /// both up to `upto`.
-    pub(crate) fn changes(
-        &self,
-        since: Option<u64>,
-        upto: u64,
-    ) -> (Vec<&DirectoryUser>, Vec<&str>) {
-        let Some(since) = since else {
-            return (self.snapshot.users.iter().collect(), Vec::new());
-        };
-        let users = self
-            .snapshot
-            .users
-            .iter()
-            .filter(|u| {
-                self.changed
-                    .get(&u.id)
-                    .is_some_and(|&seq| seq > since && seq <= upto)
-            })
-            .collect();
-        let removed = self
-            .removed
-            .iter()
-            .filter(|(_, seq)| *seq > since && *seq <= upto)
-            .map(|(id, _)| id.as_str())
-            .collect();
-        (users, removed)
+        self.journal.touch_user(user_id);
     }
 
     /// Deletes a user with its memberships, mailbox and the manager links to it.
     pub(crate) fn remove_user(&mut self, user_id: &str) {
         self.snapshot.users.retain(|u| u.id != user_id);
-        for group in &mut self.snapshot.groups {
-            group.members.retain(|m| m != user_id);
+        let groups: Vec<String> = self
+            .snapshot
+            .groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == user_id))
+            .map(|g| g.id.clone())
+            .collect();
+        for group in groups {
+            self.remove_member(&group, user_id);
         }
         self.snapshot
             .mailboxes
@@ -427,13 +479,9 @@ impl Directory {
             .collect();
         self.reindex();
         for id in reports {
-            if let Some(user) = self.user_mut(&id) {
-                user.manager = None;
-            }
+            self.set_manager(&id, None);
         }
-        self.changed.remove(user_id);
-        self.seq += 1;
-        self.removed.push((user_id.to_owned(), self.seq));
+        self.journal.remove_user(user_id);
     }
 
     /// Counts a password being set.
@@ -469,6 +517,7 @@ impl Directory {
             }
             self.mailbox_index
                 .insert(id.clone(), self.snapshot.mailboxes.len());
+            self.journal.stamp_mailbox(&id);
             self.snapshot.mailboxes.push(Mailbox {
                 external_directory_object_id: id,
                 user_principal_name: upn,

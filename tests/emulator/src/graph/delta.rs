@@ -1,72 +1,164 @@
-//! `GET /users/delta`: a first round pages through every user and ends with an
-//! `@odata.deltaLink`; the delta link later returns only users changed since, and removed users
-//! with `@removed`.
+//! What `/users/delta` and `/groups/delta` share: where a round is (its tokens), the page
+//! envelope with `@odata.nextLink` or `@odata.deltaLink`, and the `410 Gone` for a token the
+//! tenant does not know.
+//!
+//! A round pages through the change journal in stamp order. A first round (no token) returns
+//! every object; a round from a delta link returns what was stamped after the link's number.
+//! Tokens carry the tenant's epoch, the round's base and the cursor, never an offset into a list
+//! that may change between pages.
 
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use serde_json::{Map, Value, json};
 
 use crate::errors::GraphError;
 use crate::graph::paging::Place;
 use crate::graph::query::Query;
-use crate::graph::user_json::{USER_DEFAULTS, USER_TYPE, project, user_json, user_properties};
-use crate::state::TenantState;
+use crate::journal::Journal;
 
-/// The default page size of a delta round.
-const PAGE: usize = 100;
-
-/// Where a delta round is: changes after `since` (all users when `None`) up to `upto`, from
-/// item `offset`.
+/// Which collection a token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Round {
-    since: Option<u64>,
-    upto: u64,
-    offset: usize,
+pub(crate) enum Collection {
+    /// `/users/delta`.
+    Users,
+    /// `/groups/delta`.
+    Groups,
 }
 
-impl Round {
-    fn skip_token(self) -> String {
-        let since = self
-            .since
-            .map_or_else(|| "x".to_owned(), |s| format!("{s:x}"));
-        format!("dlt{since}.{:x}.{:x}", self.upto, self.offset)
-    }
-
-    fn from_skip_token(token: &str) -> Option<Self> {
-        let mut parts = token.strip_prefix("dlt")?.split('.');
-        let since = match parts.next()? {
-            "x" => None,
-            hex => Some(u64::from_str_radix(hex, 16).ok()?),
-        };
-        let upto = u64::from_str_radix(parts.next()?, 16).ok()?;
-        let offset = usize::from_str_radix(parts.next()?, 16).ok()?;
-        parts.next().is_none().then_some(Self {
-            since,
-            upto,
-            offset,
-        })
+impl Collection {
+    fn mark(self) -> char {
+        match self {
+            Self::Users => 'u',
+            Self::Groups => 'g',
+        }
     }
 }
 
-fn delta_token(upto: u64) -> String {
-    format!("dtk{upto:x}")
+/// Where a delta round is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Round {
+    /// A first round: every object, as it is now.
+    pub(crate) initial: bool,
+    /// The journal's number when the round began (first round) or the delta link's number:
+    /// what was stamped after it is a change.
+    pub(crate) base: u64,
+    /// The stamp of the last object answered.
+    pub(crate) cursor: u64,
+    /// How far into that object's list (members) the last page got; `0` when it was done.
+    pub(crate) offset: usize,
 }
 
-fn from_delta_token(token: &str) -> Option<u64> {
-    u64::from_str_radix(token.strip_prefix("dtk")?, 16).ok()
-}
-
-fn expired() -> GraphError {
+/// `410 Gone` with `syncStateNotFound`: the client must start over with a first round.
+pub(crate) fn expired() -> GraphError {
     GraphError::new(
-        axum::http::StatusCode::GONE,
-        "SyncStateNotFound",
-        "The specified sync state was not found or has expired.",
+        StatusCode::GONE,
+        "syncStateNotFound",
+        "The sync state is not found or has expired. Start a new sync without a state token.",
     )
 }
 
+/// A hexadecimal number of a token.
+fn hex<T: TryFrom<u64>>(text: &str) -> Option<T> {
+    T::try_from(u64::from_str_radix(text, 16).ok()?).ok()
+}
+
+impl Round {
+    /// The round a request asks for: a first round without a token, the next page of a round
+    /// with `$skiptoken`, changes since with `$deltatoken` (`latest`: from now on, nothing
+    /// returned). A token of another collection or epoch, one ahead of the journal, or garbage
+    /// is `410 Gone`.
+    pub(crate) fn of(
+        query: &Query,
+        collection: Collection,
+        journal: &Journal,
+    ) -> Result<Self, GraphError> {
+        match (query.get("$skiptoken"), query.get("$deltatoken")) {
+            (None, None) => Ok(Self {
+                initial: true,
+                base: journal.seq(),
+                cursor: 0,
+                offset: 0,
+            }),
+            (Some(token), None) => Self::from_skip_token(token, collection, journal),
+            (None, Some("latest")) => Ok(Self::since(journal.seq())),
+            (None, Some(token)) => {
+                let seq = token
+                    .strip_prefix(collection.mark())
+                    .and_then(|t| t.strip_prefix('D'))
+                    .and_then(|t| Self::epoch_of(t, journal))
+                    .and_then(hex::<u64>)
+                    .filter(|seq| *seq <= journal.seq())
+                    .ok_or_else(expired)?;
+                Ok(Self::since(seq))
+            }
+            (Some(_), Some(_)) => Err(expired()),
+        }
+    }
+
+    fn since(seq: u64) -> Self {
+        Self {
+            initial: false,
+            base: seq,
+            cursor: seq,
+            offset: 0,
+        }
+    }
+
+    /// The rest of a token after this epoch's eight hex digits; `None` for another epoch.
+    fn epoch_of<'t>(token: &'t str, journal: &Journal) -> Option<&'t str> {
+        let (epoch, rest) = token.split_at_checked(8)?;
+        (hex::<u32>(epoch)? == journal.epoch()).then_some(rest)
+    }
+
+    fn from_skip_token(
+        token: &str,
+        collection: Collection,
+        journal: &Journal,
+    ) -> Result<Self, GraphError> {
+        let parse = || {
+            let rest = token
+                .strip_prefix(collection.mark())?
+                .strip_prefix('S')
+                .and_then(|t| Self::epoch_of(t, journal))?;
+            let (initial, rest) = match rest.split_at_checked(1)? {
+                ("i", rest) => (true, rest),
+                ("d", rest) => (false, rest),
+                _ => return None,
+            };
+            let mut parts = rest.split('.');
+            let round = Self {
+                initial,
+                base: hex(parts.next()?)?,
+                cursor: hex(parts.next()?)?,
+                offset: hex(parts.next()?)?,
+            };
+            let valid = parts.next().is_none()
+                && round.base <= journal.seq()
+                && round.cursor <= journal.seq();
+            valid.then_some(round)
+        };
+        parse().ok_or_else(expired)
+    }
+
+    /// The `$skiptoken` of the page after `(cursor, offset)` in this round.
+    fn skip_token(self, collection: Collection, epoch: u32) -> String {
+        format!(
+            "{}S{epoch:08x}{}{:x}.{:x}.{:x}",
+            collection.mark(),
+            if self.initial { 'i' } else { 'd' },
+            self.base,
+            self.cursor,
+            self.offset
+        )
+    }
+}
+
+/// The `$deltatoken` for changes after `seq`.
+fn delta_token(collection: Collection, epoch: u32, seq: u64) -> String {
+    format!("{}D{epoch:08x}{seq:x}", collection.mark())
+}
+
 /// The page size a `Prefer: odata.maxpagesize=N` header asks for.
-fn preferred_size(headers: &HeaderMap) -> Option<usize> {
+pub(crate) fn preferred_size(headers: &HeaderMap) -> Option<usize> {
     headers
         .get_all("prefer")
         .iter()
@@ -77,73 +169,81 @@ fn preferred_size(headers: &HeaderMap) -> Option<usize> {
         .filter(|n| (1..=999).contains(n))
 }
 
-/// `GET /users/delta`.
-pub(crate) async fn users(
-    State(state): State<TenantState>,
-    RawQuery(raw): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Result<Response, GraphError> {
-    let query = Query::parse(raw.as_deref())?;
-    let select = query.select(&user_properties(), USER_TYPE)?;
-    let size = preferred_size(&headers).unwrap_or(PAGE);
-    let directory = state.shared.directory();
-    let round = match (query.get("$skiptoken"), query.get("$deltatoken")) {
-        (Some(token), None) => Round::from_skip_token(token).ok_or_else(expired)?,
-        (None, Some(token)) => {
-            let since = from_delta_token(token)
-                .filter(|s| *s <= directory.seq())
-                .ok_or_else(expired)?;
-            Round {
-                since: Some(since),
-                upto: directory.seq(),
-                offset: 0,
-            }
-        }
-        (None, None) => Round {
-            since: None,
-            upto: directory.seq(),
-            offset: 0,
-        },
-        (Some(_), Some(_)) => return Err(expired()),
-    };
-    let (changed, removed) = directory.changes(round.since, round.upto);
-    let total = changed.len() + removed.len();
-    let value: Vec<Value> = changed
-        .iter()
-        .map(|u| (Some(*u), u.id.as_str()))
-        .chain(removed.iter().map(|id| (None, *id)))
-        .skip(round.offset)
-        .take(size)
-        .map(|(user, id)| match user {
-            Some(user) => {
-                let mut out = project(&user_json(user), select.as_deref(), &USER_DEFAULTS);
-                out.insert("id".into(), json!(id));
-                Value::Object(out)
-            }
-            None => json!({"id": id, "@removed": {"reason": "changed"}}),
-        })
-        .collect();
-    drop(directory);
-    let place = Place::of(&headers, &uri);
+/// One page of a round.
+pub(crate) struct DeltaPage {
+    /// The objects.
+    pub(crate) value: Vec<Value>,
+    /// Where the next page starts; `None` on the last page.
+    pub(crate) next: Option<Round>,
+}
+
+/// The page as JSON: `@odata.nextLink` while the round goes on, else `@odata.deltaLink` for the
+/// changes after everything stamped so far.
+pub(crate) fn envelope(
+    page: DeltaPage,
+    collection: Collection,
+    journal: &Journal,
+    (headers, uri, query): (&HeaderMap, &Uri, &Query),
+    context: &str,
+) -> Value {
+    let place = Place::of(headers, uri);
     let mut body = Map::new();
-    body.insert("@odata.context".into(), json!(place.context("users(*)")));
-    let end = round.offset.saturating_add(size);
-    if end < total {
-        let next = Round {
-            offset: end,
-            ..round
-        };
-        body.insert(
+    body.insert("@odata.context".into(), json!(place.context(context)));
+    let epoch = journal.epoch();
+    match page.next {
+        Some(next) => body.insert(
             "@odata.nextLink".into(),
-            json!(place.link(&query.with_token("$skiptoken", &next.skip_token()))),
-        );
-    } else {
-        body.insert(
+            json!(place.link(&query.with_token("$skiptoken", &next.skip_token(collection, epoch)))),
+        ),
+        None => body.insert(
             "@odata.deltaLink".into(),
-            json!(place.link(&query.with_token("$deltatoken", &delta_token(round.upto)))),
-        );
+            json!(place.link(&query.with_token(
+                "$deltatoken",
+                &delta_token(collection, epoch, journal.seq())
+            ))),
+        ),
+    };
+    body.insert("value".into(), Value::Array(page.value));
+    Value::Object(body)
+}
+
+/// A reference to a user in `manager@delta` or `members@delta`, marked removed or not.
+pub(crate) fn user_reference(id: &str, removed: bool) -> Value {
+    let mut out = json!({"@odata.type": "#microsoft.graph.user", "id": id});
+    if removed {
+        out["@removed"] = json!({"reason": "deleted"});
     }
-    body.insert("value".into(), Value::Array(value));
-    Ok(axum::Json(Value::Object(body)).into_response())
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Collection, Round};
+    use crate::graph::query::Query;
+    use crate::journal::Journal;
+
+    fn query(raw: &str) -> Result<Query, String> {
+        Query::parse(Some(raw)).map_err(|e| format!("{e:?}"))
+    }
+
+    #[test]
+    fn skip_tokens_round_trip_and_belong_to_one_collection() -> Result<(), String> {
+        let mut journal = Journal::new();
+        journal.touch_user("a");
+        journal.touch_user("b");
+        let round = Round {
+            initial: true,
+            base: 2,
+            cursor: 1,
+            offset: 3,
+        };
+        let token = round.skip_token(Collection::Users, journal.epoch());
+        let raw = format!("$skiptoken={token}");
+        let read = Round::of(&query(&raw)?, Collection::Users, &journal);
+        assert_eq!(read.ok(), Some(round));
+        assert!(Round::of(&query(&raw)?, Collection::Groups, &journal).is_err());
+        assert!(Round::of(&query("$deltatoken=garbage")?, Collection::Users, &journal).is_err());
+        assert!(Round::of(&query(&raw)?, Collection::Users, &Journal::new()).is_err());
+        Ok(())
+    }
 }

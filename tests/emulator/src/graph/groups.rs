@@ -17,7 +17,7 @@ use crate::graph::user_json::{USER_TYPE, typed_user, user_properties};
 use crate::state::{Directory, TenantState};
 
 /// The properties of a group Graph returns (and `$select` may name).
-const GROUP_PROPERTIES: [&str; 8] = [
+pub(crate) const GROUP_PROPERTIES: [&str; 8] = [
     "id",
     "displayName",
     "description",
@@ -50,7 +50,8 @@ fn group_json(group: &DirectoryGroup) -> Map<String, Value> {
     out
 }
 
-fn projected(group: &DirectoryGroup, select: Option<&[String]>) -> Value {
+/// A group with the selected properties (all without `$select`).
+pub(crate) fn projected(group: &DirectoryGroup, select: Option<&[String]>) -> Value {
     Value::Object(crate::graph::user_json::project(
         &group_json(group),
         select,
@@ -199,13 +200,9 @@ pub(crate) async fn add_member(
         .user(&member_key)
         .map(|u| u.id.clone())
         .ok_or_else(|| GraphError::not_found(&member_key))?;
-    let group = directory
-        .group_mut(&group_id)
-        .ok_or_else(|| GraphError::not_found(&id))?;
-    if group.members.contains(&member_id) {
+    if !directory.add_member(&group_id, &member_id) {
         return Err(already_members());
     }
-    group.members.push(member_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -216,12 +213,7 @@ pub(crate) async fn remove_member(
 ) -> Result<Response, GraphError> {
     let mut directory = state.shared.directory();
     changeable(group_of(&directory, &id)?)?;
-    let group = directory
-        .group_mut(&id)
-        .ok_or_else(|| GraphError::not_found(&id))?;
-    let before = group.members.len();
-    group.members.retain(|m| !m.eq_ignore_ascii_case(&member));
-    if group.members.len() == before {
+    if !directory.remove_member(&id, &member) {
         return Err(GraphError::not_found(&member));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -236,6 +228,7 @@ pub(crate) async fn patch(
     let mut directory = state.shared.directory();
     let group = group_of(&directory, &id)?.clone();
     let mut updated = group.clone();
+    let mut added = Vec::new();
     for (name, value) in &body {
         match name.as_str() {
             "@odata.type" if value.as_str() == Some("#microsoft.graph.group") => {}
@@ -270,14 +263,20 @@ pub(crate) async fn patch(
                     if updated.members.contains(&member_id) {
                         return Err(already_members());
                     }
-                    updated.members.push(member_id);
+                    updated.members.push(member_id.clone());
+                    added.push(member_id);
                 }
             }
             other => return Err(unknown_property(other)),
         }
     }
-    if let Some(slot) = directory.group_mut(&group.id) {
-        *slot = updated;
+    if updated.display_name != group.display_name
+        && let Some(slot) = directory.group_mut(&group.id)
+    {
+        slot.display_name = updated.display_name;
+    }
+    for member in added {
+        directory.add_member(&group.id, &member);
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

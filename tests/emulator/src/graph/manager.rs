@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use tenure::directory::ObjectRef;
 
 use crate::errors::GraphError;
 use crate::graph::body::{JsonObject, reference_of};
@@ -52,9 +51,7 @@ pub(crate) async fn put(
             "The user cannot be set as their own manager.",
         ));
     }
-    if let Some(user) = directory.user_mut(&user_id) {
-        user.manager = Some(ObjectRef { id: manager_id });
-    }
+    directory.set_manager(&user_id, Some(&manager_id));
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -71,8 +68,6 @@ pub(crate) async fn delete(
         return Err(no_manager());
     }
     let user_id = user.id.clone();
-    if let Some(user) = directory.user_mut(&user_id) {
-        user.manager = None;
-    }
+    directory.set_manager(&user_id, None);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -5,12 +5,14 @@ mod batch;
 mod body;
 mod delta;
 mod filter;
+mod group_delta;
 mod groups;
 mod licenses;
 mod manager;
 mod organization;
 mod paging;
 mod query;
+mod user_delta;
 mod user_json;
 mod user_write;
 mod users;
@@ -32,7 +34,7 @@ use crate::throttle::{Cost, whole_seconds};
 pub(crate) fn router(state: &TenantState) -> Router<TenantState> {
     Router::new()
         .route("/v1.0/users", get(users::list).post(users::create))
-        .route("/v1.0/users/delta", get(delta::users))
+        .route("/v1.0/users/delta", get(user_delta::users))
         .route(
             "/v1.0/users/{id}",
             get(users::get).patch(users::patch).delete(users::delete),
@@ -50,6 +52,7 @@ pub(crate) fn router(state: &TenantState) -> Router<TenantState> {
         .route("/v1.0/subscribedSkus", get(licenses::subscribed))
         .route("/v1.0/organization", get(organization::get))
         .route("/v1.0/groups", get(groups::list))
+        .route("/v1.0/groups/delta", get(group_delta::groups))
         .route("/v1.0/groups/{id}", get(groups::get).patch(groups::patch))
         .route("/v1.0/groups/{id}/members", get(groups::members))
         .route("/v1.0/groups/{id}/members/$ref", post(groups::add_member))

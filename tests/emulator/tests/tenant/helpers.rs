@@ -133,6 +133,49 @@ impl TestTenant {
         self.graph(Method::GET, path, None).await
     }
 
+    /// A `GET` asking for pages of at most `size` (`Prefer: odata.maxpagesize`).
+    pub(crate) async fn get_paged(
+        &self,
+        path: &str,
+        size: usize,
+    ) -> Result<Answer, Box<dyn std::error::Error>> {
+        let token = self.token(GRAPH_SCOPE).await?;
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}/v1.0{path}", self.tenant.uri())
+        };
+        let request = self
+            .http
+            .get(url)
+            .bearer_auth(token)
+            .header("Prefer", format!("odata.maxpagesize={size}"));
+        answer(request.send().await?).await
+    }
+
+    /// A whole delta round from `path` (or a delta link): every page's items, in order, and
+    /// the final `@odata.deltaLink`.
+    pub(crate) async fn delta_round(
+        &self,
+        path: &str,
+    ) -> Result<(Vec<Value>, String), Box<dyn std::error::Error>> {
+        let mut items = Vec::new();
+        let mut url = path.to_owned();
+        loop {
+            let page = self.get(&url).await?;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            items.extend(page.body["value"].as_array().cloned().unwrap_or_default());
+            match (
+                page.body["@odata.nextLink"].as_str(),
+                page.body["@odata.deltaLink"].as_str(),
+            ) {
+                (Some(next), None) => url = next.to_owned(),
+                (None, Some(delta)) => return Ok((items, delta.to_owned())),
+                _ => return Err(format!("a page without exactly one link: {}", page.body).into()),
+            }
+        }
+    }
+
     /// An Exchange cmdlet.
     pub(crate) async fn cmdlet(
         &self,
