@@ -5,7 +5,7 @@ use std::fs;
 use crate::helpers::{samples, stderr};
 
 /// Today's sample HR file with everybody terminated.
-fn everyone_leaves(dir: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn everyone_leaves(dir: &std::path::Path) -> std::path::PathBuf {
     let text = fs::read_to_string(samples().join("company.csv")).expect("samples");
     let rows: Vec<String> = text
         .lines()

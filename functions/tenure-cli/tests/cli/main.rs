@@ -6,4 +6,6 @@ mod guard;
 mod helpers;
 mod lifecycle;
 mod plugins;
+mod sync;
+mod tenant;
 mod text;

@@ -267,6 +267,7 @@ impl<'s> Writer<'s> {
                 self.group_members.remove(&at);
             }
             Op::AssignLicense { sku_id, .. } => {
+                let has_mailbox = self.mailbox_at.contains_key(user_id);
                 let user = self.user_mut(user_id)?;
                 if user.usage_location.is_none() {
                     return Err(
@@ -280,8 +281,10 @@ impl<'s> Writer<'s> {
                     });
                 }
                 let upn = user.user_principal_name.clone();
-                // Exchange provisions a mailbox once the user holds a license.
-                if !self.mailbox_at.contains_key(user_id) {
+                // Exchange provisions a mailbox once the user holds a license, and gives the
+                // user its primary address as `mail`.
+                if !has_mailbox {
+                    user.mail.get_or_insert_with(|| upn.clone());
                     self.mailbox_at
                         .insert(user_id.to_owned(), self.snapshot.mailboxes.len());
                     self.snapshot.mailboxes.push(Mailbox {
