@@ -1,10 +1,13 @@
-//! The live directory read whole: Graph's users, groups and licenses with Exchange's mailboxes,
-//! as a [`Snapshot`].
+//! The live directory as a [`Snapshot`]: Graph's users, groups and licenses with Exchange's
+//! mailboxes, read whole, or read whole once through the delta endpoints and then refreshed
+//! with only what changed.
 
+use super::delta_state::{DeltaState, MailboxWatermark};
 use super::error::ApiError;
 use super::exchange::ExchangeClient;
 use super::graph::GraphClient;
-use crate::directory::Snapshot;
+use super::merge;
+use crate::directory::{Snapshot, Tenant};
 
 /// What [`read_directory`] reads besides users, groups, licenses and mailboxes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +36,7 @@ pub async fn read_directory(
     exchange: Option<&ExchangeClient>,
     options: ReadOptions,
 ) -> Result<Snapshot, ApiError> {
-    let tenant = if options.tenant {
-        graph.tenant().await?
-    } else {
-        crate::directory::Tenant::default()
-    };
+    let tenant = read_tenant(graph, options).await?;
     let subscribed_skus = graph.subscribed_skus().await?;
     let users = graph.list_users().await?;
     let groups = graph.list_groups().await?;
@@ -59,4 +58,96 @@ pub async fn read_directory(
         groups,
         mailboxes,
     })
+}
+
+async fn read_tenant(graph: &GraphClient, options: ReadOptions) -> Result<Tenant, ApiError> {
+    if options.tenant {
+        graph.tenant().await
+    } else {
+        Ok(Tenant::default())
+    }
+}
+
+/// Reads the whole tenant as [`read_directory`] does, but users and groups (members included)
+/// through `/users/delta` and `/groups/delta`, so the answer comes with the [`DeltaState`] that
+/// [`refresh_directory`] needs. It costs fewer calls than [`read_directory`]: groups come with
+/// their members instead of one members read per group.
+pub async fn read_directory_with_delta(
+    graph: &GraphClient,
+    exchange: Option<&ExchangeClient>,
+    options: ReadOptions,
+) -> Result<(Snapshot, DeltaState), ApiError> {
+    let mut snapshot = Snapshot {
+        tenant: read_tenant(graph, options).await?,
+        subscribed_skus: graph.subscribed_skus().await?,
+        ..Snapshot::default()
+    };
+    let users = graph.users_delta(None).await?;
+    let groups = graph.groups_delta(None).await?;
+    let mut state = DeltaState {
+        users_link: users.delta_link.clone(),
+        groups_link: groups.delta_link.clone(),
+        mailboxes: None,
+        full_access: options.full_access,
+    };
+    merge::apply_users(&mut snapshot, users);
+    merge::apply_groups(&mut snapshot, groups);
+    if let Some(exchange) = exchange {
+        let mut watermark = MailboxWatermark::default();
+        refresh_mailboxes(exchange, &mut snapshot, &mut watermark, options.full_access).await?;
+        state.mailboxes = Some(watermark);
+    }
+    Ok((snapshot, state))
+}
+
+/// Brings a snapshot read by [`read_directory_with_delta`] (or an earlier refresh) up to date
+/// with what changed since `state`: users created, changed (manager included) and deleted;
+/// groups and their members; mailboxes created or changed, with the `FullAccess` holders of
+/// those only. An unchanged tenant costs two Graph reads and one Exchange call. The tenant's
+/// verified domains and licenses are kept as cached: a full read renews them.
+///
+/// When Graph no longer knows a delta link the error says [`ApiError::is_resync_required`]:
+/// read the directory whole again. On any error, keep the old snapshot and state.
+pub async fn refresh_directory(
+    graph: &GraphClient,
+    exchange: Option<&ExchangeClient>,
+    cached: Snapshot,
+    state: &DeltaState,
+) -> Result<(Snapshot, DeltaState), ApiError> {
+    let users = graph.users_delta(Some(&state.users_link)).await?;
+    let groups = graph.groups_delta(Some(&state.groups_link)).await?;
+    let mut next = DeltaState {
+        users_link: users.delta_link.clone(),
+        groups_link: groups.delta_link.clone(),
+        ..state.clone()
+    };
+    let mut snapshot = cached;
+    merge::apply_users(&mut snapshot, users);
+    merge::apply_groups(&mut snapshot, groups);
+    if let Some(exchange) = exchange {
+        let watermark = next.mailboxes.get_or_insert_with(MailboxWatermark::default);
+        refresh_mailboxes(exchange, &mut snapshot, watermark, state.full_access).await?;
+    }
+    Ok((snapshot, next))
+}
+
+/// Reads the mailboxes changed since the watermark (all of them the first time) in one
+/// `Get-Mailbox` call, the `FullAccess` holders of the changed ones, and puts them in place.
+async fn refresh_mailboxes(
+    exchange: &ExchangeClient,
+    snapshot: &mut Snapshot,
+    watermark: &mut MailboxWatermark,
+    full_access: bool,
+) -> Result<(), ApiError> {
+    let returned = exchange.mailboxes_changed_since(watermark.since()).await?;
+    let mut changed = Vec::new();
+    for stamped in watermark.take_changes(returned) {
+        let mut mailbox = stamped.mailbox;
+        if full_access {
+            mailbox.full_access = exchange.full_access(&mailbox.user_principal_name).await?;
+        }
+        changed.push(mailbox);
+    }
+    merge::apply_mailboxes(snapshot, changed, full_access);
+    Ok(())
 }

@@ -7,10 +7,14 @@
 
 mod cloud;
 mod concurrency;
+mod delta_state;
 mod directory;
 mod error;
 mod exchange;
 pub mod graph;
+mod group_delta;
+mod merge;
+mod resync;
 mod retry;
 mod token;
 mod transport;
@@ -18,10 +22,14 @@ mod writer;
 
 pub use cloud::{CloudHosts, Endpoints, NationalCloud, UnknownCloud};
 pub use concurrency::{AdaptiveLimit, Permit};
+pub use delta_state::{DeltaState, MailboxWatermark};
 pub use directory::{ReadOptions, read_directory};
+pub use directory::{read_directory_with_delta, refresh_directory};
 pub use error::{Api, ApiError};
 pub use exchange::ExchangeClient;
+pub use exchange::StampedMailbox;
 pub use graph::GraphClient;
+pub use group_delta::{GroupChange, GroupDelta};
 pub use retry::{RetryPolicy, server_wait};
 pub use token::{ClientCredential, TokenError, TokenSource};
 pub use transport::ClientOptions;

@@ -2,6 +2,7 @@
 
 mod batch;
 mod cloud;
+mod delta;
 mod exchange;
 mod helpers;
 mod reads;

@@ -1,13 +1,18 @@
-//! Group, license and tenant reads.
+//! Group, license and tenant reads, and `/groups/delta`.
 
 use serde::Deserialize;
 
 use super::{GraphClient, encode};
 use crate::directory::{DirectoryGroup, SubscribedSku, Tenant};
 use crate::microsoft::error::ApiError;
+use crate::microsoft::group_delta::{GroupDelta, GroupRound};
 
 const GROUP_SELECT: &str =
     "id,displayName,mail,mailNickname,groupTypes,securityEnabled,mailEnabled";
+
+/// What a groups delta round tracks: the properties of [`GROUP_SELECT`] and the members.
+const GROUP_DELTA_SELECT: &str =
+    "displayName,mail,mailNickname,groupTypes,securityEnabled,mailEnabled,members";
 
 /// A group as listed, before its members are read.
 #[derive(Deserialize)]
@@ -87,6 +92,22 @@ impl GraphClient {
             })
             .map(|m| m.id)
             .collect())
+    }
+
+    /// Groups changed since `delta_link` (or every group with every member when `None`): their
+    /// properties, the members added and removed, the groups deleted, and the next delta link.
+    /// A link Graph no longer knows fails with [`ApiError::is_resync_required`]: start over
+    /// with `None`.
+    pub async fn groups_delta(&self, delta_link: Option<&str>) -> Result<GroupDelta, ApiError> {
+        let url = match delta_link {
+            Some(link) => link.to_owned(),
+            None => self.url(&format!("/groups/delta?$select={GROUP_DELTA_SELECT}")),
+        };
+        let mut round = GroupRound::default();
+        let link = self
+            .delta_round(url, "GET /groups/delta", |item| round.take(item))
+            .await?;
+        Ok(round.finish(link))
     }
 
     /// The licenses the tenant owns.
