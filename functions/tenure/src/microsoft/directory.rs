@@ -139,9 +139,10 @@ async fn refresh_mailboxes(
     watermark: &mut MailboxWatermark,
     full_access: bool,
 ) -> Result<(), ApiError> {
+    let read_at = jiff::Timestamp::now();
     let returned = exchange.mailboxes_changed_since(watermark.since()).await?;
     let mut changed = Vec::new();
-    for stamped in watermark.take_changes(returned) {
+    for stamped in watermark.take_changes(returned, read_at) {
         let mut mailbox = stamped.mailbox;
         if full_access {
             mailbox.full_access = exchange.full_access(&mailbox.user_principal_name).await?;

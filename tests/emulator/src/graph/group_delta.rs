@@ -69,39 +69,47 @@ impl Shape {
     }
 
     /// The group with one part of its member references.
-    fn render(&self, group: &DirectoryGroup, references: &[Value]) -> Value {
+    fn render(&self, group: &DirectoryGroup, references: &[(&str, bool)]) -> Value {
         let mut out = projected(group, self.select.as_deref());
         out["id"] = Value::String(group.id.clone());
         if !references.is_empty() {
-            out["members@delta"] = Value::Array(references.to_vec());
+            out["members@delta"] = references
+                .iter()
+                .map(|(id, removed)| user_reference(id, *removed))
+                .collect();
         }
         out
     }
 }
 
-/// `members@delta` of a group in a round: on a first round every member (and, for a group
-/// changed while the round went on, the members removed since it began); after that the
-/// members added and removed since the link, in the order they changed.
-fn member_references(journal: &Journal, group: &DirectoryGroup, round: Round) -> Vec<Value> {
-    let mut changes: Vec<(&String, u64, bool)> = journal
+/// `members@delta` of a group in a round, as `(id, removed)`: on a first round every member
+/// (and, for a group changed while the round went on, the members removed since it began);
+/// after that the members added and removed since the link, in the order they changed. Only
+/// the part a page holds is rendered as JSON, so a very large group stays cheap to page.
+fn member_references<'d>(
+    journal: &'d Journal,
+    group: &'d DirectoryGroup,
+    round: Round,
+) -> Vec<(&'d str, bool)> {
+    let mut changes: Vec<(&str, u64, bool)> = journal
         .member_changes(&group.id)
         .into_iter()
         .flatten()
         .filter(|(_, change)| change.seq > round.base)
-        .map(|(member, change)| (member, change.seq, change.added))
+        .map(|(member, change)| (member.as_str(), change.seq, change.added))
         .collect();
     changes.sort_by_key(|(_, seq, _)| *seq);
     if round.initial {
-        let current = group.members.iter().map(|m| user_reference(m, false));
+        let current = group.members.iter().map(|m| (m.as_str(), false));
         let removed = changes
-            .iter()
-            .filter(|(member, _, added)| !added && !group.members.contains(member))
-            .map(|(member, _, _)| user_reference(member, true));
+            .into_iter()
+            .filter(|(member, _, added)| !added && !group.members.iter().any(|m| m == member))
+            .map(|(member, _, _)| (member, true));
         current.chain(removed).collect()
     } else {
         changes
-            .iter()
-            .map(|(member, _, added)| user_reference(member, !added))
+            .into_iter()
+            .map(|(member, _, added)| (member, !added))
             .collect()
     }
 }
