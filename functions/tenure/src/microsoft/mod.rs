@@ -5,6 +5,7 @@
 //! [`Endpoints`] (tests point them at the emulated tenant). Secrets stay in
 //! [`secrecy::SecretString`] and never appear in `Debug`, `Display` or errors.
 
+mod certificate;
 mod cloud;
 mod concurrency;
 mod delta_state;
@@ -20,6 +21,7 @@ mod token;
 mod transport;
 mod writer;
 
+pub use certificate::{CertificateError, ClientCertificate};
 pub use cloud::{CloudHosts, Endpoints, NationalCloud, UnknownCloud};
 pub use concurrency::{AdaptiveLimit, Permit};
 pub use delta_state::{DeltaState, MailboxWatermark};

@@ -11,18 +11,24 @@ use oauth2::{
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
+use super::certificate::ClientCertificate;
 use super::cloud::Endpoints;
 
 /// A token is renewed once less than this remains of its life.
 const RENEW_BEFORE: Duration = Duration::from_secs(300);
 
-/// How an app proves who it is. A certificate (signed client assertion) is another variant to come.
+/// How an app proves who it is.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ClientCredential {
     /// A client secret.
     Secret(SecretString),
+    /// A certificate: each token request carries a fresh signed client assertion.
+    Certificate(ClientCertificate),
 }
+
+/// The OAuth `client_assertion_type` of a JWT client assertion.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Why no token could be had. Each variant's message says what to do; none carries a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +140,8 @@ pub struct TokenSource {
     tenant: String,
     client_id: String,
     token_url: String,
+    /// With a certificate, each request signs a fresh client assertion.
+    certificate: Option<ClientCertificate>,
     cache: Mutex<HashMap<String, Cached>>,
 }
 
@@ -162,11 +170,17 @@ impl TokenSource {
             url: token_url.clone(),
             message: e.to_string(),
         })?;
-        let ClientCredential::Secret(secret) = credential;
-        let oauth = BasicClient::new(ClientId::new(client_id.to_owned()))
-            .set_client_secret(ClientSecret::new(secret.expose_secret().to_owned()))
+        let mut oauth = BasicClient::new(ClientId::new(client_id.to_owned()))
             .set_auth_type(AuthType::RequestBody)
             .set_token_uri(url);
+        let certificate = match credential {
+            ClientCredential::Secret(secret) => {
+                oauth =
+                    oauth.set_client_secret(ClientSecret::new(secret.expose_secret().to_owned()));
+                None
+            }
+            ClientCredential::Certificate(certificate) => Some(certificate),
+        };
         // The token endpoint must never redirect (a redirect could leak the secret).
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -182,6 +196,7 @@ impl TokenSource {
             tenant: tenant.to_owned(),
             client_id: client_id.to_owned(),
             token_url,
+            certificate,
             cache: Mutex::new(HashMap::new()),
         })
     }
@@ -218,10 +233,26 @@ impl TokenSource {
     }
 
     async fn request(&self, scope: &str) -> Result<(SecretString, Duration), TokenError> {
-        let answer = self
+        let mut request = self
             .oauth
             .exchange_client_credentials()
-            .add_scope(Scope::new(scope.to_owned()))
+            .add_scope(Scope::new(scope.to_owned()));
+        let assertion = match &self.certificate {
+            Some(certificate) => Some(
+                certificate
+                    .assertion(&self.client_id, &self.token_url)
+                    .map_err(|e| TokenError::Malformed {
+                        message: e.to_string(),
+                    })?,
+            ),
+            None => None,
+        };
+        if let Some(assertion) = &assertion {
+            request = request
+                .add_extra_param("client_assertion_type", JWT_BEARER)
+                .add_extra_param("client_assertion", assertion.expose_secret().to_owned());
+        }
+        let answer = request
             .request_async(&self.http)
             .await
             .map_err(|e| self.map_error(e))?;

@@ -1,6 +1,7 @@
 //! The Microsoft clients against the emulated tenant (and the cloud table without a server).
 
 mod batch;
+mod certificates;
 mod cloud;
 mod delta;
 mod exchange;
