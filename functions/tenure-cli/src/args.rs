@@ -83,6 +83,10 @@ pub(crate) struct SyncArgs {
     /// Stop after the plan: read the tenant and print what would change.
     #[arg(long)]
     pub(crate) dry_run: bool,
+    /// Read the whole tenant even when the last sync's delta links could bring its cached
+    /// directory up to date.
+    #[arg(long)]
+    pub(crate) full_read: bool,
     /// Workers written at once (the clients also hold back when Microsoft throttles).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) concurrency: u16,
@@ -90,8 +94,8 @@ pub(crate) struct SyncArgs {
     /// <state dir>/<tenant>/audit.jsonl).
     #[arg(long, value_name = "FILE.jsonl")]
     pub(crate) audit: Option<PathBuf>,
-    /// Where Tenure keeps its audit trail and directory cache between syncs (default:
-    /// $XDG_DATA_HOME/tenure or ~/.local/share/tenure).
+    /// Where Tenure keeps its audit trail and the directory cache between syncs, one folder per
+    /// tenant (default: $XDG_DATA_HOME/tenure or ~/.local/share/tenure).
     #[arg(long, env = "TENURE_STATE_DIR", value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 }

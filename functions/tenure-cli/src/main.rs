@@ -1,6 +1,7 @@
 //! The `tenure` command: wires arguments to the engine and prints what it says.
 
 mod args;
+mod cache;
 mod commands;
 mod sync;
 

@@ -10,15 +10,18 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use secrecy::SecretString;
 use tenure::apply::{ActionOutcome, ApplyOptions, AuditRecord};
+use tenure::directory::Snapshot;
 use tenure::hr::HrBatch;
 use tenure::microsoft::{
-    AdaptiveLimit, ClientCredential, ClientOptions, Endpoints, ExchangeClient, GraphClient,
-    LiveDirectory, ReadOptions, TokenSource, read_directory,
+    AdaptiveLimit, ApiError, ClientCredential, ClientOptions, DeltaState, Endpoints,
+    ExchangeClient, GraphClient, LiveDirectory, ReadOptions, TokenSource,
+    read_directory_with_delta, refresh_directory,
 };
 use tenure::pipeline::{self, ApplyMode, SyncReport};
 use tenure::plan::Plan;
 
 use crate::args::{ConnectionArgs, SyncArgs};
+use crate::cache::{Cached, DirectoryCache};
 use crate::commands::{GUARD_REFUSED, Mapping};
 
 /// Exit status when some actions failed (the rest were applied).
@@ -32,7 +35,9 @@ pub(crate) fn sync(args: SyncArgs) -> Result<ExitCode> {
 }
 
 async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode> {
-    let (graph, exchange) = connect(&args.connection, usize::from(args.concurrency))?;
+    let (graph, exchange, graph_url) = connect(&args.connection, usize::from(args.concurrency))?;
+    let tenant_dir = state_dir(args)?.join(&args.connection.tenant);
+    let cache = DirectoryCache::new(&tenant_dir, &graph_url);
     let spinner = ProgressBar::new_spinner().with_message(format!(
         "reading tenant {} (Graph{})",
         args.connection.tenant,
@@ -43,12 +48,15 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
         }
     ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let directory = read_directory(&graph, exchange.as_ref(), ReadOptions::default())
+    let cached = if args.full_read { None } else { cache.load() };
+    let (directory, delta, read) = read(&graph, exchange.as_ref(), cached)
         .await
         .with_context(|| format!("cannot read tenant {}", args.connection.tenant))?;
     spinner.finish_and_clear();
+    // Kept before applying: the next sync's delta then brings this sync's own changes too.
+    cache.save(&directory, &delta)?;
     println!(
-        "Tenant {}: {} users, {} groups, {} mailboxes{}",
+        "Tenant {} ({read}): {} users, {} groups, {} mailboxes{}",
         args.connection.tenant,
         directory.users.len(),
         directory.groups.len(),
@@ -60,7 +68,10 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
         }
     );
     let request = mapping.request(&args.mapping, &directory, hr);
-    let audit_path = audit_path(args)?;
+    let audit_path = args
+        .audit
+        .clone()
+        .unwrap_or_else(|| tenant_dir.join("audit.jsonl"));
     // A dry run writes nothing, not even an empty audit trail.
     let audit = match args.dry_run {
         true => None,
@@ -134,11 +145,11 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
     })
 }
 
-/// The Graph client, and the Exchange client when an anchor mailbox is given.
+/// The Graph client, the Exchange client when an anchor mailbox is given, and Graph's base URL.
 fn connect(
     args: &ConnectionArgs,
     concurrency: usize,
-) -> Result<(GraphClient, Option<ExchangeClient>)> {
+) -> Result<(GraphClient, Option<ExchangeClient>, String)> {
     let secret = std::env::var(&args.client_secret_env).with_context(|| {
         format!(
             "set {} to the client secret of app {} (it is read from the environment only, never from the command line)",
@@ -169,20 +180,55 @@ fn connect(
         )?),
         None => None,
     };
-    Ok((graph, exchange))
+    Ok((graph, exchange, endpoints.graph))
 }
 
-fn audit_path(args: &SyncArgs) -> Result<PathBuf> {
-    if let Some(path) = &args.audit {
-        return Ok(path.clone());
-    }
-    let state = args
-        .state_dir
+/// Where Tenure keeps its files: the flag or TENURE_STATE_DIR, else the user's data folder.
+fn state_dir(args: &SyncArgs) -> Result<PathBuf> {
+    args.state_dir
         .clone()
         .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("tenure")))
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/tenure")))
-        .context("no place for the audit trail: give --audit or --state-dir")?;
-    Ok(state.join(&args.connection.tenant).join("audit.jsonl"))
+        .context("no place for Tenure's files: give --state-dir (and --audit)")
+}
+
+/// How the directory was read.
+enum Read {
+    Full,
+    Incremental,
+    /// Graph no longer knew the delta link.
+    Resync,
+}
+
+impl std::fmt::Display for Read {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Full => "read whole",
+            Self::Incremental => "changes since the last sync",
+            Self::Resync => "read whole: the last sync's delta link had expired",
+        })
+    }
+}
+
+/// The directory now: the cached one brought up to date by delta when there is one, else read
+/// whole (with new delta links).
+async fn read(
+    graph: &GraphClient,
+    exchange: Option<&ExchangeClient>,
+    cached: Option<Cached>,
+) -> Result<(Snapshot, DeltaState, Read), ApiError> {
+    let options = ReadOptions::default();
+    let mut how = Read::Full;
+    // A cache made with Exchange on cannot serve a sync without it, nor the other way round.
+    if let Some(cached) = cached.filter(|c| c.delta.mailboxes.is_some() == exchange.is_some()) {
+        match refresh_directory(graph, exchange, cached.directory, &cached.delta).await {
+            Ok((directory, delta)) => return Ok((directory, delta, Read::Incremental)),
+            Err(error) if error.is_resync_required() => how = Read::Resync,
+            Err(error) => return Err(error),
+        }
+    }
+    let (directory, delta) = read_directory_with_delta(graph, exchange, options).await?;
+    Ok((directory, delta, how))
 }
 
 /// The audit trail, appended to one JSON line per applied change as it happens (a sync cut off

@@ -85,12 +85,52 @@ async fn the_samples_reach_their_end_state_and_a_second_sync_changes_nothing() {
         "every record names Microsoft's request id and the reason"
     );
 
+    sandbox.tenant.clear_requests();
     let second = sandbox.sync(&[]).await;
     assert!(second.status.success());
     assert!(
         stdout(&second).contains("Nothing to apply"),
         "{}",
         stdout(&second)
+    );
+    assert!(
+        stdout(&second).contains("(changes since the last sync)"),
+        "the second sync reads only what changed: {}",
+        stdout(&second)
+    );
+    let requests = sandbox.tenant.requests();
+    let count = |keep: &dyn Fn(&tenure_emulator::RecordedRequest) -> bool| {
+        requests.iter().filter(|r| keep(r)).count()
+    };
+    let graph_reads = count(&|r| r.method == "GET" && r.path.starts_with("/v1.0/"));
+    let graph_writes = count(&|r| r.method != "GET" && r.path.starts_with("/v1.0/"));
+    let exchange = count(&|r| r.path.contains("/adminapi/"));
+    assert_eq!(
+        (graph_reads, graph_writes),
+        (2, 0),
+        "users delta and groups delta only: {requests:#?}"
+    );
+    // One Get-Mailbox for what changed, and the full-access holders of only the mailboxes the
+    // first sync itself changed moments ago (a full read asks for every mailbox's).
+    let touched: std::collections::BTreeSet<String> = audit_records(&sandbox.audit())
+        .iter()
+        .filter(|r| {
+            [
+                "create_user",
+                "assign_license",
+                "grant_mailbox_access",
+                "hide_from_address_list",
+            ]
+            .iter()
+            .chain(&["convert_to_shared_mailbox", "convert_to_user_mailbox"])
+            .any(|k| r["action"] == *k)
+        })
+        .filter_map(|r| r["employee_id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        exchange <= 1 + touched.len() && exchange < state.mailboxes.len(),
+        "{exchange} Exchange calls for {} touched mailboxes",
+        touched.len()
     );
     assert_eq!(
         audit_records(&sandbox.audit()).len(),
