@@ -133,8 +133,12 @@ impl Journal {
 
     /// Marks a user's mailbox created or changed now.
     pub(crate) fn stamp_mailbox(&mut self, user: &str) {
-        self.mailboxes
-            .insert(user.to_owned(), jiff::Timestamp::now());
+        self.stamp_mailbox_at(user, jiff::Timestamp::now());
+    }
+
+    /// Marks a user's mailbox as last changed at `when`.
+    pub(crate) fn stamp_mailbox_at(&mut self, user: &str, when: jiff::Timestamp) {
+        self.mailboxes.insert(user.to_owned(), when);
     }
 
     /// Users entries stamped after `cursor`, in stamp order.

@@ -248,10 +248,13 @@ impl Directory {
         for group in &snapshot.groups {
             directory.journal.touch_group(&group.id);
         }
+        // A loaded tenant's mailboxes were last changed before it was loaded: a day before, so
+        // that reading "what changed since" right after loading finds nothing.
+        let loaded = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
         for mailbox in &snapshot.mailboxes {
             directory
                 .journal
-                .stamp_mailbox(&mailbox.external_directory_object_id);
+                .stamp_mailbox_at(&mailbox.external_directory_object_id, loaded);
         }
         directory
     }
