@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod plugin;
 pub mod report;
+pub mod store;
 pub mod synthetic;
 pub mod today;
 pub mod worker;

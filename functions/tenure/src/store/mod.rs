@@ -1,0 +1,28 @@
+//! Where Tenure keeps what outlives a run: credentials in a secret store ([`secrets`]) and one
+//! record per customer tenant in a connection store ([`connections`]).
+//!
+//! Each store is a trait with two real implementations: in AWS, Secrets Manager for secrets and
+//! S3 objects for connection records ([`AwsSettings`] says which endpoint, region and
+//! credentials); locally (`tenure serve`, the CLI), files under one data directory, readable by
+//! its owner only ([`DataDir`]). Every write is a compare-and-swap on the [`Version`] the writer
+//! read, so two concurrent writers never silently overwrite each other: one wins and the other
+//! gets a conflict, re-reads and decides again.
+//!
+//! # Why `async_trait`
+//!
+//! Stores are shared by HTTP handlers (axum state holds `Arc<dyn Trait>`) and Lambda handlers
+//! that pick the AWS or local implementation at start-up, so the traits must be object-safe and
+//! their futures `Send`. A native `async fn` in a trait is neither dyn-compatible nor promises
+//! `Send`; return-position `impl Future + Send` promises `Send` but is still not dyn-compatible.
+//! `async_trait` boxes each future (`Pin<Box<dyn Future + Send>>`): one allocation per call,
+//! nothing next to a network round trip or a file sync.
+
+mod aws;
+pub mod connections;
+mod files;
+pub mod secrets;
+mod version;
+
+pub use aws::{AwsSettings, StaticCredentials};
+pub use files::{DataDir, DataDirError};
+pub use version::Version;

@@ -1,0 +1,162 @@
+//! Stores under test: the AWS ones against this process's `moto_server`, the local ones in a
+//! fresh temporary data directory; unique names so tests sharing one moto never meet.
+
+use std::error::Error as StdError;
+use std::fmt::{Debug, Display};
+use std::sync::Arc;
+
+use tenure::store::connections::{
+    ClientId, Connection, ConnectionId, ConnectionStore, ConnectionType, CustomerCredential,
+    LocalConnectionStore, S3ConnectionStore, TenantId,
+};
+use tenure::store::secrets::{
+    LocalSecretStore, SecretKind, SecretName, SecretStore, SecretsManagerStore,
+};
+use tenure::store::{AwsSettings, DataDir};
+
+pub(crate) type Error = Box<dyn StdError + Send + Sync>;
+pub(crate) type TestResult = Result<(), Error>;
+
+/// The SDK configuration for this process's moto.
+pub(crate) async fn moto_config() -> Result<aws_config::SdkConfig, Error> {
+    let moto = tenure_moto::shared()?;
+    Ok(AwsSettings::emulator(
+        moto.endpoint(),
+        tenure_moto::REGION,
+        tenure_moto::ACCESS_KEY_ID,
+        tenure_moto::SECRET_ACCESS_KEY,
+    )
+    .load()
+    .await)
+}
+
+/// A connection id no other test uses.
+pub(crate) fn unique_id() -> ConnectionId {
+    let id = format!("t-{}", uuid::Uuid::new_v4().simple());
+    ConnectionId::parse(&id).expect("a valid id")
+}
+
+/// A secret name no other test uses.
+pub(crate) fn unique_secret(kind: SecretKind) -> SecretName {
+    SecretName::for_connection(&unique_id(), kind)
+}
+
+/// A secret store under test, and what keeps it alive.
+pub(crate) struct SecretsUnderTest {
+    pub(crate) store: Arc<dyn SecretStore>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub(crate) async fn secrets_manager() -> Result<SecretsUnderTest, Error> {
+    Ok(SecretsUnderTest {
+        store: Arc::new(SecretsManagerStore::new(&moto_config().await?)),
+        _dir: None,
+    })
+}
+
+pub(crate) fn local_secrets() -> Result<SecretsUnderTest, Error> {
+    let dir = tempfile::tempdir()?;
+    let store = LocalSecretStore::open(&DataDir::open(dir.path().join("data"))?)?;
+    Ok(SecretsUnderTest {
+        store: Arc::new(store),
+        _dir: Some(dir),
+    })
+}
+
+/// A connection store under test, with a way to put raw bytes where a record lives.
+pub(crate) struct ConnectionsUnderTest {
+    pub(crate) store: Arc<dyn ConnectionStore>,
+    raw: Raw,
+    _dir: Option<tempfile::TempDir>,
+}
+
+enum Raw {
+    S3 {
+        client: aws_sdk_s3::Client,
+        bucket: String,
+        prefix: String,
+    },
+    Files(std::path::PathBuf),
+}
+
+impl ConnectionsUnderTest {
+    /// Stores `bytes` as the record of `id`, bypassing the store's checks.
+    pub(crate) async fn put_raw(&self, id: &str, bytes: &[u8]) -> TestResult {
+        match &self.raw {
+            Raw::S3 {
+                client,
+                bucket,
+                prefix,
+            } => {
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(format!("{prefix}{id}.json"))
+                    .body(bytes.to_vec().into())
+                    .send()
+                    .await?;
+            }
+            Raw::Files(folder) => std::fs::write(folder.join(format!("{id}.json")), bytes)?,
+        }
+        Ok(())
+    }
+}
+
+pub(crate) async fn s3_connections() -> Result<ConnectionsUnderTest, Error> {
+    let config = moto_config().await?;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
+    client.create_bucket().bucket(&bucket).send().await?;
+    let prefix = "connections/".to_owned();
+    Ok(ConnectionsUnderTest {
+        store: Arc::new(S3ConnectionStore::new(&config, &bucket, &prefix)),
+        raw: Raw::S3 {
+            client,
+            bucket,
+            prefix,
+        },
+        _dir: None,
+    })
+}
+
+pub(crate) fn local_connections() -> Result<ConnectionsUnderTest, Error> {
+    let dir = tempfile::tempdir()?;
+    let store = LocalConnectionStore::open(&DataDir::open(dir.path().join("data"))?)?;
+    Ok(ConnectionsUnderTest {
+        raw: Raw::Files(store.folder().to_owned()),
+        store: Arc::new(store),
+        _dir: Some(dir),
+    })
+}
+
+/// A customer-app connection in the global cloud, created at a fixed time.
+pub(crate) fn sample_connection(id: &ConnectionId) -> Result<Connection, Error> {
+    Ok(Connection::new(
+        id.clone(),
+        ConnectionType::CustomerApp {
+            credential: CustomerCredential::ClientSecret,
+        },
+        tenure::microsoft::NationalCloud::Global,
+        TenantId::parse("contoso.onmicrosoft.com")?,
+        ClientId::parse("11111111-2222-3333-4444-555555555555")?,
+        "2026-11-01T09:00:00Z".parse()?,
+    ))
+}
+
+/// Fails when the error's text, debug form or any of its sources shows `secret`.
+pub(crate) fn assert_hides<E: StdError + Debug + Display + 'static>(error: &E, secret: &str) {
+    let mut shown = vec![error.to_string(), format!("{error:?}")];
+    let mut source = error.source();
+    while let Some(e) = source {
+        shown.push(e.to_string());
+        shown.push(format!("{e:?}"));
+        source = e.source();
+    }
+    for text in shown {
+        assert!(!text.contains(secret), "an error shows the secret: {text}");
+    }
+}

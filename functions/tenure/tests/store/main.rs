@@ -1,0 +1,9 @@
+//! The secret and connection stores: AWS (against `moto_server`, started by the tests) and
+//! local files, each implementation through the same test functions.
+
+mod connections;
+mod helpers;
+mod local_files;
+mod names;
+mod records;
+mod secrets;
