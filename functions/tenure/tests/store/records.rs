@@ -128,3 +128,38 @@ async fn the_stored_record_is_versioned_json_with_the_cloud_by_name() -> TestRes
     );
     Ok(())
 }
+
+/// The record shown in the README is one the store reads.
+#[tokio::test]
+async fn the_readme_example_record_reads() -> TestResult {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )?;
+    let section = readme
+        .split("## Secrets and connection records")
+        .nth(1)
+        .ok_or("the README has no section on connection records")?;
+    let example = section
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .ok_or("the section has no JSON example")?;
+    let dir = tempfile::tempdir()?;
+    let store = LocalConnectionStore::open(&DataDir::open(dir.path())?)?;
+    std::fs::write(store.folder().join("contoso.json"), example)?;
+    let (connection, _) = store
+        .get(&ConnectionId::parse("contoso")?)
+        .await?
+        .ok_or("the example was not found")?;
+    assert_eq!(connection.cloud, NationalCloud::UsGovHigh);
+    assert_eq!(connection.endpoints().graph, "http://127.0.0.1:4010");
+    assert_eq!(
+        connection.endpoints().exchange,
+        "https://outlook.office365.us"
+    );
+    assert!(matches!(
+        connection.status,
+        ConnectionStatus::NeedsRelink { .. }
+    ));
+    Ok(())
+}
