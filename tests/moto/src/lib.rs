@@ -52,7 +52,6 @@ pub struct Moto {
     endpoint: String,
     guard: Child,
     stdin: Option<ChildStdin>,
-    _log: tempfile::NamedTempFile,
 }
 
 /// Why moto could not be started.
@@ -151,6 +150,8 @@ fn start_on_free_port(server: &std::path::Path) -> Result<Moto, Attempt> {
         .and_then(|l| l.local_addr())
         .map_err(|e| failed(format!("no free loopback port: {e}")))?
         .port();
+    // moto's output, read only while it starts: the name goes when this function returns, and
+    // moto writes on to the unnamed file, which goes when moto does.
     let log = tempfile::NamedTempFile::new()
         .map_err(|e| failed(format!("cannot create moto's log file: {e}")))?;
     let (out, err) = log
@@ -174,7 +175,6 @@ fn start_on_free_port(server: &std::path::Path) -> Result<Moto, Attempt> {
         endpoint: format!("http://127.0.0.1:{port}"),
         guard,
         stdin,
-        _log: log,
     };
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let deadline = Instant::now() + STARTUP_DEADLINE;
@@ -183,7 +183,7 @@ fn start_on_free_port(server: &std::path::Path) -> Result<Moto, Attempt> {
             return Ok(moto);
         }
         if let Ok(Some(status)) = moto.guard.try_wait() {
-            let text = std::fs::read_to_string(moto._log.path()).unwrap_or_default();
+            let text = std::fs::read_to_string(log.path()).unwrap_or_default();
             return Err(if text.contains("Address already in use") {
                 Attempt::PortTaken(text)
             } else {
@@ -194,7 +194,7 @@ fn start_on_free_port(server: &std::path::Path) -> Result<Moto, Attempt> {
             });
         }
         if Instant::now() > deadline {
-            let text = std::fs::read_to_string(moto._log.path()).unwrap_or_default();
+            let text = std::fs::read_to_string(log.path()).unwrap_or_default();
             return Err(failed(format!(
                 "moto_server did not answer on {address} within {STARTUP_DEADLINE:?}; its log:\n{text}"
             )));
