@@ -49,10 +49,27 @@ pub async fn apply_observed<W: DirectoryWriter>(
     observer: Observer<'_>,
 ) -> (ApplyReport, Vec<AuditRecord>) {
     let concurrency = options.concurrency.max(1);
+    // Accounts an interrupted run already created, looked up together rather than one by one
+    // (when that fails, each create asks on its own).
+    let to_create: Vec<&str> = plan
+        .workers
+        .iter()
+        .filter(|w| creates(w).is_some())
+        .map(|w| w.employee_id.as_str())
+        .collect();
+    let existing: Option<FxHashMap<String, String>> = match to_create.is_empty() {
+        true => Some(FxHashMap::default()),
+        false => writer
+            .find_users(&to_create)
+            .await
+            .ok()
+            .map(|found| found.into_iter().collect()),
+    };
+    let existing = existing.as_ref();
     // New accounts first, so that every manager exists before anyone points at it.
     let created: Vec<(usize, WorkerRun)> = futures::stream::iter(plan.workers.iter().enumerate())
         .filter(|(_, w)| std::future::ready(creates(w).is_some()))
-        .map(|(i, w)| async move { (i, create(w, writer, observer).await) })
+        .map(|(i, w)| async move { (i, create(w, writer, existing, observer).await) })
         .buffered(concurrency)
         .collect()
         .await;
@@ -152,13 +169,18 @@ fn creates(worker: &WorkerPlan) -> Option<&Action> {
 async fn create<W: DirectoryWriter>(
     worker: &WorkerPlan,
     writer: &W,
+    existing: Option<&FxHashMap<String, String>>,
     observer: Observer<'_>,
 ) -> WorkerRun {
     let mut run = WorkerRun::default();
     let Some(action) = creates(worker) else {
         return run;
     };
-    let result = match writer.find_user(&worker.employee_id).await {
+    let found = match existing {
+        Some(existing) => Ok(existing.get(&worker.employee_id).cloned()),
+        None => writer.find_user(&worker.employee_id).await,
+    };
+    let result = match found {
         Ok(Some(id)) => {
             // Made by an interrupted run: finish the job with it rather than make a second.
             run.user_id = Some(id);

@@ -70,6 +70,18 @@ pub trait DirectoryWriter {
     /// The object id of the user carrying this employee id, if any.
     async fn find_user(&self, employee_id: &str) -> Result<Option<String>, WriteError>;
 
+    /// The users carrying any of these employee ids, as (employee id, object id) pairs. A
+    /// directory may look many up in one request; by default they are looked up one by one.
+    async fn find_users(&self, employee_ids: &[&str]) -> Result<Vec<(String, String)>, WriteError> {
+        let mut found = Vec::new();
+        for id in employee_ids {
+            if let Some(user) = self.find_user(id).await? {
+                found.push(((*id).to_owned(), user));
+            }
+        }
+        Ok(found)
+    }
+
     /// Creates a user from an [`Op::CreateUser`] with this first password; gives its object id.
     async fn create_user(
         &self,

@@ -98,6 +98,18 @@ impl DirectoryWriter for LiveDirectory {
         Ok(users.into_iter().next().map(|u| u.id))
     }
 
+    async fn find_users(&self, employee_ids: &[&str]) -> Result<Vec<(String, String)>, WriteError> {
+        let users = self
+            .graph
+            .users_by_employee_id(employee_ids)
+            .await
+            .map_err(write_error)?;
+        Ok(users
+            .into_iter()
+            .filter_map(|u| u.employee_id.map(|e| (e, u.id)))
+            .collect())
+    }
+
     async fn create_user(
         &self,
         employee_id: &str,
