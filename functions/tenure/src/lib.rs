@@ -8,6 +8,7 @@
 //! every host (CLI, local server, Lambda functions); [`report`] renders plans for people.
 
 pub mod apply;
+pub mod connect;
 pub mod desired;
 pub mod directory;
 pub mod guard;

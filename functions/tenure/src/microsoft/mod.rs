@@ -33,6 +33,7 @@ pub use exchange::StampedMailbox;
 pub use graph::GraphClient;
 pub use group_delta::{GroupChange, GroupDelta};
 pub use retry::{RetryPolicy, server_wait};
-pub use token::{ClientCredential, TokenError, TokenSource};
+pub(crate) use token::token_error;
+pub use token::{ClientCredential, RefreshTokenStore, TokenError, TokenSource};
 pub use transport::ClientOptions;
 pub use writer::LiveDirectory;

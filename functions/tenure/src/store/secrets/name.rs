@@ -16,15 +16,19 @@ pub enum SecretKind {
     CertificateKey,
     /// The key HR webhooks of the connection are signed with (`webhook-key`).
     WebhookKey,
+    /// Links being made: each sign-in's single-use `state` and PKCE verifier, until used or
+    /// expired (`authorization`).
+    Authorization,
 }
 
 impl SecretKind {
     /// Every kind.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::RefreshToken,
         Self::ClientSecret,
         Self::CertificateKey,
         Self::WebhookKey,
+        Self::Authorization,
     ];
 
     /// The last part of the secret's name.
@@ -34,6 +38,7 @@ impl SecretKind {
             Self::ClientSecret => "client-secret",
             Self::CertificateKey => "certificate-key",
             Self::WebhookKey => "webhook-key",
+            Self::Authorization => "authorization",
         }
     }
 }
@@ -59,7 +64,7 @@ pub struct SecretName {
 #[error(
     "invalid secret name {name:?}: {reason}; Tenure's secrets are named \
      tenure/<connection-id>/<kind> with kind one of refresh-token, client-secret, \
-     certificate-key, webhook-key"
+     certificate-key, webhook-key, authorization"
 )]
 pub struct InvalidSecretName {
     /// What was given.

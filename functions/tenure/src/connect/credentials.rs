@@ -1,0 +1,134 @@
+//! A connection's credential, read from the secret store: what [`crate::microsoft::TokenSource`]
+//! needs to get tokens for it.
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::error::ConnectError;
+use super::refresh_tokens::StoredRefreshToken;
+use super::service_app::ServiceApp;
+use crate::microsoft::{ClientCertificate, ClientCredential, TokenSource};
+use crate::store::connections::{Connection, ConnectionType, CustomerCredential};
+use crate::store::secrets::{SecretKind, SecretStore};
+
+/// A certificate and its key as one PEM text (how the `certificate-key` secret holds them).
+pub fn certificate_secret(certificate_pem: &str, private_key: &SecretString) -> SecretString {
+    SecretString::from(format!(
+        "{}\n{}\n",
+        certificate_pem.trim(),
+        private_key.expose_secret().trim()
+    ))
+}
+
+/// Splits a `certificate-key` secret into the certificate and the key.
+fn split_certificate_secret(pem: &str) -> (String, SecretString) {
+    let mut certificate = String::new();
+    let mut key = String::new();
+    let mut in_certificate = false;
+    for line in pem.lines() {
+        if line.starts_with("-----BEGIN CERTIFICATE") {
+            in_certificate = true;
+        }
+        if in_certificate {
+            certificate.push_str(line);
+            certificate.push('\n');
+        } else {
+            key.push_str(line);
+            key.push('\n');
+        }
+        if line.starts_with("-----END CERTIFICATE") {
+            in_certificate = false;
+        }
+    }
+    (certificate, SecretString::from(key))
+}
+
+/// The token source for a connection: the customer app's secret or certificate, or (for
+/// Tenure's own app) the admin's refresh token with the app's own credential.
+pub async fn token_source(
+    connection: &Connection,
+    secrets: Arc<dyn SecretStore>,
+    service_app: Option<&ServiceApp>,
+) -> Result<TokenSource, ConnectError> {
+    let endpoints = connection.endpoints();
+    let tenant = connection.tenant_id.as_str();
+    let missing = |what: &str| {
+        ConnectError::Settings(format!(
+            "connection {} has no {what} in the secret store: create the connection again",
+            connection.id
+        ))
+    };
+    let token = |e| ConnectError::Token {
+        advice: format!("cannot get tokens for connection {}", connection.id),
+        source: e,
+    };
+    match connection.app {
+        ConnectionType::CustomerApp { credential } => {
+            let name = connection.credential_secret();
+            let (value, _) = secrets
+                .get(&name)
+                .await?
+                .ok_or_else(|| missing(name.kind().as_str()))?;
+            let credential = match credential {
+                CustomerCredential::ClientSecret => ClientCredential::Secret(value),
+                CustomerCredential::Certificate => {
+                    let (certificate, key) = split_certificate_secret(value.expose_secret());
+                    ClientCredential::Certificate(ClientCertificate::from_pem(&certificate, &key)?)
+                }
+            };
+            TokenSource::new(
+                &endpoints,
+                tenant,
+                connection.client_id.as_str(),
+                credential,
+            )
+            .map_err(token)
+        }
+        ConnectionType::ServiceProviderApp => {
+            let app = service_app.ok_or_else(|| {
+                ConnectError::Settings(format!(
+                    "connection {} uses Tenure's own app, whose client id and secret are not configured here (TENURE_APP_CLIENT_ID, TENURE_APP_CLIENT_SECRET)",
+                    connection.id
+                ))
+            })?;
+            let refresh =
+                StoredRefreshToken::new(secrets, connection.secret_name(SecretKind::RefreshToken));
+            TokenSource::delegated(
+                &endpoints,
+                tenant,
+                &app.client_id,
+                app.credential.clone(),
+                Arc::new(refresh),
+            )
+            .map_err(token)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn a_certificate_secret_splits_back_into_certificate_and_key() {
+        let key = SecretString::from(
+            "-----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY-----".to_owned(),
+        );
+        let joined = certificate_secret(
+            "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n",
+            &key,
+        );
+        let (certificate, back) = split_certificate_secret(joined.expose_secret());
+        assert_eq!(
+            certificate,
+            "-----BEGIN CERTIFICATE-----\nBBB\n-----END CERTIFICATE-----\n"
+        );
+        assert_eq!(
+            back.expose_secret(),
+            "-----BEGIN PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY-----\n"
+        );
+    }
+}

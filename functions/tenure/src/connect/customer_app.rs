@@ -1,0 +1,132 @@
+//! A Customer Owned Application connection: the customer's app registration with a client
+//! secret or a certificate, proven by getting a token and reading the tenant.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use secrecy::SecretString;
+
+use super::credentials::{certificate_secret, token_source};
+use super::error::ConnectError;
+use super::prove::prove;
+use crate::microsoft::{ClientCertificate, ClientOptions, ExchangeClient, GraphClient};
+use crate::store::connections::{
+    Connection, ConnectionError, ConnectionStatus, ConnectionStore, ConnectionType,
+    CustomerCredential,
+};
+use crate::store::secrets::{SecretError, SecretStore};
+
+/// The customer app's credential, as the administrator gives it.
+pub enum CustomerSecret {
+    /// A client secret.
+    ClientSecret(SecretString),
+    /// A PEM certificate and its PEM private key.
+    Certificate {
+        /// The certificate.
+        certificate_pem: String,
+        /// The key.
+        private_key: SecretString,
+    },
+}
+
+/// A proven connection and clients for it.
+#[derive(Debug)]
+pub struct Connected {
+    /// The connection, linked.
+    pub connection: Connection,
+    /// Graph.
+    pub graph: GraphClient,
+    /// Exchange Online, when enabled.
+    pub exchange: Option<ExchangeClient>,
+}
+
+/// Creates or replaces a customer-app connection: keeps the record and its secret, then proves
+/// it (a token, `GET /organization`, and a harmless Exchange read when Exchange is enabled).
+/// The record's status says how the proof went; a failed proof is also the error returned.
+/// `connection.app` says which credential kind; its status is set here.
+pub async fn connect_customer_app(
+    mut connection: Connection,
+    secret: CustomerSecret,
+    connections: &dyn ConnectionStore,
+    secrets: Arc<dyn SecretStore>,
+    options: ClientOptions,
+    now: Timestamp,
+) -> Result<Connected, ConnectError> {
+    let (kind, value) = match secret {
+        CustomerSecret::ClientSecret(value) => (CustomerCredential::ClientSecret, value),
+        CustomerSecret::Certificate {
+            certificate_pem,
+            private_key,
+        } => {
+            // Checked before anything is kept: an expired certificate is refused here.
+            ClientCertificate::from_pem(&certificate_pem, &private_key)?;
+            (
+                CustomerCredential::Certificate,
+                certificate_secret(&certificate_pem, &private_key),
+            )
+        }
+    };
+    connection.app = ConnectionType::CustomerApp { credential: kind };
+    connection.status = ConnectionStatus::Pending;
+    connection.updated_at = now;
+    keep_secret(secrets.as_ref(), &connection, &value).await?;
+    let version = save(connections, &connection).await?;
+    let proof = match token_source(&connection, Arc::clone(&secrets), None).await {
+        Ok(tokens) => prove(&connection, Arc::new(tokens), options).await,
+        Err(error) => Err(error),
+    };
+    connection.status = match &proof {
+        Ok(_) => ConnectionStatus::Linked,
+        Err(error) => ConnectionStatus::Failed {
+            reason: error.to_string(),
+        },
+    };
+    connection.updated_at = Timestamp::now().max(now);
+    connections.replace(&connection, &version).await?;
+    let (graph, exchange) = proof?;
+    Ok(Connected {
+        connection,
+        graph,
+        exchange,
+    })
+}
+
+async fn keep_secret(
+    secrets: &dyn SecretStore,
+    connection: &Connection,
+    value: &SecretString,
+) -> Result<(), SecretError> {
+    let name = connection.credential_secret();
+    loop {
+        let result = match secrets.get(&name).await? {
+            None => secrets.put_new(&name, value).await,
+            Some((_, version)) => secrets.replace(&name, value, &version).await,
+        };
+        match result {
+            Ok(_) => return Ok(()),
+            Err(SecretError::Conflict { .. }) => continue,
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Creates the record, or replaces the one there.
+async fn save(
+    connections: &dyn ConnectionStore,
+    connection: &Connection,
+) -> Result<crate::store::Version, ConnectionError> {
+    loop {
+        let result = match connections.get(&connection.id).await? {
+            None => connections.put_new(connection).await,
+            Some((existing, version)) => {
+                let mut updated = connection.clone();
+                updated.created_at = existing.created_at;
+                connections.replace(&updated, &version).await
+            }
+        };
+        match result {
+            Err(ConnectionError::Conflict { .. }) => continue,
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Why a connection could not be made or used: each message says what happened and what to do.
+
+use crate::microsoft::{ApiError, CertificateError, TokenError};
+use crate::store::connections::ConnectionError;
+use crate::store::secrets::SecretError;
+
+/// Why linking a Service Provider Application connection failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// The connection is not one of Tenure's own app.
+    #[error(
+        "connection {connection} does not use Tenure's own app, so it is not linked by signing in"
+    )]
+    NotServiceApp {
+        /// The connection.
+        connection: String,
+    },
+    /// The callback came without `state`.
+    #[error("the sign-in came back without a state: start linking again from Tenure")]
+    MissingState,
+    /// The `state` names no sign-in Tenure started (forged, or for another deployment).
+    #[error(
+        "the sign-in came back with a state Tenure did not issue: start linking again from Tenure"
+    )]
+    UnknownState,
+    /// The sign-in link was older than ten minutes.
+    #[error("the sign-in link expired (they last ten minutes): start linking again from Tenure")]
+    ExpiredState,
+    /// The callback was replayed.
+    #[error(
+        "this sign-in was already used; a sign-in link works once: start linking again from Tenure"
+    )]
+    ReusedState,
+    /// The admin declined, or Microsoft refused the sign-in.
+    #[error("{}", declined(error, description))]
+    Declined {
+        /// Microsoft's `error`.
+        error: String,
+        /// Microsoft's `error_description`.
+        description: String,
+    },
+    /// An authorize callback without a code.
+    #[error("Microsoft's answer carried no authorization code")]
+    NoCode,
+    /// An admin-consent callback without `admin_consent=True`.
+    #[error("Microsoft's answer did not confirm the admin consent")]
+    NoConsent,
+    /// The admin consented in another tenant.
+    #[error(
+        "consent was given in tenant {consented}, but this connection is for tenant {expected}: sign in with an administrator of {expected}"
+    )]
+    WrongTenant {
+        /// The connection's tenant.
+        expected: String,
+        /// The tenant the consent was given in.
+        consented: String,
+    },
+    /// Microsoft gave no refresh token.
+    #[error("Microsoft gave no refresh token: the offline_access permission was not granted")]
+    NoRefreshToken,
+    /// A URL of the connection or app is not valid.
+    #[error("the {what} is not a valid URL: {message}")]
+    BadUrl {
+        /// Which.
+        what: String,
+        /// Why.
+        message: String,
+    },
+    /// The code could not be redeemed.
+    #[error("the sign-in could not be completed: {0}")]
+    Token(#[from] TokenError),
+    /// The secret store failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    /// The connection store failed.
+    #[error(transparent)]
+    Connections(#[from] ConnectionError),
+}
+
+fn declined(error: &str, description: &str) -> String {
+    let code = description.split(':').next().unwrap_or_default();
+    let what = match (error, code) {
+        (_, "AADSTS65004") | ("access_denied", _) => {
+            "the administrator declined to consent, so Tenure was not linked; link again and accept to connect the tenant"
+        }
+        ("consent_required", _) | (_, "AADSTS65001") => {
+            "an administrator must consent to Tenure's permissions; ask a Global Administrator to link the tenant"
+        }
+        _ => "Microsoft refused the sign-in",
+    };
+    format!("{what} ({error}: {description})")
+}
+
+/// Why a connection to a customer's own app (or to Exchange) could not be created or proven.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectError {
+    /// The certificate or key cannot be used.
+    #[error(transparent)]
+    Certificate(#[from] CertificateError),
+    /// No token could be had.
+    #[error("{advice}")]
+    Token {
+        /// What to do.
+        advice: String,
+        /// The cause.
+        #[source]
+        source: TokenError,
+    },
+    /// A token came, but Graph refused the first read.
+    #[error("{advice}")]
+    Api {
+        /// What to do.
+        advice: String,
+        /// The cause.
+        #[source]
+        source: ApiError,
+    },
+    /// The connection's settings are incomplete.
+    #[error("{0}")]
+    Settings(String),
+    /// The secret store failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    /// The connection store failed.
+    #[error(transparent)]
+    Connections(#[from] ConnectionError),
+}

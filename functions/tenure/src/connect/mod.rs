@@ -1,0 +1,36 @@
+//! Connecting Tenure to a customer's tenant (DESIGN §1), over the stores of [`crate::store`]:
+//!
+//! - **Tenure's own app** (Service Provider Application): [`start_link`] gives the authorize
+//!   URL (delegated permissions, PKCE S256, a single-use `state` bound to the connection, ten
+//!   minutes) and the admin-consent URL; [`finish_link`] checks the callback's `state`, redeems
+//!   the code and keeps the refresh token. Syncs then get delegated tokens from it
+//!   ([`StoredRefreshToken`]), keeping each rotated refresh token with compare-and-swap.
+//! - **The customer's own app** (Customer Owned Application): [`connect_customer_app`] keeps a
+//!   client secret or a certificate and proves the connection by getting a token and reading the
+//!   tenant (and Exchange, when enabled).
+//! - [`open_connection`] gives clients for a stored connection; [`status_after`] and
+//!   [`set_status`] keep its status true ("needs re-link" when Microsoft refuses the refresh
+//!   token).
+//!
+//! Secrets (refresh tokens, client secrets, keys, PKCE verifiers) live in the secret store only
+//! and never appear in a connection record, an error or a log.
+
+mod credentials;
+mod customer_app;
+mod error;
+mod link;
+mod open;
+mod pending;
+mod prove;
+mod refresh_tokens;
+mod service_app;
+
+pub use credentials::{certificate_secret, token_source};
+pub use customer_app::{Connected, CustomerSecret, connect_customer_app};
+pub use error::{ConnectError, LinkError};
+pub use link::{Callback, LinkStart, Linked, finish_link, start_link};
+pub use open::{open_connection, set_status, status_after};
+pub use pending::LINK_LIFETIME;
+pub use prove::{APPLICATION_PERMISSIONS, EXCHANGE_ROLES, prove, token_advice};
+pub use refresh_tokens::StoredRefreshToken;
+pub use service_app::{DELEGATED_PERMISSIONS, ServiceApp, delegated_scopes};

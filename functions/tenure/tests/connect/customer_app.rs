@@ -1,0 +1,206 @@
+//! A customer's own app: a client secret or a certificate, proven by a token and a read of the
+//! tenant; each way it can go wrong named with what to do, the secret never shown.
+
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use tenure::connect::{ConnectError, CustomerSecret, connect_customer_app, open_connection};
+use tenure::store::connections::{ConnectionStatus, ConnectionStore};
+use tenure::store::secrets::SecretKind;
+
+use crate::helpers::{
+    CLIENT_ID, SECRET, TestResult, connection, options, record_files, stores, tenant, testdata,
+};
+
+fn secret(text: &str) -> CustomerSecret {
+    CustomerSecret::ClientSecret(SecretString::from(text.to_owned()))
+}
+
+#[tokio::test]
+async fn a_client_secret_connection_is_proven_kept_and_opened_again() -> TestResult {
+    let t = tenant(|c| c.with_client_secret(CLIENT_ID, SECRET)).await?;
+    let s = stores()?;
+    let record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
+    let connected = connect_customer_app(
+        record,
+        secret(SECRET),
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    assert_eq!(connected.connection.status, ConnectionStatus::Linked);
+    let (stored, _) = s
+        .connections
+        .get(&connected.connection.id)
+        .await?
+        .ok_or("the record is kept")?;
+    assert_eq!(stored.status, ConnectionStatus::Linked);
+    let kept = s
+        .secrets
+        .get(&stored.secret_name(SecretKind::ClientSecret))
+        .await?
+        .ok_or("the secret is kept")?;
+    assert_eq!(kept.0.expose_secret(), SECRET);
+    assert!(
+        !record_files(&s.root).contains(SECRET),
+        "never in the record"
+    );
+
+    let (graph, exchange) =
+        open_connection(&stored, Arc::clone(&s.secrets), None, options()).await?;
+    assert!(exchange.is_none(), "Exchange is off for this connection");
+    assert_eq!(graph.list_users().await?.len(), 39);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_wrong_secret_fails_the_connection_with_advice_and_without_the_secret() -> TestResult {
+    let t = tenant(|c| c.with_client_secret(CLIENT_ID, SECRET)).await?;
+    let s = stores()?;
+    let record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
+    let wrong = "not-the-secret~Pz0";
+    let error = connect_customer_app(
+        record,
+        secret(wrong),
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect_err("refused");
+    let text = format!("{error} {error:?}");
+    assert!(
+        text.contains("the client secret is wrong or expired"),
+        "{text}"
+    );
+    assert!(!text.contains(wrong), "{text}");
+    let id = tenure::store::connections::ConnectionId::parse("contoso")?;
+    let (stored, _) = s.connections.get(&id).await?.ok_or("kept")?;
+    assert!(
+        matches!(&stored.status, ConnectionStatus::Failed { reason } if reason.contains("wrong or expired")),
+        "{:?}",
+        stored.status
+    );
+    assert!(!record_files(&s.root).contains(wrong));
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unknown_tenant_and_an_unknown_app_say_what_to_check() -> TestResult {
+    let t = tenant(|c| c.with_client_secret(CLIENT_ID, SECRET)).await?;
+    let s = stores()?;
+    let record = connection(&t, "elsewhere", "fabrikam.onmicrosoft.com", CLIENT_ID)?;
+    let error = connect_customer_app(
+        record,
+        secret(SECRET),
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect_err("no such tenant");
+    assert!(
+        error.to_string().contains("another national cloud"),
+        "{error}"
+    );
+
+    let record = connection(
+        &t,
+        "noapp",
+        t.tenant_id(),
+        "33333333-4444-5555-6666-777777777777",
+    )?;
+    let error = connect_customer_app(
+        record,
+        secret(SECRET),
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect_err("no such app");
+    assert!(error.to_string().contains("check the client id"), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_certificate_connection_works_and_a_bad_certificate_is_named() -> TestResult {
+    let certificate = testdata("client-cert.pem")?;
+    let key = SecretString::from(testdata("client-key.pem")?);
+    let t = tenant(|c| c.with_client_certificate(CLIENT_ID, &certificate)).await?;
+    let s = stores()?;
+    let record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
+    let connected = connect_customer_app(
+        record.clone(),
+        CustomerSecret::Certificate {
+            certificate_pem: certificate.clone(),
+            private_key: key.clone(),
+        },
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    assert_eq!(connected.connection.status, ConnectionStatus::Linked);
+    let (graph, _) = open_connection(
+        &connected.connection,
+        Arc::clone(&s.secrets),
+        None,
+        options(),
+    )
+    .await?;
+    assert_eq!(graph.list_users().await?.len(), 39);
+    assert!(!record_files(&s.root).contains("PRIVATE KEY"));
+
+    // An expired certificate is refused before anything is kept or sent.
+    let expired = connect_customer_app(
+        connection(&t, "expired", t.tenant_id(), CLIENT_ID)?,
+        CustomerSecret::Certificate {
+            certificate_pem: testdata("expired-cert.pem")?,
+            private_key: SecretString::from(testdata("expired-key.pem")?),
+        },
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect_err("expired");
+    assert!(
+        matches!(expired, ConnectError::Certificate(_)),
+        "{expired:?}"
+    );
+    assert!(expired.to_string().contains("expired on"), "{expired}");
+    let id = tenure::store::connections::ConnectionId::parse("expired")?;
+    assert!(s.connections.get(&id).await?.is_none(), "nothing kept");
+
+    // A valid certificate the app does not know.
+    let other = tenant(|c| {
+        c.with_client_certificate(CLIENT_ID, &testdata("expired-cert.pem").unwrap_or_default())
+    })
+    .await?;
+    let error = connect_customer_app(
+        connection(&other, "unknown-cert", other.tenant_id(), CLIENT_ID)?,
+        CustomerSecret::Certificate {
+            certificate_pem: certificate,
+            private_key: key,
+        },
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect_err("not registered");
+    assert!(
+        error.to_string().contains("upload the certificate"),
+        "{error}"
+    );
+    Ok(())
+}
