@@ -1,10 +1,12 @@
-//! What a tenant is started with: its directory, registered apps, limits and faults.
+//! What a tenant is started with: its directory, cloud, registered apps, sign-in mode, limits
+//! and faults.
 
 use std::time::Duration;
 
-use secrecy::SecretString;
 use tenure::directory::Snapshot;
+use tenure::microsoft::NationalCloud;
 
+use crate::apps::{ExchangeRole, RegisteredClient, SignIn};
 use crate::faults::Faults;
 
 /// The tenant id used when the snapshot names none.
@@ -16,15 +18,27 @@ pub struct TenantConfig {
     /// The directory the tenant starts with. Its `tenant.id` is the tenant id (a default one is
     /// filled in when absent); its verified domains also name the tenant in URLs.
     pub snapshot: Snapshot,
-    /// Apps that may get tokens with the client-credentials grant.
+    /// The registered apps.
     pub clients: Vec<RegisteredClient>,
-    /// Resources whose `/.default` scope gives a Graph token (default `https://graph.microsoft.com`).
+    /// The national cloud the tenant lives in (default global): its Graph and Exchange hosts
+    /// are the resources tokens are issued for; another cloud's are refused (`AADSTS500011`).
+    pub cloud: NationalCloud,
+    /// Resources whose scopes give a Graph token (default the cloud's Graph,
+    /// `https://graph.microsoft.com`).
     pub graph_audiences: Vec<String>,
-    /// Resources whose `/.default` scope gives an Exchange token (default
+    /// Resources whose scopes give an Exchange token (default the cloud's Exchange,
     /// `https://outlook.office365.com`).
     pub exchange_audiences: Vec<String>,
     /// How long an access token lives (`expires_in`); default one hour.
     pub token_lifetime: Duration,
+    /// How long an authorization code may be redeemed; default ten minutes.
+    pub code_lifetime: Duration,
+    /// How long a refresh token may go unused before it expires; default 90 days.
+    pub refresh_token_lifetime: Duration,
+    /// How sign-ins are answered: a page, or at once (tests).
+    pub sign_in: SignIn,
+    /// What callers (client ids or UPNs) may run in Exchange; anyone not named may run all.
+    pub exchange_roles: Vec<(String, ExchangeRole)>,
     /// How long after `assignLicense` a user's mailbox appears; default zero.
     pub mailbox_delay: Duration,
     /// The throttling budget.
@@ -33,25 +47,6 @@ pub struct TenantConfig {
     pub faults: Faults,
     /// Seed of the generator that draws faults.
     pub seed: u64,
-}
-
-/// An app registration.
-#[derive(Debug)]
-pub struct RegisteredClient {
-    /// The application (client) id.
-    pub client_id: String,
-    /// How the app proves who it is.
-    pub credential: ClientCredential,
-}
-
-/// An app's credential.
-#[derive(Debug)]
-pub enum ClientCredential {
-    /// A client secret, compared with `client_secret`.
-    Secret(SecretString),
-    /// A certificate or RSA public key in PEM; a `client_assertion` JWT must be signed with its
-    /// private key (RS256 or PS256).
-    Certificate(String),
 }
 
 /// Throttling budgets, in fixed windows. The defaults are Microsoft's published identity limits
@@ -86,7 +81,8 @@ impl Default for RateLimits {
 }
 
 impl TenantConfig {
-    /// A tenant holding `snapshot`, with Microsoft's default limits, no faults and no apps.
+    /// A tenant of the global cloud holding `snapshot`, with Microsoft's default limits, no
+    /// faults, no apps and the interactive sign-in page.
     pub fn new(mut snapshot: Snapshot) -> Self {
         if snapshot.tenant.id.is_none() {
             snapshot.tenant.id = Some(DEFAULT_TENANT_ID.to_owned());
@@ -94,33 +90,104 @@ impl TenantConfig {
         Self {
             snapshot,
             clients: Vec::new(),
-            graph_audiences: vec!["https://graph.microsoft.com".to_owned()],
-            exchange_audiences: vec!["https://outlook.office365.com".to_owned()],
+            cloud: NationalCloud::Global,
+            graph_audiences: Vec::new(),
+            exchange_audiences: Vec::new(),
             token_lifetime: Duration::from_secs(3_599),
+            code_lifetime: Duration::from_secs(600),
+            refresh_token_lifetime: Duration::from_secs(90 * 24 * 3_600),
+            sign_in: SignIn::Interactive,
+            exchange_roles: Vec::new(),
             mailbox_delay: Duration::ZERO,
             limits: RateLimits::default(),
             faults: Faults::default(),
             seed: 0,
         }
+        .in_cloud(NationalCloud::Global)
     }
 
-    /// Registers an app with a client secret.
+    /// Puts the tenant in a national cloud: its Graph and Exchange hosts become the resources
+    /// tokens are issued for.
     #[must_use]
-    pub fn with_client_secret(mut self, client_id: &str, secret: &str) -> Self {
-        self.clients.push(RegisteredClient {
-            client_id: client_id.to_owned(),
-            credential: ClientCredential::Secret(SecretString::from(secret.to_owned())),
-        });
+    pub fn in_cloud(mut self, cloud: NationalCloud) -> Self {
+        let hosts = cloud.hosts();
+        self.cloud = cloud;
+        self.graph_audiences = vec![format!("https://{}", hosts.graph)];
+        self.exchange_audiences = vec![format!("https://{}", hosts.exchange)];
         self
     }
 
-    /// Registers an app with a certificate (or RSA public key) in PEM.
+    /// Registers an app of this tenant with a client secret.
     #[must_use]
-    pub fn with_client_certificate(mut self, client_id: &str, pem: &str) -> Self {
-        self.clients.push(RegisteredClient {
-            client_id: client_id.to_owned(),
-            credential: ClientCredential::Certificate(pem.to_owned()),
-        });
+    pub fn with_client_secret(self, client_id: &str, secret: &str) -> Self {
+        self.with_app(RegisteredClient::with_secret(client_id, secret))
+    }
+
+    /// Registers an app of this tenant with a certificate (or RSA public key) in PEM.
+    #[must_use]
+    pub fn with_client_certificate(self, client_id: &str, pem: &str) -> Self {
+        self.with_app(RegisteredClient::with_certificate(client_id, pem))
+    }
+
+    /// Registers an app (see [`RegisteredClient`]'s builders: redirect URIs, multi-tenant,
+    /// consent, granted permissions).
+    #[must_use]
+    pub fn with_app(mut self, app: RegisteredClient) -> Self {
+        self.clients.push(app);
+        self
+    }
+
+    /// Adds redirect URIs to a registered app.
+    #[must_use]
+    pub fn with_redirect_uris(mut self, client_id: &str, uris: &[&str]) -> Self {
+        for app in self.clients.iter_mut().filter(|a| a.client_id == client_id) {
+            app.redirect_uris
+                .extend(uris.iter().map(|u| (*u).to_owned()));
+        }
+        self
+    }
+
+    /// Answers sign-ins at once as if `user` (a UPN of the tenant) signed in and accepted.
+    #[must_use]
+    pub fn with_auto_consent(mut self, user: &str) -> Self {
+        self.sign_in = SignIn::Accept {
+            user: user.to_owned(),
+        };
+        self
+    }
+
+    /// Answers sign-ins at once as if the user declined the consent.
+    #[must_use]
+    pub fn with_auto_decline(mut self) -> Self {
+        self.sign_in = SignIn::Decline;
+        self
+    }
+
+    /// Sets how long an authorization code may be redeemed.
+    #[must_use]
+    pub fn with_code_lifetime(mut self, lifetime: Duration) -> Self {
+        self.code_lifetime = lifetime;
+        self
+    }
+
+    /// Sets how long a refresh token may go unused.
+    #[must_use]
+    pub fn with_refresh_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.refresh_token_lifetime = lifetime;
+        self
+    }
+
+    /// Puts a caller (a client id for app-only tokens, a UPN for delegated ones) in no
+    /// Exchange management role: every cmdlet is refused.
+    #[must_use]
+    pub fn without_exchange_role(self, principal: &str) -> Self {
+        self.with_exchange_role(principal, ExchangeRole::Missing)
+    }
+
+    /// Sets what a caller (client id or UPN) may run in Exchange.
+    #[must_use]
+    pub fn with_exchange_role(mut self, principal: &str, role: ExchangeRole) -> Self {
+        self.exchange_roles.push((principal.to_owned(), role));
         self
     }
 

@@ -13,9 +13,10 @@ use serde_json::{Map, Value, json};
 use tenure::desired::GroupKind;
 use tenure::directory::{DirectoryUser, Mailbox, MailboxType};
 
+use crate::apps::ExchangeRole;
 use crate::auth::{Api, check_bearer};
 use crate::mailbox_filter::ChangedSince;
-use crate::state::{Directory, TenantState};
+use crate::state::{Directory, Principal, TenantState};
 
 /// The most objects one answer holds; more come through `@odata.nextLink`.
 const PAGE: usize = 1_000;
@@ -97,6 +98,36 @@ pub(crate) fn unavailable() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
 }
 
+/// What the caller of a token may run: an app by client id, a user by UPN.
+fn exchange_role(state: &TenantState, principal: &Principal) -> ExchangeRole {
+    let name = match principal {
+        Principal::App { client_id } => client_id.clone(),
+        Principal::User { user_id, .. } => state
+            .shared
+            .directory()
+            .user(user_id)
+            .map_or_else(|| user_id.clone(), |u| u.user_principal_name.clone()),
+    };
+    state.shared.login().exchange_role(&name)
+}
+
+/// Exchange's answer to a caller whose management roles do not include the cmdlet: `401`
+/// with `Unauthorized`, as its REST endpoint answers (`User is not allowed to call …`).
+fn not_allowed(cmdlet: &str) -> Response {
+    let message = format!("User is not allowed to call {cmdlet}");
+    let body = json!({
+        "error": {
+            "code": "Unauthorized",
+            "message": message,
+            "innererror": {
+                "message": message,
+                "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
+            },
+        }
+    });
+    (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+}
+
 /// `POST /adminapi/beta/{tenant}/InvokeCommand`.
 async fn invoke(
     State(state): State<TenantState>,
@@ -105,14 +136,15 @@ async fn invoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if check_bearer(&state, &headers, Api::Exchange).is_err() {
+    let Ok(principal) = check_bearer(&state, &headers, Api::Exchange) else {
         let mut response = StatusCode::UNAUTHORIZED.into_response();
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer client_id=\"00000002-0000-0ff1-ce00-000000000000\", trusted_issuers=\"00000001-0000-0000-c000-000000000000@*\""),
         );
         return response;
-    }
+    };
+    let role = exchange_role(&state, &principal);
     if !state.shared.is_tenant(&tenant) {
         return CmdletError::bad_request(format!("The tenant '{tenant}' could not be found."))
             .into_response();
@@ -121,7 +153,7 @@ async fn invoke(
         Ok(remaining) => remaining,
         Err(refusal) => return throttled(refusal.reset_in),
     };
-    let mut response = match answer(&state, &tenant, query.as_deref(), &headers, &body) {
+    let mut response = match answer(&state, &tenant, query.as_deref(), &headers, &body, &role) {
         Ok(response) => response,
         Err(error) => error.into_response(),
     };
@@ -137,6 +169,7 @@ fn answer(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
+    role: &ExchangeRole,
 ) -> Result<Response, CmdletError> {
     let offset = match form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "$skiptoken")
@@ -170,6 +203,9 @@ fn answer(
         .ok_or_else(|| {
             CmdletError::bad_request("The request must contain 'CmdletInput.CmdletName'.")
         })?;
+    if !role.allows(name) {
+        return Ok(not_allowed(name));
+    }
     let empty = Map::new();
     let parameters = match input.get("Parameters") {
         None | Some(Value::Null) => &empty,

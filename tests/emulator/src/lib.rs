@@ -41,6 +41,7 @@
 //! `syncStateNotFound`: the client must start over. `$deltatoken=latest` starts from now. Faults (503s, injected 429s, slow answers, dropped connections, failing inner `$batch`
 //! requests) are drawn from a seeded generator, so a test sees the same faults on every run.
 
+mod apps;
 mod auth;
 mod config;
 mod errors;
@@ -55,7 +56,9 @@ mod server;
 mod state;
 mod throttle;
 
-pub use config::{ClientCredential, DEFAULT_TENANT_ID, RateLimits, RegisteredClient, TenantConfig};
+pub use apps::{ClientCredential, ExchangeRole, RegisteredClient, SignIn};
+pub use auth::ledger::RefreshTokenInfo;
+pub use config::{DEFAULT_TENANT_ID, RateLimits, TenantConfig};
 pub use faults::Faults;
 pub use routes::app;
 pub use server::{EmulatedTenant, StartError, serve};

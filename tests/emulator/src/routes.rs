@@ -6,7 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::Uri;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 
 use crate::errors::GraphError;
 use crate::faults::Fault;
@@ -17,11 +17,22 @@ use crate::state::{RecordedRequest, TenantState};
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DropConnection;
 
-/// The emulated tenant as an axum router: `/{tenant}/oauth2/v2.0/token`, `/v1.0/…` and
-/// `/adminapi/beta/{tenant}/InvokeCommand`, recording requests and injecting faults.
+/// The emulated tenant as an axum router: the login endpoints (`/{tenant}/oauth2/v2.0/token`,
+/// `/{tenant}/oauth2/v2.0/authorize`, `/{tenant}/v2.0/adminconsent` and the sign-in form's
+/// `/{tenant}/login`), `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
+/// requests and injecting faults.
 pub fn app(state: TenantState) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(crate::auth::token))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(crate::auth::authorize),
+        )
+        .route(
+            "/{tenant}/v2.0/adminconsent",
+            get(crate::auth::admin_consent),
+        )
+        .route("/{tenant}/login", post(crate::auth::sign_in_form))
         .merge(api_routes(&state))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), outer))

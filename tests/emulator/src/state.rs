@@ -1,5 +1,6 @@
 //! The tenant's state: the directory (a [`Snapshot`]) with its change journal, mailboxes
-//! waiting to appear, issued tokens, the throttle, the faults and the request log.
+//! waiting to appear, issued tokens, the login ledger (consent, codes, refresh tokens), the
+//! throttle, the faults and the request log.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -7,8 +8,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use tenure::directory::{DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot};
+use tenure::microsoft::NationalCloud;
 
-use crate::config::{RateLimits, RegisteredClient, TenantConfig};
+use crate::apps::{ExchangeRole, RegisteredClient, SignIn};
+use crate::auth::ledger::{Ledger, RefreshTokenInfo};
+use crate::config::{RateLimits, TenantConfig};
 use crate::faults::{FaultState, Faults};
 use crate::journal::Journal;
 use crate::throttle::Throttle;
@@ -50,12 +54,32 @@ pub(crate) struct IssuedToken {
     pub(crate) audience: String,
     /// When it stops working.
     pub(crate) expires_at: Instant,
+    /// Whom it was issued to.
+    pub(crate) principal: Principal,
+}
+
+/// Whom an access token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Principal {
+    /// An app on its own (client credentials).
+    App {
+        /// The app's client id.
+        client_id: String,
+    },
+    /// A signed-in user, through an app (delegated: authorization code, refresh token).
+    User {
+        /// The app's client id.
+        client_id: String,
+        /// The user's object id.
+        user_id: String,
+    },
 }
 
 /// Everything behind a [`TenantState`].
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) tenant_id: String,
+    pub(crate) cloud: NationalCloud,
     pub(crate) clients: Vec<RegisteredClient>,
     pub(crate) graph_audiences: Vec<String>,
     pub(crate) exchange_audiences: Vec<String>,
@@ -66,6 +90,7 @@ pub(crate) struct Shared {
     throttle: Mutex<Throttle>,
     log: Mutex<Vec<RecordedRequest>>,
     tokens: Mutex<HashMap<String, IssuedToken>>,
+    login: Mutex<Ledger>,
 }
 
 /// Locks a mutex; a panic elsewhere while it was held leaves data that is still usable here.
@@ -96,6 +121,20 @@ impl Shared {
         lock(&self.tokens)
     }
 
+    pub(crate) fn login(&self) -> MutexGuard<'_, Ledger> {
+        lock(&self.login)
+    }
+
+    /// A registered app by client id.
+    pub(crate) fn client(&self, client_id: &str) -> Option<&RegisteredClient> {
+        self.clients.iter().find(|c| c.client_id == client_id)
+    }
+
+    /// The login host of the tenant's cloud (for `error_uri`).
+    pub(crate) fn login_host(&self) -> &'static str {
+        self.cloud.hosts().login
+    }
+
     /// Whether a name in a URL (a tenant id or a verified domain) is this tenant.
     pub(crate) fn is_tenant(&self, name: &str) -> bool {
         name.eq_ignore_ascii_case(&self.tenant_id)
@@ -119,9 +158,11 @@ impl TenantState {
             .clone()
             .unwrap_or_else(|| crate::config::DEFAULT_TENANT_ID.to_owned());
         let limits: RateLimits = config.limits;
+        let login = Ledger::new(&config, &config.clients);
         Self {
             shared: Arc::new(Shared {
                 tenant_id,
+                cloud: config.cloud,
                 clients: config.clients,
                 graph_audiences: config.graph_audiences,
                 exchange_audiences: config.exchange_audiences,
@@ -132,6 +173,7 @@ impl TenantState {
                 throttle: Mutex::new(Throttle::new(limits, Instant::now())),
                 log: Mutex::new(Vec::new()),
                 tokens: Mutex::new(HashMap::new()),
+                login: Mutex::new(login),
             }),
         }
     }
@@ -211,6 +253,69 @@ impl TenantState {
         for token in self.shared.tokens().values_mut() {
             token.expires_at = now;
         }
+    }
+
+    /// Changes how sign-ins on `/authorize` and `/adminconsent` are answered.
+    pub fn set_sign_in(&self, sign_in: SignIn) {
+        self.shared.login().sign_in = sign_in;
+    }
+
+    /// Whether an app is consented in the tenant (by admin consent or on the sign-in page).
+    pub fn consented(&self, client_id: &str) -> bool {
+        self.shared.login().standing(client_id).consented
+    }
+
+    /// Grants or withdraws consent for an app, as an admin would in the portal.
+    pub fn set_consented(&self, client_id: &str, consented: bool) {
+        self.shared
+            .login()
+            .set_standing(client_id, |s| s.consented = consented);
+    }
+
+    /// Grants or withdraws an app's application permissions: without them Graph answers its
+    /// app-only calls with `403 Authorization_RequestDenied`.
+    pub fn set_permissions_granted(&self, client_id: &str, granted: bool) {
+        self.shared
+            .login()
+            .set_standing(client_id, |s| s.permissions_granted = granted);
+    }
+
+    /// Revokes every refresh token of a user (object id or UPN), as an admin's "revoke
+    /// sessions" does; returns how many were still valid. Graph's `revokeSignInSessions` does
+    /// the same.
+    pub fn revoke_user_sessions(&self, user: &str) -> usize {
+        let user_id = self
+            .shared
+            .directory()
+            .user(user)
+            .map_or_else(|| user.to_owned(), |u| u.id.clone());
+        self.shared.login().revoke(Some(&user_id), None)
+    }
+
+    /// Revokes every refresh token issued to an app; returns how many were still valid.
+    pub fn revoke_app_sessions(&self, client_id: &str) -> usize {
+        self.shared.login().revoke(None, Some(client_id))
+    }
+
+    /// Makes every authorization code expired.
+    pub fn expire_codes(&self) {
+        self.shared.login().expire_codes();
+    }
+
+    /// Makes every refresh token expired, as after 90 days unused.
+    pub fn expire_refresh_tokens(&self) {
+        self.shared.login().expire_refresh_tokens();
+    }
+
+    /// The refresh tokens issued so far, oldest first (the tokens themselves are not shown).
+    pub fn refresh_tokens(&self) -> Vec<RefreshTokenInfo> {
+        self.shared.login().refresh_tokens()
+    }
+
+    /// Sets what a caller (a client id for app-only tokens, a UPN for delegated ones) may run
+    /// in Exchange.
+    pub fn set_exchange_role(&self, principal: &str, role: ExchangeRole) {
+        self.shared.login().set_exchange_role(principal, role);
     }
 }
 

@@ -9,6 +9,7 @@ mod group_delta;
 mod groups;
 mod licenses;
 mod manager;
+mod me;
 mod organization;
 mod paging;
 mod query;
@@ -39,6 +40,7 @@ pub(crate) fn router(state: &TenantState) -> Router<TenantState> {
             "/v1.0/users/{id}",
             get(users::get).patch(users::patch).delete(users::delete),
         )
+        .route("/v1.0/me", get(me::get))
         .route("/v1.0/users/{id}/manager", get(manager::get))
         .route(
             "/v1.0/users/{id}/manager/$ref",

@@ -227,8 +227,10 @@ pub(crate) async fn revoke_sessions(
         .user(&id)
         .map(|u| u.id.clone())
         .ok_or_else(|| GraphError::not_found(&id))?;
-    *directory.revocations.entry(user_id).or_default() += 1;
+    *directory.revocations.entry(user_id.clone()).or_default() += 1;
     drop(directory);
+    // As in Entra: the user's refresh tokens stop working (AADSTS50173 on the next refresh).
+    state.shared.login().revoke(Some(&user_id), None);
     let context = Place::of(&headers, &uri).context("Edm.Boolean");
     Ok(axum::Json(json!({"@odata.context": context, "value": true})).into_response())
 }
