@@ -21,6 +21,8 @@ pub(crate) enum Command {
     Plan(PlanArgs),
     /// Read the live tenant, plan, and apply the plan (Graph and Exchange Online).
     Sync(SyncArgs),
+    /// Connect a tenant: the customer's own app, or Tenure's own app linked by an admin.
+    Connect(ConnectArgs),
     /// Write a synthetic company (HR CSV, directory snapshot, mapper config) for benchmarks.
     Generate(GenerateArgs),
     /// Run the emulated tenant (Microsoft login, Graph and Exchange) on a local port.
@@ -100,15 +102,19 @@ pub(crate) struct SyncArgs {
     pub(crate) state_dir: Option<PathBuf>,
 }
 
-/// A customer-owned app registration, with client credentials.
+/// Which tenant to sync: a stored connection (`tenure connect`), or a customer-owned app
+/// registration given by flags, with its client secret in the environment.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ConnectionArgs {
+    /// A connection made with `tenure connect` (kept under the state dir, secrets included).
+    #[arg(long, env = "TENURE_CONNECTION", conflicts_with_all = ["tenant", "client_id", "endpoint", "exchange_anchor"])]
+    pub(crate) connection: Option<String>,
     /// The tenant: its id or a verified domain.
-    #[arg(long, env = "TENURE_TENANT")]
-    pub(crate) tenant: String,
+    #[arg(long, env = "TENURE_TENANT", required_unless_present = "connection")]
+    pub(crate) tenant: Option<String>,
     /// The app registration's client (application) id.
-    #[arg(long, env = "TENURE_CLIENT_ID")]
-    pub(crate) client_id: String,
+    #[arg(long, env = "TENURE_CLIENT_ID", required_unless_present = "connection")]
+    pub(crate) client_id: Option<String>,
     /// The environment variable holding the app's client secret (never printed or logged).
     #[arg(long, default_value = "TENURE_CLIENT_SECRET", value_name = "VAR")]
     pub(crate) client_secret_env: String,
@@ -124,6 +130,86 @@ pub(crate) struct ConnectionArgs {
     /// neither read nor changed.
     #[arg(long, env = "TENURE_EXCHANGE_ANCHOR", value_name = "UPN")]
     pub(crate) exchange_anchor: Option<String>,
+}
+
+/// `tenure connect`: make a connection and prove it.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConnectArgs {
+    #[command(subcommand)]
+    pub(crate) kind: ConnectKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConnectKind {
+    /// The customer's own app registration, with a client secret or a certificate.
+    CustomerApp(CustomerAppArgs),
+    /// Tenure's own app, linked by an administrator signing in (authorize, then admin consent).
+    Link(LinkArgs),
+    /// List the connections and their status.
+    List(StateArgs),
+}
+
+/// Where the connections are kept.
+#[derive(Debug, clap::Args)]
+pub(crate) struct StateArgs {
+    /// Where Tenure keeps connections, secrets, audit trails and directory caches (default:
+    /// $XDG_DATA_HOME/tenure or ~/.local/share/tenure).
+    #[arg(long, env = "TENURE_STATE_DIR", value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+}
+
+/// What every connection has.
+#[derive(Debug, clap::Args)]
+pub(crate) struct NewConnectionArgs {
+    /// The connection's id (a-z, 0-9, '-'), e.g. contoso.
+    #[arg(long = "id", value_name = "ID")]
+    pub(crate) id: String,
+    /// The tenant: its id or a verified domain.
+    #[arg(long)]
+    pub(crate) tenant: String,
+    /// The national cloud: global, usgovhigh, usgovdod or china.
+    #[arg(long, default_value = "global", value_parser = parse_cloud)]
+    pub(crate) cloud: NationalCloud,
+    /// One base URL for login, Graph and Exchange instead of the cloud's hosts (the emulated
+    /// tenant).
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// Manage Exchange Online too, acting as this mailbox (the service account's UPN).
+    #[arg(long, value_name = "UPN")]
+    pub(crate) exchange_anchor: Option<String>,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CustomerAppArgs {
+    #[command(flatten)]
+    pub(crate) connection: NewConnectionArgs,
+    /// The app registration's client (application) id.
+    #[arg(long)]
+    pub(crate) client_id: String,
+    /// The environment variable holding the app's client secret (never on the command line).
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["certificate", "key"])]
+    pub(crate) client_secret_env: Option<String>,
+    /// The app's certificate (PEM), with --key.
+    #[arg(long, value_name = "CERT.pem", requires = "key")]
+    pub(crate) certificate: Option<PathBuf>,
+    /// The certificate's private key (PEM), with --certificate.
+    #[arg(long, value_name = "KEY.pem", requires = "certificate")]
+    pub(crate) key: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct LinkArgs {
+    #[command(flatten)]
+    pub(crate) connection: NewConnectionArgs,
+    /// The loopback port Microsoft sends the administrator back to
+    /// (http://127.0.0.1:PORT/callback must be a redirect URI of Tenure's app).
+    #[arg(long, default_value_t = 53682)]
+    pub(crate) port: u16,
+    /// Link only (sign-in); do not wait for the tenant-wide admin consent.
+    #[arg(long)]
+    pub(crate) skip_admin_consent: bool,
 }
 
 fn parse_cloud(text: &str) -> Result<NationalCloud, String> {

@@ -22,6 +22,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan(args),
         Command::Sync(args) => crate::sync::sync(args),
+        Command::Connect(args) => crate::connect::connect(args),
         Command::Generate(args) => generate(args),
         Command::Emulate(args) => emulate(args),
     }

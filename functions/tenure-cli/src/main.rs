@@ -3,6 +3,8 @@
 mod args;
 mod cache;
 mod commands;
+mod connect;
+mod state;
 mod sync;
 
 use std::process::ExitCode;

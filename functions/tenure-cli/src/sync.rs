@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use secrecy::SecretString;
 use tenure::apply::{ActionOutcome, ApplyOptions, AuditRecord};
+use tenure::connect::{open_connection, set_status, status_after};
 use tenure::directory::Snapshot;
 use tenure::hr::HrBatch;
 use tenure::microsoft::{
@@ -19,10 +20,12 @@ use tenure::microsoft::{
 };
 use tenure::pipeline::{self, ApplyMode, SyncReport};
 use tenure::plan::Plan;
+use tenure::store::connections::{Connection, ConnectionStatus};
 
-use crate::args::{ConnectionArgs, SyncArgs};
+use crate::args::SyncArgs;
 use crate::cache::{Cached, DirectoryCache};
 use crate::commands::{GUARD_REFUSED, Mapping};
+use crate::state::{Stores, service_app, state_dir};
 
 /// Exit status when some actions failed (the rest were applied).
 const SOME_FAILED: u8 = 4;
@@ -35,38 +38,16 @@ pub(crate) fn sync(args: SyncArgs) -> Result<ExitCode> {
 }
 
 async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode> {
-    let (graph, exchange, graph_url) = connect(&args.connection, usize::from(args.concurrency))?;
-    let tenant_dir = state_dir(args)?.join(&args.connection.tenant);
-    let cache = DirectoryCache::new(&tenant_dir, &graph_url);
-    let spinner = ProgressBar::new_spinner().with_message(format!(
-        "reading tenant {} (Graph{})",
-        args.connection.tenant,
-        if exchange.is_some() {
-            " and Exchange"
-        } else {
-            ""
-        }
-    ));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let cached = if args.full_read { None } else { cache.load() };
-    let (directory, delta, read) = read(&graph, exchange.as_ref(), cached)
-        .await
-        .with_context(|| format!("cannot read tenant {}", args.connection.tenant))?;
-    spinner.finish_and_clear();
-    // Kept before applying: the next sync's delta then brings this sync's own changes too.
-    cache.save(&directory, &delta)?;
-    println!(
-        "Tenant {} ({read}): {} users, {} groups, {} mailboxes{}",
-        args.connection.tenant,
-        directory.users.len(),
-        directory.groups.len(),
-        directory.mailboxes.len(),
-        if exchange.is_some() {
-            ""
-        } else {
-            " (Exchange not connected: give --exchange-anchor to manage mailboxes and distribution lists)"
-        }
-    );
+    let state = state_dir(args.state_dir.as_deref())?;
+    let target = connect(args, &state).await?;
+    let read_result = read_tenant(args, &state, &target).await;
+    if let Err(error) = &read_result {
+        record_failure(&target, error).await;
+    }
+    let (directory, tenant_dir) = read_result?;
+    let Target {
+        graph, exchange, ..
+    } = target;
     let request = mapping.request(&args.mapping, &directory, hr);
     let audit_path = args
         .audit
@@ -145,33 +126,69 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
     })
 }
 
-/// The Graph client, the Exchange client when an anchor mailbox is given, and Graph's base URL.
-fn connect(
-    args: &ConnectionArgs,
-    concurrency: usize,
-) -> Result<(GraphClient, Option<ExchangeClient>, String)> {
-    let secret = std::env::var(&args.client_secret_env).with_context(|| {
-        format!(
-            "set {} to the client secret of app {} (it is read from the environment only, never from the command line)",
-            args.client_secret_env, args.client_id
-        )
-    })?;
-    let endpoints = match &args.endpoint {
-        Some(url) => Endpoints::all_at(args.cloud, url),
-        None => Endpoints::for_cloud(args.cloud),
-    };
-    let tokens = Arc::new(TokenSource::new(
-        &endpoints,
-        &args.tenant,
-        &args.client_id,
-        ClientCredential::Secret(SecretString::from(secret)),
-    )?);
+/// The tenant a sync talks to.
+struct Target {
+    graph: GraphClient,
+    exchange: Option<ExchangeClient>,
+    /// Graph's base URL (a directory cache is only good for it).
+    graph_url: String,
+    /// Names the tenant's folder under the state dir, and the tenant in messages.
+    name: String,
+    /// The stored connection, when the sync uses one.
+    connection: Option<(Stores, Connection)>,
+}
+
+/// Clients for a stored connection, or for the app registration the flags give.
+async fn connect(args: &SyncArgs, state: &Path) -> Result<Target> {
+    let concurrency = usize::from(args.concurrency);
     let options = || ClientOptions {
         limit: AdaptiveLimit::new(concurrency),
         ..ClientOptions::default()
     };
+    let flags = &args.connection;
+    if let Some(id) = &flags.connection {
+        let stores = Stores::open(state)?;
+        let connection = stores.connection(id).await?;
+        if let ConnectionStatus::NeedsRelink { reason } = &connection.status {
+            anyhow::bail!("connection {id} needs re-linking first: {reason}");
+        }
+        let app = service_app("");
+        let (graph, exchange) = open_connection(
+            &connection,
+            Arc::clone(&stores.secrets),
+            app.as_ref(),
+            options(),
+        )
+        .await?;
+        return Ok(Target {
+            graph,
+            exchange,
+            graph_url: connection.endpoints().graph,
+            name: id.clone(),
+            connection: Some((stores, connection)),
+        });
+    }
+    let (Some(tenant), Some(client_id)) = (&flags.tenant, &flags.client_id) else {
+        anyhow::bail!("give --connection, or --tenant and --client-id");
+    };
+    let secret = std::env::var(&flags.client_secret_env).with_context(|| {
+        format!(
+            "set {} to the client secret of app {client_id} (it is read from the environment only, never from the command line)",
+            flags.client_secret_env
+        )
+    })?;
+    let endpoints = match &flags.endpoint {
+        Some(url) => Endpoints::all_at(flags.cloud, url),
+        None => Endpoints::for_cloud(flags.cloud),
+    };
+    let tokens = Arc::new(TokenSource::new(
+        &endpoints,
+        tenant,
+        client_id,
+        ClientCredential::Secret(SecretString::from(secret)),
+    )?);
     let graph = GraphClient::new(&endpoints, Arc::clone(&tokens), options())?;
-    let exchange = match &args.exchange_anchor {
+    let exchange = match &flags.exchange_anchor {
         Some(anchor) => Some(ExchangeClient::new(
             &endpoints,
             Arc::clone(&tokens),
@@ -180,16 +197,73 @@ fn connect(
         )?),
         None => None,
     };
-    Ok((graph, exchange, endpoints.graph))
+    Ok(Target {
+        graph,
+        exchange,
+        graph_url: endpoints.graph,
+        name: tenant.clone(),
+        connection: None,
+    })
 }
 
-/// Where Tenure keeps its files: the flag or TENURE_STATE_DIR, else the user's data folder.
-fn state_dir(args: &SyncArgs) -> Result<PathBuf> {
-    args.state_dir
-        .clone()
-        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("tenure")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/tenure")))
-        .context("no place for Tenure's files: give --state-dir (and --audit)")
+/// When Microsoft refused the connection's credential, the stored connection says so.
+async fn record_failure(target: &Target, error: &anyhow::Error) {
+    let Some((stores, connection)) = &target.connection else {
+        return;
+    };
+    let Some(api) = error.chain().find_map(|e| e.downcast_ref::<ApiError>()) else {
+        return;
+    };
+    if let Some(status) = status_after(connection, api) {
+        let _ = set_status(
+            &stores.connections,
+            &connection.id,
+            status,
+            jiff::Timestamp::now(),
+        )
+        .await;
+    }
+}
+
+/// Reads the tenant (through the cache when there is one) and keeps the cache; prints what it
+/// read. Gives the directory and the tenant's folder.
+async fn read_tenant(
+    args: &SyncArgs,
+    state: &Path,
+    target: &Target,
+) -> Result<(Snapshot, PathBuf)> {
+    let tenant_dir = state.join(&target.name);
+    let cache = DirectoryCache::new(&tenant_dir, &target.graph_url);
+    let spinner = ProgressBar::new_spinner().with_message(format!(
+        "reading tenant {} (Graph{})",
+        target.name,
+        if target.exchange.is_some() {
+            " and Exchange"
+        } else {
+            ""
+        }
+    ));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let cached = if args.full_read { None } else { cache.load() };
+    let read = read(&target.graph, target.exchange.as_ref(), cached).await;
+    spinner.finish_and_clear();
+    let (directory, delta, how) =
+        read.with_context(|| format!("cannot read tenant {}", target.name))?;
+    // Kept before applying: the next sync's delta then brings this sync's own changes too.
+    cache.save(&directory, &delta)?;
+    println!(
+        "Tenant {} ({how}): {} users, {} groups, {} mailboxes{}",
+        target.name,
+        directory.users.len(),
+        directory.groups.len(),
+        directory.mailboxes.len(),
+        if target.exchange.is_some() {
+            ""
+        } else {
+            " (Exchange not connected: mailboxes and distribution lists are left alone)"
+        }
+    );
+    Ok((directory, tenant_dir))
 }
 
 /// How the directory was read.

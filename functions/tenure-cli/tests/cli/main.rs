@@ -1,6 +1,7 @@
 //! Black-box tests of the `tenure` command, one module per feature.
 
 mod bad_input;
+mod connect;
 mod emulate;
 mod guard;
 mod helpers;

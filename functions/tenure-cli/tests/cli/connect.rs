@@ -1,0 +1,159 @@
+//! `tenure connect`: a customer's own app connected, listed and synced by its id; a wrong secret
+//! fails the connection with advice, and no secret ever shows in output or records.
+
+use std::process::{Command, Output};
+
+use tenure_emulator::Faults;
+
+use crate::helpers::{samples, stderr};
+use crate::tenant::{CLIENT, SECRET, Sandbox, TODAY, stdout};
+
+fn tenure(sandbox: &Sandbox, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
+    let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
+    command
+        .env("TENURE_CACHE_DIR", cache)
+        .env_remove("TENURE_CLIENT_SECRET")
+        .args(args)
+        .arg("--state-dir")
+        .arg(sandbox.dir.path().join("state"));
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("tenure runs"))
+        .await
+        .expect("joins")
+}
+
+fn connect_args<'a>(sandbox: &'a Sandbox, id: &'a str, uri: &'a str) -> Vec<&'a str> {
+    vec![
+        "connect",
+        "customer-app",
+        "--id",
+        id,
+        "--tenant",
+        sandbox.tenant.tenant_id(),
+        "--client-id",
+        CLIENT,
+        "--endpoint",
+        uri,
+        "--exchange-anchor",
+        "admin@contoso.com",
+        "--client-secret-env",
+        "CUSTOMER_APP_SECRET",
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_app_is_connected_listed_and_synced_by_its_id() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let uri = sandbox.tenant.uri();
+    let mut connect = tenure(&sandbox, &connect_args(&sandbox, "contoso", &uri));
+    connect.env("CUSTOMER_APP_SECRET", SECRET);
+    let connected = run(connect).await;
+    assert!(connected.status.success(), "{}", stderr(&connected));
+    assert!(
+        stdout(&connected).contains("Connection contoso is linked"),
+        "{}",
+        stdout(&connected)
+    );
+    assert!(stdout(&connected).contains("Exchange Online checked"));
+
+    let listed = run(tenure(&sandbox, &["connect", "list"])).await;
+    assert!(stdout(&listed).contains("contoso\t"), "{}", stdout(&listed));
+    assert!(stdout(&listed).contains("customer app (client secret)\tlinked"));
+
+    let s = samples();
+    let mut sync = tenure(
+        &sandbox,
+        &["sync", "--connection", "contoso", "--today", TODAY],
+    );
+    sync.arg("--hr")
+        .arg(s.join("company.csv"))
+        .arg("--config")
+        .arg(s.join("mapper.json"));
+    let synced = run(sync).await;
+    assert!(
+        synced.status.success(),
+        "{}\n{}",
+        stdout(&synced),
+        stderr(&synced)
+    );
+    assert!(
+        stdout(&synced).contains("Applied 106 of 106 actions"),
+        "{}",
+        stdout(&synced)
+    );
+
+    // The secret is in the secret store only: not in any output, record, cache or audit line.
+    for output in [&connected, &listed, &synced] {
+        assert!(!stdout(output).contains(SECRET) && !stderr(output).contains(SECRET));
+    }
+    let state = sandbox.dir.path().join("state");
+    let mut kept = 0;
+    for file in files(&state) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        if file.to_string_lossy().contains("/store/secrets/") {
+            kept += usize::from(text.contains(SECRET));
+        } else {
+            assert!(
+                !text.contains(SECRET),
+                "{} holds the secret",
+                file.display()
+            );
+        }
+    }
+    assert_eq!(kept, 1, "the secret store holds it, once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_secret_fails_the_connection_and_says_what_to_do() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let uri = sandbox.tenant.uri();
+    let wrong = "wrong-secret-for-the-app~88";
+    let mut connect = tenure(&sandbox, &connect_args(&sandbox, "contoso", &uri));
+    connect.env("CUSTOMER_APP_SECRET", wrong);
+    let failed = run(connect).await;
+    assert_eq!(failed.status.code(), Some(1));
+    let err = stderr(&failed);
+    assert!(
+        err.contains("the client secret is wrong or expired"),
+        "{err}"
+    );
+    assert!(!err.contains(wrong) && !stdout(&failed).contains(wrong));
+    let listed = run(tenure(&sandbox, &["connect", "list"])).await;
+    assert!(stdout(&listed).contains("failed: "), "{}", stdout(&listed));
+    assert!(!stdout(&listed).contains(wrong));
+
+    let unknown = run(tenure(
+        &sandbox,
+        &[
+            "sync",
+            "--connection",
+            "nobody",
+            "--hr",
+            "x.csv",
+            "--config",
+            "y.json",
+        ],
+    ))
+    .await;
+    assert_eq!(unknown.status.code(), Some(1));
+}
+
+fn files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
