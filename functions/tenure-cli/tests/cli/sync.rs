@@ -9,7 +9,7 @@ use tenure_emulator::Faults;
 use crate::helpers::{samples, stderr};
 use crate::tenant::{
     SECRET, Sandbox, assert_same_tenant, audit_records, comparable, duplicates,
-    reference_end_state, stdout,
+    reference_end_state, reference_end_state_on, stdout,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,4 +308,27 @@ async fn a_wrong_or_missing_secret_is_a_clear_error_that_never_shows_the_secret(
     assert!(stderr(&output).contains("set TENURE_CLIENT_SECRET to the client secret"));
     assert_eq!(sandbox.tenant.state(), before);
     let _: Snapshot = Snapshot::read(&samples().join("directory.json")).expect("untouched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_termination_is_carried_out_when_the_last_day_ends_where_the_worker_is() {
+    // 20:00 UTC on 30 November: already 1 December in Tokyo, still the 30th in Seattle.
+    let instant = "2026-11-30T20:00:00Z";
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let mut command = sandbox.command_on(&samples().join("company.csv"), instant, &[]);
+    let output = tokio::task::spawn_blocking(move || command.output().expect("runs"))
+        .await
+        .expect("joins");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let state = sandbox.tenant.state();
+    let enabled = |id: &str| {
+        state
+            .users
+            .iter()
+            .find(|u| u.employee_id.as_deref() == Some(id))
+            .map(|u| u.account_enabled)
+    };
+    assert_eq!(enabled("1046"), Some(false), "Tokyo: the last day is over");
+    assert_eq!(enabled("1040"), Some(true), "Seattle: still at work");
+    assert_same_tenant(&state, &reference_end_state_on(instant));
 }

@@ -50,6 +50,16 @@ impl Sandbox {
 
     /// The `tenure sync` command on this HR file against this tenant.
     pub(crate) fn command_for(&self, hr: &Path, extra: &[&str]) -> std::process::Command {
+        self.command_on(hr, TODAY, extra)
+    }
+
+    /// The `tenure sync` command on this HR file for this `--today` against this tenant.
+    pub(crate) fn command_on(
+        &self,
+        hr: &Path,
+        today: &str,
+        extra: &[&str],
+    ) -> std::process::Command {
         let s = samples();
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"));
         let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
@@ -60,7 +70,7 @@ impl Sandbox {
             .arg(hr)
             .arg("--config")
             .arg(s.join("mapper.json"))
-            .args(["--today", TODAY, "--tenant", self.tenant.tenant_id()])
+            .args(["--today", today, "--tenant", self.tenant.tenant_id()])
             .args(["--client-id", CLIENT, "--endpoint", &self.tenant.uri()])
             .args(["--exchange-anchor", "admin@contoso.com"])
             .arg("--audit")
@@ -106,6 +116,11 @@ pub(crate) fn stdout(output: &Output) -> String {
 /// Where the sample company must end: the sample tenant with the plans applied in memory (the
 /// engine's reference semantics) until nothing is left to do.
 pub(crate) fn reference_end_state() -> Snapshot {
+    reference_end_state_on(TODAY)
+}
+
+/// [`reference_end_state`] for another `--today`.
+pub(crate) fn reference_end_state_on(today: &str) -> Snapshot {
     let s = samples();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut directory = Snapshot::read(&s.join("directory.json")).expect("sample tenant");
@@ -116,7 +131,7 @@ pub(crate) fn reference_end_state() -> Snapshot {
             &s.join("company.csv"),
             &file,
             &s.join("mapper.json"),
-            &["--format", "json", "--today", TODAY],
+            &["--format", "json", "--today", today],
         );
         assert!(
             output.status.success(),
