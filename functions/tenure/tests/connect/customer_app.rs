@@ -204,3 +204,53 @@ async fn a_certificate_connection_works_and_a_bad_certificate_is_named() -> Test
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn missing_consent_and_a_missing_exchange_role_name_what_to_grant() -> TestResult {
+    let t = tenant(|c| {
+        c.with_app(
+            tenure_emulator::RegisteredClient::with_secret(CLIENT_ID, SECRET)
+                .without_granted_permissions(),
+        )
+    })
+    .await?;
+    let s = stores()?;
+    let error = connect_customer_app(
+        connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?,
+        secret(SECRET),
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect_err("no permissions");
+    assert!(
+        error.to_string().contains("must grant admin consent"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("User.ReadWrite.All"), "{error}");
+
+    let t = tenant(|c| {
+        c.with_client_secret(CLIENT_ID, SECRET)
+            .without_exchange_role(CLIENT_ID)
+    })
+    .await?;
+    let mut record = connection(&t, "exchange", t.tenant_id(), CLIENT_ID)?;
+    record.exchange.enabled = true;
+    record.exchange.anchor_upn = Some(tenure::store::connections::Upn::parse(
+        "admin@contoso.onmicrosoft.com",
+    )?);
+    let error = connect_customer_app(
+        record,
+        secret(SECRET),
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect_err("no Exchange role");
+    assert!(error.to_string().contains("Mail Recipients"), "{error}");
+    Ok(())
+}

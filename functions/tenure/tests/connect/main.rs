@@ -4,3 +4,4 @@
 
 mod customer_app;
 mod helpers;
+mod service_app;
