@@ -5,7 +5,7 @@ use std::process::{Command, Output};
 
 use tenure_emulator::Faults;
 
-use crate::helpers::{samples, stderr};
+use crate::helpers::{files, samples, stderr};
 use crate::tenant::{CLIENT, SECRET, Sandbox, TODAY, stdout};
 
 fn tenure(sandbox: &Sandbox, args: &[&str]) -> Command {
@@ -140,20 +140,4 @@ async fn a_wrong_secret_fails_the_connection_and_says_what_to_do() {
     ))
     .await;
     assert_eq!(unknown.status.code(), Some(1));
-}
-
-fn files(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
 }

@@ -6,6 +6,7 @@ mod emulate;
 mod guard;
 mod helpers;
 mod lifecycle;
+mod link;
 mod plugins;
 mod sync;
 mod tenant;
