@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use tenure_emulator::{Faults, RegisteredClient};
+use tenure_emulator::RegisteredClient;
 
 use crate::helpers::{files, samples, stderr};
 use crate::tenant::{Sandbox, TODAY, stdout};
