@@ -89,6 +89,9 @@ pub fn token_advice(connection: &Connection, error: &TokenError) -> String {
         TokenError::InvalidClient { .. } => format!(
             "Microsoft refused the credentials of app {client}: the client secret is wrong or expired; create a new one and connect again"
         ),
+        _ if description.contains("AADSTS500011") => format!(
+            "tenant {tenant} does not know the {cloud} cloud's Microsoft Graph: the tenant is in another national cloud; set the connection's cloud to the tenant's"
+        ),
         TokenError::ConsentRequired { .. } => format!(
             "an administrator of tenant {tenant} must grant admin consent to app {client} for {APPLICATION_PERMISSIONS}"
         ),

@@ -254,3 +254,49 @@ async fn missing_consent_and_a_missing_exchange_role_name_what_to_grant() -> Tes
     assert!(error.to_string().contains("Mail Recipients"), "{error}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_customer_app_connects_in_every_national_cloud_and_not_across_clouds() -> TestResult {
+    use tenure::microsoft::NationalCloud;
+    for cloud in NationalCloud::ALL {
+        let t = tenant(|c| c.in_cloud(cloud).with_client_secret(CLIENT_ID, SECRET)).await?;
+        let s = stores()?;
+        let mut record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
+        record.cloud = cloud;
+        let connected = connect_customer_app(
+            record.clone(),
+            secret(SECRET),
+            &s.connections,
+            Arc::clone(&s.secrets),
+            options(),
+            jiff::Timestamp::now(),
+        )
+        .await?;
+        assert_eq!(
+            connected.connection.status,
+            ConnectionStatus::Linked,
+            "{cloud}"
+        );
+        // The same tenant asked for as if it were in another cloud: refused, and said so.
+        let other = NationalCloud::ALL
+            .into_iter()
+            .find(|c| c.hosts().graph != cloud.hosts().graph)
+            .ok_or("another cloud")?;
+        record.cloud = other;
+        let error = connect_customer_app(
+            record,
+            secret(SECRET),
+            &s.connections,
+            Arc::clone(&s.secrets),
+            options(),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect_err("another cloud's resource");
+        assert!(
+            error.to_string().contains("another national cloud"),
+            "{cloud} → {other}: {error}"
+        );
+    }
+    Ok(())
+}
