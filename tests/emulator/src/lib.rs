@@ -18,6 +18,18 @@
 //! The state is a [`tenure::directory::Snapshot`], so a dump is a file `tenure plan --directory`
 //! reads.
 //!
+//! # Sign-in
+//!
+//! Besides client credentials, the login service has Microsoft's interactive flows for apps
+//! registered with redirect URIs ([`RegisteredClient`]): `/authorize` (authorization code with
+//! PKCE `S256`, exact redirect URIs) with a sign-in and consent page, `/v2.0/adminconsent`, and
+//! the `authorization_code` and `refresh_token` grants (single-use codes, refresh-token
+//! rotation and revocation). Tests answer sign-ins at once with
+//! [`TenantConfig::with_auto_consent`] (or [`TenantState::set_sign_in`]) and steer consent,
+//! granted permissions, sessions and Exchange roles through [`TenantState`]. A tenant lives in
+//! one national cloud ([`TenantConfig::in_cloud`]) and refuses another cloud's resources as
+//! Microsoft does (`AADSTS500011`).
+//!
 //! # Change tracking
 //!
 //! Every write stamps what it changed in a per-tenant change journal, whichever API made it
