@@ -7,12 +7,12 @@ use anyhow::{Context, Result};
 use secrecy::SecretString;
 use tenure::connect::{
     Callback, CustomerSecret, LINK_LIFETIME, Linked, connect_customer_app, finish_link, prove,
-    start_link, token_source,
+    save_connection, start_link, token_source,
 };
 use tenure::microsoft::ClientOptions;
 use tenure::store::connections::{
-    BaseUrl, ClientId, Connection, ConnectionError, ConnectionId, ConnectionStatus,
-    ConnectionStore, ConnectionType, CustomerCredential, EndpointOverrides, TenantId, Upn,
+    BaseUrl, ClientId, Connection, ConnectionId, ConnectionStatus, ConnectionStore, ConnectionType,
+    CustomerCredential, EndpointOverrides, TenantId, Upn,
 };
 use tokio::sync::mpsc;
 
@@ -127,7 +127,7 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
         ConnectionType::ServiceProviderApp,
         &app.client_id,
     )?;
-    save(&stores.connections, &connection).await?;
+    save_connection(&stores.connections, &connection).await?;
     let (callbacks, mut received) = mpsc::channel(4);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
@@ -212,24 +212,6 @@ async fn next_callback(received: &mut mpsc::Receiver<Callback>) -> Result<Callba
         .await
         .context("nobody signed in within ten minutes: run tenure connect link again")?
         .context("the callback listener stopped")
-}
-
-/// Creates the record, or replaces the one there (keeping when it was created).
-async fn save(connections: &dyn ConnectionStore, connection: &Connection) -> Result<()> {
-    loop {
-        let result = match connections.get(&connection.id).await? {
-            None => connections.put_new(connection).await,
-            Some((existing, version)) => {
-                let mut updated = connection.clone();
-                updated.created_at = existing.created_at;
-                connections.replace(&updated, &version).await
-            }
-        };
-        match result {
-            Err(ConnectionError::Conflict { .. }) => continue,
-            other => return other.map(|_| ()).map_err(Into::into),
-        }
-    }
 }
 
 /// Answers `GET /callback` on the loopback port: hands the query on and tells the browser.

@@ -9,12 +9,12 @@ use secrecy::SecretString;
 use super::credentials::{certificate_secret, token_source};
 use super::error::ConnectError;
 use super::prove::prove;
+use super::upsert::{keep_secret, save_connection};
 use crate::microsoft::{ClientCertificate, ClientOptions, ExchangeClient, GraphClient};
 use crate::store::connections::{
-    Connection, ConnectionError, ConnectionStatus, ConnectionStore, ConnectionType,
-    CustomerCredential,
+    Connection, ConnectionStatus, ConnectionStore, ConnectionType, CustomerCredential,
 };
-use crate::store::secrets::{SecretError, SecretStore};
+use crate::store::secrets::SecretStore;
 
 /// The customer app's credential, as the administrator gives it.
 pub enum CustomerSecret {
@@ -69,8 +69,8 @@ pub async fn connect_customer_app(
     connection.app = ConnectionType::CustomerApp { credential: kind };
     connection.status = ConnectionStatus::Pending;
     connection.updated_at = now;
-    keep_secret(secrets.as_ref(), &connection, &value).await?;
-    let version = save(connections, &connection).await?;
+    keep_secret(secrets.as_ref(), &connection.credential_secret(), &value).await?;
+    let version = save_connection(connections, &connection).await?;
     let proof = match token_source(&connection, Arc::clone(&secrets), None).await {
         Ok(tokens) => prove(&connection, Arc::new(tokens), options).await,
         Err(error) => Err(error),
@@ -89,44 +89,4 @@ pub async fn connect_customer_app(
         graph,
         exchange,
     })
-}
-
-async fn keep_secret(
-    secrets: &dyn SecretStore,
-    connection: &Connection,
-    value: &SecretString,
-) -> Result<(), SecretError> {
-    let name = connection.credential_secret();
-    loop {
-        let result = match secrets.get(&name).await? {
-            None => secrets.put_new(&name, value).await,
-            Some((_, version)) => secrets.replace(&name, value, &version).await,
-        };
-        match result {
-            Ok(_) => return Ok(()),
-            Err(SecretError::Conflict { .. }) => continue,
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-/// Creates the record, or replaces the one there.
-async fn save(
-    connections: &dyn ConnectionStore,
-    connection: &Connection,
-) -> Result<crate::store::Version, ConnectionError> {
-    loop {
-        let result = match connections.get(&connection.id).await? {
-            None => connections.put_new(connection).await,
-            Some((existing, version)) => {
-                let mut updated = connection.clone();
-                updated.created_at = existing.created_at;
-                connections.replace(&updated, &version).await
-            }
-        };
-        match result {
-            Err(ConnectionError::Conflict { .. }) => continue,
-            other => return other,
-        }
-    }
 }

@@ -13,9 +13,10 @@ use secrecy::{ExposeSecret, SecretString};
 use super::error::LinkError;
 use super::pending::{self, Claim, Purpose};
 use super::service_app::{ServiceApp, delegated_scopes};
+use super::upsert::keep_secret;
 use crate::microsoft::{ClientCredential, TokenError};
 use crate::store::connections::{Connection, ConnectionStatus, ConnectionStore, ConnectionType};
-use crate::store::secrets::{SecretError, SecretKind, SecretStore};
+use crate::store::secrets::{SecretKind, SecretStore};
 
 /// Where to send the admin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +177,8 @@ pub async fn finish_link(
             let code = callback.code.as_deref().ok_or(LinkError::NoCode)?;
             let verifier = pending.verifier.clone().unwrap_or_default();
             let refresh_token = redeem(app, &connection, code, verifier).await?;
-            keep_refresh_token(secrets, &connection, &refresh_token).await?;
+            let name = connection.secret_name(SecretKind::RefreshToken);
+            keep_secret(secrets, &name, &refresh_token).await?;
             connection.status = ConnectionStatus::Linked;
             connection.updated_at = now;
             connections.replace(&connection, &version).await?;
@@ -295,26 +297,6 @@ async fn redeem(
         .refresh_token()
         .map(|t| SecretString::from(t.secret().clone()))
         .ok_or(LinkError::NoRefreshToken)
-}
-
-/// Stores the refresh token, replacing any earlier one.
-async fn keep_refresh_token(
-    secrets: &dyn SecretStore,
-    connection: &Connection,
-    token: &SecretString,
-) -> Result<(), SecretError> {
-    let name = connection.secret_name(SecretKind::RefreshToken);
-    loop {
-        let result = match secrets.get(&name).await? {
-            None => secrets.put_new(&name, token).await,
-            Some((_, version)) => secrets.replace(&name, token, &version).await,
-        };
-        match result {
-            Ok(_) => return Ok(()),
-            Err(SecretError::Conflict { .. }) => continue,
-            Err(error) => return Err(error),
-        }
-    }
 }
 
 fn looks_like_guid(text: &str) -> bool {

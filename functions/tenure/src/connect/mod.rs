@@ -24,6 +24,7 @@ mod pending;
 mod prove;
 mod refresh_tokens;
 mod service_app;
+mod upsert;
 
 pub use credentials::{certificate_secret, token_source};
 pub use customer_app::{Connected, CustomerSecret, connect_customer_app};
@@ -34,3 +35,4 @@ pub use pending::LINK_LIFETIME;
 pub use prove::{APPLICATION_PERMISSIONS, EXCHANGE_ROLES, prove, token_advice};
 pub use refresh_tokens::StoredRefreshToken;
 pub use service_app::{DELEGATED_PERMISSIONS, ServiceApp, delegated_scopes};
+pub use upsert::save_connection;

@@ -12,6 +12,23 @@ use crate::helpers::{
     CLIENT_ID, SECRET, TestResult, connection, options, record_files, stores, tenant, testdata,
 };
 
+/// Connects the customer app with the local stores, as `tenure connect customer-app` does.
+async fn connect(
+    record: tenure::store::connections::Connection,
+    secret: CustomerSecret,
+    s: &crate::helpers::Stores,
+) -> Result<tenure::connect::Connected, ConnectError> {
+    connect_customer_app(
+        record,
+        secret,
+        &s.connections,
+        Arc::clone(&s.secrets),
+        options(),
+        jiff::Timestamp::now(),
+    )
+    .await
+}
+
 fn secret(text: &str) -> CustomerSecret {
     CustomerSecret::ClientSecret(SecretString::from(text.to_owned()))
 }
@@ -21,15 +38,7 @@ async fn a_client_secret_connection_is_proven_kept_and_opened_again() -> TestRes
     let t = tenant(|c| c.with_client_secret(CLIENT_ID, SECRET)).await?;
     let s = stores()?;
     let record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
-    let connected = connect_customer_app(
-        record,
-        secret(SECRET),
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
+    let connected = connect(record, secret(SECRET), &s).await?;
     assert_eq!(connected.connection.status, ConnectionStatus::Linked);
     let (stored, _) = s
         .connections
@@ -61,16 +70,9 @@ async fn a_wrong_secret_fails_the_connection_with_advice_and_without_the_secret(
     let s = stores()?;
     let record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
     let wrong = "not-the-secret~Pz0";
-    let error = connect_customer_app(
-        record,
-        secret(wrong),
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
-    )
-    .await
-    .expect_err("refused");
+    let error = connect(record, secret(wrong), &s)
+        .await
+        .expect_err("refused");
     let text = format!("{error} {error:?}");
     assert!(
         text.contains("the client secret is wrong or expired"),
@@ -93,16 +95,9 @@ async fn an_unknown_tenant_and_an_unknown_app_say_what_to_check() -> TestResult 
     let t = tenant(|c| c.with_client_secret(CLIENT_ID, SECRET)).await?;
     let s = stores()?;
     let record = connection(&t, "elsewhere", "fabrikam.onmicrosoft.com", CLIENT_ID)?;
-    let error = connect_customer_app(
-        record,
-        secret(SECRET),
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
-    )
-    .await
-    .expect_err("no such tenant");
+    let error = connect(record, secret(SECRET), &s)
+        .await
+        .expect_err("no such tenant");
     assert!(
         error.to_string().contains("another national cloud"),
         "{error}"
@@ -114,16 +109,9 @@ async fn an_unknown_tenant_and_an_unknown_app_say_what_to_check() -> TestResult 
         t.tenant_id(),
         "33333333-4444-5555-6666-777777777777",
     )?;
-    let error = connect_customer_app(
-        record,
-        secret(SECRET),
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
-    )
-    .await
-    .expect_err("no such app");
+    let error = connect(record, secret(SECRET), &s)
+        .await
+        .expect_err("no such app");
     assert!(error.to_string().contains("check the client id"), "{error}");
     Ok(())
 }
@@ -135,16 +123,13 @@ async fn a_certificate_connection_works_and_a_bad_certificate_is_named() -> Test
     let t = tenant(|c| c.with_client_certificate(CLIENT_ID, &certificate)).await?;
     let s = stores()?;
     let record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
-    let connected = connect_customer_app(
+    let connected = connect(
         record.clone(),
         CustomerSecret::Certificate {
             certificate_pem: certificate.clone(),
             private_key: key.clone(),
         },
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
+        &s,
     )
     .await?;
     assert_eq!(connected.connection.status, ConnectionStatus::Linked);
@@ -159,16 +144,13 @@ async fn a_certificate_connection_works_and_a_bad_certificate_is_named() -> Test
     assert!(!record_files(&s.root).contains("PRIVATE KEY"));
 
     // An expired certificate is refused before anything is kept or sent.
-    let expired = connect_customer_app(
+    let expired = connect(
         connection(&t, "expired", t.tenant_id(), CLIENT_ID)?,
         CustomerSecret::Certificate {
             certificate_pem: testdata("expired-cert.pem")?,
             private_key: SecretString::from(testdata("expired-key.pem")?),
         },
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
+        &s,
     )
     .await
     .expect_err("expired");
@@ -185,16 +167,13 @@ async fn a_certificate_connection_works_and_a_bad_certificate_is_named() -> Test
         c.with_client_certificate(CLIENT_ID, &testdata("expired-cert.pem").unwrap_or_default())
     })
     .await?;
-    let error = connect_customer_app(
+    let error = connect(
         connection(&other, "unknown-cert", other.tenant_id(), CLIENT_ID)?,
         CustomerSecret::Certificate {
             certificate_pem: certificate,
             private_key: key,
         },
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
+        &s,
     )
     .await
     .expect_err("not registered");
@@ -215,13 +194,10 @@ async fn missing_consent_and_a_missing_exchange_role_name_what_to_grant() -> Tes
     })
     .await?;
     let s = stores()?;
-    let error = connect_customer_app(
+    let error = connect(
         connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?,
         secret(SECRET),
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
+        &s,
     )
     .await
     .expect_err("no permissions");
@@ -241,16 +217,9 @@ async fn missing_consent_and_a_missing_exchange_role_name_what_to_grant() -> Tes
     record.exchange.anchor_upn = Some(tenure::store::connections::Upn::parse(
         "admin@contoso.onmicrosoft.com",
     )?);
-    let error = connect_customer_app(
-        record,
-        secret(SECRET),
-        &s.connections,
-        Arc::clone(&s.secrets),
-        options(),
-        jiff::Timestamp::now(),
-    )
-    .await
-    .expect_err("no Exchange role");
+    let error = connect(record, secret(SECRET), &s)
+        .await
+        .expect_err("no Exchange role");
     assert!(error.to_string().contains("Mail Recipients"), "{error}");
     Ok(())
 }
@@ -263,15 +232,7 @@ async fn a_customer_app_connects_in_every_national_cloud_and_not_across_clouds()
         let s = stores()?;
         let mut record = connection(&t, "contoso", t.tenant_id(), CLIENT_ID)?;
         record.cloud = cloud;
-        let connected = connect_customer_app(
-            record.clone(),
-            secret(SECRET),
-            &s.connections,
-            Arc::clone(&s.secrets),
-            options(),
-            jiff::Timestamp::now(),
-        )
-        .await?;
+        let connected = connect(record.clone(), secret(SECRET), &s).await?;
         assert_eq!(
             connected.connection.status,
             ConnectionStatus::Linked,
@@ -283,16 +244,9 @@ async fn a_customer_app_connects_in_every_national_cloud_and_not_across_clouds()
             .find(|c| c.hosts().graph != cloud.hosts().graph)
             .ok_or("another cloud")?;
         record.cloud = other;
-        let error = connect_customer_app(
-            record,
-            secret(SECRET),
-            &s.connections,
-            Arc::clone(&s.secrets),
-            options(),
-            jiff::Timestamp::now(),
-        )
-        .await
-        .expect_err("another cloud's resource");
+        let error = connect(record, secret(SECRET), &s)
+            .await
+            .expect_err("another cloud's resource");
         assert!(
             error.to_string().contains("another national cloud"),
             "{cloud} → {other}: {error}"

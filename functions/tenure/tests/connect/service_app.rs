@@ -69,6 +69,32 @@ async fn sign_in(url: &str) -> Result<Callback, Error> {
     callback.ok_or_else(|| format!("no redirect back ({status}): {body}").into())
 }
 
+/// Starts linking `record` with Tenure's app at its registered redirect URI.
+async fn start(s: &Stores, record: &Connection) -> Result<tenure::connect::LinkStart, LinkError> {
+    start_link(
+        &app(REDIRECT),
+        record,
+        s.secrets.as_ref(),
+        jiff::Timestamp::now(),
+    )
+    .await
+}
+
+/// Starts a link and signs in: the linked connection.
+async fn signed_in(s: &Stores, record: &Connection) -> Result<Connection, Error> {
+    let start = start_link(
+        &app(REDIRECT),
+        record,
+        s.secrets.as_ref(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
+    match finish(s, &sign_in(&start.authorize_url).await?).await? {
+        Linked::SignedIn { connection } => Ok(connection),
+        other => Err(format!("expected a sign-in, got {other:?}").into()),
+    }
+}
+
 async fn finish(s: &Stores, callback: &Callback) -> Result<Linked, LinkError> {
     finish_link(
         &app(REDIRECT),
@@ -85,13 +111,7 @@ async fn an_admin_links_the_tenant_and_syncs_read_with_delegated_tokens() -> Tes
     let t = tenant(registered).await?;
     let s = stores()?;
     let record = linkable(&t, &s).await?;
-    let start = start_link(
-        &app(REDIRECT),
-        &record,
-        s.secrets.as_ref(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
+    let start = start(&s, &record).await?;
     assert!(start.authorize_url.contains("code_challenge_method=S256"));
     assert!(start.authorize_url.contains("offline_access"));
     assert!(start.authorize_url.contains("Directory.AccessAsUser.All"));
@@ -129,13 +149,7 @@ async fn a_missing_forged_replayed_expired_or_foreign_state_is_refused() -> Test
     let t = tenant(registered).await?;
     let s = stores()?;
     let record = linkable(&t, &s).await?;
-    let start = start_link(
-        &app(REDIRECT),
-        &record,
-        s.secrets.as_ref(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
+    let start = start(&s, &record).await?;
     let good = sign_in(&start.authorize_url).await?;
 
     let missing = Callback {
@@ -188,20 +202,8 @@ async fn a_code_redeemed_with_another_sign_ins_verifier_is_refused() -> TestResu
     let t = tenant(registered).await?;
     let s = stores()?;
     let record = linkable(&t, &s).await?;
-    let first = start_link(
-        &app(REDIRECT),
-        &record,
-        s.secrets.as_ref(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
-    let second = start_link(
-        &app(REDIRECT),
-        &record,
-        s.secrets.as_ref(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
+    let first = start(&s, &record).await?;
+    let second = start(&s, &record).await?;
     let from_first = sign_in(&first.authorize_url).await?;
     let from_second = sign_in(&second.authorize_url).await?;
     // The first sign-in's code under the second's state: the second's verifier does not match.
@@ -251,13 +253,7 @@ async fn a_declined_consent_says_so() -> TestResult {
     t.handle().set_sign_in(SignIn::Decline);
     let s = stores()?;
     let record = linkable(&t, &s).await?;
-    let start = start_link(
-        &app(REDIRECT),
-        &record,
-        s.secrets.as_ref(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
+    let start = start(&s, &record).await?;
     for url in [&start.authorize_url, &start.admin_consent_url] {
         let error = finish(&s, &sign_in(url).await?)
             .await
@@ -273,17 +269,7 @@ async fn a_revoked_refresh_token_marks_the_connection_for_re_linking() -> TestRe
     let t = tenant(registered).await?;
     let s = stores()?;
     let record = linkable(&t, &s).await?;
-    let start = start_link(
-        &app(REDIRECT),
-        &record,
-        s.secrets.as_ref(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
-    let Linked::SignedIn { connection } = finish(&s, &sign_in(&start.authorize_url).await?).await?
-    else {
-        return Err("linked".into());
-    };
+    let connection = signed_in(&s, &record).await?;
     assert!(t.handle().revoke_user_sessions(ADMIN) > 0);
     let tokens =
         Arc::new(token_source(&connection, Arc::clone(&s.secrets), Some(&app(REDIRECT))).await?);
@@ -306,17 +292,7 @@ async fn concurrent_refreshes_never_lose_the_newest_refresh_token() -> TestResul
     let t = tenant(registered).await?;
     let s = stores()?;
     let record = linkable(&t, &s).await?;
-    let start = start_link(
-        &app(REDIRECT),
-        &record,
-        s.secrets.as_ref(),
-        jiff::Timestamp::now(),
-    )
-    .await?;
-    let Linked::SignedIn { connection } = finish(&s, &sign_in(&start.authorize_url).await?).await?
-    else {
-        return Err("linked".into());
-    };
+    let connection = signed_in(&s, &record).await?;
     // Eight hosts refresh the same connection at once, each with its own token source.
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -346,13 +322,7 @@ async fn linking_works_in_every_national_cloud() -> TestResult {
         let mut record = connection(&t, "contoso", t.tenant_id(), APP)?;
         record.cloud = cloud;
         s.connections.put_new(&record).await?;
-        let start = start_link(
-            &app(REDIRECT),
-            &record,
-            s.secrets.as_ref(),
-            jiff::Timestamp::now(),
-        )
-        .await?;
+        let start = start(&s, &record).await?;
         let graph_host = cloud.hosts().graph;
         assert!(
             start.authorize_url.contains(graph_host),
