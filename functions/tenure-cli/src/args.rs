@@ -247,4 +247,22 @@ pub(crate) struct EmulateArgs {
     /// The name of the environment variable holding that app's client secret (never printed).
     #[arg(long, default_value = "TENURE_EMULATOR_CLIENT_SECRET")]
     pub(crate) client_secret_env: String,
+    /// Also register Tenure's own (multi-tenant) app with this client id, so that
+    /// `tenure connect link` works against the tenant.
+    #[arg(long, value_name = "CLIENT-ID")]
+    pub(crate) service_app_id: Option<String>,
+    /// The environment variable holding Tenure's app's client secret.
+    #[arg(long, default_value = "TENURE_APP_CLIENT_SECRET", value_name = "VAR")]
+    pub(crate) service_app_secret_env: String,
+    /// A redirect URI of Tenure's app (repeatable; exact match, as Microsoft does).
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:53682/callback",
+        value_name = "URI"
+    )]
+    pub(crate) redirect_uri: Vec<String>,
+    /// Answer sign-ins at once as this user accepting (no page), instead of showing the
+    /// sign-in and consent page.
+    #[arg(long, value_name = "UPN")]
+    pub(crate) auto_consent: Option<String>,
 }

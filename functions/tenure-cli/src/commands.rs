@@ -136,8 +136,25 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
         Some(path) => Snapshot::read(path)?,
         None => Snapshot::default(),
     };
-    let config =
+    let mut config =
         tenure_emulator::TenantConfig::new(snapshot).with_client_secret(&args.client_id, &secret);
+    if let Some(app) = &args.service_app_id {
+        let app_secret = std::env::var(&args.service_app_secret_env).with_context(|| {
+            format!(
+                "set {} to the client secret the tenant should accept for Tenure's app {app}",
+                args.service_app_secret_env
+            )
+        })?;
+        let uris: Vec<&str> = args.redirect_uri.iter().map(String::as_str).collect();
+        config = config.with_app(
+            tenure_emulator::RegisteredClient::with_secret(app, &app_secret)
+                .redirect_uris(&uris)
+                .multi_tenant(),
+        );
+    }
+    if let Some(user) = &args.auto_consent {
+        config = config.with_auto_consent(user);
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
