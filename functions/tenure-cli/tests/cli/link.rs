@@ -128,10 +128,52 @@ async fn an_admin_links_tenures_app_and_the_tenant_syncs_through_it() {
         stdout(&synced)
     );
 
+    // An admin revokes the sessions: the next sync is refused by Microsoft, the connection is
+    // marked for re-linking with the reason, and later syncs say so at once.
+    assert!(
+        sandbox
+            .tenant
+            .handle()
+            .revoke_user_sessions("admin@contoso.onmicrosoft.com")
+            > 0
+    );
+    let mut again = tenure(&sandbox);
+    again
+        .args(["sync", "--connection", "contoso", "--today", TODAY])
+        .arg("--hr")
+        .arg(s.join("company.csv"))
+        .arg("--config")
+        .arg(s.join("mapper.json"));
+    let refused = tokio::task::spawn_blocking(move || again.output().expect("runs"))
+        .await
+        .expect("joins");
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("invalid_grant"),
+        "{}",
+        stderr(&refused)
+    );
+    let mut list = tenure(&sandbox);
+    list.args(["connect", "list"]);
+    let listed = tokio::task::spawn_blocking(move || list.output().expect("runs"))
+        .await
+        .expect("joins");
+    assert!(
+        stdout(&listed).contains("needs re-link: the link to tenant"),
+        "{}",
+        stdout(&listed)
+    );
+
     // Every secret of the run, read back from the secret store: never anywhere else.
     let state = sandbox.dir.path().join("state");
     let mut secrets = vec![APP_SECRET.to_owned()];
-    let mut elsewhere = format!("{printed}{errors}{}{}", stdout(&synced), stderr(&synced));
+    let mut elsewhere = format!(
+        "{printed}{errors}{}{}{}{}",
+        stdout(&synced),
+        stderr(&synced),
+        stderr(&refused),
+        stdout(&listed)
+    );
     for file in files(&state) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         if file.to_string_lossy().contains("/store/secrets/") {
