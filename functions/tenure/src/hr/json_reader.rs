@@ -57,7 +57,9 @@ pub fn read_json(bytes: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
     Ok(finish(candidates, quarantined))
 }
 
-fn record(value: &Value) -> Result<crate::worker::Worker, (Option<String>, String)> {
+/// One JSON worker object to a worker; on failure the employee id, if readable, and the reason.
+/// Webhook payloads call this too, so a record means the same wherever it arrives.
+pub(crate) fn record(value: &Value) -> Result<crate::worker::Worker, (Option<String>, String)> {
     let Value::Object(map) = value else {
         return Err((
             None,

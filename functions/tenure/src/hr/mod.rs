@@ -19,6 +19,7 @@ use crate::worker::{SourceRef, Worker};
 pub use csv_reader::read_csv;
 pub use fields::KNOWN_COLUMNS;
 pub use json_reader::read_json;
+pub(crate) use json_reader::record as json_record;
 
 /// A worker and the place it was read from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,51 @@
+//! The work queue between the webhook and provisioning: SQS on AWS ([`SqsQueue`]), a channel in
+//! one process for `tenure serve` ([`InProcessQueue`]).
+//!
+//! Messages are at-least-once: a message received and not deleted comes back after its
+//! visibility timeout, so a consumer deletes only what it finished. Provisioning is convergent,
+//! so a message handled twice changes nothing twice.
+
+mod error;
+mod in_process;
+mod item;
+mod sqs;
+
+use std::time::Duration;
+
+pub use error::QueueError;
+pub use in_process::InProcessQueue;
+pub use item::{MAX_MESSAGE_BYTES, QueuedWorker, WORK_ITEM_VERSION, WorkItem};
+pub use sqs::SqsQueue;
+
+/// The queue's id for a message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MessageId(pub String);
+
+/// What a consumer gives back to delete a message it received (SQS's receipt handle).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Receipt(pub String);
+
+/// A message as received.
+#[derive(Debug)]
+pub struct Received {
+    /// Its id.
+    pub id: MessageId,
+    /// What deletes it.
+    pub receipt: Receipt,
+    /// The work, or why the body could not be read (a poison message: let it go to the
+    /// dead-letter queue).
+    pub item: Result<WorkItem, QueueError>,
+}
+
+/// A queue of [`WorkItem`]s.
+#[async_trait::async_trait]
+pub trait WorkQueue: Send + Sync {
+    /// Queues the items, all or nothing as far as the queue allows; returns their ids in order.
+    async fn send(&self, items: Vec<WorkItem>) -> Result<Vec<MessageId>, QueueError>;
+
+    /// Up to `max` messages, waiting at most `wait` for the first.
+    async fn receive(&self, max: usize, wait: Duration) -> Result<Vec<Received>, QueueError>;
+
+    /// Deletes a received message: its work is done.
+    async fn delete(&self, receipt: &Receipt) -> Result<(), QueueError>;
+}

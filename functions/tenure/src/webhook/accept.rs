@@ -1,0 +1,78 @@
+//! A delivery from signature to queue: what the `hr-webhook` function and `tenure serve` call.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use secrecy::SecretString;
+
+use super::{Headers, ReplayCache, WebhookError, payload, signature};
+use crate::queue::{MessageId, WorkItem, WorkQueue};
+use crate::store::connections::ConnectionId;
+
+/// A delivery taken in: answer 202 with its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    /// The id of this delivery (for the sender and the logs).
+    pub delivery_id: String,
+    /// How many workers were queued.
+    pub workers: usize,
+    /// The queue's messages carrying them.
+    pub messages: Vec<MessageId>,
+}
+
+impl Accepted {
+    /// The HTTP status to answer with.
+    pub fn status(&self) -> u16 {
+        202
+    }
+}
+
+/// Verifies, parses and queues one delivery for `connection_id`, signed with `key`, judged at
+/// `now` with the default replay window. Nothing is queued when any step fails; the error says
+/// which status to answer with.
+#[allow(clippy::too_many_arguments)]
+pub async fn accept(
+    connection_id: &ConnectionId,
+    headers: &Headers,
+    raw_body: &[u8],
+    key: &SecretString,
+    now: Timestamp,
+    replay_cache: &dyn ReplayCache,
+    queue: &dyn WorkQueue,
+) -> Result<Accepted, WebhookError> {
+    if raw_body.len() > payload::MAX_BODY_BYTES {
+        return Err(WebhookError::TooLarge {
+            size: raw_body.len(),
+            limit: payload::MAX_BODY_BYTES,
+        });
+    }
+    let window = signature::DEFAULT_REPLAY_WINDOW;
+    let verified = signature::verify(headers, raw_body, key, now, window)?;
+    let delivery = payload::parse(verified.scheme.into(), raw_body)?;
+    let delivery_id = uuid::Uuid::new_v4().to_string();
+    let workers = delivery.workers.len();
+    let items = WorkItem::split(connection_id, &delivery_id, delivery.workers)?;
+
+    // Remembered until its timestamp leaves the window: after that it is refused as stale.
+    let expires_at = verified
+        .timestamp
+        .saturating_add(
+            SignedDuration::try_from(window + Duration::from_secs(1))
+                .unwrap_or(SignedDuration::MAX),
+        )
+        .unwrap_or(Timestamp::MAX);
+    if replay_cache.seen(&verified.signature, now, expires_at) {
+        return Err(WebhookError::Replay);
+    }
+    match queue.send(items).await {
+        Ok(messages) => Ok(Accepted {
+            delivery_id,
+            workers,
+            messages,
+        }),
+        Err(e) => {
+            replay_cache.forget(&verified.signature);
+            Err(e.into())
+        }
+    }
+}

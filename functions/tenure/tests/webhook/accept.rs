@@ -1,0 +1,204 @@
+//! Whole deliveries: the right workers queued, or a refusal with its status and nothing queued.
+
+use jiff::SignedDuration;
+use tenure::webhook::signature::{sign_bamboohr, sign_generic};
+use tenure::webhook::{MAX_BODY_BYTES, WebhookError};
+use tenure::worker::EmploymentStatus;
+
+use crate::helpers::{Endpoint, TestResult, now, sample};
+
+#[tokio::test]
+async fn a_generic_delivery_queues_its_workers() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = sample("generic.json")?;
+    let accepted = endpoint
+        .post(
+            &sign_generic(&body, &crate::helpers::key(), now()),
+            &body,
+            now(),
+        )
+        .await?;
+    assert_eq!((accepted.status(), accepted.workers), (202, 2));
+
+    let items = endpoint.queued().await?;
+    assert_eq!(items.len(), 1);
+    let item = &items[0];
+    assert_eq!(
+        (item.connection_id.as_str(), item.delivery_id.as_str()),
+        ("acme", accepted.delivery_id.as_str())
+    );
+    let ids: Vec<_> = item
+        .workers
+        .iter()
+        .map(|w| (w.source.as_str(), w.worker.employee_id.as_str()))
+        .collect();
+    assert_eq!(ids, [("webhook:0", "2001"), ("webhook:1", "1042")]);
+    assert_eq!(
+        item.workers[0].worker.employment_status,
+        EmploymentStatus::Active
+    );
+    // A terminate event that does not say its status is a termination.
+    assert_eq!(
+        item.workers[1].worker.employment_status,
+        EmploymentStatus::Terminated
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_bamboohr_delivery_queues_its_workers() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = sample("bamboohr.json")?;
+    let accepted = endpoint
+        .post(
+            &sign_bamboohr(&body, &crate::helpers::key(), now()),
+            &body,
+            now(),
+        )
+        .await?;
+    assert_eq!(accepted.workers, 2);
+
+    let items = endpoint.queued().await?;
+    let workers: Vec<_> = items
+        .iter()
+        .flat_map(|i| &i.workers)
+        .map(|w| &w.worker)
+        .collect();
+    let grace = workers[0];
+    assert_eq!(grace.employee_id.as_str(), "3001");
+    assert_eq!(grace.job_title.as_deref(), Some("Rear Admiral"));
+    assert_eq!(grace.employment_type.as_deref(), Some("Full-Time"));
+    assert_eq!(
+        grace.hire_date.map(|d| d.to_string()).as_deref(),
+        Some("2026-12-07")
+    );
+    assert_eq!(grace.termination_date, None);
+    assert_eq!(grace.custom, [("Shirt Size".to_owned(), "M".to_owned())]);
+    let alan = workers[1];
+    assert_eq!(alan.employee_id.as_str(), "3002");
+    assert_eq!(alan.employment_status, EmploymentStatus::Terminated);
+    Ok(())
+}
+
+/// Posts a refused delivery and checks its status and that the queue stayed empty.
+async fn refused(
+    endpoint: &Endpoint,
+    headers: &tenure::webhook::Headers,
+    body: &[u8],
+    status: u16,
+) -> Result<WebhookError, crate::helpers::Error> {
+    let error = endpoint
+        .post(headers, body, now())
+        .await
+        .err()
+        .ok_or("accepted")?;
+    assert_eq!(error.status(), status, "{error}");
+    assert!(
+        endpoint.queued().await?.is_empty(),
+        "something was queued after: {error}"
+    );
+    Ok(error)
+}
+
+#[tokio::test]
+async fn a_bad_signature_is_401_and_queues_nothing() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = sample("generic.json")?;
+    let mut tampered = body.clone();
+    tampered.extend_from_slice(b" ");
+    let error = refused(
+        &endpoint,
+        &sign_generic(&body, &crate::helpers::key(), now()),
+        &tampered,
+        401,
+    )
+    .await?;
+    assert!(matches!(error, WebhookError::BadSignature));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_stale_or_future_timestamp_is_401_and_queues_nothing() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = sample("generic.json")?;
+    let key = crate::helpers::key();
+    let stale = now().checked_sub(SignedDuration::from_mins(6))?;
+    let error = refused(&endpoint, &sign_generic(&body, &key, stale), &body, 401).await?;
+    assert!(matches!(error, WebhookError::Stale { .. }), "{error}");
+    let future = now().checked_add(SignedDuration::from_mins(6))?;
+    let error = refused(
+        &endpoint,
+        &sign_bamboohr(&sample("bamboohr.json")?, &key, future),
+        &sample("bamboohr.json")?,
+        401,
+    )
+    .await?;
+    assert!(matches!(error, WebhookError::Future { .. }), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_same_delivery_twice_is_a_replay() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = sample("generic.json")?;
+    let headers = sign_generic(&body, &crate::helpers::key(), now());
+    endpoint.post(&headers, &body, now()).await?;
+    assert_eq!(endpoint.queued().await?.len(), 1);
+    let error = refused(&endpoint, &headers, &body, 401).await?;
+    assert!(matches!(error, WebhookError::Replay), "{error}");
+    // A new delivery of the same content (a new timestamp) is a new delivery.
+    let later = now().checked_add(SignedDuration::from_secs(1))?;
+    endpoint
+        .post(
+            &sign_generic(&body, &crate::helpers::key(), later),
+            &body,
+            now(),
+        )
+        .await?;
+    assert_eq!(endpoint.queued().await?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_413_and_queues_nothing() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = vec![b' '; MAX_BODY_BYTES + 1];
+    let error = refused(
+        &endpoint,
+        &sign_generic(&body, &crate::helpers::key(), now()),
+        &body,
+        413,
+    )
+    .await?;
+    assert!(matches!(error, WebhookError::TooLarge { .. }), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_malformed_payload_is_400_naming_the_path() -> TestResult {
+    let endpoint = Endpoint::new();
+    let key = crate::helpers::key();
+    let cases: [(&[u8], bool, &str, &str); 5] = [
+        (b"{\"events\": [", false, "$", "not JSON"),
+        (br#"{"events": {}}"#, false, "$.events", "expected an array"),
+        (br#"{"events":[{"type":"upsert","worker":{"employment_status":"active"}}]}"#, false, "$.events[0].worker", "employee_id is missing"),
+        (br#"{"events":[{"type":"upsert","worker":{"employee_id":"1","employment_status":"active"}},{"type":"upsert","worker":{"employee_id":"2","employment_status":"active","hire_date":"2026-13-01"}}]}"#, false, "$.events[1].worker", "hire_date"),
+        (br#"{"employees":[{"fields":{"First Name":"X"}}]}"#, true, "$.employees[0].id", "employee id is missing"),
+    ];
+    for (body, bamboo, path, words) in cases {
+        let headers = if bamboo {
+            sign_bamboohr(body, &key, now())
+        } else {
+            sign_generic(body, &key, now())
+        };
+        let error = refused(&endpoint, &headers, body, 400).await?;
+        match &error {
+            WebhookError::Malformed { path: at, message } => {
+                assert_eq!(at, path, "{error}");
+                assert!(message.contains(words), "{error}");
+            }
+            other => panic!("expected a malformed payload, got {other}"),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! A connection, a key, the sample payloads and an in-process queue to read back from.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use secrecy::SecretString;
+use tenure::queue::{InProcessQueue, WorkItem, WorkQueue};
+use tenure::store::connections::ConnectionId;
+use tenure::webhook::{self, Accepted, Headers, InMemoryReplayCache, WebhookError};
+
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type TestResult = Result<(), Error>;
+
+pub(crate) fn key() -> SecretString {
+    SecretString::from("whsec-test-key-1234".to_owned())
+}
+
+pub(crate) fn now() -> Timestamp {
+    Timestamp::from_second(1_800_000_000).expect("a valid instant")
+}
+
+pub(crate) fn sample(name: &str) -> Result<Vec<u8>, Error> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../samplesdata/webhooks")
+        .join(name);
+    Ok(std::fs::read(path)?)
+}
+
+/// One connection's webhook endpoint: its replay cache and queue.
+pub(crate) struct Endpoint {
+    pub(crate) connection: ConnectionId,
+    pub(crate) replay: InMemoryReplayCache,
+    pub(crate) queue: InProcessQueue,
+}
+
+impl Endpoint {
+    pub(crate) fn new() -> Self {
+        Self {
+            connection: ConnectionId::parse("acme").expect("a valid id"),
+            replay: InMemoryReplayCache::new(),
+            queue: InProcessQueue::new(Duration::from_secs(60)),
+        }
+    }
+
+    pub(crate) async fn post(
+        &self,
+        headers: &Headers,
+        body: &[u8],
+        at: Timestamp,
+    ) -> Result<Accepted, WebhookError> {
+        webhook::accept(
+            &self.connection,
+            headers,
+            body,
+            &key(),
+            at,
+            &self.replay,
+            &self.queue,
+        )
+        .await
+    }
+
+    /// Everything queued so far.
+    pub(crate) async fn queued(&self) -> Result<Vec<WorkItem>, Error> {
+        let mut items = Vec::new();
+        for received in self.queue.receive(100, Duration::ZERO).await? {
+            items.push(received.item?);
+        }
+        Ok(items)
+    }
+}
