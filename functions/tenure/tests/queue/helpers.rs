@@ -1,0 +1,106 @@
+//! Queues under test: a fresh SQS queue on moto with a one-second visibility timeout, or a fresh
+//! in-process queue with the same.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use tenure::hr::SourcedWorker;
+use tenure::queue::{InProcessQueue, Received, SqsQueue, WorkItem, WorkQueue};
+use tenure::store::AwsSettings;
+use tenure::store::connections::ConnectionId;
+use tenure::worker::{EmployeeId, EmploymentStatus, SourceRef, Worker};
+
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type TestResult = Result<(), Error>;
+
+pub(crate) const VISIBILITY: Duration = Duration::from_secs(1);
+
+/// A new SQS queue on this process's moto.
+pub(crate) async fn sqs() -> Result<Arc<dyn WorkQueue>, Error> {
+    let moto = tenure_moto::shared()?;
+    let config = AwsSettings::emulator(
+        moto.endpoint(),
+        tenure_moto::REGION,
+        tenure_moto::ACCESS_KEY_ID,
+        tenure_moto::SECRET_ACCESS_KEY,
+    )
+    .load()
+    .await;
+    let created = aws_sdk_sqs::Client::new(&config)
+        .create_queue()
+        .queue_name(format!("work-{}", uuid::Uuid::new_v4().simple()))
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            VISIBILITY.as_secs().to_string(),
+        )
+        .send()
+        .await?;
+    let url = created.queue_url().ok_or("no queue URL")?;
+    Ok(Arc::new(SqsQueue::new(&config, url)))
+}
+
+/// A new in-process queue.
+pub(crate) fn in_process() -> Arc<dyn WorkQueue> {
+    Arc::new(InProcessQueue::new(VISIBILITY))
+}
+
+/// A work item with `count` small workers.
+pub(crate) fn item(delivery: &str, count: usize) -> Result<WorkItem, Error> {
+    let workers = (0..count)
+        .map(|i| {
+            Ok(SourcedWorker {
+                worker: worker(&format!("{}", 1000 + i))?,
+                source: SourceRef {
+                    file: "webhook".into(),
+                    line: i as u64,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut items = WorkItem::split(&ConnectionId::parse("acme")?, delivery, workers)?;
+    Ok(items.remove(0))
+}
+
+fn worker(id: &str) -> Result<Worker, Error> {
+    Ok(Worker {
+        employee_id: EmployeeId::parse(id)?,
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        preferred_name: None,
+        middle_name: None,
+        personal_email: None,
+        job_title: None,
+        department: None,
+        division: None,
+        cost_center: None,
+        location: None,
+        country: None,
+        manager_employee_id: None,
+        employment_status: EmploymentStatus::Active,
+        leave_type: None,
+        employment_type: None,
+        hire_date: None,
+        termination_date: None,
+        time_zone: None,
+        mobile_phone: None,
+        custom: Vec::new(),
+    })
+}
+
+/// Receives until `want` messages arrived or a generous deadline passed.
+pub(crate) async fn receive_until(
+    queue: &dyn WorkQueue,
+    want: usize,
+) -> Result<Vec<Received>, Error> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut got = Vec::new();
+    while got.len() < want && tokio::time::Instant::now() < deadline {
+        got.extend(
+            queue
+                .receive(want - got.len(), Duration::from_secs(1))
+                .await?,
+        );
+    }
+    Ok(got)
+}
