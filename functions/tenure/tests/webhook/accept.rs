@@ -202,3 +202,80 @@ async fn a_malformed_payload_is_400_naming_the_path() -> TestResult {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_large_delivery_spans_several_messages() -> TestResult {
+    let endpoint = Endpoint::new();
+    let events: Vec<String> = (0..3000)
+        .map(|i| {
+            format!(
+                r#"{{"type":"upsert","worker":{{"employee_id":"{}","first_name":"Worker","last_name":"Number {i}","job_title":"Analyst","employment_status":"active","hire_date":"2026-01-05"}}}}"#,
+                10_000 + i
+            )
+        })
+        .collect();
+    let body = format!(r#"{{"events":[{}]}}"#, events.join(","));
+    assert!(body.len() < MAX_BODY_BYTES);
+    let accepted = endpoint
+        .post(
+            &sign_generic(body.as_bytes(), &crate::helpers::key(), now()),
+            body.as_bytes(),
+            now(),
+        )
+        .await?;
+    assert!(
+        accepted.messages.len() > 1,
+        "{} messages",
+        accepted.messages.len()
+    );
+    let items = endpoint.queued().await?;
+    for item in &items {
+        assert!(item.to_json()?.len() <= tenure::queue::MAX_MESSAGE_BYTES);
+    }
+    let sources: Vec<String> = items
+        .iter()
+        .flat_map(|i| &i.workers)
+        .map(|w| w.source.clone())
+        .collect();
+    let expected: Vec<String> = (0..3000).map(|i| format!("webhook:{i}")).collect();
+    assert_eq!(sources, expected);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_queue_failure_is_503_and_the_retry_gets_in() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = sample("generic.json")?;
+    let headers = sign_generic(&body, &crate::helpers::key(), now());
+    // A queue that does not exist on moto: every send fails.
+    let moto = tenure_moto::shared()?;
+    let config = tenure::store::AwsSettings::emulator(
+        moto.endpoint(),
+        tenure_moto::REGION,
+        tenure_moto::ACCESS_KEY_ID,
+        tenure_moto::SECRET_ACCESS_KEY,
+    )
+    .load()
+    .await;
+    let missing = tenure::queue::SqsQueue::new(
+        &config,
+        format!("{}/123456789012/no-such-queue", moto.endpoint()),
+    );
+    let error = tenure::webhook::accept(
+        &endpoint.connection,
+        &headers,
+        &body,
+        &crate::helpers::key(),
+        now(),
+        &endpoint.replay,
+        &missing,
+    )
+    .await
+    .err()
+    .ok_or("accepted by a missing queue")?;
+    assert_eq!(error.status(), 503, "{error}");
+    // The sender retries the very same delivery: not a replay, since it was never accepted.
+    endpoint.post(&headers, &body, now()).await?;
+    assert_eq!(endpoint.queued().await?.len(), 1);
+    Ok(())
+}
