@@ -30,7 +30,6 @@ impl Accepted {
 /// Verifies, parses and queues one delivery for `connection_id`, signed with `key`, judged at
 /// `now` with the default replay window. Nothing is queued when any step fails; the error says
 /// which status to answer with.
-#[allow(clippy::too_many_arguments)]
 pub async fn accept(
     connection_id: &ConnectionId,
     headers: &Headers,
