@@ -9,6 +9,11 @@
 //! answered is counted for each. Full-access holders are not read here: that is one Exchange
 //! call per mailbox on a whole read (see the README), which would only measure the emulator.
 
+#[path = "support/machine.rs"]
+mod machine;
+
+use machine::{cores, cpu_model};
+
 use std::error::Error;
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,11 +35,7 @@ fn main() -> Result<()> {
         .skip(1)
         .find_map(|a| a.parse::<usize>().ok())
         .unwrap_or(100_000);
-    println!(
-        "machine: {} cores, {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        cpu_model()
-    );
+    println!("machine: {} cores, {}", cores(), cpu_model());
     let company = tenure::synthetic::company(users, 7)?;
     let snapshot = company.directory;
     println!(
@@ -128,16 +129,4 @@ fn report(requests: &[RecordedRequest]) -> (usize, usize, usize) {
         "  requests: Graph reads {reads}, Graph writes {writes}, Exchange calls {exchange}, token requests {tokens}"
     );
     (reads, writes, exchange)
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
 }

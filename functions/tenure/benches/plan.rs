@@ -6,6 +6,11 @@
 //! resident memory (VmHWM) is the plan's alone, and the plugin comes precompiled from the cache
 //! the way it does for every run after the first.
 
+#[path = "support/machine.rs"]
+mod machine;
+
+use machine::{cores, cpu_model};
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -158,19 +163,4 @@ fn status_mib(field: &str) -> u64 {
                 .and_then(|kib| kib.parse::<u64>().ok())
         })
         .map_or(0, |kib| kib / 1024)
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
 }

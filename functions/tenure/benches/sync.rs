@@ -19,6 +19,11 @@
 //! `Retry-After` is whole seconds rounded up, so a client that waits exactly as told still
 //! starts each window up to a second late: at 10 s windows that alone can cost up to 10 %.
 
+#[path = "support/machine.rs"]
+mod machine;
+
+use machine::{cores, cpu_model};
+
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::Path;
@@ -743,19 +748,4 @@ fn outcome_counts(report: &ApplyReport) -> String {
 
 fn verdict(met: bool) -> &'static str {
     if met { "MET" } else { "NOT MET" }
-}
-
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into())
 }
