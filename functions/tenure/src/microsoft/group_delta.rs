@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::{Api, ApiError};
+use super::graph::groups::ListedGroup;
 use crate::directory::DirectoryGroup;
 
 /// What changed in groups since a delta link (or every group, on a first round).
@@ -36,21 +37,10 @@ pub struct GroupChange {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Item {
-    id: String,
+    #[serde(flatten)]
+    group: ListedGroup,
     #[serde(rename = "@removed", default)]
     removed: Option<Value>,
-    #[serde(default)]
-    display_name: Option<String>,
-    #[serde(default)]
-    mail: Option<String>,
-    #[serde(default)]
-    mail_nickname: Option<String>,
-    #[serde(default)]
-    group_types: Vec<String>,
-    #[serde(default)]
-    security_enabled: Option<bool>,
-    #[serde(default)]
-    mail_enabled: Option<bool>,
     #[serde(rename = "members@delta", default)]
     members: Vec<MemberRef>,
 }
@@ -84,21 +74,12 @@ impl GroupRound {
             message: e.to_string(),
         })?;
         if item.removed.is_some() {
-            self.forget(&item.id);
-            self.delta.removed.push(item.id);
+            self.forget(&item.group.id);
+            self.delta.removed.push(item.group.id);
             return Ok(());
         }
-        let at = self.place_of(&item.id);
-        let group = DirectoryGroup {
-            id: item.id,
-            display_name: item.display_name.unwrap_or_default(),
-            mail: item.mail,
-            mail_nickname: item.mail_nickname,
-            group_types: item.group_types,
-            security_enabled: item.security_enabled.unwrap_or(false),
-            mail_enabled: item.mail_enabled.unwrap_or(false),
-            members: Vec::new(),
-        };
+        let at = self.place_of(&item.group.id);
+        let group = item.group.into_group(Vec::new());
         let (Some(change), Some(added), Some(removed)) = (
             self.delta.changed.get_mut(at),
             self.added.get_mut(at),

@@ -14,11 +14,12 @@ const GROUP_SELECT: &str =
 const GROUP_DELTA_SELECT: &str =
     "displayName,mail,mailNickname,groupTypes,securityEnabled,mailEnabled,members";
 
-/// A group as listed, before its members are read.
+/// A group's own properties as Graph lists them (and as a delta page shows them), before its
+/// members are read.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ListedGroup {
-    id: String,
+pub(crate) struct ListedGroup {
+    pub(crate) id: String,
     #[serde(default)]
     display_name: Option<String>,
     #[serde(default)]
@@ -31,6 +32,22 @@ struct ListedGroup {
     security_enabled: Option<bool>,
     #[serde(default)]
     mail_enabled: Option<bool>,
+}
+
+impl ListedGroup {
+    /// The group with these members.
+    pub(crate) fn into_group(self, members: Vec<String>) -> DirectoryGroup {
+        DirectoryGroup {
+            display_name: self.display_name.unwrap_or_default(),
+            id: self.id,
+            mail: self.mail,
+            mail_nickname: self.mail_nickname,
+            group_types: self.group_types,
+            security_enabled: self.security_enabled.unwrap_or(false),
+            mail_enabled: self.mail_enabled.unwrap_or(false),
+            members,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -61,16 +78,7 @@ impl GraphClient {
         let mut groups = Vec::with_capacity(listed.len());
         for group in listed {
             let members = self.group_members(&group.id).await?;
-            groups.push(DirectoryGroup {
-                display_name: group.display_name.unwrap_or_default(),
-                id: group.id,
-                mail: group.mail,
-                mail_nickname: group.mail_nickname,
-                group_types: group.group_types,
-                security_enabled: group.security_enabled.unwrap_or(false),
-                mail_enabled: group.mail_enabled.unwrap_or(false),
-                members,
-            });
+            groups.push(group.into_group(members));
         }
         Ok(groups)
     }

@@ -3,7 +3,7 @@
 
 mod batch;
 mod chain;
-mod groups;
+pub(crate) mod groups;
 mod users;
 mod writes;
 
