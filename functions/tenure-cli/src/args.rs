@@ -93,7 +93,7 @@ pub(crate) struct SyncArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) concurrency: u16,
     /// The audit trail: one JSON line per applied change is appended (default:
-    /// <state dir>/<tenant>/audit.jsonl).
+    /// <state dir>/<tenant or connection id>/audit.jsonl).
     #[arg(long, value_name = "FILE.jsonl")]
     pub(crate) audit: Option<PathBuf>,
     /// Where Tenure keeps its audit trail and the directory cache between syncs, one folder per

@@ -25,7 +25,7 @@ struct CacheFile {
     directory: Snapshot,
 }
 
-/// `<state dir>/<tenant>/directory-cache.json`, owner-only.
+/// `<state dir>/<tenant or connection id>/directory-cache.json`, owner-only.
 pub(crate) struct DirectoryCache {
     path: PathBuf,
     graph: String,

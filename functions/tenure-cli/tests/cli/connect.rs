@@ -126,18 +126,17 @@ async fn a_wrong_secret_fails_the_connection_and_says_what_to_do() {
     assert!(stdout(&listed).contains("failed: "), "{}", stdout(&listed));
     assert!(!stdout(&listed).contains(wrong));
 
-    let unknown = run(tenure(
-        &sandbox,
-        &[
-            "sync",
-            "--connection",
-            "nobody",
-            "--hr",
-            "x.csv",
-            "--config",
-            "y.json",
-        ],
-    ))
-    .await;
+    let s = samples();
+    let mut sync = tenure(&sandbox, &["sync", "--connection", "nobody"]);
+    sync.arg("--hr")
+        .arg(s.join("company.csv"))
+        .arg("--config")
+        .arg(s.join("mapper.json"));
+    let unknown = run(sync).await;
     assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("no connection nobody (known: contoso)"),
+        "{}",
+        stderr(&unknown)
+    );
 }

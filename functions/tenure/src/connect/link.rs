@@ -265,25 +265,17 @@ async fn redeem(
     let mut request = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(verifier));
-    let assertion = match &app.credential {
-        ClientCredential::Certificate(certificate) => Some(
-            certificate
-                .assertion(&app.client_id, &token_url)
-                .map_err(|e| {
-                    LinkError::Token(TokenError::Malformed {
-                        message: e.to_string(),
-                    })
-                })?,
-        ),
-        _ => None,
-    };
-    if let Some(assertion) = &assertion {
-        request = request
-            .add_extra_param(
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            )
-            .add_extra_param("client_assertion", assertion.expose_secret().to_owned());
+    if let ClientCredential::Certificate(certificate) = &app.credential {
+        let params = certificate
+            .token_request_params(&app.client_id, &token_url)
+            .map_err(|e| {
+                LinkError::Token(TokenError::Malformed {
+                    message: e.to_string(),
+                })
+            })?;
+        for (name, value) in params {
+            request = request.add_extra_param(name, value);
+        }
     }
     let answer = request.request_async(&http).await.map_err(|e| {
         LinkError::Token(crate::microsoft::token_error(

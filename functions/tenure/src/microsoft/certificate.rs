@@ -9,6 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// The OAuth `client_assertion_type` of a JWT client assertion.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// How long an assertion is valid: Microsoft wants it short.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(600);
 
@@ -174,6 +177,20 @@ impl ClientCertificate {
         jsonwebtoken::encode(&header, &claims, &self.key)
             .map(SecretString::from)
             .map_err(|e| CertificateError::Signing(e.to_string()))
+    }
+
+    /// The form parameters that prove the app in a token request to `token_url`:
+    /// `client_assertion_type` and a fresh `client_assertion` (a secret while it is valid).
+    pub(crate) fn token_request_params(
+        &self,
+        client_id: &str,
+        token_url: &str,
+    ) -> Result<[(&'static str, String); 2], CertificateError> {
+        let assertion = self.assertion(client_id, token_url)?;
+        Ok([
+            ("client_assertion_type", JWT_BEARER.to_owned()),
+            ("client_assertion", assertion.expose_secret().to_owned()),
+        ])
     }
 
     /// Signs a throwaway assertion and checks it with the certificate's public key.

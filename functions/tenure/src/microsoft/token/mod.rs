@@ -35,9 +35,6 @@ pub enum ClientCredential {
     Certificate(ClientCertificate),
 }
 
-/// The OAuth `client_assertion_type` of a JWT client assertion.
-const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
 type Oauth =
     BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
@@ -188,29 +185,22 @@ impl TokenSource {
     }
 
     async fn request(&self, scope: &str) -> Result<(SecretString, Duration), TokenError> {
-        let assertion = match &self.certificate {
-            Some(certificate) => Some(
-                certificate
-                    .assertion(&self.client_id, &self.token_url)
-                    .map_err(|e| TokenError::Malformed {
-                        message: e.to_string(),
-                    })?,
-            ),
-            None => None,
-        };
-        let client_auth = |name: &'static str| match (name, &assertion) {
-            ("client_assertion_type", Some(_)) => Some(JWT_BEARER.to_owned()),
-            ("client_assertion", Some(a)) => Some(a.expose_secret().to_owned()),
-            _ => None,
+        // With a certificate, the request carries a fresh client assertion.
+        let client_auth = match &self.certificate {
+            Some(certificate) => certificate
+                .token_request_params(&self.client_id, &self.token_url)
+                .map_err(|e| TokenError::Malformed {
+                    message: e.to_string(),
+                })?
+                .to_vec(),
+            None => Vec::new(),
         };
         let scope = Scope::new(scope.to_owned());
         let answer = match &self.grant {
             Grant::ClientCredentials => {
                 let mut request = self.oauth.exchange_client_credentials().add_scope(scope);
-                for name in ["client_assertion_type", "client_assertion"] {
-                    if let Some(value) = client_auth(name) {
-                        request = request.add_extra_param(name, value);
-                    }
+                for (name, value) in client_auth {
+                    request = request.add_extra_param(name, value);
                 }
                 request.request_async(&self.http).await
             }
@@ -221,10 +211,8 @@ impl TokenSource {
                     .oauth
                     .exchange_refresh_token(&refresh_token)
                     .add_scope(scope);
-                for name in ["client_assertion_type", "client_assertion"] {
-                    if let Some(value) = client_auth(name) {
-                        request = request.add_extra_param(name, value);
-                    }
+                for (name, value) in client_auth {
+                    request = request.add_extra_param(name, value);
                 }
                 let answer = request.request_async(&self.http).await;
                 if let Ok(answer) = &answer
