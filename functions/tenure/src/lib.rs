@@ -19,6 +19,7 @@ pub mod plan;
 pub mod plugin;
 pub mod queue;
 pub mod report;
+pub mod service;
 pub mod store;
 pub mod synthetic;
 pub mod today;

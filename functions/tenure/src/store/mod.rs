@@ -1,5 +1,7 @@
-//! Where Tenure keeps what outlives a run: credentials in a secret store ([`secrets`]) and one
-//! record per customer tenant in a connection store ([`connections`]).
+//! Where Tenure keeps what outlives a run: credentials in a secret store ([`secrets`]), one
+//! record per customer tenant in a connection store ([`connections`]), and everything else
+//! (plugins, mapping settings, HR exports, caches, audit trails) in an object store
+//! ([`objects`]).
 //!
 //! Each store is a trait with two real implementations: in AWS, Secrets Manager for secrets and
 //! S3 objects for connection records ([`AwsSettings`] says which endpoint, region and
@@ -20,6 +22,7 @@
 mod aws;
 pub mod connections;
 mod files;
+pub mod objects;
 pub mod secrets;
 mod version;
 

@@ -160,3 +160,36 @@ pub(crate) fn assert_hides<E: StdError + Debug + Display + 'static>(error: &E, s
         assert!(!text.contains(secret), "an error shows the secret: {text}");
     }
 }
+
+/// An object store under test, and what keeps it alive.
+pub(crate) struct ObjectsUnderTest {
+    pub(crate) store: Arc<dyn tenure::store::objects::ObjectStore>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub(crate) async fn s3_objects() -> Result<ObjectsUnderTest, Error> {
+    let config = moto_config().await?;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
+    client.create_bucket().bucket(&bucket).send().await?;
+    Ok(ObjectsUnderTest {
+        store: Arc::new(tenure::store::objects::S3ObjectStore::new(
+            &config, &bucket, "",
+        )),
+        _dir: None,
+    })
+}
+
+pub(crate) fn local_objects() -> Result<ObjectsUnderTest, Error> {
+    let dir = tempfile::tempdir()?;
+    let store =
+        tenure::store::objects::LocalObjectStore::open(&DataDir::open(dir.path().join("data"))?)?;
+    Ok(ObjectsUnderTest {
+        store: Arc::new(store),
+        _dir: Some(dir),
+    })
+}

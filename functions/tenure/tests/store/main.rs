@@ -5,5 +5,6 @@ mod connections;
 mod helpers;
 mod local_files;
 mod names;
+mod objects;
 mod records;
 mod secrets;

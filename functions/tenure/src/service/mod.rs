@@ -1,0 +1,44 @@
+//! The handlers of Tenure's functions, one module each, over one set of [`Services`]: the
+//! Lambda binaries wrap one handler each, and `tenure serve` mounts them all on one port.
+//!
+//! | function         | trigger                                   | module       |
+//! |------------------|-------------------------------------------|--------------|
+//! | `consent`        | `GET /connections/{id}/consent`           | [`http`]     |
+//! | `oauth-callback` | `GET /oauth/callback`                     | [`http`]     |
+//! | `hr-webhook`     | `POST /connections/{id}/hr-events`        | [`http`]     |
+//! | `plugin-upload`  | `/connections/{id}/plugins…`              | [`http`]     |
+//! | `provision`      | SQS messages of [`crate::queue::WorkItem`]s | `provision` |
+//! | `scheduled-sync` | EventBridge Scheduler, one per connection | `schedule`   |
+//!
+//! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
+//! store ([`settings`]).
+
+pub mod settings;
+
+use std::sync::Arc;
+
+use crate::connect::ServiceApp;
+use crate::plugin::PluginHost;
+use crate::queue::WorkQueue;
+use crate::store::connections::ConnectionStore;
+use crate::store::objects::ObjectStore;
+use crate::store::secrets::SecretStore;
+
+/// Everything the handlers use. Built once per process (a Lambda instance, `tenure serve`) and
+/// shared by every request it handles.
+#[derive(Clone)]
+pub struct Services {
+    /// Credentials: refresh tokens, client secrets, certificates, webhook keys.
+    pub secrets: Arc<dyn SecretStore>,
+    /// Connection records.
+    pub connections: Arc<dyn ConnectionStore>,
+    /// Plugins, mapping settings, HR exports, caches, audit trails.
+    pub objects: Arc<dyn ObjectStore>,
+    /// The work queue between the webhook (and the scheduler) and provisioning.
+    pub queue: Arc<dyn WorkQueue>,
+    /// Tenure's own app registration, when this deployment has one (consent and delegated
+    /// tokens need it; customer-app connections do not).
+    pub service_app: Option<Arc<ServiceApp>>,
+    /// The plugin host (one engine per process).
+    pub plugins: Arc<PluginHost>,
+}

@@ -1,0 +1,55 @@
+//! Objects that are neither secrets nor connection records: plugins (WebAssembly and compiled
+//! code), each connection's mapping settings, HR exports, directory caches, audit trails, and
+//! the webhook replay cache. S3 in AWS ([`S3ObjectStore`]), owner-only files locally
+//! ([`LocalObjectStore`]).
+//!
+//! Keys are `/`-separated paths of plain segments ([`ObjectKey`]). Writes name a [`Condition`]:
+//! unconditional, create-only, or replace-only-this-version, so concurrent writers (Lambda
+//! instances, threads of `tenure serve`) never overwrite each other's work unseen.
+
+mod error;
+mod key;
+mod local;
+mod s3;
+
+use async_trait::async_trait;
+
+use crate::store::Version;
+
+pub use error::ObjectError;
+pub use key::{InvalidObjectKey, ObjectKey};
+pub use local::LocalObjectStore;
+pub use s3::S3ObjectStore;
+
+/// When a write may happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// Always: create or overwrite.
+    Always,
+    /// Only if no object has the key ([`ObjectError::Conflict`] otherwise).
+    Absent,
+    /// Only if the object is still at this version ([`ObjectError::Conflict`] otherwise,
+    /// [`ObjectError::NotFound`] when it is gone).
+    Matches(Version),
+}
+
+/// A store of objects with conditional writes.
+#[async_trait]
+pub trait ObjectStore: Send + Sync {
+    /// The object's bytes and version; `None` when there is none.
+    async fn get(&self, key: &ObjectKey) -> Result<Option<(Vec<u8>, Version)>, ObjectError>;
+
+    /// Writes the object if `condition` holds and returns its new version.
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        bytes: Vec<u8>,
+        condition: Condition,
+    ) -> Result<Version, ObjectError>;
+
+    /// The keys under `prefix` (a key, or a key and a final `/`), sorted.
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectKey>, ObjectError>;
+
+    /// Deletes the object; one that does not exist is not an error.
+    async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError>;
+}

@@ -1,0 +1,166 @@
+//! Objects in one S3 bucket, under an optional key prefix.
+//!
+//! A version is the object's ETag. Create-only writes send `If-None-Match: *` and replaces
+//! `If-Match: <etag>`, so S3 itself refuses a write from a stale read (412, or 409 when two
+//! conditional writes race). moto implements both headers; the tests run against it.
+
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+
+use crate::store::Version;
+
+use super::{Condition, ObjectError, ObjectKey, ObjectStore};
+
+/// Objects in an S3 bucket.
+#[derive(Debug, Clone)]
+pub struct S3ObjectStore {
+    client: Client,
+    bucket: String,
+    prefix: String,
+}
+
+impl S3ObjectStore {
+    /// Objects under `prefix` (empty, or such as `tenure/`; a missing final `/` is added) in
+    /// `bucket`. With an endpoint override (a local emulator) requests use path-style URLs.
+    pub fn new(config: &SdkConfig, bucket: &str, prefix: &str) -> Self {
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        let prefix = match prefix {
+            "" => String::new(),
+            p if p.ends_with('/') => p.to_owned(),
+            p => format!("{p}/"),
+        };
+        Self {
+            client: Client::from_conf(s3),
+            bucket: bucket.to_owned(),
+            prefix,
+        }
+    }
+
+    fn s3_key(&self, key: &ObjectKey) -> String {
+        format!("{}{key}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl ObjectStore for S3ObjectStore {
+    async fn get(&self, key: &ObjectKey) -> Result<Option<(Vec<u8>, Version)>, ObjectError> {
+        let fail = |message: String| ObjectError::unavailable("read", key, message);
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.s3_key(key))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(fail(DisplayErrorContext(&e).to_string())),
+        };
+        let version = out
+            .e_tag()
+            .map(Version::new)
+            .ok_or_else(|| fail("S3 gave no ETag".to_owned()))?;
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| fail(format!("the object could not be read: {e}")))?
+            .into_bytes();
+        Ok(Some((bytes.to_vec(), version)))
+    }
+
+    async fn put(
+        &self,
+        key: &ObjectKey,
+        bytes: Vec<u8>,
+        condition: Condition,
+    ) -> Result<Version, ObjectError> {
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.s3_key(key))
+            .body(ByteStream::from(bytes));
+        let replacing = matches!(condition, Condition::Matches(_));
+        let request = match &condition {
+            Condition::Always => request,
+            Condition::Absent => request.if_none_match("*"),
+            Condition::Matches(version) => request.if_match(version.as_str()),
+        };
+        match request.send().await {
+            Ok(out) => out
+                .e_tag()
+                .map(Version::new)
+                .ok_or_else(|| ObjectError::unavailable("write", key, "S3 gave no ETag")),
+            Err(e) if replacing && status(&e) == Some(404) => {
+                Err(ObjectError::NotFound { key: key.clone() })
+            }
+            Err(e) if refused_condition(&e) => Err(ObjectError::Conflict { key: key.clone() }),
+            Err(e) => Err(ObjectError::unavailable(
+                "write",
+                key,
+                DisplayErrorContext(&e).to_string(),
+            )),
+        }
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<ObjectKey>, ObjectError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(format!("{}{prefix}", self.prefix))
+            .into_paginator()
+            .send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                ObjectError::unavailable_list(prefix, DisplayErrorContext(&e).to_string())
+            })?;
+            for s3_key in page.contents().iter().filter_map(|object| object.key()) {
+                let Some(key) = s3_key.strip_prefix(&self.prefix) else {
+                    continue;
+                };
+                match ObjectKey::parse(key) {
+                    Ok(key) => keys.push(key),
+                    Err(e) => tracing::warn!("skipping s3://{}/{s3_key}: {e}", self.bucket),
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(self.s3_key(key))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                ObjectError::unavailable("delete", key, DisplayErrorContext(&e).to_string())
+            })
+    }
+}
+
+/// S3 refused a conditional write: 412 Precondition Failed, or 409 when another conditional
+/// write to the same key was in progress.
+fn refused_condition<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
+    matches!(
+        e.as_service_error().and_then(|e| e.code()),
+        Some("PreconditionFailed" | "ConditionalRequestConflict")
+    ) || matches!(status(e), Some(412 | 409))
+}
+
+fn status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {
+    e.raw_response().map(|r| r.status().as_u16())
+}
