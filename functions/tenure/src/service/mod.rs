@@ -13,6 +13,7 @@
 //! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
 //! store ([`settings`]).
 
+pub mod plugins;
 pub mod settings;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use crate::queue::WorkQueue;
 use crate::store::connections::ConnectionStore;
 use crate::store::objects::ObjectStore;
 use crate::store::secrets::SecretStore;
+use crate::webhook::ReplayCache;
 
 /// Everything the handlers use. Built once per process (a Lambda instance, `tenure serve`) and
 /// shared by every request it handles.
@@ -41,4 +43,6 @@ pub struct Services {
     pub service_app: Option<Arc<ServiceApp>>,
     /// The plugin host (one engine per process).
     pub plugins: Arc<PluginHost>,
+    /// Webhook deliveries already accepted (shared by every instance in AWS).
+    pub replay: Arc<dyn ReplayCache>,
 }
