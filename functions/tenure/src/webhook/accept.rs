@@ -60,7 +60,11 @@ pub async fn accept(
                 .unwrap_or(SignedDuration::MAX),
         )
         .unwrap_or(Timestamp::MAX);
-    if replay_cache.seen(&verified.signature, now, expires_at) {
+    if replay_cache
+        .seen(connection_id, &verified.signature, now, expires_at)
+        .await
+        .map_err(WebhookError::ReplayCache)?
+    {
         return Err(WebhookError::Replay);
     }
     match queue.send(items).await {
@@ -70,7 +74,14 @@ pub async fn accept(
             messages,
         }),
         Err(e) => {
-            replay_cache.forget(&verified.signature);
+            if let Err(forget) = replay_cache
+                .forget(connection_id, &verified.signature)
+                .await
+            {
+                // The sender's retry will be refused as a replay until the entry expires.
+                tracing::warn!(connection = %connection_id, error = %forget,
+                    "could not forget a delivery that was not queued");
+            }
             Err(e.into())
         }
     }

@@ -1,6 +1,7 @@
 //! Why a delivery was refused, and the HTTP status that says so.
 
 use crate::queue::QueueError;
+use crate::store::objects::ObjectError;
 
 /// A refused webhook delivery. Messages name the header, limit or JSON path at fault and never
 /// the key.
@@ -66,11 +67,14 @@ pub enum WebhookError {
     /// The work could not be queued; the sender should retry.
     #[error("the work could not be queued: {0}")]
     Queue(#[from] QueueError),
+    /// Whether the delivery was seen before could not be checked; the sender should retry.
+    #[error("could not check whether this delivery was accepted before: {0}")]
+    ReplayCache(#[source] ObjectError),
 }
 
 impl WebhookError {
     /// The HTTP status to answer with: 401 for authentication and replay, 413 for size, 400 for a
-    /// malformed payload, 503 when the queue failed (the sender retries).
+    /// malformed payload, 503 when the queue or the replay cache failed (the sender retries).
     pub fn status(&self) -> u16 {
         match self {
             Self::MissingHeader { .. }
@@ -81,7 +85,7 @@ impl WebhookError {
             | Self::Replay => 401,
             Self::TooLarge { .. } => 413,
             Self::Malformed { .. } => 400,
-            Self::Queue(_) => 503,
+            Self::Queue(_) | Self::ReplayCache(_) => 503,
         }
     }
 

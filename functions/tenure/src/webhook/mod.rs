@@ -16,5 +16,5 @@ pub use accept::{Accepted, accept};
 pub use error::WebhookError;
 pub use headers::Headers;
 pub use payload::{Delivery, MAX_BODY_BYTES, PayloadFormat};
-pub use replay::{InMemoryReplayCache, ReplayCache};
+pub use replay::{InMemoryReplayCache, ObjectReplayCache, REPLAY_PREFIX, ReplayCache};
 pub use signature::{DEFAULT_REPLAY_WINDOW, Scheme, Verified};
