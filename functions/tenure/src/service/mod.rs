@@ -13,6 +13,7 @@
 //! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
 //! store ([`settings`]).
 
+pub mod http;
 pub mod plugins;
 pub mod settings;
 

@@ -1,0 +1,94 @@
+//! `oauth-callback`: `GET /oauth/callback`, where Microsoft sends the admin back after signing
+//! in or consenting ([`crate::connect::finish_link`]).
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use jiff::Timestamp;
+
+use super::response::html_page;
+use crate::connect::{Callback, LinkError, Linked, finish_link};
+use crate::service::Services;
+
+/// The `oauth-callback` function: `GET /oauth/callback?code=…&state=…` (or `?error=…&
+/// error_description=…&state=…`, or the admin-consent form `?admin_consent=True&tenant=…&
+/// state=…`).
+///
+/// Answers an HTML page: 200 naming the connection and its tenant when linked (with a link to
+/// the tenant-wide admin consent next) or consented; 400 with the reason when the `state` is
+/// missing, unknown, expired or used before, the admin declined, or the code could not be
+/// redeemed; 503 when a store could not be reached; 500 when the deployment has no Tenure app.
+/// The page and the logs never show the code, a token or the PKCE verifier.
+pub fn callback_routes(services: Services) -> Router {
+    Router::new()
+        .route("/oauth/callback", get(callback))
+        .with_state(services)
+}
+
+async fn callback(State(services): State<Services>, RawQuery(query): RawQuery) -> Response {
+    let Some(app) = services.service_app.as_deref() else {
+        return failed(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "this deployment has no Tenure app configured, so it cannot complete a sign-in"
+                .to_owned(),
+        );
+    };
+    let callback = Callback::from_query(query.as_deref().unwrap_or_default());
+    let finished = finish_link(
+        app,
+        &callback,
+        services.connections.as_ref(),
+        services.secrets.as_ref(),
+        Timestamp::now(),
+    )
+    .await;
+    match finished {
+        Ok(Linked::SignedIn { connection }) => {
+            tracing::info!(connection = %connection.id, "connection linked");
+            let consent = format!("/connections/{}/consent?admin=1", connection.id);
+            html_page(
+                StatusCode::OK,
+                "Connection linked",
+                &[
+                    format!(
+                        "Tenure is linked to tenant {} for connection {}.",
+                        connection.tenant_id, connection.id
+                    ),
+                    "Next, an administrator grants Tenure's permissions for the whole tenant."
+                        .to_owned(),
+                ],
+                Some((&consent, "Grant consent for the tenant")),
+            )
+        }
+        Ok(Linked::Consented { connection }) => {
+            tracing::info!(connection = %connection.id, "tenant-wide consent granted");
+            html_page(
+                StatusCode::OK,
+                "Consent granted",
+                &[format!(
+                    "Tenant {} granted Tenure's permissions for connection {}.",
+                    connection.tenant_id, connection.id
+                )],
+                None,
+            )
+        }
+        Err(e) => {
+            tracing::warn!("sign-in callback refused: {e}");
+            failed(status_of(&e), e.to_string())
+        }
+    }
+}
+
+fn failed(status: StatusCode, message: String) -> Response {
+    html_page(status, "Tenure could not be linked", &[message], None)
+}
+
+fn status_of(error: &LinkError) -> StatusCode {
+    match error {
+        LinkError::Secrets(_) | LinkError::Connections(_) => StatusCode::SERVICE_UNAVAILABLE,
+        LinkError::BadUrl { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}

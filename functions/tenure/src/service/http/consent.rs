@@ -1,0 +1,82 @@
+//! `consent`: `GET /connections/{id}/consent`, the "Link Account" button: a redirect to
+//! Microsoft's sign-in page for Tenure's own app ([`crate::connect::start_link`]).
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use jiff::Timestamp;
+
+use super::response::{json_error, redirect};
+use crate::connect::{LinkError, start_link};
+use crate::service::Services;
+use crate::store::connections::ConnectionId;
+
+/// The `consent` function: `GET /connections/{id}/consent`.
+///
+/// Answers `302 Found` with `Location` at Microsoft's authorize page (delegated permissions,
+/// PKCE S256, a single-use `state` good for ten minutes); with `?admin=1` (or `true`) at the
+/// admin-consent page for the whole tenant instead. Else `{"error": "<message>"}` with 404 (no
+/// such connection), 400 (the connection does not use Tenure's own app), 503 (this deployment
+/// has no Tenure app configured, or a store could not be reached).
+pub fn consent_routes(services: Services) -> Router {
+    Router::new()
+        .route("/connections/{id}/consent", get(consent))
+        .with_state(services)
+}
+
+async fn consent(
+    State(services): State<Services>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(app) = services.service_app.as_deref() else {
+        return json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this deployment has no Tenure app configured, so connections cannot be linked by \
+             signing in; connect the customer's own app instead",
+        );
+    };
+    let id = match ConnectionId::parse(&id) {
+        Ok(id) => id,
+        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
+    };
+    let connection = match services.connections.get(&id).await {
+        Ok(Some((connection, _))) => connection,
+        Ok(None) => return json_error(StatusCode::NOT_FOUND, format!("no connection {id}")),
+        Err(e) => {
+            tracing::warn!(connection = %id, "consent: {e}");
+            return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+        }
+    };
+    match start_link(
+        app,
+        &connection,
+        services.secrets.as_ref(),
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(start) if wants_admin_consent(query.as_deref()) => redirect(&start.admin_consent_url),
+        Ok(start) => redirect(&start.authorize_url),
+        Err(e) => {
+            tracing::warn!(connection = %id, "consent: {e}");
+            json_error(status_of(&e), e.to_string())
+        }
+    }
+}
+
+/// Whether the query asks for the tenant-wide admin consent (`admin=1` or `admin=true`).
+fn wants_admin_consent(query: Option<&str>) -> bool {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .any(|(key, value)| key == "admin" && (value == "1" || value.eq_ignore_ascii_case("true")))
+}
+
+fn status_of(error: &LinkError) -> StatusCode {
+    match error {
+        LinkError::NotServiceApp { .. } => StatusCode::BAD_REQUEST,
+        LinkError::Secrets(_) | LinkError::Connections(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

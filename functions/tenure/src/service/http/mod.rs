@@ -1,0 +1,17 @@
+//! The HTTP functions as [`axum::Router`]s: `hr-webhook` ([`webhook_routes`]), `consent`
+//! ([`consent_routes`]) and `oauth-callback` ([`callback_routes`]). Each Lambda binary runs one
+//! of them under `lambda_http::run` (API Gateway HTTP API, payload format 2.0); `tenure serve`
+//! merges them on one port.
+//!
+//! Errors are answered as JSON `{"error": "<message>"}` (or, for the browser-facing callback, a
+//! small HTML page) with a status that says whose fault it was. Messages name what is wrong and
+//! never carry a key, a code, a token or a verifier.
+
+mod callback;
+mod consent;
+mod response;
+mod webhook;
+
+pub use callback::callback_routes;
+pub use consent::consent_routes;
+pub use webhook::webhook_routes;

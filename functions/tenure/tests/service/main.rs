@@ -1,0 +1,8 @@
+//! The HTTP functions (`hr-webhook`, `consent`, `oauth-callback`) driven as a Lambda drives
+//! them: real API Gateway HTTP API (payload 2.0) events turned into requests by `lambda_http`,
+//! answered by the engine's routers.
+
+mod callback;
+mod consent;
+mod helpers;
+mod hr_webhook;
