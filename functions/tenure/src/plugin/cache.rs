@@ -101,15 +101,12 @@ impl CompileCache {
     /// The machine code in a cache file, if the file is whole and was written for this wasm
     /// and this engine.
     fn unwrap<'a>(&self, file: &'a [u8], wasm_sha256: &[u8; 32]) -> Option<&'a [u8]> {
-        let (header, code) = file.split_at_checked(HEADER_LEN)?;
-        let (magic, digests) = header.split_at(MAGIC.len());
-        let (wasm, rest) = digests.split_at(32);
-        let (engine, code_sha256) = rest.split_at(32);
-        let sound = magic == MAGIC
-            && wasm == wasm_sha256
-            && engine == self.engine_key
-            && code_sha256 == Sha256::digest(code).as_slice();
-        sound.then_some(code)
+        unseal(file, wasm_sha256, &self.engine_key)
+    }
+
+    /// SHA-256 of the engine's compatibility hash: what machine code compiled here is for.
+    pub(crate) fn engine_key(&self) -> &[u8; 32] {
+        &self.engine_key
     }
 
     fn write(&self, path: &Path, wasm_sha256: &[u8; 32], code: &[u8]) -> std::io::Result<()> {
@@ -122,11 +119,7 @@ impl CompileCache {
         ));
         let result = (|| {
             let mut file = private_file(&temporary)?;
-            file.write_all(MAGIC)?;
-            file.write_all(wasm_sha256)?;
-            file.write_all(&self.engine_key)?;
-            file.write_all(&Sha256::digest(code))?;
-            file.write_all(code)?;
+            file.write_all(&seal(wasm_sha256, &self.engine_key, code))?;
             file.sync_all()?;
             fs::rename(&temporary, path)
         })();
@@ -137,19 +130,50 @@ impl CompileCache {
     }
 }
 
+/// Machine code behind its header: magic, the wasm's SHA-256, the engine key, the code's
+/// SHA-256. The same layout in a cache file and in an object store.
+pub(crate) fn seal(wasm_sha256: &[u8; 32], engine_key: &[u8; 32], code: &[u8]) -> Vec<u8> {
+    let mut sealed = Vec::with_capacity(HEADER_LEN + code.len());
+    sealed.extend_from_slice(MAGIC);
+    sealed.extend_from_slice(wasm_sha256);
+    sealed.extend_from_slice(engine_key);
+    sealed.extend_from_slice(&Sha256::digest(code));
+    sealed.extend_from_slice(code);
+    sealed
+}
+
+/// The machine code in sealed bytes, if they are whole and were sealed for this wasm and this
+/// engine.
+pub(crate) fn unseal<'a>(
+    sealed: &'a [u8],
+    wasm_sha256: &[u8; 32],
+    engine_key: &[u8; 32],
+) -> Option<&'a [u8]> {
+    let (header, code) = sealed.split_at_checked(HEADER_LEN)?;
+    let (magic, digests) = header.split_at(MAGIC.len());
+    let (wasm, rest) = digests.split_at(32);
+    let (engine, code_sha256) = rest.split_at(32);
+    let sound = magic == MAGIC
+        && wasm == wasm_sha256
+        && engine == engine_key
+        && code_sha256 == Sha256::digest(code).as_slice();
+    sound.then_some(code)
+}
+
 /// Turns machine code into a component.
 ///
 /// Only ever called with code this host's engine produced: just now by
-/// `Engine::precompile_component`, or read back from a cache file whose header carries the
-/// SHA-256 of exactly these bytes (see [`CompileCache::load`]).
+/// `Engine::precompile_component`, or read back from a cache file or an object whose header
+/// carries the SHA-256 of exactly these bytes (checked by [`unseal`]).
 #[allow(unsafe_code)]
 pub(crate) fn deserialize(engine: &Engine, code: &[u8]) -> wasmtime::Result<Component> {
     // SAFETY: `Component::deserialize` runs the bytes as machine code, so they must come from
     // `Engine::precompile_component` of a compatible engine and be intact. Callers pass either
     // bytes fresh from this engine's `precompile_component`, or bytes from a cache file that
-    // this module wrote (into a directory only Tenure can write to) and whose SHA-256, engine
-    // key and wasm digest were checked just before; wasmtime checks the engine compatibility
-    // again itself.
+    // this module wrote (into a directory only Tenure can write to), or from Tenure's own
+    // private object store (written by `PluginHost::precompile`), whose SHA-256, engine key
+    // and wasm digest were checked by `unseal` just before; wasmtime checks the engine
+    // compatibility again itself.
     unsafe { Component::deserialize(engine, code) }
 }
 

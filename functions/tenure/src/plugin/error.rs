@@ -145,6 +145,14 @@ pub enum PluginError {
         reason: String,
     },
 
+    /// Precompiled machine code kept for a plugin is damaged or was made for another plugin
+    /// or engine; it is never run. Compile the plugin's WebAssembly again.
+    #[error("the plugin's precompiled code cannot be used: {reason}")]
+    Damaged {
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// Something failed in the host itself; not the plugin's fault.
     #[error("the plugin host failed: {reason}")]
     Internal {

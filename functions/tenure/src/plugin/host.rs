@@ -77,8 +77,81 @@ impl PluginHost {
                 (component, false, code)
             }
         };
-        contract::check(&self.engine, &component)?;
-        let instance_pre = self.linker.instantiate_pre(&component).map_err(|error| {
+        let plugin = self.prelink(&component, &digest, from_cache)?;
+        // Kept only once it has passed every check, so the cache never holds a refused plugin.
+        if let Some(code) = fresh_code {
+            self.cache.store(&digest, &code);
+        }
+        Ok(plugin)
+    }
+
+    /// Checks, compiles and pre-links a plugin as [`load`](Self::load) does, and gives with it
+    /// its machine code sealed for keeping elsewhere (an object store): a header with a magic
+    /// number, the SHA-256 of `wasm`, this engine's [`engine_key`](Self::engine_key) and the
+    /// SHA-256 of the code, then the code. [`load_precompiled`](Self::load_precompiled) takes
+    /// these bytes back. Never touches the compile cache directory.
+    pub fn precompile(&self, wasm: &[u8]) -> Result<(Plugin, Vec<u8>), PluginError> {
+        if wasm.len() > self.limits.max_wasm_bytes {
+            return Err(PluginError::TooLarge {
+                bytes: wasm.len(),
+                limit: self.limits.max_wasm_bytes,
+            });
+        }
+        check_header(wasm)?;
+        let digest: [u8; 32] = Sha256::digest(wasm).into();
+        let code = self
+            .engine
+            .precompile_component(wasm)
+            .map_err(compile_error)?;
+        let component = cache::deserialize(&self.engine, &code).map_err(PluginError::internal)?;
+        let plugin = self.prelink(&component, &digest, false)?;
+        Ok((plugin, cache::seal(&digest, self.cache.engine_key(), &code)))
+    }
+
+    /// Loads a plugin from bytes [`precompile`](Self::precompile) sealed, without compiling.
+    ///
+    /// The header must name `wasm_sha256` (lower-case hex) and this engine, and the code must
+    /// have the SHA-256 the header carries; only then is it deserialized (as native code). Bytes
+    /// that are damaged, truncated, or sealed for another plugin or engine are refused with
+    /// [`PluginError::Damaged`]: compile the WebAssembly again instead. The plugin is checked
+    /// against the contract and pre-linked as on [`load`](Self::load), and says
+    /// [`Plugin::from_cache`].
+    pub fn load_precompiled(
+        &self,
+        wasm_sha256: &str,
+        sealed: &[u8],
+    ) -> Result<Plugin, PluginError> {
+        let damaged = |reason: &str| PluginError::Damaged {
+            reason: reason.to_owned(),
+        };
+        let mut digest = [0u8; 32];
+        hex::decode_to_slice(wasm_sha256, &mut digest)
+            .map_err(|_| damaged("the plugin's SHA-256 is not 64 hex digits"))?;
+        let code = cache::unseal(sealed, &digest, self.cache.engine_key()).ok_or_else(|| {
+            damaged(
+                "its header does not match the plugin's SHA-256, this engine, or the code it                  carries",
+            )
+        })?;
+        let component = cache::deserialize(&self.engine, code)
+            .map_err(|error| damaged(&format!("wasmtime refused it: {error}")))?;
+        self.prelink(&component, &digest, true)
+    }
+
+    /// The SHA-256 of this engine's `precompile_compatibility_hash`, lower-case hex: machine
+    /// code compiled by one engine runs only on engines with the same key.
+    pub fn engine_key(&self) -> String {
+        hex::encode(self.cache.engine_key())
+    }
+
+    /// Checks a compiled component against the contract and pre-links it.
+    fn prelink(
+        &self,
+        component: &Component,
+        digest: &[u8; 32],
+        from_cache: bool,
+    ) -> Result<Plugin, PluginError> {
+        contract::check(&self.engine, component)?;
+        let instance_pre = self.linker.instantiate_pre(component).map_err(|error| {
             // Every allowed import has a definition, so this is a type that does not match.
             PluginError::NotAComponent {
                 reason: format!("its imports do not match WASI 0.2: {error:#}"),
@@ -91,10 +164,6 @@ impl PluginHost {
             ),
             expected: contract::EXPECTED.to_owned(),
         })?;
-        // Kept only once it has passed every check, so the cache never holds a refused plugin.
-        if let Some(code) = fresh_code {
-            self.cache.store(&digest, &code);
-        }
         Ok(Plugin::new(
             pre,
             hex::encode(digest),

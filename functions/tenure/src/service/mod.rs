@@ -20,7 +20,7 @@ pub mod settings;
 use std::sync::Arc;
 
 use crate::connect::ServiceApp;
-use crate::plugin::PluginHost;
+use self::plugins::PluginLibrary;
 use crate::queue::WorkQueue;
 use crate::store::connections::ConnectionStore;
 use crate::store::objects::ObjectStore;
@@ -42,8 +42,8 @@ pub struct Services {
     /// Tenure's own app registration, when this deployment has one (consent and delegated
     /// tokens need it; customer-app connections do not).
     pub service_app: Option<Arc<ServiceApp>>,
-    /// The plugin host (one engine per process).
-    pub plugins: Arc<PluginHost>,
+    /// The plugin host (one engine per process) and the plugins this process has loaded.
+    pub plugins: Arc<PluginLibrary>,
     /// Webhook deliveries already accepted (shared by every instance in AWS).
     pub replay: Arc<dyn ReplayCache>,
 }

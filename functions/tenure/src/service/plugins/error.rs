@@ -1,0 +1,180 @@
+//! Why a plugin cannot be loaded, uploaded or activated.
+
+use std::fmt;
+
+use crate::plugin::PluginError;
+use crate::service::settings::SettingsError;
+use crate::store::connections::{ConnectionError, ConnectionId};
+use crate::store::objects::ObjectError;
+
+/// Why a connection's plugin cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PluginLoadError {
+    /// The settings name a plugin version that was never uploaded for the connection.
+    #[error("plugin version {sha256} of connection {connection} was never uploaded")]
+    UnknownVersion {
+        /// The connection.
+        connection: ConnectionId,
+        /// The version named.
+        sha256: String,
+    },
+    /// The stored WebAssembly of a version does not have the digest it is stored under.
+    #[error(
+        "the stored WebAssembly of plugin version {sha256} of connection {connection} is \
+         damaged (its SHA-256 differs): upload the plugin again"
+    )]
+    Damaged {
+        /// The connection.
+        connection: ConnectionId,
+        /// The version.
+        sha256: String,
+    },
+    /// The plugin failed the host's checks or could not be compiled.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    /// The object store failed.
+    #[error(transparent)]
+    Store(#[from] ObjectError),
+}
+
+/// One sample worker a plugin failed on during its trial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerFailure {
+    /// The worker's employee id.
+    pub employee_id: String,
+    /// What went wrong.
+    pub error: PluginError,
+}
+
+impl fmt::Display for WorkerFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "worker {}: {}", self.employee_id, self.error)
+    }
+}
+
+/// Why an upload or an activation was refused. Nothing refused is stored or activated, except
+/// as [`UploadError::NotActivated`] says.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UploadError {
+    /// There is no such connection.
+    #[error("there is no connection {0}")]
+    UnknownConnection(ConnectionId),
+    /// The upload is larger than the limit.
+    #[error(
+        "the plugin is {bytes} bytes, more than the {limit} bytes an upload may have; build it \
+         in release mode without debug information"
+    )]
+    TooLarge {
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The bytes are not a plugin this Tenure runs: not a component, the wrong world or
+    /// version, a forbidden import.
+    #[error("the plugin was refused: {0}")]
+    Invalid(#[source] PluginError),
+    /// The plugin refused the connection's stored mapping configuration.
+    #[error("the plugin refused connection {connection}'s mapping configuration: {error}")]
+    ConfigRefused {
+        /// The connection.
+        connection: ConnectionId,
+        /// What the plugin said.
+        #[source]
+        error: PluginError,
+    },
+    /// The plugin failed on sample workers: a trap, fuel, a deadline, memory, or an answer
+    /// that breaks the contract.
+    #[error("{}", describe_failures(.source_name, .tried, .failed, .first))]
+    TrialFailed {
+        /// Where the workers came from.
+        source_name: String,
+        /// Workers tried.
+        tried: usize,
+        /// Workers it failed on.
+        failed: usize,
+        /// The first few failures.
+        first: Vec<WorkerFailure>,
+    },
+    /// The version named was never uploaded for the connection.
+    #[error("plugin version {sha256} was never uploaded for connection {connection}")]
+    UnknownVersion {
+        /// The connection.
+        connection: ConnectionId,
+        /// The version named.
+        sha256: String,
+    },
+    /// The version named is not a SHA-256.
+    #[error("{0}")]
+    InvalidVersion(String),
+    /// The version was stored but could not be activated (the connection has no mapping
+    /// settings yet, or they are invalid).
+    #[error("plugin version {sha256} was stored but not activated: {reason}")]
+    NotActivated {
+        /// The version stored.
+        sha256: String,
+        /// Why it was not activated.
+        #[source]
+        reason: SettingsError,
+    },
+    /// The connection's mapping settings cannot be read.
+    #[error(transparent)]
+    Settings(SettingsError),
+    /// The settings kept changing under a concurrent writer.
+    #[error(
+        "the mapping settings of connection {0} kept changing while the plugin was being \
+         activated; try again"
+    )]
+    Contended(ConnectionId),
+    /// The stored plugin could not be loaded.
+    #[error(transparent)]
+    Load(#[from] PluginLoadError),
+    /// The connection store failed.
+    #[error(transparent)]
+    Connections(#[from] ConnectionError),
+    /// The object store failed.
+    #[error(transparent)]
+    Store(#[from] ObjectError),
+    /// Something failed in Tenure itself.
+    #[error("the plugin upload failed inside Tenure: {0}")]
+    Internal(String),
+}
+
+fn describe_failures(
+    source_name: &str,
+    tried: &usize,
+    failed: &usize,
+    first: &[WorkerFailure],
+) -> String {
+    let listed: Vec<String> = first.iter().map(ToString::to_string).collect();
+    let more = failed.saturating_sub(first.len());
+    let more = if more > 0 {
+        format!("; and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "the plugin failed on {failed} of the {tried} sample workers from {source_name}: {}{more}",
+        listed.join("; ")
+    )
+}
+
+impl UploadError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::UnknownConnection(_) | Self::UnknownVersion { .. } => 404,
+            Self::TooLarge { .. } => 413,
+            Self::Invalid(_)
+            | Self::ConfigRefused { .. }
+            | Self::TrialFailed { .. }
+            | Self::InvalidVersion(_) => 400,
+            Self::NotActivated { .. } | Self::Settings(_) | Self::Contended(_) => 409,
+            Self::Connections(_) | Self::Store(_) => 503,
+            Self::Load(PluginLoadError::Store(_)) => 503,
+            Self::Load(_) | Self::Internal(_) => 500,
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The plugin registry: connections' uploaded plugin versions, their precompiled code, and
+//! the plugin a run uses.
+//!
+//! Everything lives in the object store, by content:
+//!
+//! | key | what |
+//! |---|---|
+//! | `plugins/<connection>/<sha256>.wasm` | an uploaded version's WebAssembly |
+//! | `plugins/<connection>/<sha256>.json` | its [`VersionRecord`]: when, how large, what the trial showed |
+//! | `compiled/<sha256>/<engine-key>.cwasm` | its machine code for one engine, sealed ([`PluginHost::precompile`](crate::plugin::PluginHost::precompile)) |
+//!
+//! [`upload`] checks a component, tries it on the connection's sample workers, precompiles
+//! it, stores it and (optionally) activates it; [`activate`] makes an earlier version the
+//! active one again; [`list_versions`] lists them. [`load`] gives the plugin a connection's
+//! settings choose: from this process's [`PluginLibrary`], else deserialized from the stored
+//! compiled code, else compiled (and that code stored, the standard mapper's too), so a cold
+//! Lambda deserializes instead of compiling. Compiled code whose header does not match is
+//! compiled again, never run.
+
+mod activate;
+mod error;
+mod keys;
+mod library;
+mod record;
+mod trial;
+mod upload;
+
+use std::sync::Arc;
+
+use super::Services;
+use super::settings::PluginChoice;
+use crate::plugin::Plugin;
+use crate::store::connections::ConnectionId;
+
+pub use activate::{ListedVersion, Versions, activate, list_versions};
+pub use error::{PluginLoadError, UploadError, WorkerFailure};
+pub use keys::{PluginSha256, compiled_key, record_key, wasm_key};
+pub use library::PluginLibrary;
+pub use record::{RECORD_FORMAT, TrialReport, VersionRecord};
+pub use trial::TRIAL_WORKERS;
+pub use upload::{UploadedVersion, upload};
+
+/// Loads the plugin `choice` names for `connection` (see the module's documentation for
+/// where it comes from).
+pub async fn load(
+    services: &Services,
+    connection: &ConnectionId,
+    choice: &PluginChoice,
+) -> Result<Arc<Plugin>, PluginLoadError> {
+    services
+        .plugins
+        .load(services.objects.as_ref(), connection, choice)
+        .await
+}

@@ -1,0 +1,209 @@
+//! `upload`: check, try, precompile, store and (optionally) activate a plugin version.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::activate::{connection_must_exist, set_active, stored_record};
+use super::keys::{PluginSha256, compiled_key, record_key, wasm_key};
+use super::trial::Samples;
+use super::{RECORD_FORMAT, TrialReport, UploadError, VersionRecord};
+use crate::plugin::{Plugin, PluginError};
+use crate::service::Services;
+use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
+use crate::store::connections::ConnectionId;
+use crate::store::objects::{Condition, ObjectError};
+
+/// What an upload did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UploadedVersion {
+    /// The version: the SHA-256 of the WebAssembly, lower-case hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: usize,
+    /// When it was first uploaded (earlier than now for a repeated upload).
+    pub uploaded_at: Timestamp,
+    /// What trying it on sample workers showed, this time.
+    pub trial: TrialReport,
+    /// Whether it is now the connection's active plugin.
+    pub activated: bool,
+    /// Whether the same bytes had been uploaded before (nothing new was stored).
+    pub already_uploaded: bool,
+}
+
+/// Uploads a plugin version for `connection` and, with `activate`, makes it the one the
+/// connection's runs use.
+///
+/// In order: the connection must exist; `wasm` must be within the host's
+/// [`max_wasm_bytes`](crate::plugin::SandboxLimits::max_wasm_bytes); it must be a component
+/// of the contract's world and version importing nothing beyond the contract and the deny-all
+/// WASI (checked while it is compiled); it must accept the connection's stored mapping
+/// configuration, if the connection has settings; and it must map every sample worker (see
+/// [`TRIAL_WORKERS`](super::TRIAL_WORKERS)) without a trap, a hang, a memory bomb or an
+/// answer that breaks the contract. Only then are its WebAssembly, its sealed compiled code and
+/// its [`VersionRecord`] stored, and the settings' plugin set to it by compare-and-swap.
+///
+/// A plugin that fails a check is neither stored nor activated. Uploading the same bytes again
+/// checks them again and stores nothing new. Asking to activate when the connection has no
+/// settings keeps the upload and answers [`UploadError::NotActivated`].
+pub async fn upload(
+    services: &Services,
+    connection: &ConnectionId,
+    wasm: &[u8],
+    activate: bool,
+) -> Result<UploadedVersion, UploadError> {
+    connection_must_exist(services, connection).await?;
+    let limit = services.plugins.host().limits().max_wasm_bytes;
+    if wasm.len() > limit {
+        return Err(UploadError::TooLarge {
+            bytes: wasm.len(),
+            limit,
+        });
+    }
+    let sha256 = PluginSha256::of(wasm);
+    let settings = match MappingSettings::load(services.objects.as_ref(), connection).await {
+        Ok((settings, _)) => Some(settings),
+        Err(SettingsError::Missing(_)) => None,
+        Err(error) => return Err(UploadError::Settings(error)),
+    };
+    let earlier = stored_record(services, connection, &sha256).await?;
+
+    // Checked and compiled (or, when these bytes are already stored, deserialized).
+    let (plugin, sealed) = if earlier.is_some() {
+        let choice = PluginChoice::Uploaded {
+            sha256: sha256.to_string(),
+        };
+        let plugin = services
+            .plugins
+            .load(services.objects.as_ref(), connection, &choice)
+            .await?;
+        (plugin, None)
+    } else {
+        let (plugin, sealed) = precompile(services, wasm).await?;
+        (plugin, Some(sealed))
+    };
+
+    let config = settings
+        .as_ref()
+        .map_or_else(|| "{}".to_owned(), MappingSettings::config_json);
+    if settings.is_some() {
+        match plugin.validate_config(&config, &[]) {
+            Ok(_) => {}
+            Err(error @ PluginError::Config(_)) => {
+                return Err(UploadError::ConfigRefused {
+                    connection: connection.clone(),
+                    error,
+                });
+            }
+            Err(error) => return Err(UploadError::Invalid(error)),
+        }
+    }
+    let samples = Samples::for_connection(services.objects.as_ref(), connection).await?;
+    let trial = {
+        let plugin = Arc::clone(&plugin);
+        let config_checked = settings.is_some();
+        tokio::task::spawn_blocking(move || samples.try_plugin(&plugin, &config, config_checked))
+            .await
+            .map_err(|e| UploadError::Internal(format!("the trial stopped: {e}")))??
+    };
+
+    let (record, already_uploaded) = match earlier {
+        Some(record) => (record, true),
+        None => {
+            let record = VersionRecord {
+                format: RECORD_FORMAT,
+                sha256: sha256.to_string(),
+                size: wasm.len(),
+                uploaded_at: Timestamp::now(),
+                trial: trial.clone(),
+            };
+            store(services, connection, &sha256, wasm, sealed, record).await?
+        }
+    };
+    services
+        .plugins
+        .keep_uploaded(connection, &sha256, Arc::clone(&plugin));
+
+    let activated = if activate {
+        match set_active(services, connection, &sha256).await {
+            Ok(()) => true,
+            Err(UploadError::Settings(reason)) => {
+                return Err(UploadError::NotActivated {
+                    sha256: sha256.to_string(),
+                    reason,
+                });
+            }
+            Err(error) => return Err(error),
+        }
+    } else {
+        false
+    };
+    Ok(UploadedVersion {
+        sha256: sha256.to_string(),
+        size: record.size,
+        uploaded_at: record.uploaded_at,
+        trial,
+        activated,
+        already_uploaded,
+    })
+}
+
+/// Checks and compiles `wasm` off the request's thread (compiling takes from milliseconds for
+/// a small Rust plugin to seconds for a JavaScript or Python one).
+async fn precompile(
+    services: &Services,
+    wasm: &[u8],
+) -> Result<(Arc<Plugin>, Vec<u8>), UploadError> {
+    let library = Arc::clone(&services.plugins);
+    let wasm = wasm.to_vec();
+    let compiled = tokio::task::spawn_blocking(move || library.host().precompile(&wasm))
+        .await
+        .map_err(|e| UploadError::Internal(format!("the compiler stopped: {e}")))?;
+    match compiled {
+        Ok((plugin, sealed)) => Ok((Arc::new(plugin), sealed)),
+        Err(PluginError::TooLarge { bytes, limit }) => Err(UploadError::TooLarge { bytes, limit }),
+        Err(error @ PluginError::Internal { .. }) => Err(UploadError::Internal(error.to_string())),
+        Err(error) => Err(UploadError::Invalid(error)),
+    }
+}
+
+/// Stores a checked version: WebAssembly, sealed code, then the record that makes it exist.
+/// Gives the record kept and whether it was there already (a concurrent upload of the same
+/// bytes won the race).
+async fn store(
+    services: &Services,
+    connection: &ConnectionId,
+    sha256: &PluginSha256,
+    wasm: &[u8],
+    sealed: Option<Vec<u8>>,
+    record: VersionRecord,
+) -> Result<(VersionRecord, bool), UploadError> {
+    let objects = services.objects.as_ref();
+    objects
+        .put(
+            &wasm_key(connection, sha256),
+            wasm.to_vec(),
+            Condition::Always,
+        )
+        .await?;
+    if let Some(sealed) = sealed {
+        let key = compiled_key(sha256, &services.plugins.host().engine_key());
+        objects.put(&key, sealed, Condition::Always).await?;
+    }
+    let bytes = serde_json::to_vec_pretty(&record)
+        .map_err(|e| UploadError::Internal(format!("the version record: {e}")))?;
+    match objects
+        .put(&record_key(connection, sha256), bytes, Condition::Absent)
+        .await
+    {
+        Ok(_) => Ok((record, false)),
+        Err(ObjectError::Conflict { .. }) => {
+            match stored_record(services, connection, sha256).await? {
+                Some(earlier) => Ok((earlier, true)),
+                None => Ok((record, false)),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
