@@ -1,40 +1,19 @@
-//! The directory as the last sync read it, with the delta links that bring it up to date: the
-//! next sync reads only what changed. A cache, never the truth: a missing, damaged or foreign
-//! cache (another endpoint, Exchange on or off) means a full read, and so does a delta link
-//! Graph no longer knows.
+//! The directory cache of `tenure sync`, one file per tenant: the engine's
+//! [`tenure::microsoft::CachedDirectory`] kept on disk. A missing, damaged or foreign cache means
+//! a full read.
 
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
 use tenure::directory::Snapshot;
-use tenure::microsoft::DeltaState;
-
-/// The cache file's format version.
-const VERSION: u32 = 1;
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CacheFile {
-    version: u32,
-    /// The Graph base URL it was read from: a cache is only good for that tenant there.
-    graph: String,
-    delta: DeltaState,
-    directory: Snapshot,
-}
+use tenure::microsoft::{CachedDirectory, DeltaState};
 
 /// `<state dir>/<tenant or connection id>/directory-cache.json`, owner-only.
 pub(crate) struct DirectoryCache {
     path: PathBuf,
     graph: String,
-}
-
-/// What a cache gave: the directory as last read and how to refresh it.
-pub(crate) struct Cached {
-    pub(crate) directory: Snapshot,
-    pub(crate) delta: DeltaState,
 }
 
 impl DirectoryCache {
@@ -47,14 +26,10 @@ impl DirectoryCache {
 
     /// The cached directory, if there is a usable one for this Graph endpoint; a damaged file is
     /// reported on stderr and ignored.
-    pub(crate) fn load(&self) -> Option<Cached> {
+    pub(crate) fn load(&self) -> Option<CachedDirectory> {
         let bytes = fs::read(&self.path).ok()?;
-        match serde_json::from_slice::<CacheFile>(&bytes) {
-            Ok(file) if file.version == VERSION && file.graph == self.graph => Some(Cached {
-                directory: file.directory,
-                delta: file.delta,
-            }),
-            Ok(_) => None,
+        match CachedDirectory::decode(&bytes, &self.graph) {
+            Ok(cached) => cached,
             Err(error) => {
                 eprintln!(
                     "tenure: ignoring the directory cache {} ({error}); reading the whole tenant",
@@ -68,20 +43,7 @@ impl DirectoryCache {
     /// Keeps this directory and its delta state for the next sync (written whole, then renamed
     /// into place, so a cut-off write never leaves half a cache).
     pub(crate) fn save(&self, directory: &Snapshot, delta: &DeltaState) -> Result<()> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Borrowed<'a> {
-            version: u32,
-            graph: &'a str,
-            delta: &'a DeltaState,
-            directory: &'a Snapshot,
-        }
-        let json = serde_json::to_vec(&Borrowed {
-            version: VERSION,
-            graph: &self.graph,
-            delta,
-            directory,
-        })?;
+        let json = CachedDirectory::encode(directory, delta, &self.graph)?;
         let parent = self.path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;

@@ -14,16 +14,15 @@ use tenure::connect::{open_connection, set_status, status_after};
 use tenure::directory::Snapshot;
 use tenure::hr::HrBatch;
 use tenure::microsoft::{
-    AdaptiveLimit, ApiError, ClientCredential, ClientOptions, DeltaState, Endpoints,
-    ExchangeClient, GraphClient, LiveDirectory, ReadOptions, TokenSource,
-    read_directory_with_delta, refresh_directory,
+    AdaptiveLimit, ApiError, ClientCredential, ClientOptions, Endpoints, ExchangeClient,
+    GraphClient, LiveDirectory, TokenSource, read_through_cache,
 };
 use tenure::pipeline::{self, ApplyMode, SyncReport};
 use tenure::plan::Plan;
 use tenure::store::connections::{Connection, ConnectionStatus};
 
 use crate::args::SyncArgs;
-use crate::cache::{Cached, DirectoryCache};
+use crate::cache::DirectoryCache;
 use crate::commands::{GUARD_REFUSED, Mapping};
 use crate::state::{Stores, service_app, state_dir};
 
@@ -245,7 +244,7 @@ async fn read_tenant(
     ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let cached = if args.full_read { None } else { cache.load() };
-    let read = read(&target.graph, target.exchange.as_ref(), cached).await;
+    let read = read_through_cache(&target.graph, target.exchange.as_ref(), cached).await;
     spinner.finish_and_clear();
     let (directory, delta, how) =
         read.with_context(|| format!("cannot read tenant {}", target.name))?;
@@ -264,45 +263,6 @@ async fn read_tenant(
         }
     );
     Ok((directory, tenant_dir))
-}
-
-/// How the directory was read.
-enum Read {
-    Full,
-    Incremental,
-    /// Graph no longer knew the delta link.
-    Resync,
-}
-
-impl std::fmt::Display for Read {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Full => "read whole",
-            Self::Incremental => "changes since the last sync",
-            Self::Resync => "read whole: the last sync's delta link had expired",
-        })
-    }
-}
-
-/// The directory now: the cached one brought up to date by delta when there is one, else read
-/// whole (with new delta links).
-async fn read(
-    graph: &GraphClient,
-    exchange: Option<&ExchangeClient>,
-    cached: Option<Cached>,
-) -> Result<(Snapshot, DeltaState, Read), ApiError> {
-    let options = ReadOptions::default();
-    let mut how = Read::Full;
-    // A cache made with Exchange on cannot serve a sync without it, nor the other way round.
-    if let Some(cached) = cached.filter(|c| c.delta.mailboxes.is_some() == exchange.is_some()) {
-        match refresh_directory(graph, exchange, cached.directory, &cached.delta).await {
-            Ok((directory, delta)) => return Ok((directory, delta, Read::Incremental)),
-            Err(error) if error.is_resync_required() => how = Read::Resync,
-            Err(error) => return Err(error),
-        }
-    }
-    let (directory, delta) = read_directory_with_delta(graph, exchange, options).await?;
-    Ok((directory, delta, how))
 }
 
 /// The audit trail, appended to one JSON line per applied change as it happens (a sync cut off

@@ -10,6 +10,7 @@ mod cloud;
 mod concurrency;
 mod delta_state;
 mod directory;
+mod directory_cache;
 mod error;
 mod exchange;
 pub mod graph;
@@ -27,6 +28,9 @@ pub use concurrency::{AdaptiveLimit, Permit};
 pub use delta_state::{DeltaState, MailboxWatermark};
 pub use directory::{ReadOptions, read_directory};
 pub use directory::{read_directory_with_delta, refresh_directory};
+pub use directory_cache::{
+    CachedDirectory, DIRECTORY_CACHE_VERSION, DirectoryRead, read_through_cache,
+};
 pub use error::{Api, ApiError};
 pub use exchange::ExchangeClient;
 pub use exchange::StampedMailbox;
