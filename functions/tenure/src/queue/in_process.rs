@@ -50,6 +50,7 @@ impl InProcessQueue {
                 out.push(Received {
                     id,
                     receipt,
+                    body: item.to_json().unwrap_or_default(),
                     item: Ok(item),
                 });
             }
@@ -69,6 +70,7 @@ impl InProcessQueue {
         out.push(Received {
             id,
             receipt,
+            body: item.to_json().unwrap_or_default(),
             item: Ok(item),
         });
     }

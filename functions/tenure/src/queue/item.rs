@@ -1,6 +1,7 @@
 //! One message's work: a connection and the worker records to provision.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::QueueError;
 use crate::hr::SourcedWorker;
@@ -12,6 +13,26 @@ pub const WORK_ITEM_VERSION: u32 = 1;
 
 /// The largest message body written, in bytes: below SQS's 256 KiB limit with room to spare.
 pub const MAX_MESSAGE_BYTES: usize = 200 * 1024;
+
+/// How many lanes (SQS FIFO message groups) one connection's work is spread over, so at most
+/// this many provision invocations run for one tenant at a time. Each invocation keeps at most
+/// 8 Graph requests in flight (the clients' adaptive limit, which backs off on 429s), so a
+/// tenant sees at most 32 concurrent requests from Tenure: below Graph's per-app-per-tenant
+/// limits (identity writes are throttled near 3,000 requests / 150 s per app and tenant, and
+/// Exchange allows few concurrent connections per account), while still four times faster than
+/// one lane for large reconciles. A worker always falls in the same lane, so its events stay in
+/// order.
+pub const PER_TENANT_LANES: u32 = 4;
+
+/// The lane of a worker: a stable hash (SHA-256, not the process-seeded std hasher) of its
+/// employee id, modulo [`PER_TENANT_LANES`].
+pub fn lane_of(employee_id: &str) -> u32 {
+    let digest = Sha256::digest(employee_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    // The remainder is below PER_TENANT_LANES, so it fits in a u32.
+    (u64::from_be_bytes(first) % u64::from(PER_TENANT_LANES)) as u32
+}
 
 /// The work one message carries. Serialized as versioned JSON; a reader refuses versions it does
 /// not know.
@@ -39,12 +60,26 @@ pub struct QueuedWorker {
 }
 
 impl WorkItem {
-    /// The items for `workers`, split so each message stays below [`MAX_MESSAGE_BYTES`].
+    /// The items for `workers`, one lane ([`lane_of`]) at a time, split so each message stays
+    /// below [`MAX_MESSAGE_BYTES`]. Every item's workers share a lane, so its
+    /// [`WorkItem::message_group`] keeps each worker's events in order.
     pub fn split(
         connection_id: &ConnectionId,
         delivery_id: &str,
         workers: Vec<SourcedWorker>,
     ) -> Result<Vec<WorkItem>, QueueError> {
+        Self::split_at_most(connection_id, delivery_id, workers, usize::MAX)
+    }
+
+    /// As [`WorkItem::split`], with at most `max_workers` workers per item (a full reconcile
+    /// fans out over many small messages).
+    pub fn split_at_most(
+        connection_id: &ConnectionId,
+        delivery_id: &str,
+        workers: Vec<SourcedWorker>,
+        max_workers: usize,
+    ) -> Result<Vec<WorkItem>, QueueError> {
+        let max_workers = max_workers.max(1);
         let empty = || WorkItem {
             version: WORK_ITEM_VERSION,
             connection_id: connection_id.clone(),
@@ -52,35 +87,59 @@ impl WorkItem {
             workers: Vec::new(),
         };
         let envelope = empty().to_json()?.len();
-        let mut items = Vec::new();
-        let mut current = empty();
-        let mut size = envelope;
+        let mut lanes: Vec<Vec<SourcedWorker>> =
+            (0..PER_TENANT_LANES).map(|_| Vec::new()).collect();
         for sourced in workers {
-            let worker = QueuedWorker {
-                source: sourced.source.to_string(),
-                worker: sourced.worker,
-            };
-            let worker_size = serde_json::to_vec(&worker)
-                .map_err(|e| QueueError::Body(e.to_string()))?
-                .len()
-                + 1;
-            if envelope + worker_size > MAX_MESSAGE_BYTES {
-                return Err(QueueError::TooLarge {
-                    size: envelope + worker_size,
-                    limit: MAX_MESSAGE_BYTES,
-                });
-            }
-            if size + worker_size > MAX_MESSAGE_BYTES {
-                items.push(std::mem::replace(&mut current, empty()));
-                size = envelope;
-            }
-            size += worker_size;
-            current.workers.push(worker);
+            let lane = lane_of(sourced.worker.employee_id.as_str()) as usize;
+            lanes[lane].push(sourced);
         }
-        if !current.workers.is_empty() || items.is_empty() {
+        let mut items = Vec::new();
+        for lane in lanes.into_iter().filter(|l| !l.is_empty()) {
+            let mut current = empty();
+            let mut size = envelope;
+            for sourced in lane {
+                let worker = QueuedWorker {
+                    source: sourced.source.to_string(),
+                    worker: sourced.worker,
+                };
+                let worker_size = serde_json::to_vec(&worker)
+                    .map_err(|e| QueueError::Body(e.to_string()))?
+                    .len()
+                    + 1;
+                if envelope + worker_size > MAX_MESSAGE_BYTES {
+                    return Err(QueueError::TooLarge {
+                        size: envelope + worker_size,
+                        limit: MAX_MESSAGE_BYTES,
+                    });
+                }
+                if size + worker_size > MAX_MESSAGE_BYTES || current.workers.len() >= max_workers {
+                    items.push(std::mem::replace(&mut current, empty()));
+                    size = envelope;
+                }
+                size += worker_size;
+                current.workers.push(worker);
+            }
             items.push(current);
         }
+        if items.is_empty() {
+            items.push(empty());
+        }
         Ok(items)
+    }
+
+    /// The lane of this item: that of its first worker (every worker of an item made by
+    /// [`WorkItem::split`] shares it); lane 0 for an item without workers.
+    pub fn lane(&self) -> u32 {
+        self.workers
+            .first()
+            .map_or(0, |w| lane_of(w.worker.employee_id.as_str()))
+    }
+
+    /// The SQS FIFO message group, `<connection>/<lane>`: messages of one group are handed out
+    /// one batch at a time and in order, so one connection has at most [`PER_TENANT_LANES`]
+    /// provision invocations at once.
+    pub fn message_group(&self) -> String {
+        format!("{}/{}", self.connection_id, self.lane())
     }
 
     /// The message body.

@@ -1,10 +1,12 @@
 //! The work queue between the webhook and provisioning: SQS on AWS ([`SqsQueue`]), a channel in
-//! one process for `tenure serve` ([`InProcessQueue`]).
+//! one process for `tenure serve` ([`InProcessQueue`]); and where messages that can never be
+//! handled go, with their reason ([`DeadLetters`]).
 //!
 //! Messages are at-least-once: a message received and not deleted comes back after its
 //! visibility timeout, so a consumer deletes only what it finished. Provisioning is convergent,
 //! so a message handled twice changes nothing twice.
 
+mod dead_letters;
 mod error;
 mod in_process;
 mod item;
@@ -12,9 +14,14 @@ mod sqs;
 
 use std::time::Duration;
 
+pub use dead_letters::{
+    DEAD_LETTER_REASON_ATTRIBUTE, DeadLetter, DeadLetters, LocalDeadLetters, SqsDeadLetters,
+};
 pub use error::QueueError;
 pub use in_process::InProcessQueue;
-pub use item::{MAX_MESSAGE_BYTES, QueuedWorker, WORK_ITEM_VERSION, WorkItem};
+pub use item::{
+    MAX_MESSAGE_BYTES, PER_TENANT_LANES, QueuedWorker, WORK_ITEM_VERSION, WorkItem, lane_of,
+};
 pub use sqs::SqsQueue;
 
 /// The queue's id for a message.
@@ -35,6 +42,8 @@ pub struct Received {
     /// The work, or why the body could not be read (a poison message: let it go to the
     /// dead-letter queue).
     pub item: Result<WorkItem, QueueError>,
+    /// The body as received (what a dead letter keeps).
+    pub body: String,
 }
 
 /// A queue of [`WorkItem`]s.

@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use sha2::{Digest, Sha256};
 
 use super::{MessageId, QueueError, Receipt, Received, WorkItem, WorkQueue};
 
@@ -12,7 +13,10 @@ use super::{MessageId, QueueError, Receipt, Received, WorkItem, WorkQueue};
 const SQS_BATCH: usize = 10;
 
 /// A [`WorkQueue`] on one SQS queue. Build the configuration with
-/// [`crate::store::AwsSettings::load`].
+/// [`crate::store::AwsSettings::load`]. On a FIFO queue (its URL ends in `.fifo`) each message
+/// goes in its item's [`WorkItem::message_group`] (a lane of its connection) with the SHA-256
+/// of its body as deduplication id, so a duplicate delivery within SQS's five-minute window is
+/// queued once.
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
     client: Client,
@@ -32,9 +36,25 @@ impl SqsQueue {
     pub fn queue_url(&self) -> &str {
         &self.queue_url
     }
+
+    /// Whether the queue is a FIFO queue.
+    pub fn is_fifo(&self) -> bool {
+        is_fifo(&self.queue_url)
+    }
 }
 
-fn service(operation: &'static str, error: impl std::error::Error) -> QueueError {
+/// Whether the queue at `queue_url` is a FIFO queue (SQS requires their names to end in
+/// `.fifo`).
+pub(crate) fn is_fifo(queue_url: &str) -> bool {
+    queue_url.ends_with(".fifo")
+}
+
+/// The deduplication id of a body: its SHA-256, hex (64 characters, within SQS's 128).
+pub(crate) fn deduplication_id(body: &str) -> String {
+    hex::encode(Sha256::digest(body.as_bytes()))
+}
+
+pub(crate) fn service(operation: &'static str, error: impl std::error::Error) -> QueueError {
     QueueError::Service {
         operation,
         message: aws_sdk_sqs::error::DisplayErrorContext(error).to_string(),
@@ -48,10 +68,16 @@ impl WorkQueue for SqsQueue {
         for chunk in items.chunks(SQS_BATCH) {
             let mut entries = Vec::with_capacity(chunk.len());
             for (i, item) in chunk.iter().enumerate() {
+                let body = item.to_json()?;
+                let mut entry = SendMessageBatchRequestEntry::builder().id(i.to_string());
+                if self.is_fifo() {
+                    entry = entry
+                        .message_group_id(item.message_group())
+                        .message_deduplication_id(deduplication_id(&body));
+                }
                 entries.push(
-                    SendMessageBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .message_body(item.to_json()?)
+                    entry
+                        .message_body(body)
                         .build()
                         .map_err(|e| service("send", e))?,
                 );
@@ -101,6 +127,7 @@ impl WorkQueue for SqsQueue {
                 id: MessageId(m.message_id().unwrap_or_default().to_owned()),
                 receipt: Receipt(m.receipt_handle().unwrap_or_default().to_owned()),
                 item: WorkItem::from_json(m.body().unwrap_or_default()),
+                body: m.body().unwrap_or_default().to_owned(),
             })
             .collect())
     }

@@ -1,5 +1,5 @@
-//! Queues under test: a fresh SQS queue on moto with a one-second visibility timeout, or a fresh
-//! in-process queue with the same.
+//! Queues under test: a fresh SQS queue (standard or FIFO) on moto with a one-second visibility
+//! timeout, or a fresh in-process queue with the same.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +18,15 @@ pub(crate) const VISIBILITY: Duration = Duration::from_secs(1);
 
 /// A new SQS queue on this process's moto.
 pub(crate) async fn sqs() -> Result<Arc<dyn WorkQueue>, Error> {
+    sqs_queue(false).await
+}
+
+/// A new SQS FIFO queue (content-based deduplication, as deployed) on this process's moto.
+pub(crate) async fn sqs_fifo() -> Result<Arc<dyn WorkQueue>, Error> {
+    sqs_queue(true).await
+}
+
+async fn sqs_queue(fifo: bool) -> Result<Arc<dyn WorkQueue>, Error> {
     let moto = tenure_moto::shared()?;
     let config = AwsSettings::emulator(
         moto.endpoint(),
@@ -27,15 +36,24 @@ pub(crate) async fn sqs() -> Result<Arc<dyn WorkQueue>, Error> {
     )
     .load()
     .await;
-    let created = aws_sdk_sqs::Client::new(&config)
+    let name = format!(
+        "work-{}{}",
+        uuid::Uuid::new_v4().simple(),
+        if fifo { ".fifo" } else { "" }
+    );
+    let mut create = aws_sdk_sqs::Client::new(&config)
         .create_queue()
-        .queue_name(format!("work-{}", uuid::Uuid::new_v4().simple()))
+        .queue_name(name)
         .attributes(
             QueueAttributeName::VisibilityTimeout,
             VISIBILITY.as_secs().to_string(),
-        )
-        .send()
-        .await?;
+        );
+    if fifo {
+        create = create
+            .attributes(QueueAttributeName::FifoQueue, "true")
+            .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
+    }
+    let created = create.send().await?;
     let url = created.queue_url().ok_or("no queue URL")?;
     Ok(Arc::new(SqsQueue::new(&config, url)))
 }
@@ -47,7 +65,18 @@ pub(crate) fn in_process() -> Arc<dyn WorkQueue> {
 
 /// A work item with `count` small workers.
 pub(crate) fn item(delivery: &str, count: usize) -> Result<WorkItem, Error> {
-    let workers = (0..count)
+    let mut items = WorkItem::split(&ConnectionId::parse("acme")?, delivery, workers(count)?)?;
+    // Every worker in one item: the lanes are not what these tests are about.
+    let mut first = items.remove(0);
+    for other in items {
+        first.workers.extend(other.workers);
+    }
+    Ok(first)
+}
+
+/// `count` small workers, employee ids from 1000.
+pub(crate) fn workers(count: usize) -> Result<Vec<SourcedWorker>, Error> {
+    (0..count)
         .map(|i| {
             Ok(SourcedWorker {
                 worker: worker(&format!("{}", 1000 + i))?,
@@ -57,9 +86,7 @@ pub(crate) fn item(delivery: &str, count: usize) -> Result<WorkItem, Error> {
                 },
             })
         })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let mut items = WorkItem::split(&ConnectionId::parse("acme")?, delivery, workers)?;
-    Ok(items.remove(0))
+        .collect::<Result<Vec<_>, Error>>()
 }
 
 fn worker(id: &str) -> Result<Worker, Error> {

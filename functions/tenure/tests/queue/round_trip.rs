@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tenure::queue::{WorkItem, WorkQueue};
 
-use crate::helpers::{Error, TestResult, in_process, item, receive_until, sqs};
+use crate::helpers::{Error, TestResult, in_process, item, receive_until, sqs, sqs_fifo};
 
 async fn send_receive_delete(queue: Arc<dyn WorkQueue>) -> TestResult {
     let sent: Vec<WorkItem> = vec![item("d-1", 2)?, item("d-2", 1)?];
@@ -49,6 +49,16 @@ async fn sqs_send_receive_delete() -> TestResult {
 #[tokio::test]
 async fn sqs_redelivers_what_was_not_deleted() -> TestResult {
     a_message_not_deleted_comes_back(sqs().await?).await
+}
+
+#[tokio::test]
+async fn sqs_fifo_send_receive_delete() -> TestResult {
+    send_receive_delete(sqs_fifo().await?).await
+}
+
+#[tokio::test]
+async fn sqs_fifo_redelivers_what_was_not_deleted() -> TestResult {
+    a_message_not_deleted_comes_back(sqs_fifo().await?).await
 }
 
 #[tokio::test]
