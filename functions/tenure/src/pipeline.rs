@@ -112,7 +112,7 @@ pub async fn sync<W: DirectoryWriter>(
     request: PlanRequest<'_>,
     mode: ApplyMode,
     writer: &W,
-    on_plan: &dyn Fn(&Plan),
+    on_plan: &(dyn Fn(&Plan) + Sync),
     observer: Observer<'_>,
 ) -> Result<SyncReport, PipelineError> {
     let plan = plan(request)?;

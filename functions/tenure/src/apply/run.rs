@@ -67,9 +67,19 @@ pub async fn apply_observed<W: DirectoryWriter>(
     };
     let existing = existing.as_ref();
     // New accounts first, so that every manager exists before anyone points at it.
-    let created: Vec<(usize, WorkerRun)> = futures::stream::iter(plan.workers.iter().enumerate())
-        .filter(|(_, w)| std::future::ready(creates(w).is_some()))
-        .map(|(i, w)| async move { (i, create(w, writer, existing, observer).await) })
+    // Streams of indices and owned values, not of references: closures over borrowed items
+    // make rustc unable to prove the whole run `Send` (a known limit of its higher-ranked
+    // lifetime checks), and hosts spawn it on a multi-threaded runtime.
+    let creating: Vec<usize> = (0..plan.workers.len())
+        .filter(|&i| creates(&plan.workers[i]).is_some())
+        .collect();
+    let created: Vec<(usize, WorkerRun)> = futures::stream::iter(creating)
+        .map(|i| async move {
+            (
+                i,
+                create(&plan.workers[i], writer, existing, observer).await,
+            )
+        })
         .buffered(concurrency)
         .collect()
         .await;
@@ -82,8 +92,8 @@ pub async fn apply_observed<W: DirectoryWriter>(
         runs[i] = run;
     }
     let new_ids = &new_ids;
-    let mut runs: Vec<WorkerRun> = futures::stream::iter(plan.workers.iter().zip(runs))
-        .map(|(worker, run)| async move { rest(worker, run, writer, new_ids, observer).await })
+    let mut runs: Vec<WorkerRun> = futures::stream::iter(runs.into_iter().enumerate())
+        .map(|(i, run)| async move { rest(&plan.workers[i], run, writer, new_ids, observer).await })
         .buffered(concurrency)
         .collect()
         .await;

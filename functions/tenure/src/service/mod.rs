@@ -7,21 +7,23 @@
 //! | `oauth-callback` | `GET /oauth/callback`                     | [`http`]     |
 //! | `hr-webhook`     | `POST /connections/{id}/hr-events`        | [`http`]     |
 //! | `plugin-upload`  | `/connections/{id}/plugins…`              | [`http`]     |
-//! | `provision`      | SQS messages of [`crate::queue::WorkItem`]s | `provision` |
-//! | `scheduled-sync` | EventBridge Scheduler, one per connection | `schedule`   |
+//! | `provision`      | SQS messages of [`crate::queue::WorkItem`]s | [`provision`] |
+//! | `scheduled-sync` | EventBridge Scheduler, one per connection | [`schedule`] |
 //!
 //! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
 //! store ([`settings`]).
 
 pub mod http;
 pub mod plugins;
+pub mod provision;
+pub mod schedule;
 pub mod settings;
 
 use std::sync::Arc;
 
-use crate::connect::ServiceApp;
 use self::plugins::PluginLibrary;
-use crate::queue::WorkQueue;
+use crate::connect::ServiceApp;
+use crate::queue::{DeadLetters, WorkQueue};
 use crate::store::connections::ConnectionStore;
 use crate::store::objects::ObjectStore;
 use crate::store::secrets::SecretStore;
@@ -46,4 +48,9 @@ pub struct Services {
     pub plugins: Arc<PluginLibrary>,
     /// Webhook deliveries already accepted (shared by every instance in AWS).
     pub replay: Arc<dyn ReplayCache>,
+    /// Where work that can never be done goes, with its reason (the SQS dead-letter queue in
+    /// AWS, objects under `dead-letters/` locally).
+    pub dead_letters: Arc<dyn DeadLetters>,
+    /// How provisioning talks to Microsoft (retries, timeouts, requests in flight).
+    pub provision: provision::ProvisionOptions,
 }

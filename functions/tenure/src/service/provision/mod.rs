@@ -1,0 +1,333 @@
+//! `provision`: the SQS consumer. Plans and applies one connection's queued workers against its
+//! live tenant, and reports what could not be done so that only that comes back.
+//!
+//! One run ([`provision`]) takes the items of one connection: it loads the connection, its
+//! mapping settings and plugin, opens its clients, reads the tenant through the directory cache
+//! kept at `connections/<id>/directory-cache.json` (delta links: an unchanged tenant costs two
+//! Graph reads), plans the queued workers (a later record of an employee wins), guards and
+//! applies, and writes the audit records to `audit/<connection>/<yyyy-mm-dd>/<delivery>-<uuid>.jsonl`.
+//! A plan the guard refuses is recorded at `connections/<id>/refused/<delivery>.json` and not
+//! retried. Failures say whether they are retryable ([`ProvisionError::is_retryable`]).
+//!
+//! The hosts: [`handle_sqs`] for the Lambda function (partial batch failures, poison messages to
+//! the dead-letter queue with their reason) and [`drain`] for `tenure serve`.
+
+mod batch;
+mod drain;
+mod error;
+mod records;
+mod sqs;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::apply::{ApplyOptions, ApplyReport, AuditRecord, Outcome};
+use crate::connect::{open_connection, set_status, status_after};
+use crate::microsoft::{
+    AdaptiveLimit, ApiError, ClientOptions, DirectoryRead, LiveDirectory, RetryPolicy,
+    read_through_cache,
+};
+use crate::pipeline::{self, ApplyMode, PlanRequest, SyncReport};
+use crate::queue::WorkItem;
+use crate::service::Services;
+use crate::service::plugins;
+use crate::service::settings::MappingSettings;
+use crate::store::connections::{Connection, ConnectionId, ConnectionStatus};
+use crate::store::objects::ObjectKey;
+use crate::today::Today;
+
+pub use drain::{DrainError, drain};
+pub use error::ProvisionError;
+pub use records::{audit_key, directory_cache_key, refused_key};
+pub use sqs::handle_sqs;
+
+/// How provisioning talks to Microsoft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProvisionOptions {
+    /// Retries and backoff of each request.
+    pub retry: RetryPolicy,
+    /// The longest a single request may take.
+    pub timeout: Duration,
+    /// The most requests in flight per run (the adaptive limit starts here and backs off on
+    /// throttling); see [`crate::queue::PER_TENANT_LANES`] for the runs per tenant.
+    pub concurrency: usize,
+}
+
+impl Default for ProvisionOptions {
+    /// Default retries, 100 s per request, at most 8 requests in flight.
+    fn default() -> Self {
+        let client = ClientOptions::default();
+        Self {
+            retry: client.retry,
+            timeout: client.timeout,
+            concurrency: 8,
+        }
+    }
+}
+
+impl ProvisionOptions {
+    /// Client options for one run (a fresh adaptive limit: one per run and tenant).
+    fn client(&self) -> ClientOptions {
+        ClientOptions {
+            retry: self.retry,
+            timeout: self.timeout,
+            limit: AdaptiveLimit::new(self.concurrency.max(1)),
+        }
+    }
+}
+
+/// What one provision run did.
+#[derive(Debug)]
+pub struct ProvisionReport {
+    /// The connection.
+    pub connection: ConnectionId,
+    /// The deliveries whose work this was, in order, each once.
+    pub deliveries: Vec<String>,
+    /// The workers planned (each employee once).
+    pub workers: usize,
+    /// How the tenant was read (`None` when there was nothing to do).
+    pub read: Option<DirectoryRead>,
+    /// Actions in the plan.
+    pub planned: usize,
+    /// What became of each action; `None` when nothing was applied (the guard refused).
+    pub applied: Option<ApplyReport>,
+    /// Where the plan the guard refused was recorded.
+    pub refused: Option<ObjectKey>,
+    /// Where the audit records were written (`None` when nothing changed).
+    pub audit: Option<ObjectKey>,
+}
+
+/// Plans and applies `items`, all of one connection, against its live tenant. See the module
+/// documentation for what it reads and writes.
+pub async fn provision(
+    services: &Services,
+    items: &[WorkItem],
+) -> Result<ProvisionReport, ProvisionError> {
+    let Some(first) = items.first() else {
+        return Err(ProvisionError::NoWork);
+    };
+    let id = first.connection_id.clone();
+    if let Some(other) = items.iter().find(|i| i.connection_id != id) {
+        return Err(ProvisionError::MixedConnections {
+            first: id,
+            other: other.connection_id.clone(),
+        });
+    }
+    let mut deliveries: Vec<String> = Vec::new();
+    for item in items {
+        if !deliveries.contains(&item.delivery_id) {
+            deliveries.push(item.delivery_id.clone());
+        }
+    }
+    let hr = batch::hr_batch(items);
+    let mut report = ProvisionReport {
+        connection: id.clone(),
+        deliveries,
+        workers: hr.workers.len(),
+        read: None,
+        planned: 0,
+        applied: None,
+        refused: None,
+        audit: None,
+    };
+
+    let connection = send(load_connection(services, &id)).await?;
+    let (settings, _) = send(MappingSettings::load(services.objects.as_ref(), &id)).await?;
+    // Boxed as `Send` here: without it rustc loses the lifetimes of the inner futures and
+    // cannot prove the whole run `Send` (needed by `tokio::spawn` and the Lambda runtime).
+    let plugin = send(plugins::load(services, &id, &settings.plugin))
+        .await
+        .map_err(|source| ProvisionError::Plugin {
+            connection: id.clone(),
+            source,
+        })?;
+    let (graph, exchange) = send(open_connection(
+        &connection,
+        services.secrets.clone(),
+        services.service_app.as_deref(),
+        services.provision.client(),
+    ))
+    .await
+    .map_err(|source| ProvisionError::Open {
+        connection: id.clone(),
+        source,
+    })?;
+
+    let graph_url = connection.endpoints().graph;
+    let (cached, read_at) = send(records::load_cache(
+        services.objects.as_ref(),
+        &id,
+        &graph_url,
+    ))
+    .await;
+    let (directory, delta, read) =
+        match send(read_through_cache(&graph, exchange.as_ref(), cached)).await {
+            Ok(read) => read,
+            Err(source) => return Err(send(api_failure(services, &connection, source)).await),
+        };
+    // Kept before applying: the next run's delta then brings this run's own changes too.
+    send(records::save_cache(
+        services.objects.as_ref(),
+        &id,
+        &graph_url,
+        &directory,
+        &delta,
+        read_at,
+    ))
+    .await;
+    report.read = Some(read);
+
+    let audit: Mutex<Vec<AuditRecord>> = Mutex::new(Vec::new());
+    let observer: crate::apply::Observer<'_> = &|_, record: Option<&AuditRecord>| {
+        if let Some(record) = record {
+            audit
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(record.clone());
+        }
+    };
+    let config = settings.config_json();
+    let request = PlanRequest {
+        hr,
+        directory: &directory,
+        plugin: &plugin,
+        plugin_config: &config,
+        today: Today::now(),
+        guard: settings.guard.policy(),
+    };
+    let writer = LiveDirectory::new(graph, exchange);
+    let mode = ApplyMode::Apply(ApplyOptions {
+        concurrency: services.provision.concurrency.max(1),
+    });
+    let on_plan: &(dyn Fn(&crate::plan::Plan) + Sync) = &|_| {};
+    let synced = send(pipeline::sync(request, mode, &writer, on_plan, observer)).await;
+    // Whatever happened, what was applied is audited.
+    let records = audit
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let delivery = report.deliveries.first().map_or("delivery", String::as_str);
+    let audit_written = send(records::write_audit(
+        services.objects.as_ref(),
+        &id,
+        delivery,
+        &records,
+    ))
+    .await;
+    let SyncReport { plan, applied } = synced.map_err(|source| ProvisionError::Mapping {
+        connection: id.clone(),
+        source,
+    })?;
+    report.audit = audit_written.map_err(|source| ProvisionError::Store {
+        connection: id.clone(),
+        source,
+    })?;
+    report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
+
+    if plan.guard.as_ref().is_some_and(|g| !g.allowed) {
+        let key = send(records::write_refusal(
+            services.objects.as_ref(),
+            &id,
+            &report.deliveries,
+            &plan,
+        ))
+        .await
+        .map_err(|source| ProvisionError::Store {
+            connection: id.clone(),
+            source,
+        })?;
+        tracing::warn!(
+            connection = %id,
+            record = %key,
+            actions = report.planned,
+            "the guard refused the plan; nothing was applied (not retried: a person decides)"
+        );
+        report.refused = Some(key);
+        return Ok(report);
+    }
+
+    if let Some(applied) = &applied {
+        let (done, deferred, failed, skipped) = applied.counts();
+        tracing::info!(connection = %id, applied = done, deferred, failed, skipped, "provisioned");
+        if failed + skipped > 0 {
+            let first = applied
+                .outcomes
+                .iter()
+                .find_map(|o| match &o.outcome {
+                    Outcome::Failed { error } => {
+                        Some(format!("{} {}: {error}", o.kind, o.employee_id))
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| "skipped after an earlier failure".to_owned());
+            return Err(ProvisionError::Incomplete {
+                connection: id,
+                failed: failed + skipped,
+                total: applied.outcomes.len(),
+                first,
+            });
+        }
+    }
+    report.applied = applied;
+    Ok(report)
+}
+
+async fn load_connection(
+    services: &Services,
+    id: &ConnectionId,
+) -> Result<Connection, ProvisionError> {
+    let connection = match services.connections.get(id).await {
+        Ok(Some((connection, _))) => connection,
+        Ok(None) => return Err(ProvisionError::UnknownConnection(id.clone())),
+        Err(source) => {
+            return Err(ProvisionError::Connection {
+                connection: id.clone(),
+                source,
+            });
+        }
+    };
+    if let ConnectionStatus::NeedsRelink { reason } = &connection.status {
+        return Err(ProvisionError::NeedsRelink {
+            connection: id.clone(),
+            reason: reason.clone(),
+        });
+    }
+    Ok(connection)
+}
+
+/// A failed read: when Microsoft refused the credential the connection's status says so
+/// (`invalid_grant` → needs re-link), and the error is the permanent one.
+async fn api_failure(
+    services: &Services,
+    connection: &Connection,
+    source: ApiError,
+) -> ProvisionError {
+    if let Some(status) = status_after(connection, &source) {
+        if let Err(error) = set_status(
+            services.connections.as_ref(),
+            &connection.id,
+            status.clone(),
+            jiff::Timestamp::now(),
+        )
+        .await
+        {
+            tracing::warn!(connection = %connection.id, %error, "cannot record the connection's status");
+        }
+        if let ConnectionStatus::NeedsRelink { reason } = status {
+            return ProvisionError::NeedsRelink {
+                connection: connection.id.clone(),
+                reason,
+            };
+        }
+    }
+    ProvisionError::Directory {
+        connection: connection.id.clone(),
+        source,
+    }
+}
+
+/// A future boxed with its `Send` bound spelled out.
+fn send<'a, T>(
+    future: impl std::future::Future<Output = T> + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
+    Box::pin(future)
+}

@@ -1,0 +1,144 @@
+//! `scheduled-sync`: EventBridge Scheduler's event for a connection starts a full reconcile. The
+//! connection's HR export is read from the object store and fanned out over the work queue, a
+//! few hundred workers per message and each worker in its lane, so provisioning runs in at most
+//! [`crate::queue::PER_TENANT_LANES`] parallel invocations per tenant.
+
+mod event;
+
+use crate::hr::{HrBatch, HrError, read_csv, read_json};
+use crate::queue::{QueueError, WorkItem};
+use crate::service::Services;
+use crate::store::connections::{ConnectionError, ConnectionId};
+use crate::store::objects::{ObjectError, ObjectKey};
+
+pub use event::ScheduledSync;
+
+/// The most workers one scheduled message carries: small enough that one provision run ends
+/// well within the function's timeout, large enough that a 10,000-worker tenant is 20 messages.
+pub const SCHEDULED_BATCH: usize = 500;
+
+/// The HR export names looked for, in order, under `connections/<id>/hr/`.
+pub const EXPORT_NAMES: [&str; 2] = ["workers.csv", "workers.json"];
+
+/// What a scheduled sync queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheduled {
+    /// The connection.
+    pub connection: ConnectionId,
+    /// The run's delivery id, `scheduled-<timestamp>`.
+    pub delivery_id: String,
+    /// The export read.
+    pub export: ObjectKey,
+    /// Workers queued.
+    pub workers: usize,
+    /// Records the HR checks set aside (logged; not queued).
+    pub quarantined: usize,
+    /// Messages sent.
+    pub messages: usize,
+}
+
+/// Why a scheduled sync queued nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScheduleError {
+    /// The event is neither `{"connection_id": "…"}` nor an EventBridge event whose detail is.
+    #[error("the scheduled event is not understood: {0}")]
+    BadEvent(String),
+    /// No connection has the id the event names.
+    #[error(
+        "the scheduled event names connection {0}, which does not exist: delete its schedule or create the connection"
+    )]
+    UnknownConnection(ConnectionId),
+    /// The connection has no HR export to reconcile from.
+    #[error("connection {connection} has no HR export: upload one as {} or {}", keys[0], keys[1])]
+    NoExport {
+        /// The connection.
+        connection: ConnectionId,
+        /// The keys looked at.
+        keys: Vec<String>,
+    },
+    /// The export could not be read as HR records.
+    #[error(transparent)]
+    Export(#[from] HrError),
+    /// The connection store failed.
+    #[error(transparent)]
+    Connections(#[from] ConnectionError),
+    /// The object store failed.
+    #[error(transparent)]
+    Store(#[from] ObjectError),
+    /// The work could not be queued (some messages may have been: they are harmless, being
+    /// convergent).
+    #[error("cannot queue the scheduled sync: {0}")]
+    Queue(#[from] QueueError),
+}
+
+/// Starts a full reconcile of the connection `event` names: reads its HR export
+/// (`connections/<id>/hr/workers.csv`, else `workers.json`) and queues its workers, at most
+/// [`SCHEDULED_BATCH`] per message, each message within one lane, under the delivery id
+/// `scheduled-<timestamp>`.
+pub async fn schedule(
+    services: &Services,
+    event: serde_json::Value,
+) -> Result<Scheduled, ScheduleError> {
+    let connection = event::connection_of(event)?;
+    if services.connections.get(&connection).await?.is_none() {
+        return Err(ScheduleError::UnknownConnection(connection));
+    }
+    let (export, batch) = read_export(services, &connection).await?;
+    let delivery_id = format!(
+        "scheduled-{}",
+        jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.3fZ")
+    );
+    let HrBatch {
+        workers,
+        quarantined,
+    } = batch;
+    for q in &quarantined {
+        tracing::warn!(%connection, source = %q.source, reason = %q.reason, "HR record quarantined");
+    }
+    let count = workers.len();
+    let items = WorkItem::split_at_most(&connection, &delivery_id, workers, SCHEDULED_BATCH)?;
+    let items: Vec<WorkItem> = items
+        .into_iter()
+        .filter(|i| !i.workers.is_empty())
+        .collect();
+    let messages = items.len();
+    if messages > 0 {
+        services.queue.send(items).await?;
+    }
+    tracing::info!(%connection, delivery = %delivery_id, workers = count, messages, "scheduled sync queued");
+    Ok(Scheduled {
+        connection,
+        delivery_id,
+        export,
+        workers: count,
+        quarantined: quarantined.len(),
+        messages,
+    })
+}
+
+/// The connection's export and what the HR readers made of it.
+async fn read_export(
+    services: &Services,
+    connection: &ConnectionId,
+) -> Result<(ObjectKey, HrBatch), ScheduleError> {
+    let mut keys = Vec::new();
+    for name in EXPORT_NAMES {
+        let text = format!("connections/{connection}/hr/{name}");
+        let key = ObjectKey::parse(&text).map_err(|e| ScheduleError::BadEvent(e.to_string()))?;
+        if let Some((bytes, _)) = services.objects.get(&key).await? {
+            let file: std::sync::Arc<str> = text.as_str().into();
+            let batch = if name.ends_with(".csv") {
+                read_csv(&bytes, file)?
+            } else {
+                read_json(&bytes, file)?
+            };
+            return Ok((key, batch));
+        }
+        keys.push(text);
+    }
+    Err(ScheduleError::NoExport {
+        connection: connection.clone(),
+        keys,
+    })
+}

@@ -1,0 +1,368 @@
+//! A fresh emulated tenant and a customer-app connection to it per test, with its stores on
+//! moto (S3, Secrets Manager, SQS FIFO work and dead-letter queues) or in a local data folder.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
+use secrecy::SecretString;
+use tenure::connect::{CustomerSecret, connect_customer_app};
+use tenure::directory::Snapshot;
+use tenure::hr::{SourcedWorker, read_csv};
+use tenure::microsoft::{AdaptiveLimit, ClientOptions, NationalCloud, RetryPolicy};
+use tenure::plugin::{PluginHost, SandboxLimits};
+use tenure::queue::{InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkItem};
+use tenure::service::Services;
+use tenure::service::plugins::PluginLibrary;
+use tenure::service::provision::ProvisionOptions;
+use tenure::service::settings::MappingSettings;
+use tenure::store::connections::{
+    BaseUrl, ClientId, Connection, ConnectionId, ConnectionType, CustomerCredential,
+    EndpointOverrides, LocalConnectionStore, S3ConnectionStore, TenantId, Upn,
+};
+use tenure::store::objects::{Condition, LocalObjectStore, ObjectKey, ObjectStore, S3ObjectStore};
+use tenure::store::secrets::{LocalSecretStore, SecretsManagerStore};
+use tenure::store::{AwsSettings, DataDir};
+use tenure::webhook::InMemoryReplayCache;
+use tenure_emulator::{EmulatedTenant, TenantConfig};
+
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type TestResult = Result<(), Error>;
+
+/// The client secret the emulated tenant accepts; never to be found outside the secret store.
+pub(crate) const SECRET: &str = "provision-test-secret~Wq7z";
+const CLIENT: &str = "33333333-4444-5555-6666-777777777777";
+
+pub(crate) fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata")
+}
+
+/// Tenure on moto or local stores, a customer-app connection to a fresh emulated tenant.
+pub(crate) struct Env {
+    pub(crate) services: Services,
+    pub(crate) tenant: EmulatedTenant,
+    pub(crate) connection: ConnectionId,
+    /// The moto SQS client and the dead-letter queue's URL (AWS stores only).
+    pub(crate) sqs: Option<(aws_sdk_sqs::Client, String)>,
+    /// The work queue's URL (AWS stores only).
+    pub(crate) queue_url: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn moto_config() -> Result<aws_config::SdkConfig, Error> {
+    let moto = tenure_moto::shared()?;
+    Ok(AwsSettings::emulator(
+        moto.endpoint(),
+        tenure_moto::REGION,
+        tenure_moto::ACCESS_KEY_ID,
+        tenure_moto::SECRET_ACCESS_KEY,
+    )
+    .load()
+    .await)
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+async fn fifo_queue(client: &aws_sdk_sqs::Client, prefix: &str) -> Result<String, Error> {
+    let created = client
+        .create_queue()
+        .queue_name(format!("{}.fifo", unique(prefix)))
+        .attributes(QueueAttributeName::FifoQueue, "true")
+        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+        .attributes(QueueAttributeName::VisibilityTimeout, "1")
+        .send()
+        .await?;
+    Ok(created.queue_url().ok_or("no queue URL")?.to_owned())
+}
+
+fn options() -> ProvisionOptions {
+    ProvisionOptions {
+        retry: RetryPolicy::quick(),
+        timeout: Duration::from_secs(10),
+        concurrency: 4,
+    }
+}
+
+fn plugins() -> Result<Arc<PluginLibrary>, Error> {
+    let cache = std::env::temp_dir().join(format!("tenure-provision-tests-{}", std::process::id()));
+    Ok(Arc::new(PluginLibrary::new(PluginHost::new(
+        SandboxLimits::default(),
+        Some(cache),
+    )?)))
+}
+
+impl Env {
+    /// Stores, work queue (FIFO) and dead-letter queue (FIFO) on moto.
+    pub(crate) async fn aws() -> Result<Env, Error> {
+        let config = moto_config().await?;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = unique("tenure-provision");
+        s3.create_bucket().bucket(&bucket).send().await?;
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let work = fifo_queue(&sqs, "work").await?;
+        let dead = fifo_queue(&sqs, "dead").await?;
+        let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(&config, &bucket, ""));
+        let services = Services {
+            secrets: Arc::new(SecretsManagerStore::new(&config)),
+            connections: Arc::new(S3ConnectionStore::new(
+                &config,
+                &bucket,
+                "connection-records/",
+            )),
+            objects,
+            queue: Arc::new(SqsQueue::new(&config, &work)),
+            service_app: None,
+            plugins: plugins()?,
+            replay: Arc::new(InMemoryReplayCache::new()),
+            dead_letters: Arc::new(SqsDeadLetters::new(&config, &dead)),
+            provision: options(),
+        };
+        Self::connected(services, Some((sqs, dead)), Some(work), None).await
+    }
+
+    /// Local stores in a temporary data folder, an in-process queue, dead letters as objects.
+    pub(crate) async fn local(visibility: Duration) -> Result<Env, Error> {
+        let dir = tempfile::tempdir()?;
+        let data = DataDir::open(dir.path().join("data"))?;
+        let objects: Arc<dyn ObjectStore> = Arc::new(LocalObjectStore::open(&data)?);
+        let services = Services {
+            secrets: Arc::new(LocalSecretStore::open(&data)?),
+            connections: Arc::new(LocalConnectionStore::open(&data)?),
+            objects: Arc::clone(&objects),
+            queue: Arc::new(InProcessQueue::new(visibility)),
+            service_app: None,
+            plugins: plugins()?,
+            replay: Arc::new(InMemoryReplayCache::new()),
+            dead_letters: Arc::new(LocalDeadLetters::new(objects)),
+            provision: options(),
+        };
+        Self::connected(services, None, None, Some(dir)).await
+    }
+
+    async fn connected(
+        services: Services,
+        sqs: Option<(aws_sdk_sqs::Client, String)>,
+        queue_url: Option<String>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Result<Env, Error> {
+        let directory = Snapshot::read(&samples().join("directory.json"))?;
+        let tenant =
+            EmulatedTenant::start(TenantConfig::new(directory).with_client_secret(CLIENT, SECRET))
+                .await?;
+        let id = ConnectionId::parse(&unique("c"))?;
+        let mut connection = Connection::new(
+            id.clone(),
+            ConnectionType::CustomerApp {
+                credential: CustomerCredential::ClientSecret,
+            },
+            NationalCloud::Global,
+            TenantId::parse(tenant.tenant_id())?,
+            ClientId::parse(CLIENT)?,
+            jiff::Timestamp::now(),
+        );
+        connection.endpoints = EndpointOverrides::all_at(&BaseUrl::parse(&tenant.uri())?);
+        connection.exchange.enabled = true;
+        connection.exchange.anchor_upn = Some(Upn::parse("admin@contoso.com")?);
+        connect_customer_app(
+            connection,
+            CustomerSecret::ClientSecret(SecretString::from(SECRET)),
+            services.connections.as_ref(),
+            Arc::clone(&services.secrets),
+            ClientOptions {
+                retry: RetryPolicy::quick(),
+                limit: AdaptiveLimit::new(4),
+                ..ClientOptions::default()
+            },
+            jiff::Timestamp::now(),
+        )
+        .await?;
+        let config: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(samples().join("mapper.json"))?)?;
+        MappingSettings::standard(config)
+            .save(services.objects.as_ref(), &id, Condition::Absent)
+            .await?;
+        Ok(Env {
+            services,
+            tenant,
+            connection: id,
+            sqs,
+            queue_url,
+            _dir: dir,
+        })
+    }
+
+    /// A work item for this connection: a new hire with employee id `id`.
+    pub(crate) fn hire(&self, delivery: &str, id: &str) -> Result<WorkItem, Error> {
+        let mut items = WorkItem::split(&self.connection, delivery, vec![new_hire(id)?])?;
+        Ok(items.remove(0))
+    }
+
+    /// The directory user with this employee id, if any.
+    pub(crate) fn user(&self, employee_id: &str) -> Option<tenure::directory::DirectoryUser> {
+        self.tenant
+            .state()
+            .users
+            .into_iter()
+            .find(|u| u.employee_id.as_deref() == Some(employee_id))
+    }
+
+    /// Every message on the dead-letter queue: (body, reason attribute).
+    pub(crate) async fn dead_letters(&self) -> Result<Vec<(String, String)>, Error> {
+        let (client, url) = self.sqs.as_ref().ok_or("not on moto")?;
+        let mut letters = Vec::new();
+        for _ in 0..3 {
+            let out = client
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .message_attribute_names("All")
+                .wait_time_seconds(1)
+                .send()
+                .await?;
+            for m in out.messages() {
+                let reason = m
+                    .message_attributes()
+                    .and_then(|a| a.get(tenure::queue::DEAD_LETTER_REASON_ATTRIBUTE))
+                    .and_then(|v| v.string_value())
+                    .unwrap_or_default()
+                    .to_owned();
+                letters.push((m.body().unwrap_or_default().to_owned(), reason));
+                client
+                    .delete_message()
+                    .queue_url(url)
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await?;
+            }
+        }
+        Ok(letters)
+    }
+
+    /// Every message on the work queue with its message group (deleted as read).
+    pub(crate) async fn queued(&self) -> Result<Vec<(String, WorkItem)>, Error> {
+        let (client, _) = self.sqs.as_ref().ok_or("not on moto")?;
+        let url = self.queue_url.as_ref().ok_or("not on moto")?;
+        let mut got = Vec::new();
+        let mut empty = 0;
+        while empty < 2 {
+            let out = client
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
+                .wait_time_seconds(1)
+                .send()
+                .await?;
+            if out.messages().is_empty() {
+                empty += 1;
+            }
+            for m in out.messages() {
+                let group = m
+                    .attributes()
+                    .and_then(|a| {
+                        a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
+                    })
+                    .cloned()
+                    .unwrap_or_default();
+                got.push((group, WorkItem::from_json(m.body().unwrap_or_default())?));
+                client
+                    .delete_message()
+                    .queue_url(url)
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await?;
+            }
+        }
+        Ok(got)
+    }
+
+    /// Every object's text (to look for secrets).
+    pub(crate) async fn all_objects(&self) -> Result<Vec<(ObjectKey, String)>, Error> {
+        let mut out = Vec::new();
+        for key in self.services.objects.list("").await? {
+            if let Some((bytes, _)) = self.services.objects.get(&key).await? {
+                out.push((key, String::from_utf8_lossy(&bytes).into_owned()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored connection.
+    pub(crate) async fn connection(&self) -> Result<Connection, Error> {
+        Ok(self
+            .services
+            .connections
+            .get(&self.connection)
+            .await?
+            .ok_or("connection gone")?
+            .0)
+    }
+}
+
+const HEADER: &str = "employee_id,first_name,last_name,preferred_name,middle_name,personal_email,job_title,department,division,cost_center,location,country,manager_employee_id,employment_status,leave_type,employment_type,hire_date,termination_date,time_zone,mobile_phone";
+
+/// A new hire in Engineering, Seattle, with no manager (so the batch stands on its own).
+pub(crate) fn new_hire(id: &str) -> Result<SourcedWorker, Error> {
+    let csv = format!(
+        "{HEADER}\n{id},Quinn,Harlow{id},,,quinn.{id}@example.net,Software Engineer,Engineering,Products,CC-200,Seattle,US,,active,,employee,2020-01-06,,America/Los_Angeles,\n"
+    );
+    let mut batch = read_csv(csv.as_bytes(), "webhook".into())?;
+    if let Some(q) = batch.quarantined.first() {
+        return Err(format!("the test hire is quarantined: {}", q.reason).into());
+    }
+    Ok(batch.workers.remove(0))
+}
+
+/// An SQS event as Lambda delivers it, one record per (message id, body).
+pub(crate) fn sqs_event(
+    queue_arn: &str,
+    messages: &[(&str, &str, &str)],
+) -> Result<aws_lambda_events::event::sqs::SqsEvent, Error> {
+    let records: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|(id, group, body)| {
+            serde_json::json!({
+                "messageId": id,
+                "receiptHandle": format!("AQEB{id}receipt"),
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1767225600000",
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": "1767225600010",
+                    "MessageGroupId": group,
+                    "MessageDeduplicationId": format!("dedup-{id}"),
+                    "SequenceNumber": "18849496460467696128"
+                },
+                "messageAttributes": {},
+                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    Ok(serde_json::from_value(
+        serde_json::json!({ "Records": records }),
+    )?)
+}
+
+/// The message ids a batch response asks back.
+pub(crate) fn failures(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
+    let json = serde_json::to_value(response).unwrap_or_default();
+    json["batchItemFailures"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
