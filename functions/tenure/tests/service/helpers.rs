@@ -10,6 +10,7 @@ use tenure::connect::ServiceApp;
 use tenure::plugin::{PluginHost, SandboxLimits};
 use tenure::queue::{InProcessQueue, WorkQueue};
 use tenure::service::Services;
+use tenure::service::plugins::PluginLibrary;
 use tenure::store::connections::{ConnectionStore, LocalConnectionStore};
 use tenure::store::objects::{LocalObjectStore, ObjectStore};
 use tenure::store::secrets::{LocalSecretStore, SecretStore};
@@ -228,7 +229,10 @@ pub(crate) fn services(
         objects: Arc::clone(objects),
         queue: Arc::clone(queue),
         service_app: service_app.map(Arc::new),
-        plugins: Arc::new(PluginHost::new(SandboxLimits::default(), None)?),
+        plugins: Arc::new(PluginLibrary::new(PluginHost::new(
+            SandboxLimits::default(),
+            None,
+        )?)),
         replay,
     })
 }

@@ -9,9 +9,11 @@
 
 mod callback;
 mod consent;
+mod plugins;
 mod response;
 mod webhook;
 
 pub use callback::callback_routes;
 pub use consent::consent_routes;
+pub use plugins::plugin_routes;
 pub use webhook::webhook_routes;

@@ -1,0 +1,10 @@
+//! The `plugin-upload` function through API Gateway HTTP API events: uploads checked, tried,
+//! precompiled, stored by content and activated; every refusal with its reason; versions listed
+//! and re-activated; the stored compiled code loaded on a cold start and never trusted when
+//! damaged.
+
+mod helpers;
+mod loading;
+mod refusals;
+mod upload;
+mod versions;
