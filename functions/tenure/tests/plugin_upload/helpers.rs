@@ -8,10 +8,11 @@ use axum::Router;
 use axum::http::StatusCode;
 use base64::Engine as _;
 use tenure::plugin::{PluginHost, SandboxLimits};
-use tenure::queue::InProcessQueue;
+use tenure::queue::{InProcessQueue, LocalDeadLetters};
 use tenure::service::Services;
 use tenure::service::http::plugin_routes;
 use tenure::service::plugins::PluginLibrary;
+use tenure::service::provision::ProvisionOptions;
 use tenure::service::settings::MappingSettings;
 use tenure::store::connections::{
     ClientId, Connection, ConnectionId, ConnectionStore, ConnectionType, CustomerCredential,
@@ -96,6 +97,8 @@ impl TestApp {
             service_app: None,
             plugins: Arc::new(PluginLibrary::new(PluginHost::new(test_limits(), None)?)),
             replay: Arc::new(InMemoryReplayCache::new()),
+            dead_letters: Arc::new(LocalDeadLetters::new(Arc::clone(&objects))),
+            provision: ProvisionOptions::default(),
         };
         Ok(Self {
             router: plugin_routes(services.clone()),

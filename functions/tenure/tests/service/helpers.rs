@@ -8,9 +8,10 @@ use axum::Router;
 use base64::Engine as _;
 use tenure::connect::ServiceApp;
 use tenure::plugin::{PluginHost, SandboxLimits};
-use tenure::queue::{InProcessQueue, WorkQueue};
+use tenure::queue::{InProcessQueue, LocalDeadLetters, WorkQueue};
 use tenure::service::Services;
 use tenure::service::plugins::PluginLibrary;
+use tenure::service::provision::ProvisionOptions;
 use tenure::store::connections::{ConnectionStore, LocalConnectionStore};
 use tenure::store::objects::{LocalObjectStore, ObjectStore};
 use tenure::store::secrets::{LocalSecretStore, SecretStore};
@@ -234,6 +235,8 @@ pub(crate) fn services(
             None,
         )?)),
         replay,
+        dead_letters: Arc::new(LocalDeadLetters::new(Arc::clone(objects))),
+        provision: ProvisionOptions::default(),
     })
 }
 
