@@ -27,6 +27,9 @@ pub(crate) enum Command {
     Generate(GenerateArgs),
     /// Run the emulated tenant (Microsoft login, Graph and Exchange) on a local port.
     Emulate(EmulateArgs),
+    /// Run Tenure's functions on one local port (webhooks, consent, the OAuth callback, plugin
+    /// uploads) with provisioning from an in-process queue, over the local stores.
+    Serve(ServeArgs),
 }
 
 /// How a plan is printed.
@@ -147,6 +150,86 @@ pub(crate) enum ConnectKind {
     Link(LinkArgs),
     /// List the connections and their status.
     List(StateArgs),
+    /// Make (or replace) the key a connection's HR webhooks are signed with; it is written to a
+    /// new owner-only file for the HR system's configuration and never printed.
+    WebhookKey(WebhookKeyArgs),
+    /// Store how a connection's workers are mapped: the standard mapper's configuration and the
+    /// guard (an uploaded plugin, once activated, is kept).
+    Mapping(MappingSettingsArgs),
+    /// Store a connection's HR export (CSV or JSON), which each scheduled sync reconciles.
+    HrExport(HrExportArgs),
+}
+
+/// A stored connection.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExistingConnectionArgs {
+    /// The connection's id.
+    #[arg(long = "connection", value_name = "ID")]
+    pub(crate) id: String,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WebhookKeyArgs {
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
+    /// The new file to write the key to (created owner-only; an existing file is refused).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key_file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct MappingSettingsArgs {
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
+    /// The mapping plugin's configuration (JSON).
+    #[arg(long, value_name = "MAPPER.json")]
+    pub(crate) config: PathBuf,
+    /// The largest share of managed users one run may disable or strip ("10%" or 0.1).
+    #[arg(long, value_parser = GuardPolicy::parse_share)]
+    pub(crate) max_disable_share: Option<f64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct HrExportArgs {
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
+    /// The HR export: .csv or .json (an array of records).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// The URL people and HR systems reach this server at (the OAuth redirect URI is this
+    /// plus /oauth/callback); default: http://<listen address>.
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+    /// Reconcile every connection with a stored HR export this often (e.g. 1h, 15m); off by
+    /// default.
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+    pub(crate) sync_every: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+}
+
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let span: jiff::Span = text
+        .parse()
+        .map_err(|e| format!("{text:?} is not a duration such as 15m or 1h: {e}"))?;
+    let duration = std::time::Duration::try_from(
+        span.to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+            .map_err(|e| format!("{text:?} is not a duration such as 15m or 1h: {e}"))?,
+    )
+    .map_err(|_| format!("{text:?} must be positive"))?;
+    if duration < std::time::Duration::from_secs(60) {
+        return Err(format!("{text:?} is too often: at least 1m between syncs"));
+    }
+    Ok(duration)
 }
 
 /// Where the connections are kept.

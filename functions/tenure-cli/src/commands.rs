@@ -25,6 +25,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Connect(args) => crate::connect::connect(args),
         Command::Generate(args) => generate(args),
         Command::Emulate(args) => emulate(args),
+        Command::Serve(args) => crate::serve::serve(args),
     }
 }
 

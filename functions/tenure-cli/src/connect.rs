@@ -29,6 +29,9 @@ pub(crate) fn connect(args: ConnectArgs) -> Result<ExitCode> {
                 let stores = Stores::open(&state_dir(args.state_dir.as_deref())?)?;
                 list(&stores).await
             }
+            ConnectKind::WebhookKey(args) => crate::settings::webhook_key(args).await,
+            ConnectKind::Mapping(args) => crate::settings::mapping(args).await,
+            ConnectKind::HrExport(args) => crate::settings::hr_export(args).await,
         }
     })
 }

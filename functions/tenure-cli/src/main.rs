@@ -4,6 +4,8 @@ mod args;
 mod cache;
 mod commands;
 mod connect;
+mod serve;
+mod settings;
 mod state;
 mod sync;
 

@@ -1,5 +1,5 @@
-//! Where the CLI keeps things between runs: one state folder holding the stores (connections and
-//! their secrets, owner-only) and a folder per tenant (audit trail, directory cache).
+//! Where the CLI keeps things between runs: one state folder holding the stores (connections,
+//! their secrets and other objects, owner-only) and a folder per tenant (audit trail, directory cache).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use tenure::connect::ServiceApp;
 use tenure::microsoft::ClientCredential;
 use tenure::store::DataDir;
 use tenure::store::connections::{Connection, ConnectionId, ConnectionStore, LocalConnectionStore};
+use tenure::store::objects::{LocalObjectStore, ObjectStore};
 use tenure::store::secrets::{LocalSecretStore, SecretStore};
 
 /// The state folder: the flag or TENURE_STATE_DIR, else the user's data folder.
@@ -20,10 +21,12 @@ pub(crate) fn state_dir(flag: Option<&Path>) -> Result<PathBuf> {
         .context("no place for Tenure's files: give --state-dir")
 }
 
-/// The local connection and secret stores under `<state>/store` (owner-only).
+/// The local stores under `<state>/store` (owner-only): connections, secrets and objects
+/// (mapping settings, HR exports, plugins, audit trails of `tenure serve`).
 pub(crate) struct Stores {
     pub(crate) connections: LocalConnectionStore,
     pub(crate) secrets: Arc<dyn SecretStore>,
+    pub(crate) objects: Arc<dyn ObjectStore>,
 }
 
 impl Stores {
@@ -35,6 +38,7 @@ impl Stores {
         Ok(Self {
             connections: LocalConnectionStore::open(&data)?,
             secrets: Arc::new(LocalSecretStore::open(&data)?),
+            objects: Arc::new(LocalObjectStore::open(&data)?),
         })
     }
 

@@ -132,7 +132,13 @@ fn server_path() -> Result<PathBuf, MotoError> {
             )))
         };
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
+    // The running test's package (cargo sets CARGO_MANIFEST_DIR when it runs a test) is in the
+    // checkout whose venv counts; the compile-time one may be another checkout sharing the
+    // target folder (a git worktree). The repository root is two levels above either.
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let path = package.join("../../.venv/bin/moto_server");
     if path.is_file() {
         Ok(path)
     } else {

@@ -35,4 +35,4 @@ pub use pending::LINK_LIFETIME;
 pub use prove::{APPLICATION_PERMISSIONS, EXCHANGE_ROLES, prove, token_advice};
 pub use refresh_tokens::StoredRefreshToken;
 pub use service_app::{DELEGATED_PERMISSIONS, ServiceApp, delegated_scopes};
-pub use upsert::save_connection;
+pub use upsert::{keep_secret, save_connection};

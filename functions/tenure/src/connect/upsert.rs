@@ -29,7 +29,7 @@ pub async fn save_connection(
 }
 
 /// Creates the secret, or replaces the value there.
-pub(crate) async fn keep_secret(
+pub async fn keep_secret(
     secrets: &dyn SecretStore,
     name: &SecretName,
     value: &SecretString,

@@ -20,8 +20,8 @@ pub const SCHEDULED_BATCH: usize = 500;
 /// The HR export names looked for, in order, under `connections/<id>/hr/`.
 pub const EXPORT_NAMES: [&str; 2] = ["workers.csv", "workers.json"];
 
-/// What a scheduled sync queued.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a scheduled sync queued (the function's answer, as JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Scheduled {
     /// The connection.
     pub connection: ConnectionId,

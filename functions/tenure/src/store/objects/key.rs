@@ -7,7 +7,8 @@ const MAX_KEY_BYTES: usize = 512;
 
 /// A checked object key, such as `plugins/contoso/3f…a1.wasm`. No segment is empty, `.` or
 /// `..`, or starts with `.`, so a key is also a safe relative path under a local folder.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
 pub struct ObjectKey(String);
 
 /// Why a string is not an object key.

@@ -1,0 +1,156 @@
+//! What every Tenure Lambda function does before its handler runs: logging, and the
+//! [`Services`] built from the function's environment (the SAM template sets it; see
+//! [`Environment`]). Each binary in `src/bin` is a few lines around one handler of the engine.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use secrecy::SecretString;
+use tenure::connect::ServiceApp;
+use tenure::microsoft::ClientCredential;
+use tenure::plugin::{PluginHost, SandboxLimits};
+use tenure::queue::{SqsDeadLetters, SqsQueue};
+use tenure::service::Services;
+use tenure::service::plugins::PluginLibrary;
+use tenure::service::provision::ProvisionOptions;
+use tenure::store::AwsSettings;
+use tenure::store::connections::S3ConnectionStore;
+use tenure::store::objects::{ObjectStore, S3ObjectStore};
+use tenure::store::secrets::SecretsManagerStore;
+use tenure::webhook::ObjectReplayCache;
+
+/// The bucket of connection records, plugins, settings, caches and audit trails.
+pub const BUCKET: &str = "TENURE_BUCKET";
+/// The work queue's URL.
+pub const QUEUE_URL: &str = "TENURE_QUEUE_URL";
+/// The dead-letter queue's URL (poison messages, with their reason).
+pub const DEAD_LETTER_QUEUE_URL: &str = "TENURE_DEAD_LETTER_QUEUE_URL";
+/// Tenure's own app's client id (Service Provider Application connections).
+pub const APP_CLIENT_ID: &str = "TENURE_APP_CLIENT_ID";
+/// The Secrets Manager secret holding that app's client secret.
+pub const APP_CLIENT_SECRET_ID: &str = "TENURE_APP_CLIENT_SECRET_ID";
+/// The redirect URI registered on that app (the API's `/oauth/callback`).
+pub const REDIRECT_URI: &str = "TENURE_REDIRECT_URI";
+/// Where the plugin host keeps compiled plugins between invocations of a warm instance.
+const PLUGIN_CACHE_DIR: &str = "/tmp/tenure-plugins";
+
+/// A function cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A required environment variable is missing or empty.
+    #[error("the environment variable {0} is not set (the SAM template sets it)")]
+    Missing(&'static str),
+    /// Tenure's app's client secret could not be read.
+    #[error("cannot read Tenure's app client secret from Secrets Manager ({id}): {message}")]
+    AppSecret {
+        /// The secret id.
+        id: String,
+        /// What Secrets Manager said.
+        message: String,
+    },
+    /// The plugin host could not start.
+    #[error("the plugin host cannot start: {0}")]
+    Plugins(#[from] tenure::plugin::PluginError),
+}
+
+/// The function's settings, from its environment.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// [`BUCKET`].
+    pub bucket: String,
+    /// [`QUEUE_URL`], when the function uses the queue.
+    pub queue_url: Option<String>,
+    /// [`DEAD_LETTER_QUEUE_URL`], when the function uses it.
+    pub dead_letter_queue_url: Option<String>,
+    /// [`APP_CLIENT_ID`], [`APP_CLIENT_SECRET_ID`] and [`REDIRECT_URI`], when all are set.
+    pub app: Option<(String, String, String)>,
+}
+
+fn var(name: &'static str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Environment {
+    /// Reads the environment.
+    pub fn read() -> Result<Self, StartupError> {
+        Ok(Self {
+            bucket: var(BUCKET).ok_or(StartupError::Missing(BUCKET))?,
+            queue_url: var(QUEUE_URL),
+            dead_letter_queue_url: var(DEAD_LETTER_QUEUE_URL),
+            app: match (
+                var(APP_CLIENT_ID),
+                var(APP_CLIENT_SECRET_ID),
+                var(REDIRECT_URI),
+            ) {
+                (Some(id), Some(secret), Some(redirect)) => Some((id, secret, redirect)),
+                _ => None,
+            },
+        })
+    }
+}
+
+/// Logs as JSON lines to stdout (CloudWatch), filtered by `RUST_LOG` (default `info`).
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_current_span(false)
+        .without_time()
+        .try_init();
+}
+
+/// The services of a function: S3, SQS and Secrets Manager through the AWS SDK (whose
+/// endpoint, region and credentials come from the usual `AWS_*` variables, so
+/// `AWS_ENDPOINT_URL` points them at a local emulator).
+pub async fn services() -> Result<Services, StartupError> {
+    let env = Environment::read()?;
+    let config = AwsSettings::default().load().await;
+    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(&config, &env.bucket, ""));
+    let queue_url = env.queue_url.clone().unwrap_or_default();
+    let dead_letter_url = env.dead_letter_queue_url.clone().unwrap_or_default();
+    Ok(Services {
+        secrets: Arc::new(SecretsManagerStore::new(&config)),
+        connections: Arc::new(S3ConnectionStore::new(&config, &env.bucket, "connections/")),
+        replay: Arc::new(ObjectReplayCache::new(Arc::clone(&objects))),
+        objects,
+        queue: Arc::new(SqsQueue::new(&config, queue_url)),
+        dead_letters: Arc::new(SqsDeadLetters::new(&config, dead_letter_url)),
+        service_app: service_app(&env, &config).await?.map(Arc::new),
+        plugins: Arc::new(PluginLibrary::new(PluginHost::new(
+            SandboxLimits::default(),
+            Some(PLUGIN_CACHE_DIR.into()),
+        )?)),
+        provision: ProvisionOptions::default(),
+    })
+}
+
+/// Tenure's app, its client secret read from Secrets Manager once per instance.
+async fn service_app(
+    env: &Environment,
+    config: &SdkConfig,
+) -> Result<Option<ServiceApp>, StartupError> {
+    let Some((client_id, secret_id, redirect_uri)) = &env.app else {
+        return Ok(None);
+    };
+    let fail = |message: String| StartupError::AppSecret {
+        id: secret_id.clone(),
+        message,
+    };
+    let out = aws_sdk_secretsmanager::Client::new(config)
+        .get_secret_value()
+        .secret_id(secret_id)
+        .send()
+        .await
+        .map_err(|e| fail(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+    let secret = out
+        .secret_string()
+        .ok_or_else(|| fail("the secret has no string value".to_owned()))?;
+    Ok(Some(ServiceApp {
+        client_id: client_id.clone(),
+        credential: ClientCredential::Secret(SecretString::from(secret.to_owned())),
+        redirect_uri: redirect_uri.clone(),
+    }))
+}

@@ -1,0 +1,439 @@
+//! Everything the end-to-end test runs: moto (S3, SQS, Secrets Manager), the emulated tenant,
+//! cargo-lambda's Runtime API emulator and the `hr-webhook` and `provision` binaries under it.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use base64::Engine as _;
+use hmac::{Hmac, Mac as _};
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tenure::directory::Snapshot;
+use tenure::service::settings::MappingSettings;
+use tenure::store::AwsSettings;
+use tenure::store::connections::{
+    BaseUrl, ClientId, Connection, ConnectionId, ConnectionStore, ConnectionType,
+    CustomerCredential, EndpointOverrides, S3ConnectionStore, TenantId,
+};
+use tenure::store::objects::{Condition, S3ObjectStore};
+use tenure::store::secrets::{SecretKind, SecretName, SecretStore, SecretsManagerStore};
+use tenure_emulator::{EmulatedTenant, TenantConfig};
+
+pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type TestResult = Result<(), Error>;
+
+/// The app registered in the emulated tenant, and its secret (never to be seen in output).
+const CLIENT: &str = "tenure-lambda-tests";
+const CLIENT_SECRET: &str = "lambda-e2e-secret-Kx41";
+/// The connection's webhook key (never to be seen in output).
+const WEBHOOK_KEY: &str = "whsec-lambda-e2e-Vn2p8";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A child process killed when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub(crate) struct Stack {
+    pub(crate) tenant: EmulatedTenant,
+    connection: ConnectionId,
+    bucket: String,
+    queue_url: String,
+    sqs: aws_sdk_sqs::Client,
+    s3: aws_sdk_s3::Client,
+    runtime_port: u16,
+    logs: tempfile::TempDir,
+    http: reqwest::Client,
+    _processes: Vec<Process>,
+}
+
+fn free_port() -> Result<u16, Error> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, within: Duration) -> Result<(), Error> {
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if start.elapsed() > within {
+            return Err(format!("nothing listens on 127.0.0.1:{port} after {within:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+impl Stack {
+    pub(crate) async fn start() -> Result<Stack, Error> {
+        let moto = tenure_moto::shared()?;
+        let config = AwsSettings::emulator(
+            moto.endpoint(),
+            tenure_moto::REGION,
+            tenure_moto::ACCESS_KEY_ID,
+            tenure_moto::SECRET_ACCESS_KEY,
+        )
+        .load()
+        .await;
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let connection = ConnectionId::parse(&format!("e2e-{}", &unique[..12]))?;
+
+        // The bucket and the FIFO work queue with its dead-letter queue, as the template makes.
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = format!("tenure-e2e-{unique}");
+        s3.create_bucket().bucket(&bucket).send().await?;
+        let sqs = aws_sdk_sqs::Client::new(&config);
+        let fifo = |name: String| {
+            sqs.create_queue()
+                .queue_name(name)
+                .attributes(QueueAttributeName::FifoQueue, "true")
+                .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
+                .send()
+        };
+        let dead_letter_url = fifo(format!("tenure-e2e-dlq-{unique}.fifo"))
+            .await?
+            .queue_url()
+            .ok_or("no dead-letter queue URL")?
+            .to_owned();
+        let queue_url = fifo(format!("tenure-e2e-{unique}.fifo"))
+            .await?
+            .queue_url()
+            .ok_or("no queue URL")?
+            .to_owned();
+
+        // The tenant, and the connection to it with its secrets and mapping.
+        let directory = Snapshot::read(&repo().join("samplesdata/directory.json"))?;
+        let tenant = EmulatedTenant::start(
+            TenantConfig::new(directory).with_client_secret(CLIENT, CLIENT_SECRET),
+        )
+        .await?;
+        let mut record = Connection::new(
+            connection.clone(),
+            ConnectionType::CustomerApp {
+                credential: CustomerCredential::ClientSecret,
+            },
+            tenure::microsoft::NationalCloud::Global,
+            TenantId::parse(tenant.tenant_id())?,
+            ClientId::parse(CLIENT)?,
+            jiff::Timestamp::now(),
+        );
+        record.endpoints = EndpointOverrides::all_at(&BaseUrl::parse(&tenant.uri())?);
+        S3ConnectionStore::new(&config, &bucket, "connections/")
+            .put_new(&record)
+            .await?;
+        let secrets = SecretsManagerStore::new(&config);
+        for (kind, value) in [
+            (SecretKind::ClientSecret, CLIENT_SECRET),
+            (SecretKind::WebhookKey, WEBHOOK_KEY),
+        ] {
+            secrets
+                .put_new(
+                    &SecretName::for_connection(&connection, kind),
+                    &SecretString::from(value.to_owned()),
+                )
+                .await?;
+        }
+        let mapper: Value =
+            serde_json::from_slice(&std::fs::read(repo().join("samplesdata/mapper.json"))?)?;
+        MappingSettings::standard(mapper)
+            .save(
+                &S3ObjectStore::new(&config, &bucket, ""),
+                &connection,
+                Condition::Absent,
+            )
+            .await?;
+
+        // cargo-lambda's Runtime API emulator, and the two functions under it.
+        let runtime_port = free_port()?;
+        let logs = tempfile::tempdir()?;
+        let emulator_log = std::fs::File::create(logs.path().join("cargo-lambda.log"))?;
+        let mut processes = vec![Process(
+            Command::new(repo().join(".venv/bin/cargo-lambda"))
+                .args([
+                    "lambda",
+                    "watch",
+                    "--only-lambda-apis",
+                    "-A",
+                    "127.0.0.1",
+                    "-P",
+                ])
+                .arg(runtime_port.to_string())
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(emulator_log.try_clone()?)
+                .stderr(emulator_log)
+                .spawn()
+                .map_err(|e| {
+                    format!("cannot start .venv/bin/cargo-lambda (run scripts/setup): {e}")
+                })?,
+        )];
+        wait_for_port(runtime_port, Duration::from_secs(60))?;
+        for (name, binary) in [
+            ("hr-webhook", env!("CARGO_BIN_EXE_hr-webhook")),
+            ("provision", env!("CARGO_BIN_EXE_provision")),
+        ] {
+            let log = std::fs::File::create(logs.path().join(format!("{name}.log")))?;
+            processes.push(Process(
+                Command::new(binary)
+                    .env_clear()
+                    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                    .env(
+                        "AWS_LAMBDA_RUNTIME_API",
+                        format!("http://127.0.0.1:{runtime_port}/.rt/{name}"),
+                    )
+                    .env("AWS_LAMBDA_FUNCTION_NAME", name)
+                    .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+                    .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+                    .env("AWS_ENDPOINT_URL", moto.endpoint())
+                    .env("AWS_REGION", tenure_moto::REGION)
+                    .env("AWS_ACCESS_KEY_ID", tenure_moto::ACCESS_KEY_ID)
+                    .env("AWS_SECRET_ACCESS_KEY", tenure_moto::SECRET_ACCESS_KEY)
+                    .env("TENURE_BUCKET", &bucket)
+                    .env("TENURE_QUEUE_URL", &queue_url)
+                    .env("TENURE_DEAD_LETTER_QUEUE_URL", &dead_letter_url)
+                    .env("RUST_LOG", "debug")
+                    .stdin(Stdio::null())
+                    .stdout(log.try_clone()?)
+                    .stderr(log)
+                    .spawn()?,
+            ));
+        }
+        Ok(Stack {
+            tenant,
+            connection,
+            bucket,
+            queue_url,
+            sqs,
+            s3,
+            runtime_port,
+            logs,
+            http: reqwest::Client::new(),
+            _processes: processes,
+        })
+    }
+
+    /// Invokes a function through the emulator, as Lambda's Invoke API does.
+    pub(crate) async fn invoke(&self, function: &str, event: &Value) -> Result<Value, Error> {
+        let url = format!(
+            "http://127.0.0.1:{}/2015-03-31/functions/{function}/invocations",
+            self.runtime_port
+        );
+        let response = self.http.post(url).json(event).send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            return Err(format!("invoking {function} answered {status}: {text}").into());
+        }
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// The API Gateway HTTP API (payload 2.0) event of a webhook delivery signed now-ish.
+    pub(crate) fn signed_webhook_event(&self, body: &[u8], at: jiff::Timestamp) -> Value {
+        let seconds = at.as_second().to_string();
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(WEBHOOK_KEY.as_bytes()).expect("any key length");
+        mac.update(seconds.as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        let path = format!("/connections/{}/hr-events", self.connection);
+        let (body, encoded) = match std::str::from_utf8(body) {
+            Ok(text) => (text.to_owned(), false),
+            Err(_) => (base64::engine::general_purpose::STANDARD.encode(body), true),
+        };
+        json!({
+            "version": "2.0",
+            "routeKey": "POST /connections/{id}/hr-events",
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": {
+                "content-type": "application/json",
+                "host": "api.example.com",
+                "x-tenure-timestamp": seconds,
+                "x-tenure-signature": signature,
+            },
+            "pathParameters": { "id": self.connection.as_str() },
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "api",
+                "domainName": "api.example.com",
+                "domainPrefix": "api",
+                "http": {
+                    "method": "POST",
+                    "path": path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "192.0.2.10",
+                    "userAgent": "hr-system/1.0"
+                },
+                "requestId": uuid::Uuid::new_v4().to_string(),
+                "routeKey": "POST /connections/{id}/hr-events",
+                "stage": "$default",
+                "time": "27/Nov/2026:10:00:00 +0000",
+                "timeEpoch": at.as_millisecond()
+            },
+            "body": body,
+            "isBase64Encoded": encoded
+        })
+    }
+
+    /// Messages waiting on the work queue.
+    pub(crate) async fn queued(&self) -> Result<usize, Error> {
+        let out = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await?;
+        Ok(out
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Hands what is on the queue to `provision` as Lambda's SQS event source does, deleting
+    /// what it did not report as failed; returns the failed message ids and how many were done.
+    pub(crate) async fn provision_queued(&self) -> Result<(Vec<String>, usize), Error> {
+        let mut failed = Vec::new();
+        let mut done = 0;
+        loop {
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+                .send()
+                .await?;
+            let messages = out.messages();
+            if messages.is_empty() {
+                return Ok((failed, done));
+            }
+            let queue_name = self.queue_url.rsplit('/').next().unwrap_or_default();
+            let records: Vec<Value> = messages
+                .iter()
+                .map(|m| {
+                    let attributes: serde_json::Map<String, Value> = m
+                        .attributes()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone())))
+                        .collect();
+                    json!({
+                        "messageId": m.message_id(),
+                        "receiptHandle": m.receipt_handle(),
+                        "body": m.body(),
+                        "attributes": attributes,
+                        "messageAttributes": {},
+                        "md5OfBody": m.md5_of_body(),
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": format!("arn:aws:sqs:{}:123456789012:{queue_name}", tenure_moto::REGION),
+                        "awsRegion": tenure_moto::REGION
+                    })
+                })
+                .collect();
+            let answer = self
+                .invoke("provision", &json!({ "Records": records }))
+                .await?;
+            let failures: Vec<String> = answer["batchItemFailures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["itemIdentifier"].as_str().map(str::to_owned))
+                .collect();
+            for m in messages {
+                let id = m.message_id().unwrap_or_default();
+                if failures.iter().any(|f| f == id) {
+                    continue;
+                }
+                done += 1;
+                self.sqs
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await?;
+            }
+            if !failures.is_empty() {
+                failed.extend(failures);
+                return Ok((failed, done));
+            }
+        }
+    }
+
+    /// Writes the tenant has taken through Graph (inner batch requests counted one by one).
+    pub(crate) fn graph_writes(&self) -> usize {
+        self.tenant
+            .requests()
+            .iter()
+            .filter(|r| r.method != "GET")
+            .filter(|r| !r.path.contains("$batch"))
+            .filter(|r| !r.path.contains("/token") && !r.path.contains("InvokeCommand"))
+            .count()
+    }
+
+    /// Neither the client secret nor the webhook key is in any function's output or any
+    /// object the functions wrote.
+    pub(crate) fn assert_no_secret_in_output(&self) -> TestResult {
+        for entry in std::fs::read_dir(self.logs.path())? {
+            let path = entry?.path();
+            let text = std::fs::read_to_string(&path)?;
+            for secret in [CLIENT_SECRET, WEBHOOK_KEY] {
+                assert!(!text.contains(secret), "{} shows a secret", path.display());
+            }
+        }
+        Ok(())
+    }
+
+    /// Every object in the bucket, as text, for secret scanning.
+    pub(crate) async fn objects_text(&self) -> Result<Vec<(String, String)>, Error> {
+        let listed = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .send()
+            .await?;
+        let mut objects = Vec::new();
+        for key in listed.contents().iter().filter_map(|o| o.key()) {
+            let body = self
+                .s3
+                .get_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await?
+                .body
+                .collect()
+                .await?
+                .into_bytes();
+            objects.push((key.to_owned(), String::from_utf8_lossy(&body).into_owned()));
+        }
+        Ok(objects)
+    }
+
+    /// [`Self::assert_no_secret_in_output`] and the objects too.
+    pub(crate) async fn assert_no_secret_anywhere(&self) -> TestResult {
+        self.assert_no_secret_in_output()?;
+        for (key, text) in self.objects_text().await? {
+            for secret in [CLIENT_SECRET, WEBHOOK_KEY] {
+                assert!(!text.contains(secret), "object {key} holds a secret");
+            }
+        }
+        Ok(())
+    }
+}

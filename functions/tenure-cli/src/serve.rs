@@ -1,0 +1,122 @@
+//! `tenure serve`: every function of Tenure on one local port, over the local stores, with an
+//! in-process queue between the webhook (and the scheduler) and provisioning.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tenure::plugin::{PluginHost, SandboxLimits};
+use tenure::queue::InProcessQueue;
+use tenure::service::plugins::PluginLibrary;
+use tenure::service::provision::ProvisionOptions;
+use tenure::service::{Services, http, provision, schedule};
+use tenure::webhook::ObjectReplayCache;
+
+use crate::args::ServeArgs;
+use crate::state::{Stores, service_app, state_dir};
+
+/// Most messages provisioned together.
+const BATCH: usize = 10;
+/// How long the provisioning loop waits for work before asking again.
+const POLL: Duration = Duration::from_secs(1);
+/// How long work that failed for a passing reason waits before it is tried again.
+const VISIBILITY: Duration = Duration::from_secs(60);
+
+pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(run(args))
+}
+
+async fn run(args: ServeArgs) -> Result<ExitCode> {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let state = state_dir(args.state.state_dir.as_deref())?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    let services = services(&state, &public_url)?;
+
+    let app = axum::Router::new()
+        .route("/health", axum::routing::get(|| async { "ok\n" }))
+        .merge(http::webhook_routes(services.clone()))
+        .merge(http::consent_routes(services.clone()))
+        .merge(http::callback_routes(services.clone()))
+        .merge(http::plugin_routes(services.clone()));
+    tokio::spawn(provision_loop(services.clone()));
+    if let Some(every) = args.sync_every {
+        tokio::spawn(schedule_loop(services.clone(), every));
+    }
+    println!(
+        "Tenure is serving on {public_url} (state in {})",
+        state.display()
+    );
+    println!("  POST {public_url}/connections/<id>/hr-events   HR webhooks");
+    println!("  GET  {public_url}/connections/<id>/consent     link Tenure's app");
+    println!("  GET  {public_url}/oauth/callback               Microsoft's redirect");
+    println!("  POST {public_url}/connections/<id>/plugins     upload a mapping plugin");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the server failed")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The local stores, an in-process queue, and Tenure's app when the environment names one.
+fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
+    let stores = Stores::open(state)?;
+    let plugins = PluginHost::new(SandboxLimits::default(), Some(state.join("plugin-cache")))
+        .context("cannot start the plugin host")?;
+    let redirect_uri = format!("{}/oauth/callback", public_url.trim_end_matches('/'));
+    Ok(Services {
+        secrets: Arc::clone(&stores.secrets),
+        connections: Arc::new(stores.connections.clone()),
+        replay: Arc::new(ObjectReplayCache::new(Arc::clone(&stores.objects))),
+        dead_letters: Arc::new(tenure::queue::LocalDeadLetters::new(Arc::clone(
+            &stores.objects,
+        ))),
+        objects: stores.objects,
+        queue: Arc::new(InProcessQueue::new(VISIBILITY)),
+        service_app: service_app(&redirect_uri).map(Arc::new),
+        plugins: Arc::new(PluginLibrary::new(plugins)),
+        provision: ProvisionOptions::default(),
+    })
+}
+
+/// Provisions queued work as it comes; a failure is logged and the work tried again later.
+async fn provision_loop(services: Services) {
+    loop {
+        match provision::drain(&services, BATCH, POLL).await {
+            Ok(_) => {}
+            Err(error) => {
+                tracing::error!("provisioning failed: {error:#}");
+                tokio::time::sleep(POLL).await;
+            }
+        }
+    }
+}
+
+/// Queues a full reconcile of every connection every `every`.
+async fn schedule_loop(services: Services, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    loop {
+        ticks.tick().await;
+        let event = serde_json::json!({ "connections": "all" });
+        match schedule::schedule(&services, event).await {
+            Ok(scheduled) => tracing::info!("scheduled sync: {scheduled:?}"),
+            Err(error) => tracing::error!("scheduled sync failed: {error}"),
+        }
+    }
+}

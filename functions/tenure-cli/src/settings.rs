@@ -1,0 +1,133 @@
+//! `tenure connect webhook-key | mapping | hr-export`: what a connection needs beyond its
+//! credentials before `tenure serve` (or the Lambda functions) can work for it.
+
+use std::fs::{self, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use rand::RngExt as _;
+use secrecy::{ExposeSecret as _, SecretString};
+use tenure::connect::keep_secret;
+use tenure::service::settings::{MappingSettings, SettingsError};
+use tenure::store::connections::Connection;
+use tenure::store::objects::{Condition, ObjectError, ObjectKey};
+use tenure::store::secrets::{SecretKind, SecretName};
+
+use crate::args::{ExistingConnectionArgs, HrExportArgs, MappingSettingsArgs, WebhookKeyArgs};
+use crate::state::{Stores, state_dir};
+
+async fn open(args: &ExistingConnectionArgs) -> Result<(Stores, Connection)> {
+    let stores = Stores::open(&state_dir(args.state.state_dir.as_deref())?)?;
+    let connection = stores.connection(&args.id).await?;
+    Ok((stores, connection))
+}
+
+/// A new random key, written to a new owner-only file, then kept in the secret store.
+pub(crate) async fn webhook_key(args: WebhookKeyArgs) -> Result<ExitCode> {
+    let (stores, connection) = open(&args.connection).await?;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    let key = SecretString::from(hex::encode(bytes));
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&args.key_file)
+        .with_context(|| {
+            format!(
+                "cannot create {} for the key (it must not exist yet)",
+                args.key_file.display()
+            )
+        })?;
+    file.write_all(key.expose_secret().as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", args.key_file.display()))?;
+    let name = SecretName::for_connection(&connection.id, SecretKind::WebhookKey);
+    keep_secret(stores.secrets.as_ref(), &name, &key).await?;
+    println!(
+        "Webhook key of connection {} written to {} (owner-only). Give it to the HR system as \
+         the HMAC-SHA256 signing key of POST /connections/{}/hr-events, then delete the file.",
+        connection.id,
+        args.key_file.display(),
+        connection.id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stores the standard mapper's configuration and the guard; an activated uploaded plugin stays.
+pub(crate) async fn mapping(args: MappingSettingsArgs) -> Result<ExitCode> {
+    let (stores, connection) = open(&args.connection).await?;
+    let text = fs::read_to_string(&args.config)
+        .with_context(|| format!("cannot read mapper configuration {}", args.config.display()))?;
+    let config: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", args.config.display()))?;
+    loop {
+        let current = match MappingSettings::load(stores.objects.as_ref(), &connection.id).await {
+            Ok((settings, version)) => Some((settings, version)),
+            Err(SettingsError::Missing(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let (mut settings, condition) = match current {
+            Some((settings, version)) => (settings, Condition::Matches(version)),
+            None => (MappingSettings::standard(config.clone()), Condition::Absent),
+        };
+        settings.config = config.clone();
+        if let Some(share) = args.max_disable_share {
+            settings.guard.max_share = share;
+        }
+        match settings
+            .save(stores.objects.as_ref(), &connection.id, condition)
+            .await
+        {
+            Ok(_) => {
+                println!(
+                    "Mapping of connection {} stored ({}).",
+                    connection.id,
+                    match &settings.plugin {
+                        tenure::service::settings::PluginChoice::Standard =>
+                            "the standard mapper".to_owned(),
+                        tenure::service::settings::PluginChoice::Uploaded { sha256 } =>
+                            format!("uploaded plugin {sha256}"),
+                    }
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            Err(SettingsError::Store(ObjectError::Conflict { .. })) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Checks the export with the HR readers, then stores it where scheduled syncs read it.
+pub(crate) async fn hr_export(args: HrExportArgs) -> Result<ExitCode> {
+    let (stores, connection) = open(&args.connection).await?;
+    let extension = match args.file.extension().and_then(|e| e.to_str()) {
+        Some("csv") => "csv",
+        Some("json") => "json",
+        _ => anyhow::bail!("{} must be a .csv or .json HR export", args.file.display()),
+    };
+    let batch = tenure::hr::read_file(&args.file)?;
+    let bytes =
+        fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    // Only one export per connection: a CSV replaces a JSON one and the other way round.
+    for other in ["csv", "json"] {
+        let key = ObjectKey::parse(&format!("connections/{}/hr/workers.{other}", connection.id))?;
+        if other == extension {
+            stores
+                .objects
+                .put(&key, bytes.clone(), Condition::Always)
+                .await?;
+        } else {
+            stores.objects.delete(&key).await?;
+        }
+    }
+    println!(
+        "HR export of connection {} stored: {} workers ({} set aside by the HR checks).",
+        connection.id,
+        batch.workers.len(),
+        batch.quarantined.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
