@@ -113,9 +113,13 @@ async fn schedule_loop(services: Services, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     loop {
         ticks.tick().await;
-        let event = serde_json::json!({ "connections": "all" });
-        match schedule::schedule(&services, event).await {
-            Ok(scheduled) => tracing::info!("scheduled sync: {scheduled:?}"),
+        match schedule::schedule_all(&services).await {
+            Ok(all) => tracing::info!(
+                scheduled = all.scheduled.len(),
+                skipped = all.skipped.len(),
+                failed = all.failed.len(),
+                "scheduled sync of every connection queued"
+            ),
             Err(error) => tracing::error!("scheduled sync failed: {error}"),
         }
     }

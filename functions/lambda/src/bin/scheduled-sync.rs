@@ -1,5 +1,6 @@
-//! The `scheduled-sync` function: EventBridge Scheduler events to
-//! [`tenure::service::schedule::schedule`], which fans the reconcile out over the work queue.
+//! The `scheduled-sync` function: EventBridge Scheduler events (one connection's, or
+//! `{"connections": "all"}`) to [`tenure::service::schedule::handle_event`], which fans the
+//! reconcile out over the work queue.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
@@ -9,8 +10,7 @@ async fn main() -> Result<(), Error> {
     let services = &tenure_lambda::services().await?;
     lambda_runtime::run(service_fn(
         |event: LambdaEvent<serde_json::Value>| async move {
-            let scheduled = tenure::service::schedule::schedule(services, event.payload).await?;
-            Ok::<_, Error>(serde_json::to_value(scheduled)?)
+            Ok::<_, Error>(tenure::service::schedule::handle_event(services, event.payload).await?)
         },
     ))
     .await

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use tenure::queue::{PER_TENANT_LANES, lane_of};
-use tenure::service::schedule::{SCHEDULED_BATCH, ScheduleError, schedule};
+use tenure::service::schedule::{SCHEDULED_BATCH, ScheduleError, handle_event, schedule};
 use tenure::store::objects::{Condition, ObjectKey};
 
 use crate::helpers::{Env, TestResult, samples};
@@ -127,5 +127,49 @@ async fn bad_events_and_missing_exports_are_refused_clearly() -> TestResult {
         "{text}"
     );
     assert!(env.queued().await?.is_empty(), "nothing queued");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deployment_wide_schedule_reconciles_every_connection_with_an_export() -> TestResult {
+    let env = Env::local(std::time::Duration::from_secs(60)).await?;
+    upload(&env, "workers.csv", "company.csv").await?;
+    let mut other = env.connection().await?;
+    other.id = tenure::store::connections::ConnectionId::parse("no-export-yet")?;
+    env.services.connections.put_new(&other).await?;
+
+    let answer = handle_event(&env.services, serde_json::json!({ "connections": "all" })).await?;
+    let scheduled = answer["scheduled"].as_array().ok_or("no scheduled list")?;
+    assert_eq!(scheduled.len(), 1, "{answer}");
+    assert_eq!(
+        scheduled[0]["connection"],
+        env.connection.as_str(),
+        "{answer}"
+    );
+    assert!(
+        scheduled[0]["workers"].as_u64().is_some_and(|n| n > 0),
+        "{answer}"
+    );
+    assert_eq!(
+        answer["skipped"][0]["connection"], "no-export-yet",
+        "{answer}"
+    );
+    let reason = answer["skipped"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("has no HR export"), "{answer}");
+    assert_eq!(answer["failed"], serde_json::json!([]), "{answer}");
+    let queued = env
+        .services
+        .queue
+        .receive(100, std::time::Duration::from_millis(100))
+        .await?;
+    assert!(!queued.is_empty(), "the connection's work is queued");
+
+    // One connection's event still goes to that connection alone.
+    let answer = handle_event(
+        &env.services,
+        serde_json::json!({ "connection_id": env.connection.as_str() }),
+    )
+    .await?;
+    assert_eq!(answer["connection"], env.connection.as_str(), "{answer}");
     Ok(())
 }

@@ -1,8 +1,10 @@
-//! `scheduled-sync`: EventBridge Scheduler's event for a connection starts a full reconcile. The
+//! `scheduled-sync`: EventBridge Scheduler's event for a connection (or `{"connections": "all"}`,
+//! the deployment-wide schedule: [`schedule_all`]) starts a full reconcile. The
 //! connection's HR export is read from the object store and fanned out over the work queue, a
 //! few hundred workers per message and each worker in its lane, so provisioning runs in at most
 //! [`crate::queue::PER_TENANT_LANES`] parallel invocations per tenant.
 
+mod all;
 mod event;
 
 use crate::hr::{HrBatch, HrError, read_csv, read_json};
@@ -11,6 +13,7 @@ use crate::service::Services;
 use crate::store::connections::{ConnectionError, ConnectionId};
 use crate::store::objects::{ObjectError, ObjectKey};
 
+pub use all::{ScheduledAll, Skipped, handle_event, is_all, schedule_all};
 pub use event::ScheduledSync;
 
 /// The most workers one scheduled message carries: small enough that one provision run ends
