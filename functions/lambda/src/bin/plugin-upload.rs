@@ -1,10 +1,14 @@
-//! The `plugin-upload` function: API Gateway HTTP API events to [`tenure::service::http::plugin_routes`].
+//! The `plugin-upload` function: API Gateway HTTP API events to
+//! [`tenure::service::http::plugin_routes`], taking components up to
+//! [`tenure_lambda::LAMBDA_UPLOAD_LIMIT`] (what fits in a Lambda request).
 
 use lambda_http::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tenure_lambda::init_tracing();
-    let services = tenure_lambda::services().await?;
+    let mut env = tenure_lambda::Environment::read()?;
+    env.plugin_limits.max_wasm_bytes = tenure_lambda::LAMBDA_UPLOAD_LIMIT;
+    let services = tenure_lambda::services_with(&env, &tenure_lambda::aws_config().await).await?;
     lambda_http::run(tenure::service::http::plugin_routes(services)).await
 }
