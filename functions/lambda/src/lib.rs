@@ -31,8 +31,6 @@ pub const APP_CLIENT_ID: &str = "TENURE_APP_CLIENT_ID";
 pub const APP_CLIENT_SECRET_ID: &str = "TENURE_APP_CLIENT_SECRET_ID";
 /// The redirect URI registered on that app (the API's `/oauth/callback`).
 pub const REDIRECT_URI: &str = "TENURE_REDIRECT_URI";
-/// Where the plugin host keeps compiled plugins between invocations of a warm instance.
-const PLUGIN_CACHE_DIR: &str = "/tmp/tenure-plugins";
 
 /// A function cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +62,9 @@ pub struct Environment {
     pub dead_letter_queue_url: Option<String>,
     /// [`APP_CLIENT_ID`], [`APP_CLIENT_SECRET_ID`] and [`REDIRECT_URI`], when all are set.
     pub app: Option<(String, String, String)>,
+    /// The limits plugins run under (the defaults; `plugin-upload` lowers the size limit to
+    /// [`LAMBDA_UPLOAD_LIMIT`]).
+    pub plugin_limits: SandboxLimits,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -85,6 +86,7 @@ impl Environment {
                 (Some(id), Some(secret), Some(redirect)) => Some((id, secret, redirect)),
                 _ => None,
             },
+            plugin_limits: SandboxLimits::default(),
         })
     }
 }
@@ -102,26 +104,48 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// The largest plugin the `plugin-upload` function takes: Lambda takes at most 6 MB of request
+/// through API Gateway, and API Gateway sends a binary body base64-encoded (4/3 of its size).
+/// Larger components (JavaScript and Python ones are tens of MiB) are uploaded with
+/// `tenure serve`, or put in the bucket by an administrator.
+pub const LAMBDA_UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
+
 /// The services of a function: S3, SQS and Secrets Manager through the AWS SDK (whose
 /// endpoint, region and credentials come from the usual `AWS_*` variables, so
 /// `AWS_ENDPOINT_URL` points them at a local emulator).
 pub async fn services() -> Result<Services, StartupError> {
     let env = Environment::read()?;
-    let config = AwsSettings::default().load().await;
-    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(&config, &env.bucket, ""));
+    services_with(&env, &aws_config().await).await
+}
+
+/// The AWS SDK configuration from the function's environment.
+pub async fn aws_config() -> SdkConfig {
+    AwsSettings::default().load().await
+}
+
+/// The services of a function with these settings and this SDK configuration (what
+/// [`services`] does after reading them; the cold start benchmark times it on its own).
+pub async fn services_with(
+    env: &Environment,
+    config: &SdkConfig,
+) -> Result<Services, StartupError> {
+    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(config, &env.bucket, ""));
     let queue_url = env.queue_url.clone().unwrap_or_default();
     let dead_letter_url = env.dead_letter_queue_url.clone().unwrap_or_default();
     Ok(Services {
-        secrets: Arc::new(SecretsManagerStore::new(&config)),
-        connections: Arc::new(S3ConnectionStore::new(&config, &env.bucket, "connections/")),
+        secrets: Arc::new(SecretsManagerStore::new(config)),
+        connections: Arc::new(S3ConnectionStore::new(config, &env.bucket, "connections/")),
         replay: Arc::new(ObjectReplayCache::new(Arc::clone(&objects))),
         objects,
-        queue: Arc::new(SqsQueue::new(&config, queue_url)),
-        dead_letters: Arc::new(SqsDeadLetters::new(&config, dead_letter_url)),
-        service_app: service_app(&env, &config).await?.map(Arc::new),
+        queue: Arc::new(SqsQueue::new(config, queue_url)),
+        dead_letters: Arc::new(SqsDeadLetters::new(config, dead_letter_url)),
+        service_app: service_app(env, config).await?.map(Arc::new),
+        // No compile cache directory: the library keeps compiled code in the bucket (shared by
+        // every instance) and loaded plugins in memory, and never compiles through the host's
+        // directory, so making and checking one on each cold start would be wasted.
         plugins: Arc::new(PluginLibrary::new(PluginHost::new(
-            SandboxLimits::default(),
-            Some(PLUGIN_CACHE_DIR.into()),
+            env.plugin_limits,
+            None,
         )?)),
         provision: ProvisionOptions::default(),
     })
