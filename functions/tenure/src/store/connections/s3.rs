@@ -147,6 +147,8 @@ impl ConnectionStore for S3ConnectionStore {
             .list_objects_v2()
             .bucket(&self.bucket)
             .prefix(&self.prefix)
+            // Records only: the connections' objects (`connections/<id>/…`) share the prefix.
+            .delimiter("/")
             .into_paginator()
             .send();
         let mut ids = Vec::new();
