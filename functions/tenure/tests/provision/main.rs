@@ -5,6 +5,7 @@
 
 mod drain;
 mod helpers;
+mod refusals;
 mod schedule;
 mod sqs;
 
