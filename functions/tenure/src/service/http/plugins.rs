@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::response::json_error;
+use super::response::{closing, json_error};
 use crate::service::Services;
 use crate::service::plugins::{self, UploadError};
 use crate::store::connections::ConnectionId;
@@ -78,10 +78,10 @@ async fn upload(
     let body = match body {
         Ok(body) => body,
         Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
-            return json_error(
+            return closing(json_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the plugin is more than the {limit} bytes an upload may have"),
-            );
+            ));
         }
         Err(e) => {
             return json_error(

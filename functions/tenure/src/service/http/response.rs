@@ -10,6 +10,15 @@ pub(super) fn json_error(status: StatusCode, message: impl Into<String>) -> Resp
     (status, no_store(), Json(body)).into_response()
 }
 
+/// `response` with `Connection: close`: for a body refused before it was all read, whose rest
+/// would otherwise leave the connection unusable for the client's next request.
+pub(super) fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// `302 Found` to `location`, not to be cached (it carries a single-use `state`).
 pub(super) fn redirect(location: &str) -> Response {
     match HeaderValue::from_str(location) {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use jiff::Timestamp;
 
-use super::response::json_error;
+use super::response::{closing, json_error};
 use crate::service::Services;
 use crate::store::connections::ConnectionId;
 use crate::store::secrets::{SecretKind, SecretName};
@@ -47,11 +47,11 @@ async fn hr_events(
     let body = match body {
         Ok(body) => body,
         Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
-            return refused(
+            return closing(refused(
                 &connection,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("the body is more than the {MAX_BODY_BYTES} byte limit"),
-            );
+            ));
         }
         Err(e) => {
             return refused(
