@@ -1,6 +1,7 @@
 //! `tenure serve`: every function of Tenure on one local port, over the local stores, with an
 //! in-process queue between the webhook (and the scheduler) and provisioning.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,16 +36,26 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in a log file or a pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     let state = state_dir(args.state.state_dir.as_deref())?;
+    // One trailing slash less, so that the routes printed and the redirect URI have one slash.
+    let given_url = args
+        .public_url
+        .as_deref()
+        .map(|url| url.trim_end_matches('/').to_owned());
+    if let Some(url) = &given_url {
+        anyhow::ensure!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "--public-url {url:?} must be an http:// or https:// URL"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let address = listener.local_addr()?;
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
+    let listening = format!("http://{}", listener.local_addr()?);
+    let public_url = given_url.unwrap_or_else(|| listening.clone());
     let services = services(&state, &public_url)?;
 
     let app = axum::Router::new()
@@ -57,8 +68,14 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
     if let Some(every) = args.sync_every {
         tokio::spawn(schedule_loop(services.clone(), every));
     }
+    // With a public URL the port actually bound is named too (it may have been port 0).
+    let behind = if public_url == listening {
+        String::new()
+    } else {
+        format!(", listening on {listening}")
+    };
     println!(
-        "Tenure is serving on {public_url} (state in {})",
+        "Tenure is serving on {public_url}{behind} (state in {})",
         state.display()
     );
     println!("  POST {public_url}/connections/<id>/hr-events   HR webhooks");
@@ -79,7 +96,7 @@ fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
     let stores = Stores::open(state)?;
     let plugins = PluginHost::new(SandboxLimits::default(), Some(state.join("plugin-cache")))
         .context("cannot start the plugin host")?;
-    let redirect_uri = format!("{}/oauth/callback", public_url.trim_end_matches('/'));
+    let redirect_uri = format!("{public_url}/oauth/callback");
     Ok(Services {
         secrets: Arc::clone(&stores.secrets),
         connections: Arc::new(stores.connections.clone()),
