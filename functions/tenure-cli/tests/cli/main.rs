@@ -8,6 +8,7 @@ mod helpers;
 mod lifecycle;
 mod link;
 mod plugins;
+mod serve;
 mod sync;
 mod tenant;
 mod text;
