@@ -167,6 +167,40 @@ pub struct SourceRef {
     pub line: u64,
 }
 
+impl Worker {
+    /// Fills what this record leaves out from an earlier, fuller record of the same worker:
+    /// every absent field takes `known`'s value, and the custom attributes are `known`'s when
+    /// this record has none. What this record says wins, including its employment status.
+    pub fn fill_from(&mut self, known: &Worker) {
+        fn fill<T: Clone>(field: &mut Option<T>, known: &Option<T>) {
+            if field.is_none() {
+                field.clone_from(known);
+            }
+        }
+        fill(&mut self.first_name, &known.first_name);
+        fill(&mut self.last_name, &known.last_name);
+        fill(&mut self.preferred_name, &known.preferred_name);
+        fill(&mut self.middle_name, &known.middle_name);
+        fill(&mut self.personal_email, &known.personal_email);
+        fill(&mut self.job_title, &known.job_title);
+        fill(&mut self.department, &known.department);
+        fill(&mut self.division, &known.division);
+        fill(&mut self.cost_center, &known.cost_center);
+        fill(&mut self.location, &known.location);
+        fill(&mut self.country, &known.country);
+        fill(&mut self.manager_employee_id, &known.manager_employee_id);
+        fill(&mut self.leave_type, &known.leave_type);
+        fill(&mut self.employment_type, &known.employment_type);
+        fill(&mut self.hire_date, &known.hire_date);
+        fill(&mut self.termination_date, &known.termination_date);
+        fill(&mut self.time_zone, &known.time_zone);
+        fill(&mut self.mobile_phone, &known.mobile_phone);
+        if self.custom.is_empty() {
+            self.custom.clone_from(&known.custom);
+        }
+    }
+}
+
 impl fmt::Display for SourceRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)

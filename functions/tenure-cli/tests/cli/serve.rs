@@ -728,12 +728,18 @@ async fn a_terminated_worker_is_disabled_and_no_one_else_changes() -> Result {
     Ok(())
 }
 
+/// A terminate event carries only what the leaving changes; the rest of Kofi's record comes
+/// from the connection's HR export, so a last day far ahead changes nothing yet.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "engine: a webhook record is taken as the whole HR record, so the fields a terminate \
-            event leaves out are cleared and the groups and licenses they earned removed at once"]
 async fn a_terminate_event_for_a_later_day_changes_nothing_yet() -> Result {
     let sandbox = Sandbox::start(Faults::default(), 1).await;
     let connected = Connected::to(&sandbox.tenant.uri(), sandbox.tenant.tenant_id(), SECRET).await;
+    let mut export = tenure(
+        &connected.state(),
+        &["connect", "hr-export", "--connection", CONNECTION],
+    );
+    export.arg("--file").arg(samples().join("company.csv"));
+    succeed(export).await;
     let served = connected.serve().await;
     // The generic sample's terminate event: the employee id, the names, the last day.
     let leaver = events(json!([{
@@ -914,4 +920,38 @@ fn a_public_url_is_printed_once_slashed_beside_the_port_listened_on() {
             .all(|l| l.contains("https://tenure.example.test/") && !l.contains(".test//")),
         "{routes:?}"
     );
+}
+
+/// Without an HR export, a terminate event is filled from what an earlier delivery said of the
+/// worker: the department and the groups it earns stay until the last day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminate_event_keeps_what_an_earlier_delivery_said() -> Result {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let connected = Connected::to(&sandbox.tenant.uri(), sandbox.tenant.tenant_id(), SECRET).await;
+    let served = connected.serve().await;
+    served
+        .accepted(&served.sign(&hire("5101", "Leaving", "Later"), Duration::ZERO))
+        .await;
+    served
+        .wait_for("the hire 5101 to be audited", async || {
+            (created(&connected.audit_of("5101")) == 1).then_some(())
+        })
+        .await;
+    let before = connected.audit_of("5101").len();
+    let leaver = events(json!([{
+        "type": "terminate",
+        "worker": { "employee_id": "5101", "termination_date": "2099-12-31" }
+    }]));
+    served.accepted(&served.sign(&leaver, Duration::ZERO)).await;
+    served
+        .accepted(&served.sign(&hire("5102", "After", "Leaver"), Duration::ZERO))
+        .await;
+    served
+        .wait_for("the marker hire 5102 to be audited", async || {
+            (created(&connected.audit_of("5102")) == 1).then_some(())
+        })
+        .await;
+    let after = connected.audit_of("5101");
+    assert_eq!(after.len(), before, "5101 works until 2099: {after:#?}");
+    Ok(())
 }

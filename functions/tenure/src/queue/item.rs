@@ -57,6 +57,14 @@ pub struct QueuedWorker {
     pub source: String,
     /// The record.
     pub worker: Worker,
+    /// The record carries only what the HR system sent (a `terminate` event): provisioning
+    /// fills the rest from the worker's last known record. Absent (false) in a full record.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub partial: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl WorkItem {
@@ -101,6 +109,7 @@ impl WorkItem {
                 let worker = QueuedWorker {
                     source: sourced.source.to_string(),
                     worker: sourced.worker,
+                    partial: false,
                 };
                 let worker_size = serde_json::to_vec(&worker)
                     .map_err(|e| QueueError::Body(e.to_string()))?

@@ -1,5 +1,6 @@
 //! A delivery from signature to queue: what the `hr-webhook` function and `tenure serve` call.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -50,7 +51,17 @@ pub async fn accept(
     let delivery = payload::parse(verified.scheme.into(), raw_body)?;
     let delivery_id = uuid::Uuid::new_v4().to_string();
     let workers = delivery.workers.len();
-    let items = WorkItem::split(connection_id, &delivery_id, delivery.workers)?;
+    let partial: HashSet<String> = delivery
+        .workers
+        .iter()
+        .zip(&delivery.partial)
+        .filter(|(_, partial)| **partial)
+        .map(|(sourced, _)| sourced.source.to_string())
+        .collect();
+    let mut items = WorkItem::split(connection_id, &delivery_id, delivery.workers)?;
+    for queued in items.iter_mut().flat_map(|item| item.workers.iter_mut()) {
+        queued.partial = partial.contains(&queued.source);
+    }
 
     // Remembered until its timestamp leaves the window: after that it is refused as stale.
     let expires_at = verified

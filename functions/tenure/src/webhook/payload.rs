@@ -42,6 +42,9 @@ impl From<Scheme> for PayloadFormat {
 pub struct Delivery {
     /// The workers.
     pub workers: Vec<SourcedWorker>,
+    /// For each worker, whether its record is partial: a `terminate` event carries only what
+    /// changed, and provisioning fills the rest from the worker's last known record.
+    pub partial: Vec<bool>,
 }
 
 /// BambooHR field names (their English defaults) and the Tenure HR fields they fill. Any other
@@ -65,8 +68,9 @@ pub const BAMBOOHR_FIELDS: [(&str, &str); 15] = [
     ("Termination Date", "termination_date"),
 ];
 
-/// Turns one item of the payload's array (at a JSON path) into an HR JSON record.
-type RecordOf = fn(&Value, &str) -> Result<Value, WebhookError>;
+/// Turns one item of the payload's array (at a JSON path) into an HR JSON record, and says
+/// whether that record is partial.
+type RecordOf = fn(&Value, &str) -> Result<(Value, bool), WebhookError>;
 
 /// Parses a body of `format`. The size limit is checked first.
 pub fn parse(format: PayloadFormat, body: &[u8]) -> Result<Delivery, WebhookError> {
@@ -90,9 +94,11 @@ pub fn parse(format: PayloadFormat, body: &[u8]) -> Result<Delivery, WebhookErro
         .ok_or_else(|| WebhookError::malformed(format!("$.{list_key}"), "expected an array"))?;
     let file: Arc<str> = "webhook".into();
     let mut workers = Vec::with_capacity(items.len());
+    let mut partial = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         let path = format!("$.{list_key}[{index}]");
-        let record = record_of(item, &path)?;
+        let (record, is_partial) = record_of(item, &path)?;
+        partial.push(is_partial);
         let worker = json_record(&record).map_err(|(_, reason)| {
             let at = match format {
                 PayloadFormat::Generic => format!("{path}.worker"),
@@ -108,11 +114,13 @@ pub fn parse(format: PayloadFormat, body: &[u8]) -> Result<Delivery, WebhookErro
             },
         });
     }
-    Ok(Delivery { workers })
+    Ok(Delivery { workers, partial })
 }
 
-/// A generic event's worker object; `terminate` marks it terminated when it does not say.
-fn generic_record(event: &Value, path: &str) -> Result<Value, WebhookError> {
+/// A generic event's worker object. An `upsert` is the worker's whole record; a `terminate`
+/// carries what the leaving changes (at least the termination date), is marked terminated when
+/// it does not say, and is partial.
+fn generic_record(event: &Value, path: &str) -> Result<(Value, bool), WebhookError> {
     let event = event
         .as_object()
         .ok_or_else(|| WebhookError::malformed(path, "expected an event object"))?;
@@ -127,12 +135,13 @@ fn generic_record(event: &Value, path: &str) -> Result<Value, WebhookError> {
         .ok_or_else(|| {
             WebhookError::malformed(format!("{path}.worker"), "expected a worker object")
         })?;
-    match kind {
-        "upsert" => {}
+    let partial = match kind {
+        "upsert" => false,
         "terminate" => {
             worker
                 .entry("employment_status")
                 .or_insert_with(|| Value::String("terminated".into()));
+            true
         }
         other => {
             return Err(WebhookError::malformed(
@@ -140,13 +149,14 @@ fn generic_record(event: &Value, path: &str) -> Result<Value, WebhookError> {
                 format!("{other:?} is not one of upsert, terminate"),
             ));
         }
-    }
-    Ok(Value::Object(worker))
+    };
+    Ok((Value::Object(worker), partial))
 }
 
 /// A BambooHR employee as an HR record: its `id` is the employee id, its fields renamed by
-/// [`BAMBOOHR_FIELDS`].
-fn bamboohr_record(employee: &Value, path: &str) -> Result<Value, WebhookError> {
+/// [`BAMBOOHR_FIELDS`]. BambooHR sends every field the webhook is set up to monitor, so the
+/// record is whole (set the webhook up with all the fields the mapping uses).
+fn bamboohr_record(employee: &Value, path: &str) -> Result<(Value, bool), WebhookError> {
     let employee = employee
         .as_object()
         .ok_or_else(|| WebhookError::malformed(path, "expected an employee object"))?;
@@ -190,5 +200,5 @@ fn bamboohr_record(employee: &Value, path: &str) -> Result<Value, WebhookError> 
         record.insert(tenure.map_or(name, str::to_owned), value);
     }
     record.insert("employee_id".into(), Value::String(id));
-    Ok(Value::Object(record))
+    Ok((Value::Object(record), false))
 }

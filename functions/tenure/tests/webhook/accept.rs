@@ -279,3 +279,26 @@ async fn a_queue_failure_is_503_and_the_retry_gets_in() -> TestResult {
     assert_eq!(endpoint.queued().await?.len(), 1);
     Ok(())
 }
+
+/// The queued terminate event says it is partial, so provisioning fills the rest from the
+/// worker's last known record; the upsert beside it does not.
+#[tokio::test]
+async fn queued_terminate_events_are_marked_partial() -> TestResult {
+    let endpoint = Endpoint::new();
+    let body = sample("generic.json")?;
+    let headers = sign_generic(&body, &crate::helpers::key(), now());
+    endpoint.post(&headers, &body, now()).await?;
+    let mut partial: Vec<(String, bool)> = endpoint
+        .queued()
+        .await?
+        .into_iter()
+        .flat_map(|item| item.workers)
+        .map(|w| (w.worker.employee_id.as_str().to_owned(), w.partial))
+        .collect();
+    partial.sort();
+    assert_eq!(
+        partial,
+        [("1042".to_owned(), true), ("2001".to_owned(), false)]
+    );
+    Ok(())
+}

@@ -17,6 +17,17 @@ fn sources_are_webhook_and_the_index() -> TestResult {
     Ok(())
 }
 
+/// An upsert is the worker's whole record; a terminate carries only what the leaving changes,
+/// and BambooHR sends every monitored field.
+#[test]
+fn terminate_events_are_partial_records() -> TestResult {
+    let delivery = parse(PayloadFormat::Generic, &sample("generic.json")?)?;
+    assert_eq!(delivery.partial, [false, true]);
+    let delivery = parse(PayloadFormat::BambooHr, &sample("bamboohr.json")?)?;
+    assert!(!delivery.partial.is_empty() && delivery.partial.iter().all(|p| !p));
+    Ok(())
+}
+
 #[test]
 fn a_manager_outside_the_delivery_is_fine() -> TestResult {
     // The delivery names manager 1001 without carrying that record: provisioning judges managers.

@@ -15,6 +15,7 @@
 mod batch;
 mod drain;
 mod error;
+mod known;
 mod records;
 mod sqs;
 
@@ -38,6 +39,7 @@ use crate::today::Today;
 
 pub use drain::{DrainError, drain};
 pub use error::ProvisionError;
+pub use known::known_record_key;
 pub use records::{audit_key, directory_cache_key, refused_key};
 pub use sqs::handle_sqs;
 
@@ -119,7 +121,9 @@ pub async fn provision(
             deliveries.push(item.delivery_id.clone());
         }
     }
-    let hr = batch::hr_batch(items);
+    let mut items = items.to_vec();
+    send(known::fill_and_remember(services, &id, &mut items)).await?;
+    let hr = batch::hr_batch(&items);
     let mut report = ProvisionReport {
         connection: id.clone(),
         deliveries,

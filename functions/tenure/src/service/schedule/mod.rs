@@ -121,7 +121,7 @@ pub async fn schedule(
 }
 
 /// The connection's export and what the HR readers made of it.
-async fn read_export(
+pub(crate) async fn read_export(
     services: &Services,
     connection: &ConnectionId,
 ) -> Result<(ObjectKey, HrBatch), ScheduleError> {
