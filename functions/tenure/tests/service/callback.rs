@@ -195,7 +195,7 @@ async fn a_deployment_without_tenures_app_cannot_finish_a_sign_in() -> TestResul
         .query("code=abc&state=contoso.x")
         .send(&callback_routes(local.services(None)?))
         .await?;
-    assert_eq!(page.status, 500);
+    assert_eq!(page.status, 503);
     assert!(
         page.body.contains("no Tenure app configured"),
         "{}",

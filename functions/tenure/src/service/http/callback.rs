@@ -19,7 +19,8 @@ use crate::service::Services;
 /// Answers an HTML page: 200 naming the connection and its tenant when linked (with a link to
 /// the tenant-wide admin consent next) or consented; 400 with the reason when the `state` is
 /// missing, unknown, expired or used before, the admin declined, or the code could not be
-/// redeemed; 503 when a store could not be reached; 500 when the deployment has no Tenure app.
+/// redeemed; 503 when a store could not be reached or the deployment has no Tenure app (as
+/// consent answers).
 /// The page and the logs never show the code, a token or the PKCE verifier.
 pub fn callback_routes(services: Services) -> Router {
     Router::new()
@@ -30,7 +31,7 @@ pub fn callback_routes(services: Services) -> Router {
 async fn callback(State(services): State<Services>, RawQuery(query): RawQuery) -> Response {
     let Some(app) = services.service_app.as_deref() else {
         return failed(
-            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::SERVICE_UNAVAILABLE,
             "this deployment has no Tenure app configured, so it cannot complete a sign-in"
                 .to_owned(),
         );
