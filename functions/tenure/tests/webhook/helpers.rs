@@ -69,4 +69,17 @@ impl Endpoint {
         }
         Ok(items)
     }
+
+    /// Every queued worker in payload order: a delivery is one message per lane its workers
+    /// fall in, so the workers are sorted back by their source index (`webhook:<index>`).
+    pub(crate) fn in_payload_order(items: &[WorkItem]) -> Vec<tenure::queue::QueuedWorker> {
+        let mut workers: Vec<_> = items.iter().flat_map(|i| i.workers.clone()).collect();
+        workers.sort_by_key(|w| {
+            w.source
+                .rsplit_once(':')
+                .and_then(|(_, index)| index.parse::<u64>().ok())
+                .unwrap_or(u64::MAX)
+        });
+        workers
+    }
 }
