@@ -1,0 +1,8 @@
+//! `tenure serve`: signed HR webhooks provisioned against the tenant end to end (with `tenure
+//! emulate` as its own process, or the in-process emulated tenant); bad deliveries refused with
+//! nothing queued or changed; plugin uploads; secrets kept out of output and files; bad flags.
+
+mod deliveries;
+mod flags;
+mod harness;
+mod plugins;
