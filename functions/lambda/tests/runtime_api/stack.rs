@@ -1,12 +1,13 @@
-//! Everything the end-to-end test runs: moto (S3, SQS, Secrets Manager), the emulated tenant,
-//! cargo-lambda's Runtime API emulator and the `hr-webhook` and `provision` binaries under it.
+//! Everything the end-to-end test (and `benches/cold_start.rs`) runs: moto (S3, SQS, Secrets
+//! Manager), the emulated tenant, cargo-lambda's Runtime API emulator and the `hr-webhook` and
+//! `provision` binaries under it.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use base64::Engine as _;
 use hmac::{Hmac, Mac as _};
 use secrecy::SecretString;
@@ -37,7 +38,7 @@ fn repo() -> PathBuf {
 }
 
 /// A child process killed when dropped.
-struct Process(Child);
+pub(crate) struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -48,15 +49,17 @@ impl Drop for Process {
 
 pub(crate) struct Stack {
     pub(crate) tenant: EmulatedTenant,
-    connection: ConnectionId,
-    bucket: String,
-    queue_url: String,
+    pub(crate) connection: ConnectionId,
+    pub(crate) bucket: String,
+    pub(crate) queue_url: String,
+    pub(crate) dead_letter_url: String,
+    pub(crate) moto_endpoint: String,
     sqs: aws_sdk_sqs::Client,
     s3: aws_sdk_s3::Client,
     runtime_port: u16,
     logs: tempfile::TempDir,
     http: reqwest::Client,
-    _processes: Vec<Process>,
+    processes: Vec<Process>,
 }
 
 fn free_port() -> Result<u16, Error> {
@@ -75,7 +78,9 @@ fn wait_for_port(port: u16, within: Duration) -> Result<(), Error> {
 }
 
 impl Stack {
-    pub(crate) async fn start() -> Result<Stack, Error> {
+    /// moto with a fresh bucket and queues, the emulated tenant, a connection to it (secrets
+    /// and mapping stored) and the Runtime API emulator, with no function started yet.
+    pub(crate) async fn without_functions() -> Result<Stack, Error> {
         let moto = tenure_moto::shared()?;
         let config = AwsSettings::emulator(
             moto.endpoint(),
@@ -157,11 +162,11 @@ impl Stack {
             )
             .await?;
 
-        // cargo-lambda's Runtime API emulator, and the two functions under it.
+        // cargo-lambda's Runtime API emulator; the functions are started under it on demand.
         let runtime_port = free_port()?;
         let logs = tempfile::tempdir()?;
         let emulator_log = std::fs::File::create(logs.path().join("cargo-lambda.log"))?;
-        let mut processes = vec![Process(
+        let emulator = Process(
             Command::new(repo().join(".venv/bin/cargo-lambda"))
                 .args([
                     "lambda",
@@ -179,50 +184,65 @@ impl Stack {
                 .map_err(|e| {
                     format!("cannot start .venv/bin/cargo-lambda (run scripts/setup): {e}")
                 })?,
-        )];
+        );
         wait_for_port(runtime_port, Duration::from_secs(60))?;
-        for (name, binary) in [
-            ("hr-webhook", env!("CARGO_BIN_EXE_hr-webhook")),
-            ("provision", env!("CARGO_BIN_EXE_provision")),
-        ] {
-            let log = std::fs::File::create(logs.path().join(format!("{name}.log")))?;
-            processes.push(Process(
-                Command::new(binary)
-                    .env_clear()
-                    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                    .env(
-                        "AWS_LAMBDA_RUNTIME_API",
-                        format!("http://127.0.0.1:{runtime_port}/.rt/{name}"),
-                    )
-                    .env("AWS_LAMBDA_FUNCTION_NAME", name)
-                    .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-                    .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
-                    .env("AWS_ENDPOINT_URL", moto.endpoint())
-                    .env("AWS_REGION", tenure_moto::REGION)
-                    .env("AWS_ACCESS_KEY_ID", tenure_moto::ACCESS_KEY_ID)
-                    .env("AWS_SECRET_ACCESS_KEY", tenure_moto::SECRET_ACCESS_KEY)
-                    .env("TENURE_BUCKET", &bucket)
-                    .env("TENURE_QUEUE_URL", &queue_url)
-                    .env("TENURE_DEAD_LETTER_QUEUE_URL", &dead_letter_url)
-                    .env("RUST_LOG", "debug")
-                    .stdin(Stdio::null())
-                    .stdout(log.try_clone()?)
-                    .stderr(log)
-                    .spawn()?,
-            ));
-        }
         Ok(Stack {
             tenant,
             connection,
             bucket,
             queue_url,
+            dead_letter_url,
+            moto_endpoint: moto.endpoint().to_owned(),
             sqs,
             s3,
             runtime_port,
             logs,
             http: reqwest::Client::new(),
-            _processes: processes,
+            processes: vec![emulator],
         })
+    }
+
+    /// [`Self::without_functions`], with `hr-webhook` and `provision` running under the emulator.
+    pub(crate) async fn start() -> Result<Stack, Error> {
+        let mut stack = Self::without_functions().await?;
+        for (name, binary) in [
+            ("hr-webhook", env!("CARGO_BIN_EXE_hr-webhook")),
+            ("provision", env!("CARGO_BIN_EXE_provision")),
+        ] {
+            let process = stack.spawn(name, binary, "debug")?;
+            stack.processes.push(process);
+        }
+        Ok(stack)
+    }
+
+    /// Starts `binary` as the function `name` under the emulator, with the environment the SAM
+    /// template gives it (pointed at moto), logging at `rust_log` to `<name>.log`.
+    pub(crate) fn spawn(&self, name: &str, binary: &str, rust_log: &str) -> Result<Process, Error> {
+        let log = std::fs::File::create(self.logs.path().join(format!("{name}.log")))?;
+        Ok(Process(
+            Command::new(binary)
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env(
+                    "AWS_LAMBDA_RUNTIME_API",
+                    format!("http://127.0.0.1:{}/.rt/{name}", self.runtime_port),
+                )
+                .env("AWS_LAMBDA_FUNCTION_NAME", name)
+                .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+                .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+                .env("AWS_ENDPOINT_URL", &self.moto_endpoint)
+                .env("AWS_REGION", tenure_moto::REGION)
+                .env("AWS_ACCESS_KEY_ID", tenure_moto::ACCESS_KEY_ID)
+                .env("AWS_SECRET_ACCESS_KEY", tenure_moto::SECRET_ACCESS_KEY)
+                .env("TENURE_BUCKET", &self.bucket)
+                .env("TENURE_QUEUE_URL", &self.queue_url)
+                .env("TENURE_DEAD_LETTER_QUEUE_URL", &self.dead_letter_url)
+                .env("RUST_LOG", rust_log)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log)
+                .spawn()?,
+        ))
     }
 
     /// Invokes a function through the emulator, as Lambda's Invoke API does.
@@ -311,45 +331,10 @@ impl Stack {
         let mut failed = Vec::new();
         let mut done = 0;
         loop {
-            let out = self
-                .sqs
-                .receive_message()
-                .queue_url(&self.queue_url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
-                .send()
-                .await?;
-            let messages = out.messages();
-            if messages.is_empty() {
+            let Some((event, messages)) = self.receive_event().await? else {
                 return Ok((failed, done));
-            }
-            let queue_name = self.queue_url.rsplit('/').next().unwrap_or_default();
-            let records: Vec<Value> = messages
-                .iter()
-                .map(|m| {
-                    let attributes: serde_json::Map<String, Value> = m
-                        .attributes()
-                        .into_iter()
-                        .flatten()
-                        .map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone())))
-                        .collect();
-                    json!({
-                        "messageId": m.message_id(),
-                        "receiptHandle": m.receipt_handle(),
-                        "body": m.body(),
-                        "attributes": attributes,
-                        "messageAttributes": {},
-                        "md5OfBody": m.md5_of_body(),
-                        "eventSource": "aws:sqs",
-                        "eventSourceARN": format!("arn:aws:sqs:{}:123456789012:{queue_name}", tenure_moto::REGION),
-                        "awsRegion": tenure_moto::REGION
-                    })
-                })
-                .collect();
-            let answer = self
-                .invoke("provision", &json!({ "Records": records }))
-                .await?;
+            };
+            let answer = self.invoke("provision", &event).await?;
             let failures: Vec<String> = answer["batchItemFailures"]
                 .as_array()
                 .into_iter()
@@ -374,6 +359,48 @@ impl Stack {
                 return Ok((failed, done));
             }
         }
+    }
+
+    /// Up to ten messages from the queue (left on it, invisible for a while) and the SQS event
+    /// Lambda's event source would hand `provision` for them; `None` when the queue is empty.
+    pub(crate) async fn receive_event(&self) -> Result<Option<(Value, Vec<Message>)>, Error> {
+        let out = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok(None);
+        }
+        let queue_name = self.queue_url.rsplit('/').next().unwrap_or_default();
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                let attributes: serde_json::Map<String, Value> = m
+                    .attributes()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str().to_owned(), Value::String(v.clone())))
+                    .collect();
+                json!({
+                    "messageId": m.message_id(),
+                    "receiptHandle": m.receipt_handle(),
+                    "body": m.body(),
+                    "attributes": attributes,
+                    "messageAttributes": {},
+                    "md5OfBody": m.md5_of_body(),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": format!("arn:aws:sqs:{}:123456789012:{queue_name}", tenure_moto::REGION),
+                    "awsRegion": tenure_moto::REGION
+                })
+            })
+            .collect();
+        Ok(Some((json!({ "Records": records }), messages)))
     }
 
     /// Writes the tenant has taken through Graph (inner batch requests counted one by one).
