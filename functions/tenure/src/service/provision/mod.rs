@@ -121,8 +121,38 @@ pub async fn provision(
             deliveries.push(item.delivery_id.clone());
         }
     }
+    // The reads of a cold start are round trips to the stores and Microsoft: those that do
+    // not wait on each other go at once (connection, settings, directory cache; then the
+    // plugin, the clients and the workers' known records).
+    let (connection, settings, cache) = futures::join!(
+        send(load_connection(services, &id)),
+        send(MappingSettings::load(services.objects.as_ref(), &id)),
+        send(records::read_cache(services.objects.as_ref(), &id)),
+    );
+    let connection = connection?;
+    let (settings, _) = settings?;
     let mut items = items.to_vec();
-    send(known::fill_and_remember(services, &id, &mut items)).await?;
+    // Boxed as `Send`: without it rustc loses the lifetimes of the inner futures and cannot
+    // prove the whole run `Send` (needed by `tokio::spawn` and the Lambda runtime).
+    let (plugin, clients, known) = futures::join!(
+        send(plugins::load(services, &id, &settings.plugin)),
+        send(open_connection(
+            &connection,
+            services.secrets.clone(),
+            services.service_app.as_deref(),
+            services.provision.client(),
+        )),
+        send(known::fill_and_remember(services, &id, &mut items)),
+    );
+    let plugin = plugin.map_err(|source| ProvisionError::Plugin {
+        connection: id.clone(),
+        source,
+    })?;
+    let (graph, exchange) = clients.map_err(|source| ProvisionError::Open {
+        connection: id.clone(),
+        source,
+    })?;
+    known?;
     let hr = batch::hr_batch(&items);
     let mut report = ProvisionReport {
         connection: id.clone(),
@@ -135,35 +165,8 @@ pub async fn provision(
         audit: None,
     };
 
-    let connection = send(load_connection(services, &id)).await?;
-    let (settings, _) = send(MappingSettings::load(services.objects.as_ref(), &id)).await?;
-    // Boxed as `Send` here: without it rustc loses the lifetimes of the inner futures and
-    // cannot prove the whole run `Send` (needed by `tokio::spawn` and the Lambda runtime).
-    let plugin = send(plugins::load(services, &id, &settings.plugin))
-        .await
-        .map_err(|source| ProvisionError::Plugin {
-            connection: id.clone(),
-            source,
-        })?;
-    let (graph, exchange) = send(open_connection(
-        &connection,
-        services.secrets.clone(),
-        services.service_app.as_deref(),
-        services.provision.client(),
-    ))
-    .await
-    .map_err(|source| ProvisionError::Open {
-        connection: id.clone(),
-        source,
-    })?;
-
     let graph_url = connection.endpoints().graph;
-    let (cached, read_at) = send(records::load_cache(
-        services.objects.as_ref(),
-        &id,
-        &graph_url,
-    ))
-    .await;
+    let (cached, read_at) = records::decode_cache(cache, &id, &graph_url);
     let (directory, delta, read) =
         match send(read_through_cache(&graph, exchange.as_ref(), cached)).await {
             Ok(read) => read,

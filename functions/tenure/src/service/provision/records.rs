@@ -61,28 +61,37 @@ fn segment(delivery: &str) -> String {
     }
 }
 
-/// The cached directory of a connection and the version it was read at; `None` when there is
-/// none usable (a damaged or unreadable cache is logged: the run reads the whole tenant).
-pub(crate) async fn load_cache(
+/// The directory cache object as stored, if there is one that can be read (a failure is
+/// logged: the run then reads the whole tenant).
+pub(crate) async fn read_cache(
     objects: &dyn ObjectStore,
+    connection: &ConnectionId,
+) -> Option<(Vec<u8>, Version)> {
+    let key = directory_cache_key(connection).ok()?;
+    match objects.get(&key).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::warn!(%connection, %error, "cannot read the directory cache; reading the whole tenant");
+            None
+        }
+    }
+}
+
+/// The cached directory, when the stored one is for this Graph base URL and whole, and the
+/// version read (to replace it by compare-and-swap).
+pub(crate) fn decode_cache(
+    stored: Option<(Vec<u8>, Version)>,
     connection: &ConnectionId,
     graph: &str,
 ) -> (Option<CachedDirectory>, Option<Version>) {
-    let Ok(key) = directory_cache_key(connection) else {
+    let Some((bytes, version)) = stored else {
         return (None, None);
     };
-    match objects.get(&key).await {
-        Ok(Some((bytes, version))) => match CachedDirectory::decode(&bytes, graph) {
-            Ok(cached) => (cached, Some(version)),
-            Err(error) => {
-                tracing::warn!(%connection, %error, "ignoring a damaged directory cache; reading the whole tenant");
-                (None, Some(version))
-            }
-        },
-        Ok(None) => (None, None),
+    match CachedDirectory::decode(&bytes, graph) {
+        Ok(cached) => (cached, Some(version)),
         Err(error) => {
-            tracing::warn!(%connection, %error, "cannot read the directory cache; reading the whole tenant");
-            (None, None)
+            tracing::warn!(%connection, %error, "ignoring a damaged directory cache; reading the whole tenant");
+            (None, Some(version))
         }
     }
 }
