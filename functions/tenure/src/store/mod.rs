@@ -23,6 +23,7 @@ mod aws;
 pub mod connections;
 mod files;
 pub mod objects;
+mod s3_errors;
 pub mod secrets;
 mod version;
 

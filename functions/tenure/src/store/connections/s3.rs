@@ -8,11 +8,11 @@
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 
 use crate::store::Version;
+use crate::store::s3_errors::{refused_condition, status};
 
 use super::format::{decode, encode};
 use super::{Connection, ConnectionError, ConnectionId, ConnectionStore};
@@ -189,17 +189,4 @@ impl ConnectionStore for S3ConnectionStore {
                 )
             })
     }
-}
-
-/// S3 refused a conditional write: 412 Precondition Failed, or 409 when another conditional
-/// write to the same key was in progress.
-fn refused_condition<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> bool {
-    matches!(
-        e.as_service_error().and_then(|e| e.code()),
-        Some("PreconditionFailed" | "ConditionalRequestConflict")
-    ) || matches!(status(e), Some(412 | 409))
-}
-
-fn status<E>(e: &SdkError<E, HttpResponse>) -> Option<u16> {
-    e.raw_response().map(|r| r.status().as_u16())
 }
