@@ -62,14 +62,7 @@ impl PluginHost {
     /// WebAssembly component, a component that does not export `tenure:mapper/mapping@1.x`,
     /// and one that imports anything beyond the contract and the deny-all WASI.
     pub fn load(&self, wasm: &[u8]) -> Result<Plugin, PluginError> {
-        if wasm.len() > self.limits.max_wasm_bytes {
-            return Err(PluginError::TooLarge {
-                bytes: wasm.len(),
-                limit: self.limits.max_wasm_bytes,
-            });
-        }
-        check_header(wasm)?;
-        let digest: [u8; 32] = Sha256::digest(wasm).into();
+        let digest = self.admit(wasm)?;
         let (component, from_cache, fresh_code) = match self.cache.load(&self.engine, &digest) {
             Some(component) => (component, true, None),
             None => {
@@ -85,12 +78,8 @@ impl PluginHost {
         Ok(plugin)
     }
 
-    /// Checks, compiles and pre-links a plugin as [`load`](Self::load) does, and gives with it
-    /// its machine code sealed for keeping elsewhere (an object store): a header with a magic
-    /// number, the SHA-256 of `wasm`, this engine's [`engine_key`](Self::engine_key) and the
-    /// SHA-256 of the code, then the code. [`load_precompiled`](Self::load_precompiled) takes
-    /// these bytes back. Never touches the compile cache directory.
-    pub fn precompile(&self, wasm: &[u8]) -> Result<(Plugin, Vec<u8>), PluginError> {
+    /// The first checks of every plugin (its size, that it is a component) and its SHA-256.
+    fn admit(&self, wasm: &[u8]) -> Result<[u8; 32], PluginError> {
         if wasm.len() > self.limits.max_wasm_bytes {
             return Err(PluginError::TooLarge {
                 bytes: wasm.len(),
@@ -98,7 +87,16 @@ impl PluginHost {
             });
         }
         check_header(wasm)?;
-        let digest: [u8; 32] = Sha256::digest(wasm).into();
+        Ok(Sha256::digest(wasm).into())
+    }
+
+    /// Checks, compiles and pre-links a plugin as [`load`](Self::load) does, and gives with it
+    /// its machine code sealed for keeping elsewhere (an object store): a header with a magic
+    /// number, the SHA-256 of `wasm`, this engine's [`engine_key`](Self::engine_key) and the
+    /// SHA-256 of the code, then the code. [`load_precompiled`](Self::load_precompiled) takes
+    /// these bytes back. Never touches the compile cache directory.
+    pub fn precompile(&self, wasm: &[u8]) -> Result<(Plugin, Vec<u8>), PluginError> {
+        let digest = self.admit(wasm)?;
         let code = self
             .engine
             .precompile_component(wasm)

@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::keys::{PluginSha256, record_key, version_of_record, versions_prefix};
 use super::{PluginLoadError, UploadError, VersionRecord};
-use crate::plugin::PluginError;
 use crate::service::Services;
 use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
 use crate::store::connections::ConnectionId;
@@ -94,16 +93,7 @@ pub async fn activate(
             }
             error => UploadError::Load(error),
         })?;
-    match plugin.validate_config(&settings.config_json(), &[]) {
-        Ok(_) => {}
-        Err(error @ PluginError::Config(_)) => {
-            return Err(UploadError::ConfigRefused {
-                connection: connection.clone(),
-                error,
-            });
-        }
-        Err(error) => return Err(UploadError::Invalid(error)),
-    }
+    super::upload::check_config(&plugin, connection, &settings.config_json())?;
     set_active(services, connection, &sha256).await?;
     Ok(record)
 }

@@ -88,16 +88,7 @@ pub async fn upload(
         .as_ref()
         .map_or_else(|| "{}".to_owned(), MappingSettings::config_json);
     if settings.is_some() {
-        match plugin.validate_config(&config, &[]) {
-            Ok(_) => {}
-            Err(error @ PluginError::Config(_)) => {
-                return Err(UploadError::ConfigRefused {
-                    connection: connection.clone(),
-                    error,
-                });
-            }
-            Err(error) => return Err(UploadError::Invalid(error)),
-        }
+        check_config(&plugin, connection, &config)?;
     }
     let samples = Samples::for_connection(services.objects.as_ref(), connection).await?;
     let trial = {
@@ -205,5 +196,21 @@ async fn store(
             }
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// Whether the plugin takes the connection's configuration.
+pub(super) fn check_config(
+    plugin: &crate::plugin::Plugin,
+    connection: &ConnectionId,
+    config: &str,
+) -> Result<(), UploadError> {
+    match plugin.validate_config(config, &[]) {
+        Ok(_) => Ok(()),
+        Err(error @ PluginError::Config(_)) => Err(UploadError::ConfigRefused {
+            connection: connection.clone(),
+            error,
+        }),
+        Err(error) => Err(UploadError::Invalid(error)),
     }
 }
