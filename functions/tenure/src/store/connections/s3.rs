@@ -1,4 +1,5 @@
-//! Connection records as JSON objects in S3: `<prefix><id>.json` in one bucket.
+//! Connection records as JSON objects in S3: `<prefix><id>.json` in one bucket, read and
+//! written through [`S3ObjectStore`].
 //!
 //! A record's version is its ETag. Creating uses a conditional `PutObject` with
 //! `If-None-Match: *` and replacing one with `If-Match: <etag>`, so S3 itself refuses a write
@@ -9,10 +10,9 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::DisplayErrorContext;
-use aws_sdk_s3::primitives::ByteStream;
 
 use crate::store::Version;
-use crate::store::s3_errors::{refused_condition, status};
+use crate::store::objects::{Condition, ObjectError, ObjectKey, ObjectStore, S3ObjectStore};
 
 use super::format::{decode, encode};
 use super::{Connection, ConnectionError, ConnectionId, ConnectionStore};
@@ -20,7 +20,10 @@ use super::{Connection, ConnectionError, ConnectionId, ConnectionStore};
 /// Connection records in an S3 bucket.
 #[derive(Debug, Clone)]
 pub struct S3ConnectionStore {
+    /// For listing (one level below the prefix).
     client: Client,
+    /// For reading and writing the records.
+    objects: S3ObjectStore,
     bucket: String,
     prefix: String,
 }
@@ -43,57 +46,56 @@ impl S3ConnectionStore {
             p => format!("{p}/"),
         };
         Self {
+            objects: S3ObjectStore::from_client(client.clone(), bucket, ""),
             client,
             bucket: bucket.to_owned(),
             prefix,
         }
     }
 
-    fn key(&self, id: &ConnectionId) -> String {
-        format!("{}{id}.json", self.prefix)
+    fn key(&self, id: &ConnectionId) -> Result<ObjectKey, ConnectionError> {
+        ObjectKey::parse(&format!("{}{id}.json", self.prefix)).map_err(|e| {
+            ConnectionError::unavailable("use", Some(id), format!("the record's key: {e}"))
+        })
     }
 
-    /// A conditional write: `If-None-Match: *` to create, `If-Match` to replace.
+    /// A conditional write: create-only, or replace-only-this-version.
     async fn write(
         &self,
         connection: &Connection,
         expected: Option<&Version>,
     ) -> Result<Version, ConnectionError> {
         let id = &connection.id;
+        let condition = match expected {
+            None => Condition::Absent,
+            Some(version) => Condition::Matches(version.clone()),
+        };
         let operation = if expected.is_some() {
             "replace"
         } else {
             "create"
         };
-        let bytes = encode(connection)?;
-        let request = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(self.key(id))
-            .content_type("application/json")
-            .body(ByteStream::from(bytes));
-        let request = match expected {
-            None => request.if_none_match("*"),
-            Some(version) => request.if_match(version.as_str()),
-        };
-        match request.send().await {
-            Ok(out) => out.e_tag().map(Version::new).ok_or_else(|| {
-                ConnectionError::unavailable(operation, Some(id), "S3 gave no ETag")
-            }),
-            Err(e) if refused_condition(&e) => Err(ConnectionError::Conflict {
-                id: id.clone(),
-                expected: expected.cloned(),
-            }),
-            Err(e) if expected.is_some() && status(&e) == Some(404) => {
-                Err(ConnectionError::NotFound { id: id.clone() })
-            }
-            Err(e) => Err(ConnectionError::unavailable(
-                operation,
-                Some(id),
-                DisplayErrorContext(&e).to_string(),
-            )),
+        self.objects
+            .put(&self.key(id)?, encode(connection)?, condition)
+            .await
+            .map_err(|e| match e {
+                ObjectError::Conflict { .. } => ConnectionError::Conflict {
+                    id: id.clone(),
+                    expected: expected.cloned(),
+                },
+                ObjectError::NotFound { .. } => ConnectionError::NotFound { id: id.clone() },
+                other => unavailable(operation, id, other),
+            })
+    }
+}
+
+/// An object-store failure as a connection-store one.
+fn unavailable(operation: &'static str, id: &ConnectionId, error: ObjectError) -> ConnectionError {
+    match error {
+        ObjectError::Unavailable { message, .. } => {
+            ConnectionError::unavailable(operation, Some(id), message)
         }
+        other => ConnectionError::unavailable(operation, Some(id), other.to_string()),
     }
 }
 
@@ -103,30 +105,11 @@ impl ConnectionStore for S3ConnectionStore {
         &self,
         id: &ConnectionId,
     ) -> Result<Option<(Connection, Version)>, ConnectionError> {
-        let fail = |message: String| ConnectionError::unavailable("read", Some(id), message);
-        let out = match self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(self.key(id))
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(fail(DisplayErrorContext(&e).to_string())),
-        };
-        let version = out
-            .e_tag()
-            .map(Version::new)
-            .ok_or_else(|| fail("S3 gave no ETag".to_owned()))?;
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| fail(format!("the object could not be read: {e}")))?
-            .into_bytes();
-        Ok(Some((decode(id, &bytes)?, version)))
+        match self.objects.get(&self.key(id)?).await {
+            Ok(Some((bytes, version))) => Ok(Some((decode(id, &bytes)?, version))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(unavailable("read", id, e)),
+        }
     }
 
     async fn put_new(&self, connection: &Connection) -> Result<Version, ConnectionError> {
@@ -174,19 +157,9 @@ impl ConnectionStore for S3ConnectionStore {
     }
 
     async fn delete(&self, id: &ConnectionId) -> Result<(), ConnectionError> {
-        self.client
-            .delete_object()
-            .bucket(&self.bucket)
-            .key(self.key(id))
-            .send()
+        self.objects
+            .delete(&self.key(id)?)
             .await
-            .map(|_| ())
-            .map_err(|e| {
-                ConnectionError::unavailable(
-                    "delete",
-                    Some(id),
-                    DisplayErrorContext(&e).to_string(),
-                )
-            })
+            .map_err(|e| unavailable("delete", id, e))
     }
 }

@@ -30,13 +30,18 @@ impl S3ObjectStore {
         let s3 = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(config.endpoint_url().is_some())
             .build();
+        Self::from_client(Client::from_conf(s3), bucket, prefix)
+    }
+
+    /// Objects in `bucket` under `prefix`, through an existing client.
+    pub fn from_client(client: Client, bucket: &str, prefix: &str) -> Self {
         let prefix = match prefix {
             "" => String::new(),
             p if p.ends_with('/') => p.to_owned(),
             p => format!("{p}/"),
         };
         Self {
-            client: Client::from_conf(s3),
+            client,
             bucket: bucket.to_owned(),
             prefix,
         }
