@@ -6,6 +6,8 @@
 //! [`plan::Plan`] of minimal, ordered actions, each with its reason; the [`guard`] refuses
 //! plans that would disable or strip too many people. [`pipeline`] chains the stages for
 //! every host (CLI, local server, Lambda functions); [`report`] renders plans for people.
+//! [`service`] holds the handlers those hosts run (HR webhooks, consent, plugin uploads,
+//! provisioning from the [`queue`], scheduled syncs) over the stores of [`store`].
 
 pub mod apply;
 pub mod connect;
