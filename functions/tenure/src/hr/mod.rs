@@ -1,6 +1,6 @@
 //! HR input: readers for CSV and JSON, and the checks that quarantine bad records.
 //!
-//! Every record is judged on its own first ([`fields`]), then against the others ([`checks`]):
+//! Every record is judged on its own first (`fields`), then against the others (`checks`):
 //! duplicate ids, managers that do not exist, manager loops. A bad record is quarantined with its
 //! file, line and reason; the others go on. Only a file that cannot be read at all is an error.
 

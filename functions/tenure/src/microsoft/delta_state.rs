@@ -48,9 +48,9 @@ pub struct MailboxWatermark {
 
 impl MailboxWatermark {
     /// From when to ask Exchange for changed mailboxes, to the second: everything older was
-    /// visible to the last read, allowing [`MAILBOX_MARGIN`] for replication behind the newest
-    /// change seen, and also behind the last read (then [`CLOCK_SKEW`] more, as that time is
-    /// this machine's). `None` (every mailbox) before the first read.
+    /// visible to the last read, allowing ten minutes for replication behind the newest change
+    /// seen, and also behind the last read (then five more for clock skew, as that time is this
+    /// machine's). `None` (every mailbox) before the first read.
     pub fn since(&self) -> Option<Timestamp> {
         let by_change = self.newest.and_then(|t| t.checked_sub(MAILBOX_MARGIN).ok());
         let by_clock = self
