@@ -119,3 +119,38 @@ async fn of_two_simultaneous_creators_exactly_one_wins(store: Arc<dyn ObjectStor
     assert_eq!(won, 1);
     Ok(())
 }
+
+/// One level: the keys right under a prefix, not those in folders below it (how the S3
+/// connection store lists records beside each connection's own objects).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_lists_one_level_below_a_prefix() -> TestResult {
+    let config = crate::helpers::moto_config().await?;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
+    client.create_bucket().bucket(&bucket).send().await?;
+    let store = tenure::store::objects::S3ObjectStore::new(&config, &bucket, "connections");
+    for name in [
+        "acme.json",
+        "acme/mapping.json",
+        "acme/hr/workers.csv",
+        "zeta.json",
+    ] {
+        store
+            .put(&key(name)?, b"{}".to_vec(), Condition::Always)
+            .await?;
+    }
+    assert_eq!(
+        store.list_one_level("").await?,
+        vec![key("acme.json")?, key("zeta.json")?]
+    );
+    assert_eq!(
+        store.list_one_level("acme/").await?,
+        vec![key("acme/mapping.json")?]
+    );
+    assert_eq!(store.list("acme/").await?.len(), 2);
+    Ok(())
+}

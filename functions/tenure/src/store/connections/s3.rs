@@ -9,7 +9,6 @@
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::DisplayErrorContext;
 
 use crate::store::Version;
 use crate::store::objects::{Condition, ObjectError, ObjectKey, ObjectStore, S3ObjectStore};
@@ -20,41 +19,28 @@ use super::{Connection, ConnectionError, ConnectionId, ConnectionStore};
 /// Connection records in an S3 bucket.
 #[derive(Debug, Clone)]
 pub struct S3ConnectionStore {
-    /// For listing (one level below the prefix).
-    client: Client,
-    /// For reading and writing the records.
+    /// The records, as objects under the store's prefix.
     objects: S3ObjectStore,
-    bucket: String,
-    prefix: String,
 }
 
 impl S3ConnectionStore {
     /// Records under `prefix` (such as `connections/`; a missing final `/` is added) in
     /// `bucket`. With an endpoint override (a local emulator) requests use path-style URLs.
     pub fn new(config: &SdkConfig, bucket: &str, prefix: &str) -> Self {
-        let s3 = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(config.endpoint_url().is_some())
-            .build();
-        Self::from_client(Client::from_conf(s3), bucket, prefix)
+        Self {
+            objects: S3ObjectStore::new(config, bucket, prefix),
+        }
     }
 
     /// Records in `bucket` under `prefix`, through an existing client.
     pub fn from_client(client: Client, bucket: &str, prefix: &str) -> Self {
-        let prefix = match prefix {
-            "" => String::new(),
-            p if p.ends_with('/') => p.to_owned(),
-            p => format!("{p}/"),
-        };
         Self {
-            objects: S3ObjectStore::from_client(client.clone(), bucket, ""),
-            client,
-            bucket: bucket.to_owned(),
-            prefix,
+            objects: S3ObjectStore::from_client(client, bucket, prefix),
         }
     }
 
     fn key(&self, id: &ConnectionId) -> Result<ObjectKey, ConnectionError> {
-        ObjectKey::parse(&format!("{}{id}.json", self.prefix)).map_err(|e| {
+        ObjectKey::parse(&format!("{id}.json")).map_err(|e| {
             ConnectionError::unavailable("use", Some(id), format!("the record's key: {e}"))
         })
     }
@@ -125,31 +111,21 @@ impl ConnectionStore for S3ConnectionStore {
     }
 
     async fn list(&self) -> Result<Vec<ConnectionId>, ConnectionError> {
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(&self.prefix)
-            // Records only: the connections' objects (`connections/<id>/…`) share the prefix.
-            .delimiter("/")
-            .into_paginator()
-            .send();
+        // One level: the connections' own objects (`connections/<id>/…`) share the prefix.
+        let keys = self.objects.list_one_level("").await.map_err(|e| match e {
+            ObjectError::Unavailable { message, .. } => {
+                ConnectionError::unavailable("list", None, message)
+            }
+            other => ConnectionError::unavailable("list", None, other.to_string()),
+        })?;
         let mut ids = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                ConnectionError::unavailable("list", None, DisplayErrorContext(&e).to_string())
-            })?;
-            for key in page.contents().iter().filter_map(|object| object.key()) {
-                let Some(stem) = key
-                    .strip_prefix(&self.prefix)
-                    .and_then(|k| k.strip_suffix(".json"))
-                else {
-                    continue;
-                };
-                match ConnectionId::parse(stem) {
-                    Ok(id) => ids.push(id),
-                    Err(e) => tracing::warn!("skipping s3://{}/{key}: {e}", self.bucket),
-                }
+        for key in keys {
+            let Some(stem) = key.as_str().strip_suffix(".json") else {
+                continue;
+            };
+            match ConnectionId::parse(stem) {
+                Ok(id) => ids.push(id),
+                Err(e) => tracing::warn!("skipping the connection record {key}: {e}"),
             }
         }
         ids.sort();

@@ -47,6 +47,45 @@ impl S3ObjectStore {
         }
     }
 
+    /// The keys right under `prefix` (a key and a final `/`, or empty), not those in the
+    /// folders below it, sorted.
+    pub async fn list_one_level(&self, prefix: &str) -> Result<Vec<ObjectKey>, ObjectError> {
+        self.list_keys(prefix, true).await
+    }
+
+    async fn list_keys(
+        &self,
+        prefix: &str,
+        one_level: bool,
+    ) -> Result<Vec<ObjectKey>, ObjectError> {
+        let mut request = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(format!("{}{prefix}", self.prefix));
+        if one_level {
+            request = request.delimiter("/");
+        }
+        let mut pages = request.into_paginator().send();
+        let mut keys = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                ObjectError::unavailable_list(prefix, DisplayErrorContext(&e).to_string())
+            })?;
+            for s3_key in page.contents().iter().filter_map(|object| object.key()) {
+                let Some(key) = s3_key.strip_prefix(&self.prefix) else {
+                    continue;
+                };
+                match ObjectKey::parse(key) {
+                    Ok(key) => keys.push(key),
+                    Err(e) => tracing::warn!("skipping s3://{}/{s3_key}: {e}", self.bucket),
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
     fn s3_key(&self, key: &ObjectKey) -> String {
         format!("{}{key}", self.prefix)
     }
@@ -117,30 +156,7 @@ impl ObjectStore for S3ObjectStore {
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectKey>, ObjectError> {
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(&self.bucket)
-            .prefix(format!("{}{prefix}", self.prefix))
-            .into_paginator()
-            .send();
-        let mut keys = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                ObjectError::unavailable_list(prefix, DisplayErrorContext(&e).to_string())
-            })?;
-            for s3_key in page.contents().iter().filter_map(|object| object.key()) {
-                let Some(key) = s3_key.strip_prefix(&self.prefix) else {
-                    continue;
-                };
-                match ObjectKey::parse(key) {
-                    Ok(key) => keys.push(key),
-                    Err(e) => tracing::warn!("skipping s3://{}/{s3_key}: {e}", self.bucket),
-                }
-            }
-        }
-        keys.sort();
-        Ok(keys)
+        self.list_keys(prefix, false).await
     }
 
     async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError> {
