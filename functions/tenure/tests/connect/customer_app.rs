@@ -8,7 +8,7 @@ use tenure::connect::{ConnectError, CustomerSecret, connect_customer_app, open_c
 use tenure::store::connections::{ConnectionStatus, ConnectionStore};
 use tenure::store::secrets::SecretKind;
 
-use crate::helpers::{
+use super::helpers::{
     CLIENT_ID, SECRET, TestResult, connection, options, record_files, stores, tenant, testdata,
 };
 
@@ -16,7 +16,7 @@ use crate::helpers::{
 async fn connect(
     record: tenure::store::connections::Connection,
     secret: CustomerSecret,
-    s: &crate::helpers::Stores,
+    s: &super::helpers::Stores,
 ) -> Result<tenure::connect::Connected, ConnectError> {
     connect_customer_app(
         record,

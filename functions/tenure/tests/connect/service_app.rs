@@ -13,7 +13,7 @@ use tenure::store::connections::{Connection, ConnectionStatus, ConnectionStore};
 use tenure::store::secrets::SecretKind;
 use tenure_emulator::{EmulatedTenant, RegisteredClient, SignIn, TenantConfig};
 
-use crate::helpers::{Error, Stores, TestResult, connection, options, stores, tenant};
+use super::helpers::{Error, Stores, TestResult, connection, options, stores, tenant};
 
 const APP: &str = "77777777-8888-9999-aaaa-bbbbbbbbbbbb";
 const APP_SECRET: &str = "tenure-app-secret~Lk3";

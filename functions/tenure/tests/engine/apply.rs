@@ -3,7 +3,7 @@
 use tenure::apply::{ApplyOptions, InMemoryDirectory, Outcome, apply};
 use tenure::plan::Op;
 
-use crate::helpers::{plan_samples, sample_directory};
+use super::helpers::{plan_samples, sample_directory};
 
 #[tokio::test]
 async fn the_sample_plan_applies_completely_and_audits_every_change() {

@@ -2,7 +2,7 @@
 
 use tenure::worker::EmploymentStatus;
 
-use crate::helpers::{csv, reasons};
+use super::helpers::{csv, reasons};
 
 const HEADER: &str = "employee_id,first_name,last_name,employment_status,hire_date,termination_date,country,time_zone,manager_employee_id";
 

@@ -10,7 +10,7 @@ use tenure::hr::SourcedWorker;
 use tenure::plan::{Change, Op, Plan, PlanError, PlanInput, build_plan};
 use tenure::today::Today;
 
-use crate::helpers::{E3, active, csv, group, leaver, tenant, user};
+use super::helpers::{E3, active, csv, group, leaver, tenant, user};
 
 fn managed() -> Managed {
     Managed {
@@ -530,7 +530,7 @@ proptest! {
 
 #[test]
 fn quarantined_sources_print_as_file_and_line() {
-    let batch = crate::helpers::csv("employee_id,employment_status\n1,fired\n");
+    let batch = super::helpers::csv("employee_id,employment_status\n1,fired\n");
     let json = serde_json::to_value(&batch.quarantined).expect("serialises");
     assert_eq!(json[0]["source"], "hr.csv:2");
     let back: Vec<tenure::hr::Quarantined> = serde_json::from_value(json).expect("reads back");

@@ -2,7 +2,7 @@
 
 use tenure::directory::Snapshot;
 
-use crate::helpers::{plan_samples, sample_directory, samples};
+use super::helpers::{plan_samples, sample_directory, samples};
 
 #[test]
 fn applying_the_sample_plan_converges_and_creates_nobody_twice() {

@@ -4,7 +4,7 @@ use serde_json::json;
 use tenure::microsoft::graph::BatchRequest;
 use tenure_emulator::Faults;
 
-use crate::helpers::{TestResult, count, spawn};
+use super::helpers::{TestResult, count, spawn};
 
 const OLIVIA: &str = "40000000-0000-4000-8000-000000001001";
 

@@ -9,7 +9,7 @@ use tenure::microsoft::{
     CertificateError, ClientCertificate, ClientCredential, GraphClient, TokenError, TokenSource,
 };
 
-use crate::helpers::{Error, TestResult, endpoints, options, spawn_with};
+use super::helpers::{Error, TestResult, endpoints, options, spawn_with};
 
 const CERT_CLIENT: &str = "99999999-8888-7777-6666-555555555555";
 

@@ -12,7 +12,7 @@ use tenure::microsoft::{
     refresh_directory,
 };
 
-use crate::helpers::{ENTERPRISEPACK, Error, TestResult, TestTenant, sample, spawn};
+use super::helpers::{ENTERPRISEPACK, Error, TestResult, TestTenant, sample, spawn};
 
 const OLIVIA: &str = "40000000-0000-4000-8000-000000001001";
 const MARCUS: &str = "40000000-0000-4000-8000-000000001002";

@@ -2,7 +2,7 @@
 
 use tenure::directory::MailboxType;
 
-use crate::helpers::{TestResult, sample, spawn};
+use super::helpers::{TestResult, sample, spawn};
 
 const OLIVIA: &str = "olivia.bennett@contoso.com";
 const MARCUS: &str = "marcus.lindqvist@contoso.com";

@@ -4,7 +4,7 @@
 use tenure::directory::{DirectoryUser, Snapshot};
 use tenure::microsoft::{ReadOptions, read_directory};
 
-use crate::helpers::{TestResult, count, sample, spawn};
+use super::helpers::{TestResult, count, sample, spawn};
 
 fn sorted_users(mut users: Vec<DirectoryUser>) -> Vec<DirectoryUser> {
     users.sort_by(|a, b| a.id.cmp(&b.id));

@@ -3,8 +3,8 @@
 use tenure::microsoft::ApiError;
 use tenure_emulator::Faults;
 
-use crate::helpers::{TestResult, spawn};
-use crate::writes::{new_user, password};
+use super::helpers::{TestResult, spawn};
+use super::writes::{new_user, password};
 
 fn faults() -> Faults {
     Faults {
@@ -92,6 +92,6 @@ async fn exchange_reads_survive_faults() -> TestResult {
         ..Faults::default()
     });
     let mailboxes = t.exchange.list_mailboxes().await?;
-    assert_eq!(mailboxes.len(), crate::helpers::sample()?.mailboxes.len());
+    assert_eq!(mailboxes.len(), super::helpers::sample()?.mailboxes.len());
     Ok(())
 }

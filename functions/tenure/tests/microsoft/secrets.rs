@@ -3,8 +3,8 @@
 use secrecy::SecretString;
 use tenure::microsoft::{ClientCredential, NationalCloud};
 
-use crate::helpers::{CLIENT_ID, SECRET, TestResult, spawn, token_source};
-use crate::writes::new_user;
+use super::helpers::{CLIENT_ID, SECRET, TestResult, spawn, token_source};
+use super::writes::new_user;
 
 #[tokio::test]
 async fn the_client_secret_is_never_printed() -> TestResult {

@@ -3,7 +3,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use tenure::microsoft::{ClientCredential, Endpoints, NationalCloud, TokenError, TokenSource};
 
-use crate::helpers::{CLIENT_ID, SECRET, TestResult, spawn, token_source};
+use super::helpers::{CLIENT_ID, SECRET, TestResult, spawn, token_source};
 
 #[tokio::test]
 async fn a_token_is_fetched_once_and_cached_per_scope() -> TestResult {

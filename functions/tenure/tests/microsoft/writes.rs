@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use tenure::directory::DirectoryUser;
 use tenure::microsoft::graph::NewUser;
 
-use crate::helpers::{ENTERPRISEPACK, Error, TestResult, count, spawn};
+use super::helpers::{ENTERPRISEPACK, Error, TestResult, count, spawn};
 
 const OLIVIA: &str = "40000000-0000-4000-8000-000000001001";
 const ENGINEERING: &str = "20000000-0000-4000-8000-000000000002";
@@ -27,7 +27,7 @@ pub(crate) fn password() -> SecretString {
     SecretString::from("Xy7!generated-Password".to_owned())
 }
 
-fn user(t: &crate::helpers::TestTenant, id: &str) -> Result<DirectoryUser, Error> {
+fn user(t: &super::helpers::TestTenant, id: &str) -> Result<DirectoryUser, Error> {
     t.tenant
         .state()
         .users

@@ -1,4 +1,4 @@
-use crate::helpers::{TestResult, domains, echo, items, upn};
+use super::helpers::{TestResult, domains, echo, items, upn};
 
 #[test]
 fn many_batches_keep_their_order_and_only_the_guilty_fail() -> TestResult {

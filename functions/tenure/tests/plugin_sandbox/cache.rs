@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use tenure::plugin::{PluginError, PluginHost, SandboxLimits};
 
-use crate::helpers::{TestResult, domains, items, upn};
+use super::helpers::{TestResult, domains, items, upn};
 
 fn cached_host(dir: &Path) -> Result<PluginHost, PluginError> {
     PluginHost::new(SandboxLimits::default(), Some(dir.to_owned()))

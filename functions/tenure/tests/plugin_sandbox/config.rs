@@ -1,7 +1,7 @@
 use tenure::desired::{GroupKind, GroupRef, MappingError};
 use tenure::plugin::PluginError;
 
-use crate::helpers::{TestResult, domains, echo};
+use super::helpers::{TestResult, domains, echo};
 
 #[test]
 fn a_good_configuration_says_what_it_manages() -> TestResult {

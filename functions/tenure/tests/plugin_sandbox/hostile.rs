@@ -3,7 +3,7 @@ use std::time::Duration;
 use tenure::directory::UserAttribute;
 use tenure::plugin::{PluginError, SandboxLimits};
 
-use crate::helpers::{
+use super::helpers::{
     TestResult, domains, echo, items, load, map_between_good_workers, quick_limits, upn,
 };
 

@@ -1,7 +1,7 @@
 use sha2::{Digest as _, Sha256};
 use tenure::plugin::{Plugin, PluginError, PluginHost, SandboxLimits};
 
-use crate::helpers::{TestResult, try_load};
+use super::helpers::{TestResult, try_load};
 
 #[test]
 fn a_plugin_can_be_shared_between_threads() {

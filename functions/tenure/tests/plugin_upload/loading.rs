@@ -7,7 +7,7 @@ use tenure::service::settings::PluginChoice;
 use tenure::store::connections::ConnectionId;
 use tenure::store::objects::Condition;
 
-use crate::helpers::{Error, TestApp, TestResult, artifact, samples};
+use super::helpers::{Error, TestApp, TestResult, artifact, samples};
 
 /// Loads `choice` as a fresh process would and says whether it was deserialized.
 async fn cold_load(app: &TestApp, choice: &PluginChoice) -> Result<bool, Error> {

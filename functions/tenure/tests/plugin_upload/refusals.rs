@@ -5,7 +5,7 @@ use tenure::plugin::STANDARD_MAPPER;
 use tenure::service::settings::MappingSettings;
 use tenure::store::objects::Condition;
 
-use crate::helpers::{Error, TestApp, TestResult, artifact, test_limits};
+use super::helpers::{Error, TestApp, TestResult, artifact, test_limits};
 
 /// Uploads `wasm` to a connection with settings and the HR export `ids` (none: the sample
 /// company); checks the refusal's status and that nothing changed; gives the message.

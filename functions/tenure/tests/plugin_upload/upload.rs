@@ -6,10 +6,10 @@ use tenure::plugin::STANDARD_MAPPER;
 use tenure::service::plugins::{PluginSha256, compiled_key, record_key, wasm_key};
 use tenure::service::settings::{MappingSettings, PluginChoice};
 
-use crate::helpers::{TestApp, TestResult, artifact};
+use super::helpers::{TestApp, TestResult, artifact};
 
 /// What the stored settings choose.
-async fn active(app: &TestApp) -> Result<PluginChoice, crate::helpers::Error> {
+async fn active(app: &TestApp) -> Result<PluginChoice, super::helpers::Error> {
     let (settings, _) = MappingSettings::load(app.objects.as_ref(), &app.connection).await?;
     Ok(settings.plugin)
 }

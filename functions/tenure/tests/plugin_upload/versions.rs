@@ -5,7 +5,7 @@ use tenure::plugin::STANDARD_MAPPER;
 use tenure::service::plugins::PluginSha256;
 use tenure::service::settings::{MappingSettings, PluginChoice};
 
-use crate::helpers::{TestApp, TestResult, artifact};
+use super::helpers::{TestApp, TestResult, artifact};
 
 #[tokio::test]
 async fn an_earlier_version_is_activated_again() -> TestResult {

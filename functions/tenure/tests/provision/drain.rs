@@ -5,7 +5,7 @@ use std::time::Duration;
 use tenure::service::provision::drain;
 use tenure_emulator::Faults;
 
-use crate::helpers::{Env, SECRET, TestResult};
+use super::helpers::{Env, SECRET, TestResult};
 
 const VISIBILITY: Duration = Duration::from_millis(500);
 

@@ -10,12 +10,12 @@ use tenure::store::connections::ConnectionStatus;
 use tenure::store::objects::Condition;
 use tenure::store::secrets::{SecretKind, SecretName};
 
-use crate::helpers::{Env, SECRET, TestResult, failures, sqs_event};
+use super::helpers::{Env, SECRET, TestResult, failures, sqs_event};
 
 const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
 
 /// HR says the CEO (employee 1001 of the sample tenant, enabled there) has left.
-fn ceo_leaves(env: &Env, delivery: &str) -> Result<WorkItem, crate::helpers::Error> {
+fn ceo_leaves(env: &Env, delivery: &str) -> Result<WorkItem, super::helpers::Error> {
     let csv = "employee_id,first_name,last_name,job_title,department,country,employment_status,employment_type,hire_date,termination_date,time_zone\n\
                1001,Olivia,Bennett,Chief Executive Officer,Executive,US,terminated,employee,2015-03-02,2026-01-02,America/Los_Angeles\n";
     let batch = read_csv(csv.as_bytes(), "webhook".into())?;

@@ -7,7 +7,7 @@ use tenure::queue::{PER_TENANT_LANES, lane_of};
 use tenure::service::schedule::{SCHEDULED_BATCH, ScheduleError, handle_event, schedule};
 use tenure::store::objects::{Condition, ObjectKey};
 
-use crate::helpers::{Env, TestResult, samples};
+use super::helpers::{Env, TestResult, samples};
 
 async fn upload(env: &Env, name: &str, sample: &str) -> TestResult {
     let key = ObjectKey::parse(&format!("connections/{}/hr/{name}", env.connection))?;

@@ -3,7 +3,7 @@
 use tenure::service::provision::{handle_sqs, provision};
 use tenure_emulator::Faults;
 
-use crate::helpers::{Env, SECRET, TestResult, failures, sqs_event};
+use super::helpers::{Env, SECRET, TestResult, failures, sqs_event};
 
 const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
 

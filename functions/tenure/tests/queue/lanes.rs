@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use tenure::queue::{PER_TENANT_LANES, WorkItem, lane_of};
 use tenure::store::connections::ConnectionId;
 
-use crate::helpers::{TestResult, workers};
+use super::helpers::{TestResult, workers};
 
 #[test]
 fn every_item_keeps_to_one_lane_and_names_its_group() -> TestResult {

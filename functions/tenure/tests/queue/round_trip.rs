@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use tenure::queue::{WorkItem, WorkQueue};
 
-use crate::helpers::{Error, TestResult, in_process, item, receive_until, sqs, sqs_fifo};
+use super::helpers::{Error, TestResult, in_process, item, receive_until, sqs, sqs_fifo};
 
 async fn send_receive_delete(queue: Arc<dyn WorkQueue>) -> TestResult {
     let sent: Vec<WorkItem> = vec![item("d-1", 2)?, item("d-2", 1)?];
@@ -22,7 +22,7 @@ async fn send_receive_delete(queue: Arc<dyn WorkQueue>) -> TestResult {
     items.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
     assert_eq!(items, sent);
     // Deleted: nothing comes back, even after the visibility timeout.
-    let wait = crate::helpers::VISIBILITY * 2;
+    let wait = super::helpers::VISIBILITY * 2;
     assert!(queue.receive(10, wait).await?.is_empty());
     Ok(())
 }

@@ -16,8 +16,8 @@ use tenure::store::connections::{
 use tenure::store::secrets::{SecretKind, SecretName};
 use tenure_emulator::{EmulatedTenant, RegisteredClient, TenantConfig};
 
-use crate::consent::{APP, APP_SECRET, REDIRECT, app};
-use crate::helpers::{Answer, ApiEvent, Error, Local, TestResult};
+use super::consent::{APP, APP_SECRET, REDIRECT, app};
+use super::helpers::{Answer, ApiEvent, Error, Local, TestResult};
 
 const CALLBACK: &str = "GET /oauth/callback";
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";

@@ -10,7 +10,7 @@ use tenure::store::connections::{
     ClientId, Connection, ConnectionId, ConnectionType, CustomerCredential, TenantId,
 };
 
-use crate::helpers::{ApiEvent, Error, Local, TestResult};
+use super::helpers::{ApiEvent, Error, Local, TestResult};
 
 const ROUTE: &str = "GET /connections/{id}/consent";
 pub(crate) const APP: &str = "77777777-8888-9999-aaaa-bbbbbbbbbbbb";

@@ -16,7 +16,7 @@ use tenure::store::secrets::{SecretKind, SecretName, SecretStore, SecretsManager
 use tenure::webhook::signature::{sign_bamboohr, sign_generic};
 use tenure::webhook::{Headers, MAX_BODY_BYTES, ObjectReplayCache};
 
-use crate::helpers::{Answer, ApiEvent, Error, TestResult, moto_config, services, unique_id};
+use super::helpers::{Answer, ApiEvent, Error, TestResult, moto_config, services, unique_id};
 
 const ROUTE: &str = "POST /connections/{id}/hr-events";
 

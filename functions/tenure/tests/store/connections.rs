@@ -7,7 +7,7 @@ use tenure::store::connections::{
     BaseUrl, ConnectionError, ConnectionStatus, EndpointOverrides, Upn,
 };
 
-use crate::helpers::{ConnectionsUnderTest, TestResult, sample_connection, unique_id};
+use super::helpers::{ConnectionsUnderTest, TestResult, sample_connection, unique_id};
 
 /// Runs each function below against S3 (moto) and the local file store.
 macro_rules! for_each_store {
@@ -15,16 +15,16 @@ macro_rules! for_each_store {
         mod s3 {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
-                    super::$test(crate::helpers::s3_connections().await?).await
+                async fn $test() -> super::super::helpers::TestResult {
+                    super::$test(super::super::helpers::s3_connections().await?).await
                 }
             )*
         }
         mod local_files {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
-                    super::$test(crate::helpers::local_connections()?).await
+                async fn $test() -> super::super::helpers::TestResult {
+                    super::$test(super::super::helpers::local_connections()?).await
                 }
             )*
         }

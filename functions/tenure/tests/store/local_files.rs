@@ -10,7 +10,7 @@ use tenure::store::connections::{ConnectionStore, LocalConnectionStore};
 use tenure::store::secrets::{LocalSecretStore, SecretError, SecretKind, SecretName, SecretStore};
 use tenure::store::{DataDir, DataDirError};
 
-use crate::helpers::{Error, TestResult, assert_hides, sample_connection, unique_id};
+use super::helpers::{Error, TestResult, assert_hides, sample_connection, unique_id};
 
 fn mode(path: &Path) -> Result<u32, Error> {
     Ok(std::fs::metadata(path)?.permissions().mode() & 0o777)
@@ -133,7 +133,7 @@ async fn an_unreadable_secret_file_is_named_without_showing_its_value() -> TestR
 
 /// Where the worker process below finds its store.
 const WORKER_DIR: &str = "TENURE_STORE_TEST_WORKER_DIR";
-const WORKER_TEST: &str = "local_files::increment_worker";
+const WORKER_TEST: &str = "store::local_files::increment_worker";
 const EACH: usize = 15;
 
 async fn increment(store: &dyn SecretStore, name: &SecretName, times: usize) -> TestResult {

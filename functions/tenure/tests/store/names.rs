@@ -3,7 +3,7 @@
 use tenure::store::connections::ConnectionId;
 use tenure::store::secrets::{SecretKind, SecretName};
 
-use crate::helpers::TestResult;
+use super::helpers::TestResult;
 
 #[test]
 fn a_connection_secret_is_named_under_tenures_prefix() -> TestResult {

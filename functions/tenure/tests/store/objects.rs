@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tenure::store::objects::{Condition, ObjectError, ObjectKey, ObjectStore};
 
-use crate::helpers::{TestResult, unique_id};
+use super::helpers::{TestResult, unique_id};
 
 /// Runs each function below against S3 (moto) and the local file store.
 macro_rules! for_each_store {
@@ -13,16 +13,16 @@ macro_rules! for_each_store {
         mod s3 {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
-                    super::$test(crate::helpers::s3_objects().await?.store).await
+                async fn $test() -> super::super::helpers::TestResult {
+                    super::$test(super::super::helpers::s3_objects().await?.store).await
                 }
             )*
         }
         mod local_files {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
-                    let t = crate::helpers::local_objects()?;
+                async fn $test() -> super::super::helpers::TestResult {
+                    let t = super::super::helpers::local_objects()?;
                     super::$test(std::sync::Arc::clone(&t.store)).await
                 }
             )*
@@ -97,7 +97,7 @@ async fn conditions_refuse_stale_and_duplicate_writes(store: Arc<dyn ObjectStore
 /// A version some other object had (so a replace naming it cannot match anything new).
 async fn stale(
     store: &Arc<dyn ObjectStore>,
-) -> Result<tenure::store::Version, crate::helpers::Error> {
+) -> Result<tenure::store::Version, super::helpers::Error> {
     let k = key(&format!("scratch/{}", unique_id()))?;
     Ok(store.put(&k, b"stale".to_vec(), Condition::Always).await?)
 }
@@ -124,7 +124,7 @@ async fn of_two_simultaneous_creators_exactly_one_wins(store: Arc<dyn ObjectStor
 /// connection store lists records beside each connection's own objects).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_lists_one_level_below_a_prefix() -> TestResult {
-    let config = crate::helpers::moto_config().await?;
+    let config = super::helpers::moto_config().await?;
     let client = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(true)

@@ -9,7 +9,7 @@ use tenure::store::connections::{
 };
 use tenure::store::secrets::SecretKind;
 
-use crate::helpers::{TestResult, sample_connection};
+use super::helpers::{TestResult, sample_connection};
 
 #[test]
 fn endpoints_come_from_the_cloud_unless_overridden() -> TestResult {

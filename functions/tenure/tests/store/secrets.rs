@@ -6,7 +6,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use tenure::store::secrets::{MAX_SECRET_BYTES, SecretError, SecretKind, SecretStore};
 
-use crate::helpers::{Error, TestResult, assert_hides, unique_secret};
+use super::helpers::{Error, TestResult, assert_hides, unique_secret};
 
 /// Runs each function below against Secrets Manager (moto) and the local file store.
 macro_rules! for_each_store {
@@ -14,8 +14,8 @@ macro_rules! for_each_store {
         mod secrets_manager {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
-                    let under_test = crate::helpers::secrets_manager().await?;
+                async fn $test() -> super::super::helpers::TestResult {
+                    let under_test = super::super::helpers::secrets_manager().await?;
                     super::$test(std::sync::Arc::clone(&under_test.store)).await
                 }
             )*
@@ -23,8 +23,8 @@ macro_rules! for_each_store {
         mod local_files {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
-                    let under_test = crate::helpers::local_secrets()?;
+                async fn $test() -> super::super::helpers::TestResult {
+                    let under_test = super::super::helpers::local_secrets()?;
                     super::$test(std::sync::Arc::clone(&under_test.store)).await
                 }
             )*

@@ -5,7 +5,7 @@ use tenure::webhook::signature::{sign_bamboohr, sign_generic};
 use tenure::webhook::{MAX_BODY_BYTES, WebhookError};
 use tenure::worker::EmploymentStatus;
 
-use crate::helpers::{Endpoint, TestResult, now, sample};
+use super::helpers::{Endpoint, TestResult, now, sample};
 
 #[tokio::test]
 async fn a_generic_delivery_queues_its_workers() -> TestResult {
@@ -13,7 +13,7 @@ async fn a_generic_delivery_queues_its_workers() -> TestResult {
     let body = sample("generic.json")?;
     let accepted = endpoint
         .post(
-            &sign_generic(&body, &crate::helpers::key(), now()),
+            &sign_generic(&body, &super::helpers::key(), now()),
             &body,
             now(),
         )
@@ -52,7 +52,7 @@ async fn a_bamboohr_delivery_queues_its_workers() -> TestResult {
     let body = sample("bamboohr.json")?;
     let accepted = endpoint
         .post(
-            &sign_bamboohr(&body, &crate::helpers::key(), now()),
+            &sign_bamboohr(&body, &super::helpers::key(), now()),
             &body,
             now(),
         )
@@ -83,7 +83,7 @@ async fn refused(
     headers: &tenure::webhook::Headers,
     body: &[u8],
     status: u16,
-) -> Result<WebhookError, crate::helpers::Error> {
+) -> Result<WebhookError, super::helpers::Error> {
     let error = endpoint
         .post(headers, body, now())
         .await
@@ -105,7 +105,7 @@ async fn a_bad_signature_is_401_and_queues_nothing() -> TestResult {
     tampered.extend_from_slice(b" ");
     let error = refused(
         &endpoint,
-        &sign_generic(&body, &crate::helpers::key(), now()),
+        &sign_generic(&body, &super::helpers::key(), now()),
         &tampered,
         401,
     )
@@ -118,7 +118,7 @@ async fn a_bad_signature_is_401_and_queues_nothing() -> TestResult {
 async fn a_stale_or_future_timestamp_is_401_and_queues_nothing() -> TestResult {
     let endpoint = Endpoint::new();
     let body = sample("generic.json")?;
-    let key = crate::helpers::key();
+    let key = super::helpers::key();
     let stale = now().checked_sub(SignedDuration::from_mins(6))?;
     let error = refused(&endpoint, &sign_generic(&body, &key, stale), &body, 401).await?;
     assert!(matches!(error, WebhookError::Stale { .. }), "{error}");
@@ -138,7 +138,7 @@ async fn a_stale_or_future_timestamp_is_401_and_queues_nothing() -> TestResult {
 async fn the_same_delivery_twice_is_a_replay() -> TestResult {
     let endpoint = Endpoint::new();
     let body = sample("generic.json")?;
-    let headers = sign_generic(&body, &crate::helpers::key(), now());
+    let headers = sign_generic(&body, &super::helpers::key(), now());
     endpoint.post(&headers, &body, now()).await?;
     assert_eq!(
         Endpoint::in_payload_order(&endpoint.queued().await?).len(),
@@ -150,7 +150,7 @@ async fn the_same_delivery_twice_is_a_replay() -> TestResult {
     let later = now().checked_add(SignedDuration::from_secs(1))?;
     endpoint
         .post(
-            &sign_generic(&body, &crate::helpers::key(), later),
+            &sign_generic(&body, &super::helpers::key(), later),
             &body,
             now(),
         )
@@ -168,7 +168,7 @@ async fn an_oversized_body_is_413_and_queues_nothing() -> TestResult {
     let body = vec![b' '; MAX_BODY_BYTES + 1];
     let error = refused(
         &endpoint,
-        &sign_generic(&body, &crate::helpers::key(), now()),
+        &sign_generic(&body, &super::helpers::key(), now()),
         &body,
         413,
     )
@@ -180,7 +180,7 @@ async fn an_oversized_body_is_413_and_queues_nothing() -> TestResult {
 #[tokio::test]
 async fn a_malformed_payload_is_400_naming_the_path() -> TestResult {
     let endpoint = Endpoint::new();
-    let key = crate::helpers::key();
+    let key = super::helpers::key();
     let cases: [(&[u8], bool, &str, &str); 5] = [
         (b"{\"events\": [", false, "$", "not JSON"),
         (br#"{"events": {}}"#, false, "$.events", "expected an array"),
@@ -221,7 +221,7 @@ async fn a_large_delivery_spans_several_messages() -> TestResult {
     assert!(body.len() < MAX_BODY_BYTES);
     let accepted = endpoint
         .post(
-            &sign_generic(body.as_bytes(), &crate::helpers::key(), now()),
+            &sign_generic(body.as_bytes(), &super::helpers::key(), now()),
             body.as_bytes(),
             now(),
         )
@@ -248,7 +248,7 @@ async fn a_large_delivery_spans_several_messages() -> TestResult {
 async fn a_queue_failure_is_503_and_the_retry_gets_in() -> TestResult {
     let endpoint = Endpoint::new();
     let body = sample("generic.json")?;
-    let headers = sign_generic(&body, &crate::helpers::key(), now());
+    let headers = sign_generic(&body, &super::helpers::key(), now());
     // A queue that does not exist on moto: every send fails.
     let moto = tenure_moto::shared()?;
     let config = tenure::store::AwsSettings::emulator(
@@ -267,7 +267,7 @@ async fn a_queue_failure_is_503_and_the_retry_gets_in() -> TestResult {
         &endpoint.connection,
         &headers,
         &body,
-        &crate::helpers::key(),
+        &super::helpers::key(),
         now(),
         &endpoint.replay,
         &missing,
@@ -291,7 +291,7 @@ async fn a_queue_failure_is_503_and_the_retry_gets_in() -> TestResult {
 async fn queued_terminate_events_are_marked_partial() -> TestResult {
     let endpoint = Endpoint::new();
     let body = sample("generic.json")?;
-    let headers = sign_generic(&body, &crate::helpers::key(), now());
+    let headers = sign_generic(&body, &super::helpers::key(), now());
     endpoint.post(&headers, &body, now()).await?;
     let mut partial: Vec<(String, bool)> = endpoint
         .queued()

@@ -3,7 +3,7 @@
 use tenure::webhook::WebhookError;
 use tenure::webhook::payload::{BAMBOOHR_FIELDS, PayloadFormat, parse};
 
-use crate::helpers::{TestResult, sample};
+use super::helpers::{TestResult, sample};
 
 #[test]
 fn sources_are_webhook_and_the_index() -> TestResult {

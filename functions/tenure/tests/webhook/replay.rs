@@ -9,7 +9,7 @@ use tenure::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
 use tenure::store::{AwsSettings, DataDir};
 use tenure::webhook::{ObjectReplayCache, REPLAY_PREFIX, ReplayCache};
 
-use crate::helpers::{Error, TestResult, now};
+use super::helpers::{Error, TestResult, now};
 
 /// Runs each function below against S3 (moto) and the local object store.
 macro_rules! for_each_store {
@@ -17,7 +17,7 @@ macro_rules! for_each_store {
         mod s3 {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
+                async fn $test() -> super::super::helpers::TestResult {
                     super::$test(super::s3().await?).await
                 }
             )*
@@ -25,7 +25,7 @@ macro_rules! for_each_store {
         mod local_files {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> crate::helpers::TestResult {
+                async fn $test() -> super::super::helpers::TestResult {
                     let dir = tempfile::tempdir()?;
                     super::$test(super::local(&dir)?).await
                 }

@@ -10,7 +10,7 @@ use tenure::webhook::signature::{
 };
 use tenure::webhook::{Headers, WebhookError};
 
-use crate::helpers::{TestResult, key, now};
+use super::helpers::{TestResult, key, now};
 
 #[test]
 fn a_generic_signature_verifies() -> TestResult {
