@@ -43,7 +43,7 @@ pub(crate) enum Format {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct PlanArgs {
-    /// The directory snapshot (JSON, see README "Directory snapshot").
+    /// The directory snapshot (JSON, see docs/cli.md "Directory snapshot").
     #[arg(long, value_name = "SNAPSHOT.json")]
     pub(crate) directory: PathBuf,
     /// Output format.

@@ -1,4 +1,5 @@
-//! Connecting Tenure to a customer's tenant (DESIGN §1), over the stores of [`crate::store`]:
+//! Connecting Tenure to a customer's tenant (docs/connections.md), over the stores of
+//! [`crate::store`]:
 //!
 //! - **Tenure's own app** (Service Provider Application): [`start_link`] gives the authorize
 //!   URL (delegated permissions, PKCE S256, a single-use `state` bound to the connection, ten
