@@ -5,8 +5,7 @@
 //! file, line and reason; the others go on. Only a file that cannot be read at all is an error.
 //!
 //! Files: `csv_reader` (CSV) and `json_reader` (a JSON array, or JSON lines) turn a file into
-//! records; `fields` parses one record into a [`Worker`](crate::worker::Worker); `checks` judges the
-//! records together.
+//! records; `fields` parses one record into a [`Worker`]; `checks` judges the records together.
 
 mod checks;
 mod csv_reader;
