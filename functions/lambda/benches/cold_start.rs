@@ -13,7 +13,7 @@
 //! Then the same `provision` work in this process, piece by piece, so what the process adds
 //! (exec, runtime client, the emulator's hop) shows as the difference. Real Lambda adds its own
 //! init (sandbox, code download) before the process starts; that is not measured here.
-//! Target (issue 5): ≤ 30 ms.
+//! Target (docs/benchmarks.md): ≤ 30 ms.
 
 #[allow(dead_code)] // the end-to-end test's helpers this benchmark does not call
 #[path = "../tests/runtime_api/stack.rs"]

@@ -1,6 +1,12 @@
 //! What every Tenure Lambda function does before its handler runs: logging, and the
 //! [`Services`] built from the function's environment (the SAM template sets it; see
 //! [`Environment`]). Each binary in `src/bin` is a few lines around one handler of the engine.
+//!
+//! The binaries: `consent`, `oauth-callback`, `hr-webhook` and `plugin-upload` run one router of
+//! `tenure::service::http` on `lambda_http`; `provision` (SQS events) and `scheduled-sync` (the
+//! Scheduler's JSON) run on `lambda_runtime`. `tests/runtime_api/` runs the binaries under
+//! cargo-lambda's Runtime API emulator with moto and the emulated tenant; `benches/cold_start.rs`
+//! times their cold starts.
 
 use std::sync::Arc;
 

@@ -43,7 +43,7 @@ pub(crate) enum Format {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct PlanArgs {
-    /// The directory snapshot (JSON, see README "Directory snapshot").
+    /// The directory snapshot (JSON, see docs/cli.md "Directory snapshot").
     #[arg(long, value_name = "SNAPSHOT.json")]
     pub(crate) directory: PathBuf,
     /// Output format.
@@ -95,8 +95,8 @@ pub(crate) struct SyncArgs {
     /// Workers written at once (the clients also hold back when Microsoft throttles).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(crate) concurrency: u16,
-    /// The audit trail: one JSON line per applied change is appended (default:
-    /// <state dir>/<tenant or connection id>/audit.jsonl).
+    /// The audit trail: one JSON line per applied change is appended (default: audit.jsonl in
+    /// the state dir's folder for the tenant or connection).
     #[arg(long, value_name = "FILE.jsonl")]
     pub(crate) audit: Option<PathBuf>,
     /// Where Tenure keeps its audit trail and the directory cache between syncs, one folder per
@@ -206,7 +206,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     pub(crate) listen: std::net::SocketAddr,
     /// The URL people and HR systems reach this server at (the OAuth redirect URI is this
-    /// plus /oauth/callback); default: http://<listen address>.
+    /// plus /oauth/callback); default: http:// and the listen address.
     #[arg(long, value_name = "URL")]
     pub(crate) public_url: Option<String>,
     /// Reconcile every connection with a stored HR export this often (e.g. 1h, 15m); off by

@@ -2,7 +2,8 @@
 //! Each run builds a fresh `PluginHost` (a new engine, linker and epoch thread), loads the
 //! standard mapper through a fresh `PluginLibrary` from its sealed precompiled code in a local
 //! object store (deserialized, not compiled), checks the sample configuration and maps one
-//! worker. Target (issue 5): ≤ 30 ms. Prints the median and p95 of the whole, and of each part.
+//! worker. Target (docs/benchmarks.md): ≤ 30 ms. Prints the median and p95 of the whole, and of
+//! each part.
 
 #[path = "support/machine.rs"]
 mod machine;

@@ -1,13 +1,13 @@
 //! `cargo bench -p tenure --bench delta [-- USERS]`: what reading an unchanged tenant costs once
-//! its delta links are known (DESIGN §7: an incremental sync of an unchanged 100,000-user tenant
-//! in ≤ 3 Graph reads).
+//! its delta links are known (target, docs/benchmarks.md: an incremental sync of an unchanged
+//! 100,000-user tenant in ≤ 3 Graph reads).
 //!
 //! A synthetic company's tenant (default 100,000 users, with their groups and mailboxes) is
 //! loaded into the emulated tenant. The first, whole read goes through `/users/delta`,
 //! `/groups/delta` and one paged `Get-Mailbox` (`read_directory_with_delta`); then the tenant is
 //! read again with the links (`refresh_directory`), changing nothing; every request the tenant
 //! answered is counted for each. Full-access holders are not read here: that is one Exchange
-//! call per mailbox on a whole read (see the README), which would only measure the emulator.
+//! call per mailbox on a whole read (see docs/benchmarks.md), which would only measure the emulator.
 
 #[path = "support/machine.rs"]
 mod machine;

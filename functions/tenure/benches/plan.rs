@@ -1,6 +1,6 @@
 //! `cargo bench -p tenure --bench plan [-- WORKERS]`: plan for a synthetic company of 100,000
 //! workers against a 100,000-user directory with the standard mapper, and the plugin's cost per
-//! worker. Targets (DESIGN §7): ≤ 2 s wall and ≤ 512 MiB peak; ≤ 10 µs per worker for the plugin.
+//! worker. Targets (docs/benchmarks.md): ≤ 2 s wall and ≤ 512 MiB peak; ≤ 10 µs per worker for the plugin.
 //!
 //! The company is generated first; each measured run is a fresh child process, so its peak
 //! resident memory (VmHWM) is the plan's alone, and the plugin comes precompiled from the cache

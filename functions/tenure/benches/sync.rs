@@ -1,6 +1,6 @@
 //! `cargo bench -p tenure --bench sync [-- JOINERS RATE_WORKERS]`: plans applied through the live
 //! clients (`LiveDirectory` over Graph and Exchange) to the emulated tenant, counting what
-//! reaches the wire. Targets (DESIGN §7):
+//! reaches the wire. Targets (docs/benchmarks.md):
 //!
 //! 1. **Graph writes per joiner** with the sample configuration: ≤ 3 on average. The sample
 //!    tenant is first brought level with the sample HR file (in memory), then `JOINERS` new hires

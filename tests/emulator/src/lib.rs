@@ -50,8 +50,32 @@
 //! Delta tokens name the journal position, not an offset into a list, so a round stays right
 //! while the directory changes between its pages. A token the tenant does not know (garbage,
 //! another collection's, or one issued before [`TenantState::load`]) is `410 Gone` with
-//! `syncStateNotFound`: the client must start over. `$deltatoken=latest` starts from now. Faults (503s, injected 429s, slow answers, dropped connections, failing inner `$batch`
+//! `syncStateNotFound`: the client must start over. `$deltatoken=latest` starts from now.
+//!
+//! Faults (503s, injected 429s, slow answers, dropped connections, failing inner `$batch`
 //! requests) are drawn from a seeded generator, so a test sees the same faults on every run.
+//!
+//! # Files
+//!
+//! - `config`: what a tenant starts with ([`TenantConfig`]: directory, national cloud, apps,
+//!   sign-in mode, lifetimes, limits); `apps`: app registrations ([`RegisteredClient`]: credential,
+//!   redirect URIs, multi-tenant, consent, granted permissions; [`SignIn`]; [`ExchangeRole`]).
+//! - `auth/`: Microsoft's login, identity platform v2.0, and the bearer-token check in front of
+//!   Graph and Exchange.
+//! - `graph/`: the Graph v1.0 subset (users, `me`, groups, licenses, manager, `$batch`, users and
+//!   groups delta, queries and paging).
+//! - `exchange`: `InvokeCommand` cmdlets, role checks and the mailbox delay, with
+//!   `mailbox_filter` (`Get-Mailbox -Filter`).
+//! - `journal`: the change stamps behind delta and `WhenChangedUTC`.
+//! - `throttle` and `faults`: rate limits and injected faults.
+//! - `state`: [`TenantState`]: a `Snapshot` behind a lock, issued tokens, the request log, the
+//!   runtime controls.
+//! - `server` and `routes`: the HTTP server ([`EmulatedTenant`]) and its router; `errors` and
+//!   `ids`: Microsoft's error bodies and object ids.
+//!
+//! Beside the library: `tests/tenant/` tests it (its `sign_in_client` is a client of the login
+//! endpoints written from Microsoft's documentation); `examples/sign_in_page` and `page-test/`
+//! drive the sign-in page in headless Chromium (`node:test` and `playwright-core`).
 
 mod apps;
 mod auth;

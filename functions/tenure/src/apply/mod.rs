@@ -10,6 +10,17 @@
 //! sync plans it again, because plans are computed from state. Every applied change is audited
 //! with its reason and Microsoft's request id; no secret is ever written into an outcome or an
 //! audit record.
+//!
+//! # Files
+//!
+//! - `run`: the order of work: creates first, then each worker's actions (runs of plain Graph
+//!   writes chained into one request), group additions gathered per group at the end; deferrals;
+//!   the observer told of each action as it settles.
+//! - `writer`: the [`DirectoryWriter`] seam, and the in-memory directory that applies a plan to a
+//!   snapshot.
+//! - `outcome`: what became of each action: applied, deferred, failed or skipped.
+//! - `audit`: the record of an applied change, with before and after.
+//! - `password`: new users' first passwords, only ever held as secrets.
 
 mod audit;
 mod outcome;

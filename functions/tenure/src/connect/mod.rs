@@ -1,4 +1,5 @@
-//! Connecting Tenure to a customer's tenant (DESIGN §1), over the stores of [`crate::store`]:
+//! Connecting Tenure to a customer's tenant (docs/connections.md), over the stores of
+//! [`crate::store`]:
 //!
 //! - **Tenure's own app** (Service Provider Application): [`start_link`] gives the authorize
 //!   URL (delegated permissions, PKCE S256, a single-use `state` bound to the connection, ten
@@ -14,6 +15,20 @@
 //!
 //! Secrets (refresh tokens, client secrets, keys, PKCE verifiers) live in the secret store only
 //! and never appear in a connection record, an error or a log.
+//!
+//! # Files
+//!
+//! - `service_app`: Tenure's own app and its delegated scopes per cloud.
+//! - `link`: the authorize and admin-consent URLs, and the callback.
+//! - `pending`: a link being made: its single-use `state` and PKCE verifier, in the secret store.
+//! - `refresh_tokens`: the stored refresh token behind delegated tokens, rotated by
+//!   compare-and-swap.
+//! - `customer_app`: the customer's own app, with a secret or a certificate.
+//! - `credentials`: the token source of a stored connection.
+//! - `prove`: a token, a tenant read and an Exchange read; Microsoft's refusals turned into advice.
+//! - `open`: clients for a stored connection, or "needs re-link".
+//! - `upsert`: saving a connection record and its secret.
+//! - `error`: what connecting and linking fail with.
 
 mod credentials;
 mod customer_app;

@@ -9,7 +9,7 @@ use crate::microsoft::{
 };
 use crate::store::connections::{Connection, ConnectionType};
 
-/// The application permissions a customer's app needs (DESIGN §1).
+/// The application permissions a customer's app is asked to have admin consent for (docs/connections.md).
 pub const APPLICATION_PERMISSIONS: &str = "User.ReadWrite.All, Group.ReadWrite.All, Directory.ReadWrite.All, User.EnableDisableAccount.All";
 
 /// What Exchange needs of the account Tenure acts as.

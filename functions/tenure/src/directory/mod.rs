@@ -3,6 +3,14 @@
 //! [`Snapshot`] is the documented JSON form (Microsoft Graph property names; Exchange mailbox
 //! facts beside them) that `tenure plan` reads and the emulated tenant dumps and loads.
 //! [`DirectoryIndex`] is the lookup structure the planner builds over a snapshot once.
+//!
+//! # Files
+//!
+//! - `snapshot`: the snapshot format.
+//! - `index`: the lookups the planner uses.
+//! - `attribute`: the user properties Tenure manages.
+//! - `apply`: a snapshot's own state changes when a plan is applied to it (the state machine
+//!   behind the emulated tenant and the sample generators).
 
 mod apply;
 mod attribute;

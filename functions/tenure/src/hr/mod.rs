@@ -3,6 +3,9 @@
 //! Every record is judged on its own first (`fields`), then against the others (`checks`):
 //! duplicate ids, managers that do not exist, manager loops. A bad record is quarantined with its
 //! file, line and reason; the others go on. Only a file that cannot be read at all is an error.
+//!
+//! Files: `csv_reader` (CSV) and `json_reader` (a JSON array, or JSON lines) turn a file into
+//! records; `fields` parses one record into a [`Worker`]; `checks` judges the records together.
 
 mod checks;
 mod csv_reader;

@@ -39,7 +39,7 @@ impl NationalCloud {
     /// The names clouds are configured by, in the order of [`Self::ALL`].
     pub const NAMES: [&'static str; 4] = ["global", "usgovhigh", "usgovdod", "china"];
 
-    /// The cloud's host names (DESIGN §1; the only place they are spelled).
+    /// The cloud's host names (the only place they are spelled; docs/connections.md lists them).
     pub fn hosts(self) -> CloudHosts {
         match self {
             Self::Global => CloudHosts {

@@ -2,6 +2,17 @@
 //!
 //! The planner is a pure function of its inputs ([`PlanInput`]): it never calls a plugin or
 //! the network, so the same inputs always give the same [`Plan`].
+//!
+//! # Files
+//!
+//! - `planner`: checks each plugin answer (known properties, managed groups and licenses, verified
+//!   domains), resolves the managed groups and licenses, and builds the plan.
+//! - `identity`: the first free UPN and mail nickname from the plugin's ordered candidates, taken
+//!   by workers in employee-id order.
+//! - `reconcile`: one worker's minimal actions.
+//! - `reasons`: the words of each action's reason.
+//! - `order`: managers first, so a new manager exists before anyone points at it.
+//! - `action`: the action kinds.
 
 mod action;
 mod identity;

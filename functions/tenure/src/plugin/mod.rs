@@ -78,6 +78,19 @@
 //! for a worker that already has an account, whose identity candidates it skips), a
 //! componentize-py plugin about 30 µs and a componentize-js one about 90 µs. `cargo bench -p
 //! tenure --bench plan` measures the standard mapper on both cores: about 4.5 µs per worker.
+//!
+//! # Files
+//!
+//! - `host`: [`PluginHost`]: the engine, the load checks, compiling.
+//! - `contract`: the world's version and the import allow-list; `bindings`: the generated
+//!   bindings of `plugins/wit/mapper.wit`.
+//! - `sandbox`: the deny-all WASI and the store limits; `limits`: [`SandboxLimits`] and its
+//!   defaults; `epoch`: the ticker behind the wall-clock deadline.
+//! - `cache`: precompiled components on disk, keyed by the wasm's SHA-256 and the engine's
+//!   compatibility hash, checked before they are loaded.
+//! - `mapping`: [`Plugin`]: batches on every core, re-run one by one when a batch fails.
+//! - `convert`: domain types to contract types and back, parsed at the edge.
+//! - `fault` and `error`: named failures; `stderr`: a crashed plugin's last words.
 
 // Generated code: it calls typed functions through `unsafe` after type-checking them itself.
 #[allow(unsafe_code, unreachable_pub, missing_docs, clippy::all)]

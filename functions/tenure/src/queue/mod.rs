@@ -5,6 +5,17 @@
 //! Messages are at-least-once: a message received and not deleted comes back after its
 //! visibility timeout, so a consumer deletes only what it finished. Provisioning is convergent,
 //! so a message handled twice changes nothing twice.
+//!
+//! # Files
+//!
+//! - `item`: [`WorkItem`], versioned JSON, split under the message limit and by lane
+//!   ([`PER_TENANT_LANES`], [`lane_of`], message groups `<connection>/<lane>`).
+//! - `sqs`: [`SqsQueue`] on Amazon SQS; on a `.fifo` queue, the message group and a body-hash
+//!   deduplication id.
+//! - `in_process`: [`InProcessQueue`] for `tenure serve`, with a visibility timeout as on SQS.
+//! - `dead_letters`: [`DeadLetters`]: an SQS queue with the `tenure-reason` attribute, or local
+//!   objects.
+//! - `error`: what queueing fails with.
 
 mod dead_letters;
 mod error;

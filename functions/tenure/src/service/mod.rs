@@ -12,6 +12,10 @@
 //!
 //! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
 //! store ([`settings`]).
+//!
+//! Folders: `http/` (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue
+//! consumer), `schedule/` (the scheduled fan-out); `settings` is each connection's
+//! [`MappingSettings`](settings::MappingSettings).
 
 pub mod http;
 pub mod plugins;

@@ -18,6 +18,16 @@
 //! `Send`; return-position `impl Future + Send` promises `Send` but is still not dyn-compatible.
 //! `async_trait` boxes each future (`Pin<Box<dyn Future + Send>>`): one allocation per call,
 //! nothing next to a network round trip or a file sync.
+//!
+//! # Files
+//!
+//! - `objects/`, `secrets/`, `connections/`: the three stores, each a trait with its S3 or
+//!   Secrets Manager implementation and its local one.
+//! - `aws`: [`AwsSettings`] (endpoint, region, credentials); `s3_errors`: S3's answers to
+//!   conditional writes read one way.
+//! - `files`: the local data directory ([`DataDir`]): 0700 folders, 0600 files, atomic replace,
+//!   the folder lock.
+//! - `version`: the [`Version`] a compare-and-swap names.
 
 mod aws;
 pub mod connections;

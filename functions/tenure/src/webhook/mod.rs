@@ -4,6 +4,18 @@
 //! the same delivery is refused a second time ([`replay`]), the body is parsed into worker
 //! records ([`payload`]) and queued as [`crate::queue::WorkItem`]s. Any failure queues nothing
 //! and says which HTTP status to answer with ([`WebhookError::status`]).
+//!
+//! # Files
+//!
+//! - `signature`: HMAC-SHA256 over the raw body and a timestamp, with the generic `X-Tenure-*`
+//!   and BambooHR headers (`headers`) and the replay window.
+//! - `replay`: [`ReplayCache`], per connection: [`InMemoryReplayCache`], and
+//!   [`ObjectReplayCache`] shared by every instance through the object store under
+//!   `webhook-replay/<connection>/<sha256 of signature>`: create-only, an expired entry taken over
+//!   by compare-and-swap.
+//! - `payload`: generic events and BambooHR employees through the HR JSON record parsing; errors
+//!   with JSON paths; the body limit.
+//! - `accept`: verify → parse → queue, or a refusal with its HTTP status (`error`).
 
 mod accept;
 mod error;

@@ -129,16 +129,16 @@ async fn the_stored_record_is_versioned_json_with_the_cloud_by_name() -> TestRes
     Ok(())
 }
 
-/// The record shown in the README is one the store reads.
+/// The record shown in docs/storage.md is one the store reads.
 #[tokio::test]
-async fn the_readme_example_record_reads() -> TestResult {
-    let readme = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+async fn the_documented_example_record_reads() -> TestResult {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/storage.md"),
     )?;
-    let section = readme
-        .split("## Secrets and connection records")
+    let section = doc
+        .split("## A connection record")
         .nth(1)
-        .ok_or("the README has no section on connection records")?;
+        .ok_or("docs/storage.md has no section on connection records")?;
     let example = section
         .split("```json\n")
         .nth(1)

@@ -2,6 +2,15 @@
 //! secret or a certificate assertion; authorization code with PKCE; refresh token with
 //! rotation and revocation), the authorize endpoint with its sign-in and consent page, admin
 //! consent, and the bearer-token check in front of Graph and Exchange.
+//!
+//! Files: `grants` (the token endpoint: finds and authenticates the app, dispatches the grant,
+//! issues tokens), `client_auth` (secret, certificate assertion, public client), `form` (the form,
+//! Basic credentials), `delegated` (authorization code and refresh token grants), `authorize`
+//! (`/authorize` and the sign-in form), `consent` (`/v2.0/adminconsent`), `page` (the sign-in and
+//! error pages), `redirect` (exact redirect-URI matching, the `302` with the answer), `scopes`
+//! (scopes against the cloud's resources), `pkce`, `ledger` (consent, pending sign-ins, codes,
+//! refresh tokens, Exchange roles), `token_error` (Microsoft's error body) and `bearer` (the token
+//! check in front of Graph and Exchange, `403` for apps without granted permissions).
 
 mod authorize;
 mod bearer;

@@ -70,8 +70,9 @@ pub(crate) fn router(state: &TenantState) -> Router<TenantState> {
         ))
 }
 
-/// What a request costs (DESIGN §4): a members read 3 units, another read 2, a write 1 unit
-/// and one write. A `$batch` itself costs nothing: each inner request pays its own way.
+/// What a request costs, as Microsoft's identity throttling counts resource units: a members
+/// read 3 units, another read 2, a write 1 unit and one write. A `$batch` itself costs nothing:
+/// each inner request pays its own way.
 fn cost(method: &Method, path: &str) -> Option<Cost> {
     if path == "/v1.0/$batch" {
         return None;

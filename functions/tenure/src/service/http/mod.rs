@@ -1,7 +1,8 @@
 //! The HTTP functions as [`axum::Router`]s: `hr-webhook` ([`webhook_routes`]), `consent`
-//! ([`consent_routes`]) and `oauth-callback` ([`callback_routes`]). Each Lambda binary runs one
-//! of them under `lambda_http::run` (API Gateway HTTP API, payload format 2.0); `tenure serve`
-//! merges them on one port.
+//! ([`consent_routes`]), `oauth-callback` ([`callback_routes`]) and `plugin-upload`
+//! ([`plugin_routes`]: upload, list, activate). Each Lambda binary runs one of them under
+//! `lambda_http::run` (API Gateway HTTP API, payload format 2.0); `tenure serve` merges them on
+//! one port. `response` holds the JSON error answers and pages they share.
 //!
 //! Errors are answered as JSON `{"error": "<message>"}` (or, for the browser-facing callback, a
 //! small HTML page) with a status that says whose fault it was. Messages name what is wrong and

@@ -16,6 +16,12 @@
 //! compiled code, else compiled (and that code stored, the standard mapper's too), so a cold
 //! Lambda deserializes instead of compiling. Compiled code whose header does not match is
 //! compiled again, never run.
+//!
+//! Files: `keys` (object keys, [`PluginSha256`]), `record` ([`VersionRecord`], [`TrialReport`]),
+//! `upload` (check → configuration → trial → precompile → store → activate), `trial` (mapping
+//! the sample workers), `activate` (listing, re-activation by compare-and-swap of the mapping
+//! settings), `library` ([`PluginLibrary`]: loaded plugins in memory; a cold start deserializes
+//! sealed code from the store; damaged code is compiled again) and `error`.
 
 mod activate;
 mod error;

@@ -11,6 +11,12 @@
 //!
 //! The hosts: [`handle_sqs`] for the Lambda function (partial batch failures, poison messages to
 //! the dead-letter queue with their reason) and [`drain`] for `tenure serve`.
+//!
+//! Files: `sqs` ([`handle_sqs`]: grouping by connection, partial batch failures, dead letters),
+//! `drain` (`tenure serve`), `batch` (one connection's HR batch, later records win), `known`
+//! (each webhook-delivered worker's last known HR record, `connections/<id>/hr/known/…`, which
+//! fills the fields a partial `terminate` event leaves out; else the stored HR export),
+//! `records` (object keys of the cache, audit and refusals) and `error` (retryable or permanent).
 
 mod batch;
 mod drain;

@@ -3,6 +3,9 @@
 //! connection's HR export is read from the object store and fanned out over the work queue, a
 //! few hundred workers per message and each worker in its lane, so provisioning runs in at most
 //! [`crate::queue::PER_TENANT_LANES`] parallel invocations per tenant.
+//!
+//! Files: `event` (the Scheduler's and EventBridge's event shapes) and `all` (every connection,
+//! fanned out by lane).
 
 mod all;
 mod event;
