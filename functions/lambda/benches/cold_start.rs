@@ -128,6 +128,7 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
         queue_url: Some(stack.queue_url.clone()),
         dead_letter_queue_url: Some(stack.dead_letter_url.clone()),
         app: None,
+        public_url: None,
         plugin_limits: tenure::plugin::SandboxLimits::default(),
     };
     let settings = AwsSettings::emulator(

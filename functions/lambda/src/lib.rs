@@ -3,20 +3,28 @@
 //! [`Environment`]). Each binary in `src/bin` is a few lines around one handler of the engine.
 //!
 //! The binaries: `consent`, `oauth-callback`, `hr-webhook` and `plugin-upload` run one router of
-//! `tenure::service::http` on `lambda_http`; `provision` (SQS events) and `scheduled-sync` (the
+//! `tenure::service::http` on `lambda_http` ([`run_http`], which marks each request with the
+//! public URL it was reached at); `provision` (SQS events) and `scheduled-sync` (the
 //! Scheduler's JSON) run on `lambda_runtime`. `tests/runtime_api/` runs the binaries under
 //! cargo-lambda's Runtime API emulator with moto and the emulated tenant; `benches/cold_start.rs`
 //! times their cold starts.
+//!
+//! What each function reads from its environment is declared once, in [`FUNCTIONS`]: a function
+//! reads nothing else and does not start without what it requires, and the template check
+//! (`tests/template`, through `examples/environment.rs`) holds `infra/template.yaml` to it.
 
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
+use lambda_http::RequestExt as _;
+use lambda_http::request::RequestContext;
 use secrecy::SecretString;
 use tenure::connect::ServiceApp;
 use tenure::microsoft::ClientCredential;
 use tenure::plugin::{PluginHost, SandboxLimits};
 use tenure::queue::{SqsDeadLetters, SqsQueue};
 use tenure::service::Services;
+use tenure::service::http::{PublicUrl, PublicUrlError};
 use tenure::service::plugins::PluginLibrary;
 use tenure::service::provision::ProvisionOptions;
 use tenure::store::AwsSettings;
@@ -35,8 +43,81 @@ pub const DEAD_LETTER_QUEUE_URL: &str = "TENURE_DEAD_LETTER_QUEUE_URL";
 pub const APP_CLIENT_ID: &str = "TENURE_APP_CLIENT_ID";
 /// The Secrets Manager secret holding that app's client secret.
 pub const APP_CLIENT_SECRET_ID: &str = "TENURE_APP_CLIENT_SECRET_ID";
-/// The redirect URI registered on that app (the API's `/oauth/callback`).
-pub const REDIRECT_URI: &str = "TENURE_REDIRECT_URI";
+/// The URL people and Microsoft reach the deployment at, when it is not the domain each request
+/// came in on (a custom domain, with its base path): the OAuth redirect URI is under it.
+pub const PUBLIC_URL: &str = "TENURE_PUBLIC_URL";
+/// The log filter ([`init_tracing`]).
+pub const LOG: &str = "RUST_LOG";
+
+/// A function of the SAM template and its environment: the variables it cannot start without
+/// and those it reads when they are set. [`Environment::read`] reads no others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Function {
+    /// Its binary (`src/bin/<binary>.rs`, named in the template's `BuildProperties`).
+    pub binary: &'static str,
+    /// What it cannot start without.
+    pub requires: &'static [&'static str],
+    /// What it reads when set.
+    pub optional: &'static [&'static str],
+}
+
+impl Function {
+    /// Whether it reads `name` at all.
+    pub fn reads(&self, name: &str) -> bool {
+        self.requires.contains(&name) || self.optional.contains(&name)
+    }
+}
+
+/// Tenure's app: a function that links connections or refreshes their delegated tokens reads
+/// both when the deployment has the app.
+const APP: [&str; 2] = [APP_CLIENT_ID, APP_CLIENT_SECRET_ID];
+
+/// `consent`: `GET /connections/{id}/consent`.
+pub const CONSENT: Function = Function {
+    binary: "consent",
+    requires: &[BUCKET],
+    optional: &[LOG, APP[0], APP[1], PUBLIC_URL],
+};
+/// `oauth-callback`: `GET /oauth/callback`.
+pub const OAUTH_CALLBACK: Function = Function {
+    binary: "oauth-callback",
+    requires: &[BUCKET],
+    optional: &[LOG, APP[0], APP[1], PUBLIC_URL],
+};
+/// `hr-webhook`: `POST /connections/{id}/hr-events`.
+pub const HR_WEBHOOK: Function = Function {
+    binary: "hr-webhook",
+    requires: &[BUCKET, QUEUE_URL],
+    optional: &[LOG],
+};
+/// `provision`: the work queue's consumer.
+pub const PROVISION: Function = Function {
+    binary: "provision",
+    requires: &[BUCKET, DEAD_LETTER_QUEUE_URL],
+    optional: &[LOG, APP[0], APP[1]],
+};
+/// `scheduled-sync`: the scheduled reconcile, fanned out over the work queue.
+pub const SCHEDULED_SYNC: Function = Function {
+    binary: "scheduled-sync",
+    requires: &[BUCKET, QUEUE_URL],
+    optional: &[LOG],
+};
+/// `plugin-upload`: `/connections/{id}/plugins…`.
+pub const PLUGIN_UPLOAD: Function = Function {
+    binary: "plugin-upload",
+    requires: &[BUCKET],
+    optional: &[LOG],
+};
+
+/// Every function, as the SAM template must declare them.
+pub const FUNCTIONS: [Function; 6] = [
+    CONSENT,
+    OAUTH_CALLBACK,
+    HR_WEBHOOK,
+    PROVISION,
+    SCHEDULED_SYNC,
+    PLUGIN_UPLOAD,
+];
 
 /// A function cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +125,9 @@ pub enum StartupError {
     /// A required environment variable is missing or empty.
     #[error("the environment variable {0} is not set (the SAM template sets it)")]
     Missing(&'static str),
+    /// [`PUBLIC_URL`] is not a URL the deployment can be reached at.
+    #[error("the environment variable {PUBLIC_URL}: {0}")]
+    PublicUrl(#[from] PublicUrlError),
     /// Tenure's app's client secret could not be read.
     #[error("cannot read Tenure's app client secret from Secrets Manager ({id}): {message}")]
     AppSecret {
@@ -66,8 +150,10 @@ pub struct Environment {
     pub queue_url: Option<String>,
     /// [`DEAD_LETTER_QUEUE_URL`], when the function uses it.
     pub dead_letter_queue_url: Option<String>,
-    /// [`APP_CLIENT_ID`], [`APP_CLIENT_SECRET_ID`] and [`REDIRECT_URI`], when all are set.
-    pub app: Option<(String, String, String)>,
+    /// [`APP_CLIENT_ID`] and [`APP_CLIENT_SECRET_ID`], when the deployment has Tenure's app.
+    pub app: Option<(String, String)>,
+    /// [`PUBLIC_URL`], when the deployment names one; else each request's own domain counts.
+    pub public_url: Option<PublicUrl>,
     /// The limits plugins run under (the defaults; `plugin-upload` lowers the size limit to
     /// [`LAMBDA_UPLOAD_LIMIT`]).
     pub plugin_limits: SandboxLimits,
@@ -78,20 +164,32 @@ fn var(name: &'static str) -> Option<String> {
 }
 
 impl Environment {
-    /// Reads the environment.
-    pub fn read() -> Result<Self, StartupError> {
+    /// Reads what `function` reads from the environment: a variable it requires must be set
+    /// (and so must both of Tenure's app's, or neither).
+    pub fn read(function: &Function) -> Result<Self, StartupError> {
+        let get = |name: &'static str| -> Result<Option<String>, StartupError> {
+            if !function.reads(name) {
+                return Ok(None);
+            }
+            match var(name) {
+                None if function.requires.contains(&name) => Err(StartupError::Missing(name)),
+                value => Ok(value),
+            }
+        };
+        let app = match (get(APP_CLIENT_ID)?, get(APP_CLIENT_SECRET_ID)?) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            (Some(_), None) => return Err(StartupError::Missing(APP_CLIENT_SECRET_ID)),
+            (None, Some(_)) => return Err(StartupError::Missing(APP_CLIENT_ID)),
+        };
         Ok(Self {
-            bucket: var(BUCKET).ok_or(StartupError::Missing(BUCKET))?,
-            queue_url: var(QUEUE_URL),
-            dead_letter_queue_url: var(DEAD_LETTER_QUEUE_URL),
-            app: match (
-                var(APP_CLIENT_ID),
-                var(APP_CLIENT_SECRET_ID),
-                var(REDIRECT_URI),
-            ) {
-                (Some(id), Some(secret), Some(redirect)) => Some((id, secret, redirect)),
-                _ => None,
-            },
+            bucket: get(BUCKET)?.ok_or(StartupError::Missing(BUCKET))?,
+            queue_url: get(QUEUE_URL)?,
+            dead_letter_queue_url: get(DEAD_LETTER_QUEUE_URL)?,
+            app,
+            public_url: get(PUBLIC_URL)?
+                .map(|url| PublicUrl::parse(&url))
+                .transpose()?,
             plugin_limits: SandboxLimits::default(),
         })
     }
@@ -116,12 +214,62 @@ pub fn init_tracing() {
 /// `tenure serve`, or put in the bucket by an administrator.
 pub const LAMBDA_UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
 
-/// The services of a function: S3, SQS and Secrets Manager through the AWS SDK (whose
+/// The services of `function`: S3, SQS and Secrets Manager through the AWS SDK (whose
 /// endpoint, region and credentials come from the usual `AWS_*` variables, so
 /// `AWS_ENDPOINT_URL` points them at a local emulator).
-pub async fn services() -> Result<Services, StartupError> {
-    let env = Environment::read()?;
+pub async fn services(function: &Function) -> Result<Services, StartupError> {
+    let env = Environment::read(function)?;
     services_with(&env, &aws_config().await).await
+}
+
+/// Runs an HTTP function: its services from `env`, then API Gateway's requests to the router
+/// `routes` makes of them, each marked with the public URL it was reached at
+/// ([`with_public_url`]).
+pub async fn run_http(
+    env: Environment,
+    routes: fn(Services) -> axum::Router,
+) -> Result<(), lambda_http::Error> {
+    let services = services_with(&env, &aws_config().await).await?;
+    lambda_http::run(with_public_url(routes(services), env.public_url)).await
+}
+
+/// `router`, each request given the [`PublicUrl`] it was reached at (the engine's `consent` and
+/// `oauth-callback` build the OAuth redirect URI under it): `configured` when the deployment
+/// names one, else `https://` and the domain API Gateway received the request on
+/// (`requestContext.domainName`: the API's own execute-api domain, or a custom domain mapped
+/// to it; API Gateway sets it, the caller cannot). A request without either (not from API
+/// Gateway) gets none, and the configured redirect URI counts.
+pub fn with_public_url(
+    router: axum::Router,
+    configured: Option<PublicUrl>,
+) -> impl tower::Service<
+    lambda_http::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone {
+    tower::ServiceExt::map_request(router, move |mut request: lambda_http::Request| {
+        let public = configured.clone().or_else(|| request_domain(&request));
+        if let Some(url) = public {
+            request.extensions_mut().insert(url);
+        }
+        request
+    })
+}
+
+/// `https://<requestContext.domainName>` of an API Gateway HTTP API request.
+fn request_domain(request: &lambda_http::Request) -> Option<PublicUrl> {
+    let Some(RequestContext::ApiGatewayV2(context)) = request.request_context_ref() else {
+        return None;
+    };
+    let domain = context.domain_name.as_deref()?;
+    match PublicUrl::of_domain(domain) {
+        Ok(url) => Some(url),
+        Err(e) => {
+            tracing::warn!("ignoring the request's domain: {e}");
+            None
+        }
+    }
 }
 
 /// The AWS SDK configuration from the function's environment.
@@ -162,7 +310,7 @@ async fn service_app(
     env: &Environment,
     config: &SdkConfig,
 ) -> Result<Option<ServiceApp>, StartupError> {
-    let Some((client_id, secret_id, redirect_uri)) = &env.app else {
+    let Some((client_id, secret_id)) = &env.app else {
         return Ok(None);
     };
     let fail = |message: String| StartupError::AppSecret {
@@ -181,6 +329,12 @@ async fn service_app(
     Ok(Some(ServiceApp {
         client_id: client_id.clone(),
         credential: ClientCredential::Secret(SecretString::from(secret.to_owned())),
-        redirect_uri: redirect_uri.clone(),
+        // Without a configured public URL, each request's own ([`with_public_url`]): provision
+        // refreshes tokens, which needs no redirect URI.
+        redirect_uri: env
+            .public_url
+            .as_ref()
+            .map(PublicUrl::redirect_uri)
+            .unwrap_or_default(),
     }))
 }

@@ -5,6 +5,6 @@ use lambda_http::Error;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tenure_lambda::init_tracing();
-    let services = tenure_lambda::services().await?;
-    lambda_http::run(tenure::service::http::webhook_routes(services)).await
+    let env = tenure_lambda::Environment::read(&tenure_lambda::HR_WEBHOOK)?;
+    tenure_lambda::run_http(env, tenure::service::http::webhook_routes).await
 }

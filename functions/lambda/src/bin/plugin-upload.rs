@@ -7,8 +7,7 @@ use lambda_http::Error;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tenure_lambda::init_tracing();
-    let mut env = tenure_lambda::Environment::read()?;
+    let mut env = tenure_lambda::Environment::read(&tenure_lambda::PLUGIN_UPLOAD)?;
     env.plugin_limits.max_wasm_bytes = tenure_lambda::LAMBDA_UPLOAD_LIMIT;
-    let services = tenure_lambda::services_with(&env, &tenure_lambda::aws_config().await).await?;
-    lambda_http::run(tenure::service::http::plugin_routes(services)).await
+    tenure_lambda::run_http(env, tenure::service::http::plugin_routes).await
 }

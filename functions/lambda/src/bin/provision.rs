@@ -7,7 +7,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tenure_lambda::init_tracing();
-    let services = &tenure_lambda::services().await?;
+    let services = &tenure_lambda::services(&tenure_lambda::PROVISION).await?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
         Ok::<SqsBatchResponse, Error>(
             tenure::service::provision::handle_sqs(services, event.payload).await,

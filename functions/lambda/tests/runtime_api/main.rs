@@ -1,8 +1,10 @@
 //! The Lambda binaries themselves, run against cargo-lambda's Lambda Runtime API emulator
 //! (`cargo lambda watch --only-lambda-apis`), with S3, SQS and Secrets Manager in moto and the
 //! emulated tenant in this process: a signed HR webhook goes through `hr-webhook` onto the SQS
-//! queue, and its messages through `provision` into the tenant.
+//! queue, and its messages through `provision` into the tenant; `consent` and `oauth-callback`
+//! link a tenant with the redirect URI of the domain they were reached on (`redirect_uri`).
 
+mod redirect_uri;
 mod stack;
 
 use serde_json::{Value, json};

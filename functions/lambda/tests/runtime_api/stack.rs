@@ -218,6 +218,17 @@ impl Stack {
     /// Starts `binary` as the function `name` under the emulator, with the environment the SAM
     /// template gives it (pointed at moto), logging at `rust_log` to `<name>.log`.
     pub(crate) fn spawn(&self, name: &str, binary: &str, rust_log: &str) -> Result<Process, Error> {
+        self.spawn_with(name, binary, rust_log, &[])
+    }
+
+    /// [`Self::spawn`] with these variables too (Tenure's app, a public URL).
+    pub(crate) fn spawn_with(
+        &self,
+        name: &str,
+        binary: &str,
+        rust_log: &str,
+        more: &[(&str, &str)],
+    ) -> Result<Process, Error> {
         let log = std::fs::File::create(self.logs.path().join(format!("{name}.log")))?;
         Ok(Process(
             Command::new(binary)
@@ -238,6 +249,7 @@ impl Stack {
                 .env("TENURE_QUEUE_URL", &self.queue_url)
                 .env("TENURE_DEAD_LETTER_QUEUE_URL", &self.dead_letter_url)
                 .env("RUST_LOG", rust_log)
+                .envs(more.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)
                 .stderr(log)

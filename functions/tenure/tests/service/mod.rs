@@ -6,3 +6,4 @@ mod callback;
 mod consent;
 mod helpers;
 mod hr_webhook;
+mod public_url;

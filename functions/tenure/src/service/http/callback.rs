@@ -1,6 +1,7 @@
 //! `oauth-callback`: `GET /oauth/callback`, where Microsoft sends the admin back after signing
 //! in or consenting ([`crate::connect::finish_link`]).
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
@@ -8,6 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use jiff::Timestamp;
 
+use super::public_url::{CALLBACK_PATH, PublicUrl, app_for};
 use super::response::html_page;
 use crate::connect::{Callback, LinkError, Linked, finish_link};
 use crate::service::Services;
@@ -21,14 +23,20 @@ use crate::service::Services;
 /// missing, unknown, expired or used before, the admin declined, or the code could not be
 /// redeemed; 503 when a store could not be reached or the deployment has no Tenure app (as
 /// consent answers).
-/// The page and the logs never show the code, a token or the PKCE verifier.
+/// The page and the logs never show the code, a token or the PKCE verifier. The code is
+/// redeemed with the redirect URI `consent` sent: the one under the request's [`PublicUrl`]
+/// when the host put one on the request, else the configured one.
 pub fn callback_routes(services: Services) -> Router {
     Router::new()
-        .route("/oauth/callback", get(callback))
+        .route(CALLBACK_PATH, get(callback))
         .with_state(services)
 }
 
-async fn callback(State(services): State<Services>, RawQuery(query): RawQuery) -> Response {
+async fn callback(
+    State(services): State<Services>,
+    RawQuery(query): RawQuery,
+    public: Option<Extension<PublicUrl>>,
+) -> Response {
     let Some(app) = services.service_app.as_deref() else {
         return failed(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -37,8 +45,9 @@ async fn callback(State(services): State<Services>, RawQuery(query): RawQuery) -
         );
     };
     let callback = Callback::from_query(query.as_deref().unwrap_or_default());
+    let app = app_for(app, public.as_ref().map(|Extension(url)| url));
     let finished = finish_link(
-        app,
+        &app,
         &callback,
         services.connections.as_ref(),
         services.secrets.as_ref(),

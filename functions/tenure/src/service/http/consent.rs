@@ -1,6 +1,7 @@
 //! `consent`: `GET /connections/{id}/consent`, the "Link Account" button: a redirect to
 //! Microsoft's sign-in page for Tenure's own app ([`crate::connect::start_link`]).
 
+use axum::Extension;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -8,6 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use jiff::Timestamp;
 
+use super::public_url::{PublicUrl, app_for};
 use super::response::{json_error, redirect};
 use crate::connect::{LinkError, start_link};
 use crate::service::Services;
@@ -20,6 +22,9 @@ use crate::store::connections::ConnectionId;
 /// admin-consent page for the whole tenant instead. Else `{"error": "<message>"}` with 404 (no
 /// such connection), 400 (the connection does not use Tenure's own app), 503 (this deployment
 /// has no Tenure app configured, or a store could not be reached).
+///
+/// The redirect URI sent to Microsoft is the one under the request's [`PublicUrl`] when the
+/// host put one on the request (the Lambda functions do), else the configured one.
 pub fn consent_routes(services: Services) -> Router {
     Router::new()
         .route("/connections/{id}/consent", get(consent))
@@ -30,6 +35,7 @@ async fn consent(
     State(services): State<Services>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
+    public: Option<Extension<PublicUrl>>,
 ) -> Response {
     let Some(app) = services.service_app.as_deref() else {
         return json_error(
@@ -50,8 +56,9 @@ async fn consent(
             return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
         }
     };
+    let app = app_for(app, public.as_ref().map(|Extension(url)| url));
     match start_link(
-        app,
+        &app,
         &connection,
         services.secrets.as_ref(),
         Timestamp::now(),

@@ -4,6 +4,9 @@
 //! `lambda_http::run` (API Gateway HTTP API, payload format 2.0); `tenure serve` merges them on
 //! one port. `response` holds the JSON error answers and pages they share.
 //!
+//! The OAuth redirect URI is [`CALLBACK_PATH`] under the deployment's [`PublicUrl`], which a
+//! host that learns it per request (the Lambda functions) puts on each request.
+//!
 //! Errors are answered as JSON `{"error": "<message>"}` (or, for the browser-facing callback, a
 //! small HTML page) with a status that says whose fault it was. Messages name what is wrong and
 //! never carry a key, a code, a token or a verifier.
@@ -11,10 +14,12 @@
 mod callback;
 mod consent;
 mod plugins;
+mod public_url;
 mod response;
 mod webhook;
 
 pub use callback::callback_routes;
 pub use consent::consent_routes;
 pub use plugins::plugin_routes;
+pub use public_url::{CALLBACK_PATH, PublicUrl, PublicUrlError};
 pub use webhook::webhook_routes;
