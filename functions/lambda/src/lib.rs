@@ -68,21 +68,17 @@ impl Function {
     }
 }
 
-/// Tenure's app: a function that links connections or refreshes their delegated tokens reads
-/// both when the deployment has the app.
-const APP: [&str; 2] = [APP_CLIENT_ID, APP_CLIENT_SECRET_ID];
-
 /// `consent`: `GET /connections/{id}/consent`.
 pub const CONSENT: Function = Function {
     binary: "consent",
     requires: &[BUCKET],
-    optional: &[LOG, APP[0], APP[1], PUBLIC_URL],
+    optional: &[LOG, APP_CLIENT_ID, APP_CLIENT_SECRET_ID, PUBLIC_URL],
 };
 /// `oauth-callback`: `GET /oauth/callback`.
 pub const OAUTH_CALLBACK: Function = Function {
     binary: "oauth-callback",
     requires: &[BUCKET],
-    optional: &[LOG, APP[0], APP[1], PUBLIC_URL],
+    optional: &[LOG, APP_CLIENT_ID, APP_CLIENT_SECRET_ID, PUBLIC_URL],
 };
 /// `hr-webhook`: `POST /connections/{id}/hr-events`.
 pub const HR_WEBHOOK: Function = Function {
@@ -90,11 +86,11 @@ pub const HR_WEBHOOK: Function = Function {
     requires: &[BUCKET, QUEUE_URL],
     optional: &[LOG],
 };
-/// `provision`: the work queue's consumer.
+/// `provision`: the work queue's consumer (Tenure's app refreshes delegated tokens).
 pub const PROVISION: Function = Function {
     binary: "provision",
     requires: &[BUCKET, DEAD_LETTER_QUEUE_URL],
-    optional: &[LOG, APP[0], APP[1]],
+    optional: &[LOG, APP_CLIENT_ID, APP_CLIENT_SECRET_ID],
 };
 /// `scheduled-sync`: the scheduled reconcile, fanned out over the work queue.
 pub const SCHEDULED_SYNC: Function = Function {
