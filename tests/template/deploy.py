@@ -115,7 +115,7 @@ class Moto:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # moto says so for each resource it skips; the check names those itself
         # (NOT_CREATED_BY_MOTO) and fails when the list and moto disagree.
-        logging.getLogger("moto.cloudformation.parsing").setLevel(logging.ERROR)
+        logging.getLogger("moto").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto")
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
