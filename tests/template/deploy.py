@@ -181,6 +181,13 @@ class Stack:
             for output in self.description.get("Outputs", [])
         }
 
+    def value(self, declared: Any) -> str:
+        """A literal or a parameter's value (`{"Ref": "Parameter"}`) with this stack's parameters."""
+        if isinstance(declared, dict):
+            (name,) = declared.values()
+            return self.parameters[name]
+        return str(declared)
+
     def resource(self, logical_id: str) -> str:
         """The physical id (name, URL) of a resource moto created."""
         if logical_id not in self.physical:

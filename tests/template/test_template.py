@@ -173,6 +173,21 @@ def refers_to(value: Any, logical_id: str) -> bool:
     )
 
 
+def routes(template: dict[str, Any]) -> dict[str, str]:
+    """Each route of the HTTP API ("GET /path") and the function it invokes (a Lambda proxy
+    integration, payload format 2.0, which is what lambda_http reads)."""
+    (api,) = resources_of(template, "AWS::ApiGatewayV2::Api").values()
+    routed = {}
+    for path, methods in api["Properties"]["Body"]["paths"].items():
+        for method, operation in methods.items():
+            integration = operation["x-amazon-apigateway-integration"]
+            assert integration["type"] == "aws_proxy", path
+            assert integration["payloadFormatVersion"] == "2.0", path
+            (function,) = re.findall(r"\$\{(\w+)\.Arn\}", integration["uri"]["Fn::Sub"])
+            routed[f"{method.upper()} {path}"] = function
+    return routed
+
+
 def section(markdown: str, heading: str) -> str:
     """The text under a heading, up to the next heading of the same or a higher level."""
     level = heading.split(" ", 1)[0]
@@ -263,22 +278,9 @@ class TransformedTemplate(unittest.TestCase):
                     f"{logical_id} refers to {api_id}, whose routes refer to the functions",
                 )
 
-    def routes(self) -> dict[str, str]:
-        """Each route of the HTTP API ("GET /path") and the function it invokes."""
-        (api,) = resources_of(self.template, "AWS::ApiGatewayV2::Api").values()
-        routes = {}
-        for path, methods in api["Properties"]["Body"]["paths"].items():
-            for method, operation in methods.items():
-                integration = operation["x-amazon-apigateway-integration"]
-                self.assertEqual(integration["type"], "aws_proxy", path)
-                self.assertEqual(integration["payloadFormatVersion"], "2.0", path)
-                (function,) = re.findall(r"\$\{(\w+)\.Arn\}", integration["uri"]["Fn::Sub"])
-                routes[f"{method.upper()} {path}"] = function
-        return routes
-
     def test_the_api_routes_each_path_to_its_function(self) -> None:
         binaries = deploy.binaries(self.template)
-        routed = {route: binaries[function] for route, function in self.routes().items()}
+        routed = {route: binaries[function] for route, function in routes(self.template).items()}
         callback = f"GET {self.contract['callback_path']}"
         self.assertEqual(routed.get(callback), "oauth-callback", routed)
         self.assertEqual(routed.get("POST /connections/{id}/hr-events"), "hr-webhook", routed)
@@ -487,27 +489,19 @@ class TheStack(unittest.TestCase):
                     elif name in contract["requires"]:
                         self.assertTrue(value, f"{binary} requires {name}")
 
-    def test_each_function_has_the_settings_of_its_parameters(self) -> None:
-        parameters = self.stack.parameters
-        expected = {
-            "ProvisionFunction": (parameters["ProvisionTimeout"], parameters["ProvisionMemory"]),
-            "ScheduledSyncFunction": (
-                parameters["ScheduledSyncTimeout"],
-                parameters["ScheduledSyncMemory"],
-            ),
-            "PluginUploadFunction": (
-                parameters["ApiFunctionTimeout"],
-                parameters["PluginUploadMemory"],
-            ),
-        }
+    def test_each_function_has_the_timeout_and_memory_its_parameters_say(self) -> None:
         for logical_id in self.binaries:
             configuration = self.function(logical_id)["Configuration"]
-            timeout, memory = expected.get(
-                logical_id, (parameters["ApiFunctionTimeout"], parameters["ApiFunctionMemory"])
-            )
-            self.assertEqual(configuration["Timeout"], int(timeout), logical_id)
-            self.assertEqual(configuration["MemorySize"], int(memory), logical_id)
-            self.assertEqual(configuration["Runtime"], "provided.al2023", logical_id)
+            declared = self.stack.template["Resources"][logical_id]["Properties"]
+            for name in ("Timeout", "MemorySize"):
+                with self.subTest(function=logical_id, setting=name):
+                    self.assertEqual(configuration[name], int(self.stack.value(declared[name])))
+
+    def test_each_function_behind_the_api_answers_before_the_api_gives_up(self) -> None:
+        # API Gateway's HTTP APIs wait 30 seconds for an integration at most.
+        for function in set(routes(self.stack.template).values()):
+            timeout = self.function(function)["Configuration"]["Timeout"]
+            self.assertLessEqual(timeout, 30, function)
 
     def test_each_function_reserves_the_concurrency_its_parameter_says(self) -> None:
         reserves = self.stack.parameters["ReserveConcurrency"] == "true"
