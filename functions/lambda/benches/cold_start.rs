@@ -19,8 +19,7 @@
 #[path = "../tests/runtime_api/stack.rs"]
 mod stack;
 
-#[path = "../../tenure/benches/support/machine.rs"]
-mod machine;
+use tenure_test_support::machine;
 
 use std::time::{Duration, Instant};
 
@@ -133,9 +132,9 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
     };
     let settings = AwsSettings::emulator(
         &stack.moto_endpoint,
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
+        tenure_test_support::moto::REGION,
+        tenure_test_support::moto::ACCESS_KEY_ID,
+        tenure_test_support::moto::SECRET_ACCESS_KEY,
     );
     let event: SqsEvent = serde_json::from_value(event.clone())?;
     let [
