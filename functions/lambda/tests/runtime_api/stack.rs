@@ -395,3 +395,24 @@ impl Stack {
         Ok(())
     }
 }
+
+/// One new hire, active since before today, so the account is made at once.
+pub(crate) fn hire(employee_id: &str, first: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "events": [{
+            "type": "upsert",
+            "worker": {
+                "employee_id": employee_id,
+                "first_name": first,
+                "last_name": "Runtime",
+                "job_title": "Engineer",
+                "department": "Engineering",
+                "country": "GB",
+                "employment_status": "active",
+                "hire_date": "2026-01-05",
+                "time_zone": "Europe/London"
+            }
+        }]
+    }))
+    .expect("JSON")
+}

@@ -67,19 +67,11 @@ pub(crate) fn connection(
     Ok(connection)
 }
 
-/// Every file under the data folder, as text (to look for leaked secrets in records).
+/// Every connection record under the data folder, as text (to look for leaked secrets).
 pub(crate) fn record_files(root: &std::path::Path) -> String {
-    let mut text = String::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.to_string_lossy().contains("connections") {
-                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
-            }
-        }
-    }
-    text
+    crate::support::files::under(root)
+        .iter()
+        .filter(|path| path.to_string_lossy().contains("connections"))
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .collect()
 }

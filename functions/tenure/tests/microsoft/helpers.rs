@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use secrecy::SecretString;
+use tenure::directory::Snapshot;
 use tenure::microsoft::{
     ClientCredential, Endpoints, ExchangeClient, GraphClient, NationalCloud, TokenSource,
 };
@@ -78,4 +79,24 @@ pub(crate) fn count(tenant: &EmulatedTenant, method: &str, path_prefix: &str) ->
         .iter()
         .filter(|r| r.method == method && r.path.starts_with(path_prefix) && !r.in_batch)
         .count()
+}
+
+/// A snapshot in one order, so two reads compare equal when they hold the same.
+pub(crate) fn sorted(mut snapshot: Snapshot) -> Snapshot {
+    snapshot.users.sort_by(|a, b| a.id.cmp(&b.id));
+    snapshot.groups.sort_by(|a, b| a.id.cmp(&b.id));
+    for group in &mut snapshot.groups {
+        group.members.sort();
+    }
+    snapshot.mailboxes.sort_by(|a, b| {
+        a.external_directory_object_id
+            .cmp(&b.external_directory_object_id)
+    });
+    for mailbox in &mut snapshot.mailboxes {
+        mailbox.full_access.sort();
+    }
+    snapshot
+        .subscribed_skus
+        .sort_by(|a, b| a.sku_id.cmp(&b.sku_id));
+    snapshot
 }
