@@ -13,7 +13,6 @@
 //! reads nothing else and does not start without what it requires, and the template check
 //! (`tests/template`, through `examples/environment.rs`) holds `infra/template.yaml` to it.
 
-
 use aws_config::SdkConfig;
 use lambda_http::RequestExt as _;
 use lambda_http::request::RequestContext;

@@ -16,9 +16,14 @@ pub struct ApiEvent {
     query: String,
     headers: Vec<(String, String)>,
     path_parameters: Vec<(String, String)>,
+    domain: String,
     body: Option<Vec<u8>>,
     base64: bool,
 }
+
+/// The domain an event is received on unless [`ApiEvent::domain`] says another: the API's own
+/// URL, `https://<api-id>.execute-api.<region>.amazonaws.com/`.
+pub const API_DOMAIN: &str = "abc123.execute-api.eu-west-1.amazonaws.com";
 
 impl ApiEvent {
     /// `GET path` for the route `route_key` (such as `GET /oauth/callback`, or `$default`).
@@ -40,6 +45,7 @@ impl ApiEvent {
             query: String::new(),
             headers: Vec::new(),
             path_parameters: Vec::new(),
+            domain: API_DOMAIN.to_owned(),
             body: None,
             base64: false,
         }
@@ -65,6 +71,13 @@ impl ApiEvent {
         self
     }
 
+    /// The domain API Gateway received the request on (the `Host` header and
+    /// `requestContext.domainName`): a custom domain, or another API's URL.
+    pub fn domain(mut self, domain: &str) -> Self {
+        self.domain = domain.to_owned();
+        self
+    }
+
     /// The body: sent as text when it is UTF-8, else base64-encoded as API Gateway does.
     pub fn body(mut self, body: &[u8]) -> Self {
         self.body = Some(body.to_vec());
@@ -81,10 +94,7 @@ impl ApiEvent {
     /// The event's JSON.
     pub fn json(&self) -> serde_json::Value {
         let mut headers = serde_json::Map::new();
-        headers.insert(
-            "host".into(),
-            "abc123.execute-api.eu-west-1.amazonaws.com".into(),
-        );
+        headers.insert("host".into(), self.domain.clone().into());
         headers.insert("user-agent".into(), "tenure-test".into());
         headers.insert("x-forwarded-proto".into(), "https".into());
         headers.insert("x-forwarded-for".into(), "203.0.113.7".into());
@@ -118,8 +128,8 @@ impl ApiEvent {
             "requestContext": {
                 "accountId": "123456789012",
                 "apiId": "abc123",
-                "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
-                "domainPrefix": "abc123",
+                "domainName": self.domain,
+                "domainPrefix": self.domain.split('.').next().unwrap_or_default(),
                 "http": {
                     "method": self.method,
                     "path": self.path,

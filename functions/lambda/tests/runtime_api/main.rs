@@ -7,7 +7,7 @@
 mod redirect_uri;
 mod stack;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use stack::{Stack, TestResult, hire};
 
