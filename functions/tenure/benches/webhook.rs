@@ -22,7 +22,7 @@ use tenure::store::secrets::{SecretKind, SecretName};
 use tenure::webhook::InMemoryReplayCache;
 use tenure::webhook::signature::sign_generic;
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use tenure_test_support::Error;
 
 const RATES: [u32; 2] = [300, 600];
 
