@@ -105,7 +105,7 @@ def binaries(template: dict[str, Any]) -> dict[str, str]:
 
 
 class Moto:
-    """moto_server (moto's own server, the one tests/moto starts for the Rust tests) on a free
+    """moto_server (moto's own server, the one tests/support starts for the Rust tests) on a free
     loopback port in this process, with the functions' code uploaded where the packaged
     template says it is."""
 

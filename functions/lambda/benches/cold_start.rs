@@ -19,8 +19,7 @@
 #[path = "../tests/runtime_api/stack.rs"]
 mod stack;
 
-#[path = "../../tenure/benches/support/machine.rs"]
-mod machine;
+use tenure_test_support::machine;
 
 use std::time::{Duration, Instant};
 
@@ -59,7 +58,8 @@ async fn bench(runs: usize) -> Result<(), Error> {
 
     // Once, untimed: a hire through both functions (which also compiles the standard mapper
     // and stores its code), then the same work again, which changes nothing.
-    let delivery = stack.signed_webhook_event(&hire("9001"), jiff::Timestamp::now());
+    let delivery =
+        stack.signed_webhook_event(&stack::hire("9001", "Grace"), jiff::Timestamp::now());
     let answer = cold_invoke(&stack, "hr-webhook", HR_WEBHOOK, &delivery).await?;
     expect_status(&answer.1, 202)?;
     let (event, _) = stack.receive_event().await?.ok_or("nothing was queued")?;
@@ -83,7 +83,7 @@ async fn bench(runs: usize) -> Result<(), Error> {
 
     let mut webhook = Vec::with_capacity(runs);
     for run in 0..runs {
-        let body = hire(&(9100 + run).to_string());
+        let body = stack::hire(&(9100 + run).to_string(), "Grace");
         let delivery = stack.signed_webhook_event(&body, jiff::Timestamp::now());
         let (took, answer) = cold_invoke(&stack, "hr-webhook", HR_WEBHOOK, &delivery).await?;
         expect_status(&answer, 202)?;
@@ -93,7 +93,8 @@ async fn bench(runs: usize) -> Result<(), Error> {
     // The same process refusing a malformed connection id, before any I/O: what starting a
     // process under the emulator costs, with nothing for moto to do.
     let mut bare = Vec::with_capacity(runs);
-    let mut refused = stack.signed_webhook_event(&hire("9001"), jiff::Timestamp::now());
+    let mut refused =
+        stack.signed_webhook_event(&stack::hire("9001", "Grace"), jiff::Timestamp::now());
     refused["rawPath"] = json!("/connections/-x/hr-events");
     refused["requestContext"]["http"]["path"] = refused["rawPath"].clone();
     refused["pathParameters"]["id"] = json!("-x");
@@ -133,9 +134,9 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
     };
     let settings = AwsSettings::emulator(
         &stack.moto_endpoint,
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
+        tenure_test_support::moto::REGION,
+        tenure_test_support::moto::ACCESS_KEY_ID,
+        tenure_test_support::moto::SECRET_ACCESS_KEY,
     );
     let event: SqsEvent = serde_json::from_value(event.clone())?;
     let [
@@ -203,27 +204,6 @@ async fn cold_invoke(
         .await
         .map_err(|_| format!("{name} did not answer within 30 s"))??;
     Ok((started.elapsed(), answer))
-}
-
-/// One new hire, active since before today.
-fn hire(employee_id: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "events": [{
-            "type": "upsert",
-            "worker": {
-                "employee_id": employee_id,
-                "first_name": "Grace",
-                "last_name": "Coldstart",
-                "job_title": "Engineer",
-                "department": "Engineering",
-                "country": "GB",
-                "employment_status": "active",
-                "hire_date": "2026-01-05",
-                "time_zone": "Europe/London"
-            }
-        }]
-    }))
-    .unwrap_or_default()
 }
 
 fn expect_status(answer: &Value, status: u16) -> Result<(), Error> {

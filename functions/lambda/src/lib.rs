@@ -13,8 +13,6 @@
 //! reads nothing else and does not start without what it requires, and the template check
 //! (`tests/template`, through `examples/environment.rs`) holds `infra/template.yaml` to it.
 
-use std::sync::Arc;
-
 use aws_config::SdkConfig;
 use lambda_http::RequestExt as _;
 use lambda_http::request::RequestContext;
@@ -22,16 +20,9 @@ use secrecy::SecretString;
 use tenure::connect::ServiceApp;
 use tenure::microsoft::ClientCredential;
 use tenure::plugin::{PluginHost, SandboxLimits};
-use tenure::queue::{SqsDeadLetters, SqsQueue};
-use tenure::service::Services;
 use tenure::service::http::{PublicUrl, PublicUrlError};
-use tenure::service::plugins::PluginLibrary;
-use tenure::service::provision::ProvisionOptions;
+use tenure::service::{AwsResources, Services};
 use tenure::store::AwsSettings;
-use tenure::store::connections::S3ConnectionStore;
-use tenure::store::objects::{ObjectStore, S3ObjectStore};
-use tenure::store::secrets::SecretsManagerStore;
-use tenure::webhook::ObjectReplayCache;
 
 /// The bucket of connection records, plugins, settings, caches and audit trails.
 pub const BUCKET: &str = "TENURE_BUCKET";
@@ -137,6 +128,16 @@ pub enum StartupError {
     Plugins(#[from] tenure::plugin::PluginError),
 }
 
+/// Tenure's app as the environment names it; its client secret is read from Secrets Manager
+/// when the function starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppSettings {
+    /// [`APP_CLIENT_ID`]: the app's client id.
+    pub client_id: String,
+    /// [`APP_CLIENT_SECRET_ID`]: the Secrets Manager secret holding its client secret.
+    pub client_secret_id: String,
+}
+
 /// The function's settings, from its environment.
 #[derive(Debug, Clone)]
 pub struct Environment {
@@ -146,8 +147,9 @@ pub struct Environment {
     pub queue_url: Option<String>,
     /// [`DEAD_LETTER_QUEUE_URL`], when the function uses it.
     pub dead_letter_queue_url: Option<String>,
-    /// [`APP_CLIENT_ID`] and [`APP_CLIENT_SECRET_ID`], when the deployment has Tenure's app.
-    pub app: Option<(String, String)>,
+    /// Tenure's app, when the deployment has one ([`APP_CLIENT_ID`] and
+    /// [`APP_CLIENT_SECRET_ID`]).
+    pub app: Option<AppSettings>,
     /// [`PUBLIC_URL`], when the deployment names one; else each request's own domain counts.
     pub public_url: Option<PublicUrl>,
     /// The limits plugins run under (the defaults; `plugin-upload` lowers the size limit to
@@ -173,7 +175,10 @@ impl Environment {
             }
         };
         let app = match (get(APP_CLIENT_ID)?, get(APP_CLIENT_SECRET_ID)?) {
-            (Some(id), Some(secret)) => Some((id, secret)),
+            (Some(client_id), Some(client_secret_id)) => Some(AppSettings {
+                client_id,
+                client_secret_id,
+            }),
             (None, None) => None,
             (Some(_), None) => return Err(StartupError::Missing(APP_CLIENT_SECRET_ID)),
             (None, Some(_)) => return Err(StartupError::Missing(APP_CLIENT_ID)),
@@ -279,26 +284,17 @@ pub async fn services_with(
     env: &Environment,
     config: &SdkConfig,
 ) -> Result<Services, StartupError> {
-    let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(config, &env.bucket, ""));
-    let queue_url = env.queue_url.clone().unwrap_or_default();
-    let dead_letter_url = env.dead_letter_queue_url.clone().unwrap_or_default();
-    Ok(Services {
-        secrets: Arc::new(SecretsManagerStore::new(config)),
-        connections: Arc::new(S3ConnectionStore::new(config, &env.bucket, "connections/")),
-        replay: Arc::new(ObjectReplayCache::new(Arc::clone(&objects))),
-        objects,
-        queue: Arc::new(SqsQueue::new(config, queue_url)),
-        dead_letters: Arc::new(SqsDeadLetters::new(config, dead_letter_url)),
-        service_app: service_app(env, config).await?.map(Arc::new),
-        // No compile cache directory: the library keeps compiled code in the bucket (shared by
-        // every instance) and loaded plugins in memory, and never compiles through the host's
-        // directory, so making and checking one on each cold start would be wasted.
-        plugins: Arc::new(PluginLibrary::new(PluginHost::new(
-            env.plugin_limits,
-            None,
-        )?)),
-        provision: ProvisionOptions::default(),
-    })
+    let resources = AwsResources {
+        bucket: env.bucket.clone(),
+        queue_url: env.queue_url.clone().unwrap_or_default(),
+        dead_letter_queue_url: env.dead_letter_queue_url.clone().unwrap_or_default(),
+    };
+    // No compile cache directory: the library keeps compiled code in the bucket (shared by
+    // every instance) and loaded plugins in memory, and never compiles through the host's
+    // directory, so making and checking one on each cold start would be wasted.
+    let plugins = PluginHost::new(env.plugin_limits, None)?;
+    let app = service_app(env, config).await?;
+    Ok(Services::aws(config, &resources, plugins).with_service_app(app))
 }
 
 /// Tenure's app, its client secret read from Secrets Manager once per instance.
@@ -306,16 +302,16 @@ async fn service_app(
     env: &Environment,
     config: &SdkConfig,
 ) -> Result<Option<ServiceApp>, StartupError> {
-    let Some((client_id, secret_id)) = &env.app else {
+    let Some(app) = &env.app else {
         return Ok(None);
     };
     let fail = |message: String| StartupError::AppSecret {
-        id: secret_id.clone(),
+        id: app.client_secret_id.clone(),
         message,
     };
     let out = aws_sdk_secretsmanager::Client::new(config)
         .get_secret_value()
-        .secret_id(secret_id)
+        .secret_id(&app.client_secret_id)
         .send()
         .await
         .map_err(|e| fail(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
@@ -323,7 +319,7 @@ async fn service_app(
         .secret_string()
         .ok_or_else(|| fail("the secret has no string value".to_owned()))?;
     Ok(Some(ServiceApp {
-        client_id: client_id.clone(),
+        client_id: app.client_id.clone(),
         credential: ClientCredential::Secret(SecretString::from(secret.to_owned())),
         // Without a configured public URL, each request's own ([`with_public_url`]): provision
         // refreshes tokens, which needs no redirect URI.

@@ -3,26 +3,19 @@
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use tenure::plugin::{PluginHost, SandboxLimits};
-use tenure::queue::InProcessQueue;
-use tenure::service::plugins::PluginLibrary;
-use tenure::service::provision::ProvisionOptions;
 use tenure::service::{Services, http, provision, schedule};
-use tenure::webhook::ObjectReplayCache;
 
 use crate::args::ServeArgs;
-use crate::state::{Stores, service_app, state_dir};
+use crate::state::{open_store_dir, service_app, state_dir};
 
 /// Most messages provisioned together.
 const BATCH: usize = 10;
 /// How long the provisioning loop waits for work before asking again.
 const POLL: Duration = Duration::from_secs(1);
-/// How long work that failed for a passing reason waits before it is tried again.
-const VISIBILITY: Duration = Duration::from_secs(60);
 
 pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -93,23 +86,11 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
 
 /// The local stores, an in-process queue, and Tenure's app when the environment names one.
 fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
-    let stores = Stores::open(state)?;
     let plugins = PluginHost::new(SandboxLimits::default(), Some(state.join("plugin-cache")))
         .context("cannot start the plugin host")?;
     let redirect_uri = format!("{public_url}/oauth/callback");
-    Ok(Services {
-        secrets: Arc::clone(&stores.secrets),
-        connections: Arc::new(stores.connections.clone()),
-        replay: Arc::new(ObjectReplayCache::new(Arc::clone(&stores.objects))),
-        dead_letters: Arc::new(tenure::queue::LocalDeadLetters::new(Arc::clone(
-            &stores.objects,
-        ))),
-        objects: stores.objects,
-        queue: Arc::new(InProcessQueue::new(VISIBILITY)),
-        service_app: service_app(&redirect_uri).map(Arc::new),
-        plugins: Arc::new(PluginLibrary::new(plugins)),
-        provision: ProvisionOptions::default(),
-    })
+    let data = open_store_dir(state)?;
+    Ok(Services::local(&data, plugins)?.with_service_app(service_app(&redirect_uri)))
 }
 
 /// Provisions queued work as it comes; a failure is logged and the work tried again later.

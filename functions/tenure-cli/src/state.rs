@@ -31,10 +31,7 @@ pub(crate) struct Stores {
 
 impl Stores {
     pub(crate) fn open(state: &Path) -> Result<Self> {
-        let root = state.join("store");
-        let data = DataDir::open(&root).with_context(|| {
-            format!("cannot use {} for connections and secrets", root.display())
-        })?;
+        let data = open_store_dir(state)?;
         Ok(Self {
             connections: LocalConnectionStore::open(&data)?,
             secrets: Arc::new(LocalSecretStore::open(&data)?),
@@ -64,6 +61,13 @@ impl Stores {
             }
         )
     }
+}
+
+/// The stores' folder, `<state>/store` (owner-only), made if missing.
+pub(crate) fn open_store_dir(state: &Path) -> Result<DataDir> {
+    let root = state.join("store");
+    DataDir::open(&root)
+        .with_context(|| format!("cannot use {} for connections and secrets", root.display()))
 }
 
 /// Tenure's own app, from TENURE_APP_CLIENT_ID and TENURE_APP_CLIENT_SECRET, when both are set.

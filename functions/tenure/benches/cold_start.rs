@@ -5,8 +5,7 @@
 //! worker. Target (docs/benchmarks.md): ≤ 30 ms. Prints the median and p95 of the whole, and of
 //! each part.
 
-#[path = "support/machine.rs"]
-mod machine;
+use tenure_test_support::machine;
 
 use machine::{cores, cpu_model};
 

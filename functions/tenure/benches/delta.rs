@@ -9,8 +9,7 @@
 //! answered is counted for each. Full-access holders are not read here: that is one Exchange
 //! call per mailbox on a whole read (see docs/benchmarks.md), which would only measure the emulator.
 
-#[path = "support/machine.rs"]
-mod machine;
+use tenure_test_support::machine;
 
 use machine::{cores, cpu_model};
 

@@ -6,8 +6,7 @@
 //! resident memory (VmHWM) is the plan's alone, and the plugin comes precompiled from the cache
 //! the way it does for every run after the first.
 
-#[path = "support/machine.rs"]
-mod machine;
+use tenure_test_support::machine;
 
 use machine::{cores, cpu_model};
 

@@ -19,8 +19,7 @@
 //! `Retry-After` is whole seconds rounded up, so a client that waits exactly as told still
 //! starts each window up to a second late: at 10 s windows that alone can cost up to 10 %.
 
-#[path = "support/machine.rs"]
-mod machine;
+use tenure_test_support::machine;
 
 use machine::{cores, cpu_model};
 

@@ -8,26 +8,21 @@
 //! Run at 300 and 600 requests/s, with the replay cache in the object store (files here, S3 in
 //! AWS) and in memory, to show what the replay cache costs. Every answer must be 202.
 
-#[path = "support/machine.rs"]
-mod machine;
+use tenure_test_support::machine;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use tenure::plugin::{PluginHost, SandboxLimits};
-use tenure::queue::{InProcessQueue, LocalDeadLetters};
 use tenure::service::Services;
-use tenure::service::plugins::PluginLibrary;
-use tenure::service::provision::ProvisionOptions;
 use tenure::store::DataDir;
-use tenure::store::connections::{ConnectionId, LocalConnectionStore};
-use tenure::store::objects::{LocalObjectStore, ObjectStore};
-use tenure::store::secrets::{LocalSecretStore, SecretKind, SecretName, SecretStore};
+use tenure::store::connections::ConnectionId;
+use tenure::store::secrets::{SecretKind, SecretName};
+use tenure::webhook::InMemoryReplayCache;
 use tenure::webhook::signature::sign_generic;
-use tenure::webhook::{InMemoryReplayCache, ObjectReplayCache, ReplayCache};
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
+use tenure_test_support::Error;
 
 const RATES: [u32; 2] = [300, 600];
 
@@ -68,31 +63,16 @@ impl Server {
         let runtime = tokio::runtime::Runtime::new()?;
         let dir = tempfile::tempdir()?;
         let data = DataDir::open(dir.path().join("data"))?;
-        let objects: Arc<dyn ObjectStore> = Arc::new(LocalObjectStore::open(&data)?);
-        let secrets: Arc<dyn SecretStore> = Arc::new(LocalSecretStore::open(&data)?);
+        // As `tenure serve` has them: the replay cache in the object store (files here).
+        let mut services =
+            Services::local(&data, PluginHost::new(SandboxLimits::default(), None)?)?;
+        if !object_replay {
+            services.replay = Arc::new(InMemoryReplayCache::new());
+        }
         let connection = ConnectionId::parse("contoso")?;
         let key = SecretString::from(format!("whsec-{}", uuid::Uuid::new_v4().simple()));
         let name = SecretName::for_connection(&connection, SecretKind::WebhookKey);
-        runtime.block_on(secrets.put_new(&name, &key))?;
-        let replay: Arc<dyn ReplayCache> = if object_replay {
-            Arc::new(ObjectReplayCache::new(Arc::clone(&objects)))
-        } else {
-            Arc::new(InMemoryReplayCache::new())
-        };
-        let services = Services {
-            secrets,
-            connections: Arc::new(LocalConnectionStore::open(&data)?),
-            dead_letters: Arc::new(LocalDeadLetters::new(Arc::clone(&objects))),
-            objects,
-            queue: Arc::new(InProcessQueue::new(Duration::from_secs(60))),
-            service_app: None,
-            plugins: Arc::new(PluginLibrary::new(PluginHost::new(
-                SandboxLimits::default(),
-                None,
-            )?)),
-            replay,
-            provision: ProvisionOptions::default(),
-        };
+        runtime.block_on(services.secrets.put_new(&name, &key))?;
         let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let url = format!(
             "http://{}/connections/{connection}/hr-events",

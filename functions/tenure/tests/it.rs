@@ -2,6 +2,9 @@
 //! module per feature. A new test goes into the module of the feature it specifies (a new file in
 //! that folder for a new concern); set-up that more than one module uses goes into [`support`].
 
+/// Set-up shared by the modules below: the shared test-support crate and this binary's own.
+mod support;
+
 /// Connections against the emulated tenant with local stores: customer apps, Tenure's app, links.
 mod connect;
 /// The pure engine without servers: HR readers, the planner, snapshots, the samples, the applier.

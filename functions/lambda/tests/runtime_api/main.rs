@@ -7,30 +7,9 @@
 mod redirect_uri;
 mod stack;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use stack::{Stack, TestResult};
-
-/// One new hire, active since before today, so the account is made at once.
-fn hire(employee_id: &str, first: &str) -> Vec<u8> {
-    serde_json::to_vec(&json!({
-        "events": [{
-            "type": "upsert",
-            "worker": {
-                "employee_id": employee_id,
-                "first_name": first,
-                "last_name": "Runtime",
-                "job_title": "Engineer",
-                "department": "Engineering",
-                "country": "GB",
-                "employment_status": "active",
-                "hire_date": "2026-01-05",
-                "time_zone": "Europe/London"
-            }
-        }]
-    }))
-    .expect("JSON")
-}
+use stack::{Stack, TestResult, hire};
 
 fn users_with(stack: &Stack, employee_id: &str) -> usize {
     stack

@@ -5,19 +5,15 @@
 //! tenant through the two binaries, with the redirect URI registered in the form the stack's
 //! `OAuthRedirectUri` output gives it; the emulated tenant, like Microsoft, refuses any other.
 
-use std::path::Path;
-
 use secrecy::ExposeSecret;
-use serde_json::{Value, json};
-use tenure::directory::Snapshot;
-use tenure::microsoft::NationalCloud;
-use tenure::store::AwsSettings;
+use serde_json::Value;
 use tenure::store::connections::{
-    BaseUrl, ClientId, Connection, ConnectionId, ConnectionStatus, ConnectionStore, ConnectionType,
-    EndpointOverrides, S3ConnectionStore, TenantId,
+    ConnectionId, ConnectionStatus, ConnectionStore, ConnectionType, S3ConnectionStore,
 };
 use tenure::store::secrets::{SecretKind, SecretName, SecretStore, SecretsManagerStore};
-use tenure_emulator::{EmulatedTenant, RegisteredClient, TenantConfig};
+use tenure_emulator::{EmulatedTenant, RegisteredClient};
+use tenure_test_support::apigw::ApiEvent;
+use tenure_test_support::{aws, tenant};
 
 use crate::stack::{Error, Process, Stack, TestResult};
 
@@ -43,37 +39,25 @@ struct Linking {
 impl Linking {
     async fn start(registered: &str, public_url: Option<&str>) -> Result<Self, Error> {
         let stack = Stack::without_functions().await?;
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata/directory.json");
-        let tenant = EmulatedTenant::start(
-            TenantConfig::new(Snapshot::read(&path)?)
-                .with_app(
-                    RegisteredClient::with_secret(APP, APP_SECRET)
-                        .redirect_uris(&[registered])
-                        .multi_tenant(),
-                )
-                .with_auto_consent(ADMIN),
-        )
+        let tenant = tenant::start_sample(|c| {
+            c.with_app(
+                RegisteredClient::with_secret(APP, APP_SECRET)
+                    .redirect_uris(&[registered])
+                    .multi_tenant(),
+            )
+            .with_auto_consent(ADMIN)
+        })
         .await?;
-        let config = AwsSettings::emulator(
-            &stack.moto_endpoint,
-            tenure_moto::REGION,
-            tenure_moto::ACCESS_KEY_ID,
-            tenure_moto::SECRET_ACCESS_KEY,
-        )
-        .load()
-        .await;
+        let config = aws::moto_config().await?;
 
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let connection = ConnectionId::parse(&format!("link-{}", &unique[..12]))?;
-        let mut record = Connection::new(
-            connection.clone(),
+        let record = tenant::connection_to(
+            &tenant,
+            &connection,
             ConnectionType::ServiceProviderApp,
-            NationalCloud::Global,
-            TenantId::parse(tenant.tenant_id())?,
-            ClientId::parse(APP)?,
-            jiff::Timestamp::now(),
-        );
-        record.endpoints = EndpointOverrides::all_at(&BaseUrl::parse(&tenant.uri())?);
+            APP,
+        )?;
         S3ConnectionStore::new(&config, &stack.bucket, "connections/")
             .put_new(&record)
             .await?;
@@ -147,34 +131,13 @@ impl Linking {
     }
 }
 
-/// An API Gateway HTTP API (payload 2.0) `GET` event received on `domain`.
+/// An API Gateway HTTP API (payload 2.0) `GET` event from a browser, received on `domain`.
 fn api_event(route: &str, path: &str, query: &str, domain: &str) -> Value {
-    json!({
-        "version": "2.0",
-        "routeKey": route,
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": { "host": domain, "accept": "text/html" },
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "a1b2c3d4e5",
-            "domainName": domain,
-            "domainPrefix": domain.split('.').next().unwrap_or_default(),
-            "http": {
-                "method": "GET",
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "192.0.2.20",
-                "userAgent": "Mozilla/5.0"
-            },
-            "requestId": uuid::Uuid::new_v4().to_string(),
-            "routeKey": route,
-            "stage": "$default",
-            "time": "04/Dec/2026:10:00:00 +0000",
-            "timeEpoch": 1_796_378_400_000_u64
-        },
-        "isBase64Encoded": false
-    })
+    ApiEvent::get(route, path)
+        .query(query)
+        .domain(domain)
+        .header("accept", "text/html")
+        .json()
 }
 
 /// The value of `name` in a query (`a=1&b=2`) or a URL's query.

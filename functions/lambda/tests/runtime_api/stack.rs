@@ -8,24 +8,20 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{Message, QueueAttributeName};
-use base64::Engine as _;
-use hmac::{Hmac, Mac as _};
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use sha2::Sha256;
-use tenure::directory::Snapshot;
 use tenure::service::settings::MappingSettings;
-use tenure::store::AwsSettings;
 use tenure::store::connections::{
-    BaseUrl, ClientId, Connection, ConnectionId, ConnectionStore, ConnectionType,
-    CustomerCredential, EndpointOverrides, S3ConnectionStore, TenantId,
+    ConnectionId, ConnectionStore, ConnectionType, CustomerCredential, S3ConnectionStore,
 };
 use tenure::store::objects::{Condition, S3ObjectStore};
 use tenure::store::secrets::{SecretKind, SecretName, SecretStore, SecretsManagerStore};
-use tenure_emulator::{EmulatedTenant, TenantConfig};
+use tenure_emulator::EmulatedTenant;
+use tenure_test_support::apigw::ApiEvent;
+use tenure_test_support::aws::{QueueKind, moto_config, new_bucket, new_queue, s3_client};
+use tenure_test_support::{moto, samples, tenant, webhook};
 
-pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
-pub(crate) type TestResult = Result<(), Error>;
+pub(crate) use tenure_test_support::{Error, TestResult};
 
 /// The app registered in the emulated tenant, and its secret (never to be seen in output).
 const CLIENT: &str = "tenure-lambda-tests";
@@ -81,62 +77,23 @@ impl Stack {
     /// moto with a fresh bucket and queues, the emulated tenant, a connection to it (secrets
     /// and mapping stored) and the Runtime API emulator, with no function started yet.
     pub(crate) async fn without_functions() -> Result<Stack, Error> {
-        let moto = tenure_moto::shared()?;
-        let config = AwsSettings::emulator(
-            moto.endpoint(),
-            tenure_moto::REGION,
-            tenure_moto::ACCESS_KEY_ID,
-            tenure_moto::SECRET_ACCESS_KEY,
-        )
-        .load()
-        .await;
+        let config = moto_config().await?;
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let connection = ConnectionId::parse(&format!("e2e-{}", &unique[..12]))?;
 
         // The bucket and the FIFO work queue with its dead-letter queue, as the template makes.
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
-        let bucket = format!("tenure-e2e-{unique}");
-        s3.create_bucket().bucket(&bucket).send().await?;
+        let s3 = s3_client(&config);
+        let bucket = new_bucket(&config, "tenure-e2e").await?;
         let sqs = aws_sdk_sqs::Client::new(&config);
-        let fifo = |name: String| {
-            sqs.create_queue()
-                .queue_name(name)
-                .attributes(QueueAttributeName::FifoQueue, "true")
-                .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
-                .send()
-        };
-        let dead_letter_url = fifo(format!("tenure-e2e-dlq-{unique}.fifo"))
-            .await?
-            .queue_url()
-            .ok_or("no dead-letter queue URL")?
-            .to_owned();
-        let queue_url = fifo(format!("tenure-e2e-{unique}.fifo"))
-            .await?
-            .queue_url()
-            .ok_or("no queue URL")?
-            .to_owned();
+        let dead_letter_url = new_queue(&config, "tenure-e2e-dlq", QueueKind::Fifo, None).await?;
+        let queue_url = new_queue(&config, "tenure-e2e", QueueKind::Fifo, None).await?;
 
         // The tenant, and the connection to it with its secrets and mapping.
-        let directory = Snapshot::read(&repo().join("samplesdata/directory.json"))?;
-        let tenant = EmulatedTenant::start(
-            TenantConfig::new(directory).with_client_secret(CLIENT, CLIENT_SECRET),
-        )
-        .await?;
-        let mut record = Connection::new(
-            connection.clone(),
-            ConnectionType::CustomerApp {
-                credential: CustomerCredential::ClientSecret,
-            },
-            tenure::microsoft::NationalCloud::Global,
-            TenantId::parse(tenant.tenant_id())?,
-            ClientId::parse(CLIENT)?,
-            jiff::Timestamp::now(),
-        );
-        record.endpoints = EndpointOverrides::all_at(&BaseUrl::parse(&tenant.uri())?);
+        let tenant = tenant::start_sample(|c| c.with_client_secret(CLIENT, CLIENT_SECRET)).await?;
+        let kind = ConnectionType::CustomerApp {
+            credential: CustomerCredential::ClientSecret,
+        };
+        let record = tenant::connection_to(&tenant, &connection, kind, CLIENT)?;
         S3ConnectionStore::new(&config, &bucket, "connections/")
             .put_new(&record)
             .await?;
@@ -152,9 +109,7 @@ impl Stack {
                 )
                 .await?;
         }
-        let mapper: Value =
-            serde_json::from_slice(&std::fs::read(repo().join("samplesdata/mapper.json"))?)?;
-        MappingSettings::standard(mapper)
+        MappingSettings::standard(samples::mapper_config()?)
             .save(
                 &S3ObjectStore::new(&config, &bucket, ""),
                 &connection,
@@ -192,7 +147,7 @@ impl Stack {
             bucket,
             queue_url,
             dead_letter_url,
-            moto_endpoint: moto.endpoint().to_owned(),
+            moto_endpoint: moto::shared()?.endpoint().to_owned(),
             sqs,
             s3,
             runtime_port,
@@ -242,9 +197,9 @@ impl Stack {
                 .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
                 .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
                 .env("AWS_ENDPOINT_URL", &self.moto_endpoint)
-                .env("AWS_REGION", tenure_moto::REGION)
-                .env("AWS_ACCESS_KEY_ID", tenure_moto::ACCESS_KEY_ID)
-                .env("AWS_SECRET_ACCESS_KEY", tenure_moto::SECRET_ACCESS_KEY)
+                .env("AWS_REGION", moto::REGION)
+                .env("AWS_ACCESS_KEY_ID", moto::ACCESS_KEY_ID)
+                .env("AWS_SECRET_ACCESS_KEY", moto::SECRET_ACCESS_KEY)
                 .env("TENURE_BUCKET", &self.bucket)
                 .env("TENURE_QUEUE_URL", &self.queue_url)
                 .env("TENURE_DEAD_LETTER_QUEUE_URL", &self.dead_letter_url)
@@ -272,53 +227,17 @@ impl Stack {
         Ok(serde_json::from_str(&text)?)
     }
 
-    /// The API Gateway HTTP API (payload 2.0) event of a webhook delivery signed now-ish.
+    /// The API Gateway HTTP API (payload 2.0) event of a webhook delivery signed at `at`.
     pub(crate) fn signed_webhook_event(&self, body: &[u8], at: jiff::Timestamp) -> Value {
-        let seconds = at.as_second().to_string();
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(WEBHOOK_KEY.as_bytes()).expect("any key length");
-        mac.update(seconds.as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+        let signature = webhook::sign(WEBHOOK_KEY, body, at);
         let path = format!("/connections/{}/hr-events", self.connection);
-        let (body, encoded) = match std::str::from_utf8(body) {
-            Ok(text) => (text.to_owned(), false),
-            Err(_) => (base64::engine::general_purpose::STANDARD.encode(body), true),
-        };
-        json!({
-            "version": "2.0",
-            "routeKey": "POST /connections/{id}/hr-events",
-            "rawPath": path,
-            "rawQueryString": "",
-            "headers": {
-                "content-type": "application/json",
-                "host": "api.example.com",
-                "x-tenure-timestamp": seconds,
-                "x-tenure-signature": signature,
-            },
-            "pathParameters": { "id": self.connection.as_str() },
-            "requestContext": {
-                "accountId": "123456789012",
-                "apiId": "api",
-                "domainName": "api.example.com",
-                "domainPrefix": "api",
-                "http": {
-                    "method": "POST",
-                    "path": path,
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": "192.0.2.10",
-                    "userAgent": "hr-system/1.0"
-                },
-                "requestId": uuid::Uuid::new_v4().to_string(),
-                "routeKey": "POST /connections/{id}/hr-events",
-                "stage": "$default",
-                "time": "27/Nov/2026:10:00:00 +0000",
-                "timeEpoch": at.as_millisecond()
-            },
-            "body": body,
-            "isBase64Encoded": encoded
-        })
+        let mut event = ApiEvent::post("POST /connections/{id}/hr-events", path)
+            .path_parameter("id", self.connection.as_str())
+            .header("content-type", "application/json");
+        for (name, value) in signature.headers() {
+            event = event.header(name, value);
+        }
+        event.body(body).json()
     }
 
     /// Messages waiting on the work queue.
@@ -407,8 +326,8 @@ impl Stack {
                     "messageAttributes": {},
                     "md5OfBody": m.md5_of_body(),
                     "eventSource": "aws:sqs",
-                    "eventSourceARN": format!("arn:aws:sqs:{}:123456789012:{queue_name}", tenure_moto::REGION),
-                    "awsRegion": tenure_moto::REGION
+                    "eventSourceARN": format!("arn:aws:sqs:{}:123456789012:{queue_name}", moto::REGION),
+                    "awsRegion": moto::REGION
                 })
             })
             .collect();
@@ -475,4 +394,25 @@ impl Stack {
         }
         Ok(())
     }
+}
+
+/// One new hire, active since before today, so the account is made at once.
+pub(crate) fn hire(employee_id: &str, first: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "events": [{
+            "type": "upsert",
+            "worker": {
+                "employee_id": employee_id,
+                "first_name": first,
+                "last_name": "Runtime",
+                "job_title": "Engineer",
+                "department": "Engineering",
+                "country": "GB",
+                "employment_status": "active",
+                "hire_date": "2026-01-05",
+                "time_zone": "Europe/London"
+            }
+        }]
+    }))
+    .expect("JSON")
 }

@@ -90,18 +90,4 @@ pub(crate) fn stderr(output: &Output) -> String {
 }
 
 /// Every file under a folder, recursively.
-pub(crate) fn files(root: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
+pub(crate) use tenure_test_support::files::under as files;

@@ -24,14 +24,21 @@ pub mod schedule;
 pub mod settings;
 
 use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::SdkConfig;
 
 use self::plugins::PluginLibrary;
 use crate::connect::ServiceApp;
-use crate::queue::{DeadLetters, WorkQueue};
-use crate::store::connections::ConnectionStore;
-use crate::store::objects::ObjectStore;
-use crate::store::secrets::SecretStore;
-use crate::webhook::ReplayCache;
+use crate::plugin::PluginHost;
+use crate::queue::{
+    DeadLetters, InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkQueue,
+};
+use crate::store::connections::{ConnectionStore, LocalConnectionStore, S3ConnectionStore};
+use crate::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
+use crate::store::secrets::{LocalSecretStore, SecretStore, SecretsManagerStore};
+use crate::store::{DataDir, DataDirError};
+use crate::webhook::{ObjectReplayCache, ReplayCache};
 
 /// Everything the handlers use. Built once per process (a Lambda instance, `tenure serve`) and
 /// shared by every request it handles.
@@ -57,4 +64,92 @@ pub struct Services {
     pub dead_letters: Arc<dyn DeadLetters>,
     /// How provisioning talks to Microsoft (retries, timeouts, requests in flight).
     pub provision: provision::ProvisionOptions,
+}
+
+/// How long a message taken from the in-process queue of [`Services::local`] stays hidden before
+/// it comes back, so work that failed for a passing reason is tried again after it.
+pub const LOCAL_QUEUE_VISIBILITY: Duration = Duration::from_secs(60);
+
+/// Where a deployment keeps its state in AWS (the SAM template makes them).
+#[derive(Debug, Clone, Default)]
+pub struct AwsResources {
+    /// The bucket of connection records (under `connections/`), plugins, settings, caches and
+    /// audit trails.
+    pub bucket: String,
+    /// The work queue's URL.
+    pub queue_url: String,
+    /// The dead-letter queue's URL.
+    pub dead_letter_queue_url: String,
+}
+
+impl Services {
+    /// The services of `tenure serve`: connections, secrets and objects in files under `data`,
+    /// an in-process queue ([`LOCAL_QUEUE_VISIBILITY`]), dead letters and webhook replay
+    /// entries as objects; no Tenure's app (see [`Services::with_service_app`]).
+    pub fn local(data: &DataDir, plugins: PluginHost) -> Result<Self, DataDirError> {
+        let objects: Arc<dyn ObjectStore> = Arc::new(LocalObjectStore::open(data)?);
+        Ok(Self::assemble(
+            Arc::new(LocalSecretStore::open(data)?),
+            Arc::new(LocalConnectionStore::open(data)?),
+            Arc::new(LocalDeadLetters::new(Arc::clone(&objects))),
+            objects,
+            Arc::new(InProcessQueue::new(LOCAL_QUEUE_VISIBILITY)),
+            plugins,
+        ))
+    }
+
+    /// The services of a Lambda function: Secrets Manager, S3 (connection records under
+    /// `connections/` of the bucket) and SQS through the AWS SDK configured by `config`, the
+    /// webhook replay entries in the bucket; no Tenure's app (see
+    /// [`Services::with_service_app`]).
+    pub fn aws(config: &SdkConfig, resources: &AwsResources, plugins: PluginHost) -> Self {
+        let objects: Arc<dyn ObjectStore> =
+            Arc::new(S3ObjectStore::new(config, &resources.bucket, ""));
+        Self::assemble(
+            Arc::new(SecretsManagerStore::new(config)),
+            Arc::new(S3ConnectionStore::new(
+                config,
+                &resources.bucket,
+                "connections/",
+            )),
+            Arc::new(SqsDeadLetters::new(
+                config,
+                resources.dead_letter_queue_url.clone(),
+            )),
+            objects,
+            Arc::new(SqsQueue::new(config, resources.queue_url.clone())),
+            plugins,
+        )
+    }
+
+    /// The same services with `app` as Tenure's app.
+    pub fn with_service_app(self, app: Option<ServiceApp>) -> Self {
+        Self {
+            service_app: app.map(Arc::new),
+            ..self
+        }
+    }
+
+    /// The one place the fields are written out: what differs between local and AWS comes in,
+    /// the rest is the same everywhere.
+    fn assemble(
+        secrets: Arc<dyn SecretStore>,
+        connections: Arc<dyn ConnectionStore>,
+        dead_letters: Arc<dyn DeadLetters>,
+        objects: Arc<dyn ObjectStore>,
+        queue: Arc<dyn WorkQueue>,
+        plugins: PluginHost,
+    ) -> Self {
+        Self {
+            secrets,
+            connections,
+            replay: Arc::new(ObjectReplayCache::new(Arc::clone(&objects))),
+            objects,
+            queue,
+            service_app: None,
+            plugins: Arc::new(PluginLibrary::new(plugins)),
+            dead_letters,
+            provision: provision::ProvisionOptions::default(),
+        }
+    }
 }

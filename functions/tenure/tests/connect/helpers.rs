@@ -3,27 +3,19 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tenure::directory::Snapshot;
-use tenure::microsoft::{AdaptiveLimit, ClientOptions, NationalCloud, RetryPolicy};
 use tenure::store::DataDir;
-use tenure::store::connections::BaseUrl;
 use tenure::store::connections::{
-    ClientId, Connection, ConnectionId, ConnectionType, EndpointOverrides, LocalConnectionStore,
-    TenantId,
+    Connection, ConnectionId, ConnectionType, LocalConnectionStore, TenantId,
 };
 use tenure::store::secrets::{LocalSecretStore, SecretStore};
 use tenure_emulator::{EmulatedTenant, TenantConfig};
 
-pub(crate) type Error = Box<dyn std::error::Error>;
-pub(crate) type TestResult = Result<(), Error>;
+use crate::support::tenant;
+pub(crate) use crate::support::tenant::quick_client_options as options;
+pub(crate) use crate::support::{Error, TestResult};
 
 pub(crate) const CLIENT_ID: &str = "22222222-3333-4444-5555-666666666666";
 pub(crate) const SECRET: &str = "connect-test-secret~Qv81";
-
-pub(crate) fn sample() -> Result<Snapshot, Error> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata/directory.json");
-    Ok(Snapshot::read(&path)?)
-}
 
 pub(crate) fn testdata(name: &str) -> Result<String, Error> {
     let emulator = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/emulator/testdata");
@@ -58,49 +50,28 @@ pub(crate) fn stores() -> Result<Stores, Error> {
 pub(crate) async fn tenant(
     configure: impl FnOnce(TenantConfig) -> TenantConfig,
 ) -> Result<EmulatedTenant, Error> {
-    Ok(EmulatedTenant::start(configure(TenantConfig::new(sample()?))).await?)
+    tenant::start_sample(configure).await
 }
 
-/// A customer-app connection record pointed at the emulated tenant.
+/// A connection record pointed at the emulated tenant, naming the tenant `tenant_id`.
 pub(crate) fn connection(
     tenant: &EmulatedTenant,
     id: &str,
     tenant_id: &str,
     client_id: &str,
 ) -> Result<Connection, Error> {
-    let mut connection = Connection::new(
-        ConnectionId::parse(id)?,
-        ConnectionType::ServiceProviderApp,
-        NationalCloud::Global,
-        TenantId::parse(tenant_id)?,
-        ClientId::parse(client_id)?,
-        jiff::Timestamp::now(),
-    );
-    connection.endpoints = EndpointOverrides::all_at(&BaseUrl::parse(&tenant.uri())?);
+    let id = ConnectionId::parse(id)?;
+    let kind = ConnectionType::ServiceProviderApp;
+    let mut connection = tenant::connection_to(tenant, &id, kind, client_id)?;
+    connection.tenant_id = TenantId::parse(tenant_id)?;
     Ok(connection)
 }
 
-pub(crate) fn options() -> ClientOptions {
-    ClientOptions {
-        retry: RetryPolicy::quick(),
-        limit: AdaptiveLimit::new(4),
-        ..ClientOptions::default()
-    }
-}
-
-/// Every file under the data folder, as text (to look for leaked secrets in records).
+/// Every connection record under the data folder, as text (to look for leaked secrets).
 pub(crate) fn record_files(root: &std::path::Path) -> String {
-    let mut text = String::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.to_string_lossy().contains("connections") {
-                text.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
-            }
-        }
-    }
-    text
+    crate::support::files::under(root)
+        .iter()
+        .filter(|path| path.to_string_lossy().contains("connections"))
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .collect()
 }

@@ -167,7 +167,7 @@ fn quoted_fields_with_commas_and_newlines_are_read_and_lines_still_count() {
 }
 
 #[test]
-fn unknown_file_extensions_are_refused_by_read_file() -> Result<(), Box<dyn std::error::Error>> {
+fn unknown_file_extensions_are_refused_by_read_file() -> Result<(), crate::support::Error> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("people.xlsx");
     std::fs::write(&path, "employee_id\n1\n")?;

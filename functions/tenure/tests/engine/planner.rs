@@ -217,7 +217,7 @@ fn leaver_directory() -> Snapshot {
 
 #[test]
 fn a_leaver_is_locked_out_first_and_loses_its_license_last_and_only_once()
--> Result<(), Box<dyn std::error::Error>> {
+-> Result<(), crate::support::Error> {
     let mut directory = leaver_directory();
     let ws = workers(&[("1001", "1000"), ("1000", "")]);
     let mut gone = leaver("Ann");

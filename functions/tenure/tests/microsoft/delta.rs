@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 
 use secrecy::{ExposeSecret, SecretString};
-use tenure::directory::{MailboxType, Snapshot};
+use tenure::directory::MailboxType;
 use tenure::microsoft::graph::NewUser;
 use tenure::microsoft::{
     DeltaState, NationalCloud, ReadOptions, read_directory, read_directory_with_delta,
     refresh_directory,
 };
 
-use super::helpers::{ENTERPRISEPACK, Error, TestResult, TestTenant, sample, spawn};
+use super::helpers::{ENTERPRISEPACK, Error, TestResult, TestTenant, sample, sorted, spawn};
 
 const OLIVIA: &str = "40000000-0000-4000-8000-000000001001";
 const MARCUS: &str = "40000000-0000-4000-8000-000000001002";
@@ -23,26 +23,6 @@ const DANIEL_UPN: &str = "daniel.park@contoso.com";
 const ALL_STAFF: &str = "20000000-0000-4000-8000-000000000001";
 const ENGINEERING: &str = "20000000-0000-4000-8000-000000000002";
 const SEATTLE: &str = "all-seattle@contoso.com";
-
-/// A snapshot in one order, so two reads compare equal when they hold the same.
-fn sorted(mut snapshot: Snapshot) -> Snapshot {
-    snapshot.users.sort_by(|a, b| a.id.cmp(&b.id));
-    snapshot.groups.sort_by(|a, b| a.id.cmp(&b.id));
-    for group in &mut snapshot.groups {
-        group.members.sort();
-    }
-    snapshot.mailboxes.sort_by(|a, b| {
-        a.external_directory_object_id
-            .cmp(&b.external_directory_object_id)
-    });
-    for mailbox in &mut snapshot.mailboxes {
-        mailbox.full_access.sort();
-    }
-    snapshot
-        .subscribed_skus
-        .sort_by(|a, b| a.sku_id.cmp(&b.sku_id));
-    snapshot
-}
 
 /// Reads of each kind in the request log: Graph `GET`s and Exchange calls, and everything else.
 fn reads(t: &TestTenant) -> (usize, usize, usize) {

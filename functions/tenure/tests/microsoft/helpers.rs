@@ -5,25 +5,18 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use tenure::directory::Snapshot;
 use tenure::microsoft::{
-    AdaptiveLimit, ClientCredential, ClientOptions, Endpoints, ExchangeClient, GraphClient,
-    NationalCloud, RetryPolicy, TokenSource,
+    ClientCredential, Endpoints, ExchangeClient, GraphClient, NationalCloud, TokenSource,
 };
 use tenure_emulator::{EmulatedTenant, TenantConfig};
 
-pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
-pub(crate) type Error = Box<dyn std::error::Error>;
+pub(crate) use crate::support::samples::directory as sample;
+pub(crate) use crate::support::tenant::quick_client_options as options;
+pub(crate) use crate::support::{Error, TestResult};
 
 pub(crate) const CLIENT_ID: &str = "11111111-2222-3333-4444-555555555555";
 pub(crate) const SECRET: &str = "s3cr3t~value-never-shown";
 pub(crate) const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 pub(crate) const ENTERPRISEPACK: &str = "6fd2c87f-b296-42f0-b197-1e91e994b900";
-
-/// The sample directory of the repository.
-pub(crate) fn sample() -> Result<Snapshot, Error> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata/directory.json");
-    Ok(Snapshot::read(&path)?)
-}
 
 /// A tenant under test and clients for it.
 pub(crate) struct TestTenant {
@@ -40,8 +33,10 @@ pub(crate) async fn spawn() -> Result<TestTenant, Error> {
 pub(crate) async fn spawn_with(
     configure: impl FnOnce(TenantConfig) -> TenantConfig,
 ) -> Result<TestTenant, Error> {
-    let config = configure(TenantConfig::new(sample()?).with_client_secret(CLIENT_ID, SECRET));
-    let tenant = EmulatedTenant::start(config).await?;
+    let tenant = crate::support::tenant::start_sample(|c| {
+        configure(c.with_client_secret(CLIENT_ID, SECRET))
+    })
+    .await?;
     let tokens = Arc::new(token_source(
         &tenant,
         tenant.tenant_id(),
@@ -77,15 +72,6 @@ pub(crate) fn token_source(
     )?)
 }
 
-/// Quick retries, four requests in flight.
-pub(crate) fn options() -> ClientOptions {
-    ClientOptions {
-        retry: RetryPolicy::quick(),
-        limit: AdaptiveLimit::new(4),
-        ..ClientOptions::default()
-    }
-}
-
 /// How many recorded requests match a method and a path prefix.
 pub(crate) fn count(tenant: &EmulatedTenant, method: &str, path_prefix: &str) -> usize {
     tenant
@@ -93,4 +79,24 @@ pub(crate) fn count(tenant: &EmulatedTenant, method: &str, path_prefix: &str) ->
         .iter()
         .filter(|r| r.method == method && r.path.starts_with(path_prefix) && !r.in_batch)
         .count()
+}
+
+/// A snapshot in one order, so two reads compare equal when they hold the same.
+pub(crate) fn sorted(mut snapshot: Snapshot) -> Snapshot {
+    snapshot.users.sort_by(|a, b| a.id.cmp(&b.id));
+    snapshot.groups.sort_by(|a, b| a.id.cmp(&b.id));
+    for group in &mut snapshot.groups {
+        group.members.sort();
+    }
+    snapshot.mailboxes.sort_by(|a, b| {
+        a.external_directory_object_id
+            .cmp(&b.external_directory_object_id)
+    });
+    for mailbox in &mut snapshot.mailboxes {
+        mailbox.full_access.sort();
+    }
+    snapshot
+        .subscribed_skus
+        .sort_by(|a, b| a.sku_id.cmp(&b.sku_id));
+    snapshot
 }

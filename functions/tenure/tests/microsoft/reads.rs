@@ -4,7 +4,7 @@
 use tenure::directory::{DirectoryUser, Snapshot};
 use tenure::microsoft::{ReadOptions, read_directory};
 
-use super::helpers::{TestResult, count, sample, spawn};
+use super::helpers::{TestResult, count, sample, sorted, spawn};
 
 fn sorted_users(mut users: Vec<DirectoryUser>) -> Vec<DirectoryUser> {
     users.sort_by(|a, b| a.id.cmp(&b.id));
@@ -12,23 +12,12 @@ fn sorted_users(mut users: Vec<DirectoryUser>) -> Vec<DirectoryUser> {
 }
 
 /// The sample as read without the tenant and full-access holders (see the ignored test).
-fn comparable(mut snapshot: Snapshot) -> Snapshot {
+fn comparable(snapshot: Snapshot) -> Snapshot {
+    let mut snapshot = sorted(snapshot);
     snapshot.tenant = Default::default();
-    snapshot.users.sort_by(|a, b| a.id.cmp(&b.id));
-    snapshot.groups.sort_by(|a, b| a.id.cmp(&b.id));
-    for group in &mut snapshot.groups {
-        group.members.sort();
-    }
-    snapshot.mailboxes.sort_by(|a, b| {
-        a.external_directory_object_id
-            .cmp(&b.external_directory_object_id)
-    });
     for mailbox in &mut snapshot.mailboxes {
         mailbox.full_access.clear();
     }
-    snapshot
-        .subscribed_skus
-        .sort_by(|a, b| a.sku_id.cmp(&b.sku_id));
     snapshot
 }
 

@@ -19,7 +19,7 @@ fn cache_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
 }
 
 /// The one file in the cache.
-fn the_cache_file(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
+fn the_cache_file(dir: &Path) -> Result<PathBuf, crate::support::Error> {
     let mut files = cache_files(dir)?;
     match (files.pop(), files.is_empty()) {
         (Some(file), true) => Ok(file),
@@ -28,7 +28,7 @@ fn the_cache_file(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
 }
 
 /// Loads the echo plugin and checks that it maps.
-fn load_and_map(host: &PluginHost) -> Result<bool, Box<dyn std::error::Error>> {
+fn load_and_map(host: &PluginHost) -> Result<bool, crate::support::Error> {
     let plugin = host.load(&plugin_artifacts::read(plugin_artifacts::ECHO)?)?;
     let outcome = plugin.map_all(&items(&["c1"]), &domains(), "{}");
     assert_eq!(

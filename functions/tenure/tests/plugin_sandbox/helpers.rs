@@ -3,7 +3,7 @@ use tenure::desired::DesiredState;
 use tenure::plugin::{MapItem, MapOutcome, Plugin, PluginError, PluginHost, SandboxLimits};
 use tenure::worker::{EmployeeId, EmploymentStatus, Worker};
 
-pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) use crate::support::{Error, TestResult};
 
 /// Limits that keep hostile tests quick: less fuel and memory than the defaults.
 pub(crate) fn quick_limits() -> SandboxLimits {
@@ -15,23 +15,18 @@ pub(crate) fn quick_limits() -> SandboxLimits {
 }
 
 /// A test plugin, loaded in a fresh host with these limits and no cache.
-pub(crate) fn load(
-    path: &str,
-    limits: SandboxLimits,
-) -> Result<Plugin, Box<dyn std::error::Error>> {
+pub(crate) fn load(path: &str, limits: SandboxLimits) -> Result<Plugin, Error> {
     let host = PluginHost::new(limits, None)?;
     Ok(host.load(&plugin_artifacts::read(path)?)?)
 }
 
 /// The echo plugin with [`quick_limits`].
-pub(crate) fn echo() -> Result<Plugin, Box<dyn std::error::Error>> {
+pub(crate) fn echo() -> Result<Plugin, Error> {
     load(plugin_artifacts::ECHO, quick_limits())
 }
 
 /// What loading a test plugin in a default host gives.
-pub(crate) fn try_load(
-    path: &str,
-) -> Result<Result<Plugin, PluginError>, Box<dyn std::error::Error>> {
+pub(crate) fn try_load(path: &str) -> Result<Result<Plugin, PluginError>, Error> {
     let host = PluginHost::new(SandboxLimits::default(), None)?;
     Ok(host.load(&plugin_artifacts::read(path)?))
 }
@@ -99,7 +94,7 @@ pub(crate) fn upn(state: &DesiredState) -> Option<&str> {
 pub(crate) fn map_between_good_workers(
     plugin: &Plugin,
     guilty: &str,
-) -> Result<Result<DesiredState, PluginError>, Box<dyn std::error::Error>> {
+) -> Result<Result<DesiredState, PluginError>, Error> {
     let MapOutcome {
         mut results,
         fuel_consumed,

@@ -1,31 +1,21 @@
-//! A Tenure with the plugin routes over fresh stores (S3 on this process's moto, or local
-//! files), one connection, and API Gateway v2 events to drive it.
+//! A Tenure with the plugin routes over fresh stores (on this process's moto, or local files),
+//! one connection, and API Gateway v2 events to drive it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use base64::Engine as _;
 use tenure::plugin::{PluginHost, SandboxLimits};
-use tenure::queue::{InProcessQueue, LocalDeadLetters};
 use tenure::service::Services;
 use tenure::service::http::plugin_routes;
 use tenure::service::plugins::PluginLibrary;
-use tenure::service::provision::ProvisionOptions;
 use tenure::service::settings::MappingSettings;
-use tenure::store::connections::{
-    ClientId, Connection, ConnectionId, ConnectionStore, ConnectionType, CustomerCredential,
-    LocalConnectionStore, TenantId,
-};
-use tenure::store::objects::{Condition, LocalObjectStore, ObjectKey, ObjectStore, S3ObjectStore};
-use tenure::store::secrets::LocalSecretStore;
-use tenure::store::{AwsSettings, DataDir};
-use tenure::webhook::InMemoryReplayCache;
-use tower::ServiceExt as _;
+use tenure::store::connections::ConnectionId;
+use tenure::store::objects::{Condition, ObjectKey, ObjectStore};
+use tenure_test_support::services::{LocalServices, ServicesBuilder};
 
-pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
-pub(crate) type TestResult = Result<(), Error>;
+pub(crate) use crate::support::{ApiEvent, Error, TestResult};
 
 /// Limits that keep hostile plugins quick, and a small upload limit.
 pub(crate) fn test_limits() -> SandboxLimits {
@@ -43,69 +33,36 @@ pub(crate) struct TestApp {
     pub(crate) objects: Arc<dyn ObjectStore>,
     pub(crate) connection: ConnectionId,
     router: Router,
-    _dir: tempfile::TempDir,
+    _local: Option<LocalServices>,
 }
 
 impl TestApp {
-    /// Objects in S3 (moto).
+    /// Every store on moto (as the Lambda functions keep them).
     pub(crate) async fn on_s3() -> Result<Self, Error> {
-        let moto = tenure_moto::shared()?;
-        let config = AwsSettings::emulator(
-            moto.endpoint(),
-            tenure_moto::REGION,
-            tenure_moto::ACCESS_KEY_ID,
-            tenure_moto::SECRET_ACCESS_KEY,
-        )
-        .load()
-        .await;
-        let client = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
-        let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
-        client.create_bucket().bucket(&bucket).send().await?;
-        Self::with_objects(Arc::new(S3ObjectStore::new(&config, &bucket, ""))).await
+        let services = builder().on_moto().await?.services;
+        Self::serving(services, None).await
     }
 
-    /// Objects in local files.
+    /// Every store in local files (as `tenure serve` keeps them).
     pub(crate) async fn local() -> Result<Self, Error> {
-        Self::with_objects_in(None).await
+        let local = builder()
+            .queue_visibility(Duration::from_secs(30))
+            .local()?;
+        Self::serving(local.services.clone(), Some(local)).await
     }
 
-    async fn with_objects(objects: Arc<dyn ObjectStore>) -> Result<Self, Error> {
-        Self::with_objects_in(Some(objects)).await
-    }
-
-    async fn with_objects_in(objects: Option<Arc<dyn ObjectStore>>) -> Result<Self, Error> {
-        let dir = tempfile::tempdir()?;
-        let data = DataDir::open(dir.path().join("data"))?;
-        let objects: Arc<dyn ObjectStore> = match objects {
-            Some(objects) => objects,
-            None => Arc::new(LocalObjectStore::open(&data)?),
-        };
-        let connections = Arc::new(LocalConnectionStore::open(&data)?);
+    async fn serving(services: Services, local: Option<LocalServices>) -> Result<Self, Error> {
         let connection = ConnectionId::parse("contoso")?;
-        connections
-            .put_new(&sample_connection(&connection)?)
+        services
+            .connections
+            .put_new(&crate::support::samples::connection(&connection)?)
             .await?;
-        let services = Services {
-            secrets: Arc::new(LocalSecretStore::open(&data)?),
-            connections,
-            objects: Arc::clone(&objects),
-            queue: Arc::new(InProcessQueue::new(Duration::from_secs(30))),
-            service_app: None,
-            plugins: Arc::new(PluginLibrary::new(PluginHost::new(test_limits(), None)?)),
-            replay: Arc::new(InMemoryReplayCache::new()),
-            dead_letters: Arc::new(LocalDeadLetters::new(Arc::clone(&objects))),
-            provision: ProvisionOptions::default(),
-        };
         Ok(Self {
             router: plugin_routes(services.clone()),
+            objects: Arc::clone(&services.objects),
             services,
-            objects,
             connection,
-            _dir: dir,
+            _local: local,
         })
     }
 
@@ -126,20 +83,15 @@ impl TestApp {
         query: &str,
         body: Option<&[u8]>,
     ) -> Result<(StatusCode, serde_json::Value), Error> {
-        let event = apigw_event(method, path, query, body);
-        let request = lambda_http::request::from_str(&event.to_string())?;
-        let (parts, body) = request.into_parts();
-        let request = axum::http::Request::from_parts(parts, axum::body::Body::from(body.to_vec()));
-        let response = self.router.clone().oneshot(request).await?;
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
-        let json = serde_json::from_slice(&bytes).map_err(|e| {
-            format!(
-                "answer {status} is not JSON ({e}): {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        })?;
-        Ok((status, json))
+        let mut event = ApiEvent::new(method, "$default", path).query(query);
+        if let Some(body) = body {
+            event = event
+                .header("content-type", "application/wasm")
+                .body(body)
+                .base64();
+        }
+        let answer = event.send(&self.router).await?;
+        Ok((StatusCode::from_u16(answer.status)?, answer.json()?))
     }
 
     /// `POST /connections/contoso/plugins[?query]` with `wasm`.
@@ -154,8 +106,9 @@ impl TestApp {
 
     /// Stores mapping settings for the connection: the standard mapper with the sample config.
     pub(crate) async fn store_settings(&self) -> TestResult {
-        let config: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(samples("mapper.json"))?)?;
+        let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+            crate::support::samples::path("mapper.json"),
+        )?)?;
         MappingSettings::standard(config)
             .save(self.objects.as_ref(), &self.connection, Condition::Absent)
             .await?;
@@ -170,7 +123,7 @@ impl TestApp {
 
     /// Stores an HR export for the connection: the sample CEO row under each of `ids`.
     pub(crate) async fn store_hr_export(&self, ids: &[&str]) -> TestResult {
-        let company = std::fs::read_to_string(samples("company.csv"))?;
+        let company = std::fs::read_to_string(crate::support::samples::path("company.csv"))?;
         let mut lines = company.lines();
         let header = lines.next().ok_or("no header")?;
         let ceo = lines.next().ok_or("no CEO")?;
@@ -197,83 +150,11 @@ impl TestApp {
     }
 }
 
-/// A customer-app connection.
-fn sample_connection(id: &ConnectionId) -> Result<Connection, Error> {
-    Ok(Connection::new(
-        id.clone(),
-        ConnectionType::CustomerApp {
-            credential: CustomerCredential::ClientSecret,
-        },
-        tenure::microsoft::NationalCloud::Global,
-        TenantId::parse("contoso.onmicrosoft.com")?,
-        ClientId::parse("11111111-2222-3333-4444-555555555555")?,
-        "2026-11-01T09:00:00Z".parse()?,
-    ))
-}
-
-/// A file of `samplesdata/`.
-pub(crate) fn samples(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samplesdata")
-        .join(name)
-}
-
-/// An API Gateway HTTP API event (payload format 2.0) as API Gateway sends it to Lambda.
-pub(crate) fn apigw_event(
-    method: &str,
-    path: &str,
-    query: &str,
-    body: Option<&[u8]>,
-) -> serde_json::Value {
-    let query_parameters: serde_json::Map<String, serde_json::Value> =
-        form_urlencoded::parse(query.as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned().into()))
-            .collect();
-    let mut headers = serde_json::json!({
-        "host": "abc123.execute-api.eu-west-1.amazonaws.com",
-        "user-agent": "curl/8.5.0",
-        "x-forwarded-proto": "https",
-        "x-forwarded-for": "203.0.113.7",
-    });
-    if let Some(body) = body {
-        headers["content-type"] = "application/wasm".into();
-        headers["content-length"] = body.len().to_string().into();
-    }
-    let mut event = serde_json::json!({
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
-            "domainPrefix": "abc123",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "curl/8.5.0"
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "27/Nov/2026:10:00:00 +0000",
-            "timeEpoch": 1_795_000_000_000_u64
-        },
-        "isBase64Encoded": body.is_some(),
-    });
-    if !query_parameters.is_empty() {
-        event["queryStringParameters"] = query_parameters.into();
-    }
-    if let Some(body) = body {
-        event["body"] = base64::engine::general_purpose::STANDARD
-            .encode(body)
-            .into();
-    }
-    event
+/// Services with [`test_limits`] and the replay cache in memory.
+fn builder() -> ServicesBuilder {
+    ServicesBuilder::new()
+        .plugin_limits(test_limits())
+        .replay_in_memory()
 }
 
 /// A built test plugin or the standard mapper.

@@ -7,7 +7,7 @@ use tenure::service::settings::PluginChoice;
 use tenure::store::connections::ConnectionId;
 use tenure::store::objects::Condition;
 
-use super::helpers::{Error, TestApp, TestResult, artifact, samples};
+use super::helpers::{Error, TestApp, TestResult, artifact};
 
 /// Loads `choice` as a fresh process would and says whether it was deserialized.
 async fn cold_load(app: &TestApp, choice: &PluginChoice) -> Result<bool, Error> {
@@ -19,7 +19,7 @@ async fn cold_load(app: &TestApp, choice: &PluginChoice) -> Result<bool, Error> 
 
 /// The plugin answers for the sample company's first worker (an answer or its own refusal).
 fn assert_maps(plugin: &Plugin) {
-    let company = std::fs::read(samples("company.csv")).unwrap_or_default();
+    let company = std::fs::read(crate::support::samples::path("company.csv")).unwrap_or_default();
     let batch = tenure::hr::read_csv(&company, "company.csv".into())
         .unwrap_or_else(|e| panic!("the sample company: {e}"));
     let items = [MapItem {

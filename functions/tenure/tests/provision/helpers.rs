@@ -1,42 +1,29 @@
 //! A fresh emulated tenant and a customer-app connection to it per test, with its stores on
 //! moto (S3, Secrets Manager, SQS FIFO work and dead-letter queues) or in a local data folder.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use secrecy::SecretString;
 use tenure::connect::{CustomerSecret, connect_customer_app};
-use tenure::directory::Snapshot;
 use tenure::hr::{SourcedWorker, read_csv};
-use tenure::microsoft::{AdaptiveLimit, ClientOptions, NationalCloud, RetryPolicy};
-use tenure::plugin::{PluginHost, SandboxLimits};
-use tenure::queue::{InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkItem};
+use tenure::microsoft::RetryPolicy;
+use tenure::queue::WorkItem;
 use tenure::service::Services;
-use tenure::service::plugins::PluginLibrary;
 use tenure::service::provision::ProvisionOptions;
 use tenure::service::settings::MappingSettings;
 use tenure::store::connections::{
-    BaseUrl, ClientId, Connection, ConnectionId, ConnectionType, CustomerCredential,
-    EndpointOverrides, LocalConnectionStore, S3ConnectionStore, TenantId, Upn,
+    Connection, ConnectionId, ConnectionType, CustomerCredential, Upn,
 };
-use tenure::store::objects::{Condition, LocalObjectStore, ObjectKey, ObjectStore, S3ObjectStore};
-use tenure::store::secrets::{LocalSecretStore, SecretsManagerStore};
-use tenure::store::{AwsSettings, DataDir};
-use tenure::webhook::InMemoryReplayCache;
-use tenure_emulator::{EmulatedTenant, TenantConfig};
+use tenure::store::objects::{Condition, ObjectKey};
+use tenure_emulator::EmulatedTenant;
+use tenure_test_support::services::{LocalServices, ServicesBuilder};
 
-pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
-pub(crate) type TestResult = Result<(), Error>;
+pub(crate) use crate::support::{Error, TestResult};
+use crate::support::{aws, samples, tenant};
 
 /// The client secret the emulated tenant accepts; never to be found outside the secret store.
 pub(crate) const SECRET: &str = "provision-test-secret~Wq7z";
 const CLIENT: &str = "33333333-4444-5555-6666-777777777777";
-
-pub(crate) fn samples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samplesdata")
-}
 
 /// Tenure on moto or local stores, a customer-app connection to a fresh emulated tenant.
 pub(crate) struct Env {
@@ -47,145 +34,74 @@ pub(crate) struct Env {
     pub(crate) sqs: Option<(aws_sdk_sqs::Client, String)>,
     /// The work queue's URL (AWS stores only).
     pub(crate) queue_url: Option<String>,
-    _dir: Option<tempfile::TempDir>,
+    _local: Option<LocalServices>,
 }
 
-async fn moto_config() -> Result<aws_config::SdkConfig, Error> {
-    let moto = tenure_moto::shared()?;
-    Ok(AwsSettings::emulator(
-        moto.endpoint(),
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
-    )
-    .load()
-    .await)
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-async fn fifo_queue(client: &aws_sdk_sqs::Client, prefix: &str) -> Result<String, Error> {
-    let created = client
-        .create_queue()
-        .queue_name(format!("{}.fifo", unique(prefix)))
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::ContentBasedDeduplication, "true")
-        .attributes(QueueAttributeName::VisibilityTimeout, "1")
-        .send()
-        .await?;
-    Ok(created.queue_url().ok_or("no queue URL")?.to_owned())
-}
-
-fn options() -> ProvisionOptions {
-    ProvisionOptions {
-        retry: RetryPolicy::quick(),
-        timeout: Duration::from_secs(10),
-        concurrency: 4,
-    }
-}
-
-fn plugins() -> Result<Arc<PluginLibrary>, Error> {
+/// Quick retries, a compile cache of this process, the replay cache in memory.
+fn builder() -> ServicesBuilder {
     let cache = std::env::temp_dir().join(format!("tenure-provision-tests-{}", std::process::id()));
-    Ok(Arc::new(PluginLibrary::new(PluginHost::new(
-        SandboxLimits::default(),
-        Some(cache),
-    )?)))
+    ServicesBuilder::new()
+        .plugin_cache(cache)
+        .replay_in_memory()
+        .provision(ProvisionOptions {
+            retry: RetryPolicy::quick(),
+            timeout: Duration::from_secs(10),
+            concurrency: 4,
+        })
 }
 
 impl Env {
     /// Stores, work queue (FIFO) and dead-letter queue (FIFO) on moto.
     pub(crate) async fn aws() -> Result<Env, Error> {
-        let config = moto_config().await?;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
-        let bucket = unique("tenure-provision");
-        s3.create_bucket().bucket(&bucket).send().await?;
-        let sqs = aws_sdk_sqs::Client::new(&config);
-        let work = fifo_queue(&sqs, "work").await?;
-        let dead = fifo_queue(&sqs, "dead").await?;
-        let objects: Arc<dyn ObjectStore> = Arc::new(S3ObjectStore::new(&config, &bucket, ""));
-        let services = Services {
-            secrets: Arc::new(SecretsManagerStore::new(&config)),
-            connections: Arc::new(S3ConnectionStore::new(
-                &config,
-                &bucket,
-                "connection-records/",
-            )),
-            objects,
-            queue: Arc::new(SqsQueue::new(&config, &work)),
-            service_app: None,
-            plugins: plugins()?,
-            replay: Arc::new(InMemoryReplayCache::new()),
-            dead_letters: Arc::new(SqsDeadLetters::new(&config, &dead)),
-            provision: options(),
-        };
-        Self::connected(services, Some((sqs, dead)), Some(work), None).await
+        let moto = builder()
+            .queue_visibility(Duration::from_secs(1))
+            .on_moto()
+            .await?;
+        let sqs = aws_sdk_sqs::Client::new(&moto.config);
+        let resources = moto.resources;
+        Self::connected(
+            moto.services,
+            Some((sqs, resources.dead_letter_queue_url)),
+            Some(resources.queue_url),
+            None,
+        )
+        .await
     }
 
     /// Local stores in a temporary data folder, an in-process queue, dead letters as objects.
     pub(crate) async fn local(visibility: Duration) -> Result<Env, Error> {
-        let dir = tempfile::tempdir()?;
-        let data = DataDir::open(dir.path().join("data"))?;
-        let objects: Arc<dyn ObjectStore> = Arc::new(LocalObjectStore::open(&data)?);
-        let services = Services {
-            secrets: Arc::new(LocalSecretStore::open(&data)?),
-            connections: Arc::new(LocalConnectionStore::open(&data)?),
-            objects: Arc::clone(&objects),
-            queue: Arc::new(InProcessQueue::new(visibility)),
-            service_app: None,
-            plugins: plugins()?,
-            replay: Arc::new(InMemoryReplayCache::new()),
-            dead_letters: Arc::new(LocalDeadLetters::new(objects)),
-            provision: options(),
-        };
-        Self::connected(services, None, None, Some(dir)).await
+        let local = builder().queue_visibility(visibility).local()?;
+        Self::connected(local.services.clone(), None, None, Some(local)).await
     }
 
     async fn connected(
         services: Services,
         sqs: Option<(aws_sdk_sqs::Client, String)>,
         queue_url: Option<String>,
-        dir: Option<tempfile::TempDir>,
+        local: Option<LocalServices>,
     ) -> Result<Env, Error> {
-        let directory = Snapshot::read(&samples().join("directory.json"))?;
-        let tenant =
-            EmulatedTenant::start(TenantConfig::new(directory).with_client_secret(CLIENT, SECRET))
-                .await?;
-        let id = ConnectionId::parse(&unique("c"))?;
-        let mut connection = Connection::new(
-            id.clone(),
+        let tenant = tenant::start_sample(|c| c.with_client_secret(CLIENT, SECRET)).await?;
+        let id = ConnectionId::parse(&aws::unique("c"))?;
+        let mut connection = tenant::connection_to(
+            &tenant,
+            &id,
             ConnectionType::CustomerApp {
                 credential: CustomerCredential::ClientSecret,
             },
-            NationalCloud::Global,
-            TenantId::parse(tenant.tenant_id())?,
-            ClientId::parse(CLIENT)?,
-            jiff::Timestamp::now(),
-        );
-        connection.endpoints = EndpointOverrides::all_at(&BaseUrl::parse(&tenant.uri())?);
+            CLIENT,
+        )?;
         connection.exchange.enabled = true;
         connection.exchange.anchor_upn = Some(Upn::parse("admin@contoso.com")?);
         connect_customer_app(
             connection,
             CustomerSecret::ClientSecret(SecretString::from(SECRET)),
             services.connections.as_ref(),
-            Arc::clone(&services.secrets),
-            ClientOptions {
-                retry: RetryPolicy::quick(),
-                limit: AdaptiveLimit::new(4),
-                ..ClientOptions::default()
-            },
+            std::sync::Arc::clone(&services.secrets),
+            tenant::quick_client_options(),
             jiff::Timestamp::now(),
         )
         .await?;
-        let config: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(samples().join("mapper.json"))?)?;
-        MappingSettings::standard(config)
+        MappingSettings::standard(samples::mapper_config()?)
             .save(services.objects.as_ref(), &id, Condition::Absent)
             .await?;
         Ok(Env {
@@ -194,7 +110,7 @@ impl Env {
             connection: id,
             sqs,
             queue_url,
-            _dir: dir,
+            _local: local,
         })
     }
 
@@ -256,7 +172,9 @@ impl Env {
                 .receive_message()
                 .queue_url(url)
                 .max_number_of_messages(10)
-                .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
+                .message_system_attribute_names(
+                    aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId,
+                )
                 .wait_time_seconds(1)
                 .send()
                 .await?;

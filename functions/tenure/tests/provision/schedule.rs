@@ -7,11 +7,11 @@ use tenure::queue::{PER_TENANT_LANES, lane_of};
 use tenure::service::schedule::{SCHEDULED_BATCH, ScheduleError, handle_event, schedule};
 use tenure::store::objects::{Condition, ObjectKey};
 
-use super::helpers::{Env, TestResult, samples};
+use super::helpers::{Env, TestResult};
 
 async fn upload(env: &Env, name: &str, sample: &str) -> TestResult {
     let key = ObjectKey::parse(&format!("connections/{}/hr/{name}", env.connection))?;
-    let bytes = std::fs::read(samples().join(sample))?;
+    let bytes = crate::support::samples::read(sample)?;
     env.services
         .objects
         .put(&key, bytes, Condition::Always)

@@ -4,57 +4,29 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use tenure::hr::SourcedWorker;
 use tenure::queue::{InProcessQueue, Received, SqsQueue, WorkItem, WorkQueue};
-use tenure::store::AwsSettings;
 use tenure::store::connections::ConnectionId;
 use tenure::worker::{EmployeeId, EmploymentStatus, SourceRef, Worker};
 
-pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
-pub(crate) type TestResult = Result<(), Error>;
+use crate::support::aws::{QueueKind, moto_config, new_queue};
+pub(crate) use crate::support::{Error, TestResult};
 
 pub(crate) const VISIBILITY: Duration = Duration::from_secs(1);
 
 /// A new SQS queue on this process's moto.
 pub(crate) async fn sqs() -> Result<Arc<dyn WorkQueue>, Error> {
-    sqs_queue(false).await
+    sqs_queue(QueueKind::Standard).await
 }
 
 /// A new SQS FIFO queue (content-based deduplication, as deployed) on this process's moto.
 pub(crate) async fn sqs_fifo() -> Result<Arc<dyn WorkQueue>, Error> {
-    sqs_queue(true).await
+    sqs_queue(QueueKind::Fifo).await
 }
 
-async fn sqs_queue(fifo: bool) -> Result<Arc<dyn WorkQueue>, Error> {
-    let moto = tenure_moto::shared()?;
-    let config = AwsSettings::emulator(
-        moto.endpoint(),
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
-    )
-    .load()
-    .await;
-    let name = format!(
-        "work-{}{}",
-        uuid::Uuid::new_v4().simple(),
-        if fifo { ".fifo" } else { "" }
-    );
-    let mut create = aws_sdk_sqs::Client::new(&config)
-        .create_queue()
-        .queue_name(name)
-        .attributes(
-            QueueAttributeName::VisibilityTimeout,
-            VISIBILITY.as_secs().to_string(),
-        );
-    if fifo {
-        create = create
-            .attributes(QueueAttributeName::FifoQueue, "true")
-            .attributes(QueueAttributeName::ContentBasedDeduplication, "true");
-    }
-    let created = create.send().await?;
-    let url = created.queue_url().ok_or("no queue URL")?;
+async fn sqs_queue(kind: QueueKind) -> Result<Arc<dyn WorkQueue>, Error> {
+    let config = moto_config().await?;
+    let url = new_queue(&config, "work", kind, Some(VISIBILITY)).await?;
     Ok(Arc::new(SqsQueue::new(&config, url)))
 }
 

@@ -5,18 +5,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
-use tenure::queue::{SqsQueue, WorkItem, WorkQueue};
+use tenure::queue::{WorkItem, WorkQueue};
+use tenure::service::Services;
 use tenure::service::http::webhook_routes;
-use tenure::store::connections::{ConnectionId, ConnectionStore, S3ConnectionStore};
-use tenure::store::objects::{ObjectStore, S3ObjectStore};
-use tenure::store::secrets::{SecretKind, SecretName, SecretStore, SecretsManagerStore};
+use tenure::store::connections::ConnectionId;
+use tenure::store::secrets::{SecretKind, SecretName};
 use tenure::webhook::signature::{sign_bamboohr, sign_generic};
 use tenure::webhook::{Headers, MAX_BODY_BYTES, ObjectReplayCache};
+use tenure_test_support::services::ServicesBuilder;
 
-use super::helpers::{Answer, ApiEvent, Error, TestResult, moto_config, services, unique_id};
+use super::helpers::{Answer, ApiEvent, Error, TestResult, unique_id};
 
 const ROUTE: &str = "POST /connections/{id}/hr-events";
 
@@ -24,60 +24,41 @@ const ROUTE: &str = "POST /connections/{id}/hr-events";
 struct Deployment {
     connection: ConnectionId,
     key: String,
-    secrets: Arc<dyn SecretStore>,
-    connections: Arc<dyn ConnectionStore>,
-    objects: Arc<dyn ObjectStore>,
+    services: Services,
     queue: Arc<dyn WorkQueue>,
 }
 
 impl Deployment {
     async fn new() -> Result<Self, Error> {
-        let config = moto_config().await?;
+        let services = ServicesBuilder::new()
+            .standard_queues()
+            .queue_visibility(Duration::from_secs(60))
+            .on_moto()
+            .await?
+            .services;
         let connection = ConnectionId::parse(&unique_id())?;
         let key = format!("whsec-{}", uuid::Uuid::new_v4().simple());
-        let secrets: Arc<dyn SecretStore> = Arc::new(SecretsManagerStore::new(&config));
-        secrets
+        services
+            .secrets
             .put_new(
                 &SecretName::for_connection(&connection, SecretKind::WebhookKey),
                 &SecretString::from(key.clone()),
             )
             .await?;
-
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&config)
-                .force_path_style(true)
-                .build(),
-        );
-        let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
-        s3.create_bucket().bucket(&bucket).send().await?;
-
-        let created = aws_sdk_sqs::Client::new(&config)
-            .create_queue()
-            .queue_name(format!("work-{}", uuid::Uuid::new_v4().simple()))
-            .attributes(QueueAttributeName::VisibilityTimeout, "60")
-            .send()
-            .await?;
-        let queue_url = created.queue_url().ok_or("no queue URL")?;
         Ok(Self {
             connection,
             key,
-            secrets,
-            connections: Arc::new(S3ConnectionStore::new(&config, &bucket, "connections/")),
-            objects: Arc::new(S3ObjectStore::new(&config, &bucket, "")),
-            queue: Arc::new(SqsQueue::new(&config, queue_url)),
+            queue: Arc::clone(&services.queue),
+            services,
         })
     }
 
     /// A router as one Lambda instance builds it: its own replay cache over the shared bucket.
     fn router(&self) -> Result<axum::Router, Error> {
-        Ok(webhook_routes(services(
-            &self.secrets,
-            &self.connections,
-            &self.objects,
-            &self.queue,
-            Arc::new(ObjectReplayCache::new(Arc::clone(&self.objects))),
-            None,
-        )?))
+        Ok(webhook_routes(Services {
+            replay: Arc::new(ObjectReplayCache::new(Arc::clone(&self.services.objects))),
+            ..self.services.clone()
+        }))
     }
 
     fn key(&self) -> SecretString {
@@ -131,10 +112,7 @@ fn queued_workers(items: &[tenure::queue::WorkItem]) -> usize {
 }
 
 fn sample(name: &str) -> Result<Vec<u8>, Error> {
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samplesdata/webhooks")
-        .join(name);
-    Ok(std::fs::read(path)?)
+    crate::support::samples::read(&format!("webhooks/{name}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

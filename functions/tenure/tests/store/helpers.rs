@@ -5,30 +5,17 @@ use std::error::Error as StdError;
 use std::fmt::{Debug, Display};
 use std::sync::Arc;
 
+use tenure::store::DataDir;
 use tenure::store::connections::{
-    ClientId, Connection, ConnectionId, ConnectionStore, ConnectionType, CustomerCredential,
-    LocalConnectionStore, S3ConnectionStore, TenantId,
+    Connection, ConnectionId, ConnectionStore, LocalConnectionStore, S3ConnectionStore,
 };
 use tenure::store::secrets::{
     LocalSecretStore, SecretKind, SecretName, SecretStore, SecretsManagerStore,
 };
-use tenure::store::{AwsSettings, DataDir};
 
-pub(crate) type Error = Box<dyn StdError + Send + Sync>;
-pub(crate) type TestResult = Result<(), Error>;
-
-/// The SDK configuration for this process's moto.
-pub(crate) async fn moto_config() -> Result<aws_config::SdkConfig, Error> {
-    let moto = tenure_moto::shared()?;
-    Ok(AwsSettings::emulator(
-        moto.endpoint(),
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
-    )
-    .load()
-    .await)
-}
+pub(crate) use crate::support::aws::moto_config;
+use crate::support::aws::{new_bucket, s3_client};
+pub(crate) use crate::support::{Error, TestResult};
 
 /// A connection id no other test uses.
 pub(crate) fn unique_id() -> ConnectionId {
@@ -104,13 +91,8 @@ impl ConnectionsUnderTest {
 
 pub(crate) async fn s3_connections() -> Result<ConnectionsUnderTest, Error> {
     let config = moto_config().await?;
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
-    client.create_bucket().bucket(&bucket).send().await?;
+    let client = s3_client(&config);
+    let bucket = new_bucket(&config, "tenure-test").await?;
     let prefix = "connections/".to_owned();
     Ok(ConnectionsUnderTest {
         store: Arc::new(S3ConnectionStore::new(&config, &bucket, &prefix)),
@@ -135,16 +117,7 @@ pub(crate) fn local_connections() -> Result<ConnectionsUnderTest, Error> {
 
 /// A customer-app connection in the global cloud, created at a fixed time.
 pub(crate) fn sample_connection(id: &ConnectionId) -> Result<Connection, Error> {
-    Ok(Connection::new(
-        id.clone(),
-        ConnectionType::CustomerApp {
-            credential: CustomerCredential::ClientSecret,
-        },
-        tenure::microsoft::NationalCloud::Global,
-        TenantId::parse("contoso.onmicrosoft.com")?,
-        ClientId::parse("11111111-2222-3333-4444-555555555555")?,
-        "2026-11-01T09:00:00Z".parse()?,
-    ))
+    crate::support::samples::connection(id)
 }
 
 /// Fails when the error's text, debug form or any of its sources shows `secret`.
@@ -169,13 +142,7 @@ pub(crate) struct ObjectsUnderTest {
 
 pub(crate) async fn s3_objects() -> Result<ObjectsUnderTest, Error> {
     let config = moto_config().await?;
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
-    client.create_bucket().bucket(&bucket).send().await?;
+    let bucket = new_bucket(&config, "tenure-test").await?;
     Ok(ObjectsUnderTest {
         store: Arc::new(tenure::store::objects::S3ObjectStore::new(
             &config, &bucket, "",

@@ -283,9 +283,9 @@ async fn an_unreachable_secrets_manager_is_named_without_the_value() -> TestResu
         .port();
     let config = tenure::store::AwsSettings::emulator(
         &format!("http://127.0.0.1:{port}"),
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
+        crate::support::moto::REGION,
+        crate::support::moto::ACCESS_KEY_ID,
+        crate::support::moto::SECRET_ACCESS_KEY,
     )
     .load()
     .await;

@@ -250,18 +250,13 @@ async fn a_queue_failure_is_503_and_the_retry_gets_in() -> TestResult {
     let body = sample("generic.json")?;
     let headers = sign_generic(&body, &super::helpers::key(), now());
     // A queue that does not exist on moto: every send fails.
-    let moto = tenure_moto::shared()?;
-    let config = tenure::store::AwsSettings::emulator(
-        moto.endpoint(),
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
-    )
-    .load()
-    .await;
+    let config = crate::support::aws::moto_config().await?;
     let missing = tenure::queue::SqsQueue::new(
         &config,
-        format!("{}/123456789012/no-such-queue", moto.endpoint()),
+        format!(
+            "{}/123456789012/no-such-queue",
+            crate::support::moto::shared()?.endpoint()
+        ),
     );
     let error = tenure::webhook::accept(
         &endpoint.connection,

@@ -1,6 +1,5 @@
 //! A connection, a key, the sample payloads and an in-process queue to read back from.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -9,8 +8,7 @@ use tenure::queue::{InProcessQueue, WorkItem, WorkQueue};
 use tenure::store::connections::ConnectionId;
 use tenure::webhook::{self, Accepted, Headers, InMemoryReplayCache, WebhookError};
 
-pub(crate) type Error = Box<dyn std::error::Error + Send + Sync>;
-pub(crate) type TestResult = Result<(), Error>;
+pub(crate) use crate::support::{Error, TestResult};
 
 pub(crate) fn key() -> SecretString {
     SecretString::from("whsec-test-key-1234".to_owned())
@@ -20,11 +18,9 @@ pub(crate) fn now() -> Timestamp {
     Timestamp::from_second(1_800_000_000).expect("a valid instant")
 }
 
+/// A sample payload of `samplesdata/webhooks`.
 pub(crate) fn sample(name: &str) -> Result<Vec<u8>, Error> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../samplesdata/webhooks")
-        .join(name);
-    Ok(std::fs::read(path)?)
+    crate::support::samples::read(&format!("webhooks/{name}"))
 }
 
 /// One connection's webhook endpoint: its replay cache and queue.

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use tenure::store::DataDir;
 use tenure::store::connections::ConnectionId;
 use tenure::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
-use tenure::store::{AwsSettings, DataDir};
 use tenure::webhook::{ObjectReplayCache, REPLAY_PREFIX, ReplayCache};
 
 use super::helpers::{Error, TestResult, now};
+use crate::support::aws::{moto_config, new_bucket};
 
 /// Runs each function below against S3 (moto) and the local object store.
 macro_rules! for_each_store {
@@ -43,22 +44,8 @@ for_each_store!(
 );
 
 async fn s3() -> Result<Arc<dyn ObjectStore>, Error> {
-    let moto = tenure_moto::shared()?;
-    let config = AwsSettings::emulator(
-        moto.endpoint(),
-        tenure_moto::REGION,
-        tenure_moto::ACCESS_KEY_ID,
-        tenure_moto::SECRET_ACCESS_KEY,
-    )
-    .load()
-    .await;
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = format!("tenure-test-{}", uuid::Uuid::new_v4().simple());
-    client.create_bucket().bucket(&bucket).send().await?;
+    let config = moto_config().await?;
+    let bucket = new_bucket(&config, "tenure-test").await?;
     Ok(Arc::new(S3ObjectStore::new(&config, &bucket, "")))
 }
 

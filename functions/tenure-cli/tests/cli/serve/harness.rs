@@ -5,11 +5,9 @@ use std::io::{BufRead as _, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use hmac::{Hmac, Mac as _};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::helpers::{files, samples, stderr};
 use crate::tenant::{CLIENT, stdout};
@@ -290,20 +288,12 @@ pub(crate) struct Signed {
 impl Served {
     /// `body` signed with the connection's key, at `age` before now.
     pub(crate) fn sign(&self, body: &[u8], age: Duration) -> Signed {
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("after 1970")
-            .saturating_sub(age)
-            .as_secs()
-            .to_string();
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.key.as_bytes()).expect("any key size");
-        mac.update(seconds.as_bytes());
-        mac.update(b".");
-        mac.update(body);
+        let at = jiff::Timestamp::now() - jiff::SignedDuration::try_from(age).expect("a short age");
+        let signed = tenure_test_support::webhook::sign(&self.key, body, at);
         Signed {
             body: body.to_vec(),
-            timestamp: seconds,
-            signature: format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+            timestamp: signed.timestamp,
+            signature: signed.signature,
         }
     }
 

@@ -1,12 +1,12 @@
 //! What machine a benchmark ran on, for its report.
 
 /// The cores this process may use.
-pub(crate) fn cores() -> usize {
+pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The CPU model from /proc/cpuinfo.
-pub(crate) fn cpu_model() -> String {
+pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
