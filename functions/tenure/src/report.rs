@@ -14,7 +14,7 @@ pub fn plan_text(plan: &Plan) -> String {
     let _ = writeln!(out, "Tenure plan for {}", plan.today);
     let _ = writeln!(
         out,
-        "  {} workers: joiners {}, pre-hires {}, movers {}, leave {}, leavers {}, rehires {}, unchanged {}; quarantined {}; actions {}",
+        "  {} workers: joiners {}, pre-hires {}, movers {}, leave {}, leavers {}, rehires {}, adopted {}, held {}, unchanged {}; quarantined {}; actions {}",
         s.workers,
         s.joiners,
         s.pre_hires,
@@ -22,6 +22,8 @@ pub fn plan_text(plan: &Plan) -> String {
         s.leave,
         s.leavers,
         s.rehires,
+        s.adopted,
+        s.held,
         s.unchanged,
         s.quarantined,
         s.actions
@@ -57,6 +59,16 @@ pub fn plan_text(plan: &Plan) -> String {
                 let _ = writeln!(out, "    note: {note}");
             }
         }
+    }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "\nConfiguration warnings ({})", plan.warnings.len());
+        for warning in &plan.warnings {
+            let _ = writeln!(out, "  - {}", warning.message);
+        }
+    }
+    if let Some(matching) = &plan.matching {
+        let _ = writeln!(out);
+        out.push_str(&crate::correlate::report_text(matching));
     }
     if !plan.quarantined.is_empty() {
         let _ = writeln!(out, "\nQuarantined ({})", plan.quarantined.len());
@@ -104,6 +116,10 @@ pub fn describe(action: &Action) -> String {
                 "disabled"
             }
         ),
+        Op::AdoptUser { employee_id } => {
+            format!("adopt the existing account (employeeId {employee_id})")
+        }
+        Op::RestoreUser => "restore the deleted account".into(),
         Op::UpdateUser { changes } => format!(
             "update {}",
             changes
