@@ -53,7 +53,9 @@ pub(crate) fn run(args: MatchArgs) -> Result<ExitCode> {
         if let Err(error) = &read {
             record_failure(&target, error).await;
         }
-        let (directory, tenant_dir) = read?;
+        let (directory, tenant_dir, read) = read?;
+        // The report alone goes to standard output, so that its JSON or CSV can be saved.
+        eprintln!("{read}");
         match confirmed {
             None => {
                 let report = report(&args, &mapping, &directory, hr)?;

@@ -43,7 +43,8 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
     if let Err(error) = &read_result {
         record_failure(&target, error).await;
     }
-    let (directory, tenant_dir) = read_result?;
+    let (directory, tenant_dir, read) = read_result?;
+    println!("{read}");
     let Target {
         graph, exchange, ..
     } = target;
@@ -227,13 +228,13 @@ pub(crate) async fn record_failure(target: &Target, error: &anyhow::Error) {
     }
 }
 
-/// Reads the tenant (through the cache when there is one) and keeps the cache; prints what it
-/// read. Gives the directory and the tenant's folder.
+/// Reads the tenant (through the cache when there is one) and keeps the cache. Gives the
+/// directory, the tenant's folder and a line saying what was read.
 pub(crate) async fn read_tenant(
     full_read: bool,
     state: &Path,
     target: &Target,
-) -> Result<(Snapshot, PathBuf)> {
+) -> Result<(Snapshot, PathBuf, String)> {
     let tenant_dir = state.join(&target.name);
     let cache = DirectoryCache::new(&tenant_dir, &target.graph_url);
     let spinner = ProgressBar::new_spinner().with_message(format!(
@@ -253,7 +254,7 @@ pub(crate) async fn read_tenant(
         read.with_context(|| format!("cannot read tenant {}", target.name))?;
     // Kept before applying: the next sync's delta then brings this sync's own changes too.
     cache.save(&directory, &delta)?;
-    println!(
+    let read = format!(
         "Tenant {} ({how}): {} users, {} groups, {} mailboxes{}",
         target.name,
         directory.users.len(),
@@ -265,7 +266,7 @@ pub(crate) async fn read_tenant(
             " (Exchange not connected: mailboxes and distribution lists are left alone)"
         }
     );
-    Ok((directory, tenant_dir))
+    Ok((directory, tenant_dir, read))
 }
 
 /// The audit trail, appended to one JSON line per applied change as it happens (a sync cut off
