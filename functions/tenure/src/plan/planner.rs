@@ -251,12 +251,15 @@ fn match_existing<'a>(
         .collect();
     let report = correlate(&seeking, index, config);
     drop(seeking);
-    let users: HashMap<&str, &'a DirectoryUser> = index
-        .snapshot()
-        .users
-        .iter()
-        .map(|u| (u.id.as_str(), u))
-        .collect();
+    let users: HashMap<&str, &'a DirectoryUser> = match config.auto_confirm {
+        true => index
+            .snapshot()
+            .users
+            .iter()
+            .map(|u| (u.id.as_str(), u))
+            .collect(),
+        false => HashMap::default(),
+    };
     for (&i, found) in seeking_at.iter().zip(&report.workers) {
         let entry = &mut entries[i];
         entry.takeover = match found.outcome {

@@ -68,7 +68,8 @@ impl<'a> AccountRef<'a> {
     pub(super) fn existing(user: &'a DirectoryUser) -> Self {
         Self {
             user_id: Some(&user.id),
-            upn: user.user_principal_name.clone(),
+            // A deleted account about to be restored gets its old UPN back.
+            upn: user.upn_before_deletion().to_owned(),
         }
     }
 
@@ -160,6 +161,9 @@ impl Reconciler<'_, '_> {
                 plan.change = Change::Adopt;
             }
             Some(Takeover::Restore) => {
+                // Graph shows a deleted account's UPN with its id in front; restored, it has
+                // its own again.
+                plan.user_principal_name = entry.existing.map(|u| u.upn_before_deletion().to_owned());
                 plan.actions.push(Action {
                     op: Op::RestoreUser,
                     reason: reasons::restore(worker),

@@ -9,7 +9,7 @@ use super::harness::{Onboarding, account, hr_row, users_of};
 const CONFIG: &str = r#"{"upn_domain": "contoso.com"}"#;
 
 /// A first name and a surname that fold to a 70-character local part.
-const LONG_FIRST: &str = "Bartholomew-Alexander";
+const LONG_FIRST: &str = "Bartolomeo-Alexander";
 const LONG_LAST: &str = "Papadopoulos-Konstantinidis-Vanderbilt-Montgomery";
 
 fn tenant() -> Snapshot {
@@ -28,7 +28,7 @@ fn tenant() -> Snapshot {
     deleted.mail = Some("cy.diaz@contoso.com".into());
     let long = owner(
         3,
-        "bartholomew-alexander.papadopoulos-konstantinidis-vanderbilt@contoso.com",
+        "bartolomeo-alexander.papadopoulos-konstantinidis-vanderbilt@contoso.com",
     );
     Snapshot {
         tenant: Tenant {
@@ -82,7 +82,7 @@ async fn a_taken_address_anywhere_moves_a_new_hire_to_the_next_candidate() {
     let long = upn("2004");
     assert_eq!(
         long,
-        "bartholomew-alexander.papadopoulos-konstantinidis-vanderbilt2@contoso.com"
+        "bartolomeo-alexander.papadopoulos-konstantinidis-vanderbilt2@contoso.com"
     );
     let local = long.split('@').next().unwrap_or_default();
     assert!(local.len() <= 64);
