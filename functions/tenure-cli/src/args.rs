@@ -341,7 +341,9 @@ pub(crate) struct LinkArgs {
 fn parse_tenant_name(text: &str) -> Result<String, String> {
     let ok = !text.is_empty()
         && text.len() <= 27
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if ok {
         Ok(text.to_owned())
     } else {

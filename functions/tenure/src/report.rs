@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::apply::{ApplyReport, Outcome};
+use crate::correlate::MatchOutcome;
 use crate::plan::{Action, Change, Op, Plan};
 
 /// Renders a plan as text for people: a summary line, then each group of workers with every
@@ -66,7 +67,13 @@ pub fn plan_text(plan: &Plan) -> String {
             let _ = writeln!(out, "  - {}", warning.message);
         }
     }
-    if let Some(matching) = &plan.matching {
+    // The match report, when some worker may already have an account (workers who matched
+    // nothing are the joiners above).
+    if let Some(matching) = plan
+        .matching
+        .as_ref()
+        .filter(|m| m.workers.iter().any(|w| w.outcome != MatchOutcome::None))
+    {
         let _ = writeln!(out);
         out.push_str(&crate::correlate::report_text(matching));
     }

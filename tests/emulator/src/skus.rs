@@ -12,7 +12,10 @@ const CATALOGUE: [(&str, &[(&str, &str)]); 4] = [
     (
         "ENTERPRISEPACK",
         &[
-            ("efb87545-963c-4e0d-99df-69c6916d9eb0", "EXCHANGE_S_ENTERPRISE"),
+            (
+                "efb87545-963c-4e0d-99df-69c6916d9eb0",
+                "EXCHANGE_S_ENTERPRISE",
+            ),
             ("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1"),
             ("43de0ff5-c92c-492b-9116-175376d08c38", "OFFICESUBSCRIPTION"),
         ],
@@ -20,18 +23,27 @@ const CATALOGUE: [(&str, &[(&str, &str)]); 4] = [
     (
         "SPE_F1",
         &[
-            ("4a82b400-a79f-41a4-b4e2-e94f5787b113", "EXCHANGE_S_DESKLESS"),
+            (
+                "4a82b400-a79f-41a4-b4e2-e94f5787b113",
+                "EXCHANGE_S_DESKLESS",
+            ),
             ("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1"),
         ],
     ),
     (
         "EXCHANGESTANDARD",
-        &[("9aaf7827-d63c-4b61-89c3-182f06f82e5c", "EXCHANGE_S_STANDARD")],
+        &[(
+            "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
+            "EXCHANGE_S_STANDARD",
+        )],
     ),
     (
         "POWER_BI_PRO",
         &[
-            ("113feb6c-3fe4-4440-bddc-54d774bf0318", "EXCHANGE_S_FOUNDATION"),
+            (
+                "113feb6c-3fe4-4440-bddc-54d774bf0318",
+                "EXCHANGE_S_FOUNDATION",
+            ),
             ("70d33638-9c74-4d01-bfd3-562de28bd4ba", "BI_AZURE_P2"),
         ],
     ),

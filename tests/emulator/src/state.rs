@@ -674,7 +674,9 @@ impl Directory {
         let mut user = self.snapshot.deleted_users[at].clone();
         user.user_principal_name = user.upn_before_deletion().to_owned();
         if self.upn_taken(&user.user_principal_name, None)
-            || self.address_owner(&user.user_principal_name, Some(&user.id)).is_some()
+            || self
+                .address_owner(&user.user_principal_name, Some(&user.id))
+                .is_some()
         {
             return Err(RestoreRefusal::Conflict);
         }

@@ -99,7 +99,11 @@ pub fn confirm(
             ));
             continue;
         }
-        plans.push(adoption(worker, user, "the match was confirmed on review".into()));
+        plans.push(adoption(
+            worker,
+            user,
+            "the match was confirmed on review".into(),
+        ));
     }
     if !problems.is_empty() {
         return Err(ConfirmError { problems });

@@ -59,8 +59,7 @@ pub fn correlate(
         .collect();
     let mut unmatched = Vec::new();
     let pool = Pool::new(index, &excluded_accounts, &mut unmatched);
-    let excluded_workers: HashSet<&str> =
-        config.exclude_workers.iter().map(|w| w.trim()).collect();
+    let excluded_workers: HashSet<&str> = config.exclude_workers.iter().map(|w| w.trim()).collect();
     let managers = manager_accounts(seeking, index, &pool, config);
     let judge = Judge {
         pool: &pool,
@@ -428,10 +427,7 @@ impl Judge<'_, '_> {
                 continue;
             };
             for &account in accounts {
-                let evidence = format!(
-                    "{what} {value} is the account's {}",
-                    field.graph_name()
-                );
+                let evidence = format!("{what} {value} is the account's {}", field.graph_name());
                 match found.iter_mut().find(|f| f.account == account) {
                     Some(known) => known.evidence.push(evidence),
                     None => found.push(Found {
@@ -454,12 +450,9 @@ impl Judge<'_, '_> {
                     .flatten()
                     .copied()
                     .collect::<Vec<_>>(),
-                Some(NameMatch::Given) => self
-                    .pool
-                    .by_given_name
-                    .get(g)
-                    .cloned()
-                    .unwrap_or_default(),
+                Some(NameMatch::Given) => {
+                    self.pool.by_given_name.get(g).cloned().unwrap_or_default()
+                }
                 None => Vec::new(),
             };
             for hit in hits {
@@ -486,7 +479,12 @@ impl Judge<'_, '_> {
     }
 
     /// Evidence that a fact agrees, or `None`.
-    fn agreement(&self, agreement: Agreement, worker: &Worker, user: &DirectoryUser) -> Option<String> {
+    fn agreement(
+        &self,
+        agreement: Agreement,
+        worker: &Worker,
+        user: &DirectoryUser,
+    ) -> Option<String> {
         let same = |hr: &Option<String>, directory: &Option<String>| -> Option<String> {
             let (hr, directory) = (hr.as_deref()?.trim(), directory.as_deref()?.trim());
             (!hr.is_empty() && hr.eq_ignore_ascii_case(directory)).then(|| hr.to_owned())
@@ -498,10 +496,14 @@ impl Judge<'_, '_> {
             Agreement::JobTitle => {
                 same(&worker.job_title, &user.job_title).map(|v| format!("job title {v} agrees"))
             }
-            Agreement::Office => same(&worker.location, &user.office_location)
-                .map(|v| format!("office {v} agrees")),
+            Agreement::Office => {
+                same(&worker.location, &user.office_location).map(|v| format!("office {v} agrees"))
+            }
             Agreement::MobilePhone => {
-                let (hr, directory) = (worker.mobile_phone.as_deref()?, user.mobile_phone.as_deref()?);
+                let (hr, directory) = (
+                    worker.mobile_phone.as_deref()?,
+                    user.mobile_phone.as_deref()?,
+                );
                 same_phone(hr, directory).then(|| format!("mobile phone {hr} agrees"))
             }
             Agreement::Manager => {
@@ -514,7 +516,12 @@ impl Judge<'_, '_> {
     }
 }
 
-fn names_agree(name: NameMatch, given: &[String], surname: &[String], account: &Account<'_>) -> bool {
+fn names_agree(
+    name: NameMatch,
+    given: &[String],
+    surname: &[String],
+    account: &Account<'_>,
+) -> bool {
     let given_agrees = given.iter().any(|g| account.given.contains(g));
     match name {
         NameMatch::Given => given_agrees,
@@ -538,6 +545,10 @@ fn name_evidence(seeker: &Seeking<'_>, user: &DirectoryUser) -> String {
 pub(crate) fn same_phone(a: &str, b: &str) -> bool {
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
     let (a, b) = (digits(a), digits(b));
-    let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
     short.len() >= 7 && long.ends_with(short.as_str())
 }

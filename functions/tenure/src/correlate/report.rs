@@ -186,7 +186,10 @@ pub fn report_text(report: &MatchReport) -> String {
                     out,
                     "    → {} ({}{}; {})",
                     candidate.user_principal_name,
-                    candidate.display_name.as_deref().unwrap_or("no display name"),
+                    candidate
+                        .display_name
+                        .as_deref()
+                        .unwrap_or("no display name"),
                     if candidate.account_enabled {
                         ""
                     } else {
@@ -266,9 +269,11 @@ pub fn report_csv(report: &MatchReport) -> Result<String, csv::Error> {
         ];
         if worker.candidates.is_empty() {
             let note = worker.note.as_deref().unwrap_or_default();
-            writer.write_record(base.iter().copied().chain([
-                "", "", "", "", "", "", note, "",
-            ]))?;
+            writer.write_record(
+                base.iter()
+                    .copied()
+                    .chain(["", "", "", "", "", "", note, ""]),
+            )?;
         }
         for c in &worker.candidates {
             let evidence = c.evidence.join("; ");
@@ -300,7 +305,11 @@ pub fn report_csv(report: &MatchReport) -> Result<String, csv::Error> {
             "",
             "",
             account.why.as_str(),
-            if account.adopt_for.is_some() { "yes" } else { "" },
+            if account.adopt_for.is_some() {
+                "yes"
+            } else {
+                ""
+            },
         ])?;
     }
     let bytes = writer
@@ -333,10 +342,7 @@ pub fn read_confirmed(text: &str, file: &str) -> Result<Vec<(String, String)>, R
         return Ok(report.confirmed());
     }
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| fail(e.to_string()))?
-        .clone();
+    let headers = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
     let column = |name: &str| {
         headers
             .iter()

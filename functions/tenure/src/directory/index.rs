@@ -212,13 +212,16 @@ impl<'a> DirectoryIndex<'a> {
         if user.is_some_and(|u| self.mailbox(&u.id).is_some()) {
             return true;
         }
-        let holds = user.into_iter().flat_map(|u| &u.assigned_licenses).any(|l| {
-            self.snapshot
-                .subscribed_skus
-                .iter()
-                .find(|s| s.sku_id.eq_ignore_ascii_case(&l.sku_id))
-                .is_none_or(|s| s.gives_mailbox(&l.disabled_plans) != Some(false))
-        });
+        let holds = user
+            .into_iter()
+            .flat_map(|u| &u.assigned_licenses)
+            .any(|l| {
+                self.snapshot
+                    .subscribed_skus
+                    .iter()
+                    .find(|s| s.sku_id.eq_ignore_ascii_case(&l.sku_id))
+                    .is_none_or(|s| s.gives_mailbox(&l.disabled_plans) != Some(false))
+            });
         holds || planned.iter().any(|s| s.gives_mailbox(&[]) != Some(false))
     }
 

@@ -157,7 +157,9 @@ impl RawWorker {
             if let Some(address) = address
                 && !looks_like_email(address)
             {
-                return Err(fail(format!("{field} {address:?} is not an e-mail address")));
+                return Err(fail(format!(
+                    "{field} {address:?} is not an e-mail address"
+                )));
             }
         }
         Ok(Worker {

@@ -54,7 +54,10 @@ pub async fn read_directory(
         && let Some(exchange) = exchange
     {
         let disabled = disabled_accounts(&users);
-        for mailbox in mailboxes.iter_mut().filter(|m| holders_needed(m, &disabled)) {
+        for mailbox in mailboxes
+            .iter_mut()
+            .filter(|m| holders_needed(m, &disabled))
+        {
             mailbox.full_access = exchange.full_access(&mailbox.user_principal_name).await?;
         }
     }

@@ -25,7 +25,15 @@ pub(crate) fn apply_users(snapshot: &mut Snapshot, delta: UserDelta) {
             .into_iter()
             .partition(|u| gone.contains(u.id.as_str()));
         snapshot.users = kept;
-        snapshot.deleted_users.extend(deleted);
+        // As Graph lists deleted users: the UPN behind the object id, no manager.
+        snapshot
+            .deleted_users
+            .extend(deleted.into_iter().map(|mut user| {
+                user.user_principal_name =
+                    format!("{}{}", user.id.replace('-', ""), user.user_principal_name);
+                user.manager = None;
+                user
+            }));
         for group in &mut snapshot.groups {
             group.members.retain(|m| !gone.contains(m.as_str()));
         }

@@ -241,9 +241,9 @@ impl DirectoryWriter for LiveDirectory {
 /// The Graph write an action is, when it is one that may travel with others.
 fn user_write(op: &Op) -> Option<UserWrite> {
     Some(match op {
-        Op::AdoptUser { employee_id } => UserWrite::Update(
-            [("employeeId".to_owned(), Some(employee_id.clone()))].into(),
-        ),
+        Op::AdoptUser { employee_id } => {
+            UserWrite::Update([("employeeId".to_owned(), Some(employee_id.clone()))].into())
+        }
         Op::UpdateUser { changes } => UserWrite::Update(
             changes
                 .iter()

@@ -96,7 +96,8 @@ fn choose(
         if free {
             upns.insert(upn);
             nicknames.insert(nickname);
-            let shortened_from = (fitted != *candidate).then(|| candidate.user_principal_name.clone());
+            let shortened_from =
+                (fitted != *candidate).then(|| candidate.user_principal_name.clone());
             return Ok(Chosen {
                 identity: fitted,
                 shortened_from,

@@ -6,11 +6,13 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::identity::allocate_identities;
 use super::order::managers_first;
-use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler, managed_memberships};
-use super::{Plan, WorkerPlan};
 use super::reconcile::Takeover;
+use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler, managed_memberships};
 use super::{ConfigWarning, reasons};
-use crate::correlate::{MatchOutcome, MatchReport, MatchingConfig, Seeking, WorkerMatch, correlate};
+use super::{Plan, WorkerPlan};
+use crate::correlate::{
+    MatchOutcome, MatchReport, MatchingConfig, Seeking, WorkerMatch, correlate,
+};
 use crate::desired::{Account, DesiredState, GroupRef, Managed, Phase};
 use crate::directory::{DirectoryIndex, DirectoryUser, Snapshot, SubscribedSku, UserAttribute};
 use crate::hr::{Quarantined, SourcedWorker};
@@ -289,7 +291,14 @@ fn held_note(found: &WorkerMatch) -> String {
     let accounts: Vec<String> = found
         .candidates
         .iter()
-        .map(|c| format!("{} ({}: {})", c.user_principal_name, c.confidence.word(), c.evidence.join("; ")))
+        .map(|c| {
+            format!(
+                "{} ({}: {})",
+                c.user_principal_name,
+                c.confidence.word(),
+                c.evidence.join("; ")
+            )
+        })
         .collect();
     let what = if found.outcome == MatchOutcome::Ambiguous {
         "several possible existing accounts"

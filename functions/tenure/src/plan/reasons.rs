@@ -225,7 +225,11 @@ pub(super) fn mailboxless(group: &DirectoryGroup, employee_ids: Vec<String>) -> 
             employee_ids.len(),
             if employee_ids.len() == 1 { "" } else { "s" },
             shown.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() },
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
         ),
         group_id: Some(group.id.clone()),
         rules: Vec::new(),

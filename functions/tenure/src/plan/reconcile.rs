@@ -163,7 +163,8 @@ impl Reconciler<'_, '_> {
             Some(Takeover::Restore) => {
                 // Graph shows a deleted account's UPN with its id in front; restored, it has
                 // its own again.
-                plan.user_principal_name = entry.existing.map(|u| u.upn_before_deletion().to_owned());
+                plan.user_principal_name =
+                    entry.existing.map(|u| u.upn_before_deletion().to_owned());
                 plan.actions.push(Action {
                     op: Op::RestoreUser,
                     reason: reasons::restore(worker),

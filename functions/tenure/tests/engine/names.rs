@@ -14,7 +14,10 @@ fn names_spelt_with_and_without_accents_are_the_same() {
     assert!(same_name("Mary Ann", "Maryann"));
     assert!(same_name("O'Brien-Smith", "obriensmith"));
     assert!(!same_name("Müller", "Miller"));
-    assert!(name_forms("王").is_empty(), "another script folds to nothing");
+    assert!(
+        name_forms("王").is_empty(),
+        "another script folds to nothing"
+    );
 }
 
 #[test]

@@ -58,7 +58,13 @@ pub(crate) async fn list_users(
         .iter()
         .skip(offset)
         .take(size)
-        .map(|u| Value::Object(project(&deleted_json(&directory, u), select.as_deref(), &USER_DEFAULTS)))
+        .map(|u| {
+            Value::Object(project(
+                &deleted_json(&directory, u),
+                select.as_deref(),
+                &USER_DEFAULTS,
+            ))
+        })
         .collect();
     let total = users.len();
     drop(directory);
@@ -87,7 +93,11 @@ pub(crate) async fn get(
         json!(Place::of(&headers, &uri).context("directoryObjects/$entity")),
     );
     out.insert("@odata.type".into(), json!(format!("#{USER_TYPE}")));
-    out.extend(project(&deleted_json(&directory, user), select.as_deref(), &USER_DEFAULTS));
+    out.extend(project(
+        &deleted_json(&directory, user),
+        select.as_deref(),
+        &USER_DEFAULTS,
+    ));
     Ok(axum::Json(Value::Object(out)).into_response())
 }
 

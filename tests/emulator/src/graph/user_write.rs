@@ -158,7 +158,8 @@ fn check_address(directory: &Directory, address: &str, own_id: &str) -> Result<(
     match directory.address_owner(address, Some(own_id)) {
         None => Ok(()),
         Some(owner) => {
-            let message = "Another object with the same value for property proxyAddresses already exists.";
+            let message =
+                "Another object with the same value for property proxyAddresses already exists.";
             Err(GraphError::bad_request(message)
                 .with_detail(json!({"code": "ObjectConflict", "message": message, "target": "proxyAddresses"}))
                 .with_detail(json!({"code": "ConflictingObjects", "message": message, "target": owner})))

@@ -6,8 +6,7 @@
 
 use serde_json::Value;
 use tenure::directory::{
-    DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot, SubscribedSku,
-    Tenant,
+    DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot, SubscribedSku, Tenant,
 };
 
 use super::harness::{Onboarding, account, hr_row, user, users_of};
@@ -63,7 +62,11 @@ fn with_department(mut user: DirectoryUser, department: &str) -> DirectoryUser {
 }
 
 fn upn_of(given: &str, surname: &str) -> String {
-    format!("{}.{}@contoso.com", given.to_lowercase(), surname.to_lowercase())
+    format!(
+        "{}.{}@contoso.com",
+        given.to_lowercase(),
+        surname.to_lowercase()
+    )
 }
 
 /// The tenant before Tenure: 39 accounts and one deleted one, none with an `employeeId` but the
@@ -174,12 +177,33 @@ fn hr() -> Vec<String> {
     let mut rows = Vec::new();
     for (id, given, surname) in SAME_UPN {
         let manager = if id == "1001" { "" } else { "1001" };
-        rows.push(hr_row(id, (given, surname, ""), "", "Operations", manager, ""));
+        rows.push(hr_row(
+            id,
+            (given, surname, ""),
+            "",
+            "Operations",
+            manager,
+            "",
+        ));
     }
     for (id, given, surname, _) in SAME_MAIL {
-        rows.push(hr_row(id, (given, surname, ""), "", "Operations", "1001", ""));
+        rows.push(hr_row(
+            id,
+            (given, surname, ""),
+            "",
+            "Operations",
+            "1001",
+            "",
+        ));
     }
-    rows.push(hr_row("1017", ("Bruce", "Wong", ""), "", "Operations", "1001", ""));
+    rows.push(hr_row(
+        "1017",
+        ("Bruce", "Wong", ""),
+        "",
+        "Operations",
+        "1001",
+        "",
+    ));
     rows.push(hr_row(
         "1018",
         ("Carla", "Smith", ""),
@@ -188,14 +212,63 @@ fn hr() -> Vec<String> {
         "1001",
         "+1 (206) 555-0118",
     ));
-    rows.push(hr_row("1019", ("Robert", "Miller", "Bob"), "", "Sales", "1001", ""));
-    rows.push(hr_row("1020", ("José", "Müller", ""), "", "Engineering", "1001", ""));
+    rows.push(hr_row(
+        "1019",
+        ("Robert", "Miller", "Bob"),
+        "",
+        "Sales",
+        "1001",
+        "",
+    ));
+    rows.push(hr_row(
+        "1020",
+        ("José", "Müller", ""),
+        "",
+        "Engineering",
+        "1001",
+        "",
+    ));
     rows.push(hr_row("1021", ("Alex", "Kim", ""), "", "Sales", "1001", ""));
-    rows.push(hr_row("1022", ("Alex", "Kim", ""), "", "Engineering", "1001", ""));
-    rows.push(hr_row("1023", ("Sam", "Patel", ""), "", "Finance", "1001", ""));
-    rows.push(hr_row("1024", ("Dana", "White", ""), "", "Operations", "1001", ""));
-    rows.push(hr_row("1025", ("Nina", "Brandt", ""), "", "Sales", "1001", ""));
-    rows.push(hr_row("1026", ("Omar", "Haddad", ""), "", "Engineering", "1001", ""));
+    rows.push(hr_row(
+        "1022",
+        ("Alex", "Kim", ""),
+        "",
+        "Engineering",
+        "1001",
+        "",
+    ));
+    rows.push(hr_row(
+        "1023",
+        ("Sam", "Patel", ""),
+        "",
+        "Finance",
+        "1001",
+        "",
+    ));
+    rows.push(hr_row(
+        "1024",
+        ("Dana", "White", ""),
+        "",
+        "Operations",
+        "1001",
+        "",
+    ));
+    rows.push(hr_row(
+        "1025",
+        ("Nina", "Brandt", ""),
+        "",
+        "Sales",
+        "1001",
+        "",
+    ));
+    rows.push(hr_row(
+        "1026",
+        ("Omar", "Haddad", ""),
+        "",
+        "Engineering",
+        "1001",
+        "",
+    ));
     rows
 }
 
@@ -224,13 +297,19 @@ async fn a_tenant_with_people_is_connected_without_a_duplicate() {
     let first = run.sync().await;
     assert!(first.contains("Existing accounts adopted (17)"), "{first}");
     assert!(first.contains("Held: possible existing account"), "{first}");
-    assert!(first.contains("possible existing account: carla.jones@contoso.com"), "{first}");
+    assert!(
+        first.contains("possible existing account: carla.jones@contoso.com"),
+        "{first}"
+    );
     let after = run.state();
 
     // Nobody has two accounts, and the only new ones are the two new hires'.
     for row in hr() {
         let id = row.split(',').next().unwrap_or_default();
-        assert!(users_of(&after, id).len() <= 1, "worker {id} has two accounts");
+        assert!(
+            users_of(&after, id).len() <= 1,
+            "worker {id} has two accounts"
+        );
     }
     let known: Vec<&str> = before
         .users
@@ -250,23 +329,36 @@ async fn a_tenant_with_people_is_connected_without_a_duplicate() {
 
     // Certain matches (the UPN, the mail, a proxy address) are adopted.
     for (id, given, surname) in SAME_UPN {
-        assert_eq!(user(&after, &upn_of(given, surname)).employee_id.as_deref(), Some(id));
+        assert_eq!(
+            user(&after, &upn_of(given, surname)).employee_id.as_deref(),
+            Some(id)
+        );
     }
     for (id, _, _, upn) in SAME_MAIL {
         assert_eq!(user(&after, upn).employee_id.as_deref(), Some(id));
     }
-    assert_eq!(user(&after, "bwong@contoso.com").employee_id.as_deref(), Some("1017"));
+    assert_eq!(
+        user(&after, "bwong@contoso.com").employee_id.as_deref(),
+        Some("1017")
+    );
     // An adopted account is reconciled in the same run: licensed, in its group, manager set.
     let brian = user(&after, "brian.baker@contoso.com");
     assert!(brian.assigned_licenses.iter().any(|l| l.sku_id == E3));
     assert_eq!(brian.department.as_deref(), Some("Operations"));
     let amy = user(&after, "amy.adams@contoso.com").id.clone();
-    assert_eq!(brian.manager.as_ref().map(|m| m.id.as_str()), Some(amy.as_str()));
+    assert_eq!(
+        brian.manager.as_ref().map(|m| m.id.as_str()),
+        Some(amy.as_str())
+    );
 
     // Probable and ambiguous matches are held: no account made, the candidates untouched.
     for (id, upn) in HELD {
         assert!(users_of(&after, id).is_empty(), "worker {id} was held");
-        assert_eq!(user(&after, upn), user(&before, upn), "{upn} is left alone while held");
+        assert_eq!(
+            user(&after, upn),
+            user(&before, upn),
+            "{upn} is left alone while held"
+        );
     }
 
     // The former employee's deleted account is back, not a second one.
@@ -293,8 +385,14 @@ async fn a_tenant_with_people_is_connected_without_a_duplicate() {
     assert!(text.contains("Probable matches (review) (5)"), "{text}");
     assert!(text.contains("Several candidates (review) (1)"), "{text}");
     assert!(text.contains("the given name agrees"), "{text}");
-    assert!(text.contains("svc-backup@contoso.com (Backup Service): excluded"), "{text}");
-    assert!(text.contains("support@contoso.com (Support Desk): a shared mailbox"), "{text}");
+    assert!(
+        text.contains("svc-backup@contoso.com (Backup Service): excluded"),
+        "{text}"
+    );
+    assert!(
+        text.contains("support@contoso.com (Support Desk): a shared mailbox"),
+        "{text}"
+    );
 
     // The reviewer confirms the held matches (picking one of Sam Patel's two accounts).
     let json = run.match_command(&["--format", "json"]).await;
@@ -323,7 +421,11 @@ async fn a_tenant_with_people_is_connected_without_a_duplicate() {
     );
     let adopted = run.state();
     for (id, upn) in HELD {
-        assert_eq!(user(&adopted, upn).employee_id.as_deref(), Some(id), "{upn}");
+        assert_eq!(
+            user(&adopted, upn).employee_id.as_deref(),
+            Some(id),
+            "{upn}"
+        );
     }
     assert_eq!(
         user(&adopted, "sam.patel.finance@contoso.com").employee_id,
@@ -350,11 +452,23 @@ async fn without_auto_confirm_even_certain_matches_wait_for_review() {
     assert!(!first.contains("Existing accounts adopted"), "{first}");
     let after = run.state();
     for (id, _, _) in SAME_UPN {
-        assert!(users_of(&after, id).is_empty(), "worker {id} is held, not adopted");
+        assert!(
+            users_of(&after, id).is_empty(),
+            "worker {id} is held, not adopted"
+        );
     }
     let csv = run.match_command(&["--format", "csv"]).await;
     let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
-    assert!(csv.starts_with("match,employee_id,worker,user_principal_name"), "{csv}");
-    assert!(csv.contains("certain,1001,Amy Adams,amy.adams@contoso.com"), "{csv}");
-    assert!(csv.contains("unmatched_account,,,tom.hardy@contoso.com"), "{csv}");
+    assert!(
+        csv.starts_with("match,employee_id,worker,user_principal_name"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("certain,1001,Amy Adams,amy.adams@contoso.com"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("unmatched_account,,,tom.hardy@contoso.com"),
+        "{csv}"
+    );
 }

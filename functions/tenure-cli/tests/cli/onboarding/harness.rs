@@ -34,11 +34,10 @@ impl Onboarding {
         std::fs::write(&hr, text).expect("HR file written");
         let config_path = dir.path().join("mapper.json");
         std::fs::write(&config_path, config).expect("config written");
-        let tenant = EmulatedTenant::start(
-            TenantConfig::new(snapshot).with_client_secret(CLIENT, SECRET),
-        )
-        .await
-        .expect("tenant starts");
+        let tenant =
+            EmulatedTenant::start(TenantConfig::new(snapshot).with_client_secret(CLIENT, SECRET))
+                .await
+                .expect("tenant starts");
         Self {
             tenant,
             dir,
