@@ -140,7 +140,7 @@ pub(crate) struct MatchArgs {
     #[arg(long)]
     pub(crate) full_read: bool,
     /// The audit trail the adoptions are appended to (default:
-    /// <state dir>/<tenant or connection id>/audit.jsonl).
+    /// `<state dir>/<tenant or connection id>/audit.jsonl`).
     #[arg(long, value_name = "FILE.jsonl")]
     pub(crate) audit: Option<PathBuf>,
     /// Where Tenure keeps its audit trail and the directory cache between runs.
@@ -382,7 +382,7 @@ pub(crate) struct EmulateArgs {
     /// Where to write the tenant's state when stopped with Ctrl-C.
     #[arg(long, value_name = "SNAPSHOT.json")]
     pub(crate) save: Option<PathBuf>,
-    /// The tenant's name: its initial verified domain is <NAME>.onmicrosoft.com (when the
+    /// The tenant's name: its initial verified domain is `<NAME>.onmicrosoft.com` (when the
     /// state lists no domain, as in a new tenant).
     #[arg(long, default_value = "emulated", value_parser = parse_tenant_name)]
     pub(crate) name: String,
