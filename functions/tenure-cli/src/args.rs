@@ -21,6 +21,10 @@ pub(crate) enum Command {
     Plan(PlanArgs),
     /// Read the live tenant, plan, and apply the plan (Graph and Exchange Online).
     Sync(SyncArgs),
+    /// Match HR workers without an account to accounts that exist without an employeeId (a
+    /// tenant that already has people): certain, probable and ambiguous matches with their
+    /// evidence; with --confirm, adopt the matches marked in a reviewed report.
+    Match(MatchArgs),
     /// Connect a tenant: the customer's own app, or Tenure's own app linked by an admin.
     Connect(ConnectArgs),
     /// Write a synthetic company (HR CSV, directory snapshot, mapper config) for benchmarks.
@@ -105,6 +109,45 @@ pub(crate) struct SyncArgs {
     pub(crate) state_dir: Option<PathBuf>,
 }
 
+/// How a match report is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Readable, grouped by certain, probable, several candidates and none.
+    Text,
+    /// The machine form; mark `"adopt": true` on the right candidate to confirm it.
+    Json,
+    /// One row per candidate; write `yes` under `adopt` to confirm it.
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct MatchArgs {
+    #[command(flatten)]
+    pub(crate) mapping: MappingArgs,
+    /// A directory snapshot (JSON) to match against instead of a live tenant.
+    #[arg(long, value_name = "SNAPSHOT.json", conflicts_with_all = ["connection", "tenant"])]
+    pub(crate) directory: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
+    /// Output format of the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub(crate) format: ReportFormat,
+    /// A reviewed report (JSON or CSV): adopt the accounts marked adopt, by writing each
+    /// worker's employeeId on its account (live tenant only).
+    #[arg(long, value_name = "REPORT", conflicts_with = "directory")]
+    pub(crate) confirm: Option<PathBuf>,
+    /// Read the whole tenant rather than bring the cached directory up to date.
+    #[arg(long)]
+    pub(crate) full_read: bool,
+    /// The audit trail the adoptions are appended to (default:
+    /// `<state dir>/<tenant or connection id>/audit.jsonl`).
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub(crate) audit: Option<PathBuf>,
+    /// Where Tenure keeps its audit trail and the directory cache between runs.
+    #[arg(long, env = "TENURE_STATE_DIR", value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+}
+
 /// Which tenant to sync: a stored connection (`tenure connect`), or a customer-owned app
 /// registration given by flags, with its client secret in the environment.
 #[derive(Debug, clap::Args)]
@@ -112,11 +155,11 @@ pub(crate) struct ConnectionArgs {
     /// A connection made with `tenure connect` (kept under the state dir, secrets included).
     #[arg(long, env = "TENURE_CONNECTION", conflicts_with_all = ["tenant", "client_id", "endpoint", "exchange_anchor"])]
     pub(crate) connection: Option<String>,
-    /// The tenant: its id or a verified domain.
-    #[arg(long, env = "TENURE_TENANT", required_unless_present = "connection")]
+    /// The tenant: its id or a verified domain (with --client-id, unless --connection).
+    #[arg(long, env = "TENURE_TENANT")]
     pub(crate) tenant: Option<String>,
     /// The app registration's client (application) id.
-    #[arg(long, env = "TENURE_CLIENT_ID", required_unless_present = "connection")]
+    #[arg(long, env = "TENURE_CLIENT_ID")]
     pub(crate) client_id: Option<String>,
     /// The environment variable holding the app's client secret (never printed or logged).
     #[arg(long, default_value = "TENURE_CLIENT_SECRET", value_name = "VAR")]
@@ -295,6 +338,21 @@ pub(crate) struct LinkArgs {
     pub(crate) skip_admin_consent: bool,
 }
 
+fn parse_tenant_name(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text.len() <= 27
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} cannot name a tenant: use 1 to 27 lower-case letters and digits, as Microsoft's initial domains do"
+        ))
+    }
+}
+
 fn parse_cloud(text: &str) -> Result<NationalCloud, String> {
     text.parse()
         .map_err(|e: tenure::microsoft::UnknownCloud| e.to_string())
@@ -324,6 +382,10 @@ pub(crate) struct EmulateArgs {
     /// Where to write the tenant's state when stopped with Ctrl-C.
     #[arg(long, value_name = "SNAPSHOT.json")]
     pub(crate) save: Option<PathBuf>,
+    /// The tenant's name: its initial verified domain is `<NAME>.onmicrosoft.com` (when the
+    /// state lists no domain, as in a new tenant).
+    #[arg(long, default_value = "emulated", value_parser = parse_tenant_name)]
+    pub(crate) name: String,
     /// The client id of the app registered in the tenant.
     #[arg(long, default_value = "tenure-local")]
     pub(crate) client_id: String,

@@ -22,6 +22,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Plan(args) => plan(args),
         Command::Sync(args) => crate::sync::sync(args),
+        Command::Match(args) => crate::matching::run(args),
         Command::Connect(args) => crate::connect::connect(args),
         Command::Generate(args) => generate(args),
         Command::Emulate(args) => emulate(args),
@@ -137,8 +138,9 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
         Some(path) => Snapshot::read(path)?,
         None => Snapshot::default(),
     };
-    let mut config =
-        tenure_emulator::TenantConfig::new(snapshot).with_client_secret(&args.client_id, &secret);
+    let mut config = tenure_emulator::TenantConfig::new(snapshot)
+        .with_client_secret(&args.client_id, &secret)
+        .with_initial_domain_name(&args.name);
     if let Some(app) = &args.service_app_id {
         let app_secret = std::env::var(&args.service_app_secret_env).with_context(|| {
             format!(
@@ -167,6 +169,10 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
             "emulated tenant {} listening on http://{address} (login, Graph v1.0, Exchange); client {}",
             state.tenant_id(),
             args.client_id
+        );
+        println!(
+            "verified domains: {}",
+            state.state().tenant.verified_domains.join(", ")
         );
         let server = tokio::spawn(tenure_emulator::serve(listener, state.clone()));
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;

@@ -11,6 +11,7 @@ mod args;
 mod cache;
 mod commands;
 mod connect;
+mod matching;
 mod serve;
 mod settings;
 mod state;

@@ -21,13 +21,13 @@ use tenure::pipeline::{self, ApplyMode, SyncReport};
 use tenure::plan::Plan;
 use tenure::store::connections::{Connection, ConnectionStatus};
 
-use crate::args::SyncArgs;
+use crate::args::{ConnectionArgs, SyncArgs};
 use crate::cache::DirectoryCache;
 use crate::commands::{GUARD_REFUSED, Mapping};
 use crate::state::{Stores, service_app, state_dir};
 
 /// Exit status when some actions failed (the rest were applied).
-const SOME_FAILED: u8 = 4;
+pub(crate) const SOME_FAILED: u8 = 4;
 
 pub(crate) fn sync(args: SyncArgs) -> Result<ExitCode> {
     // Bad input is reported before anything touches the tenant.
@@ -38,12 +38,13 @@ pub(crate) fn sync(args: SyncArgs) -> Result<ExitCode> {
 
 async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode> {
     let state = state_dir(args.state_dir.as_deref())?;
-    let target = connect(args, &state).await?;
-    let read_result = read_tenant(args, &state, &target).await;
+    let target = connect(&args.connection, args.concurrency, &state).await?;
+    let read_result = read_tenant(args.full_read, &state, &target).await;
     if let Err(error) = &read_result {
         record_failure(&target, error).await;
     }
-    let (directory, tenant_dir) = read_result?;
+    let (directory, tenant_dir, read) = read_result?;
+    println!("{read}");
     let Target {
         graph, exchange, ..
     } = target;
@@ -126,9 +127,9 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
 }
 
 /// The tenant a sync talks to.
-struct Target {
-    graph: GraphClient,
-    exchange: Option<ExchangeClient>,
+pub(crate) struct Target {
+    pub(crate) graph: GraphClient,
+    pub(crate) exchange: Option<ExchangeClient>,
     /// Graph's base URL (a directory cache is only good for it).
     graph_url: String,
     /// Names the tenant's folder under the state dir, and the tenant in messages.
@@ -138,13 +139,16 @@ struct Target {
 }
 
 /// Clients for a stored connection, or for the app registration the flags give.
-async fn connect(args: &SyncArgs, state: &Path) -> Result<Target> {
-    let concurrency = usize::from(args.concurrency);
+pub(crate) async fn connect(
+    flags: &ConnectionArgs,
+    concurrency: u16,
+    state: &Path,
+) -> Result<Target> {
+    let concurrency = usize::from(concurrency);
     let options = || ClientOptions {
         limit: AdaptiveLimit::new(concurrency),
         ..ClientOptions::default()
     };
-    let flags = &args.connection;
     if let Some(id) = &flags.connection {
         let stores = Stores::open(state)?;
         let connection = stores.connection(id).await?;
@@ -206,7 +210,7 @@ async fn connect(args: &SyncArgs, state: &Path) -> Result<Target> {
 }
 
 /// When Microsoft refused the connection's credential, the stored connection says so.
-async fn record_failure(target: &Target, error: &anyhow::Error) {
+pub(crate) async fn record_failure(target: &Target, error: &anyhow::Error) {
     let Some((stores, connection)) = &target.connection else {
         return;
     };
@@ -224,13 +228,13 @@ async fn record_failure(target: &Target, error: &anyhow::Error) {
     }
 }
 
-/// Reads the tenant (through the cache when there is one) and keeps the cache; prints what it
-/// read. Gives the directory and the tenant's folder.
-async fn read_tenant(
-    args: &SyncArgs,
+/// Reads the tenant (through the cache when there is one) and keeps the cache. Gives the
+/// directory, the tenant's folder and a line saying what was read.
+pub(crate) async fn read_tenant(
+    full_read: bool,
     state: &Path,
     target: &Target,
-) -> Result<(Snapshot, PathBuf)> {
+) -> Result<(Snapshot, PathBuf, String)> {
     let tenant_dir = state.join(&target.name);
     let cache = DirectoryCache::new(&tenant_dir, &target.graph_url);
     let spinner = ProgressBar::new_spinner().with_message(format!(
@@ -243,14 +247,14 @@ async fn read_tenant(
         }
     ));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let cached = if args.full_read { None } else { cache.load() };
+    let cached = if full_read { None } else { cache.load() };
     let read = read_through_cache(&target.graph, target.exchange.as_ref(), cached).await;
     spinner.finish_and_clear();
     let (directory, delta, how) =
         read.with_context(|| format!("cannot read tenant {}", target.name))?;
     // Kept before applying: the next sync's delta then brings this sync's own changes too.
     cache.save(&directory, &delta)?;
-    println!(
+    let read = format!(
         "Tenant {} ({how}): {} users, {} groups, {} mailboxes{}",
         target.name,
         directory.users.len(),
@@ -262,12 +266,12 @@ async fn read_tenant(
             " (Exchange not connected: mailboxes and distribution lists are left alone)"
         }
     );
-    Ok((directory, tenant_dir))
+    Ok((directory, tenant_dir, read))
 }
 
 /// The audit trail, appended to one JSON line per applied change as it happens (a sync cut off
 /// halfway keeps the record of what it did).
-struct AuditFile {
+pub(crate) struct AuditFile {
     file: File,
     path: PathBuf,
     written: usize,
@@ -275,7 +279,7 @@ struct AuditFile {
 }
 
 impl AuditFile {
-    fn open(path: &Path) -> Result<Self> {
+    pub(crate) fn open(path: &Path) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -295,7 +299,7 @@ impl AuditFile {
         })
     }
 
-    fn append(&mut self, record: &AuditRecord) {
+    pub(crate) fn append(&mut self, record: &AuditRecord) {
         if self.error.is_some() {
             return;
         }
@@ -313,7 +317,7 @@ impl AuditFile {
         }
     }
 
-    fn finish(mut self) -> Result<usize> {
+    pub(crate) fn finish(mut self) -> Result<usize> {
         if let Some(error) = self.error.take() {
             return Err(error).with_context(|| {
                 format!(

@@ -112,6 +112,7 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         quarantined: hr.quarantined.clone(),
         managed: &managed,
         directory: &directory,
+        matching: &tenure::correlate::MatchingConfig::default(),
     })?;
     plan.guard = Some(GuardPolicy::default().judge(&plan, directory.users.len()));
     let planning = t.elapsed();

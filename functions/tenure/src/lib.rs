@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod connect;
+pub mod correlate;
 pub mod desired;
 pub mod directory;
 pub mod guard;

@@ -7,6 +7,8 @@
 use std::collections::HashSet;
 
 use crate::apply::{ApplyOptions, ApplyReport, DirectoryWriter, Observer, apply_observed};
+use crate::correlate::{MatchReport, MatchingConfig, MatchingConfigError, correlate};
+use crate::directory::DirectoryIndex;
 use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
 use crate::hr::{HrBatch, SourcedWorker};
@@ -40,6 +42,9 @@ pub enum PipelineError {
     /// The planner could not plan.
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// The configuration's `matching` section cannot be used.
+    #[error("the mapping configuration is not valid: {0}")]
+    Matching(#[from] MatchingConfigError),
 }
 
 /// Maps every worker through the plugin, plans against the directory and judges the plan.
@@ -57,6 +62,7 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
     let managed = plugin
         .validate_config(plugin_config, &domains)
         .map_err(PipelineError::Config)?;
+    let matching = MatchingConfig::from_plugin_config(plugin_config)?;
     let items = map_items(&hr.workers, directory, today);
     let outcome = plugin.map_all(&items, &domains, plugin_config);
     drop(items);
@@ -72,18 +78,34 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
         quarantined: hr.quarantined,
         managed: &managed,
         directory,
+        matching: &matching,
     })?;
+    crate::plan::name_rules(&mut plan.warnings, plugin_config, directory);
     let managed_users = directory
         .users
         .iter()
         .filter(|u| u.employee_id.is_some())
         .count();
-    plan.guard = Some(guard.judge(&plan, managed_users));
+    // Accounts this plan adopts are managed from now on: they count like the others.
+    plan.guard = Some(guard.judge(&plan, managed_users + plan.summary.adopted));
     plan.plugin = Some(PluginReport {
         sha256: plugin.sha256().to_owned(),
         fuel_consumed: outcome.fuel_consumed,
     });
     Ok(plan)
+}
+
+/// The match report of a plan request: every worker without an account against the accounts
+/// without an `employeeId` (as [`plan`] makes it, and listing the unmatched accounts even when
+/// every worker has an account). Never writes anything.
+pub fn match_report(request: PlanRequest<'_>) -> Result<MatchReport, PipelineError> {
+    let directory = request.directory;
+    let config = MatchingConfig::from_plugin_config(request.plugin_config)?;
+    let plan = plan(request)?;
+    Ok(match plan.matching {
+        Some(report) => report,
+        None => correlate(&[], &DirectoryIndex::new(directory), &config),
+    })
 }
 
 /// Whether a sync applies its plan.

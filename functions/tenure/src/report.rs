@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::apply::{ApplyReport, Outcome};
+use crate::correlate::MatchOutcome;
 use crate::plan::{Action, Change, Op, Plan};
 
 /// Renders a plan as text for people: a summary line, then each group of workers with every
@@ -14,7 +15,7 @@ pub fn plan_text(plan: &Plan) -> String {
     let _ = writeln!(out, "Tenure plan for {}", plan.today);
     let _ = writeln!(
         out,
-        "  {} workers: joiners {}, pre-hires {}, movers {}, leave {}, leavers {}, rehires {}, unchanged {}; quarantined {}; actions {}",
+        "  {} workers: joiners {}, pre-hires {}, movers {}, leave {}, leavers {}, rehires {}, adopted {}, held {}, unchanged {}; quarantined {}; actions {}",
         s.workers,
         s.joiners,
         s.pre_hires,
@@ -22,6 +23,8 @@ pub fn plan_text(plan: &Plan) -> String {
         s.leave,
         s.leavers,
         s.rehires,
+        s.adopted,
+        s.held,
         s.unchanged,
         s.quarantined,
         s.actions
@@ -57,6 +60,22 @@ pub fn plan_text(plan: &Plan) -> String {
                 let _ = writeln!(out, "    note: {note}");
             }
         }
+    }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "\nConfiguration warnings ({})", plan.warnings.len());
+        for warning in &plan.warnings {
+            let _ = writeln!(out, "  - {}", warning.message);
+        }
+    }
+    // The match report, when some worker may already have an account (workers who matched
+    // nothing are the joiners above).
+    if let Some(matching) = plan
+        .matching
+        .as_ref()
+        .filter(|m| m.workers.iter().any(|w| w.outcome != MatchOutcome::None))
+    {
+        let _ = writeln!(out);
+        out.push_str(&crate::correlate::report_text(matching));
     }
     if !plan.quarantined.is_empty() {
         let _ = writeln!(out, "\nQuarantined ({})", plan.quarantined.len());
@@ -104,6 +123,10 @@ pub fn describe(action: &Action) -> String {
                 "disabled"
             }
         ),
+        Op::AdoptUser { employee_id } => {
+            format!("adopt the existing account (employeeId {employee_id})")
+        }
+        Op::RestoreUser => "restore the deleted account".into(),
         Op::UpdateUser { changes } => format!(
             "update {}",
             changes

@@ -335,6 +335,7 @@ fn empty_tenant() -> Snapshot {
             .as_ref()
             .and_then(|m| m.split('@').next())
             .map(str::to_owned),
+        proxy_addresses: mail.iter().map(|m| format!("SMTP:{m}")).collect(),
         mail,
         display_name: name,
         group_types: if kind == "m365" {
@@ -382,10 +383,12 @@ fn empty_tenant() -> Snapshot {
             SubscribedSku {
                 sku_id: "6fd2c87f-b296-42f0-b197-1e91e994b900".into(),
                 sku_part_number: "ENTERPRISEPACK".into(),
+                service_plans: Vec::new(),
             },
             SubscribedSku {
                 sku_id: "66b55226-6b4f-492c-910c-a3b7a3c9d993".into(),
                 sku_part_number: "SPE_F1".into(),
+                service_plans: Vec::new(),
             },
         ],
         groups,

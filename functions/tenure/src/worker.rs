@@ -195,6 +195,7 @@ impl Worker {
         fill(&mut self.termination_date, &known.termination_date);
         fill(&mut self.time_zone, &known.time_zone);
         fill(&mut self.mobile_phone, &known.mobile_phone);
+        fill(&mut self.work_email, &known.work_email);
         if self.custom.is_empty() {
             self.custom.clone_from(&known.custom);
         }
@@ -250,6 +251,10 @@ pub struct Worker {
     pub time_zone: Option<TimeZoneName>,
     /// Mobile phone number.
     pub mobile_phone: Option<String>,
+    /// The address the worker already has at work (optional): matched against existing
+    /// accounts' `userPrincipalName`, `mail` and `proxyAddresses` when a tenant is onboarded.
+    #[serde(default)]
+    pub work_email: Option<String>,
     /// Every other column, by header, in file order.
     pub custom: Vec<(String, String)>,
 }

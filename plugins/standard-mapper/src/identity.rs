@@ -110,8 +110,10 @@ impl IdentityPatterns {
 
     /// The ordered, distinct candidates for a worker, or why there are none.
     ///
-    /// A pattern is skipped when the worker lacks one of its values or a value folds to nothing;
-    /// a candidate is skipped when its local part would exceed [`MAX_LOCAL_PART`].
+    /// A pattern is skipped when the worker lacks one of its values or a value folds to nothing.
+    /// A candidate longer than [`MAX_LOCAL_PART`] is given as it is: Tenure shortens it at a
+    /// word boundary, keeping its number, and checks it is free as shortened (it knows the
+    /// directory; the mapper does not).
     pub(crate) fn candidates(&self, worker: &Worker) -> Result<Vec<Identity>, String> {
         let values: Vec<Result<String, Gap>> = self
             .slots
@@ -142,9 +144,7 @@ impl IdentityPatterns {
             };
             for n in numbers {
                 let local = assemble(pattern, &values, n);
-                if local.len() <= MAX_LOCAL_PART
-                    && !identities.iter().any(|known| known.mail_nickname == local)
-                {
+                if !identities.iter().any(|known| known.mail_nickname == local) {
                     let mut upn = String::with_capacity(local.len() + 1 + self.domain.len());
                     upn.push_str(&local);
                     upn.push('@');
@@ -242,9 +242,7 @@ fn explain(pattern: &[Piece], values: &[Result<String, Gap>]) -> String {
         ));
     }
     if reasons.is_empty() {
-        reasons.push(format!(
-            "the candidates would be longer than {MAX_LOCAL_PART} characters"
-        ));
+        reasons.push("the patterns make no candidate".to_owned());
     }
     reasons.join("; ")
 }
@@ -369,19 +367,15 @@ mod tests {
     }
 
     #[test]
-    fn candidates_longer_than_64_characters_are_skipped() -> Result<(), String> {
+    fn candidates_longer_than_64_characters_are_left_for_tenure_to_shorten() -> Result<(), String> {
         let long = "a".repeat(60);
         let standard = patterns(&["{first}.{last}", "{first_initial}.{last}"], 9)?;
         let candidates = standard.candidates(&named(Some(&long), None, Some("smith")))?;
-        assert_eq!(nicknames(&candidates), ["a.smith"]);
-        let error = patterns(&["{first}.{last}"], 9)?
-            .candidates(&named(Some(&long), None, Some("smith")))
-            .err()
-            .unwrap_or_default();
-        assert!(
-            error.ends_with("the candidates would be longer than 64 characters"),
-            "{error}"
+        assert_eq!(
+            nicknames(&candidates),
+            [format!("{long}.smith").as_str(), "a.smith"]
         );
+        assert!(candidates[0].mail_nickname.len() > MAX_LOCAL_PART);
         Ok(())
     }
 
@@ -421,7 +415,7 @@ mod tests {
                     let local = &identity.mail_nickname;
                     prop_assert!(seen.insert(local.clone()), "{} twice", local);
                     prop_assert_eq!(&identity.user_principal_name, &format!("{local}@contoso.com"));
-                    prop_assert!(!local.is_empty() && local.len() <= MAX_LOCAL_PART);
+                    prop_assert!(!local.is_empty());
                     prop_assert!(local.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-'));
                     prop_assert!(!local.starts_with('.') && !local.ends_with('.') && !local.contains(".."));
                 }

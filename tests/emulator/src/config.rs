@@ -47,6 +47,9 @@ pub struct TenantConfig {
     pub faults: Faults,
     /// Seed of the generator that draws faults.
     pub seed: u64,
+    /// The name of the tenant's initial domain, `<name>.onmicrosoft.com`, verified when the
+    /// snapshot lists no domain (as every new tenant has it); default `emulated`.
+    pub initial_domain_name: String,
 }
 
 /// Throttling budgets, in fixed windows. The defaults are Microsoft's published identity limits
@@ -102,6 +105,7 @@ impl TenantConfig {
             limits: RateLimits::default(),
             faults: Faults::default(),
             seed: 0,
+            initial_domain_name: "emulated".to_owned(),
         }
         .in_cloud(NationalCloud::Global)
     }
@@ -210,6 +214,14 @@ impl TenantConfig {
     pub fn with_faults(mut self, faults: Faults, seed: u64) -> Self {
         self.faults = faults;
         self.seed = seed;
+        self
+    }
+
+    /// Names the tenant's initial domain `<name>.onmicrosoft.com` (used when the snapshot lists
+    /// no verified domain).
+    #[must_use]
+    pub fn with_initial_domain_name(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.initial_domain_name);
         self
     }
 }

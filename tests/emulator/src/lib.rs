@@ -89,6 +89,7 @@ mod journal;
 mod mailbox_filter;
 mod routes;
 mod server;
+mod skus;
 mod state;
 mod throttle;
 

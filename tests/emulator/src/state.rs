@@ -151,7 +151,14 @@ impl Shared {
 impl TenantState {
     /// A tenant in memory, as configured.
     pub fn new(mut config: TenantConfig) -> Self {
-        let snapshot = std::mem::take(&mut config.snapshot);
+        let mut snapshot = std::mem::take(&mut config.snapshot);
+        // Every tenant has its initial domain, `<name>.onmicrosoft.com`, verified from the start.
+        if snapshot.tenant.verified_domains.is_empty() {
+            snapshot
+                .tenant
+                .verified_domains
+                .push(format!("{}.onmicrosoft.com", config.initial_domain_name));
+        }
         let tenant_id = snapshot
             .tenant
             .id
@@ -330,8 +337,28 @@ pub(crate) struct Directory {
     mailbox_index: HashMap<String, usize>,
     journal: Journal,
     pending_mailboxes: Vec<(String, Instant)>,
+    /// What a deleted user gets back when restored: its groups and mailbox, and when it went.
+    recycled: HashMap<String, Recycled>,
     pub(crate) password_changes: HashMap<String, u32>,
     pub(crate) revocations: HashMap<String, u32>,
+}
+
+/// What Entra keeps of a soft-deleted user besides the object: its memberships and mailbox
+/// (restored with it), and when it was deleted.
+#[derive(Debug, Default)]
+struct Recycled {
+    groups: Vec<String>,
+    mailbox: Option<Mailbox>,
+    deleted_at: Option<jiff::Timestamp>,
+}
+
+/// Why a deleted user cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RestoreRefusal {
+    /// No deleted user has that id.
+    NotFound,
+    /// Another user has its UPN, or another object one of its addresses.
+    Conflict,
 }
 
 impl Directory {
@@ -342,6 +369,7 @@ impl Directory {
             mailbox_index: HashMap::new(),
             journal: Journal::new(),
             pending_mailboxes: Vec::new(),
+            recycled: HashMap::new(),
             password_changes: HashMap::new(),
             revocations: HashMap::new(),
         };
@@ -592,6 +620,122 @@ impl Directory {
         self.journal.remove_user(user_id);
     }
 
+    /// Soft-deletes a user, as `DELETE /users/{id}` does: it leaves its groups and loses its
+    /// mailbox and reports, and waits among the deleted users (keeping its addresses) until it
+    /// is restored or purged.
+    pub(crate) fn soft_delete_user(&mut self, user_id: &str) {
+        let Some(user) = self.user(user_id).cloned() else {
+            return;
+        };
+        let groups = self
+            .snapshot
+            .groups
+            .iter()
+            .filter(|g| g.members.iter().any(|m| m == user_id))
+            .map(|g| g.id.clone())
+            .collect();
+        let mailbox = self.mailbox(user_id).cloned();
+        self.remove_user(user_id);
+        self.recycled.insert(
+            user.id.clone(),
+            Recycled {
+                groups,
+                mailbox,
+                deleted_at: Some(jiff::Timestamp::now()),
+            },
+        );
+        self.snapshot.deleted_users.push(user);
+    }
+
+    /// When a deleted user was deleted (a day before loading, for one loaded as deleted).
+    pub(crate) fn deleted_at(&self, user_id: &str) -> jiff::Timestamp {
+        self.recycled
+            .get(user_id)
+            .and_then(|r| r.deleted_at)
+            .unwrap_or_else(|| jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24))
+    }
+
+    /// A deleted user by object id.
+    pub(crate) fn deleted_user(&self, user_id: &str) -> Option<&DirectoryUser> {
+        self.snapshot
+            .deleted_users
+            .iter()
+            .find(|u| u.id.eq_ignore_ascii_case(user_id))
+    }
+
+    /// Restores a deleted user with its UPN, groups and mailbox.
+    pub(crate) fn restore_user(&mut self, user_id: &str) -> Result<DirectoryUser, RestoreRefusal> {
+        let at = self
+            .snapshot
+            .deleted_users
+            .iter()
+            .position(|u| u.id.eq_ignore_ascii_case(user_id))
+            .ok_or(RestoreRefusal::NotFound)?;
+        let mut user = self.snapshot.deleted_users[at].clone();
+        user.user_principal_name = user.upn_before_deletion().to_owned();
+        if self.upn_taken(&user.user_principal_name, None)
+            || self
+                .address_owner(&user.user_principal_name, Some(&user.id))
+                .is_some()
+        {
+            return Err(RestoreRefusal::Conflict);
+        }
+        self.snapshot.deleted_users.remove(at);
+        let recycled = self.recycled.remove(&user.id).unwrap_or_default();
+        let id = user.id.clone();
+        self.insert_user(user.clone());
+        for group in recycled.groups {
+            self.add_member(&group, &id);
+        }
+        if let Some(mut mailbox) = recycled.mailbox {
+            mailbox.user_principal_name = user.user_principal_name.clone();
+            self.mailbox_index
+                .insert(id.clone(), self.snapshot.mailboxes.len());
+            self.snapshot.mailboxes.push(mailbox);
+            self.journal.stamp_mailbox(&id);
+        }
+        Ok(user)
+    }
+
+    /// Deletes a deleted user for good; `false` when there is none with that id.
+    pub(crate) fn purge_user(&mut self, user_id: &str) -> bool {
+        let before = self.snapshot.deleted_users.len();
+        self.snapshot
+            .deleted_users
+            .retain(|u| !u.id.eq_ignore_ascii_case(user_id));
+        self.recycled.remove(user_id);
+        self.snapshot.deleted_users.len() < before
+    }
+
+    /// The object (user, group or deleted user, other than `except_id`) that has this address
+    /// as `mail` or SMTP proxy address (a deleted user's UPN counts too: it keeps it), if any.
+    pub(crate) fn address_owner(&self, address: &str, except_id: Option<&str>) -> Option<&str> {
+        let same = |a: &str| a.eq_ignore_ascii_case(address);
+        let other = |id: &str| Some(id) != except_id;
+        let users = self.snapshot.users.iter().find(|u| {
+            other(&u.id) && (u.mail.as_deref().is_some_and(same) || u.smtp_addresses().any(same))
+        });
+        if let Some(user) = users {
+            return Some(&user.id);
+        }
+        let groups = self.snapshot.groups.iter().find(|g| {
+            other(&g.id) && (g.mail.as_deref().is_some_and(same) || g.smtp_addresses().any(same))
+        });
+        if let Some(group) = groups {
+            return Some(&group.id);
+        }
+        self.snapshot
+            .deleted_users
+            .iter()
+            .find(|u| {
+                other(&u.id)
+                    && (same(u.upn_before_deletion())
+                        || u.mail.as_deref().is_some_and(same)
+                        || u.smtp_addresses().any(same))
+            })
+            .map(|u| u.id.as_str())
+    }
+
     /// Counts a password being set.
     pub(crate) fn password_set(&mut self, user_id: &str) {
         *self.password_changes.entry(user_id.to_owned()).or_default() += 1;
@@ -622,6 +766,10 @@ impl Directory {
             let upn = user.user_principal_name.clone();
             if user.mail.is_none() {
                 user.mail = Some(upn.clone());
+            }
+            if user.proxy_addresses.is_empty() {
+                let primary = user.mail.clone().unwrap_or_else(|| upn.clone());
+                user.proxy_addresses = vec![format!("SMTP:{primary}")];
             }
             self.mailbox_index
                 .insert(id.clone(), self.snapshot.mailboxes.len());

@@ -7,6 +7,7 @@ mod guard;
 mod helpers;
 mod lifecycle;
 mod link;
+mod onboarding;
 mod plugins;
 mod serve;
 mod sync;

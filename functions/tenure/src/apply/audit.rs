@@ -57,6 +57,11 @@ pub(super) fn before_after(op: &Op) -> (Value, Value) {
             json!({"accountEnabled": false}),
             json!({"accountEnabled": true}),
         ),
+        Op::AdoptUser { employee_id } => (
+            json!({"employeeId": null}),
+            json!({"employeeId": employee_id}),
+        ),
+        Op::RestoreUser => (json!({"deleted": true}), json!({"deleted": false})),
         Op::DisableUser => (
             json!({"accountEnabled": true}),
             json!({"accountEnabled": false}),

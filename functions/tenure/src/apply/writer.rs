@@ -138,7 +138,8 @@ pub trait DirectoryWriter {
 pub fn chains(op: &Op) -> bool {
     matches!(
         op,
-        Op::UpdateUser { .. }
+        Op::AdoptUser { .. }
+            | Op::UpdateUser { .. }
             | Op::EnableUser
             | Op::DisableUser
             | Op::SetManager {

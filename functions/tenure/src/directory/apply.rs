@@ -192,6 +192,31 @@ impl<'s> Writer<'s> {
         Ok(id)
     }
 
+    /// Brings a deleted user back with the UPN it had.
+    fn restore(&mut self, user_id: &str) -> Result<(), String> {
+        let at = self
+            .snapshot
+            .deleted_users
+            .iter()
+            .position(|u| u.id == user_id)
+            .ok_or_else(|| format!("no deleted user has id {user_id}"))?;
+        let mut user = self.snapshot.deleted_users.remove(at);
+        user.user_principal_name = user.upn_before_deletion().to_owned();
+        if !self.upns.insert(user.user_principal_name.to_lowercase()) {
+            return Err(format!(
+                "another object with userPrincipalName {} already exists",
+                user.user_principal_name
+            ));
+        }
+        let at = self.snapshot.users.len();
+        self.user_at.insert(user.id.clone(), at);
+        if let Some(employee_id) = &user.employee_id {
+            self.user_by_employee.insert(employee_id.clone(), at);
+        }
+        self.snapshot.users.push(user);
+        Ok(())
+    }
+
     fn user_mut(&mut self, id: &str) -> Result<&mut DirectoryUser, String> {
         let at = *self
             .user_at
@@ -220,6 +245,15 @@ impl<'s> Writer<'s> {
     fn apply_op(&mut self, user_id: &str, op: &Op) -> Result<(), String> {
         match op {
             Op::CreateUser { .. } => return Err("the user exists already".into()),
+            Op::AdoptUser { employee_id } => {
+                let at = *self
+                    .user_at
+                    .get(user_id)
+                    .ok_or_else(|| format!("no user has id {user_id}"))?;
+                self.snapshot.users[at].employee_id = Some(employee_id.clone());
+                self.user_by_employee.insert(employee_id.clone(), at);
+            }
+            Op::RestoreUser => self.restore(user_id)?,
             Op::UpdateUser { changes } => {
                 let user = self.user_mut(user_id)?;
                 for (name, change) in changes {
@@ -267,7 +301,15 @@ impl<'s> Writer<'s> {
                 self.group_members.remove(&at);
             }
             Op::AssignLicense { sku_id, .. } => {
-                let has_mailbox = self.mailbox_at.contains_key(user_id);
+                // Only a license with an Exchange Online plan brings a mailbox (one whose plans
+                // are not known is taken to).
+                let mailbox_comes = !self.mailbox_at.contains_key(user_id)
+                    && self
+                        .snapshot
+                        .subscribed_skus
+                        .iter()
+                        .find(|s| &s.sku_id == sku_id)
+                        .is_none_or(|s| s.gives_mailbox(&[]) != Some(false));
                 let user = self.user_mut(user_id)?;
                 if user.usage_location.is_none() {
                     return Err(
@@ -283,7 +325,8 @@ impl<'s> Writer<'s> {
                 let upn = user.user_principal_name.clone();
                 // Exchange provisions a mailbox once the user holds a license, and gives the
                 // user its primary address as `mail`.
-                if !has_mailbox {
+                if mailbox_comes {
+                    user.proxy_addresses = vec![format!("SMTP:{upn}")];
                     user.mail.get_or_insert_with(|| upn.clone());
                     self.mailbox_at
                         .insert(user_id.to_owned(), self.snapshot.mailboxes.len());

@@ -46,7 +46,12 @@ pub enum GroupLookupError {
 pub struct DirectoryIndex<'a> {
     snapshot: &'a Snapshot,
     by_employee_id: HashMap<&'a str, Vec<usize>>,
-    taken_upns: HashSet<String>,
+    deleted_by_employee_id: HashMap<&'a str, usize>,
+    upns: HashSet<String>,
+    /// Every address a new account's UPN or primary SMTP address would collide with: users'
+    /// UPN, `mail` and SMTP proxy addresses, groups' `mail` and proxy addresses, and those of
+    /// deleted users (which keep them until purged).
+    taken_addresses: HashSet<String>,
     taken_nicknames: HashSet<String>,
     mailbox_by_user: HashMap<&'a str, usize>,
     sku_by_part_number: HashMap<String, &'a SubscribedSku>,
@@ -62,19 +67,34 @@ impl<'a> DirectoryIndex<'a> {
         let users = &snapshot.users;
         let mut by_employee_id: HashMap<&str, Vec<usize>> =
             HashMap::with_capacity_and_hasher(users.len(), Default::default());
-        let mut taken_upns = HashSet::with_capacity_and_hasher(users.len(), Default::default());
+        let mut upns = HashSet::with_capacity_and_hasher(users.len(), Default::default());
+        let mut taken_addresses =
+            HashSet::with_capacity_and_hasher(users.len() * 2, Default::default());
         let mut taken_nicknames = HashSet::with_capacity_and_hasher(
             users.len() + snapshot.groups.len(),
             Default::default(),
         );
+        let mut take_user = |user: &DirectoryUser, upn: &str| {
+            taken_addresses.insert(upn.to_lowercase());
+            taken_addresses.extend(user.mail.iter().map(|m| m.to_lowercase()));
+            taken_addresses.extend(user.smtp_addresses().map(str::to_lowercase));
+            if let Some(nickname) = &user.mail_nickname {
+                taken_nicknames.insert(nickname.to_lowercase());
+            }
+        };
         for (i, user) in users.iter().enumerate() {
             if let Some(employee_id) = user.employee_id.as_deref() {
                 by_employee_id.entry(employee_id).or_default().push(i);
             }
-            taken_upns.insert(user.user_principal_name.to_lowercase());
-            if let Some(nickname) = &user.mail_nickname {
-                taken_nicknames.insert(nickname.to_lowercase());
+            upns.insert(user.user_principal_name.to_lowercase());
+            take_user(user, &user.user_principal_name);
+        }
+        let mut deleted_by_employee_id = HashMap::default();
+        for (i, user) in snapshot.deleted_users.iter().enumerate() {
+            if let Some(employee_id) = user.employee_id.as_deref() {
+                deleted_by_employee_id.entry(employee_id).or_insert(i);
             }
+            take_user(user, user.upn_before_deletion());
         }
         let mut group_by_id =
             HashMap::with_capacity_and_hasher(snapshot.groups.len(), Default::default());
@@ -87,7 +107,9 @@ impl<'a> DirectoryIndex<'a> {
                     .entry(mail.to_lowercase())
                     .or_default()
                     .push(i);
+                taken_addresses.insert(mail.to_lowercase());
             }
+            taken_addresses.extend(group.smtp_addresses().map(str::to_lowercase));
             if let Some(nickname) = &group.mail_nickname {
                 taken_nicknames.insert(nickname.to_lowercase());
             }
@@ -116,7 +138,9 @@ impl<'a> DirectoryIndex<'a> {
         Self {
             snapshot,
             by_employee_id,
-            taken_upns,
+            deleted_by_employee_id,
+            upns,
+            taken_addresses,
             taken_nicknames,
             mailbox_by_user,
             sku_by_part_number,
@@ -140,12 +164,26 @@ impl<'a> DirectoryIndex<'a> {
             .unwrap_or_default()
     }
 
-    /// Whether a UPN is in use (case-insensitive).
-    pub fn upn_taken(&self, upn: &str) -> bool {
-        self.taken_upns.contains(&upn.to_lowercase())
+    /// A deleted user (still restorable) that carried this `employeeId`.
+    pub fn deleted_user_by_employee_id(&self, employee_id: &str) -> Option<&'a DirectoryUser> {
+        self.deleted_by_employee_id
+            .get(employee_id)
+            .map(|&i| &self.snapshot.deleted_users[i])
     }
 
-    /// Whether a mail nickname is in use by a user or a group (case-insensitive).
+    /// Whether a user has this UPN (case-insensitive).
+    pub fn upn_taken(&self, upn: &str) -> bool {
+        self.upns.contains(&upn.to_lowercase())
+    }
+
+    /// Whether an address is in use as a user's UPN, `mail` or proxy address, a group's `mail`
+    /// or proxy address, or a deleted user's (case-insensitive): a new account may not take it
+    /// as UPN or primary SMTP address.
+    pub fn address_taken(&self, address: &str) -> bool {
+        self.taken_addresses.contains(&address.to_lowercase())
+    }
+
+    /// Whether a mail nickname is in use by a user, a deleted user or a group (case-insensitive).
     pub fn nickname_taken(&self, nickname: &str) -> bool {
         self.taken_nicknames.contains(&nickname.to_lowercase())
     }
@@ -165,6 +203,26 @@ impl<'a> DirectoryIndex<'a> {
         self.mailbox_by_user
             .get(user_id)
             .map(|&i| &self.snapshot.mailboxes[i])
+    }
+
+    /// Whether a user has or will have an Exchange Online mailbox: Exchange has one, or a
+    /// license the user holds (or the plan gives, `planned`) includes a mailbox plan. A license
+    /// whose plans are not known counts as one that does.
+    pub fn mailbox_coming(&self, user: Option<&DirectoryUser>, planned: &[&SubscribedSku]) -> bool {
+        if user.is_some_and(|u| self.mailbox(&u.id).is_some()) {
+            return true;
+        }
+        let holds = user
+            .into_iter()
+            .flat_map(|u| &u.assigned_licenses)
+            .any(|l| {
+                self.snapshot
+                    .subscribed_skus
+                    .iter()
+                    .find(|s| s.sku_id.eq_ignore_ascii_case(&l.sku_id))
+                    .is_none_or(|s| s.gives_mailbox(&l.disabled_plans) != Some(false))
+            });
+        holds || planned.iter().any(|s| s.gives_mailbox(&[]) != Some(false))
     }
 
     /// A license the tenant owns, by part number (case-insensitive).

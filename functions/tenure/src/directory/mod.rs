@@ -21,6 +21,6 @@ pub use apply::ApplyError;
 pub use attribute::UserAttribute;
 pub use index::{DirectoryIndex, GroupLookupError};
 pub use snapshot::{
-    AssignedLicense, DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot,
-    SnapshotError, SubscribedSku, Tenant,
+    AssignedLicense, DirectoryGroup, DirectoryUser, MAILBOX_SERVICE_PLANS, Mailbox, MailboxType,
+    ObjectRef, ServicePlan, Snapshot, SnapshotError, SubscribedSku, Tenant,
 };

@@ -25,6 +25,11 @@ pub struct Snapshot {
     /// Exchange Online mailboxes.
     #[serde(default)]
     pub mailboxes: Vec<Mailbox>,
+    /// Users deleted in the last 30 days, which can still be restored (Graph
+    /// `/directory/deletedItems/microsoft.graph.user`). They keep their addresses, so no new
+    /// account may take them, and a returning worker's is restored rather than made anew.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleted_users: Vec<DirectoryUser>,
 }
 
 /// The tenant's identity and verified domains.
@@ -47,6 +52,64 @@ pub struct SubscribedSku {
     pub sku_id: String,
     /// The readable name, such as `ENTERPRISEPACK`.
     pub sku_part_number: String,
+    /// The services the license includes (Graph `servicePlans`). Empty when not known (an
+    /// older snapshot): such a license is taken to include a mailbox.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_plans: Vec<ServicePlan>,
+}
+
+/// One service of a license (Graph `servicePlanInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePlan {
+    /// The plan's GUID (what `disabledPlans` names).
+    pub service_plan_id: String,
+    /// The plan's name, such as `EXCHANGE_S_ENTERPRISE`.
+    pub service_plan_name: String,
+    /// `Success`, `Disabled`, `PendingProvisioning`…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioning_status: Option<String>,
+    /// `User` or `Company`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies_to: Option<String>,
+}
+
+/// The Exchange Online plans that give a user a mailbox, by plan name: Exchange Online Plan 1
+/// and 2, Kiosk, Essentials, POP, and their government editions. `EXCHANGE_S_FOUNDATION` (in
+/// many licenses without mail) and the archiving add-ons give none.
+pub const MAILBOX_SERVICE_PLANS: [&str; 7] = [
+    "EXCHANGE_S_STANDARD",
+    "EXCHANGE_S_ENTERPRISE",
+    "EXCHANGE_S_DESKLESS",
+    "EXCHANGE_S_ESSENTIALS",
+    "EXCHANGE_B_STANDARD",
+    "EXCHANGE_S_STANDARD_GOV",
+    "EXCHANGE_S_ENTERPRISE_GOV",
+];
+
+impl ServicePlan {
+    /// Whether this plan gives its user an Exchange Online mailbox.
+    pub fn gives_mailbox(&self) -> bool {
+        MAILBOX_SERVICE_PLANS
+            .iter()
+            .any(|name| self.service_plan_name.eq_ignore_ascii_case(name))
+    }
+}
+
+impl SubscribedSku {
+    /// Whether a user given this license (with these plans switched off) gets a mailbox:
+    /// `None` when the license's plans are not known.
+    pub fn gives_mailbox(&self, disabled_plans: &[String]) -> Option<bool> {
+        if self.service_plans.is_empty() {
+            return None;
+        }
+        Some(self.service_plans.iter().any(|plan| {
+            plan.gives_mailbox()
+                && !disabled_plans
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(&plan.service_plan_id))
+        }))
+    }
 }
 
 /// A reference to another directory object.
@@ -83,6 +146,10 @@ pub struct DirectoryUser {
     pub mail_nickname: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<String>,
+    /// Every address mail reaches the user at (`SMTP:` the primary one, `smtp:` the others);
+    /// read-only in Graph, kept by Exchange. Unique across users, groups and deleted users.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proxy_addresses: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +203,9 @@ pub struct DirectoryGroup {
     /// `mailNickname`.
     #[serde(default)]
     pub mail_nickname: Option<String>,
+    /// `proxyAddresses`: every address of a mail-enabled group.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proxy_addresses: Vec<String>,
     /// `groupTypes`; `"Unified"` marks a Microsoft 365 group.
     #[serde(default)]
     pub group_types: Vec<String>,
@@ -275,6 +345,15 @@ impl Snapshot {
                 ));
             }
         }
+        let mut deleted_ids = std::collections::HashSet::with_capacity(self.deleted_users.len());
+        for user in &self.deleted_users {
+            if user_ids.contains(user.id.as_str()) || !deleted_ids.insert(user.id.as_str()) {
+                return Err(format!(
+                    "deleted user id {} appears twice (or also among the users)",
+                    user.id
+                ));
+            }
+        }
         for mailbox in &self.mailboxes {
             if !user_ids.contains(mailbox.external_directory_object_id.as_str()) {
                 return Err(format!(
@@ -285,4 +364,39 @@ impl Snapshot {
         }
         Ok(())
     }
+}
+
+impl DirectoryUser {
+    /// The SMTP addresses of `proxyAddresses`, without their `SMTP:`/`smtp:` prefix.
+    pub fn smtp_addresses(&self) -> impl Iterator<Item = &str> {
+        smtp_addresses(&self.proxy_addresses)
+    }
+
+    /// The UPN the user had before it was deleted: Graph shows a deleted user's UPN with its
+    /// object id (without hyphens) in front, and gives the old one back on restore.
+    pub fn upn_before_deletion(&self) -> &str {
+        let upn = self.user_principal_name.as_str();
+        let prefix = self.id.replace('-', "");
+        match upn.get(..prefix.len()) {
+            Some(head) if !prefix.is_empty() && head.eq_ignore_ascii_case(&prefix) => {
+                &upn[prefix.len()..]
+            }
+            _ => upn,
+        }
+    }
+}
+
+impl DirectoryGroup {
+    /// The SMTP addresses of `proxyAddresses`, without their prefix.
+    pub fn smtp_addresses(&self) -> impl Iterator<Item = &str> {
+        smtp_addresses(&self.proxy_addresses)
+    }
+}
+
+/// The SMTP entries of a `proxyAddresses` list (`SMTP:` primary, `smtp:` secondary), bare.
+fn smtp_addresses(proxies: &[String]) -> impl Iterator<Item = &str> {
+    proxies.iter().filter_map(|p| {
+        let (kind, address) = p.split_once(':')?;
+        kind.eq_ignore_ascii_case("smtp").then_some(address)
+    })
 }

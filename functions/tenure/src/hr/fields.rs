@@ -5,7 +5,7 @@ use crate::worker::{
 };
 
 /// The columns Tenure understands by name; any other column becomes a custom attribute.
-pub const KNOWN_COLUMNS: [&str; 20] = [
+pub const KNOWN_COLUMNS: [&str; 21] = [
     "employee_id",
     "first_name",
     "last_name",
@@ -26,6 +26,7 @@ pub const KNOWN_COLUMNS: [&str; 20] = [
     "termination_date",
     "time_zone",
     "mobile_phone",
+    "work_email",
 ];
 
 /// Turns `(column, value)` pairs into a worker. Blank values count as absent.
@@ -70,6 +71,7 @@ pub(super) fn to_worker<'a>(
             "termination_date" => &mut raw.termination_date,
             "time_zone" => &mut raw.time_zone,
             "mobile_phone" => &mut raw.mobile_phone,
+            "work_email" => &mut raw.work_email,
             _ => {
                 raw.custom.push((key.to_owned(), value.to_owned()));
                 continue;
@@ -102,6 +104,7 @@ struct RawWorker {
     termination_date: Option<String>,
     time_zone: Option<String>,
     mobile_phone: Option<String>,
+    work_email: Option<String>,
     custom: Vec<(String, String)>,
 }
 
@@ -147,12 +150,17 @@ impl RawWorker {
             .map(|m| EmployeeId::parse(m).map_err(|e| format!("manager_{e}")))
             .transpose()
             .map_err(fail)?;
-        if let Some(personal) = &self.personal_email
-            && !looks_like_email(personal)
-        {
-            return Err(fail(format!(
-                "personal_email {personal:?} is not an e-mail address"
-            )));
+        for (field, address) in [
+            ("personal_email", &self.personal_email),
+            ("work_email", &self.work_email),
+        ] {
+            if let Some(address) = address
+                && !looks_like_email(address)
+            {
+                return Err(fail(format!(
+                    "{field} {address:?} is not an e-mail address"
+                )));
+            }
         }
         Ok(Worker {
             employee_id,
@@ -175,6 +183,7 @@ impl RawWorker {
             termination_date,
             time_zone,
             mobile_phone: self.mobile_phone,
+            work_email: self.work_email,
             custom: self.custom,
         })
     }

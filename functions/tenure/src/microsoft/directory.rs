@@ -2,20 +2,25 @@
 //! mailboxes, read whole, or read whole once through the delta endpoints and then refreshed
 //! with only what changed.
 
+use std::collections::HashSet;
+
 use super::delta_state::{DeltaState, MailboxWatermark};
 use super::error::ApiError;
 use super::exchange::ExchangeClient;
 use super::graph::GraphClient;
 use super::merge;
-use crate::directory::{Snapshot, Tenant};
+use crate::directory::{DirectoryUser, Mailbox, MailboxType, Snapshot, Tenant};
 
 /// What [`read_directory`] reads besides users, groups, licenses and mailboxes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Read the tenant's verified domains (`GET /organization`).
     pub tenant: bool,
-    /// Read who holds `FullAccess` on each mailbox (`Get-MailboxPermission`, one call per
-    /// mailbox: costly on large tenants).
+    /// Read who holds `FullAccess` on the mailboxes whose holders a plan needs
+    /// (`Get-MailboxPermission`, one call each): shared mailboxes, and those of disabled
+    /// accounts (leavers, whose policy may hand the mailbox to someone). Access is only ever
+    /// granted to a leaver's mailbox, so the mailboxes of people at work are not read, and a
+    /// large tenant's first read costs a few calls rather than one per mailbox.
     pub full_access: bool,
 }
 
@@ -39,6 +44,7 @@ pub async fn read_directory(
     let tenant = read_tenant(graph, options).await?;
     let subscribed_skus = graph.subscribed_skus().await?;
     let users = graph.list_users().await?;
+    let deleted_users = graph.deleted_users().await?;
     let groups = graph.list_groups().await?;
     let mut mailboxes = match exchange {
         Some(exchange) => exchange.list_mailboxes().await?,
@@ -47,7 +53,11 @@ pub async fn read_directory(
     if options.full_access
         && let Some(exchange) = exchange
     {
-        for mailbox in &mut mailboxes {
+        let disabled = disabled_accounts(&users);
+        for mailbox in mailboxes
+            .iter_mut()
+            .filter(|m| holders_needed(m, &disabled))
+        {
             mailbox.full_access = exchange.full_access(&mailbox.user_principal_name).await?;
         }
     }
@@ -57,7 +67,24 @@ pub async fn read_directory(
         users,
         groups,
         mailboxes,
+        deleted_users,
     })
+}
+
+/// Whether a mailbox's `FullAccess` holders are read (see [`ReadOptions::full_access`]): a
+/// shared mailbox's, or a disabled account's.
+fn holders_needed(mailbox: &Mailbox, disabled: &HashSet<String>) -> bool {
+    mailbox.recipient_type_details == MailboxType::SharedMailbox
+        || disabled.contains(&mailbox.external_directory_object_id)
+}
+
+/// The object ids of the accounts with sign-in blocked.
+fn disabled_accounts(users: &[DirectoryUser]) -> HashSet<String> {
+    users
+        .iter()
+        .filter(|u| !u.account_enabled)
+        .map(|u| u.id.clone())
+        .collect()
 }
 
 async fn read_tenant(graph: &GraphClient, options: ReadOptions) -> Result<Tenant, ApiError> {
@@ -80,6 +107,7 @@ pub async fn read_directory_with_delta(
     let mut snapshot = Snapshot {
         tenant: read_tenant(graph, options).await?,
         subscribed_skus: graph.subscribed_skus().await?,
+        deleted_users: graph.deleted_users().await?,
         ..Snapshot::default()
     };
     let users = graph.users_delta(None).await?;
@@ -140,11 +168,12 @@ async fn refresh_mailboxes(
     full_access: bool,
 ) -> Result<(), ApiError> {
     let read_at = jiff::Timestamp::now();
+    let disabled = disabled_accounts(&snapshot.users);
     let returned = exchange.mailboxes_changed_since(watermark.since()).await?;
     let mut changed = Vec::new();
     for stamped in watermark.take_changes(returned, read_at) {
         let mut mailbox = stamped.mailbox;
-        if full_access {
+        if full_access && holders_needed(&mailbox, &disabled) {
             mailbox.full_access = exchange.full_access(&mailbox.user_principal_name).await?;
         }
         changed.push(mailbox);

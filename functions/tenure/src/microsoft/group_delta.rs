@@ -132,6 +132,7 @@ impl GroupRound {
                 display_name: String::new(),
                 mail: None,
                 mail_nickname: None,
+                proxy_addresses: Vec::new(),
                 group_types: Vec::new(),
                 security_enabled: false,
                 mail_enabled: false,

@@ -11,10 +11,29 @@ use crate::directory::{Mailbox, Snapshot};
 /// Applies what `/users/delta` said. A deleted user leaves its groups, loses its mailbox and
 /// stops being anyone's manager; a changed user keeps its manager unless Graph named one; a
 /// mailbox follows its owner's new UPN.
+///
+/// A user removed while active is taken to be soft-deleted (what deleting a user does): it
+/// moves to the deleted users, which keep their addresses and can be restored; one removed
+/// while already deleted was purged. A restored user comes back as a changed one.
 pub(crate) fn apply_users(snapshot: &mut Snapshot, delta: UserDelta) {
     if !delta.removed.is_empty() {
         let gone: HashSet<&str> = delta.removed.iter().map(String::as_str).collect();
-        snapshot.users.retain(|u| !gone.contains(u.id.as_str()));
+        snapshot
+            .deleted_users
+            .retain(|u| !gone.contains(u.id.as_str()));
+        let (deleted, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut snapshot.users)
+            .into_iter()
+            .partition(|u| gone.contains(u.id.as_str()));
+        snapshot.users = kept;
+        // As Graph lists deleted users: the UPN behind the object id, no manager.
+        snapshot
+            .deleted_users
+            .extend(deleted.into_iter().map(|mut user| {
+                user.user_principal_name =
+                    format!("{}{}", user.id.replace('-', ""), user.user_principal_name);
+                user.manager = None;
+                user
+            }));
         for group in &mut snapshot.groups {
             group.members.retain(|m| !gone.contains(m.as_str()));
         }
@@ -30,6 +49,12 @@ pub(crate) fn apply_users(snapshot: &mut Snapshot, delta: UserDelta) {
                 user.manager = None;
             }
         }
+    }
+    if !delta.changed.is_empty() && !snapshot.deleted_users.is_empty() {
+        let back: HashSet<&str> = delta.changed.iter().map(|u| u.id.as_str()).collect();
+        snapshot
+            .deleted_users
+            .retain(|u| !back.contains(u.id.as_str()));
     }
     let mut at: HashMap<String, usize> = snapshot
         .users
@@ -162,6 +187,7 @@ mod tests {
             display_name: id.into(),
             mail: None,
             mail_nickname: None,
+            proxy_addresses: Vec::new(),
             group_types: Vec::new(),
             security_enabled: true,
             mail_enabled: false,

@@ -167,6 +167,12 @@ impl DirectoryWriter for LiveDirectory {
                 .map_err(write_error);
         }
         match op {
+            Op::RestoreUser => self
+                .graph
+                .restore_user(target.user_id)
+                .await
+                .map(done)
+                .map_err(write_error),
             Op::AddGroupMember { group_id, .. } => self
                 .graph
                 .add_member(group_id, target.user_id)
@@ -235,6 +241,9 @@ impl DirectoryWriter for LiveDirectory {
 /// The Graph write an action is, when it is one that may travel with others.
 fn user_write(op: &Op) -> Option<UserWrite> {
     Some(match op {
+        Op::AdoptUser { employee_id } => {
+            UserWrite::Update([("employeeId".to_owned(), Some(employee_id.clone()))].into())
+        }
         Op::UpdateUser { changes } => UserWrite::Update(
             changes
                 .iter()

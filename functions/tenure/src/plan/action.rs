@@ -42,6 +42,13 @@ pub enum Op {
         /// Graph properties set at creation.
         attributes: BTreeMap<String, String>,
     },
+    /// Take over an existing account that has no `employeeId`: write the worker's.
+    AdoptUser {
+        /// The worker's employee id, written to the account.
+        employee_id: String,
+    },
+    /// Bring back the worker's deleted account (from the tenant's deleted items).
+    RestoreUser,
     /// Change profile properties.
     UpdateUser {
         /// Graph property → before and after.
@@ -132,6 +139,8 @@ impl Op {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::CreateUser { .. } => "create_user",
+            Self::AdoptUser { .. } => "adopt_user",
+            Self::RestoreUser => "restore_user",
             Self::UpdateUser { .. } => "update_user",
             Self::EnableUser => "enable_user",
             Self::DisableUser => "disable_user",
@@ -155,7 +164,7 @@ impl Op {
     /// anything else; the mailbox is converted before its license goes; removals come last.
     pub(crate) fn rank(&self) -> u8 {
         match self {
-            Self::CreateUser { .. } => 0,
+            Self::CreateUser { .. } | Self::AdoptUser { .. } | Self::RestoreUser => 0,
             Self::UpdateUser { .. } => 1,
             Self::EnableUser => 2,
             Self::DisableUser => 3,

@@ -20,12 +20,16 @@ mod order;
 mod planner;
 mod reasons;
 mod reconcile;
+mod warnings;
 
 use serde::{Deserialize, Serialize};
 
 pub use action::{Action, Op, ValueChange};
+pub use identity::{MAX_LOCAL_PART, shorten};
 pub use planner::{PlanError, PlanInput, build_plan};
+pub use warnings::name_rules;
 
+use crate::correlate::MatchReport;
 use crate::hr::Quarantined;
 
 /// How a worker's situation changes in this plan.
@@ -44,19 +48,26 @@ pub enum Change {
     Leaver,
     /// Coming back: the same account is brought back.
     Rehire,
+    /// An account that already existed without an `employeeId` is taken over (its
+    /// `employeeId` written), then reconciled like any other.
+    Adopt,
+    /// An account that may already be the worker's awaits confirmation: nothing is made.
+    Held,
     /// Nothing to do.
     Unchanged,
 }
 
 impl Change {
     /// Every change, in the order reports show them.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::Joiner,
         Self::PreHire,
         Self::Mover,
         Self::Leave,
         Self::Leaver,
         Self::Rehire,
+        Self::Adopt,
+        Self::Held,
         Self::Unchanged,
     ];
 
@@ -69,6 +80,8 @@ impl Change {
             Self::Leave => "Leave",
             Self::Leaver => "Leavers",
             Self::Rehire => "Rehires",
+            Self::Adopt => "Existing accounts adopted",
+            Self::Held => "Held: possible existing account (confirm with tenure match --confirm)",
             Self::Unchanged => "Unchanged",
         }
     }
@@ -114,6 +127,12 @@ pub struct Summary {
     pub leavers: usize,
     /// Rehires.
     pub rehires: usize,
+    /// Existing accounts adopted.
+    #[serde(default)]
+    pub adopted: usize,
+    /// Workers held until a possible existing account is confirmed.
+    #[serde(default)]
+    pub held: usize,
     /// Nothing to do.
     pub unchanged: usize,
     /// Records set aside.
@@ -164,6 +183,29 @@ pub struct Plan {
     /// The plugin run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin: Option<PluginReport>,
+    /// Workers without an account matched to accounts without an `employeeId` (present when
+    /// some worker had no account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<MatchReport>,
+    /// Problems of the configuration that the plan works around, each said once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<ConfigWarning>,
+}
+
+/// A configuration problem the plan works around without acting (each said once per plan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigWarning {
+    /// What is wrong and what the plan does about it.
+    pub message: String,
+    /// The group concerned, by object id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The configuration rules involved, when known (`rules[0]`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// The workers concerned.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub employee_ids: Vec<String>,
 }
 
 impl Plan {
@@ -183,6 +225,8 @@ impl Plan {
                 Change::Leave => &mut summary.leave,
                 Change::Leaver => &mut summary.leavers,
                 Change::Rehire => &mut summary.rehires,
+                Change::Adopt => &mut summary.adopted,
+                Change::Held => &mut summary.held,
                 Change::Unchanged => &mut summary.unchanged,
             };
             *slot += 1;

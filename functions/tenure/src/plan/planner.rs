@@ -6,8 +6,13 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::identity::allocate_identities;
 use super::order::managers_first;
+use super::reconcile::Takeover;
 use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler, managed_memberships};
+use super::{ConfigWarning, reasons};
 use super::{Plan, WorkerPlan};
+use crate::correlate::{
+    MatchOutcome, MatchReport, MatchingConfig, Seeking, WorkerMatch, correlate,
+};
 use crate::desired::{Account, DesiredState, GroupRef, Managed, Phase};
 use crate::directory::{DirectoryIndex, DirectoryUser, Snapshot, SubscribedSku, UserAttribute};
 use crate::hr::{Quarantined, SourcedWorker};
@@ -28,6 +33,8 @@ pub struct PlanInput<'a> {
     pub managed: &'a Managed,
     /// The directory as it is.
     pub directory: &'a Snapshot,
+    /// How workers without an account are matched to existing accounts.
+    pub matching: &'a MatchingConfig,
 }
 
 /// A plan that cannot be made at all.
@@ -120,8 +127,11 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             desired,
             existing,
             today: input.today.in_zone(sourced.worker.time_zone.as_ref()),
+            takeover: None,
         });
     }
+    restore_deleted(&mut entries, &index);
+    let matching = match_existing(&mut entries, &index, input.matching);
 
     let identities = allocate_identities(&entries, &index);
     let mut accounts: HashMap<&str, AccountRef> =
@@ -134,12 +144,12 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
                 accounts.insert(worker_id, AccountRef::existing(user));
                 kept.push((entry, None));
             }
-            (None, Ok(Some(identity))) => {
+            (None, Ok(Some(chosen))) => {
                 accounts.insert(
                     worker_id,
-                    AccountRef::planned(&identity.user_principal_name),
+                    AccountRef::planned(&chosen.identity.user_principal_name),
                 );
-                kept.push((entry, Some(identity)));
+                kept.push((entry, Some(chosen)));
             }
             (None, Ok(None)) => kept.push((entry, None)),
             (None, Err(reason)) => quarantined.push(Quarantined {
@@ -161,11 +171,25 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     };
     let sources: Vec<&SourcedWorker> = kept.iter().map(|(entry, _)| entry.sourced).collect();
     // Each desired state is let go as soon as its worker is planned: large runs stay small.
+    let mut mailboxless: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let plans: Vec<WorkerPlan> = kept
         .into_iter()
-        .map(|(entry, identity)| reconciler.reconcile(&entry, identity.as_ref()))
+        .map(|(entry, identity)| {
+            let (plan, skipped) = reconciler.reconcile(&entry, identity.as_ref());
+            for slot in skipped {
+                mailboxless
+                    .entry(slot)
+                    .or_default()
+                    .push(plan.employee_id.clone());
+            }
+            plan
+        })
         .collect();
     let workers = managers_first(plans, &sources);
+    let warnings = mailboxless
+        .into_iter()
+        .map(|(slot, employee_ids)| reasons::mailboxless(groups[slot].group, employee_ids))
+        .collect::<Vec<ConfigWarning>>();
 
     quarantined
         .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
@@ -176,9 +200,115 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         quarantined,
         guard: None,
         plugin: None,
+        matching,
+        warnings,
     };
     plan.summarize();
     Ok(plan)
+}
+
+/// A returning worker whose account was deleted (and is still in the tenant's deleted items)
+/// gets it back rather than a new one.
+fn restore_deleted<'a>(entries: &mut [Entry<'a>], index: &DirectoryIndex<'a>) {
+    for entry in entries.iter_mut().filter(|e| needs_new_account(e)) {
+        let employee_id = entry.sourced.worker.employee_id.as_str();
+        if let Some(deleted) = index.deleted_user_by_employee_id(employee_id) {
+            entry.existing = Some(deleted);
+            entry.takeover = Some(Takeover::Restore);
+        }
+    }
+}
+
+/// Matches the workers without an account to accounts without an `employeeId`: certain
+/// matches are adopted when the configuration says so, every other match holds its worker.
+/// The report, when some worker had no account.
+fn match_existing<'a>(
+    entries: &mut [Entry<'a>],
+    index: &DirectoryIndex<'a>,
+    config: &MatchingConfig,
+) -> Option<MatchReport> {
+    let seeking_at: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].existing.is_none() && entries[i].desired.account.is_some())
+        .collect();
+    if seeking_at.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = seeking_at
+        .iter()
+        .map(|&i| reasons::hr_name(&entries[i].sourced.worker))
+        .collect();
+    let seeking: Vec<Seeking<'_>> = seeking_at
+        .iter()
+        .zip(&names)
+        .map(|(&i, name)| Seeking {
+            worker: &entries[i].sourced.worker,
+            identity: entries[i]
+                .desired
+                .account
+                .as_ref()
+                .and_then(|a| a.identities.first())
+                .map(|identity| identity.user_principal_name.as_str()),
+            name,
+        })
+        .collect();
+    let report = correlate(&seeking, index, config);
+    drop(seeking);
+    let users: HashMap<&str, &'a DirectoryUser> = match config.auto_confirm {
+        true => index
+            .snapshot()
+            .users
+            .iter()
+            .map(|u| (u.id.as_str(), u))
+            .collect(),
+        false => HashMap::default(),
+    };
+    for (&i, found) in seeking_at.iter().zip(&report.workers) {
+        let entry = &mut entries[i];
+        entry.takeover = match found.outcome {
+            MatchOutcome::None => None,
+            MatchOutcome::Certain if config.auto_confirm => {
+                let Some(user) = found
+                    .candidates
+                    .first()
+                    .and_then(|c| users.get(c.user_id.as_str()))
+                else {
+                    continue;
+                };
+                entry.existing = Some(user);
+                Some(Takeover::Adopt {
+                    reason: reasons::adopt(found),
+                })
+            }
+            _ => Some(Takeover::Hold {
+                note: held_note(found),
+            }),
+        };
+    }
+    Some(report)
+}
+
+fn held_note(found: &WorkerMatch) -> String {
+    let accounts: Vec<String> = found
+        .candidates
+        .iter()
+        .map(|c| {
+            format!(
+                "{} ({}: {})",
+                c.user_principal_name,
+                c.confidence.word(),
+                c.evidence.join("; ")
+            )
+        })
+        .collect();
+    let what = if found.outcome == MatchOutcome::Ambiguous {
+        "several possible existing accounts"
+    } else {
+        "possible existing account"
+    };
+    format!(
+        "{what}: {}; no account is made until the match is confirmed (tenure match --confirm) or the worker is listed in matching.exclude_workers",
+        accounts.join(", ")
+    )
 }
 
 type ResolvedManaged<'a> = (
@@ -293,6 +423,7 @@ fn check_account(
 /// Whether a worker without an account needs one made now.
 pub(super) fn needs_new_account(entry: &Entry<'_>) -> bool {
     entry.existing.is_none()
+        && entry.takeover.is_none()
         && entry.desired.account.is_some()
         && !matches!(entry.desired.phase, Phase::Terminated | Phase::NotYet)
 }

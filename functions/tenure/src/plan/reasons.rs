@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use super::ConfigWarning;
 use super::action::ValueChange;
+use crate::correlate::WorkerMatch;
 use crate::desired::{Phase, Principal};
-use crate::directory::{DirectoryUser, UserAttribute};
+use crate::directory::{DirectoryGroup, DirectoryUser, UserAttribute};
 use crate::worker::{EmploymentStatus, Worker};
 
 /// The HR facts rules usually look at, for "why this group" reasons.
@@ -191,4 +193,53 @@ pub(super) fn unresolved_principal(principal: &Principal) -> String {
             format!("full access for {upn} left out: no such user in the directory")
         }
     }
+}
+
+pub(super) fn adopt(found: &WorkerMatch) -> String {
+    let evidence = found
+        .candidates
+        .first()
+        .map(|c| format!(" by {}: {}", c.rule, c.evidence.join("; ")))
+        .unwrap_or_default();
+    format!(
+        "the account existed without an employeeId and matches the worker{evidence}; certain matches are adopted without review (matching.auto_confirm)"
+    )
+}
+
+pub(super) fn restore(worker: &Worker) -> String {
+    format!(
+        "employee {}'s account was deleted and can still be restored: it comes back rather than a second account",
+        worker.employee_id
+    )
+}
+
+/// The warning for a group the rules give to workers who have no mailbox and none coming.
+pub(super) fn mailboxless(group: &DirectoryGroup, employee_ids: Vec<String>) -> ConfigWarning {
+    let name = group.mail.as_deref().unwrap_or(&group.display_name);
+    let shown: Vec<&str> = employee_ids.iter().take(10).map(String::as_str).collect();
+    let more = employee_ids.len().saturating_sub(shown.len());
+    ConfigWarning {
+        message: format!(
+            "the rules give the {} {name:?} to {} worker{} without a mailbox, and no license with Exchange Online is planned for them ({}{}): the membership is not made until they have one",
+            group.kind().describe(),
+            employee_ids.len(),
+            if employee_ids.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            },
+        ),
+        group_id: Some(group.id.clone()),
+        rules: Vec::new(),
+        employee_ids,
+    }
+}
+
+pub(super) fn shortened(reason: &str, from: &str) -> String {
+    format!(
+        "{reason}; the name is longer than the {} characters Microsoft allows before the @ ({from}), so it is shortened",
+        super::identity::MAX_LOCAL_PART
+    )
 }

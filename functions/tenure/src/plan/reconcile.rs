@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 
 use super::action::{Action, Op, ValueChange};
+use super::identity::Chosen;
 use super::reasons;
 use super::{Change, WorkerPlan};
 use crate::desired::{Account, DesiredState, GroupRef, Identity, MailboxState, Phase, Principal};
@@ -21,6 +22,19 @@ pub(super) struct Entry<'a> {
     pub(super) existing: Option<&'a DirectoryUser>,
     /// Today in the worker's time zone.
     pub(super) today: jiff::civil::Date,
+    /// How the worker comes to an account that is not yet theirs.
+    pub(super) takeover: Option<Takeover>,
+}
+
+/// How a worker without an account of their own comes to one.
+#[derive(Debug)]
+pub(super) enum Takeover {
+    /// `existing` had no `employeeId` and is theirs by a certain match: write it.
+    Adopt { reason: String },
+    /// `existing` is their deleted account: bring it back.
+    Restore,
+    /// An account may be theirs and awaits confirmation: nothing is done.
+    Hold { note: String },
 }
 
 /// A group the configuration manages.
@@ -54,7 +68,8 @@ impl<'a> AccountRef<'a> {
     pub(super) fn existing(user: &'a DirectoryUser) -> Self {
         Self {
             user_id: Some(&user.id),
-            upn: user.user_principal_name.clone(),
+            // A deleted account about to be restored gets its old UPN back.
+            upn: user.upn_before_deletion().to_owned(),
         }
     }
 
@@ -81,8 +96,14 @@ pub(super) struct Reconciler<'r, 'a> {
 }
 
 impl Reconciler<'_, '_> {
-    /// Plans one worker.
-    pub(super) fn reconcile(&self, entry: &Entry<'_>, identity: Option<&Identity>) -> WorkerPlan {
+    /// Plans one worker. Also gives the managed groups left out because the worker has no
+    /// mailbox and none is coming (by slot).
+    pub(super) fn reconcile(
+        &self,
+        entry: &Entry<'_>,
+        chosen: Option<&Chosen>,
+    ) -> (WorkerPlan, Vec<usize>) {
+        let identity = chosen.map(|c| &c.identity);
         let worker = &entry.sourced.worker;
         let desired = &entry.desired;
         let mut plan = WorkerPlan {
@@ -102,21 +123,60 @@ impl Reconciler<'_, '_> {
             actions: Vec::new(),
             notes: Vec::new(),
         };
+        let mut skipped = Vec::new();
+        if let Some(Takeover::Hold { note }) = &entry.takeover {
+            plan.change = Change::Held;
+            plan.notes.push(note.clone());
+            return (plan, skipped);
+        }
         let Some(account) = &desired.account else {
             if desired.phase == Phase::NotYet && entry.existing.is_none() {
                 plan.change = Change::PreHire;
                 plan.notes.push(reasons::not_yet(worker));
             }
-            return plan;
+            return (plan, skipped);
         };
         match (entry.existing, identity) {
-            (None, Some(identity)) => self.create(entry, account, identity, &mut plan),
-            (Some(user), _) => self.update(entry, account, user, &mut plan),
+            (None, Some(identity)) => {
+                self.create(entry, account, identity, &mut plan, &mut skipped);
+                if let (Some(from), Some(create)) = (
+                    chosen.and_then(|c| c.shortened_from.as_deref()),
+                    plan.actions.first_mut(),
+                ) {
+                    create.reason = reasons::shortened(&create.reason, from);
+                }
+            }
+            (Some(user), _) => self.update(entry, account, user, &mut plan, &mut skipped),
             // A leaver who never had an account, or a worker not due yet: nothing to do.
             (None, None) => {}
         }
+        match &entry.takeover {
+            Some(Takeover::Adopt { reason }) => {
+                plan.actions.push(Action {
+                    op: Op::AdoptUser {
+                        employee_id: worker.employee_id.to_string(),
+                    },
+                    reason: reason.clone(),
+                });
+                plan.change = Change::Adopt;
+            }
+            Some(Takeover::Restore) => {
+                // Graph shows a deleted account's UPN with its id in front; restored, it has
+                // its own again.
+                plan.user_principal_name =
+                    entry.existing.map(|u| u.upn_before_deletion().to_owned());
+                plan.actions.push(Action {
+                    op: Op::RestoreUser,
+                    reason: reasons::restore(worker),
+                });
+                if plan.change != Change::PreHire {
+                    plan.change = Change::Rehire;
+                }
+            }
+            Some(Takeover::Hold { .. }) | None => {}
+        }
         plan.actions.sort_by_key(|a| a.op.rank());
-        plan
+        (plan, skipped)
     }
 
     fn create(
@@ -125,6 +185,7 @@ impl Reconciler<'_, '_> {
         account: &Account,
         identity: &Identity,
         plan: &mut WorkerPlan,
+        skipped: &mut Vec<usize>,
     ) {
         let worker = &entry.sourced.worker;
         let attributes: BTreeMap<String, String> = account
@@ -146,7 +207,7 @@ impl Reconciler<'_, '_> {
         });
         self.manager(account, None, plan);
         self.licenses(worker, account, None, entry.desired.phase, plan);
-        self.memberships(worker, account, None, entry.desired.phase, plan);
+        self.memberships(worker, account, None, entry.desired.phase, plan, skipped);
         plan.change = if entry.desired.phase == Phase::PreHire {
             Change::PreHire
         } else {
@@ -160,6 +221,7 @@ impl Reconciler<'_, '_> {
         account: &Account,
         user: &DirectoryUser,
         plan: &mut WorkerPlan,
+        skipped: &mut Vec<usize>,
     ) {
         let worker = &entry.sourced.worker;
         let phase = entry.desired.phase;
@@ -240,7 +302,7 @@ impl Reconciler<'_, '_> {
 
         self.manager(account, Some(user), plan);
         self.licenses(worker, account, Some(user), phase, plan);
-        self.memberships(worker, account, Some(user), phase, plan);
+        self.memberships(worker, account, Some(user), phase, plan, skipped);
         if let (Some(mailbox), Some(wanted)) = (mailbox, &account.mailbox) {
             self.mailbox(account, mailbox, wanted, phase, plan);
         }
@@ -333,6 +395,7 @@ impl Reconciler<'_, '_> {
         user: Option<&DirectoryUser>,
         phase: Phase,
         plan: &mut WorkerPlan,
+        skipped: &mut Vec<usize>,
     ) {
         let wanted: Vec<usize> = account
             .groups
@@ -350,6 +413,12 @@ impl Reconciler<'_, '_> {
                 continue;
             }
             let exchange = group.kind().is_exchange_managed();
+            if wants && exchange && !self.mailbox_coming(account, user) {
+                // Exchange cannot add someone without a mailbox, and none is coming: said once
+                // for the plan as a configuration warning, rather than deferred forever.
+                skipped.push(slot);
+                continue;
+            }
             let (id, name, mail) = (
                 group.id.clone(),
                 group.display_name.clone(),
@@ -449,6 +518,17 @@ impl Reconciler<'_, '_> {
                 op: Op::GrantMailboxAccess { trustee },
             });
         }
+    }
+
+    /// Whether the worker has a mailbox, or will once the licenses they hold or the plan gives
+    /// are processed.
+    fn mailbox_coming(&self, account: &Account, user: Option<&DirectoryUser>) -> bool {
+        let planned: Vec<&SubscribedSku> = account
+            .licenses
+            .iter()
+            .filter_map(|l| self.skus.get(&l.to_uppercase()).copied())
+            .collect();
+        self.index.mailbox_coming(user, &planned)
     }
 
     /// A worker's account by employee id: one of this run's, or any directory user carrying it.

@@ -16,12 +16,15 @@ use crate::directory::UserAttribute;
 use crate::worker::{EmploymentStatus, Worker};
 
 /// A worker's custom columns as borrowed pairs: the one part of a worker that needs a new
-/// allocation (of pointers, not text) before it can be lent.
+/// allocation (of pointers, not text) before it can be lent. The contract (1.0) has no
+/// `work_email` field, so a plugin sees it as the custom column it was before Tenure knew it.
 pub(crate) fn custom_columns(worker: &Worker) -> Vec<(&str, &str)> {
+    let work_email = worker.work_email.as_deref().map(|e| ("work_email", e));
     worker
         .custom
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()))
+        .chain(work_email)
         .collect()
 }
 

@@ -32,6 +32,7 @@ pub(crate) fn tenant() -> Snapshot {
             .is_exchange_managed()
             .then(|| format!("{}@contoso.com", name.to_lowercase())),
         mail_nickname: None,
+        proxy_addresses: vec![],
         group_types: if kind == GroupKind::Microsoft365 {
             vec!["Unified".into()]
         } else {
@@ -49,6 +50,7 @@ pub(crate) fn tenant() -> Snapshot {
         subscribed_skus: vec![SubscribedSku {
             sku_id: E3.into(),
             sku_part_number: "ENTERPRISEPACK".into(),
+            service_plans: vec![],
         }],
         groups: vec![
             group("g-eng", "Engineering", GroupKind::Security),

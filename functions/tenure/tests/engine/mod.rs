@@ -4,6 +4,8 @@ mod apply;
 mod helpers;
 mod hr_csv;
 mod hr_json;
+mod matching;
+mod names;
 mod planner;
 mod samples;
 mod snapshot;

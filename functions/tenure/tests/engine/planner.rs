@@ -43,6 +43,7 @@ fn plan(
         quarantined: vec![],
         managed: &managed(),
         directory,
+        matching: &tenure::correlate::MatchingConfig::default(),
     })
 }
 
@@ -373,6 +374,7 @@ fn groups_and_licenses_the_tenant_lacks_are_all_named_at_once() {
             licenses: vec!["E5".into()],
         },
         directory: &tenant(),
+        matching: &tenure::correlate::MatchingConfig::default(),
     })
     .expect_err("missing groups");
     let message = error.to_string();

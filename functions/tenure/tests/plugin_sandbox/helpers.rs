@@ -55,6 +55,7 @@ pub(crate) fn worker(id: &str) -> Worker {
         termination_date: None,
         time_zone: None,
         mobile_phone: None,
+        work_email: None,
         custom: vec![("badge".into(), "42".into())],
     }
 }

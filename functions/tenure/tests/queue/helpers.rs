@@ -83,6 +83,7 @@ fn worker(id: &str) -> Result<Worker, Error> {
         termination_date: None,
         time_zone: None,
         mobile_phone: None,
+        work_email: None,
         custom: Vec::new(),
     })
 }

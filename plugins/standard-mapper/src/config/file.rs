@@ -31,6 +31,10 @@ pub(super) struct ConfigFile {
     pub(super) leave: Object<LeaveFile>,
     #[serde(default)]
     pub(super) leaver: Object<LeaverFile>,
+    /// How Tenure matches workers to accounts that already exist (Tenure reads and checks this
+    /// section itself; the mapper only lets it through).
+    #[serde(default, rename = "matching")]
+    pub(super) _matching: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// One rule.

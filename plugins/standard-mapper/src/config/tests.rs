@@ -308,7 +308,7 @@ fn every_json_example_in_the_readme_is_accepted() -> Result<(), MappingError> {
         })?;
         examples += 1;
     }
-    assert_eq!(examples, 4);
+    assert_eq!(examples, 5);
     Ok(())
 }
 

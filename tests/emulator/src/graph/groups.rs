@@ -17,12 +17,13 @@ use crate::graph::user_json::{USER_TYPE, typed_user, user_properties};
 use crate::state::{Directory, TenantState};
 
 /// The properties of a group Graph returns (and `$select` may name).
-pub(crate) const GROUP_PROPERTIES: [&str; 8] = [
+pub(crate) const GROUP_PROPERTIES: [&str; 9] = [
     "id",
     "displayName",
     "description",
     "mail",
     "mailNickname",
+    "proxyAddresses",
     "groupTypes",
     "securityEnabled",
     "mailEnabled",
@@ -44,6 +45,7 @@ fn group_json(group: &DirectoryGroup) -> Map<String, Value> {
     out.insert("description".into(), Value::Null);
     out.insert("mail".into(), json!(group.mail));
     out.insert("mailNickname".into(), json!(group.mail_nickname));
+    out.insert("proxyAddresses".into(), json!(group.proxy_addresses));
     out.insert("groupTypes".into(), json!(group.group_types));
     out.insert("securityEnabled".into(), json!(group.security_enabled));
     out.insert("mailEnabled".into(), json!(group.mail_enabled));
@@ -57,6 +59,104 @@ pub(crate) fn projected(group: &DirectoryGroup, select: Option<&[String]>) -> Va
         select,
         &GROUP_PROPERTIES,
     ))
+}
+
+/// The most members `$expand=members` returns with a group, as in Graph.
+const MAX_EXPANDED: usize = 20;
+
+/// `$expand`: only `members`, optionally with its own `$select`; `Some(select)` when asked.
+fn members_expansion(query: &Query) -> Result<Option<Option<Vec<String>>>, GraphError> {
+    let Some(expand) = query.get("$expand").map(str::trim) else {
+        return Ok(None);
+    };
+    if expand == "members" {
+        return Ok(Some(None));
+    }
+    let inner = expand
+        .strip_prefix("members(")
+        .and_then(|r| r.strip_suffix(')'))
+        .and_then(|r| r.trim().strip_prefix("$select="))
+        .ok_or_else(|| {
+            GraphError::malformed(format!(
+                "Could not find a property named '{expand}' on type 'microsoft.graph.group'."
+            ))
+        })?;
+    Ok(Some(Some(crate::graph::query::parse_select(
+        inner,
+        &user_properties(),
+        USER_TYPE,
+    )?)))
+}
+
+/// A group as a list or get returns it, with its first 20 members when they are expanded.
+fn shown(
+    directory: &Directory,
+    group: &DirectoryGroup,
+    select: Option<&[String]>,
+    members: Option<&Option<Vec<String>>>,
+) -> Value {
+    let mut out = projected(group, select);
+    if let (Some(member_select), Value::Object(fields)) = (members, &mut out) {
+        let expanded: Vec<Value> = group
+            .members
+            .iter()
+            .filter_map(|m| directory.user(m))
+            .take(MAX_EXPANDED)
+            .map(|u| typed_user(u, member_select.as_deref()))
+            .collect();
+        fields.insert("members".into(), Value::Array(expanded));
+    }
+    out
+}
+
+/// `GET /users/{id}/memberOf`: the groups the user is a direct member of, paged.
+pub(crate) async fn member_of(
+    State(state): State<TenantState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, GraphError> {
+    let query = Query::parse(raw.as_deref())?;
+    let select = query.select(&GROUP_PROPERTIES, "microsoft.graph.group")?;
+    let size = query.top(PAGE)?;
+    let offset = query.offset()?;
+    let directory = state.shared.directory();
+    let user_id = directory
+        .user(&id)
+        .map(|u| u.id.clone())
+        .ok_or_else(|| GraphError::not_found(&id))?;
+    let groups: Vec<&DirectoryGroup> = directory
+        .snapshot
+        .groups
+        .iter()
+        .filter(|g| g.members.iter().any(|m| m.eq_ignore_ascii_case(&user_id)))
+        .collect();
+    let value: Vec<Value> = groups
+        .iter()
+        .skip(offset)
+        .take(size)
+        .map(|g| {
+            let mut out = Map::new();
+            out.insert("@odata.type".into(), json!("#microsoft.graph.group"));
+            if let Value::Object(fields) = projected(g, select.as_deref()) {
+                out.extend(fields);
+            }
+            Value::Object(out)
+        })
+        .collect();
+    let total = groups.len();
+    drop(directory);
+    let place = Place::of(&headers, &uri);
+    let body = page(
+        value,
+        total,
+        (offset, size),
+        &place,
+        &query,
+        "directoryObjects",
+    );
+    Ok(axum::Json(body).into_response())
 }
 
 /// Refuses a membership change on a group only Exchange may change.
@@ -89,6 +189,7 @@ pub(crate) async fn list(
     let query = Query::parse(raw.as_deref())?;
     let select = query.select(&GROUP_PROPERTIES, "microsoft.graph.group")?;
     let filter = query.filter(&FILTERABLE, "Group")?;
+    let members = members_expansion(&query)?;
     let size = query.top(PAGE)?;
     let offset = query.offset()?;
     let directory = state.shared.directory();
@@ -106,7 +207,7 @@ pub(crate) async fn list(
         .iter()
         .skip(offset)
         .take(size)
-        .map(|g| projected(g, select.as_deref()))
+        .map(|g| shown(&directory, g, select.as_deref(), members.as_ref()))
         .collect();
     let total = matching.len();
     drop(directory);
@@ -136,6 +237,7 @@ pub(crate) async fn get(
 ) -> Result<Response, GraphError> {
     let query = Query::parse(raw.as_deref())?;
     let select = query.select(&GROUP_PROPERTIES, "microsoft.graph.group")?;
+    let members = members_expansion(&query)?;
     let directory = state.shared.directory();
     let group = group_of(&directory, &id)?;
     let mut out = Map::new();
@@ -143,7 +245,7 @@ pub(crate) async fn get(
         "@odata.context".into(),
         json!(Place::of(&headers, &uri).context("groups/$entity")),
     );
-    if let Value::Object(fields) = projected(group, select.as_deref()) {
+    if let Value::Object(fields) = shown(&directory, group, select.as_deref(), members.as_ref()) {
         out.extend(fields);
     }
     Ok(axum::Json(Value::Object(out)).into_response())

@@ -131,7 +131,16 @@ pub(crate) async fn assign(
         target.assigned_licenses.push(license);
     }
     let full = user_json(target);
-    if !add.is_empty() {
+    // Only a license with an Exchange Online plan (not switched off) brings a mailbox.
+    let mailbox = add.iter().any(|license| {
+        directory
+            .snapshot
+            .subscribed_skus
+            .iter()
+            .find(|s| s.sku_id.eq_ignore_ascii_case(&license.sku_id))
+            .is_some_and(|sku| crate::skus::gives_mailbox(sku, &license.disabled_plans))
+    });
+    if mailbox {
         directory.schedule_mailbox(&user.id, Instant::now() + delay);
     }
     drop(directory);
@@ -172,7 +181,15 @@ pub(crate) async fn subscribed(
                 "skuId": sku.sku_id,
                 "skuPartNumber": sku.sku_part_number,
                 "prepaidUnits": {"enabled": 1_000_000, "suspended": 0, "warning": 0, "lockedOut": 0},
-                "servicePlans": [],
+                "servicePlans": crate::skus::service_plans(sku)
+                    .iter()
+                    .map(|p| json!({
+                        "servicePlanId": p.service_plan_id,
+                        "servicePlanName": p.service_plan_name,
+                        "provisioningStatus": p.provisioning_status.as_deref().unwrap_or("Success"),
+                        "appliesTo": p.applies_to.as_deref().unwrap_or("User"),
+                    }))
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -3,7 +3,9 @@
 
 mod batch;
 mod body;
+mod deleted_items;
 mod delta;
+mod domains;
 mod filter;
 mod group_delta;
 mod groups;
@@ -42,6 +44,21 @@ pub(crate) fn router(state: &TenantState) -> Router<TenantState> {
         )
         .route("/v1.0/me", get(me::get))
         .route("/v1.0/users/{id}/manager", get(manager::get))
+        .route("/v1.0/users/{id}/memberOf", get(groups::member_of))
+        .route("/v1.0/domains", get(domains::list))
+        .route("/v1.0/domains/{id}", get(domains::get))
+        .route(
+            "/v1.0/directory/deletedItems/microsoft.graph.user",
+            get(deleted_items::list_users),
+        )
+        .route(
+            "/v1.0/directory/deletedItems/{id}",
+            get(deleted_items::get).delete(deleted_items::purge),
+        )
+        .route(
+            "/v1.0/directory/deletedItems/{id}/restore",
+            post(deleted_items::restore),
+        )
         .route(
             "/v1.0/users/{id}/manager/$ref",
             put(manager::put).delete(manager::delete),
@@ -79,7 +96,11 @@ fn cost(method: &Method, path: &str) -> Option<Cost> {
     }
     Some(if *method == Method::GET {
         Cost {
-            units: if path.ends_with("/members") { 3 } else { 2 },
+            units: if path.ends_with("/members") || path.ends_with("/memberOf") {
+                3
+            } else {
+                2
+            },
             write: false,
         }
     } else {

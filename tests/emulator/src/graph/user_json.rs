@@ -34,6 +34,7 @@ pub(crate) fn user_properties() -> Vec<&'static str> {
         "employeeId",
         "businessPhones",
         "assignedLicenses",
+        "proxyAddresses",
     ];
     names.extend(UserAttribute::ALL.iter().map(|a| a.graph_name()));
     names
@@ -50,6 +51,7 @@ pub(crate) fn user_json(user: &DirectoryUser) -> Map<String, Value> {
     out.insert("mail".into(), json!(user.mail));
     out.insert("employeeId".into(), json!(user.employee_id));
     out.insert("businessPhones".into(), json!([]));
+    out.insert("proxyAddresses".into(), json!(user.proxy_addresses));
     out.insert(
         "assignedLicenses".into(),
         Value::Array(

@@ -101,7 +101,18 @@ pub(crate) fn write_user(
                 }
                 user.employee_id = v;
             }
-            "mail" => user.mail = optional_text(name, value)?,
+            "mail" => {
+                let mail = optional_text(name, value)?;
+                if let Some(mail) = &mail {
+                    check_address(directory, mail, &user.id)?;
+                }
+                user.mail = mail;
+            }
+            "proxyAddresses" => {
+                return Err(GraphError::bad_request(
+                    "Property 'proxyAddresses' is read-only and cannot be set.",
+                ));
+            }
             other => {
                 let attribute =
                     UserAttribute::from_graph_name(other).ok_or_else(|| unknown_property(other))?;
@@ -137,7 +148,23 @@ fn check_upn(directory: &Directory, upn: &str, own_id: &str) -> Result<(), Graph
         )
         .with_detail(json!({"target": "userPrincipalName", "code": "ObjectConflict"})));
     }
-    Ok(())
+    check_address(directory, upn, own_id)
+}
+
+/// An address (a new UPN, which becomes the primary SMTP address, or `mail`) must not be
+/// another object's `mail` or proxy address, nor a deleted user's: proxy addresses are unique
+/// across users, groups and contacts, deleted users included.
+fn check_address(directory: &Directory, address: &str, own_id: &str) -> Result<(), GraphError> {
+    match directory.address_owner(address, Some(own_id)) {
+        None => Ok(()),
+        Some(owner) => {
+            let message =
+                "Another object with the same value for property proxyAddresses already exists.";
+            Err(GraphError::bad_request(message)
+                .with_detail(json!({"code": "ObjectConflict", "message": message, "target": "proxyAddresses"}))
+                .with_detail(json!({"code": "ConflictingObjects", "message": message, "target": owner})))
+        }
+    }
 }
 
 /// `passwordProfile`: a password meeting Entra's complexity rule (8 to 256 characters, three of

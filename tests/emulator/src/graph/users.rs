@@ -201,7 +201,8 @@ pub(crate) async fn patch(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `DELETE /users/{id}`: `204`; the user leaves its groups and reports lose it as manager.
+/// `DELETE /users/{id}`: `204`. The user is soft-deleted: it leaves its groups, reports lose
+/// it as manager, and it waits in `/directory/deletedItems` (keeping its addresses) for 30 days.
 pub(crate) async fn delete(
     State(state): State<TenantState>,
     Path(id): Path<String>,
@@ -211,7 +212,7 @@ pub(crate) async fn delete(
         .user(&id)
         .map(|u| u.id.clone())
         .ok_or_else(|| GraphError::not_found(&id))?;
-    directory.remove_user(&user_id);
+    directory.soft_delete_user(&user_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -8,11 +8,11 @@ use crate::microsoft::error::ApiError;
 use crate::microsoft::group_delta::{GroupDelta, GroupRound};
 
 const GROUP_SELECT: &str =
-    "id,displayName,mail,mailNickname,groupTypes,securityEnabled,mailEnabled";
+    "id,displayName,mail,mailNickname,proxyAddresses,groupTypes,securityEnabled,mailEnabled";
 
 /// What a groups delta round tracks: the properties of [`GROUP_SELECT`] and the members.
 const GROUP_DELTA_SELECT: &str =
-    "displayName,mail,mailNickname,groupTypes,securityEnabled,mailEnabled,members";
+    "displayName,mail,mailNickname,proxyAddresses,groupTypes,securityEnabled,mailEnabled,members";
 
 /// A group's own properties as Graph lists them (and as a delta page shows them), before its
 /// members are read.
@@ -26,6 +26,8 @@ pub(crate) struct ListedGroup {
     mail: Option<String>,
     #[serde(default)]
     mail_nickname: Option<String>,
+    #[serde(default)]
+    proxy_addresses: Vec<String>,
     #[serde(default)]
     group_types: Vec<String>,
     #[serde(default)]
@@ -42,6 +44,7 @@ impl ListedGroup {
             id: self.id,
             mail: self.mail,
             mail_nickname: self.mail_nickname,
+            proxy_addresses: self.proxy_addresses,
             group_types: self.group_types,
             security_enabled: self.security_enabled.unwrap_or(false),
             mail_enabled: self.mail_enabled.unwrap_or(false),
@@ -120,7 +123,7 @@ impl GraphClient {
 
     /// The licenses the tenant owns.
     pub async fn subscribed_skus(&self) -> Result<Vec<SubscribedSku>, ApiError> {
-        let url = self.url("/subscribedSkus?$select=skuId,skuPartNumber");
+        let url = self.url("/subscribedSkus?$select=skuId,skuPartNumber,servicePlans");
         Ok(self.collect(url).await?.0)
     }
 

@@ -3,6 +3,7 @@
 
 mod batch;
 mod chain;
+mod deleted;
 pub(crate) mod groups;
 mod users;
 mod writes;

@@ -49,6 +49,7 @@ pub(crate) fn user_select() -> String {
         "displayName",
         "mailNickname",
         "mail",
+        "proxyAddresses",
         "assignedLicenses",
     ];
     fields.extend(UserAttribute::ALL.iter().map(|a| a.graph_name()));
