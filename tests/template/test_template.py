@@ -60,6 +60,7 @@ STACK_VALUES = {
         else None
     ),
     "TENURE_PUBLIC_URL": lambda stack: stack.parameters["PublicUrl"] or None,
+    "TENURE_OPERATORS": lambda stack: stack.parameters["Operators"] or None,
 }
 
 SECRET_KINDS_ALL_ACCESS = [
@@ -77,12 +78,20 @@ def allow(actions: str | list[str], *resources: str, prefix: str | None = None) 
     return {(action, resource, prefix) for action in actions for resource in resources}
 
 
+# The admin layer and sign-in open and seal session cookies with the deployment's session key,
+# made on first use.
+SESSION_KEY = allow(
+    ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret"],
+    "{secret}tenure/_deployment/session-??????",
+)
+
 # What each binary's role grants, and nothing more: the S3 prefixes of the key layout at the top
 # of infra/template.yaml, the queues, and the secret kinds tenure/<connection>/<kind>. {bucket},
 # {queue}, {dead_letters}, {secret} (an ARN up to "secret:") and {app_secret} are the stack's.
 GRANTS = {
     "consent": allow("s3:GetObject", "{bucket}/connections/*")
     | allow(SECRET_KINDS_ALL_ACCESS, "{secret}tenure/*/authorization-??????")
+    | SESSION_KEY
     | allow("secretsmanager:GetSecretValue", "{app_secret}"),
     "oauth-callback": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow(
@@ -90,7 +99,9 @@ GRANTS = {
         "{secret}tenure/*/authorization-??????",
         "{secret}tenure/*/refresh-token-??????",
     )
+    | SESSION_KEY
     | allow("secretsmanager:GetSecretValue", "{app_secret}"),
+    "sign-in": SESSION_KEY | allow("secretsmanager:GetSecretValue", "{app_secret}"),
     "hr-webhook": allow(
         ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "{bucket}/webhook-replay/*"
     )
@@ -130,7 +141,8 @@ GRANTS = {
     | allow("sqs:SendMessage", "{queue}"),
     "plugin-upload": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
-    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*"),
+    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
+    | SESSION_KEY,
 }
 
 # AWS keeps this much of an account's concurrency unreserved, of a default quota of 1,000.

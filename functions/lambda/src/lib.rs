@@ -2,7 +2,7 @@
 //! [`Services`] built from the function's environment (the SAM template sets it; see
 //! [`Environment`]). Each binary in `src/bin` is a few lines around one handler of the engine.
 //!
-//! The binaries: `consent`, `oauth-callback`, `hr-webhook` and `plugin-upload` run one router of
+//! The binaries: `consent`, `oauth-callback`, `sign-in`, `hr-webhook` and `plugin-upload` run one router of
 //! `tenure::service::http` on `lambda_http` ([`run_http`], which marks each request with the
 //! public URL it was reached at); `provision` (SQS events) and `scheduled-sync` (the
 //! Scheduler's JSON) run on `lambda_runtime`. `tests/runtime_api/` runs the binaries under
@@ -17,6 +17,7 @@ use aws_config::SdkConfig;
 use lambda_http::RequestExt as _;
 use lambda_http::request::RequestContext;
 use secrecy::SecretString;
+use tenure::auth::{AdminAccess, Operators};
 use tenure::connect::ServiceApp;
 use tenure::microsoft::ClientCredential;
 use tenure::plugin::{PluginHost, SandboxLimits};
@@ -37,6 +38,9 @@ pub const APP_CLIENT_SECRET_ID: &str = "TENURE_APP_CLIENT_SECRET_ID";
 /// The URL people and Microsoft reach the deployment at, when it is not the domain each request
 /// came in on (a custom domain, with its base path): the OAuth redirect URI is under it.
 pub const PUBLIC_URL: &str = "TENURE_PUBLIC_URL";
+/// The deployment's operators, who may manage every connection: `<tenant-id>/<object-id>`
+/// entries separated by commas.
+pub const OPERATORS: &str = "TENURE_OPERATORS";
 /// The log filter ([`init_tracing`]).
 pub const LOG: &str = "RUST_LOG";
 
@@ -63,13 +67,31 @@ impl Function {
 pub const CONSENT: Function = Function {
     binary: "consent",
     requires: &[BUCKET],
-    optional: &[LOG, APP_CLIENT_ID, APP_CLIENT_SECRET_ID, PUBLIC_URL],
+    optional: &[
+        LOG,
+        APP_CLIENT_ID,
+        APP_CLIENT_SECRET_ID,
+        PUBLIC_URL,
+        OPERATORS,
+    ],
 };
 /// `oauth-callback`: `GET /oauth/callback`.
 pub const OAUTH_CALLBACK: Function = Function {
     binary: "oauth-callback",
     requires: &[BUCKET],
     optional: &[LOG, APP_CLIENT_ID, APP_CLIENT_SECRET_ID, PUBLIC_URL],
+};
+/// `sign-in`: `GET /signin`, `GET /signin/callback`, `GET /session`, `POST /signout`.
+pub const SIGN_IN: Function = Function {
+    binary: "sign-in",
+    requires: &[BUCKET],
+    optional: &[
+        LOG,
+        APP_CLIENT_ID,
+        APP_CLIENT_SECRET_ID,
+        PUBLIC_URL,
+        OPERATORS,
+    ],
 };
 /// `hr-webhook`: `POST /connections/{id}/hr-events`.
 pub const HR_WEBHOOK: Function = Function {
@@ -93,13 +115,14 @@ pub const SCHEDULED_SYNC: Function = Function {
 pub const PLUGIN_UPLOAD: Function = Function {
     binary: "plugin-upload",
     requires: &[BUCKET],
-    optional: &[LOG],
+    optional: &[LOG, PUBLIC_URL, OPERATORS],
 };
 
 /// Every function, as the SAM template must declare them.
-pub const FUNCTIONS: [Function; 6] = [
+pub const FUNCTIONS: [Function; 7] = [
     CONSENT,
     OAUTH_CALLBACK,
+    SIGN_IN,
     HR_WEBHOOK,
     PROVISION,
     SCHEDULED_SYNC,
@@ -126,6 +149,9 @@ pub enum StartupError {
     /// The plugin host could not start.
     #[error("the plugin host cannot start: {0}")]
     Plugins(#[from] tenure::plugin::PluginError),
+    /// [`OPERATORS`] cannot be read.
+    #[error("the environment variable {OPERATORS}: {0}")]
+    Operators(#[from] tenure::auth::InvalidOperators),
 }
 
 /// Tenure's app as the environment names it; its client secret is read from Secrets Manager
@@ -152,6 +178,8 @@ pub struct Environment {
     pub app: Option<AppSettings>,
     /// [`PUBLIC_URL`], when the deployment names one; else each request's own domain counts.
     pub public_url: Option<PublicUrl>,
+    /// [`OPERATORS`]: who may manage every connection (none when unset).
+    pub operators: Operators,
     /// The limits plugins run under (the defaults; `plugin-upload` lowers the size limit to
     /// [`LAMBDA_UPLOAD_LIMIT`]).
     pub plugin_limits: SandboxLimits,
@@ -191,6 +219,7 @@ impl Environment {
             public_url: get(PUBLIC_URL)?
                 .map(|url| PublicUrl::parse(&url))
                 .transpose()?,
+            operators: Operators::parse(&get(OPERATORS)?.unwrap_or_default())?,
             plugin_limits: SandboxLimits::default(),
         })
     }
@@ -294,7 +323,11 @@ pub async fn services_with(
     // directory, so making and checking one on each cold start would be wasted.
     let plugins = PluginHost::new(env.plugin_limits, None)?;
     let app = service_app(env, config).await?;
-    Ok(Services::aws(config, &resources, plugins).with_service_app(app))
+    // Admins sign in at each national cloud's own login; the public URL is the request's.
+    let admin = AdminAccess::new(env.operators.clone());
+    Ok(Services::aws(config, &resources, plugins)
+        .with_service_app(app)
+        .with_admin_access(admin))
 }
 
 /// Tenure's app, its client secret read from Secrets Manager once per instance.

@@ -256,6 +256,16 @@ pub(crate) struct ServeArgs {
     /// default.
     #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
     pub(crate) sync_every: Option<std::time::Duration>,
+    /// Where administrators of the global cloud sign in instead of Microsoft's login: the
+    /// address `tenure emulate` printed, for local use (http:// allowed). Admins sign in with
+    /// Tenure's app (TENURE_APP_CLIENT_ID, TENURE_APP_CLIENT_SECRET), whose redirect URIs
+    /// must include <public-url>/signin/callback.
+    #[arg(long, value_name = "URL")]
+    pub(crate) sign_in_authority: Option<String>,
+    /// Users who may manage every connection, as <tenant-id>/<object-id>, separated by
+    /// commas.
+    #[arg(long, env = "TENURE_OPERATORS", value_name = "TENANT/OBJECT,…")]
+    pub(crate) operators: Option<String>,
     #[command(flatten)]
     pub(crate) state: StateArgs,
 }
@@ -410,4 +420,8 @@ pub(crate) struct EmulateArgs {
     /// sign-in and consent page.
     #[arg(long, value_name = "UPN")]
     pub(crate) auto_consent: Option<String>,
+    /// Make this user a Global Administrator (listed in `wids` of their ID tokens); may be
+    /// repeated. The sample tenant's admin@contoso.onmicrosoft.com always is one.
+    #[arg(long = "admin", value_name = "UPN")]
+    pub(crate) admin: Vec<String>,
 }

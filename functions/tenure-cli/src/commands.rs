@@ -140,7 +140,11 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
     };
     let mut config = tenure_emulator::TenantConfig::new(snapshot)
         .with_client_secret(&args.client_id, &secret)
-        .with_initial_domain_name(&args.name);
+        .with_initial_domain_name(&args.name)
+        .with_sample_roles();
+    for admin in &args.admin {
+        config = config.with_directory_role(admin, tenure_emulator::GLOBAL_ADMINISTRATOR);
+    }
     if let Some(app) = &args.service_app_id {
         let app_secret = std::env::var(&args.service_app_secret_env).with_context(|| {
             format!(

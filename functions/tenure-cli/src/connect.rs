@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use secrecy::SecretString;
+use tenure::auth::OidcVerifier;
 use tenure::connect::{
-    Callback, CustomerSecret, LINK_LIFETIME, Linked, connect_customer_app, finish_link, prove,
-    save_connection, start_link, token_source,
+    Callback, CustomerSecret, LINK_LIFETIME, LinkOwner, Linked, connect_customer_app, finish_link,
+    prove, save_connection, start_link, token_source,
 };
 use tenure::microsoft::ClientOptions;
 use tenure::store::connections::{
@@ -145,6 +146,7 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
         &app,
         &connection,
         stores.secrets.as_ref(),
+        LinkOwner::Operator,
         jiff::Timestamp::now(),
     )
     .await?;
@@ -154,11 +156,14 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
     );
     println!("{}", start.authorize_url);
     let callback = next_callback(&mut received).await?;
+    let verifier = OidcVerifier::new();
     let linked = finish_link(
         &app,
         &callback,
         &stores.connections,
         stores.secrets.as_ref(),
+        LinkOwner::Operator,
+        &verifier,
         jiff::Timestamp::now(),
     )
     .await?;
@@ -178,6 +183,8 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
             &callback,
             &stores.connections,
             stores.secrets.as_ref(),
+            LinkOwner::Operator,
+            &verifier,
             jiff::Timestamp::now(),
         )
         .await?

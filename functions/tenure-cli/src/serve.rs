@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use tenure::auth::{AdminAccess, Operators};
+use tenure::microsoft::NationalCloud;
 use tenure::plugin::{PluginHost, SandboxLimits};
+use tenure::service::http::PublicUrl;
 use tenure::service::{Services, http, provision, schedule};
 
 use crate::args::ServeArgs;
@@ -49,14 +52,16 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let listening = format!("http://{}", listener.local_addr()?);
     let public_url = given_url.unwrap_or_else(|| listening.clone());
-    let services = services(&state, &public_url)?;
+    let admin = admin_access(&args, &public_url)?;
+    let services = services(&state, &public_url)?.with_admin_access(admin);
 
     let app = axum::Router::new()
         .route("/health", axum::routing::get(|| async { "ok\n" }))
         .merge(http::webhook_routes(services.clone()))
         .merge(http::consent_routes(services.clone()))
         .merge(http::callback_routes(services.clone()))
-        .merge(http::plugin_routes(services.clone()));
+        .merge(http::plugin_routes(services.clone()))
+        .merge(http::sign_in_routes(services.clone()));
     tokio::spawn(provision_loop(services.clone()));
     if let Some(every) = args.sync_every {
         tokio::spawn(schedule_loop(services.clone(), every));
@@ -75,6 +80,7 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
     println!("  GET  {public_url}/connections/<id>/consent     link Tenure's app");
     println!("  GET  {public_url}/oauth/callback               Microsoft's redirect");
     println!("  POST {public_url}/connections/<id>/plugins     upload a mapping plugin");
+    println!("  GET  {public_url}/signin                       administrators sign in");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -82,6 +88,20 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
         .await
         .context("the server failed")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Who may sign in where: the operators, the public URL, and for local use the emulated
+/// tenant as the global cloud's login.
+fn admin_access(args: &ServeArgs, public_url: &str) -> Result<AdminAccess> {
+    let operators = Operators::parse(args.operators.as_deref().unwrap_or_default())
+        .context("--operators (TENURE_OPERATORS)")?;
+    let mut access = AdminAccess::new(operators)
+        .with_public_url(PublicUrl::parse(public_url).context("--public-url")?);
+    if let Some(authority) = &args.sign_in_authority {
+        let url = PublicUrl::parse(authority).context("--sign-in-authority")?;
+        access = access.with_authority(NationalCloud::Global, url.as_str());
+    }
+    Ok(access)
 }
 
 /// The local stores, an in-process queue, and Tenure's app when the environment names one.

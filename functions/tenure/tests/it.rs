@@ -9,6 +9,8 @@ mod support;
 mod connect;
 /// The pure engine without servers: HR readers, the planner, snapshots, the samples, the applier.
 mod engine;
+/// The front door: sign-in, sessions, the authorization layer and the link flow, attacked.
+mod front_door;
 /// The Microsoft clients (Graph, Exchange, tokens, delta) against the emulated tenant.
 mod microsoft;
 /// The plugin host against hostile and well-behaved plugins built from source.

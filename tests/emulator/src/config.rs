@@ -9,6 +9,14 @@ use tenure::microsoft::NationalCloud;
 use crate::apps::{ExchangeRole, RegisteredClient, SignIn};
 use crate::faults::Faults;
 
+/// The role template id of Global Administrator.
+pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// The sample tenant's administrator (`samplesdata/directory.json`), who holds Global
+/// Administrator when the tenant is started with [`TenantConfig::with_sample_roles`]; every
+/// other user of the sample is a member without a directory role.
+pub const SAMPLE_ADMIN: &str = "admin@contoso.onmicrosoft.com";
+
 /// The tenant id used when the snapshot names none.
 pub const DEFAULT_TENANT_ID: &str = "5f1c2b9e-7a43-4d2e-9c1b-3e8f6a0d4b21";
 
@@ -39,6 +47,8 @@ pub struct TenantConfig {
     pub sign_in: SignIn,
     /// What callers (client ids or UPNs) may run in Exchange; anyone not named may run all.
     pub exchange_roles: Vec<(String, ExchangeRole)>,
+    /// Directory roles (UPN, role template id): listed in `wids` of the user's ID tokens.
+    pub directory_roles: Vec<(String, String)>,
     /// How long after `assignLicense` a user's mailbox appears; default zero.
     pub mailbox_delay: Duration,
     /// The throttling budget.
@@ -101,6 +111,7 @@ impl TenantConfig {
             refresh_token_lifetime: Duration::from_secs(90 * 24 * 3_600),
             sign_in: SignIn::Interactive,
             exchange_roles: Vec::new(),
+            directory_roles: Vec::new(),
             mailbox_delay: Duration::ZERO,
             limits: RateLimits::default(),
             faults: Faults::default(),
@@ -193,6 +204,20 @@ impl TenantConfig {
     pub fn with_exchange_role(mut self, principal: &str, role: ExchangeRole) -> Self {
         self.exchange_roles.push((principal.to_owned(), role));
         self
+    }
+
+    /// Gives a user (UPN) a directory role by template id (see [`GLOBAL_ADMINISTRATOR`]).
+    #[must_use]
+    pub fn with_directory_role(mut self, upn: &str, role_template_id: &str) -> Self {
+        self.directory_roles
+            .push((upn.to_owned(), role_template_id.to_owned()));
+        self
+    }
+
+    /// The sample tenant's directory roles: [`SAMPLE_ADMIN`] is a Global Administrator.
+    #[must_use]
+    pub fn with_sample_roles(self) -> Self {
+        self.with_directory_role(SAMPLE_ADMIN, GLOBAL_ADMINISTRATOR)
     }
 
     /// Sets the mailbox delay.

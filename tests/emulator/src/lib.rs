@@ -30,6 +30,16 @@
 //! one national cloud ([`TenantConfig::in_cloud`]) and refuses another cloud's resources as
 //! Microsoft does (`AADSTS500011`).
 //!
+//! # OpenID Connect
+//!
+//! Each tenant serves its discovery document (`/{tenant}/v2.0/.well-known/openid-configuration`,
+//! also for `organizations` and `common`) and signing keys (`/{tenant}/discovery/v2.0/keys`);
+//! a sign-in that asked for `openid` gets an RS256 ID token with `tid`, `oid`,
+//! `preferred_username`, `name`, `wids` (the user's directory roles, from
+//! [`TenantConfig::with_directory_role`] or [`TenantState::assign_directory_role`]) and the
+//! authorize request's `nonce`, issued by `https://{cloud login host}/{tid}/v2.0`.
+//! [`TenantState::rotate_signing_key`] rolls the signing key over (a second `kid`).
+//!
 //! # Change tracking
 //!
 //! Every write stamps what it changed in a per-tenant change journal, whichever API made it
@@ -95,7 +105,8 @@ mod throttle;
 
 pub use apps::{ClientCredential, ExchangeRole, RegisteredClient, SignIn};
 pub use auth::ledger::RefreshTokenInfo;
-pub use config::{DEFAULT_TENANT_ID, RateLimits, TenantConfig};
+pub use auth::{IdTokenFault, MEMBER_USER_ROLE};
+pub use config::{DEFAULT_TENANT_ID, GLOBAL_ADMINISTRATOR, RateLimits, SAMPLE_ADMIN, TenantConfig};
 pub use faults::Faults;
 pub use routes::app;
 pub use server::{EmulatedTenant, StartError, serve};

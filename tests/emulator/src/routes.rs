@@ -18,8 +18,8 @@ use crate::state::{RecordedRequest, TenantState};
 pub(crate) struct DropConnection;
 
 /// The emulated tenant as an axum router: the login endpoints (`/{tenant}/oauth2/v2.0/token`,
-/// `/{tenant}/oauth2/v2.0/authorize`, `/{tenant}/v2.0/adminconsent` and the sign-in form's
-/// `/{tenant}/login`), `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
+/// `/{tenant}/oauth2/v2.0/authorize`, `/{tenant}/v2.0/adminconsent`, the sign-in form's
+/// `/{tenant}/login`, OpenID discovery and keys), `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
 /// requests and injecting faults.
 pub fn app(state: TenantState) -> Router {
     Router::new()
@@ -33,6 +33,11 @@ pub fn app(state: TenantState) -> Router {
             get(crate::auth::admin_consent),
         )
         .route("/{tenant}/login", post(crate::auth::sign_in_form))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(crate::auth::discovery),
+        )
+        .route("/{tenant}/discovery/v2.0/keys", get(crate::auth::keys))
         .merge(api_routes(&state))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), outer))

@@ -91,6 +91,10 @@ pub(crate) struct Shared {
     log: Mutex<Vec<RecordedRequest>>,
     tokens: Mutex<HashMap<String, IssuedToken>>,
     login: Mutex<Ledger>,
+    /// Directory role template ids by lower-case UPN.
+    directory_roles: Mutex<HashMap<String, Vec<String>>>,
+    /// The ID-token signing keys published and in use.
+    pub(crate) signing: Mutex<crate::auth::SigningKeys>,
 }
 
 /// Locks a mutex; a panic elsewhere while it was held leaves data that is still usable here.
@@ -123,6 +127,14 @@ impl Shared {
 
     pub(crate) fn login(&self) -> MutexGuard<'_, Ledger> {
         lock(&self.login)
+    }
+
+    /// The directory role template ids a user (by UPN) holds, besides the member role.
+    pub(crate) fn directory_roles(&self, upn: &str) -> Vec<String> {
+        lock(&self.directory_roles)
+            .get(&upn.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// A registered app by client id.
@@ -181,8 +193,39 @@ impl TenantState {
                 log: Mutex::new(Vec::new()),
                 tokens: Mutex::new(HashMap::new()),
                 login: Mutex::new(login),
+                directory_roles: Mutex::new(roles_by_user(&config.directory_roles)),
+                signing: Mutex::new(crate::auth::SigningKeys::default()),
             }),
         }
+    }
+
+    /// Gives a user (by UPN) a directory role, by role template id (Global Administrator is
+    /// `62e90394-69f5-4237-9190-012177145e10`): their next ID token lists it in `wids`.
+    pub fn assign_directory_role(&self, upn: &str, role_template_id: &str) {
+        let mut roles = lock(&self.shared.directory_roles);
+        let held = roles.entry(upn.to_ascii_lowercase()).or_default();
+        if !held
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(role_template_id))
+        {
+            held.push(role_template_id.to_owned());
+        }
+    }
+
+    /// Takes every directory role from a user (by UPN).
+    pub fn remove_directory_roles(&self, upn: &str) {
+        lock(&self.shared.directory_roles).remove(&upn.to_ascii_lowercase());
+    }
+
+    /// Publishes the tenant's second signing key and signs ID tokens with it from now on
+    /// (Microsoft's key rollover): a client must fetch the keys again to verify them.
+    pub fn rotate_signing_key(&self) {
+        lock(&self.shared.signing).rotate();
+    }
+
+    /// Every ID token issued from now on carries `fault` (`None`: none).
+    pub fn set_id_token_fault(&self, fault: Option<crate::IdTokenFault>) {
+        lock(&self.shared.signing).fault = fault;
     }
 
     /// The tenant (directory) id.
@@ -783,4 +826,16 @@ impl Directory {
             });
         }
     }
+}
+
+/// The configured role assignments, by lower-case UPN.
+fn roles_by_user(assignments: &[(String, String)]) -> HashMap<String, Vec<String>> {
+    let mut roles: HashMap<String, Vec<String>> = HashMap::new();
+    for (upn, role) in assignments {
+        roles
+            .entry(upn.to_ascii_lowercase())
+            .or_default()
+            .push(role.clone());
+    }
+    roles
 }

@@ -3,11 +3,12 @@
 //! events and a router's answers ([`apigw`]), webhook deliveries signed as an HR system signs them
 //! ([`webhook`]), the emulated tenant with the sample directory and a connection to it
 //! ([`tenant`]), [`tenure::service::Services`] for a test ([`services`]), the sample data
-//! ([`samples`]), the files a test left ([`files`]) and the machine a benchmark ran on
-//! ([`machine`]).
+//! ([`samples`]), the files a test left ([`files`]), the machine a benchmark ran on
+//! ([`machine`]) and administrators signing in through a browser's steps ([`admin`]).
 //!
 //! Set-up that only one crate's tests use stays in that test binary's `support` module.
 
+pub mod admin;
 pub mod apigw;
 pub mod aws;
 pub mod files;

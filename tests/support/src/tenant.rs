@@ -9,12 +9,13 @@ use tenure_emulator::{EmulatedTenant, TenantConfig};
 
 use crate::{Error, samples};
 
-/// A fresh emulated tenant holding the sample directory, configured further by `configure`
-/// (apps, sign-in, faults), on a loopback port of its own.
+/// A fresh emulated tenant holding the sample directory and its roles (the sample admin is a
+/// Global Administrator), configured further by `configure` (apps, sign-in, faults), on a
+/// loopback port of its own.
 pub async fn start_sample(
     configure: impl FnOnce(TenantConfig) -> TenantConfig,
 ) -> Result<EmulatedTenant, Error> {
-    let config = configure(TenantConfig::new(samples::directory()?));
+    let config = configure(TenantConfig::new(samples::directory()?).with_sample_roles());
     Ok(EmulatedTenant::start(config).await?)
 }
 

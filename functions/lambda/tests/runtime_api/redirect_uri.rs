@@ -4,6 +4,9 @@
 //! `TENURE_PUBLIC_URL` when the deployment names a custom domain. An administrator links a
 //! tenant through the two binaries, with the redirect URI registered in the form the stack's
 //! `OAuthRedirectUri` output gives it; the emulated tenant, like Microsoft, refuses any other.
+//! The administrator is an operator of the deployment (`TENURE_OPERATORS`) with a session cookie
+//! sealed with the deployment's session key in Secrets Manager, as the `sign-in` function seals
+//! it.
 
 use secrecy::ExposeSecret;
 use serde_json::Value;
@@ -33,7 +36,35 @@ struct Linking {
     tenant: EmulatedTenant,
     connection: ConnectionId,
     config: aws_config::SdkConfig,
+    /// The operator's session cookie (`name=value`).
+    cookie: String,
     _functions: Vec<Process>,
+}
+
+/// The operator (tenant id, object id) the administrator signs in as.
+const OPERATOR: (&str, &str) = (
+    "0b7c1e2d-0000-4000-8000-00000000a11c",
+    "0b7c1e2d-0000-4000-8000-0000000000ff",
+);
+
+/// A session of [`OPERATOR`] sealed with the deployment's session key in Secrets Manager.
+async fn operator_cookie(config: &aws_config::SdkConfig) -> Result<String, Error> {
+    use tenure::auth::{Identity, Session, SessionCookies};
+    let keys = tenure::store::KeyRing::new(std::sync::Arc::new(SecretsManagerStore::new(config)));
+    let session = Session::new(
+        Identity {
+            tenant_id: OPERATOR.0.to_owned(),
+            object_id: OPERATOR.1.to_owned(),
+            username: "operator@tenure.test".to_owned(),
+            name: "Operator".to_owned(),
+            roles: Vec::new(),
+        },
+        jiff::Timestamp::now(),
+    );
+    let sealed = SessionCookies::new(true)
+        .seal_session(&keys, &session)
+        .await?;
+    Ok(sealed.split(';').next().unwrap_or_default().to_owned())
 }
 
 impl Linking {
@@ -70,9 +101,11 @@ impl Linking {
             .secret_string(APP_SECRET)
             .send()
             .await?;
+        let operators = format!("{}/{}", OPERATOR.0, OPERATOR.1);
         let mut environment = vec![
             ("TENURE_APP_CLIENT_ID", APP),
             ("TENURE_APP_CLIENT_SECRET_ID", app_secret.as_str()),
+            ("TENURE_OPERATORS", operators.as_str()),
         ];
         environment.extend(public_url.map(|url| ("TENURE_PUBLIC_URL", url)));
         let functions = vec![
@@ -89,11 +122,13 @@ impl Linking {
                 &environment,
             )?,
         ];
+        let cookie = operator_cookie(&config).await?;
         Ok(Self {
             stack,
             tenant,
             connection,
             config,
+            cookie,
             _functions: functions,
         })
     }
@@ -101,7 +136,13 @@ impl Linking {
     /// `consent` for the connection, reached on `domain`: where it sends the admin.
     async fn consent(&self, domain: &str) -> Result<String, Error> {
         let path = format!("/connections/{}/consent", self.connection);
-        let event = api_event("GET /connections/{id}/consent", &path, "", domain);
+        let event = api_event(
+            "GET /connections/{id}/consent",
+            &path,
+            "",
+            domain,
+            &self.cookie,
+        );
         let answer = self.stack.invoke("consent", &event).await?;
         assert_eq!(answer["statusCode"], 302, "{answer}");
         Ok(answer["headers"]["location"]
@@ -112,7 +153,13 @@ impl Linking {
 
     /// `oauth-callback` reached on `domain` with Microsoft's query.
     async fn callback(&self, domain: &str, query: &str) -> Result<Value, Error> {
-        let event = api_event("GET /oauth/callback", "/oauth/callback", query, domain);
+        let event = api_event(
+            "GET /oauth/callback",
+            "/oauth/callback",
+            query,
+            domain,
+            &self.cookie,
+        );
         self.stack.invoke("oauth-callback", &event).await
     }
 
@@ -131,12 +178,14 @@ impl Linking {
     }
 }
 
-/// An API Gateway HTTP API (payload 2.0) `GET` event from a browser, received on `domain`.
-fn api_event(route: &str, path: &str, query: &str, domain: &str) -> Value {
+/// An API Gateway HTTP API (payload 2.0) `GET` event from a browser with `cookie`, received
+/// on `domain`.
+fn api_event(route: &str, path: &str, query: &str, domain: &str, cookie: &str) -> Value {
     ApiEvent::get(route, path)
         .query(query)
         .domain(domain)
         .header("accept", "text/html")
+        .header("cookie", cookie)
         .json()
 }
 

@@ -56,6 +56,27 @@ pub enum LinkError {
         /// The tenant the consent was given in.
         consented: String,
     },
+    /// The sign-in was made by someone who is not an administrator of the tenant.
+    #[error(
+        "{user} signed in, but linking takes one of the administrator roles Global, Privileged \
+         Role, Application or Cloud Application Administrator in tenant {tenant}: sign in with \
+         an administrator"
+    )]
+    NotAdministrator {
+        /// Who signed in (their sign-in name).
+        user: String,
+        /// The connection's tenant.
+        tenant: String,
+    },
+    /// Microsoft's answer had no ID token (`openid` was not granted).
+    #[error("Microsoft's answer carried no ID token, so who signed in cannot be checked")]
+    NoIdToken,
+    /// The ID token of the sign-in was refused.
+    #[error("the sign-in's ID token was refused: {0}")]
+    IdToken(#[from] crate::auth::IdTokenError),
+    /// Other links of the connection kept being started or finished while this one was kept.
+    #[error("links of this connection kept changing while Tenure recorded this one: try again")]
+    Contended,
     /// Microsoft gave no refresh token.
     #[error("Microsoft gave no refresh token: the offline_access permission was not granted")]
     NoRefreshToken,

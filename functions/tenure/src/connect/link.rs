@@ -1,20 +1,23 @@
-//! "Link Account": send an admin to Microsoft's authorize page (PKCE, a single-use `state`
-//! bound to the connection, ten minutes), and then to admin consent; take them back at the
-//! callback, redeem the code, keep the refresh token.
+//! "Link Account": send an admin to Microsoft's authorize page (PKCE, `openid` with a nonce, a
+//! single-use `state` bound to the connection and to whoever started the link, ten minutes),
+//! and then to admin consent; take them back at the callback, redeem the code, check the ID
+//! token (the connection's tenant, an administrator), keep the refresh token.
 
 use jiff::Timestamp;
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse, TokenUrl,
+    AuthUrl, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, RedirectUrl, Scope, TokenUrl,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
+use sha2::{Digest as _, Sha256};
 
 use super::error::LinkError;
-use super::pending::{self, Claim, Purpose};
+use super::pending::{self, Claim, NewLink, PendingError, Purpose};
 use super::service_app::{ServiceApp, delegated_scopes};
 use super::upsert::keep_secret;
-use crate::microsoft::{ClientCredential, TokenError};
+use crate::auth::code_grant::{self, CodeClient};
+use crate::auth::{OidcVerifier, Session, holds_admin_role};
+use crate::microsoft::ClientCredential;
 use crate::store::connections::{Connection, ConnectionStatus, ConnectionStore, ConnectionType};
 use crate::store::secrets::{SecretKind, SecretStore};
 
@@ -66,6 +69,41 @@ impl Callback {
     }
 }
 
+/// Who is making a link: the signed-in admin's session (the HTTP functions), or the operator
+/// at the command line (`tenure connect link`, who holds the state folder). A link's `state`
+/// is bound to it: a callback in any other session is refused.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkOwner<'a> {
+    /// An admin's session.
+    Session(&'a Session),
+    /// The operator at the command line.
+    Operator,
+}
+
+impl LinkOwner<'_> {
+    /// What the pending link records (hashed): the session's id, or the operator.
+    fn binding(&self) -> String {
+        match self {
+            Self::Session(session) => {
+                format!(
+                    "session:{}",
+                    hex::encode(Sha256::digest(session.id.as_bytes()))
+                )
+            }
+            Self::Operator => "operator".to_owned(),
+        }
+    }
+}
+
+impl From<PendingError> for LinkError {
+    fn from(error: PendingError) -> Self {
+        match error {
+            PendingError::Secrets(e) => Self::Secrets(e),
+            PendingError::Contended => Self::Contended,
+        }
+    }
+}
+
 /// What a callback did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Linked {
@@ -83,11 +121,13 @@ pub enum Linked {
 }
 
 /// The two sign-in pages for a Service Provider Application connection. Nothing is asked of
-/// Microsoft yet; the sign-ins are remembered (single-use, ten minutes) in the secret store.
+/// Microsoft yet; the sign-ins are remembered (single-use, ten minutes, bound to `owner`) in
+/// the secret store.
 pub async fn start_link(
     app: &ServiceApp,
     connection: &Connection,
     secrets: &dyn SecretStore,
+    owner: LinkOwner<'_>,
     now: Timestamp,
 ) -> Result<LinkStart, LinkError> {
     if connection.app != ConnectionType::ServiceProviderApp {
@@ -100,20 +140,29 @@ pub async fn start_link(
     let client = oauth_client(app, connection)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let nonce = CsrfToken::new_random();
+    let oidc_nonce = CsrfToken::new_random();
     let state = pending::state_of(&connection.id, nonce.secret());
     let mut authorize = client
         .authorize_url(|| CsrfToken::new(state))
-        .set_pkce_challenge(challenge);
+        .set_pkce_challenge(challenge)
+        .add_scope(Scope::new("openid".to_owned()))
+        .add_scope(Scope::new("profile".to_owned()))
+        .add_extra_param("nonce", oidc_nonce.secret());
     for scope in delegated_scopes(connection.cloud) {
         authorize = authorize.add_scope(Scope::new(scope));
     }
     let (authorize_url, _) = authorize.url();
+    let binding = owner.binding();
     let expires_at = pending::remember(
         secrets,
         &connection.id,
-        nonce.secret(),
-        Purpose::Authorize,
-        Some(verifier.secret().clone()),
+        NewLink {
+            nonce: nonce.secret(),
+            owner_binding: &binding,
+            purpose: Purpose::Authorize,
+            verifier: Some(verifier.secret().clone()),
+            oidc_nonce: Some(oidc_nonce.secret().clone()),
+        },
         now,
     )
     .await?;
@@ -121,9 +170,13 @@ pub async fn start_link(
     pending::remember(
         secrets,
         &connection.id,
-        consent_nonce.secret(),
-        Purpose::AdminConsent,
-        None,
+        NewLink {
+            nonce: consent_nonce.secret(),
+            owner_binding: &binding,
+            purpose: Purpose::AdminConsent,
+            verifier: None,
+            oidc_nonce: None,
+        },
         now,
     )
     .await?;
@@ -147,19 +200,24 @@ pub async fn start_link(
     })
 }
 
-/// Takes the admin back: checks the `state` (present, known, for this connection, not expired,
-/// not used before), then redeems the code with the PKCE verifier and keeps the refresh token,
-/// or records the tenant-wide consent. A declined consent is an error that says so.
+/// Takes the admin back: checks the `state` (present, known, for this connection and this
+/// `owner`, not expired, not used before), then redeems the code with the PKCE verifier,
+/// checks the ID token (signed by the connection's tenant, for this sign-in's nonce, a user
+/// holding an administrator role) and keeps the refresh token; or records the tenant-wide
+/// consent, given in the connection's tenant by an administrator of it. A declined consent is
+/// an error that says so. Nothing is kept when a check fails.
 pub async fn finish_link(
     app: &ServiceApp,
     callback: &Callback,
     connections: &dyn ConnectionStore,
     secrets: &dyn SecretStore,
+    owner: LinkOwner<'_>,
+    verifier: &OidcVerifier,
     now: Timestamp,
 ) -> Result<Linked, LinkError> {
     let state = callback.state.as_deref().ok_or(LinkError::MissingState)?;
     let (id, nonce) = pending::parse_state(state).ok_or(LinkError::UnknownState)?;
-    let pending = match pending::claim(secrets, &id, nonce, now).await? {
+    let pending = match pending::claim(secrets, &id, nonce, &owner.binding(), now).await? {
         Claim::Claimed(pending) => pending,
         Claim::Unknown => return Err(LinkError::UnknownState),
         Claim::Expired => return Err(LinkError::ExpiredState),
@@ -175,8 +233,39 @@ pub async fn finish_link(
     match pending.purpose {
         Purpose::Authorize => {
             let code = callback.code.as_deref().ok_or(LinkError::NoCode)?;
-            let verifier = pending.verifier.clone().unwrap_or_default();
-            let refresh_token = redeem(app, &connection, code, verifier).await?;
+            let pkce = pending.verifier.clone().unwrap_or_default();
+            let endpoints = connection.endpoints();
+            let tenant = connection.tenant_id.as_str();
+            let redeemed = code_grant::redeem(
+                &CodeClient {
+                    client_id: &app.client_id,
+                    credential: &app.credential,
+                    redirect_uri: &app.redirect_uri,
+                    tenant,
+                },
+                &endpoints.token_url(tenant),
+                code,
+                &pkce,
+            )
+            .await?;
+            let id_token = redeemed.id_token.ok_or(LinkError::NoIdToken)?;
+            let identity = verifier
+                .verify(
+                    &endpoints.login,
+                    tenant,
+                    &id_token,
+                    &app.client_id,
+                    pending.oidc_nonce.as_deref().unwrap_or_default(),
+                )
+                .await?;
+            check_tenant(&connection, &identity.tenant_id)?;
+            if !holds_admin_role(&identity.roles) {
+                return Err(LinkError::NotAdministrator {
+                    user: identity.username,
+                    tenant: connection.tenant_id.to_string(),
+                });
+            }
+            let refresh_token = redeemed.refresh_token.ok_or(LinkError::NoRefreshToken)?;
             let name = connection.secret_name(SecretKind::RefreshToken);
             keep_secret(secrets, &name, &refresh_token).await?;
             connection.status = ConnectionStatus::Linked;
@@ -192,14 +281,16 @@ pub async fn finish_link(
             {
                 return Err(LinkError::NoConsent);
             }
-            if let Some(tenant) = &callback.tenant
-                && looks_like_guid(connection.tenant_id.as_str())
-                && !tenant.eq_ignore_ascii_case(connection.tenant_id.as_str())
-            {
-                return Err(LinkError::WrongTenant {
-                    expected: connection.tenant_id.to_string(),
-                    consented: tenant.clone(),
-                });
+            let tenant = callback.tenant.as_deref().unwrap_or_default();
+            check_tenant(&connection, tenant)?;
+            if let LinkOwner::Session(session) = owner {
+                check_tenant(&connection, &session.identity.tenant_id)?;
+                if !holds_admin_role(&session.identity.roles) {
+                    return Err(LinkError::NotAdministrator {
+                        user: session.identity.username.clone(),
+                        tenant: connection.tenant_id.to_string(),
+                    });
+                }
             }
             Ok(Linked::Consented { connection })
         }
@@ -242,53 +333,24 @@ fn oauth_client(app: &ServiceApp, connection: &Connection) -> Result<Oauth, Link
     Ok(client)
 }
 
-/// Redeems the code (with the verifier and the app's credential) for a refresh token.
-async fn redeem(
-    app: &ServiceApp,
-    connection: &Connection,
-    code: &str,
-    verifier: String,
-) -> Result<SecretString, LinkError> {
-    let client = oauth_client(app, connection)?;
-    let token_url = connection
-        .endpoints()
-        .token_url(connection.tenant_id.as_str());
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| {
-            LinkError::Token(TokenError::Unreachable {
-                url: token_url.clone(),
-                message: e.to_string(),
-            })
-        })?;
-    let mut request = client
-        .exchange_code(AuthorizationCode::new(code.to_owned()))
-        .set_pkce_verifier(PkceCodeVerifier::new(verifier));
-    if let ClientCredential::Certificate(certificate) = &app.credential {
-        let params = certificate
-            .token_request_params(&app.client_id, &token_url)
-            .map_err(|e| {
-                LinkError::Token(TokenError::Malformed {
-                    message: e.to_string(),
-                })
-            })?;
-        for (name, value) in params {
-            request = request.add_extra_param(name, value);
-        }
+/// A tenant named by Microsoft (`tid`, or the admin consent's `tenant`) must be the
+/// connection's: compared as ids when the connection names its tenant by id. A connection named
+/// by a verified domain is checked by the ID token's issuer instead (the domain's own tenant's).
+fn check_tenant(connection: &Connection, tenant: &str) -> Result<(), LinkError> {
+    let expected = connection.tenant_id.as_str();
+    let same = if looks_like_guid(expected) {
+        tenant.eq_ignore_ascii_case(expected)
+    } else {
+        looks_like_guid(tenant)
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(LinkError::WrongTenant {
+            expected: expected.to_owned(),
+            consented: tenant.to_owned(),
+        })
     }
-    let answer = request.request_async(&http).await.map_err(|e| {
-        LinkError::Token(crate::microsoft::token_error(
-            e,
-            connection.tenant_id.as_str(),
-            &app.client_id,
-            &token_url,
-        ))
-    })?;
-    answer
-        .refresh_token()
-        .map(|t| SecretString::from(t.secret().clone()))
-        .ok_or(LinkError::NoRefreshToken)
 }
 
 fn looks_like_guid(text: &str) -> bool {

@@ -29,6 +29,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 
 use self::plugins::PluginLibrary;
+use crate::auth::AdminAccess;
 use crate::connect::ServiceApp;
 use crate::plugin::PluginHost;
 use crate::queue::{
@@ -37,7 +38,7 @@ use crate::queue::{
 use crate::store::connections::{ConnectionStore, LocalConnectionStore, S3ConnectionStore};
 use crate::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
 use crate::store::secrets::{LocalSecretStore, SecretStore, SecretsManagerStore};
-use crate::store::{DataDir, DataDirError};
+use crate::store::{DataDir, DataDirError, KeyRing};
 use crate::webhook::{ObjectReplayCache, ReplayCache};
 
 /// Everything the handlers use. Built once per process (a Lambda instance, `tenure serve`) and
@@ -46,6 +47,9 @@ use crate::webhook::{ObjectReplayCache, ReplayCache};
 pub struct Services {
     /// Credentials: refresh tokens, client secrets, certificates, webhook keys.
     pub secrets: Arc<dyn SecretStore>,
+    /// The deployment's own keys (sessions, compiled-code HMAC, API tokens), kept in
+    /// `secrets` and cached.
+    pub keys: Arc<KeyRing>,
     /// Connection records.
     pub connections: Arc<dyn ConnectionStore>,
     /// Plugins, mapping settings, HR exports, caches, audit trails.
@@ -64,6 +68,8 @@ pub struct Services {
     pub dead_letters: Arc<dyn DeadLetters>,
     /// How provisioning talks to Microsoft (retries, timeouts, requests in flight).
     pub provision: provision::ProvisionOptions,
+    /// Who may sign in where, the operators, and the ID-token checker.
+    pub admin: Arc<AdminAccess>,
 }
 
 /// How long a message taken from the in-process queue of [`Services::local`] stays hidden before
@@ -130,6 +136,14 @@ impl Services {
         }
     }
 
+    /// The same services with these admin-access settings.
+    pub fn with_admin_access(self, admin: AdminAccess) -> Self {
+        Self {
+            admin: Arc::new(admin),
+            ..self
+        }
+    }
+
     /// The one place the fields are written out: what differs between local and AWS comes in,
     /// the rest is the same everywhere.
     fn assemble(
@@ -141,6 +155,7 @@ impl Services {
         plugins: PluginHost,
     ) -> Self {
         Self {
+            keys: Arc::new(KeyRing::new(Arc::clone(&secrets))),
             secrets,
             connections,
             replay: Arc::new(ObjectReplayCache::new(Arc::clone(&objects))),
@@ -150,6 +165,7 @@ impl Services {
             plugins: Arc::new(PluginLibrary::new(plugins)),
             dead_letters,
             provision: provision::ProvisionOptions::default(),
+            admin: Arc::new(AdminAccess::default()),
         }
     }
 }

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
+use tenure::auth::OidcVerifier;
 use tenure::connect::{
-    Callback, LinkError, Linked, ServiceApp, finish_link, start_link, status_after, token_source,
+    Callback, LinkError, LinkOwner, Linked, ServiceApp, finish_link, start_link, status_after,
+    token_source,
 };
 use tenure::microsoft::{ApiError, ClientCredential, GraphClient, NationalCloud, TokenError};
 use tenure::store::connections::{Connection, ConnectionStatus, ConnectionStore};
@@ -75,6 +77,7 @@ async fn start(s: &Stores, record: &Connection) -> Result<tenure::connect::LinkS
         &app(REDIRECT),
         record,
         s.secrets.as_ref(),
+        LinkOwner::Operator,
         jiff::Timestamp::now(),
     )
     .await
@@ -86,6 +89,7 @@ async fn signed_in(s: &Stores, record: &Connection) -> Result<Connection, Error>
         &app(REDIRECT),
         record,
         s.secrets.as_ref(),
+        LinkOwner::Operator,
         jiff::Timestamp::now(),
     )
     .await?;
@@ -101,6 +105,8 @@ async fn finish(s: &Stores, callback: &Callback) -> Result<Linked, LinkError> {
         callback,
         &s.connections,
         s.secrets.as_ref(),
+        LinkOwner::Operator,
+        &OidcVerifier::new(),
         jiff::Timestamp::now(),
     )
     .await
@@ -185,6 +191,8 @@ async fn a_missing_forged_replayed_expired_or_foreign_state_is_refused() -> Test
         &good,
         &s.connections,
         s.secrets.as_ref(),
+        LinkOwner::Operator,
+        &OidcVerifier::new(),
         jiff::Timestamp::now() + jiff::SignedDuration::from_mins(11),
     )
     .await;
@@ -236,6 +244,7 @@ async fn a_redirect_uri_one_character_off_is_never_redirected_to() -> TestResult
             &app(wrong),
             &record,
             s.secrets.as_ref(),
+            LinkOwner::Operator,
             jiff::Timestamp::now(),
         )
         .await?;

@@ -13,6 +13,7 @@ use tenure::service::plugins::PluginLibrary;
 use tenure::service::settings::MappingSettings;
 use tenure::store::connections::ConnectionId;
 use tenure::store::objects::{Condition, ObjectKey, ObjectStore};
+use tenure_test_support::admin::{SessionHeaders, operator_session};
 use tenure_test_support::services::{LocalServices, ServicesBuilder};
 
 pub(crate) use crate::support::{ApiEvent, Error, TestResult};
@@ -32,6 +33,8 @@ pub(crate) struct TestApp {
     pub(crate) services: Services,
     pub(crate) objects: Arc<dyn ObjectStore>,
     pub(crate) connection: ConnectionId,
+    /// An operator's session: every request carries it.
+    pub(crate) session: SessionHeaders,
     router: Router,
     _local: Option<LocalServices>,
 }
@@ -57,11 +60,13 @@ impl TestApp {
             .connections
             .put_new(&crate::support::samples::connection(&connection)?)
             .await?;
+        let (services, session) = operator_session(services).await?;
         Ok(Self {
             router: plugin_routes(services.clone()),
             objects: Arc::clone(&services.objects),
             services,
             connection,
+            session,
             _local: local,
         })
     }
@@ -83,7 +88,10 @@ impl TestApp {
         query: &str,
         body: Option<&[u8]>,
     ) -> Result<(StatusCode, serde_json::Value), Error> {
-        let mut event = ApiEvent::new(method, "$default", path).query(query);
+        let mut event = ApiEvent::new(method, "$default", path)
+            .query(query)
+            .header("cookie", &self.session.cookie)
+            .header("x-csrf-token", &self.session.csrf_token);
         if let Some(body) = body {
             event = event
                 .header("content-type", "application/wasm")

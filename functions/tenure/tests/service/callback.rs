@@ -17,7 +17,7 @@ use tenure::store::secrets::{SecretKind, SecretName};
 use tenure_emulator::{EmulatedTenant, RegisteredClient, TenantConfig};
 
 use super::consent::{APP, APP_SECRET, REDIRECT, app};
-use super::helpers::{Answer, ApiEvent, Error, Local, TestResult};
+use super::helpers::{Answer, ApiEvent, Error, Local, SessionHeaders, TestResult};
 
 const CALLBACK: &str = "GET /oauth/callback";
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
@@ -31,6 +31,7 @@ async fn tenant() -> Result<EmulatedTenant, Error> {
                 .redirect_uris(&[REDIRECT])
                 .multi_tenant(),
         )
+        .with_sample_roles()
         .with_auto_consent(ADMIN);
     Ok(EmulatedTenant::start(config).await?)
 }
@@ -50,15 +51,21 @@ async fn linkable(t: &EmulatedTenant, local: &Local) -> Result<Connection, Error
     Ok(connection)
 }
 
-/// `consent` for `contoso` (`query` added): the sign-in URL it redirects to.
-async fn consent_location(local: &Local, query: &str) -> Result<String, Error> {
-    let answer = ApiEvent::get(
-        "GET /connections/{id}/consent",
-        "/connections/contoso/consent",
-    )
-    .query(query)
-    .send(&consent_routes(local.services(Some(app()))?))
-    .await?;
+/// The deployment with Tenure's app, and an operator's session in it.
+type Signed = (tenure::service::Services, SessionHeaders);
+
+/// `consent` for `contoso` (`query` added) in the operator's session: the sign-in URL it
+/// redirects to.
+async fn consent_location(signed: &Signed, query: &str) -> Result<String, Error> {
+    let (services, session) = signed;
+    let answer = session
+        .on(ApiEvent::get(
+            "GET /connections/{id}/consent",
+            "/connections/contoso/consent",
+        ))
+        .query(query)
+        .send(&consent_routes(services.clone()))
+        .await?;
     assert_eq!(answer.status, 302, "{}", answer.body);
     Ok(answer.header("location").ok_or("no Location")?.to_owned())
 }
@@ -88,10 +95,13 @@ fn param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn callback(local: &Local, query: &str) -> Result<Answer, Error> {
-    ApiEvent::get(CALLBACK, "/oauth/callback")
+/// The callback in the operator's session.
+async fn callback(signed: &Signed, query: &str) -> Result<Answer, Error> {
+    let (services, session) = signed;
+    session
+        .on(ApiEvent::get(CALLBACK, "/oauth/callback"))
         .query(query)
-        .send(&callback_routes(local.services(Some(app()))?))
+        .send(&callback_routes(services.clone()))
         .await
 }
 
@@ -100,10 +110,11 @@ async fn the_admin_comes_back_linked_and_the_refresh_token_is_kept_unseen() -> T
     let t = tenant().await?;
     let local = Local::new()?;
     linkable(&t, &local).await?;
+    let signed = local.signed_in(Some(app())).await?;
 
-    let back = sign_in(&consent_location(&local, "").await?).await?;
+    let back = sign_in(&consent_location(&signed, "").await?).await?;
     let code = param(&back, "code").ok_or("no code")?;
-    let page = callback(&local, &back).await?;
+    let page = callback(&signed, &back).await?;
     assert_eq!(page.status, 200, "{}", page.body);
     assert_eq!(
         page.header("content-type"),
@@ -131,8 +142,8 @@ async fn the_admin_comes_back_linked_and_the_refresh_token_is_kept_unseen() -> T
 
     // The tenant-wide consent next, through the same two functions.
     let consented = callback(
-        &local,
-        &sign_in(&consent_location(&local, "admin=1").await?).await?,
+        &signed,
+        &sign_in(&consent_location(&signed, "admin=1").await?).await?,
     )
     .await?;
     assert_eq!(consented.status, 200, "{}", consented.body);
@@ -143,7 +154,7 @@ async fn the_admin_comes_back_linked_and_the_refresh_token_is_kept_unseen() -> T
     );
 
     // The same callback again: the sign-in link worked once.
-    let again = callback(&local, &back).await?;
+    let again = callback(&signed, &back).await?;
     assert_eq!(again.status, 400, "{}", again.body);
     assert!(again.body.contains("already used"), "{}", again.body);
     again.assert_hides(&[refresh_token.expose_secret(), &code]);
@@ -153,12 +164,13 @@ async fn the_admin_comes_back_linked_and_the_refresh_token_is_kept_unseen() -> T
 #[tokio::test]
 async fn a_missing_or_unknown_state_is_a_400_page() -> TestResult {
     let local = Local::new()?;
-    let missing = callback(&local, "code=abc").await?;
+    let signed = local.signed_in(Some(app())).await?;
+    let missing = callback(&signed, "code=abc").await?;
     assert_eq!(missing.status, 400);
     assert!(missing.body.contains("without a state"), "{}", missing.body);
     missing.assert_hides(&["abc"]);
 
-    let forged = callback(&local, "code=the-code-xyz&state=contoso.forged").await?;
+    let forged = callback(&signed, "code=the-code-xyz&state=contoso.forged").await?;
     assert_eq!(forged.status, 400);
     assert!(forged.body.contains("did not issue"), "{}", forged.body);
     forged.assert_hides(&["the-code-xyz"]);
@@ -170,7 +182,8 @@ async fn a_declined_consent_is_named_and_microsofts_words_are_escaped() -> TestR
     let t = tenant().await?;
     let local = Local::new()?;
     linkable(&t, &local).await?;
-    let location = consent_location(&local, "").await?;
+    let signed = local.signed_in(Some(app())).await?;
+    let location = consent_location(&signed, "").await?;
     let state = param(&location, "state").ok_or("no state in the sign-in URL")?;
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("error", "access_denied")
@@ -180,7 +193,7 @@ async fn a_declined_consent_is_named_and_microsofts_words_are_escaped() -> TestR
         )
         .append_pair("state", &state)
         .finish();
-    let page = callback(&local, &query).await?;
+    let page = callback(&signed, &query).await?;
     assert_eq!(page.status, 400, "{}", page.body);
     assert!(page.body.contains("declined to consent"), "{}", page.body);
     assert!(page.body.contains("&lt;script&gt;"), "{}", page.body);

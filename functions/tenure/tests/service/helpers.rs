@@ -8,6 +8,8 @@ use tenure::connect::ServiceApp;
 use tenure::service::Services;
 use tenure::store::connections::ConnectionStore;
 use tenure::store::secrets::SecretStore;
+pub(crate) use tenure_test_support::admin::SessionHeaders;
+use tenure_test_support::admin::operator_session;
 use tenure_test_support::services::{LocalServices, ServicesBuilder};
 
 pub(crate) use crate::support::{Answer, ApiEvent, Error, TestResult};
@@ -41,5 +43,13 @@ impl Local {
     /// The services over these stores, with `service_app` as Tenure's app.
     pub(crate) fn services(&self, service_app: Option<ServiceApp>) -> Result<Services, Error> {
         Ok(self.local.services.clone().with_service_app(service_app))
+    }
+
+    /// The same, with an operator of the deployment signed in: the headers their requests carry.
+    pub(crate) async fn signed_in(
+        &self,
+        service_app: Option<ServiceApp>,
+    ) -> Result<(Services, SessionHeaders), Error> {
+        operator_session(self.services(service_app)?).await
     }
 }

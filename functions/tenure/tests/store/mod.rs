@@ -3,6 +3,7 @@
 
 mod connections;
 mod helpers;
+mod key_ring;
 mod local_files;
 mod names;
 mod objects;

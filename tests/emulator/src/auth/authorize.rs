@@ -28,6 +28,8 @@ pub(crate) struct AuthorizeRequest {
     pub(crate) scopes: Vec<Scope>,
     pub(crate) challenge: String,
     pub(crate) login_hint: Option<String>,
+    /// The OpenID Connect `nonce`, returned in the ID token.
+    pub(crate) nonce: Option<String>,
 }
 
 /// A request's query parameters.
@@ -57,7 +59,7 @@ pub(crate) fn trusted_app<'s>(
     tenant: &str,
     query: &Query,
 ) -> Result<(&'s RegisteredClient, String), (u32, String)> {
-    if !shared.is_tenant(tenant) {
+    if !shared.is_tenant(tenant) && !super::oidc::is_alias(tenant) {
         return Err((
             90_002,
             format!(
@@ -191,6 +193,7 @@ pub(crate) async fn authorize(
         scopes,
         challenge: challenge.to_owned(),
         login_hint: query.get("login_hint").map(str::to_owned),
+        nonce: query.get("nonce").map(str::to_owned),
     };
     let sign_in = shared.login().sign_in.clone();
     if prompt == Some("none") {
@@ -323,6 +326,7 @@ fn accept(
         redirect_uri: request.reply.redirect_uri.clone(),
         challenge: request.challenge.clone(),
         scopes: request.scopes.clone(),
+        nonce: request.nonce.clone(),
         expires_at,
         redeemed: false,
     });

@@ -80,8 +80,17 @@ pub(crate) fn redeem_code(
     }
     let user_id = code.user_id.clone();
     let granted = code.scopes.clone();
+    let nonce = code.nonce.clone();
     drop(login);
-    delegated_answer(shared, tenant, client, form, &user_id, &granted)
+    delegated_answer(
+        shared,
+        tenant,
+        client,
+        form,
+        &user_id,
+        &granted,
+        nonce.as_deref(),
+    )
 }
 
 /// `grant_type=refresh_token`.
@@ -127,7 +136,7 @@ pub(crate) fn refresh(
     let granted = grant.scopes.clone();
     drop(login);
     check_user(shared, tenant, &user_id)?;
-    delegated_answer(shared, tenant, client, form, &user_id, &granted)
+    delegated_answer(shared, tenant, client, form, &user_id, &granted, None)
 }
 
 /// A refresh for a user who was disabled or deleted since fails as Microsoft's does.
@@ -148,8 +157,9 @@ fn check_user(shared: &Shared, tenant: &str, user_id: &str) -> Result<(), TokenE
     }
 }
 
-/// The access token (and, with `offline_access`, a new refresh token) for the resource the
-/// request's `scope` names, or the grant's first resource.
+/// The access token (and, with `offline_access`, a new refresh token; with `openid`, an ID
+/// token carrying the sign-in's `nonce`) for the resource the request's `scope` names, or the
+/// grant's first resource.
 fn delegated_answer(
     shared: &Shared,
     tenant: &str,
@@ -157,6 +167,7 @@ fn delegated_answer(
     form: &Form,
     user_id: &str,
     granted: &[Scope],
+    nonce: Option<&str>,
 ) -> Result<Response, TokenError> {
     let client_id = client.client_id.as_str();
     let resource = resource(shared, form.get("scope"), granted)
@@ -178,7 +189,23 @@ fn delegated_answer(
     let token = access_token(shared, resource, principal);
     let refresh_token =
         scopes::offline(granted).then(|| shared.login().issue_refresh(client_id, user_id, granted));
-    Ok(answer(shared, token, Some(scope), refresh_token))
+    let id_token = granted.contains(&Scope::Oidc("openid")).then(|| {
+        super::oidc::id_token(
+            shared,
+            &super::oidc::IdTokenFor {
+                client_id,
+                user_id,
+                nonce,
+            },
+        )
+    });
+    Ok(answer(
+        shared,
+        token,
+        Some(scope),
+        refresh_token,
+        id_token.flatten(),
+    ))
 }
 
 /// Why the token's resource cannot be granted.

@@ -38,7 +38,7 @@ fn issue(
     body: &[u8],
 ) -> Result<Response, TokenError> {
     let shared = &state.shared;
-    if !shared.is_tenant(tenant) {
+    if !shared.is_tenant(tenant) && !super::oidc::is_alias(tenant) {
         return Err(unknown_tenant(tenant));
     }
     let form_content = headers
@@ -68,6 +68,13 @@ fn issue(
     let client = app_in_tenant(shared, client_id, tenant)?;
     let endpoint = format!("{}/{tenant}/oauth2/v2.0/token", super::base_url(headers));
     match grant {
+        "client_credentials" if super::oidc::is_alias(tenant) => Err(TokenError::new(
+            "invalid_request",
+            700_004,
+            format!(
+                "The tenant '{tenant}' cannot be used with the client credentials grant: name the tenant."
+            ),
+        )),
         "client_credentials" => {
             let scope = form
                 .get("scope")
@@ -79,7 +86,7 @@ fn issue(
                 client_id: client_id.to_owned(),
             };
             let access_token = access_token(shared, audience, principal);
-            Ok(answer(shared, access_token, None, None))
+            Ok(answer(shared, access_token, None, None, None))
         }
         "authorization_code" => {
             authenticate(client, &form, &endpoint, grant)?;
@@ -159,6 +166,7 @@ pub(crate) fn answer(
     access_token: String,
     scope: Option<String>,
     refresh_token: Option<String>,
+    id_token: Option<String>,
 ) -> Response {
     let seconds = shared.token_lifetime.as_secs();
     let mut body = json!({"token_type": "Bearer"});
@@ -170,6 +178,9 @@ pub(crate) fn answer(
     body["access_token"] = json!(access_token);
     if let Some(refresh_token) = refresh_token {
         body["refresh_token"] = json!(refresh_token);
+    }
+    if let Some(id_token) = id_token {
+        body["id_token"] = json!(id_token);
     }
     let mut response = axum::Json(body).into_response();
     response.headers_mut().insert(

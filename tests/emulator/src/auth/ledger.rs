@@ -30,6 +30,8 @@ pub(crate) struct Code {
     pub(crate) redirect_uri: String,
     pub(crate) challenge: String,
     pub(crate) scopes: Vec<Scope>,
+    /// The authorize request's `nonce`, for the ID token.
+    pub(crate) nonce: Option<String>,
     pub(crate) expires_at: Instant,
     pub(crate) redeemed: bool,
 }

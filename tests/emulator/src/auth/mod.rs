@@ -9,8 +9,10 @@
 //! (`/authorize` and the sign-in form), `consent` (`/v2.0/adminconsent`), `page` (the sign-in and
 //! error pages), `redirect` (exact redirect-URI matching, the `302` with the answer), `scopes`
 //! (scopes against the cloud's resources), `pkce`, `ledger` (consent, pending sign-ins, codes,
-//! refresh tokens, Exchange roles), `token_error` (Microsoft's error body) and `bearer` (the token
-//! check in front of Graph and Exchange, `403` for apps without granted permissions).
+//! refresh tokens, Exchange roles), `token_error` (Microsoft's error body), `bearer` (the token
+//! check in front of Graph and Exchange, `403` for apps without granted permissions) and `oidc`
+//! (the discovery document, the signing keys and their rotation, RS256 ID tokens with the
+//! user's directory roles in `wids`).
 
 mod authorize;
 mod bearer;
@@ -20,6 +22,7 @@ mod delegated;
 mod form;
 mod grants;
 pub(crate) mod ledger;
+mod oidc;
 mod page;
 mod pkce;
 mod redirect;
@@ -32,6 +35,9 @@ pub(crate) use authorize::{authorize, sign_in_form};
 pub(crate) use bearer::{Api, check_bearer, require_graph};
 pub(crate) use consent::admin_consent;
 pub(crate) use grants::token;
+pub(crate) use oidc::SigningKeys;
+pub use oidc::{IdTokenFault, MEMBER_USER_ROLE};
+pub(crate) use oidc::{discovery, keys};
 
 /// The base URL the caller used, from its `Host` header.
 pub(crate) fn base_url(headers: &HeaderMap) -> String {

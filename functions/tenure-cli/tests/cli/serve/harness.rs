@@ -220,8 +220,14 @@ impl Connected {
             "{}",
             running.first_line
         );
+        let url = running.url();
+        self.served(running, url).await
+    }
+
+    /// A started `tenure serve` reached at `url`, once it answers `/health`.
+    pub(crate) async fn served(&self, running: Running, url: String) -> Served {
         let served = Served {
-            url: running.url(),
+            url,
             running,
             http: reqwest::Client::new(),
             key: self.key.clone(),

@@ -1,7 +1,9 @@
 //! `tenure serve`: signed HR webhooks provisioned against the tenant end to end (with `tenure
 //! emulate` as its own process, or the in-process emulated tenant); bad deliveries refused with
-//! nothing queued or changed; plugin uploads; secrets kept out of output and files; bad flags.
+//! nothing queued or changed; administrators signing in against the emulated tenant; plugin
+//! uploads only by them; secrets kept out of output and files; bad flags.
 
+mod admin;
 mod deliveries;
 mod flags;
 mod harness;

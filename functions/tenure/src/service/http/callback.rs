@@ -4,14 +4,15 @@
 use axum::Extension;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use jiff::Timestamp;
 
+use super::admin::{cookies_for, public_url};
 use super::public_url::{CALLBACK_PATH, PublicUrl, app_for};
 use super::response::html_page;
-use crate::connect::{Callback, LinkError, Linked, finish_link};
+use crate::connect::{Callback, LinkError, LinkOwner, Linked, finish_link};
 use crate::service::Services;
 
 /// The `oauth-callback` function: `GET /oauth/callback?code=…&state=…` (or `?error=…&
@@ -35,6 +36,7 @@ pub fn callback_routes(services: Services) -> Router {
 async fn callback(
     State(services): State<Services>,
     RawQuery(query): RawQuery,
+    headers: HeaderMap,
     public: Option<Extension<PublicUrl>>,
 ) -> Response {
     let Some(app) = services.service_app.as_deref() else {
@@ -45,13 +47,40 @@ async fn callback(
         );
     };
     let callback = Callback::from_query(query.as_deref().unwrap_or_default());
+    let now = Timestamp::now();
+    // The link was started in an admin's session: only that session may finish it.
+    let url = public_url(&services, public.as_ref().map(|Extension(url)| url));
+    let opened = cookies_for(url.as_ref())
+        .open_session(
+            &services.keys,
+            headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+            now,
+        )
+        .await;
+    let session = match opened {
+        Ok(Some(session)) => session,
+        Ok(None) => {
+            return failed(
+                StatusCode::BAD_REQUEST,
+                "this link was not started in a signed-in session of this browser (or the \
+                 session ended): sign in and start linking again"
+                    .to_owned(),
+            );
+        }
+        Err(e) => return failed(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
     let app = app_for(app, public.as_ref().map(|Extension(url)| url));
     let finished = finish_link(
         &app,
         &callback,
         services.connections.as_ref(),
         services.secrets.as_ref(),
-        Timestamp::now(),
+        LinkOwner::Session(&session),
+        &services.admin.verifier,
+        now,
     )
     .await;
     match finished {

@@ -1,19 +1,21 @@
 //! `consent`: `GET /connections/{id}/consent`, the "Link Account" button: a redirect to
-//! Microsoft's sign-in page for Tenure's own app ([`crate::connect::start_link`]).
+//! Microsoft's sign-in page for Tenure's own app ([`crate::connect::start_link`]), for a
+//! signed-in administrator of the connection (the admin layer), bound to their session.
 
 use axum::Extension;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::get;
 use jiff::Timestamp;
 
+use super::admin::{AdminCaller, admin_layer};
 use super::public_url::{PublicUrl, app_for};
 use super::response::{json_error, redirect};
-use crate::connect::{LinkError, start_link};
+use crate::connect::{LinkError, LinkOwner, start_link};
 use crate::service::Services;
-use crate::store::connections::ConnectionId;
 
 /// The `consent` function: `GET /connections/{id}/consent`.
 ///
@@ -21,19 +23,22 @@ use crate::store::connections::ConnectionId;
 /// PKCE S256, a single-use `state` good for ten minutes); with `?admin=1` (or `true`) at the
 /// admin-consent page for the whole tenant instead. Else `{"error": "<message>"}` with 404 (no
 /// such connection), 400 (the connection does not use Tenure's own app), 503 (this deployment
-/// has no Tenure app configured, or a store could not be reached).
+/// has no Tenure app configured, or a store could not be reached). Behind the admin layer: no
+/// session → sign-in (a browser) or 401; another tenant's connection → 404; not an
+/// administrator → 403.
 ///
 /// The redirect URI sent to Microsoft is the one under the request's [`PublicUrl`] when the
 /// host put one on the request (the Lambda functions do), else the configured one.
 pub fn consent_routes(services: Services) -> Router {
     Router::new()
         .route("/connections/{id}/consent", get(consent))
+        .route_layer(from_fn_with_state(services.clone(), admin_layer))
         .with_state(services)
 }
 
 async fn consent(
     State(services): State<Services>,
-    Path(id): Path<String>,
+    Extension(caller): Extension<AdminCaller>,
     RawQuery(query): RawQuery,
     public: Option<Extension<PublicUrl>>,
 ) -> Response {
@@ -44,23 +49,16 @@ async fn consent(
              signing in; connect the customer's own app instead",
         );
     };
-    let id = match ConnectionId::parse(&id) {
-        Ok(id) => id,
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
+    let Some(connection) = caller.connection.as_ref() else {
+        return json_error(StatusCode::NOT_FOUND, "no connection");
     };
-    let connection = match services.connections.get(&id).await {
-        Ok(Some((connection, _))) => connection,
-        Ok(None) => return json_error(StatusCode::NOT_FOUND, format!("no connection {id}")),
-        Err(e) => {
-            tracing::warn!(connection = %id, "consent: {e}");
-            return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
-        }
-    };
+    let id = &connection.id;
     let app = app_for(app, public.as_ref().map(|Extension(url)| url));
     match start_link(
         &app,
-        &connection,
+        connection,
         services.secrets.as_ref(),
+        LinkOwner::Session(&caller.session),
         Timestamp::now(),
     )
     .await

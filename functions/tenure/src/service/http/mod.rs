@@ -1,6 +1,12 @@
 //! The HTTP functions as [`axum::Router`]s: `hr-webhook` ([`webhook_routes`]), `consent`
-//! ([`consent_routes`]), `oauth-callback` ([`callback_routes`]) and `plugin-upload`
-//! ([`plugin_routes`]: upload, list, activate). Each Lambda binary runs one of them under
+//! ([`consent_routes`]), `oauth-callback` ([`callback_routes`]), `plugin-upload`
+//! ([`plugin_routes`]: upload, list, activate) and `sign-in` ([`sign_in_routes`]: sign-in,
+//! its callback, the session, sign-out).
+//!
+//! Public by design: the webhook (HMAC signature), the OAuth callback (`state` bound to the
+//! admin's session), sign-in and its callback (`state` bound to the browser). Every other route
+//! is behind [`admin_layer`], the one place where the caller's session, CSRF token, origin and
+//! right to the connection are checked (`admin`). Each Lambda binary runs one of them under
 //! `lambda_http::run` (API Gateway HTTP API, payload format 2.0); `tenure serve` merges them on
 //! one port. `response` holds the JSON error answers and pages they share.
 //!
@@ -11,15 +17,19 @@
 //! small HTML page) with a status that says whose fault it was. Messages name what is wrong and
 //! never carry a key, a code, a token or a verifier.
 
+mod admin;
 mod callback;
 mod consent;
 mod plugins;
 mod public_url;
 mod response;
+mod sign_in;
 mod webhook;
 
+pub use admin::{AdminCaller, admin_layer};
 pub use callback::callback_routes;
 pub use consent::consent_routes;
 pub use plugins::plugin_routes;
 pub use public_url::{CALLBACK_PATH, PublicUrl, PublicUrlError};
+pub use sign_in::{SIGN_IN_CALLBACK_PATH, sign_in_routes};
 pub use webhook::webhook_routes;

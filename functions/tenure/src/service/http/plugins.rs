@@ -5,11 +5,13 @@ use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::admin::admin_layer;
 use super::response::{closing, json_error};
 use crate::service::Services;
 use crate::service::plugins::{self, UploadError};
@@ -30,7 +32,9 @@ use crate::store::connections::ConnectionId;
 /// configuration refused, a failed trial, a malformed version), 404 (no such connection or
 /// version), 413 (over the size limit), 409 (no or invalid settings to activate in; the
 /// upload itself is kept and the answer carries its `sha256`), 503 (a store could not be
-/// reached: retry).
+/// reached: retry). Every route is behind the admin layer: no session → 401; another tenant's
+/// connection → 404; not an administrator → 403; a POST without the session's CSRF token or
+/// from another origin → 403.
 pub fn plugin_routes(services: Services) -> Router {
     // One byte over the limit is read, so that the upload's own check answers it with its size.
     let read_limit = services
@@ -46,6 +50,7 @@ pub fn plugin_routes(services: Services) -> Router {
             post(activate),
         )
         .layer(DefaultBodyLimit::max(read_limit))
+        .route_layer(from_fn_with_state(services.clone(), admin_layer))
         .with_state(services)
 }
 

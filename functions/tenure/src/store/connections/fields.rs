@@ -80,6 +80,15 @@ string_value!(
     TenantId,
     |v| {
         check(v, 253, |b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-', "tenant id")?;
+        if ["common", "organizations", "consumers"]
+            .iter()
+            .any(|alias| alias.eq_ignore_ascii_case(v))
+        {
+            return Err(InvalidValue(format!(
+                "tenant id {v:?}: it names no tenant but accounts of any tenant; give the \
+                 customer's own tenant id (a GUID) or verified domain"
+            )));
+        }
         Ok(v.to_owned())
     }
 );

@@ -29,6 +29,10 @@ pub struct Connection {
     pub endpoints: EndpointOverrides,
     /// The Exchange Online side of the connection.
     pub exchange: ExchangeSettings,
+    /// Users of the connection's tenant (object ids) who may manage it without holding an
+    /// administrator role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managers: Vec<String>,
     /// Whether the connection works.
     pub status: ConnectionStatus,
     /// When the connection was created.
@@ -142,6 +146,7 @@ impl Connection {
             client_id,
             endpoints: EndpointOverrides::default(),
             exchange: ExchangeSettings::default(),
+            managers: Vec::new(),
             status: ConnectionStatus::Pending,
             created_at: now,
             updated_at: now,
