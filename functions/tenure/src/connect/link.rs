@@ -76,6 +76,9 @@ impl Callback {
 pub enum LinkOwner<'a> {
     /// An admin's session.
     Session(&'a Session),
+    /// The session of one of the deployment's operators (who may grant the tenant-wide
+    /// consent of any connection: Microsoft checks who consents).
+    OperatorSession(&'a Session),
     /// The operator at the command line.
     Operator,
 }
@@ -84,7 +87,7 @@ impl LinkOwner<'_> {
     /// What the pending link records (hashed): the session's id, or the operator.
     fn binding(&self) -> String {
         match self {
-            Self::Session(session) => {
+            Self::Session(session) | Self::OperatorSession(session) => {
                 format!(
                     "session:{}",
                     hex::encode(Sha256::digest(session.id.as_bytes()))

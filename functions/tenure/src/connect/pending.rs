@@ -153,7 +153,7 @@ pub(crate) async fn remember(
                 secrets.put_new(&name, &encode(&record)).await
             }
             Some((mut record, version)) => {
-                record.pending.retain(|p| p.expires_at > now && !p.used);
+                record.pending.retain(|p| p.expires_at > now);
                 record.pending.push(entry.clone());
                 // Entries are kept oldest first.
                 let excess = record.pending.len().saturating_sub(MAX_PENDING);

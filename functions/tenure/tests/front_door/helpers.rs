@@ -7,7 +7,7 @@ use tenure::auth::Operators;
 use tenure::microsoft::NationalCloud;
 use tenure::service::Services;
 use tenure::service::http::{callback_routes, consent_routes, plugin_routes, sign_in_routes};
-use tenure::store::connections::{Connection, ConnectionId, ConnectionType};
+use tenure::store::connections::{ConnectionId, ConnectionType};
 use tenure_emulator::{EmulatedTenant, TenantConfig};
 use tenure_test_support::admin::{APP, admin_access, registered_app, service_app};
 use tenure_test_support::services::{LocalServices, ServicesBuilder};
@@ -78,17 +78,6 @@ impl Door {
             connection,
             _local: local,
         })
-    }
-
-    /// The connection as stored.
-    pub(crate) async fn record(&self) -> Result<Connection, Error> {
-        Ok(self
-            .services
-            .connections
-            .get(&self.connection)
-            .await?
-            .ok_or("no connection")?
-            .0)
     }
 
     /// Makes `upn` (of the sample tenant) a manager of the connection.

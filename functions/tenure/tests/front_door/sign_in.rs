@@ -107,6 +107,11 @@ async fn a_rolled_over_signing_key_is_fetched_again() -> TestResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_callback_in_another_browser_or_with_another_state_is_refused() -> TestResult {
     let door = Door::new().await?;
+    door.home
+        .handle()
+        .set_sign_in(tenure_emulator::SignIn::Accept {
+            user: ADMIN.to_owned(),
+        });
     let mut victim = Browser::new();
     let started = victim
         .send(

@@ -73,12 +73,17 @@ async fn callback(
         Err(e) => return failed(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
     let app = app_for(app, public.as_ref().map(|Extension(url)| url));
+    let owner = if services.admin.operators.contains(&session.identity) {
+        LinkOwner::OperatorSession(&session)
+    } else {
+        LinkOwner::Session(&session)
+    };
     let finished = finish_link(
         &app,
         &callback,
         services.connections.as_ref(),
         services.secrets.as_ref(),
-        LinkOwner::Session(&session),
+        owner,
         &services.admin.verifier,
         now,
     )
