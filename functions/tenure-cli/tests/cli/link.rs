@@ -62,6 +62,7 @@ async fn an_admin_links_tenures_app_and_the_tenant_syncs_through_it() {
                     .redirect_uris(&[&redirect])
                     .multi_tenant(),
             )
+            .with_sample_roles()
             .with_auto_consent("admin@contoso.onmicrosoft.com")
     })
     .await;

@@ -143,14 +143,14 @@ pub async fn start_link(
     let client = oauth_client(app, connection)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let nonce = CsrfToken::new_random();
-    let oidc_nonce = CsrfToken::new_random();
+    let oidc_nonce = oidc_nonce_of(nonce.secret());
     let state = pending::state_of(&connection.id, nonce.secret());
     let mut authorize = client
         .authorize_url(|| CsrfToken::new(state))
         .set_pkce_challenge(challenge)
         .add_scope(Scope::new("openid".to_owned()))
         .add_scope(Scope::new("profile".to_owned()))
-        .add_extra_param("nonce", oidc_nonce.secret());
+        .add_extra_param("nonce", &oidc_nonce);
     for scope in delegated_scopes(connection.cloud) {
         authorize = authorize.add_scope(Scope::new(scope));
     }
@@ -164,7 +164,7 @@ pub async fn start_link(
             owner_binding: &binding,
             purpose: Purpose::Authorize,
             verifier: Some(verifier.secret().clone()),
-            oidc_nonce: Some(oidc_nonce.secret().clone()),
+            oidc_nonce: None,
         },
         now,
     )
@@ -258,7 +258,7 @@ pub async fn finish_link(
                     tenant,
                     &id_token,
                     &app.client_id,
-                    pending.oidc_nonce.as_deref().unwrap_or_default(),
+                    &oidc_nonce_of(nonce),
                 )
                 .await?;
             check_tenant(&connection, &identity.tenant_id)?;
@@ -354,6 +354,14 @@ fn check_tenant(connection: &Connection, tenant: &str) -> Result<(), LinkError> 
             consented: tenant.to_owned(),
         })
     }
+}
+
+/// The OpenID Connect nonce of a link: derived from its `state`'s secret nonce, so nothing more
+/// is kept (the state's nonce itself is kept only as a hash).
+fn oidc_nonce_of(state_nonce: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("tenure-oidc-nonce:{state_nonce}").as_bytes(),
+    ))
 }
 
 fn looks_like_guid(text: &str) -> bool {
