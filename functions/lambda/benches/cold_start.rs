@@ -130,6 +130,7 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
         dead_letter_queue_url: Some(stack.dead_letter_url.clone()),
         app: None,
         public_url: None,
+        operators: tenure::auth::Operators::none(),
         plugin_limits: tenure::plugin::SandboxLimits::default(),
     };
     let settings = AwsSettings::emulator(
