@@ -4,5 +4,5 @@
 
 mod deliveries;
 mod flags;
-mod harness;
+pub(crate) mod harness;
 mod plugins;
