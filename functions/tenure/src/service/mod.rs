@@ -13,10 +13,12 @@
 //! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
 //! store ([`settings`]).
 //!
-//! Folders: `http/` (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue
-//! consumer), `schedule/` (the scheduled fan-out); `settings` is each connection's
+//! Folders: `guard/` (whole-change judgment, the rolling budget, pending approvals), `http/`
+//! (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue consumer),
+//! `schedule/` (the scheduled fan-out); `settings` is each connection's
 //! [`MappingSettings`](settings::MappingSettings).
 
+pub mod guard;
 pub mod http;
 pub mod plugins;
 pub mod provision;
@@ -29,6 +31,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 
 use self::plugins::PluginLibrary;
+use crate::clock::Clock;
 use crate::connect::ServiceApp;
 use crate::plugin::PluginHost;
 use crate::queue::{
@@ -64,6 +67,8 @@ pub struct Services {
     pub dead_letters: Arc<dyn DeadLetters>,
     /// How provisioning talks to Microsoft (retries, timeouts, requests in flight).
     pub provision: provision::ProvisionOptions,
+    /// Where "now" comes from (the plans' today, the guard's rolling budget, approvals).
+    pub clock: Clock,
 }
 
 /// How long a message taken from the in-process queue of [`Services::local`] stays hidden before
@@ -150,6 +155,7 @@ impl Services {
             plugins: Arc::new(PluginLibrary::new(plugins)),
             dead_letters,
             provision: provision::ProvisionOptions::default(),
+            clock: Clock::system(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 
@@ -17,20 +18,49 @@ pub struct Accepted {
     pub delivery_id: String,
     /// How many workers were queued.
     pub workers: usize,
-    /// The queue's messages carrying them.
+    /// The queue's messages carrying them (none when the delivery is held).
     pub messages: Vec<MessageId>,
+    /// The pending approval that holds the delivery instead of the queue, when the guard
+    /// refused it as a whole.
+    pub held: Option<Held>,
 }
 
 impl Accepted {
-    /// The HTTP status to answer with.
+    /// The HTTP status to answer with: 202 whether queued or held for approval (the delivery is
+    /// kept either way; sending it again would only hold it twice).
     pub fn status(&self) -> u16 {
         202
     }
 }
 
+/// A delivery kept as a pending approval instead of queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// The pending approval's id.
+    pub approval_id: String,
+    /// Why the guard held it.
+    pub reason: String,
+}
+
+/// Judges a delivery as a whole before anything of it is queued (the mass-change guard; the
+/// deployment's is [`crate::service::guard::ServiceGuard`]).
+#[async_trait]
+pub trait WholeChangeGuard: Send + Sync {
+    /// `None` to queue `items`; else the pending approval now holding them. An error when the
+    /// held delivery could not be kept (nothing is queued; the sender retries).
+    async fn hold(
+        &self,
+        connection: &ConnectionId,
+        delivery_id: &str,
+        items: &[WorkItem],
+    ) -> Result<Option<Held>, String>;
+}
+
 /// Verifies, parses and queues one delivery for `connection_id`, signed with `key`, judged at
-/// `now` with the default replay window. Nothing is queued when any step fails; the error says
-/// which status to answer with.
+/// `now` with the default replay window; `guard` judges the whole delivery first and may hold
+/// it for approval instead. Nothing is queued when any step fails; the error says which status
+/// to answer with.
+#[allow(clippy::too_many_arguments)]
 pub async fn accept(
     connection_id: &ConnectionId,
     headers: &Headers,
@@ -39,6 +69,7 @@ pub async fn accept(
     now: Timestamp,
     replay_cache: &dyn ReplayCache,
     queue: &dyn WorkQueue,
+    guard: &dyn WholeChangeGuard,
 ) -> Result<Accepted, WebhookError> {
     if raw_body.len() > payload::MAX_BODY_BYTES {
         return Err(WebhookError::TooLarge {
@@ -78,11 +109,24 @@ pub async fn accept(
     {
         return Err(WebhookError::Replay);
     }
-    match queue.send(items).await {
+    let sent = match guard.hold(connection_id, &delivery_id, &items).await {
+        Ok(Some(held)) => {
+            return Ok(Accepted {
+                delivery_id,
+                workers,
+                messages: Vec::new(),
+                held: Some(held),
+            });
+        }
+        Ok(None) => queue.send(items).await.map_err(WebhookError::from),
+        Err(message) => Err(WebhookError::Guard(message)),
+    };
+    match sent {
         Ok(messages) => Ok(Accepted {
             delivery_id,
             workers,
             messages,
+            held: None,
         }),
         Err(e) => {
             if let Err(forget) = replay_cache
@@ -93,7 +137,7 @@ pub async fn accept(
                 tracing::warn!(connection = %connection_id, error = %forget,
                     "could not forget a delivery that was not queued");
             }
-            Err(e.into())
+            Err(e)
         }
     }
 }

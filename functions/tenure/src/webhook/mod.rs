@@ -2,8 +2,9 @@
 //!
 //! [`accept`] is the whole of it: the signature and its timestamp are checked ([`signature`]),
 //! the same delivery is refused a second time ([`replay`]), the body is parsed into worker
-//! records ([`payload`]) and queued as [`crate::queue::WorkItem`]s. Any failure queues nothing
-//! and says which HTTP status to answer with ([`WebhookError::status`]).
+//! records ([`payload`]), judged as a whole by the mass-change guard ([`WholeChangeGuard`]: held
+//! for approval when it takes too much away) and queued as [`crate::queue::WorkItem`]s. Any
+//! failure queues nothing and says which HTTP status to answer with ([`WebhookError::status`]).
 //!
 //! # Files
 //!
@@ -15,7 +16,8 @@
 //!   by compare-and-swap.
 //! - `payload`: generic events and BambooHR employees through the HR JSON record parsing; errors
 //!   with JSON paths; the body limit.
-//! - `accept`: verify → parse → queue, or a refusal with its HTTP status (`error`).
+//! - `accept`: verify → parse → judge → queue (or hold), or a refusal with its HTTP status
+//!   (`error`).
 
 mod accept;
 mod error;
@@ -24,7 +26,7 @@ pub mod payload;
 pub mod replay;
 pub mod signature;
 
-pub use accept::{Accepted, accept};
+pub use accept::{Accepted, Held, WholeChangeGuard, accept};
 pub use error::WebhookError;
 pub use headers::Headers;
 pub use payload::{Delivery, MAX_BODY_BYTES, PayloadFormat};

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use super::response::{closing, json_error};
 use crate::service::Services;
+use crate::service::guard::ServiceGuard;
 use crate::store::connections::ConnectionId;
 use crate::store::secrets::{SecretKind, SecretName};
 use crate::webhook::{self, Headers, MAX_BODY_BYTES};
@@ -22,7 +23,10 @@ const READ_LIMIT: usize = 2 * MAX_BODY_BYTES;
 
 /// The `hr-webhook` function: `POST /connections/{id}/hr-events`.
 ///
-/// Answers `202 {"delivery_id": "<uuid>", "workers": <n>}` once the workers are queued; else
+/// Answers `202 {"delivery_id": "<uuid>", "workers": <n>, "status": "queued"}` once the
+/// workers are queued, `202 {…, "status": "held_for_approval", "approval_id": "…", "reason":
+/// "…"}` when the mass-change guard held the whole delivery for a person (nothing queued; do
+/// not send it again); else
 /// `{"error": "<message>"}` with 404 (no such connection, or no webhook key for it), 401 (bad
 /// or missing signature, stale or future timestamp, replay), 413 (body over
 /// [`MAX_BODY_BYTES`]), 400 (malformed payload, naming the JSON path), 503 (the key, the
@@ -89,9 +93,32 @@ async fn hr_events(
         Timestamp::now(),
         services.replay.as_ref(),
         services.queue.as_ref(),
+        &ServiceGuard(&services),
     )
     .await;
     match accepted {
+        Ok(webhook::Accepted {
+            delivery_id,
+            workers,
+            held: Some(held),
+            ..
+        }) => {
+            tracing::warn!(
+                connection = %connection,
+                delivery_id = %delivery_id,
+                workers,
+                approval = %held.approval_id,
+                "HR delivery held for approval"
+            );
+            let body = serde_json::json!({
+                "delivery_id": delivery_id,
+                "workers": workers,
+                "status": "held_for_approval",
+                "approval_id": held.approval_id,
+                "reason": held.reason,
+            });
+            (StatusCode::ACCEPTED, axum::Json(body)).into_response()
+        }
         Ok(accepted) => {
             tracing::info!(
                 connection = %connection,
@@ -102,6 +129,7 @@ async fn hr_events(
             let body = serde_json::json!({
                 "delivery_id": accepted.delivery_id,
                 "workers": accepted.workers,
+                "status": "queued",
             });
             (StatusCode::ACCEPTED, axum::Json(body)).into_response()
         }
