@@ -278,18 +278,20 @@ pub async fn approve(
                 ..item.clone()
             })
             .collect();
-        if !released.is_empty() {
-            if let Err(error) = services.queue.send(released).await {
-                // Pending again, so the next approval releases it.
-                let back = objects
-                    .put(&key, encode(&pending, &key)?, Condition::Matches(version))
-                    .await;
-                if let Err(back) = back {
-                    tracing::error!(%connection, approval = %id, %back,
-                        "an approved change could not be queued nor set back to pending");
-                }
-                return Err(error.into());
+        let sent = match released.is_empty() {
+            true => Ok(Vec::new()),
+            false => services.queue.send(released).await,
+        };
+        if let Err(error) = sent {
+            // Pending again, so the next approval releases it.
+            let back = objects
+                .put(&key, encode(&pending, &key)?, Condition::Matches(version))
+                .await;
+            if let Err(back) = back {
+                tracing::error!(%connection, approval = %id, %back,
+                    "an approved change could not be queued nor set back to pending");
             }
+            return Err(error.into());
         }
         tracing::info!(%connection, approval = %id, by, "held change approved and released");
         return Ok(Approved {
