@@ -360,3 +360,30 @@ async fn three_days_of_small_termination_runs_are_stopped_by_the_rolling_budget(
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_drawing_from_the_budget_at_once_never_overdraw_it() -> TestResult {
+    let env = warmed().await?;
+    let mut candidates = enabled(&env);
+    candidates.retain(|id| id != "9301");
+    let first: Vec<String> = candidates.drain(..4).collect();
+    let second: Vec<String> = candidates.drain(..4).collect();
+    let before = enabled(&env).len();
+    let (a, b) = (
+        leavers(&env, "d-lane-a", &first)?,
+        leavers(&env, "d-lane-b", &second)?,
+    );
+    // Each run of four passes the per-run guard; together they are over the budget of five.
+    let (ran_a, ran_b) = futures::join!(provision(&env.services, &a), provision(&env.services, &b));
+    let (ran_a, ran_b) = (ran_a?, ran_b?);
+    let disabled = before - enabled(&env).len();
+    assert_eq!(disabled, 5, "exactly the budget: {ran_a:?} {ran_b:?}");
+    let approvals = guard::list(env.services.objects.as_ref(), &env.connection).await?;
+    let held: usize = approvals
+        .iter()
+        .flat_map(|a| &a.items)
+        .map(|i| i.workers.len())
+        .sum();
+    assert_eq!(held, 3, "the rest waits for approval: {approvals:?}");
+    Ok(())
+}
