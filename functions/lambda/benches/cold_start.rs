@@ -131,6 +131,8 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
         app: None,
         public_url: None,
         plugin_limits: tenure::plugin::SandboxLimits::default(),
+        // The emulated tenant is on http://127.0.0.1.
+        allow_custom_endpoints: true,
     };
     let settings = AwsSettings::emulator(
         &stack.moto_endpoint,

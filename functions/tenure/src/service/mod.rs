@@ -34,7 +34,9 @@ use crate::plugin::PluginHost;
 use crate::queue::{
     DeadLetters, InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkQueue,
 };
-use crate::store::connections::{ConnectionStore, LocalConnectionStore, S3ConnectionStore};
+use crate::store::connections::{
+    CloudEndpointsOnly, ConnectionStore, LocalConnectionStore, S3ConnectionStore,
+};
 use crate::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
 use crate::store::secrets::{LocalSecretStore, SecretStore, SecretsManagerStore};
 use crate::store::{DataDir, DataDirError};
@@ -126,6 +128,20 @@ impl Services {
     pub fn with_service_app(self, app: Option<ServiceApp>) -> Self {
         Self {
             service_app: app.map(Arc::new),
+            ..self
+        }
+    }
+
+    /// The same services, reading and writing only connections whose login, Graph and Exchange
+    /// endpoints are their national cloud's own hosts over HTTPS, unless `allow_custom` (for
+    /// local use and tests: the emulated tenant is on `http://127.0.0.1`). See
+    /// [`CloudEndpointsOnly`].
+    pub fn with_custom_endpoints(self, allow_custom: bool) -> Self {
+        if allow_custom {
+            return self;
+        }
+        Self {
+            connections: Arc::new(CloudEndpointsOnly::new(self.connections)),
             ..self
         }
     }
