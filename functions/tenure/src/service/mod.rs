@@ -59,6 +59,8 @@ pub struct Services {
     pub service_app: Option<Arc<ServiceApp>>,
     /// The plugin host (one engine per process) and the plugins this process has loaded.
     pub plugins: Arc<PluginLibrary>,
+    /// What plugin uploads may cost each connection.
+    pub uploads: plugins::UploadLimits,
     /// Webhook deliveries already accepted (shared by every instance in AWS).
     pub replay: Arc<dyn ReplayCache>,
     /// Where work that can never be done goes, with its reason (the SQS dead-letter queue in
@@ -164,6 +166,7 @@ impl Services {
             queue,
             service_app: None,
             plugins: Arc::new(PluginLibrary::new(plugins)),
+            uploads: plugins::UploadLimits::default(),
             dead_letters,
             provision: provision::ProvisionOptions::default(),
         }
