@@ -136,7 +136,8 @@ GRANTS = {
     | allow("sqs:SendMessage", "{queue}"),
     "plugin-upload": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
-    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*"),
+    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
+    | allow("s3:DeleteObject", "{bucket}/plugins/*"),
 }
 
 # AWS keeps this much of an account's concurrency unreserved, of a default quota of 1,000.

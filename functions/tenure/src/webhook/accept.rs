@@ -56,6 +56,23 @@ pub trait WholeChangeGuard: Send + Sync {
     ) -> Result<Option<Held>, String>;
 }
 
+/// The checks that need no key, and so nothing looked up for the connection: the body's size
+/// and well-formed signature headers. A host calls this before it reads the connection's key,
+/// and answers a connection that has no key as [`WebhookError::BadSignature`], the same as a
+/// wrong signature ([`accept`] repeats these checks).
+pub fn read_signature(
+    headers: &Headers,
+    raw_body: &[u8],
+) -> Result<signature::Presented, WebhookError> {
+    if raw_body.len() > payload::MAX_BODY_BYTES {
+        return Err(WebhookError::TooLarge {
+            size: raw_body.len(),
+            limit: payload::MAX_BODY_BYTES,
+        });
+    }
+    signature::presented(headers)
+}
+
 /// Verifies, parses and queues one delivery for `connection_id`, signed with `key`, judged at
 /// `now` with the default replay window; `guard` judges the whole delivery first and may hold
 /// it for approval instead. Nothing is queued when any step fails; the error says which status
@@ -71,14 +88,9 @@ pub async fn accept(
     queue: &dyn WorkQueue,
     guard: &dyn WholeChangeGuard,
 ) -> Result<Accepted, WebhookError> {
-    if raw_body.len() > payload::MAX_BODY_BYTES {
-        return Err(WebhookError::TooLarge {
-            size: raw_body.len(),
-            limit: payload::MAX_BODY_BYTES,
-        });
-    }
+    let presented = read_signature(headers, raw_body)?;
     let window = signature::DEFAULT_REPLAY_WINDOW;
-    let verified = signature::verify(headers, raw_body, key, now, window)?;
+    let verified = presented.verify(raw_body, key, now, window)?;
     let delivery = payload::parse(verified.scheme.into(), raw_body)?;
     let delivery_id = uuid::Uuid::new_v4().to_string();
     let workers = delivery.workers.len();

@@ -17,7 +17,10 @@
 //! - `payload`: generic events and BambooHR employees through the HR JSON record parsing; errors
 //!   with JSON paths; the body limit.
 //! - `accept`: verify → parse → judge → queue (or hold), or a refusal with its HTTP status
-//!   (`error`).
+//!   (`error`); [`read_signature`], the checks before the key is read.
+//!
+//! An unknown connection is answered exactly as a wrong signature (401, the
+//! [`WebhookError::BadSignature`] message): a caller cannot learn which connections exist.
 
 mod accept;
 mod error;
@@ -26,9 +29,9 @@ pub mod payload;
 pub mod replay;
 pub mod signature;
 
-pub use accept::{Accepted, Held, WholeChangeGuard, accept};
+pub use accept::{Accepted, Held, WholeChangeGuard, accept, read_signature};
 pub use error::WebhookError;
 pub use headers::Headers;
 pub use payload::{Delivery, MAX_BODY_BYTES, PayloadFormat};
 pub use replay::{InMemoryReplayCache, ObjectReplayCache, REPLAY_PREFIX, ReplayCache};
-pub use signature::{DEFAULT_REPLAY_WINDOW, Scheme, Verified};
+pub use signature::{DEFAULT_REPLAY_WINDOW, Presented, Scheme, Verified};

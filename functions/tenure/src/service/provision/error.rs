@@ -171,6 +171,7 @@ pub(crate) fn api_is_transient(error: &ApiError) -> bool {
     match error {
         ApiError::Token(token) => token_is_transient(token),
         ApiError::Network { .. } | ApiError::Throttled { .. } => true,
+        ApiError::ForeignLink { .. } => false,
         ApiError::Service { status, .. } | ApiError::Unexpected { status, .. } => {
             *status >= 500 || *status == 429 || *status == 408
         }
