@@ -94,6 +94,10 @@ GRANTS = {
     "hr-webhook": allow(
         ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "{bucket}/webhook-replay/*"
     )
+    | allow(
+        "s3:GetObject", "{bucket}/connections/*", "{bucket}/plugins/*", "{bucket}/compiled/*"
+    )
+    | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
     | allow("secretsmanager:GetSecretValue", "{secret}tenure/*/webhook-key-??????")
     | allow("sqs:SendMessage", "{queue}"),
     "provision": allow(
@@ -127,10 +131,13 @@ GRANTS = {
     | allow("secretsmanager:GetSecretValue", "{app_secret}"),
     "scheduled-sync": allow("s3:ListBucket", "{bucket}", prefix="connections/*")
     | allow("s3:GetObject", "{bucket}/connections/*")
+    | allow("s3:GetObject", "{bucket}/plugins/*", "{bucket}/compiled/*")
+    | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
     | allow("sqs:SendMessage", "{queue}"),
     "plugin-upload": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
-    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*"),
+    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
+    | allow("s3:DeleteObject", "{bucket}/plugins/*"),
 }
 
 # AWS keeps this much of an account's concurrency unreserved, of a default quota of 1,000.

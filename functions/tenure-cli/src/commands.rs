@@ -27,6 +27,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => generate(args),
         Command::Emulate(args) => emulate(args),
         Command::Serve(args) => crate::serve::serve(args),
+        Command::Approvals(command) => crate::approvals::run(command),
     }
 }
 

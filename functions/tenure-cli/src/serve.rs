@@ -85,7 +85,7 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
 }
 
 /// The local stores, an in-process queue, and Tenure's app when the environment names one.
-fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
+pub(crate) fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
     let plugins = PluginHost::new(SandboxLimits::default(), Some(state.join("plugin-cache")))
         .context("cannot start the plugin host")?;
     let redirect_uri = format!("{public_url}/oauth/callback");

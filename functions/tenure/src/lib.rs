@@ -10,6 +10,7 @@
 //! provisioning from the [`queue`], scheduled syncs) over the stores of [`store`].
 
 pub mod apply;
+pub mod clock;
 pub mod connect;
 pub mod correlate;
 pub mod desired;

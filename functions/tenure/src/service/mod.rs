@@ -13,10 +13,12 @@
 //! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
 //! store ([`settings`]).
 //!
-//! Folders: `http/` (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue
-//! consumer), `schedule/` (the scheduled fan-out); `settings` is each connection's
+//! Folders: `guard/` (whole-change judgment, the rolling budget, pending approvals), `http/`
+//! (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue consumer),
+//! `schedule/` (the scheduled fan-out); `settings` is each connection's
 //! [`MappingSettings`](settings::MappingSettings).
 
+pub mod guard;
 pub mod http;
 pub mod plugins;
 pub mod provision;
@@ -29,12 +31,15 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 
 use self::plugins::PluginLibrary;
+use crate::clock::Clock;
 use crate::connect::ServiceApp;
 use crate::plugin::PluginHost;
 use crate::queue::{
     DeadLetters, InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkQueue,
 };
-use crate::store::connections::{ConnectionStore, LocalConnectionStore, S3ConnectionStore};
+use crate::store::connections::{
+    CloudEndpointsOnly, ConnectionStore, LocalConnectionStore, S3ConnectionStore,
+};
 use crate::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
 use crate::store::secrets::{LocalSecretStore, SecretStore, SecretsManagerStore};
 use crate::store::{DataDir, DataDirError};
@@ -57,6 +62,8 @@ pub struct Services {
     pub service_app: Option<Arc<ServiceApp>>,
     /// The plugin host (one engine per process) and the plugins this process has loaded.
     pub plugins: Arc<PluginLibrary>,
+    /// What plugin uploads may cost each connection.
+    pub uploads: plugins::UploadLimits,
     /// Webhook deliveries already accepted (shared by every instance in AWS).
     pub replay: Arc<dyn ReplayCache>,
     /// Where work that can never be done goes, with its reason (the SQS dead-letter queue in
@@ -64,6 +71,8 @@ pub struct Services {
     pub dead_letters: Arc<dyn DeadLetters>,
     /// How provisioning talks to Microsoft (retries, timeouts, requests in flight).
     pub provision: provision::ProvisionOptions,
+    /// Where "now" comes from (the plans' today, the guard's rolling budget, approvals).
+    pub clock: Clock,
 }
 
 /// How long a message taken from the in-process queue of [`Services::local`] stays hidden before
@@ -130,6 +139,20 @@ impl Services {
         }
     }
 
+    /// The same services, reading and writing only connections whose login, Graph and Exchange
+    /// endpoints are their national cloud's own hosts over HTTPS, unless `allow_custom` (for
+    /// local use and tests: the emulated tenant is on `http://127.0.0.1`). See
+    /// [`CloudEndpointsOnly`].
+    pub fn with_custom_endpoints(self, allow_custom: bool) -> Self {
+        if allow_custom {
+            return self;
+        }
+        Self {
+            connections: Arc::new(CloudEndpointsOnly::new(self.connections)),
+            ..self
+        }
+    }
+
     /// The one place the fields are written out: what differs between local and AWS comes in,
     /// the rest is the same everywhere.
     fn assemble(
@@ -148,8 +171,10 @@ impl Services {
             queue,
             service_app: None,
             plugins: Arc::new(PluginLibrary::new(plugins)),
+            uploads: plugins::UploadLimits::default(),
             dead_letters,
             provision: provision::ProvisionOptions::default(),
+            clock: Clock::system(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! |---|---|
 //! | `plugins/<connection>/<sha256>.wasm` | an uploaded version's WebAssembly |
 //! | `plugins/<connection>/<sha256>.json` | its [`VersionRecord`]: when, how large, what the trial showed |
+//! | `plugins/<connection>/uploads.json` | when its uploads of the last window began ([`UploadLimits`]) |
 //! | `compiled/<sha256>/<engine-key>.cwasm` | its machine code for one engine, sealed ([`PluginHost::precompile`](crate::plugin::PluginHost::precompile)) |
 //!
 //! [`upload`] checks a component, tries it on the connection's sample workers, precompiles
@@ -17,7 +18,11 @@
 //! Lambda deserializes instead of compiling. Compiled code whose header does not match is
 //! compiled again, never run.
 //!
+//! Uploads are limited per connection ([`UploadLimits`]): so many per sliding window (429 with
+//! `Retry-After` beyond), and so many versions kept (the oldest inactive pruned).
+//!
 //! Files: `keys` (object keys, [`PluginSha256`]), `record` ([`VersionRecord`], [`TrialReport`]),
+//! `quota` (the upload log and pruning),
 //! `upload` (check → configuration → trial → precompile → store → activate), `trial` (mapping
 //! the sample workers), `activate` (listing, re-activation by compare-and-swap of the mapping
 //! settings), `library` ([`PluginLibrary`]: loaded plugins in memory; a cold start deserializes
@@ -27,6 +32,7 @@ mod activate;
 mod error;
 mod keys;
 mod library;
+mod quota;
 mod record;
 mod trial;
 mod upload;
@@ -39,9 +45,10 @@ use crate::plugin::Plugin;
 use crate::store::connections::ConnectionId;
 
 pub use activate::{ListedVersion, Versions, activate, list_versions};
-pub use error::{PluginLoadError, UploadError, WorkerFailure};
+pub use error::{FailureKind, PluginLoadError, UploadError, WorkerFailure};
 pub use keys::{PluginSha256, compiled_key, record_key, wasm_key};
 pub use library::PluginLibrary;
+pub use quota::UploadLimits;
 pub use record::{RECORD_FORMAT, TrialReport, VersionRecord};
 pub use trial::TRIAL_WORKERS;
 pub use upload::{UploadedVersion, upload};

@@ -35,7 +35,9 @@ pub struct UploadedVersion {
 /// Uploads a plugin version for `connection` and, with `activate`, makes it the one the
 /// connection's runs use.
 ///
-/// In order: the connection must exist; `wasm` must be within the host's
+/// In order: the connection must exist; it must not have used up its uploads of the window
+/// ([`UploadLimits`](super::UploadLimits): every upload counts, whatever its outcome); `wasm`
+/// must be within the host's
 /// [`max_wasm_bytes`](crate::plugin::SandboxLimits::max_wasm_bytes); it must be a component
 /// of the contract's world and version importing nothing beyond the contract and the deny-all
 /// WASI (checked while it is compiled); it must accept the connection's stored mapping
@@ -45,7 +47,8 @@ pub struct UploadedVersion {
 /// its [`VersionRecord`] stored, and the settings' plugin set to it by compare-and-swap.
 ///
 /// A plugin that fails a check is neither stored nor activated. Uploading the same bytes again
-/// checks them again and stores nothing new. Asking to activate when the connection has no
+/// checks them again and stores nothing new. Storing a new version prunes the connection's
+/// oldest inactive versions beyond [`UploadLimits::max_versions`](super::UploadLimits). Asking to activate when the connection has no
 /// settings keeps the upload and answers [`UploadError::NotActivated`].
 pub async fn upload(
     services: &Services,
@@ -54,6 +57,7 @@ pub async fn upload(
     activate: bool,
 ) -> Result<UploadedVersion, UploadError> {
     connection_must_exist(services, connection).await?;
+    super::quota::count_upload(services, connection, Timestamp::now()).await?;
     let limit = services.plugins.host().limits().max_wasm_bytes;
     if wasm.len() > limit {
         return Err(UploadError::TooLarge {
@@ -130,6 +134,9 @@ pub async fn upload(
     } else {
         false
     };
+    if !already_uploaded {
+        super::quota::prune_versions(services, connection, &sha256).await?;
+    }
     Ok(UploadedVersion {
         sha256: sha256.to_string(),
         size: record.size,
@@ -211,6 +218,9 @@ pub(super) fn check_config(
             connection: connection.clone(),
             error,
         }),
-        Err(error) => Err(UploadError::Invalid(error)),
+        Err(error) => Err(UploadError::ConfigCheckFailed {
+            connection: connection.clone(),
+            kind: super::FailureKind::of(&error),
+        }),
     }
 }
