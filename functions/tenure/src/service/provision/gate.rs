@@ -23,7 +23,8 @@ pub(super) struct Held {
 }
 
 /// The employee ids of `items` whose release a person approved (the approval read back as
-/// approved; an approval id that is unknown or still pending counts for nothing).
+/// approved; an approval id that is unknown or still pending counts for nothing). A worker who
+/// also has a record in work nobody approved is not among them.
 pub(super) async fn approved_workers(
     services: &Services,
     connection: &ConnectionId,
@@ -61,6 +62,18 @@ pub(super) async fn approved_workers(
             );
         }
     }
+    let unapproved: HashSet<&str> = items
+        .iter()
+        .filter(|item| {
+            !item
+                .approval
+                .as_ref()
+                .is_some_and(|id| checked.iter().any(|(c, ok)| c == id && *ok))
+        })
+        .flat_map(|item| &item.workers)
+        .map(|w| w.worker.employee_id.as_str())
+        .collect();
+    approved.retain(|id| !unapproved.contains(id.as_str()));
     approved
 }
 
