@@ -11,9 +11,10 @@
 //! use it).
 //!
 //! Nothing lives only in one instance: every Lambda instance reads the same secret. Each keeps
-//! what it read for [`KeyRing::CACHE_FOR`], and reads again sooner when asked for a key id it
-//! does not know ([`KeyRing::key`]) — at most once per [`KeyRing::REREAD_AT_MOST_EVERY`], so
-//! made-up key ids cannot turn every request into a secret-store read.
+//! what it read for [`KeyRing::CACHE_FOR`], and reads again at once when asked for a key id it
+//! does not know ([`KeyRing::key`], [`KeyRing::reread`]) — then not again for that reason within
+//! [`KeyRing::REREAD_AT_MOST_EVERY`], so made-up key ids cannot turn every request into a
+//! secret-store read.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -152,6 +153,8 @@ pub struct KeyRing {
 struct Cached {
     keys: Arc<KeySet>,
     read_at: Instant,
+    /// When a value no cached key opened last made the keys be read again.
+    reread_at: Option<Instant>,
 }
 
 impl fmt::Debug for KeyRing {
@@ -200,14 +203,28 @@ impl KeyRing {
         Ok(self.reread(purpose).await?.get(id).cloned())
     }
 
-    /// Reads the purpose's keys again unless they were read within
+    /// Reads the purpose's keys again, unless that was done for this reason within
     /// [`Self::REREAD_AT_MOST_EVERY`]: for a value that none of the cached keys opens, which a
     /// key rotated by another instance may have sealed.
     pub async fn reread(&self, purpose: KeyPurpose) -> Result<Arc<KeySet>, KeyRingError> {
-        if let Some(keys) = self.cached(purpose, Self::REREAD_AT_MOST_EVERY) {
-            return Ok(keys);
+        {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(cached) = cache.get_mut(&purpose) {
+                let recent = cached
+                    .reread_at
+                    .is_some_and(|at| at.elapsed() < Self::REREAD_AT_MOST_EVERY);
+                if recent {
+                    return Ok(Arc::clone(&cached.keys));
+                }
+                cached.reread_at = Some(Instant::now());
+            }
         }
-        self.read(purpose).await
+        let keys = self.read(purpose).await?;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cached) = cache.get_mut(&purpose) {
+            cached.reread_at = Some(Instant::now());
+        }
+        Ok(keys)
     }
 
     /// Makes a new current key; the current one becomes the previous one (still accepted) and
@@ -261,6 +278,7 @@ impl KeyRing {
             Cached {
                 keys: Arc::clone(keys),
                 read_at: Instant::now(),
+                reread_at: None,
             },
         );
     }
