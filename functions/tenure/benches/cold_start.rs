@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use tenure::plugin::{MapItem, PluginHost, SandboxLimits};
 use tenure::service::plugins::PluginLibrary;
 use tenure::service::settings::PluginChoice;
-use tenure::store::secrets::{KeyPurpose, LocalSecretStore, SecretStore};
-use tenure::store::{DataDir, KeyRing};
 use tenure::store::connections::ConnectionId;
 use tenure::store::objects::{LocalObjectStore, ObjectStore};
+use tenure::store::secrets::{KeyPurpose, LocalSecretStore, SecretStore};
+use tenure::store::{DataDir, KeyRing};
 
 const TARGET: Duration = Duration::from_millis(30);
 
