@@ -77,6 +77,13 @@ def allow(actions: str | list[str], *resources: str, prefix: str | None = None) 
     return {(action, resource, prefix) for action in actions for resource in resources}
 
 
+# provision and plugin-upload, the functions that write compiled plugin code, seal and check it
+# with the deployment's compiled-code key, made on first use.
+CODE_KEY = allow(
+    ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret"],
+    "{secret}tenure/_deployment/plugin-code-hmac-??????",
+)
+
 # What each binary's role grants, and nothing more: the S3 prefixes of the key layout at the top
 # of infra/template.yaml, the queues, and the secret kinds tenure/<connection>/<kind>. {bucket},
 # {queue}, {dead_letters}, {secret} (an ARN up to "secret:") and {app_secret} are the stack's.
@@ -113,6 +120,7 @@ GRANTS = {
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:GetObject", "{bucket}/plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/compiled/*")
+    | CODE_KEY
     | allow("s3:PutObject", "{bucket}/audit/*")
     | allow(
         "secretsmanager:GetSecretValue",
@@ -137,7 +145,8 @@ GRANTS = {
     "plugin-upload": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
-    | allow("s3:DeleteObject", "{bucket}/plugins/*"),
+    | allow("s3:DeleteObject", "{bucket}/plugins/*")
+    | CODE_KEY,
 }
 
 # AWS keeps this much of an account's concurrency unreserved, of a default quota of 1,000.

@@ -159,6 +159,7 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
             .plugins
             .load(
                 built.objects.as_ref(),
+                built.keys.as_ref(),
                 &stack.connection,
                 &PluginChoice::Standard,
             )

@@ -69,7 +69,7 @@ pub async fn token_source(
             let (value, _) = secrets
                 .get(&name)
                 .await?
-                .ok_or_else(|| missing(name.kind().as_str()))?;
+                .ok_or_else(|| missing(name.parts().1))?;
             let credential = match credential {
                 CustomerCredential::ClientSecret => ClientCredential::Secret(value),
                 CustomerCredential::Certificate => {

@@ -42,7 +42,7 @@ use crate::store::connections::{
 };
 use crate::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
 use crate::store::secrets::{LocalSecretStore, SecretStore, SecretsManagerStore};
-use crate::store::{DataDir, DataDirError};
+use crate::store::{DataDir, DataDirError, KeyRing};
 use crate::webhook::{ObjectReplayCache, ReplayCache};
 
 /// Everything the handlers use. Built once per process (a Lambda instance, `tenure serve`) and
@@ -51,6 +51,9 @@ use crate::webhook::{ObjectReplayCache, ReplayCache};
 pub struct Services {
     /// Credentials: refresh tokens, client secrets, certificates, webhook keys.
     pub secrets: Arc<dyn SecretStore>,
+    /// The deployment's own keys (sessions, compiled-code HMAC, API tokens), kept in
+    /// `secrets` and cached.
+    pub keys: Arc<KeyRing>,
     /// Connection records.
     pub connections: Arc<dyn ConnectionStore>,
     /// Plugins, mapping settings, HR exports, caches, audit trails.
@@ -164,6 +167,7 @@ impl Services {
         plugins: PluginHost,
     ) -> Self {
         Self {
+            keys: Arc::new(KeyRing::new(Arc::clone(&secrets))),
             secrets,
             connections,
             replay: Arc::new(ObjectReplayCache::new(Arc::clone(&objects))),

@@ -28,10 +28,13 @@
 //! - `files`: the local data directory ([`DataDir`]): 0700 folders, 0600 files, atomic replace,
 //!   the folder lock.
 //! - `version`: the [`Version`] a compare-and-swap names.
+//! - `key_ring`: the deployment's own keys ([`KeyRing`]: sessions, compiled-code HMAC, API
+//!   tokens), versioned and rotatable, kept in the secret store.
 
 mod aws;
 pub mod connections;
 mod files;
+pub mod key_ring;
 pub mod objects;
 mod s3_errors;
 pub mod secrets;
@@ -39,4 +42,5 @@ mod version;
 
 pub use aws::{AwsSettings, StaticCredentials};
 pub use files::{DataDir, DataDirError};
+pub use key_ring::KeyRing;
 pub use version::Version;

@@ -111,7 +111,9 @@ async fn an_unreadable_secret_file_is_named_without_showing_its_value() -> TestR
     ];
     for content in contents {
         let name = SecretName::for_connection(&unique_id(), SecretKind::ClientSecret);
-        let folder = store.folder().join(name.connection().as_str());
+        let folder = store
+            .folder()
+            .join(name.connection().ok_or("no connection")?.as_str());
         std::fs::DirBuilder::new().mode(0o700).create(&folder)?;
         std::fs::write(folder.join("client-secret.json"), &content)?;
         match store.get(&name).await {

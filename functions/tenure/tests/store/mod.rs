@@ -4,6 +4,7 @@
 mod budget;
 mod connections;
 mod helpers;
+mod key_ring;
 mod local_files;
 mod names;
 mod objects;

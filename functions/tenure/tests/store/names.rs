@@ -1,7 +1,7 @@
 //! Secret names and connection ids: Tenure's prefix and nothing outside it.
 
 use tenure::store::connections::ConnectionId;
-use tenure::store::secrets::{SecretKind, SecretName};
+use tenure::store::secrets::{KeyPurpose, SecretKind, SecretName};
 
 use super::helpers::TestResult;
 
@@ -12,11 +12,12 @@ fn a_connection_secret_is_named_under_tenures_prefix() -> TestResult {
     assert_eq!(name.as_str(), "tenure/contoso-eu/refresh-token");
     assert_eq!(name.to_string(), "tenure/contoso-eu/refresh-token");
     assert_eq!(SecretName::parse("tenure/contoso-eu/refresh-token")?, name);
-    assert_eq!(name.connection(), &id);
-    assert_eq!(name.kind(), SecretKind::RefreshToken);
+    assert_eq!(name.connection(), Some(&id));
+    assert_eq!(name.kind(), Some(SecretKind::RefreshToken));
+    assert_eq!(name.key_purpose(), None);
     for kind in SecretKind::ALL {
         let name = SecretName::for_connection(&id, kind);
-        assert_eq!(SecretName::parse(name.as_str())?.kind(), kind);
+        assert_eq!(SecretName::parse(name.as_str())?.kind(), Some(kind));
     }
     Ok(())
 }
@@ -69,4 +70,28 @@ fn connection_ids_are_short_lower_case_and_safe_in_paths() {
     ] {
         assert!(ConnectionId::parse(bad).is_err(), "{bad:?} was accepted");
     }
+}
+
+#[test]
+fn a_deployment_key_is_named_under_the_deployment_folder() -> TestResult {
+    for purpose in KeyPurpose::ALL {
+        let name = SecretName::for_deployment_key(purpose);
+        assert_eq!(name.as_str(), format!("tenure/_deployment/{purpose}"));
+        assert_eq!(SecretName::parse(name.as_str())?, name);
+        assert_eq!(name.key_purpose(), Some(purpose));
+        assert_eq!((name.connection(), name.kind()), (None, None));
+    }
+    assert_eq!(
+        SecretName::for_deployment_key(KeyPurpose::Session).as_str(),
+        "tenure/_deployment/session"
+    );
+    let unknown = SecretName::parse("tenure/_deployment/refresh-token")
+        .err()
+        .ok_or("a connection kind under _deployment was accepted")?;
+    assert!(
+        unknown
+            .to_string()
+            .contains("not a purpose of a deployment key")
+    );
+    Ok(())
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::plugin::PluginError;
 use crate::service::settings::SettingsError;
 use crate::store::connections::{ConnectionError, ConnectionId};
+use crate::store::key_ring::KeyRingError;
 use crate::store::objects::ObjectError;
 
 /// Why a connection's plugin cannot be loaded.
@@ -34,6 +35,9 @@ pub enum PluginLoadError {
     /// The plugin failed the host's checks or could not be compiled.
     #[error(transparent)]
     Plugin(#[from] PluginError),
+    /// The deployment's compiled-code key could not be read or made.
+    #[error("cannot read the key that authenticates compiled plugins: {0}")]
+    Keys(#[from] KeyRingError),
     /// The object store failed.
     #[error(transparent)]
     Store(#[from] ObjectError),
@@ -291,7 +295,7 @@ impl UploadError {
             Self::NotActivated { .. } | Self::Settings(_) | Self::Contended(_) => 409,
             Self::RateLimited { .. } => 429,
             Self::Connections(_) | Self::Store(_) => 503,
-            Self::Load(PluginLoadError::Store(_)) => 503,
+            Self::Load(PluginLoadError::Store(_) | PluginLoadError::Keys(_)) => 503,
             Self::Load(_) | Self::Internal(_) => 500,
         }
     }

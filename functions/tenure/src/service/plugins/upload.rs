@@ -5,15 +5,17 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::PluginLoadError;
 use super::activate::{connection_must_exist, set_active, stored_record};
 use super::keys::{PluginSha256, compiled_key, record_key, wasm_key};
 use super::trial::Samples;
 use super::{RECORD_FORMAT, TrialReport, UploadError, VersionRecord};
-use crate::plugin::{Plugin, PluginError};
+use crate::plugin::{CodeKey, Plugin, PluginError};
 use crate::service::Services;
 use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
 use crate::store::connections::ConnectionId;
 use crate::store::objects::{Condition, ObjectError};
+use crate::store::secrets::KeyPurpose;
 
 /// What an upload did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,7 +82,12 @@ pub async fn upload(
         };
         let plugin = services
             .plugins
-            .load(services.objects.as_ref(), connection, &choice)
+            .load(
+                services.objects.as_ref(),
+                services.keys.as_ref(),
+                connection,
+                &choice,
+            )
             .await?;
         (plugin, None)
     } else {
@@ -148,16 +155,29 @@ pub async fn upload(
 }
 
 /// Checks and compiles `wasm` off the request's thread (compiling takes from milliseconds for
-/// a small Rust plugin to seconds for a JavaScript or Python one).
+/// a small Rust plugin to seconds for a JavaScript or Python one); the sealed code is
+/// authenticated with the deployment's current compiled-code key.
 async fn precompile(
     services: &Services,
     wasm: &[u8],
 ) -> Result<(Arc<Plugin>, Vec<u8>), UploadError> {
     let library = Arc::clone(&services.plugins);
     let wasm = wasm.to_vec();
-    let compiled = tokio::task::spawn_blocking(move || library.host().precompile(&wasm))
+    let keys = services
+        .keys
+        .keys(KeyPurpose::PluginCodeHmac)
         .await
-        .map_err(|e| UploadError::Internal(format!("the compiler stopped: {e}")))?;
+        .map_err(PluginLoadError::from)?;
+    let compiled = tokio::task::spawn_blocking(move || {
+        let current = keys.current();
+        let key = CodeKey {
+            id: current.id().0,
+            bytes: current.expose(),
+        };
+        library.host().precompile(&wasm, key)
+    })
+    .await
+    .map_err(|e| UploadError::Internal(format!("the compiler stopped: {e}")))?;
     match compiled {
         Ok((plugin, sealed)) => Ok((Arc::new(plugin), sealed)),
         Err(PluginError::TooLarge { bytes, limit }) => Err(UploadError::TooLarge { bytes, limit }),

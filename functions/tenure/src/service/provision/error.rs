@@ -7,6 +7,7 @@ use crate::service::guard::{ApprovalError, BudgetError};
 use crate::service::plugins::PluginLoadError;
 use crate::service::settings::SettingsError;
 use crate::store::connections::{ConnectionError, ConnectionId};
+use crate::store::key_ring::KeyRingError;
 use crate::store::objects::ObjectError;
 use crate::store::secrets::SecretError;
 
@@ -148,6 +149,7 @@ impl ProvisionError {
             Self::Plugin { source, .. } => matches!(
                 source,
                 PluginLoadError::Store(ObjectError::Unavailable { .. })
+                    | PluginLoadError::Keys(KeyRingError::Secrets(SecretError::Unavailable { .. }))
             ),
             Self::Open { source, .. } => match source {
                 ConnectError::Secrets(SecretError::Unavailable { .. }) => true,

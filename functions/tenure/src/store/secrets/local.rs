@@ -1,5 +1,6 @@
 //! Secrets as owner-only files under the local data directory:
-//! `<data>/secrets/<connection-id>/<kind>.json`, holding `{"format":1,"version":…,"value":…}`.
+//! `<data>/secrets/<connection-id>/<kind>.json` (the deployment's keys under
+//! `<data>/secrets/_deployment/<purpose>.json`), holding `{"format":1,"version":…,"value":…}`.
 //!
 //! A write holds the folder's exclusive lock while it compares the version on disk with the one
 //! the writer read and renames the new file in place, so of two writers (threads or processes)
@@ -56,10 +57,8 @@ impl LocalSecretStore {
 
     /// The folder and file name of a secret.
     fn place(&self, name: &SecretName) -> (PathBuf, String) {
-        (
-            self.folder.join(name.connection().as_str()),
-            format!("{}.json", name.kind()),
-        )
+        let (folder, last) = name.parts();
+        (self.folder.join(folder), format!("{last}.json"))
     }
 }
 

@@ -20,7 +20,7 @@ use crate::store::Version;
 pub use aws::{PENDING_LABEL, SecretsManagerStore};
 pub use error::SecretError;
 pub use local::LocalSecretStore;
-pub use name::{InvalidSecretName, SecretKind, SecretName};
+pub use name::{InvalidSecretName, KeyPurpose, SecretKind, SecretName};
 
 /// The largest secret value, in bytes (Secrets Manager's limit, kept by every store).
 pub const MAX_SECRET_BYTES: usize = 65_536;
