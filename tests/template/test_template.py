@@ -85,6 +85,13 @@ SESSION_KEY = allow(
     "{secret}tenure/_deployment/session-??????",
 )
 
+# provision and plugin-upload, the functions that write compiled plugin code, seal and check it
+# with the deployment's compiled-code key, made on first use.
+CODE_KEY = allow(
+    ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret"],
+    "{secret}tenure/_deployment/plugin-code-hmac-??????",
+)
+
 # What each binary's role grants, and nothing more: the S3 prefixes of the key layout at the top
 # of infra/template.yaml, the queues, and the secret kinds tenure/<connection>/<kind>. {bucket},
 # {queue}, {dead_letters}, {secret} (an ARN up to "secret:") and {app_secret} are the stack's.
@@ -105,6 +112,10 @@ GRANTS = {
     "hr-webhook": allow(
         ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "{bucket}/webhook-replay/*"
     )
+    | allow(
+        "s3:GetObject", "{bucket}/connections/*", "{bucket}/plugins/*", "{bucket}/compiled/*"
+    )
+    | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
     | allow("secretsmanager:GetSecretValue", "{secret}tenure/*/webhook-key-??????")
     | allow("sqs:SendMessage", "{queue}"),
     "provision": allow(
@@ -120,6 +131,7 @@ GRANTS = {
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:GetObject", "{bucket}/plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/compiled/*")
+    | CODE_KEY
     | allow("s3:PutObject", "{bucket}/audit/*")
     | allow(
         "secretsmanager:GetSecretValue",
@@ -138,10 +150,14 @@ GRANTS = {
     | allow("secretsmanager:GetSecretValue", "{app_secret}"),
     "scheduled-sync": allow("s3:ListBucket", "{bucket}", prefix="connections/*")
     | allow("s3:GetObject", "{bucket}/connections/*")
+    | allow("s3:GetObject", "{bucket}/plugins/*", "{bucket}/compiled/*")
+    | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
     | allow("sqs:SendMessage", "{queue}"),
     "plugin-upload": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
+    | allow("s3:DeleteObject", "{bucket}/plugins/*")
+    | CODE_KEY
     | SESSION_KEY,
 }
 

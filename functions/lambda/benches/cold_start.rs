@@ -100,7 +100,7 @@ async fn bench(runs: usize) -> Result<(), Error> {
     refused["pathParameters"]["id"] = json!("-x");
     for _ in 0..runs {
         let (took, answer) = cold_invoke(&stack, "hr-webhook", HR_WEBHOOK, &refused).await?;
-        expect_status(&answer, 404)?;
+        expect_status(&answer, 401)?;
         bare.push(took);
     }
 
@@ -111,7 +111,7 @@ async fn bench(runs: usize) -> Result<(), Error> {
     );
     println!("    ({graph_calls} Graph requests per run, no writes)");
     report("hr-webhook, one worker (API event → 202)", &mut webhook);
-    report("hr-webhook, malformed id (404, no I/O)", &mut bare);
+    report("hr-webhook, malformed id (401, no I/O)", &mut bare);
     in_process(&stack, &event, runs).await?;
     for (name, samples) in [("provision", &mut provision), ("hr-webhook", &mut webhook)] {
         let (median, p95) = median_p95(samples);
@@ -132,6 +132,8 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
         public_url: None,
         operators: tenure::auth::Operators::none(),
         plugin_limits: tenure::plugin::SandboxLimits::default(),
+        // The emulated tenant is on http://127.0.0.1.
+        allow_custom_endpoints: true,
     };
     let settings = AwsSettings::emulator(
         &stack.moto_endpoint,
@@ -158,6 +160,7 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
             .plugins
             .load(
                 built.objects.as_ref(),
+                built.keys.as_ref(),
                 &stack.connection,
                 &PluginChoice::Standard,
             )

@@ -41,6 +41,10 @@ pub const PUBLIC_URL: &str = "TENURE_PUBLIC_URL";
 /// The deployment's operators, who may manage every connection: `<tenant-id>/<object-id>`
 /// entries separated by commas.
 pub const OPERATORS: &str = "TENURE_OPERATORS";
+/// `true` lets connections name login, Graph and Exchange endpoints other than their national
+/// cloud's own hosts (a test deployment against the emulated tenant); unset or `false`, such
+/// a connection is refused ([`tenure::store::connections::CloudEndpointsOnly`]).
+pub const ALLOW_CUSTOM_ENDPOINTS: &str = "TENURE_ALLOW_CUSTOM_ENDPOINTS";
 /// The log filter ([`init_tracing`]).
 pub const LOG: &str = "RUST_LOG";
 
@@ -73,13 +77,20 @@ pub const CONSENT: Function = Function {
         APP_CLIENT_SECRET_ID,
         PUBLIC_URL,
         OPERATORS,
+        ALLOW_CUSTOM_ENDPOINTS,
     ],
 };
 /// `oauth-callback`: `GET /oauth/callback`.
 pub const OAUTH_CALLBACK: Function = Function {
     binary: "oauth-callback",
     requires: &[BUCKET],
-    optional: &[LOG, APP_CLIENT_ID, APP_CLIENT_SECRET_ID, PUBLIC_URL],
+    optional: &[
+        LOG,
+        APP_CLIENT_ID,
+        APP_CLIENT_SECRET_ID,
+        PUBLIC_URL,
+        ALLOW_CUSTOM_ENDPOINTS,
+    ],
 };
 /// `sign-in`: `GET /signin`, `GET /signin/callback`, `GET /session`, `POST /signout`.
 pub const SIGN_IN: Function = Function {
@@ -91,31 +102,37 @@ pub const SIGN_IN: Function = Function {
         APP_CLIENT_SECRET_ID,
         PUBLIC_URL,
         OPERATORS,
+        ALLOW_CUSTOM_ENDPOINTS,
     ],
 };
 /// `hr-webhook`: `POST /connections/{id}/hr-events`.
 pub const HR_WEBHOOK: Function = Function {
     binary: "hr-webhook",
     requires: &[BUCKET, QUEUE_URL],
-    optional: &[LOG],
+    optional: &[LOG, ALLOW_CUSTOM_ENDPOINTS],
 };
 /// `provision`: the work queue's consumer (Tenure's app refreshes delegated tokens).
 pub const PROVISION: Function = Function {
     binary: "provision",
     requires: &[BUCKET, DEAD_LETTER_QUEUE_URL],
-    optional: &[LOG, APP_CLIENT_ID, APP_CLIENT_SECRET_ID],
+    optional: &[
+        LOG,
+        APP_CLIENT_ID,
+        APP_CLIENT_SECRET_ID,
+        ALLOW_CUSTOM_ENDPOINTS,
+    ],
 };
 /// `scheduled-sync`: the scheduled reconcile, fanned out over the work queue.
 pub const SCHEDULED_SYNC: Function = Function {
     binary: "scheduled-sync",
     requires: &[BUCKET, QUEUE_URL],
-    optional: &[LOG],
+    optional: &[LOG, ALLOW_CUSTOM_ENDPOINTS],
 };
 /// `plugin-upload`: `/connections/{id}/plugins…`.
 pub const PLUGIN_UPLOAD: Function = Function {
     binary: "plugin-upload",
     requires: &[BUCKET],
-    optional: &[LOG, PUBLIC_URL, OPERATORS],
+    optional: &[LOG, PUBLIC_URL, OPERATORS, ALLOW_CUSTOM_ENDPOINTS],
 };
 
 /// Every function, as the SAM template must declare them.
@@ -145,6 +162,16 @@ pub enum StartupError {
         id: String,
         /// What Secrets Manager said.
         message: String,
+    },
+    /// A setting is not one of the values it may have.
+    #[error("the environment variable {name} is {value:?}: {expected}")]
+    Setting {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it may be.
+        expected: &'static str,
     },
     /// The plugin host could not start.
     #[error("the plugin host cannot start: {0}")]
@@ -183,6 +210,9 @@ pub struct Environment {
     /// The limits plugins run under (the defaults; `plugin-upload` lowers the size limit to
     /// [`LAMBDA_UPLOAD_LIMIT`]).
     pub plugin_limits: SandboxLimits,
+    /// [`ALLOW_CUSTOM_ENDPOINTS`]: whether connections may name other hosts than their
+    /// cloud's (`false` unless set to `true`).
+    pub allow_custom_endpoints: bool,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -221,7 +251,22 @@ impl Environment {
                 .transpose()?,
             operators: Operators::parse(&get(OPERATORS)?.unwrap_or_default())?,
             plugin_limits: SandboxLimits::default(),
+            allow_custom_endpoints: flag(ALLOW_CUSTOM_ENDPOINTS, get(ALLOW_CUSTOM_ENDPOINTS)?)?,
         })
+    }
+}
+
+/// `true` or `false` (in any case); unset is `false`.
+fn flag(name: &'static str, value: Option<String>) -> Result<bool, StartupError> {
+    match value {
+        None => Ok(false),
+        Some(value) if value.trim().eq_ignore_ascii_case("true") => Ok(true),
+        Some(value) if value.trim().eq_ignore_ascii_case("false") => Ok(false),
+        Some(value) => Err(StartupError::Setting {
+            name,
+            value,
+            expected: "true or false",
+        }),
     }
 }
 
@@ -327,6 +372,7 @@ pub async fn services_with(
     let admin = AdminAccess::new(env.operators.clone());
     Ok(Services::aws(config, &resources, plugins)
         .with_service_app(app)
+        .with_custom_endpoints(env.allow_custom_endpoints)
         .with_admin_access(admin))
 }
 

@@ -34,6 +34,28 @@ pub(crate) enum Command {
     /// Run Tenure's functions on one local port (webhooks, consent, the OAuth callback, plugin
     /// uploads) with provisioning from an in-process queue, over the local stores.
     Serve(ServeArgs),
+    /// The changes the guard held for approval: list them, or approve one (its work is then
+    /// provisioned by this command).
+    #[command(subcommand)]
+    Approvals(ApprovalsCommand),
+}
+
+/// `tenure approvals list | approve`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApprovalsCommand {
+    /// List a connection's held changes, oldest first, with their reason and state.
+    List(ExistingConnectionArgs),
+    /// Approve a held change and provision it now (once: approving it again does nothing).
+    Approve(ApproveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ApproveArgs {
+    /// The approval's id, as `tenure approvals list` shows it.
+    #[arg(value_name = "APPROVAL")]
+    pub(crate) approval: String,
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
 }
 
 /// How a plan is printed.

@@ -27,6 +27,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => generate(args),
         Command::Emulate(args) => emulate(args),
         Command::Serve(args) => crate::serve::serve(args),
+        Command::Approvals(command) => crate::approvals::run(command),
     }
 }
 
@@ -169,15 +170,13 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
         let address = listener.local_addr()?;
         let state = tenure_emulator::TenantState::new(config);
-        println!(
-            "emulated tenant {} listening on http://{address} (login, Graph v1.0, Exchange); client {}",
+        announce(&format!(
+            "emulated tenant {} listening on http://{address} (login, Graph v1.0, Exchange); client {}\n\
+             verified domains: {}",
             state.tenant_id(),
-            args.client_id
-        );
-        println!(
-            "verified domains: {}",
+            args.client_id,
             state.state().tenant.verified_domains.join(", ")
-        );
+        ));
         let server = tokio::spawn(tenure_emulator::serve(listener, state.clone()));
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
         server.abort();
@@ -187,6 +186,13 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Prints a server's banner on stdout. A reader that has stopped reading (a closed pipe) does not
+/// end the server, as `println!` would.
+fn announce(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
 }
 
 /// The plugin cache: the flag or TENURE_CACHE_DIR, else the user's cache folder.

@@ -1,12 +1,14 @@
 //! The `tenure` command: wires arguments to the engine and prints what it says.
 //!
-//! Modules: `args` (the arguments, parsed once into typed settings), `commands` (`plan`,
+//! Modules: `args` (the arguments, parsed once into typed settings), `approvals` (`tenure
+//! approvals list | approve`: changes the guard held), `commands` (`plan`,
 //! `generate`, `emulate`, and the dispatch), `sync` (clients from a stored connection or the
 //! flags, the progress bar, the audit file), `cache` (the directory cache file), `connect`
 //! (`tenure connect customer-app | link | list`), `settings` (`tenure connect webhook-key |
 //! mapping | hr-export`), `serve` (`tenure serve`: the service routers on one port, the
 //! provisioning loop, the optional schedule) and `state` (the state folder and its stores).
 
+mod approvals;
 mod args;
 mod cache;
 mod commands;

@@ -105,7 +105,7 @@ fn admin_access(args: &ServeArgs, public_url: &str) -> Result<AdminAccess> {
 }
 
 /// The local stores, an in-process queue, and Tenure's app when the environment names one.
-fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
+pub(crate) fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
     let plugins = PluginHost::new(SandboxLimits::default(), Some(state.join("plugin-cache")))
         .context("cannot start the plugin host")?;
     let redirect_uri = format!("{public_url}/oauth/callback");

@@ -11,6 +11,7 @@
 
 pub mod apply;
 pub mod auth;
+pub mod clock;
 pub mod connect;
 pub mod correlate;
 pub mod desired;

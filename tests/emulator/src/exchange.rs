@@ -337,228 +337,17 @@ fn run(
     parameters: &Map<String, Value>,
 ) -> Result<Vec<Value>, CmdletError> {
     match name {
-        "Get-DistributionGroupMember" => {
-            check_parameters(parameters, &["Identity", "ResultSize"], &["Identity"])?;
-            let group = mail_group(directory, &required_text(parameters, "Identity")?)?;
-            let members = directory
-                .snapshot
-                .groups
-                .get(group)
-                .map(|g| g.members.clone())
-                .unwrap_or_default();
-            Ok(members
-                .iter()
-                .filter_map(|id| directory.user(id))
-                .map(|u| recipient_json(u, mailbox_of(directory, &u.id)))
-                .collect())
+        "Get-DistributionGroupMember" => get_distribution_group_member(directory, parameters),
+        "Add-DistributionGroupMember" => {
+            change_distribution_group_member(directory, parameters, true)
         }
-        "Add-DistributionGroupMember" | "Remove-DistributionGroupMember" => {
-            let adding = name.starts_with("Add");
-            check_parameters(
-                parameters,
-                &[
-                    "Identity",
-                    "Member",
-                    "BypassSecurityGroupManagerCheck",
-                    "Confirm",
-                ],
-                &["Identity", "Member"],
-            )?;
-            let identity = required_text(parameters, "Identity")?;
-            let member = required_text(parameters, "Member")?;
-            let group = mail_group(directory, &identity)?;
-            let user_id = mailbox_user(directory, &member)?;
-            let Some(group) = directory.snapshot.groups.get(group) else {
-                return Err(CmdletError::not_found(&identity));
-            };
-            let (group_id, group_name) = (group.id.clone(), group.display_name.clone());
-            let present = group.members.contains(&user_id);
-            match (adding, present) {
-                (true, true) => Err(CmdletError::new(
-                    "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
-                    format!(
-                        "The recipient \"{member}\" is already a member of the group \"{group_name}\"."
-                    ),
-                )),
-                (false, false) => Err(CmdletError::new(
-                    "Microsoft.Exchange.Management.Tasks.MemberNotFoundException",
-                    format!(
-                        "The recipient \"{member}\" isn't a member of the group \"{group_name}\"."
-                    ),
-                )),
-                (true, false) => {
-                    directory.add_member(&group_id, &user_id);
-                    Ok(Vec::new())
-                }
-                (false, true) => {
-                    directory.remove_member(&group_id, &user_id);
-                    Ok(Vec::new())
-                }
-            }
+        "Remove-DistributionGroupMember" => {
+            change_distribution_group_member(directory, parameters, false)
         }
-        "Get-Mailbox" => {
-            check_parameters(parameters, &["Identity", "ResultSize", "Filter"], &[])?;
-            let filter = text_parameter(parameters, "Filter")?
-                .map(|f| ChangedSince::parse(&f))
-                .transpose()
-                .map_err(|reason| {
-                    binding_error(format!(
-                        "Cannot bind parameter 'Filter' to the target. Exception setting \"Filter\": \"{reason}\""
-                    ))
-                })?;
-            match (text_parameter(parameters, "Identity")?, filter) {
-                (Some(_), Some(_)) => Err(binding_error(
-                    "Parameter set cannot be resolved using the specified named parameters.",
-                )),
-                (Some(identity), None) => {
-                    let id = mailbox_user(directory, &identity)?;
-                    Ok(directory
-                        .user(&id)
-                        .map(|u| mailbox_json(directory, u))
-                        .into_iter()
-                        .collect())
-                }
-                (None, filter) => Ok(directory
-                    .snapshot
-                    .mailboxes
-                    .iter()
-                    .filter(|m| {
-                        filter.is_none_or(|f| {
-                            directory
-                                .journal()
-                                .mailbox_stamp(&m.external_directory_object_id)
-                                .is_some_and(|stamp| f.matches(stamp))
-                        })
-                    })
-                    .filter_map(|m| directory.user(&m.external_directory_object_id))
-                    .map(|u| mailbox_json(directory, u))
-                    .collect()),
-            }
-        }
-        "Set-Mailbox" => {
-            check_parameters(
-                parameters,
-                &[
-                    "Identity",
-                    "Type",
-                    "HiddenFromAddressListsEnabled",
-                    "Confirm",
-                ],
-                &["Identity"],
-            )?;
-            let id = mailbox_user(directory, &required_text(parameters, "Identity")?)?;
-            let kind = match text_parameter(parameters, "Type")?.as_deref() {
-                None => None,
-                Some(t) if t.eq_ignore_ascii_case("Shared") => Some(MailboxType::SharedMailbox),
-                Some(t) if t.eq_ignore_ascii_case("Regular") => Some(MailboxType::UserMailbox),
-                Some(t) => {
-                    return Err(CmdletError::bad_request(format!(
-                        "Cannot process argument transformation on parameter 'Type'. Cannot convert value \"{t}\" to type \"Microsoft.Exchange.Management.RecipientTasks.ConvertibleMailboxSubType\"."
-                    )));
-                }
-            };
-            let hidden = bool_parameter(parameters, "HiddenFromAddressListsEnabled")?;
-            let mut changed = false;
-            if let Some(mailbox) = directory.mailbox_mut(&id) {
-                if let Some(kind) = kind {
-                    changed |= mailbox.recipient_type_details != kind;
-                    mailbox.recipient_type_details = kind;
-                }
-                if let Some(hidden) = hidden {
-                    changed |= mailbox.hidden_from_address_lists_enabled != hidden;
-                    mailbox.hidden_from_address_lists_enabled = hidden;
-                }
-            }
-            if changed {
-                directory.stamp_mailbox(&id);
-            }
-            Ok(Vec::new())
-        }
-        "Get-MailboxPermission" => {
-            check_parameters(
-                parameters,
-                &["Identity", "User", "ResultSize"],
-                &["Identity"],
-            )?;
-            let identity = required_text(parameters, "Identity")?;
-            let id = mailbox_user(directory, &identity)?;
-            // Every mailbox lists its owner's own access first, as Exchange does.
-            let mut rows = vec![json!({
-                "Identity": identity,
-                "User": "NT AUTHORITY\\SELF",
-                "AccessRights": ["FullAccess", "ReadPermission"],
-                "IsInherited": false,
-                "Deny": false,
-                "InheritanceType": "All",
-            })];
-            if let Some(mailbox) = mailbox_of(directory, &id) {
-                rows.extend(mailbox.full_access.iter().map(|holder| {
-                    json!({
-                        "Identity": identity,
-                        "User": holder,
-                        "AccessRights": ["FullAccess"],
-                        "IsInherited": false,
-                        "Deny": false,
-                        "InheritanceType": "All",
-                    })
-                }));
-            }
-            Ok(rows)
-        }
-        "Add-MailboxPermission" => {
-            check_parameters(
-                parameters,
-                &[
-                    "Identity",
-                    "User",
-                    "AccessRights",
-                    "InheritanceType",
-                    "AutoMapping",
-                    "Confirm",
-                ],
-                &["Identity", "User", "AccessRights"],
-            )?;
-            let identity = required_text(parameters, "Identity")?;
-            let id = mailbox_user(directory, &identity)?;
-            let user = required_text(parameters, "User")?;
-            let holder = directory
-                .user(&user)
-                .map(|u| u.user_principal_name.clone())
-                .ok_or_else(|| CmdletError::not_found(&user))?;
-            let rights = match parameter(parameters, "AccessRights") {
-                Some(Value::String(s)) => vec![s.clone()],
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if rights.len() != 1 || !rights.iter().all(|r| r.eq_ignore_ascii_case("FullAccess")) {
-                return Err(CmdletError::bad_request(
-                    "Only 'FullAccess' access rights are supported by this tenant.",
-                ));
-            }
-            let inheritance =
-                text_parameter(parameters, "InheritanceType")?.unwrap_or_else(|| "All".to_owned());
-            if let Some(mailbox) = directory.mailbox_mut(&id)
-                && !mailbox
-                    .full_access
-                    .iter()
-                    .any(|h| h.eq_ignore_ascii_case(&holder))
-            {
-                mailbox.full_access.push(holder.clone());
-                directory.stamp_mailbox(&id);
-            }
-            Ok(vec![json!({
-                "Identity": identity,
-                "User": holder,
-                "AccessRights": ["FullAccess"],
-                "IsInherited": false,
-                "Deny": false,
-                "InheritanceType": inheritance,
-            })])
-        }
+        "Get-Mailbox" => get_mailbox(directory, parameters),
+        "Set-Mailbox" => set_mailbox(directory, parameters),
+        "Get-MailboxPermission" => get_mailbox_permission(directory, parameters),
+        "Add-MailboxPermission" => add_mailbox_permission(directory, parameters),
         other => Err(CmdletError::new(
             "System.Management.Automation.CommandNotFoundException",
             format!(
@@ -566,6 +355,256 @@ fn run(
             ),
         )),
     }
+}
+
+/// The members of a distribution list or mail-enabled security group.
+fn get_distribution_group_member(
+    directory: &Directory,
+    parameters: &Map<String, Value>,
+) -> Result<Vec<Value>, CmdletError> {
+    check_parameters(parameters, &["Identity", "ResultSize"], &["Identity"])?;
+    let group = mail_group(directory, &required_text(parameters, "Identity")?)?;
+    let members = directory
+        .snapshot
+        .groups
+        .get(group)
+        .map(|g| g.members.clone())
+        .unwrap_or_default();
+    Ok(members
+        .iter()
+        .filter_map(|id| directory.user(id))
+        .map(|u| recipient_json(u, mailbox_of(directory, &u.id)))
+        .collect())
+}
+
+/// Adds a member to a group (`adding`) or removes one; as Exchange, a member added twice or removed while absent is an error.
+fn change_distribution_group_member(
+    directory: &mut Directory,
+    parameters: &Map<String, Value>,
+    adding: bool,
+) -> Result<Vec<Value>, CmdletError> {
+    check_parameters(
+        parameters,
+        &[
+            "Identity",
+            "Member",
+            "BypassSecurityGroupManagerCheck",
+            "Confirm",
+        ],
+        &["Identity", "Member"],
+    )?;
+    let identity = required_text(parameters, "Identity")?;
+    let member = required_text(parameters, "Member")?;
+    let group = mail_group(directory, &identity)?;
+    let user_id = mailbox_user(directory, &member)?;
+    let Some(group) = directory.snapshot.groups.get(group) else {
+        return Err(CmdletError::not_found(&identity));
+    };
+    let (group_id, group_name) = (group.id.clone(), group.display_name.clone());
+    let present = group.members.contains(&user_id);
+    match (adding, present) {
+        (true, true) => Err(CmdletError::new(
+            "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
+            format!(
+                "The recipient \"{member}\" is already a member of the group \"{group_name}\"."
+            ),
+        )),
+        (false, false) => Err(CmdletError::new(
+            "Microsoft.Exchange.Management.Tasks.MemberNotFoundException",
+            format!("The recipient \"{member}\" isn't a member of the group \"{group_name}\"."),
+        )),
+        (true, false) => {
+            directory.add_member(&group_id, &user_id);
+            Ok(Vec::new())
+        }
+        (false, true) => {
+            directory.remove_member(&group_id, &user_id);
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// One mailbox by identity, or all of them (those changed since a `-Filter` date).
+fn get_mailbox(
+    directory: &Directory,
+    parameters: &Map<String, Value>,
+) -> Result<Vec<Value>, CmdletError> {
+    check_parameters(parameters, &["Identity", "ResultSize", "Filter"], &[])?;
+    let filter = text_parameter(parameters, "Filter")?
+        .map(|f| ChangedSince::parse(&f))
+        .transpose()
+        .map_err(|reason| {
+            binding_error(format!(
+                "Cannot bind parameter 'Filter' to the target. Exception setting \"Filter\": \"{reason}\""
+            ))
+        })?;
+    match (text_parameter(parameters, "Identity")?, filter) {
+        (Some(_), Some(_)) => Err(binding_error(
+            "Parameter set cannot be resolved using the specified named parameters.",
+        )),
+        (Some(identity), None) => {
+            let id = mailbox_user(directory, &identity)?;
+            Ok(directory
+                .user(&id)
+                .map(|u| mailbox_json(directory, u))
+                .into_iter()
+                .collect())
+        }
+        (None, filter) => Ok(directory
+            .snapshot
+            .mailboxes
+            .iter()
+            .filter(|m| {
+                filter.is_none_or(|f| {
+                    directory
+                        .journal()
+                        .mailbox_stamp(&m.external_directory_object_id)
+                        .is_some_and(|stamp| f.matches(stamp))
+                })
+            })
+            .filter_map(|m| directory.user(&m.external_directory_object_id))
+            .map(|u| mailbox_json(directory, u))
+            .collect()),
+    }
+}
+
+/// Converts a mailbox (shared or regular) and hides it from the address lists or shows it.
+fn set_mailbox(
+    directory: &mut Directory,
+    parameters: &Map<String, Value>,
+) -> Result<Vec<Value>, CmdletError> {
+    check_parameters(
+        parameters,
+        &[
+            "Identity",
+            "Type",
+            "HiddenFromAddressListsEnabled",
+            "Confirm",
+        ],
+        &["Identity"],
+    )?;
+    let id = mailbox_user(directory, &required_text(parameters, "Identity")?)?;
+    let kind = match text_parameter(parameters, "Type")?.as_deref() {
+        None => None,
+        Some(t) if t.eq_ignore_ascii_case("Shared") => Some(MailboxType::SharedMailbox),
+        Some(t) if t.eq_ignore_ascii_case("Regular") => Some(MailboxType::UserMailbox),
+        Some(t) => {
+            return Err(CmdletError::bad_request(format!(
+                "Cannot process argument transformation on parameter 'Type'. Cannot convert value \"{t}\" to type \"Microsoft.Exchange.Management.RecipientTasks.ConvertibleMailboxSubType\"."
+            )));
+        }
+    };
+    let hidden = bool_parameter(parameters, "HiddenFromAddressListsEnabled")?;
+    let mut changed = false;
+    if let Some(mailbox) = directory.mailbox_mut(&id) {
+        if let Some(kind) = kind {
+            changed |= mailbox.recipient_type_details != kind;
+            mailbox.recipient_type_details = kind;
+        }
+        if let Some(hidden) = hidden {
+            changed |= mailbox.hidden_from_address_lists_enabled != hidden;
+            mailbox.hidden_from_address_lists_enabled = hidden;
+        }
+    }
+    if changed {
+        directory.stamp_mailbox(&id);
+    }
+    Ok(Vec::new())
+}
+
+/// A mailbox's permissions: its owner's own, then every FullAccess holder.
+fn get_mailbox_permission(
+    directory: &Directory,
+    parameters: &Map<String, Value>,
+) -> Result<Vec<Value>, CmdletError> {
+    check_parameters(
+        parameters,
+        &["Identity", "User", "ResultSize"],
+        &["Identity"],
+    )?;
+    let identity = required_text(parameters, "Identity")?;
+    let id = mailbox_user(directory, &identity)?;
+    // Every mailbox lists its owner's own access first, as Exchange does.
+    let mut rows = vec![json!({
+        "Identity": identity,
+        "User": "NT AUTHORITY\\SELF",
+        "AccessRights": ["FullAccess", "ReadPermission"],
+        "IsInherited": false,
+        "Deny": false,
+        "InheritanceType": "All",
+    })];
+    if let Some(mailbox) = mailbox_of(directory, &id) {
+        rows.extend(mailbox.full_access.iter().map(|holder| {
+            json!({
+                "Identity": identity,
+                "User": holder,
+                "AccessRights": ["FullAccess"],
+                "IsInherited": false,
+                "Deny": false,
+                "InheritanceType": "All",
+            })
+        }));
+    }
+    Ok(rows)
+}
+
+/// Gives a user FullAccess to a mailbox (the only right this tenant supports).
+fn add_mailbox_permission(
+    directory: &mut Directory,
+    parameters: &Map<String, Value>,
+) -> Result<Vec<Value>, CmdletError> {
+    check_parameters(
+        parameters,
+        &[
+            "Identity",
+            "User",
+            "AccessRights",
+            "InheritanceType",
+            "AutoMapping",
+            "Confirm",
+        ],
+        &["Identity", "User", "AccessRights"],
+    )?;
+    let identity = required_text(parameters, "Identity")?;
+    let id = mailbox_user(directory, &identity)?;
+    let user = required_text(parameters, "User")?;
+    let holder = directory
+        .user(&user)
+        .map(|u| u.user_principal_name.clone())
+        .ok_or_else(|| CmdletError::not_found(&user))?;
+    let rights = match parameter(parameters, "AccessRights") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if rights.len() != 1 || !rights.iter().all(|r| r.eq_ignore_ascii_case("FullAccess")) {
+        return Err(CmdletError::bad_request(
+            "Only 'FullAccess' access rights are supported by this tenant.",
+        ));
+    }
+    let inheritance =
+        text_parameter(parameters, "InheritanceType")?.unwrap_or_else(|| "All".to_owned());
+    if let Some(mailbox) = directory.mailbox_mut(&id)
+        && !mailbox
+            .full_access
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(&holder))
+    {
+        mailbox.full_access.push(holder.clone());
+        directory.stamp_mailbox(&id);
+    }
+    Ok(vec![json!({
+        "Identity": identity,
+        "User": holder,
+        "AccessRights": ["FullAccess"],
+        "IsInherited": false,
+        "Deny": false,
+        "InheritanceType": inheritance,
+    })])
 }
 
 /// A distribution list or mail-enabled security group by mail, alias, name or id.

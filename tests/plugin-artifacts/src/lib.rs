@@ -23,3 +23,107 @@ pub const FORBIDDEN_IMPORT: &str = env!("TENURE_TEST_FORBIDDEN_IMPORT_WASM");
 pub fn read(path: &str) -> std::io::Result<Vec<u8>> {
     std::fs::read(Path::new(path))
 }
+
+/// What [`with_extra`] adds to a component: core modules, each defining one linear memory or
+/// one table of this size, and an instance of each (so each is created when the component is
+/// instantiated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// A linear memory of this many 64 KiB pages.
+    Memory {
+        /// Its initial size, in pages.
+        pages: u32,
+    },
+    /// A `funcref` table of this many elements.
+    Table {
+        /// Its initial size, in elements.
+        elements: u32,
+    },
+}
+
+/// `component` (a component binary, such as [`ECHO`]'s) with `count` more core instances, each
+/// of a module defining one `extra`: a hostile plugin that keeps its contract but declares
+/// many memories or tables. Component sections may come in any order, so the new ones are
+/// appended; the new modules' indices follow those of the component's own core modules.
+pub fn with_extra(component: &[u8], extra: Extra, count: u32) -> Vec<u8> {
+    const CORE_MODULE: u8 = 1;
+    const CORE_INSTANCE: u8 = 2;
+    let first = top_level_sections(component)
+        .filter(|id| *id == CORE_MODULE)
+        .count() as u32;
+    let module = core_module(extra);
+    let mut bytes = component.to_vec();
+    for _ in 0..count {
+        section(&mut bytes, CORE_MODULE, &module);
+    }
+    // One instance section: instantiate each new module with no arguments.
+    let mut instances = Vec::new();
+    leb128(&mut instances, count);
+    for index in first..first + count {
+        instances.push(0x00);
+        leb128(&mut instances, index);
+        leb128(&mut instances, 0);
+    }
+    section(&mut bytes, CORE_INSTANCE, &instances);
+    bytes
+}
+
+/// A core module that defines one memory or table and nothing else.
+fn core_module(extra: Extra) -> Vec<u8> {
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    let mut payload = vec![1];
+    let id = match extra {
+        Extra::Memory { pages } => {
+            payload.push(0x00);
+            leb128(&mut payload, pages);
+            5
+        }
+        Extra::Table { elements } => {
+            payload.extend([0x70, 0x00]);
+            leb128(&mut payload, elements);
+            4
+        }
+    };
+    section(&mut module, id, &payload);
+    module
+}
+
+/// The ids of a component's top-level sections.
+fn top_level_sections(component: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let mut at = 8;
+    std::iter::from_fn(move || {
+        let id = *component.get(at)?;
+        let (size, read) = read_leb128(component.get(at + 1..)?)?;
+        at += 1 + read + size as usize;
+        Some(id)
+    })
+}
+
+fn section(out: &mut Vec<u8>, id: u8, payload: &[u8]) {
+    out.push(id);
+    leb128(out, payload.len() as u32);
+    out.extend_from_slice(payload);
+}
+
+fn leb128(out: &mut Vec<u8>, mut value: u32) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn read_leb128(bytes: &[u8]) -> Option<(u32, usize)> {
+    let mut value = 0u32;
+    for (i, byte) in bytes.iter().take(5).enumerate() {
+        value |= u32::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}

@@ -55,7 +55,7 @@ pub(crate) struct Stack {
     runtime_port: u16,
     logs: tempfile::TempDir,
     http: reqwest::Client,
-    processes: Vec<Process>,
+    pub(crate) processes: Vec<Process>,
 }
 
 fn free_port() -> Result<u16, Error> {
@@ -176,7 +176,8 @@ impl Stack {
         self.spawn_with(name, binary, rust_log, &[])
     }
 
-    /// [`Self::spawn`] with these variables too (Tenure's app, a public URL).
+    /// [`Self::spawn`] with these variables too (Tenure's app, a public URL; an empty value
+    /// unsets a variable, as the functions read it).
     pub(crate) fn spawn_with(
         &self,
         name: &str,
@@ -204,6 +205,8 @@ impl Stack {
                 .env("TENURE_QUEUE_URL", &self.queue_url)
                 .env("TENURE_DEAD_LETTER_QUEUE_URL", &self.dead_letter_url)
                 .env("RUST_LOG", rust_log)
+                // The emulated tenant is on http://127.0.0.1: a test deployment allows it.
+                .env("TENURE_ALLOW_CUSTOM_ENDPOINTS", "true")
                 .envs(more.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)
@@ -332,6 +335,27 @@ impl Stack {
             })
             .collect();
         Ok(Some((json!({ "Records": records }), messages)))
+    }
+
+    /// The reasons of the messages on the dead-letter queue (left there).
+    pub(crate) async fn dead_letter_reasons(&self) -> Result<Vec<String>, Error> {
+        let attribute = tenure::queue::DEAD_LETTER_REASON_ATTRIBUTE;
+        let out = self
+            .sqs
+            .receive_message()
+            .queue_url(&self.dead_letter_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_attribute_names(attribute)
+            .send()
+            .await?;
+        Ok(out
+            .messages
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.message_attributes()?.get(attribute)?.string_value())
+            .map(str::to_owned)
+            .collect())
     }
 
     /// Writes the tenant has taken through Graph (inner batch requests counted one by one).

@@ -1,24 +1,15 @@
 //! `tenure emulate`: the emulated tenant as a local server that a Microsoft client can use.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use crate::helpers::samples;
-
-/// Kills the server when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::serve::harness::Running;
 
 #[tokio::test]
 async fn the_emulated_tenant_serves_tokens_and_graph_for_the_sample_tenant()
 -> Result<(), Box<dyn std::error::Error>> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenure"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
+    command
         .args([
             "emulate",
             "--port",
@@ -28,14 +19,10 @@ async fn the_emulated_tenant_serves_tokens_and_graph_for_the_sample_tenant()
             "--state",
         ])
         .arg(samples().join("directory.json"))
-        .env("TENURE_EMULATOR_CLIENT_SECRET", "a-test-secret-value")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let server = Running(child);
-    let mut first = String::new();
-    BufReader::new(stdout).read_line(&mut first)?;
+        .env("TENURE_EMULATOR_CLIENT_SECRET", "a-test-secret-value");
+    // The harness keeps reading what the server prints: a closed pipe must not end it.
+    let server = Running::start(command);
+    let first = server.first_line.clone();
     assert!(
         !first.contains("a-test-secret-value"),
         "the secret is never printed"
@@ -92,6 +79,10 @@ async fn the_emulated_tenant_serves_tokens_and_graph_for_the_sample_tenant()
     assert_eq!(refused.status(), 401);
     let body: serde_json::Value = refused.json().await?;
     assert_eq!(body["error"], "invalid_client");
+    assert!(
+        !server.output().contains("a-test-secret-value"),
+        "the secret is never printed"
+    );
     drop(server);
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Black-box tests of the `tenure` command, one module per feature.
 
+mod approvals;
 mod bad_input;
 mod connect;
 mod emulate;

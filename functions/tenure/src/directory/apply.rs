@@ -4,13 +4,13 @@
 //! changes exactly what Microsoft's API would change, and is idempotent the way the planner
 //! relies on: adding a member twice, or disabling a disabled user, changes nothing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{
     AssignedLicense, DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot,
     UserAttribute,
 };
-use crate::plan::{Op, Plan, WorkerPlan};
+use crate::plan::{Op, Plan, ValueChange, WorkerPlan};
 
 /// An action that cannot be applied to this snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -245,54 +245,18 @@ impl<'s> Writer<'s> {
     fn apply_op(&mut self, user_id: &str, op: &Op) -> Result<(), String> {
         match op {
             Op::CreateUser { .. } => return Err("the user exists already".into()),
-            Op::AdoptUser { employee_id } => {
-                let at = *self
-                    .user_at
-                    .get(user_id)
-                    .ok_or_else(|| format!("no user has id {user_id}"))?;
-                self.snapshot.users[at].employee_id = Some(employee_id.clone());
-                self.user_by_employee.insert(employee_id.clone(), at);
-            }
+            Op::AdoptUser { employee_id } => self.adopt(user_id, employee_id)?,
             Op::RestoreUser => self.restore(user_id)?,
-            Op::UpdateUser { changes } => {
-                let user = self.user_mut(user_id)?;
-                for (name, change) in changes {
-                    if name == "displayName" {
-                        user.display_name = change.to.clone();
-                    } else {
-                        let attribute = UserAttribute::from_graph_name(name)
-                            .ok_or_else(|| format!("unknown property {name}"))?;
-                        attribute.set(user, change.to.clone());
-                    }
-                }
-            }
+            Op::UpdateUser { changes } => self.update_user(user_id, changes)?,
             Op::EnableUser => self.user_mut(user_id)?.account_enabled = true,
             Op::DisableUser => self.user_mut(user_id)?.account_enabled = false,
             Op::SetManager {
                 manager_employee_id,
                 manager_user_id,
-            } => {
-                let manager = match manager_user_id {
-                    Some(id) => id.clone(),
-                    None => self
-                        .user_by_employee
-                        .get(manager_employee_id)
-                        .map(|&at| self.snapshot.users[at].id.clone())
-                        .ok_or_else(|| format!("manager {manager_employee_id} has no account"))?,
-                };
-                self.user_mut(user_id)?.manager = Some(ObjectRef { id: manager });
-            }
+            } => self.set_manager(user_id, manager_employee_id, manager_user_id.as_deref())?,
             Op::AddGroupMember { group_id, .. }
             | Op::AddDistributionListMember { group_id, .. } => {
-                let at = self.group_mut(group_id)?.0;
-                let group = &mut self.snapshot.groups[at];
-                let members = self
-                    .group_members
-                    .entry(at)
-                    .or_insert_with(|| group.members.iter().cloned().collect());
-                if members.insert(user_id.to_owned()) {
-                    group.members.push(user_id.to_owned());
-                }
+                self.add_member(group_id, user_id)?;
             }
             Op::RemoveGroupMember { group_id, .. }
             | Op::RemoveDistributionListMember { group_id, .. } => {
@@ -300,45 +264,7 @@ impl<'s> Writer<'s> {
                 group.members.retain(|m| m != user_id);
                 self.group_members.remove(&at);
             }
-            Op::AssignLicense { sku_id, .. } => {
-                // Only a license with an Exchange Online plan brings a mailbox (one whose plans
-                // are not known is taken to).
-                let mailbox_comes = !self.mailbox_at.contains_key(user_id)
-                    && self
-                        .snapshot
-                        .subscribed_skus
-                        .iter()
-                        .find(|s| &s.sku_id == sku_id)
-                        .is_none_or(|s| s.gives_mailbox(&[]) != Some(false));
-                let user = self.user_mut(user_id)?;
-                if user.usage_location.is_none() {
-                    return Err(
-                        "license assignment failed because the user has no usage location".into(),
-                    );
-                }
-                if !user.assigned_licenses.iter().any(|l| &l.sku_id == sku_id) {
-                    user.assigned_licenses.push(AssignedLicense {
-                        sku_id: sku_id.clone(),
-                        disabled_plans: Vec::new(),
-                    });
-                }
-                let upn = user.user_principal_name.clone();
-                // Exchange provisions a mailbox once the user holds a license, and gives the
-                // user its primary address as `mail`.
-                if mailbox_comes {
-                    user.proxy_addresses = vec![format!("SMTP:{upn}")];
-                    user.mail.get_or_insert_with(|| upn.clone());
-                    self.mailbox_at
-                        .insert(user_id.to_owned(), self.snapshot.mailboxes.len());
-                    self.snapshot.mailboxes.push(Mailbox {
-                        external_directory_object_id: user_id.to_owned(),
-                        user_principal_name: upn,
-                        recipient_type_details: MailboxType::UserMailbox,
-                        hidden_from_address_lists_enabled: false,
-                        full_access: Vec::new(),
-                    });
-                }
-            }
+            Op::AssignLicense { sku_id, .. } => self.assign_license(user_id, sku_id)?,
             Op::RemoveLicense { sku_id, .. } => {
                 self.user_mut(user_id)?
                     .assigned_licenses
@@ -365,6 +291,107 @@ impl<'s> Writer<'s> {
             Op::HideFromAddressList { hidden } => {
                 self.mailbox_mut(user_id)?.hidden_from_address_lists_enabled = *hidden;
             }
+        }
+        Ok(())
+    }
+
+    /// Writes `employee_id` on an account that had none.
+    fn adopt(&mut self, user_id: &str, employee_id: &str) -> Result<(), String> {
+        let at = *self
+            .user_at
+            .get(user_id)
+            .ok_or_else(|| format!("no user has id {user_id}"))?;
+        self.snapshot.users[at].employee_id = Some(employee_id.to_owned());
+        self.user_by_employee.insert(employee_id.to_owned(), at);
+        Ok(())
+    }
+
+    fn update_user(
+        &mut self,
+        user_id: &str,
+        changes: &BTreeMap<String, ValueChange>,
+    ) -> Result<(), String> {
+        let user = self.user_mut(user_id)?;
+        for (name, change) in changes {
+            if name == "displayName" {
+                user.display_name = change.to.clone();
+            } else {
+                let attribute = UserAttribute::from_graph_name(name)
+                    .ok_or_else(|| format!("unknown property {name}"))?;
+                attribute.set(user, change.to.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Points the user at their manager: by id when the plan knew it, else by the manager's
+    /// `employeeId` (an account created earlier in the same run).
+    fn set_manager(
+        &mut self,
+        user_id: &str,
+        manager_employee_id: &str,
+        manager_user_id: Option<&str>,
+    ) -> Result<(), String> {
+        let manager = match manager_user_id {
+            Some(id) => id.to_owned(),
+            None => self
+                .user_by_employee
+                .get(manager_employee_id)
+                .map(|&at| self.snapshot.users[at].id.clone())
+                .ok_or_else(|| format!("manager {manager_employee_id} has no account"))?,
+        };
+        self.user_mut(user_id)?.manager = Some(ObjectRef { id: manager });
+        Ok(())
+    }
+
+    fn add_member(&mut self, group_id: &str, user_id: &str) -> Result<(), String> {
+        let at = self.group_mut(group_id)?.0;
+        let group = &mut self.snapshot.groups[at];
+        let members = self
+            .group_members
+            .entry(at)
+            .or_insert_with(|| group.members.iter().cloned().collect());
+        if members.insert(user_id.to_owned()) {
+            group.members.push(user_id.to_owned());
+        }
+        Ok(())
+    }
+
+    /// Assigns a license; one with an Exchange Online plan brings a mailbox, as Exchange
+    /// provisions one once the user holds such a license.
+    fn assign_license(&mut self, user_id: &str, sku_id: &str) -> Result<(), String> {
+        // A license whose plans are not known is taken to bring a mailbox.
+        let mailbox_comes = !self.mailbox_at.contains_key(user_id)
+            && self
+                .snapshot
+                .subscribed_skus
+                .iter()
+                .find(|s| s.sku_id == sku_id)
+                .is_none_or(|s| s.gives_mailbox(&[]) != Some(false));
+        let user = self.user_mut(user_id)?;
+        if user.usage_location.is_none() {
+            return Err("license assignment failed because the user has no usage location".into());
+        }
+        if !user.assigned_licenses.iter().any(|l| l.sku_id == sku_id) {
+            user.assigned_licenses.push(AssignedLicense {
+                sku_id: sku_id.to_owned(),
+                disabled_plans: Vec::new(),
+            });
+        }
+        if mailbox_comes {
+            // Exchange gives the user its primary address as `mail`.
+            let upn = user.user_principal_name.clone();
+            user.proxy_addresses = vec![format!("SMTP:{upn}")];
+            user.mail.get_or_insert_with(|| upn.clone());
+            self.mailbox_at
+                .insert(user_id.to_owned(), self.snapshot.mailboxes.len());
+            self.snapshot.mailboxes.push(Mailbox {
+                external_directory_object_id: user_id.to_owned(),
+                user_principal_name: upn,
+                recipient_type_details: MailboxType::UserMailbox,
+                hidden_from_address_lists_enabled: false,
+                full_access: Vec::new(),
+            });
         }
         Ok(())
     }

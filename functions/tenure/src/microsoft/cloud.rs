@@ -175,8 +175,124 @@ impl Endpoints {
     pub fn token_url(&self, tenant: &str) -> String {
         format!("{}/{tenant}/oauth2/v2.0/token", self.login)
     }
+
+    /// Whether all three base URLs are their cloud's own hosts over HTTPS (no other port, no
+    /// path, no user name); the first that is not, otherwise. A deployment that does not
+    /// allow custom endpoints uses only connections that pass this.
+    pub fn check_cloud_hosts(&self) -> Result<(), ForeignEndpoint> {
+        let hosts = self.cloud.hosts();
+        for (role, url, host) in [
+            ("login", &self.login, hosts.login),
+            ("Graph", &self.graph, hosts.graph),
+            ("Exchange", &self.exchange, hosts.exchange),
+        ] {
+            if !is_https_host(url, host) {
+                return Err(ForeignEndpoint {
+                    cloud: self.cloud,
+                    role,
+                    url: url.clone(),
+                    expected: format!("https://{host}"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A connection's base URL that is not its national cloud's host over HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("its {role} endpoint {url} is not {expected}, the {cloud} cloud's {role} host over HTTPS")]
+pub struct ForeignEndpoint {
+    /// The connection's cloud.
+    pub cloud: NationalCloud,
+    /// `login`, `Graph` or `Exchange`.
+    pub role: &'static str,
+    /// The base URL the connection names.
+    pub url: String,
+    /// The cloud's own base URL for it.
+    pub expected: String,
+}
+
+/// Whether `url` is `https://{host}` (in any case, with an optional `:443` and `/`).
+fn is_https_host(url: &str, host: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    parsed.scheme() == "https"
+        && parsed
+            .host_str()
+            .is_some_and(|h| h.eq_ignore_ascii_case(host))
+        && parsed.port().is_none()
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && matches!(parsed.path(), "" | "/")
+        && parsed.query().is_none()
+        && parsed.fragment().is_none()
 }
 
 fn trim(url: &str) -> String {
     url.trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Endpoints, NationalCloud};
+
+    #[test]
+    fn only_the_clouds_own_https_hosts_pass() {
+        for cloud in NationalCloud::ALL {
+            assert_eq!(Endpoints::for_cloud(cloud).check_cloud_hosts(), Ok(()));
+            let hosts = cloud.hosts();
+            let upper = Endpoints::for_cloud(cloud)
+                .with_graph(&format!("HTTPS://{}:443/", hosts.graph.to_uppercase()));
+            assert_eq!(upper.check_cloud_hosts(), Ok(()), "{cloud}");
+        }
+        let global = Endpoints::for_cloud(NationalCloud::Global);
+        for (endpoints, role) in [
+            (
+                global.clone().with_graph("http://graph.microsoft.com"),
+                "Graph",
+            ),
+            (
+                global
+                    .clone()
+                    .with_graph("https://graph.microsoft.com.evil.example"),
+                "Graph",
+            ),
+            (
+                global
+                    .clone()
+                    .with_graph("https://graph.microsoft.com:8443"),
+                "Graph",
+            ),
+            (
+                global
+                    .clone()
+                    .with_graph("https://user@graph.microsoft.com"),
+                "Graph",
+            ),
+            (
+                global.clone().with_graph("https://graph.microsoft.us"),
+                "Graph",
+            ),
+            (global.clone().with_login("http://127.0.0.1:9000"), "login"),
+            (
+                global
+                    .clone()
+                    .with_login("https://login.microsoftonline.com/evil"),
+                "login",
+            ),
+            (
+                global.clone().with_exchange("https://outlook.office365.us"),
+                "Exchange",
+            ),
+            (
+                Endpoints::all_at(NationalCloud::Global, "http://127.0.0.1:9000"),
+                "login",
+            ),
+        ] {
+            let refused = endpoints.check_cloud_hosts().expect_err("refused");
+            assert_eq!(refused.role, role, "{refused}");
+        }
+    }
 }

@@ -79,6 +79,24 @@ pub enum ApiError {
         /// then a non-idempotent request may have been carried out.
         maybe_applied: bool,
     },
+    /// A URL off the API's host: a paging or delta link that leaves the host it came from, or
+    /// a stored delta link that does. It is not followed and the token is not sent there.
+    #[error(
+        "{api} {operation}: the {what} leads to {origin}, not to {expected} where it came from; \
+         it is not followed and the token is not sent there"
+    )]
+    ForeignLink {
+        /// Which API.
+        api: Api,
+        /// What was being done.
+        operation: String,
+        /// `@odata.nextLink`, `@odata.deltaLink` or `request URL`.
+        what: &'static str,
+        /// Where it leads: scheme, host and port only.
+        origin: String,
+        /// The API's own scheme, host and port.
+        expected: String,
+    },
     /// An answer Tenure cannot read.
     #[error("{api} gave an unexpected answer to {operation} ({status}): {message}")]
     Unexpected {

@@ -88,7 +88,7 @@ impl ExchangeClient {
         let scope = endpoints.cloud.exchange_scope();
         let tenant = tokens.tenant().to_owned();
         Ok(Self {
-            transport: Transport::new(Api::Exchange, tokens, scope, options)?,
+            transport: Transport::new(Api::Exchange, &endpoints.exchange, tokens, scope, options)?,
             url: format!(
                 "{}/adminapi/beta/{tenant}/InvokeCommand",
                 endpoints.exchange
@@ -120,6 +120,10 @@ impl ExchangeClient {
                 break;
             }
             let page: Page = reply.json(Api::Exchange, cmdlet)?;
+            if let Some(link) = &page.next_link {
+                self.transport
+                    .check_origin(link, "@odata.nextLink", cmdlet)?;
+            }
             items.extend(page.value);
             next = page.next_link;
         }

@@ -79,7 +79,7 @@ mod transport;
 mod writer;
 
 pub use certificate::{CertificateError, ClientCertificate};
-pub use cloud::{CloudHosts, Endpoints, NationalCloud, UnknownCloud};
+pub use cloud::{CloudHosts, Endpoints, ForeignEndpoint, NationalCloud, UnknownCloud};
 pub use concurrency::{AdaptiveLimit, Permit};
 pub use delta_state::{DeltaState, MailboxWatermark};
 pub use directory::{ReadOptions, read_directory};

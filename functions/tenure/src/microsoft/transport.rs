@@ -110,6 +110,8 @@ struct Attempt {
 #[derive(Clone)]
 pub(crate) struct Transport {
     api: Api,
+    /// The API's base URL: every request goes to its scheme, host and port, or is refused.
+    base: reqwest::Url,
     http: reqwest::Client,
     tokens: Arc<TokenSource>,
     scope: String,
@@ -118,12 +120,20 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
+    /// A transport for `api` at `base` (its base URL; every request must stay on its host).
     pub(crate) fn new(
         api: Api,
+        base: &str,
         tokens: Arc<TokenSource>,
         scope: String,
         options: ClientOptions,
     ) -> Result<Self, ApiError> {
+        let base = reqwest::Url::parse(base).map_err(|e| ApiError::Network {
+            api,
+            operation: "set up the HTTP client".to_owned(),
+            message: format!("the base URL {base} is not a URL: {e}"),
+            maybe_applied: false,
+        })?;
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .build()
@@ -135,6 +145,7 @@ impl Transport {
             })?;
         Ok(Self {
             api,
+            base,
             http,
             tokens,
             scope,
@@ -143,8 +154,34 @@ impl Transport {
         })
     }
 
-    /// Sends with retries; a non-2xx answer becomes an [`ApiError`].
+    /// Refuses `url` ([`ApiError::ForeignLink`], naming it as `what`) unless it is on the
+    /// API's scheme, host and port.
+    pub(crate) fn check_origin(
+        &self,
+        url: &str,
+        what: &'static str,
+        operation: &str,
+    ) -> Result<(), ApiError> {
+        let origin = reqwest::Url::parse(url).map(|u| u.origin());
+        match origin {
+            Ok(origin) if origin == self.base.origin() => Ok(()),
+            _ => Err(ApiError::ForeignLink {
+                api: self.api,
+                operation: operation.to_owned(),
+                what,
+                origin: origin.map_or_else(
+                    |_| "a URL that cannot be read".to_owned(),
+                    |o| o.ascii_serialization(),
+                ),
+                expected: self.base.origin().ascii_serialization(),
+            }),
+        }
+    }
+
+    /// Sends with retries; a non-2xx answer becomes an [`ApiError`]. A request off the API's
+    /// host is refused before a token is fetched ([`Self::check_origin`]).
     pub(crate) async fn send(&self, request: &Request) -> Result<Reply, ApiError> {
+        self.check_origin(&request.url, "request URL", &request.operation)?;
         let policy = self.policy;
         (|| self.attempt(request))
             .retry(policy.backoff())

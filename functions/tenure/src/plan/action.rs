@@ -183,7 +183,8 @@ impl Op {
         }
     }
 
-    /// Whether the action takes access away (counted by the guard).
+    /// Whether the action locks the user out or takes a license (counted by every guard; group
+    /// removals are counted by the deployment's, see [`crate::guard::Effect`]).
     pub fn strips_access(&self) -> bool {
         matches!(self, Self::DisableUser | Self::RemoveLicense { .. })
     }

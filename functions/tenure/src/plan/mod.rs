@@ -148,7 +148,8 @@ pub struct GuardVerdict {
     pub allowed: bool,
     /// Managed users (directory users with an `employeeId`).
     pub managed_users: usize,
-    /// Users the plan disables or takes licenses from.
+    /// Users the plan disables or takes licenses from (and, for the deployment's guard, removes
+    /// from groups).
     pub stripped_users: usize,
     /// The share above which the guard refuses.
     pub max_share: f64,

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use super::identity::allocate_identities;
+use super::identity::{Chosen, allocate_identities};
 use super::order::managers_first;
 use super::reconcile::Takeover;
 use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler, managed_memberships};
@@ -69,6 +69,10 @@ fn bullet(lines: &[String]) -> String {
 }
 
 /// Makes the plan. Pure: same input, same plan.
+///
+/// The steps: admit each worker the plugin answered for usefully, find the accounts of those
+/// without one (deleted, then matched), choose identities for new accounts, reconcile each
+/// worker against the directory, and put managers before their reports.
 pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     if input.desired.len() != input.workers.len() {
         return Err(PlanError::AnswerCount {
@@ -80,24 +84,95 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     let (groups, group_slot, skus) = resolve_managed(&index, input.managed)?;
     let mut quarantined = input.quarantined;
 
-    let mut entries = Vec::with_capacity(input.workers.len());
-    for (sourced, desired) in input.workers.iter().zip(input.desired) {
-        let reject = |reason: String| Quarantined {
-            employee_id: Some(sourced.worker.employee_id.to_string()),
-            source: sourced.source.clone(),
-            reason,
-        };
-        let desired = match desired {
-            Ok(desired) => desired,
-            Err(message) => {
-                quarantined.push(reject(format!(
-                    "the mapping plugin refused this worker: {message}"
-                )));
-                continue;
+    let admission = Admission {
+        index: &index,
+        today: &input.today,
+        group_slot: &group_slot,
+        skus: &skus,
+    };
+    let mut entries = admission.admit(input.workers, input.desired, &mut quarantined);
+    restore_deleted(&mut entries, &index);
+    let matching = match_existing(&mut entries, &index, input.matching);
+    let (kept, accounts) = choose_accounts(entries, &index, &mut quarantined);
+
+    let member_of = managed_memberships(&groups);
+    let reconciler = Reconciler {
+        index: &index,
+        groups: &groups,
+        member_of: &member_of,
+        group_slot: &group_slot,
+        skus: &skus,
+        accounts: &accounts,
+    };
+    let sources: Vec<&SourcedWorker> = kept.iter().map(|(entry, _)| entry.sourced).collect();
+    let (plans, mailboxless) = reconcile_all(&reconciler, kept);
+    let workers = managers_first(plans, &sources);
+    let warnings = mailboxless
+        .into_iter()
+        .map(|(slot, employee_ids)| reasons::mailboxless(groups[slot].group, employee_ids))
+        .collect::<Vec<ConfigWarning>>();
+
+    quarantined
+        .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
+    let mut plan = Plan {
+        today: input.today.to_string(),
+        summary: Default::default(),
+        workers,
+        quarantined,
+        guard: None,
+        plugin: None,
+        matching,
+        warnings,
+    };
+    plan.summarize();
+    Ok(plan)
+}
+
+/// What deciding whether a worker can be planned at all needs.
+struct Admission<'r, 'a> {
+    index: &'r DirectoryIndex<'a>,
+    today: &'r Today,
+    group_slot: &'r HashMap<GroupRef, usize>,
+    skus: &'r BTreeMap<String, &'a SubscribedSku>,
+}
+
+impl<'a> Admission<'_, 'a> {
+    /// The workers that can be planned, each beside its desired state and account; the others
+    /// are quarantined with the reason.
+    fn admit(
+        &self,
+        workers: &'a [SourcedWorker],
+        desired: Vec<Result<DesiredState, String>>,
+        quarantined: &mut Vec<Quarantined>,
+    ) -> Vec<Entry<'a>> {
+        let mut entries = Vec::with_capacity(workers.len());
+        for (sourced, desired) in workers.iter().zip(desired) {
+            match self.entry(sourced, desired) {
+                Ok(entry) => entries.push(entry),
+                Err(reason) => quarantined.push(Quarantined {
+                    employee_id: Some(sourced.worker.employee_id.to_string()),
+                    source: sourced.source.clone(),
+                    reason,
+                }),
             }
-        };
-        let existing = index.users_by_employee_id(sourced.worker.employee_id.as_str());
-        let existing = match existing.as_slice() {
+        }
+        entries
+    }
+
+    /// One worker's entry, or why it cannot be planned: the plugin refused it, its
+    /// `employeeId` is on several accounts, or the plugin's answer names what cannot be.
+    fn entry(
+        &self,
+        sourced: &'a SourcedWorker,
+        desired: Result<DesiredState, String>,
+    ) -> Result<Entry<'a>, String> {
+        let desired = desired
+            .map_err(|message| format!("the mapping plugin refused this worker: {message}"))?;
+        let existing = match self
+            .index
+            .users_by_employee_id(sourced.worker.employee_id.as_str())
+            .as_slice()
+        {
             [] => None,
             [one] => Some(*one),
             many => {
@@ -105,35 +180,41 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
                     .iter()
                     .map(|u| u.user_principal_name.as_str())
                     .collect();
-                quarantined.push(reject(format!(
+                return Err(format!(
                     "employeeId {} is on {} directory users ({}); remove it from all but one",
                     sourced.worker.employee_id,
                     many.len(),
                     upns.join(", ")
-                )));
-                continue;
+                ));
             }
         };
-        if let Some(account) = &desired.account
-            && let Err(problem) = check_account(account, existing, &group_slot, &skus)
-        {
-            quarantined.push(reject(format!(
-                "the mapping plugin's answer cannot be used: {problem}"
-            )));
-            continue;
+        if let Some(account) = &desired.account {
+            check_account(account, existing, self.group_slot, self.skus).map_err(|problem| {
+                format!("the mapping plugin's answer cannot be used: {problem}")
+            })?;
         }
-        entries.push(Entry {
+        Ok(Entry {
             sourced,
             desired,
             existing,
-            today: input.today.in_zone(sourced.worker.time_zone.as_ref()),
+            today: self.today.in_zone(sourced.worker.time_zone.as_ref()),
             takeover: None,
-        });
+        })
     }
-    restore_deleted(&mut entries, &index);
-    let matching = match_existing(&mut entries, &index, input.matching);
+}
 
-    let identities = allocate_identities(&entries, &index);
+/// An entry beside the identity chosen for its new account, if it gets one.
+type Kept<'a> = (Entry<'a>, Option<Chosen>);
+
+/// Chooses identities for the new accounts and records every worker's account (existing or
+/// planned), so managers can be pointed at; a worker none of whose candidates can be used is
+/// quarantined.
+fn choose_accounts<'a>(
+    entries: Vec<Entry<'a>>,
+    index: &DirectoryIndex<'a>,
+    quarantined: &mut Vec<Quarantined>,
+) -> (Vec<Kept<'a>>, HashMap<&'a str, AccountRef<'a>>) {
+    let identities = allocate_identities(&entries, index);
     let mut accounts: HashMap<&str, AccountRef> =
         HashMap::with_capacity_and_hasher(entries.len(), Default::default());
     let mut kept = Vec::with_capacity(entries.len());
@@ -159,20 +240,18 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             }),
         }
     }
+    (kept, accounts)
+}
 
-    let member_of = managed_memberships(&groups);
-    let reconciler = Reconciler {
-        index: &index,
-        groups: &groups,
-        member_of: &member_of,
-        group_slot: &group_slot,
-        skus: &skus,
-        accounts: &accounts,
-    };
-    let sources: Vec<&SourcedWorker> = kept.iter().map(|(entry, _)| entry.sourced).collect();
-    // Each desired state is let go as soon as its worker is planned: large runs stay small.
+/// Each worker's plan, and the employee ids each mail-enabled group could not take for want
+/// of a mailbox (by group slot). Each desired state is let go as soon as its worker is planned:
+/// large runs stay small.
+fn reconcile_all(
+    reconciler: &Reconciler<'_, '_>,
+    kept: Vec<Kept<'_>>,
+) -> (Vec<WorkerPlan>, BTreeMap<usize, Vec<String>>) {
     let mut mailboxless: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let plans: Vec<WorkerPlan> = kept
+    let plans = kept
         .into_iter()
         .map(|(entry, identity)| {
             let (plan, skipped) = reconciler.reconcile(&entry, identity.as_ref());
@@ -185,26 +264,7 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             plan
         })
         .collect();
-    let workers = managers_first(plans, &sources);
-    let warnings = mailboxless
-        .into_iter()
-        .map(|(slot, employee_ids)| reasons::mailboxless(groups[slot].group, employee_ids))
-        .collect::<Vec<ConfigWarning>>();
-
-    quarantined
-        .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
-    let mut plan = Plan {
-        today: input.today.to_string(),
-        summary: Default::default(),
-        workers,
-        quarantined,
-        guard: None,
-        plugin: None,
-        matching,
-        warnings,
-    };
-    plan.summarize();
-    Ok(plan)
+    (plans, mailboxless)
 }
 
 /// A returning worker whose account was deleted (and is still in the tenant's deleted items)

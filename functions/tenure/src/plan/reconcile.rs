@@ -225,32 +225,7 @@ impl Reconciler<'_, '_> {
     ) {
         let worker = &entry.sourced.worker;
         let phase = entry.desired.phase;
-        let mut changes = BTreeMap::new();
-        if user.display_name.as_deref() != Some(account.display_name.as_str()) {
-            changes.insert(
-                "displayName".to_owned(),
-                ValueChange {
-                    from: user.display_name.clone(),
-                    to: Some(account.display_name.clone()),
-                },
-            );
-        }
-        let mut hire_date_changed = false;
-        for (attribute, wanted) in &account.attributes {
-            let attribute = *attribute;
-            let current = attribute.get(user);
-            if !attribute.same_value(current, wanted.as_deref()) {
-                hire_date_changed |=
-                    attribute == UserAttribute::EmployeeHireDate && current.is_some();
-                changes.insert(
-                    attribute.graph_name().to_owned(),
-                    ValueChange {
-                        from: current.map(str::to_owned),
-                        to: wanted.clone(),
-                    },
-                );
-            }
-        }
+        let (changes, hire_date_changed) = attribute_changes(account, user);
         let mailbox = self.index.mailbox(&user.id);
         let mailbox_shared =
             mailbox.is_some_and(|m| m.recipient_type_details == MailboxType::SharedMailbox);
@@ -270,35 +245,18 @@ impl Reconciler<'_, '_> {
             });
         }
 
-        let mut status_changed = false;
-        if account.enabled && !user.account_enabled {
-            status_changed = true;
+        let status_changed = if account.enabled && !user.account_enabled {
             plan.actions.push(Action {
                 op: Op::EnableUser,
                 reason: reasons::enable(worker, rehire, first_days),
             });
+            true
         } else if !account.enabled && user.account_enabled {
-            status_changed = true;
-            plan.actions.push(Action {
-                op: Op::DisableUser,
-                reason: reasons::disable(worker, phase),
-            });
-            if account.on_disable.revoke_sessions {
-                plan.actions.push(Action {
-                    op: Op::RevokeSessions,
-                    reason: reasons::once_on_disable(phase, "sign-in sessions are revoked"),
-                });
-            }
-            if account.on_disable.scramble_password {
-                plan.actions.push(Action {
-                    op: Op::ResetPassword,
-                    reason: reasons::once_on_disable(
-                        phase,
-                        "the password is replaced by a random one nobody knows",
-                    ),
-                });
-            }
-        }
+            disable(account, worker, phase, plan);
+            true
+        } else {
+            false
+        };
 
         self.manager(account, Some(user), plan);
         self.licenses(worker, account, Some(user), phase, plan);
@@ -546,5 +504,62 @@ impl Reconciler<'_, '_> {
             }),
             _ => None,
         }
+    }
+}
+
+/// The attributes (display name included) that differ between what the account should be and
+/// what it is, and whether a hire date already set has changed (a sign of a rehire).
+fn attribute_changes(
+    account: &Account,
+    user: &DirectoryUser,
+) -> (BTreeMap<String, ValueChange>, bool) {
+    let mut changes = BTreeMap::new();
+    if user.display_name.as_deref() != Some(account.display_name.as_str()) {
+        changes.insert(
+            "displayName".to_owned(),
+            ValueChange {
+                from: user.display_name.clone(),
+                to: Some(account.display_name.clone()),
+            },
+        );
+    }
+    let mut hire_date_changed = false;
+    for (attribute, wanted) in &account.attributes {
+        let attribute = *attribute;
+        let current = attribute.get(user);
+        if !attribute.same_value(current, wanted.as_deref()) {
+            hire_date_changed |= attribute == UserAttribute::EmployeeHireDate && current.is_some();
+            changes.insert(
+                attribute.graph_name().to_owned(),
+                ValueChange {
+                    from: current.map(str::to_owned),
+                    to: wanted.clone(),
+                },
+            );
+        }
+    }
+    (changes, hire_date_changed)
+}
+
+/// Blocks sign-in and does what the policy says is done once as an account is disabled.
+fn disable(account: &Account, worker: &crate::worker::Worker, phase: Phase, plan: &mut WorkerPlan) {
+    plan.actions.push(Action {
+        op: Op::DisableUser,
+        reason: reasons::disable(worker, phase),
+    });
+    if account.on_disable.revoke_sessions {
+        plan.actions.push(Action {
+            op: Op::RevokeSessions,
+            reason: reasons::once_on_disable(phase, "sign-in sessions are revoked"),
+        });
+    }
+    if account.on_disable.scramble_password {
+        plan.actions.push(Action {
+            op: Op::ResetPassword,
+            reason: reasons::once_on_disable(
+                phase,
+                "the password is replaced by a random one nobody knows",
+            ),
+        });
     }
 }

@@ -16,6 +16,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use hmac::{Hmac, Mac as _};
 use sha2::{Digest as _, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -160,20 +161,131 @@ pub(crate) fn unseal<'a>(
     sound.then_some(code)
 }
 
+/// The first bytes of sealed code kept outside the host's own cache (an object store): the
+/// layout of [`seal`] with the number of the key that authenticates it, and that key's
+/// HMAC-SHA256 at the end.
+const AUTHENTICATED_MAGIC: &[u8; 16] = b"tenure-cwasm-v2\n";
+
+/// Magic, key number, wasm SHA-256, engine key, machine code SHA-256.
+const AUTHENTICATED_HEADER_LEN: usize = AUTHENTICATED_MAGIC.len() + 4 + 3 * 32;
+
+/// The length of an HMAC-SHA256.
+const MAC_LEN: usize = 32;
+
+/// A key that authenticates compiled code (HMAC-SHA256): its number, kept in the sealed bytes
+/// so that the right key is found again after a rotation, and its bytes.
+#[derive(Clone, Copy)]
+pub struct CodeKey<'a> {
+    /// The key's number.
+    pub id: u32,
+    /// The key's bytes.
+    pub bytes: &'a [u8],
+}
+
+impl std::fmt::Debug for CodeKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Machine code sealed for an object store: magic, `key`'s number, the wasm's SHA-256, the
+/// engine key, the code's SHA-256, the code, and an HMAC-SHA256 with `key` over all of that.
+pub(crate) fn seal_authenticated(
+    wasm_sha256: &[u8; 32],
+    engine_key: &[u8; 32],
+    code: &[u8],
+    key: CodeKey<'_>,
+) -> Vec<u8> {
+    let mut sealed = Vec::with_capacity(AUTHENTICATED_HEADER_LEN + code.len() + MAC_LEN);
+    sealed.extend_from_slice(AUTHENTICATED_MAGIC);
+    sealed.extend_from_slice(&key.id.to_be_bytes());
+    sealed.extend_from_slice(wasm_sha256);
+    sealed.extend_from_slice(engine_key);
+    sealed.extend_from_slice(&Sha256::digest(code));
+    sealed.extend_from_slice(code);
+    let mac = hmac_of(key.bytes, &sealed);
+    sealed.extend_from_slice(&mac);
+    sealed
+}
+
+/// The number of the key sealed bytes say they are authenticated with, if they have the
+/// authenticated layout at all.
+pub(crate) fn sealed_key_id(sealed: &[u8]) -> Option<u32> {
+    let rest = sealed.strip_prefix(AUTHENTICATED_MAGIC.as_slice())?;
+    let id: [u8; 4] = rest.get(..4)?.try_into().ok()?;
+    Some(u32::from_be_bytes(id))
+}
+
+/// The machine code in sealed bytes, if their HMAC verifies with `key` (compared in constant
+/// time, before anything else is read) and they were sealed for this wasm and this engine;
+/// else what is wrong.
+pub(crate) fn unseal_authenticated<'a>(
+    sealed: &'a [u8],
+    wasm_sha256: &[u8; 32],
+    engine_key: &[u8; 32],
+    key: CodeKey<'_>,
+) -> Result<&'a [u8], &'static str> {
+    let Some((signed, mac)) = sealed
+        .len()
+        .checked_sub(MAC_LEN)
+        .filter(|&at| at >= AUTHENTICATED_HEADER_LEN)
+        .map(|at| sealed.split_at(at))
+    else {
+        return Err("it is too short to carry a header and an HMAC");
+    };
+    let mut verifier = Hmac::<Sha256>::new_from_slice(key.bytes)
+        .map_err(|_| "the key cannot be used for HMAC-SHA256")?;
+    verifier.update(signed);
+    verifier
+        .verify_slice(mac)
+        .map_err(|_| "its HMAC does not verify with the deployment's key")?;
+    if sealed_key_id(signed) != Some(key.id) {
+        return Err("it names another key than the one it was checked with");
+    }
+    let header = &signed[AUTHENTICATED_MAGIC.len() + 4..AUTHENTICATED_HEADER_LEN];
+    let code = &signed[AUTHENTICATED_HEADER_LEN..];
+    let (wasm, rest) = header.split_at(32);
+    let (engine, code_sha256) = rest.split_at(32);
+    if wasm != wasm_sha256 || engine != engine_key || code_sha256 != Sha256::digest(code).as_slice()
+    {
+        return Err(
+            "its header does not match the plugin's SHA-256, this engine, or the code it carries",
+        );
+    }
+    Ok(code)
+}
+
+/// HMAC-SHA256 of `bytes` with `key`. HMAC takes a key of any length, so this is never empty;
+/// if it were, the code would fail its check and be compiled again.
+fn hmac_of(key: &[u8], bytes: &[u8]) -> Vec<u8> {
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(bytes);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
 /// Turns machine code into a component.
 ///
 /// Only ever called with code this host's engine produced: just now by
-/// `Engine::precompile_component`, or read back from a cache file or an object whose header
-/// carries the SHA-256 of exactly these bytes (checked by [`unseal`]).
+/// `Engine::precompile_component`, or read back from a cache file whose header carries the
+/// SHA-256 of exactly these bytes (checked by [`unseal`]), or from an object store whose HMAC
+/// with the deployment's key verified ([`unseal_authenticated`]).
 #[allow(unsafe_code)]
 pub(crate) fn deserialize(engine: &Engine, code: &[u8]) -> wasmtime::Result<Component> {
     // SAFETY: `Component::deserialize` runs the bytes as machine code, so they must come from
     // `Engine::precompile_component` of a compatible engine and be intact. Callers pass either
     // bytes fresh from this engine's `precompile_component`, or bytes from a cache file that
-    // this module wrote (into a directory only Tenure can write to), or from Tenure's own
-    // private object store (written by `PluginHost::precompile`), whose SHA-256, engine key
-    // and wasm digest were checked by `unseal` just before; wasmtime checks the engine
-    // compatibility again itself.
+    // this module wrote (into a directory only Tenure can write to) whose SHA-256, engine key
+    // and wasm digest were checked by `unseal` just before, or from Tenure's object store
+    // (written by `PluginHost::precompile`) whose HMAC-SHA256 with the deployment's key was
+    // verified by `unseal_authenticated` just before, so whoever can write to the store but
+    // does not hold the key cannot have made them; wasmtime checks the engine compatibility
+    // again itself.
     unsafe { Component::deserialize(engine, code) }
 }
 

@@ -85,6 +85,19 @@ pub enum PluginError {
         bytes: usize,
     },
 
+    /// The plugin declares more linear memories, tables or core instances than the sandbox
+    /// allows, whatever their size.
+    #[error(
+        "the plugin declares more than the sandbox allows (at most {memories} memories and \
+         {tables} tables): {reason}",
+        memories = super::sandbox::MAX_MEMORIES,
+        tables = super::sandbox::MAX_TABLES
+    )]
+    TooManyResources {
+        /// What wasmtime counted, such as "memory count too high at 5".
+        reason: String,
+    },
+
     /// The plugin's answer for one worker is too large.
     #[error(
         "the plugin's answer is {bytes} bytes, more than the {limit} bytes one answer (one \

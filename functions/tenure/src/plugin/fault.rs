@@ -20,6 +20,19 @@ pub(crate) fn classify(error: &wasmtime::Error, state: &StoreState, budget: Budg
             bytes: budget.memory_bytes,
         };
     }
+    // Wasmtime counts the memories, tables and instances each core module defines against
+    // the limiter's counts before it creates them.
+    if let Some(reason) = error
+        .chain()
+        .map(ToString::to_string)
+        .find(|cause| cause.contains("count too high"))
+    {
+        return PluginError::TooManyResources {
+            reason: reason
+                .trim_start_matches("resource limit exceeded: ")
+                .to_owned(),
+        };
+    }
     let what = match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => return PluginError::FuelExhausted { fuel: budget.fuel },
         Some(Trap::Interrupt) => {

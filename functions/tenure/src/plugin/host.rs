@@ -8,7 +8,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
 use super::bindings::PluginPre;
-use super::cache::{self, CompileCache};
+use super::cache::{self, CodeKey, CompileCache};
 use super::contract;
 use super::epoch::EpochTicker;
 use super::mapping::Plugin;
@@ -92,10 +92,15 @@ impl PluginHost {
 
     /// Checks, compiles and pre-links a plugin as [`load`](Self::load) does, and gives with it
     /// its machine code sealed for keeping elsewhere (an object store): a header with a magic
-    /// number, the SHA-256 of `wasm`, this engine's [`engine_key`](Self::engine_key) and the
-    /// SHA-256 of the code, then the code. [`load_precompiled`](Self::load_precompiled) takes
-    /// these bytes back. Never touches the compile cache directory.
-    pub fn precompile(&self, wasm: &[u8]) -> Result<(Plugin, Vec<u8>), PluginError> {
+    /// number, `key`'s number, the SHA-256 of `wasm`, this engine's
+    /// [`engine_key`](Self::engine_key) and the SHA-256 of the code, then the code, then an
+    /// HMAC-SHA256 with `key` over all of it. [`load_precompiled`](Self::load_precompiled)
+    /// takes these bytes back. Never touches the compile cache directory.
+    pub fn precompile(
+        &self,
+        wasm: &[u8],
+        key: CodeKey<'_>,
+    ) -> Result<(Plugin, Vec<u8>), PluginError> {
         let digest = self.admit(wasm)?;
         let code = self
             .engine
@@ -103,21 +108,31 @@ impl PluginHost {
             .map_err(compile_error)?;
         let component = cache::deserialize(&self.engine, &code).map_err(PluginError::internal)?;
         let plugin = self.prelink(&component, &digest, false)?;
-        Ok((plugin, cache::seal(&digest, self.cache.engine_key(), &code)))
+        let sealed = cache::seal_authenticated(&digest, self.cache.engine_key(), &code, key);
+        Ok((plugin, sealed))
+    }
+
+    /// The number of the key that sealed bytes from [`precompile`](Self::precompile) say they
+    /// are authenticated with (look the key up by it); `None` when they do not have that
+    /// layout at all.
+    pub fn sealed_key_id(sealed: &[u8]) -> Option<u32> {
+        cache::sealed_key_id(sealed)
     }
 
     /// Loads a plugin from bytes [`precompile`](Self::precompile) sealed, without compiling.
     ///
-    /// The header must name `wasm_sha256` (lower-case hex) and this engine, and the code must
-    /// have the SHA-256 the header carries; only then is it deserialized (as native code). Bytes
-    /// that are damaged, truncated, or sealed for another plugin or engine are refused with
-    /// [`PluginError::Damaged`]: compile the WebAssembly again instead. The plugin is checked
-    /// against the contract and pre-linked as on [`load`](Self::load), and says
-    /// [`Plugin::from_cache`].
+    /// Their HMAC-SHA256 must verify with `key` (in constant time, before anything else is
+    /// looked at), the header must name `wasm_sha256` (lower-case hex) and this engine, and the
+    /// code must have the SHA-256 the header carries; only then is it deserialized (as native
+    /// code). Bytes that are not authenticated by `key`, damaged, truncated, or sealed for
+    /// another plugin or engine are refused with [`PluginError::Damaged`]: compile the
+    /// WebAssembly again instead. The plugin is checked against the contract and pre-linked as
+    /// on [`load`](Self::load), and says [`Plugin::from_cache`].
     pub fn load_precompiled(
         &self,
         wasm_sha256: &str,
         sealed: &[u8],
+        key: CodeKey<'_>,
     ) -> Result<Plugin, PluginError> {
         let damaged = |reason: &str| PluginError::Damaged {
             reason: reason.to_owned(),
@@ -125,11 +140,8 @@ impl PluginHost {
         let mut digest = [0u8; 32];
         hex::decode_to_slice(wasm_sha256, &mut digest)
             .map_err(|_| damaged("the plugin's SHA-256 is not 64 hex digits"))?;
-        let code = cache::unseal(sealed, &digest, self.cache.engine_key()).ok_or_else(|| {
-            damaged(
-                "its header does not match the plugin's SHA-256, this engine, or the code it                  carries",
-            )
-        })?;
+        let code = cache::unseal_authenticated(sealed, &digest, self.cache.engine_key(), key)
+            .map_err(damaged)?;
         let component = cache::deserialize(&self.engine, code)
             .map_err(|error| damaged(&format!("wasmtime refused it: {error}")))?;
         self.prelink(&component, &digest, true)

@@ -24,8 +24,10 @@ pub struct SandboxLimits {
     ///
     /// Default: 1 second.
     pub epoch_deadline: Duration,
-    /// Linear memory one plugin instance may grow to, in bytes. Each batch of workers gets a
-    /// fresh instance, so memory is never shared between batches or customers.
+    /// Memory one plugin instance may hold, in bytes: all its linear memories and tables
+    /// together (a table element counts 8 bytes). An instance may have at most 4 memories
+    /// and 16 tables at all. Each batch of workers gets a fresh instance, so memory is never
+    /// shared between batches or customers.
     ///
     /// Default: 128 MiB.
     pub memory_bytes: usize,

@@ -107,6 +107,7 @@ mod mapping;
 mod sandbox;
 mod stderr;
 
+pub use cache::CodeKey;
 pub use error::PluginError;
 pub use host::PluginHost;
 pub use limits::SandboxLimits;

@@ -19,7 +19,7 @@
 //! * `tenure:mapper/types` holds only types.
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
-use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, ResourceLimiter, Store};
 use wasmtime_wasi::cli::{WasiCli, WasiCliView as _};
 use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView as _};
 use wasmtime_wasi::filesystem::{WasiFilesystem, WasiFilesystemView as _};
@@ -40,12 +40,19 @@ const FIXED_WALL_CLOCK_SECONDS: u64 = 946_684_800;
 const RANDOM_BYTES: [u8; 32] = *b"tenure-sandbox-fixed-random-seed";
 const RANDOM_SEED: u128 = 0x7465_6e75_7265_2d73_616e_6462_6f78_0001;
 
-/// Core instances, tables and memories one component may create; generous for any plugin
-/// toolchain, small enough that a hostile one cannot use them to exhaust the host.
+/// Core instances one component may create; generous for any plugin toolchain, small enough
+/// that a hostile one cannot use them to exhaust the host.
 const MAX_INSTANCES: usize = 1_000;
-const MAX_TABLES: usize = 1_000;
-const MAX_MEMORIES: usize = 100;
+/// Linear memories one instance may hold: a Rust, JavaScript or Python plugin has one, and the
+/// component model's adapters share it.
+pub(crate) const MAX_MEMORIES: usize = 4;
+/// Tables one instance may hold: a plugin's function table and the few the component model's
+/// shims add.
+pub(crate) const MAX_TABLES: usize = 16;
+/// Elements one table may have.
 const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+/// What one table element counts for against the memory limit (a function reference).
+pub(crate) const TABLE_ELEMENT_BYTES: usize = 8;
 
 /// Everything a store holds: the WASI context and what the sandbox learns during a call.
 pub(crate) struct StoreState {
@@ -83,11 +90,35 @@ impl WasiView for StoreState {
     }
 }
 
-/// [`StoreLimits`], remembering whether the memory limit was hit so the failure can be named.
+/// The memory limit over every linear memory and table of the instance together (a table
+/// element counts [`TABLE_ELEMENT_BYTES`]), and the counts of instances, memories and tables.
+/// Remembers whether the limit was hit, so the failure can be named.
 struct MemoryLimiter {
-    limits: StoreLimits,
+    /// The limit, in bytes.
     memory_bytes: usize,
+    /// Bytes held now by all memories and tables together.
+    used: usize,
     hit: bool,
+}
+
+impl MemoryLimiter {
+    /// Takes `more` bytes if the total stays within the limit; else remembers the hit and
+    /// traps (an instantiation fails, a `memory.grow` or `table.grow` ends the call).
+    fn take(&mut self, more: usize) -> wasmtime::Result<bool> {
+        match self.used.checked_add(more) {
+            Some(total) if total <= self.memory_bytes => {
+                self.used = total;
+                Ok(true)
+            }
+            _ => {
+                self.hit = true;
+                Err(wasmtime::format_err!(
+                    "the plugin's memories and tables together would exceed {} bytes",
+                    self.memory_bytes
+                ))
+            }
+        }
+    }
 }
 
 impl ResourceLimiter for MemoryLimiter {
@@ -97,10 +128,10 @@ impl ResourceLimiter for MemoryLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.memory_bytes {
-            self.hit = true;
+        if maximum.is_some_and(|maximum| desired > maximum) {
+            return Ok(false);
         }
-        self.limits.memory_growing(current, desired, maximum)
+        self.take(desired.saturating_sub(current))
     }
 
     fn table_growing(
@@ -109,19 +140,29 @@ impl ResourceLimiter for MemoryLimiter {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        self.limits.table_growing(current, desired, maximum)
+        if maximum.is_some_and(|maximum| desired > maximum) || desired > MAX_TABLE_ELEMENTS {
+            self.hit = true;
+            return Err(wasmtime::format_err!(
+                "a table of the plugin would exceed {MAX_TABLE_ELEMENTS} elements"
+            ));
+        }
+        self.take(
+            desired
+                .saturating_sub(current)
+                .saturating_mul(TABLE_ELEMENT_BYTES),
+        )
     }
 
     fn instances(&self) -> usize {
-        self.limits.instances()
+        MAX_INSTANCES
     }
 
     fn tables(&self) -> usize {
-        self.limits.tables()
+        MAX_TABLES
     }
 
     fn memories(&self) -> usize {
-        self.limits.memories()
+        MAX_MEMORIES
     }
 }
 
@@ -132,15 +173,8 @@ pub(crate) fn store(engine: &Engine, budget: Budget) -> wasmtime::Result<Store<S
         wasi: wasi_context(stderr.clone()),
         table: ResourceTable::new(),
         limiter: MemoryLimiter {
-            limits: StoreLimitsBuilder::new()
-                .memory_size(budget.memory_bytes)
-                .table_elements(MAX_TABLE_ELEMENTS)
-                .instances(MAX_INSTANCES)
-                .tables(MAX_TABLES)
-                .memories(MAX_MEMORIES)
-                .trap_on_grow_failure(true)
-                .build(),
             memory_bytes: budget.memory_bytes,
+            used: 0,
             hit: false,
         },
         stderr,

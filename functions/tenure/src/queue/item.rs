@@ -47,6 +47,11 @@ pub struct WorkItem {
     pub delivery_id: String,
     /// The workers, with where each came from.
     pub workers: Vec<QueuedWorker>,
+    /// The pending approval whose release this is (`connections/<id>/approvals/<approval>.json`):
+    /// a person approved these workers' changes, so the guard and the budget let them pass once
+    /// provisioning has checked that the approval exists and was approved. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<String>,
 }
 
 /// A worker and its source (`webhook:<index>`).
@@ -93,6 +98,7 @@ impl WorkItem {
             connection_id: connection_id.clone(),
             delivery_id: delivery_id.to_owned(),
             workers: Vec::new(),
+            approval: None,
         };
         let envelope = empty().to_json()?.len();
         let mut lanes: Vec<Vec<SourcedWorker>> =

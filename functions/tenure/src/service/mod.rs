@@ -13,10 +13,12 @@
 //! Each connection's mapping (which plugin, its configuration, the guard) is kept in the object
 //! store ([`settings`]).
 //!
-//! Folders: `http/` (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue
-//! consumer), `schedule/` (the scheduled fan-out); `settings` is each connection's
+//! Folders: `guard/` (whole-change judgment, the rolling budget, pending approvals), `http/`
+//! (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue consumer),
+//! `schedule/` (the scheduled fan-out); `settings` is each connection's
 //! [`MappingSettings`](settings::MappingSettings).
 
+pub mod guard;
 pub mod http;
 pub mod plugins;
 pub mod provision;
@@ -30,12 +32,15 @@ use aws_config::SdkConfig;
 
 use self::plugins::PluginLibrary;
 use crate::auth::AdminAccess;
+use crate::clock::Clock;
 use crate::connect::ServiceApp;
 use crate::plugin::PluginHost;
 use crate::queue::{
     DeadLetters, InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkQueue,
 };
-use crate::store::connections::{ConnectionStore, LocalConnectionStore, S3ConnectionStore};
+use crate::store::connections::{
+    CloudEndpointsOnly, ConnectionStore, LocalConnectionStore, S3ConnectionStore,
+};
 use crate::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
 use crate::store::secrets::{LocalSecretStore, SecretStore, SecretsManagerStore};
 use crate::store::{DataDir, DataDirError, KeyRing};
@@ -61,6 +66,8 @@ pub struct Services {
     pub service_app: Option<Arc<ServiceApp>>,
     /// The plugin host (one engine per process) and the plugins this process has loaded.
     pub plugins: Arc<PluginLibrary>,
+    /// What plugin uploads may cost each connection.
+    pub uploads: plugins::UploadLimits,
     /// Webhook deliveries already accepted (shared by every instance in AWS).
     pub replay: Arc<dyn ReplayCache>,
     /// Where work that can never be done goes, with its reason (the SQS dead-letter queue in
@@ -70,6 +77,8 @@ pub struct Services {
     pub provision: provision::ProvisionOptions,
     /// Who may sign in where, the operators, and the ID-token checker.
     pub admin: Arc<AdminAccess>,
+    /// Where "now" comes from (the plans' today, the guard's rolling budget, approvals).
+    pub clock: Clock,
 }
 
 /// How long a message taken from the in-process queue of [`Services::local`] stays hidden before
@@ -144,6 +153,20 @@ impl Services {
         }
     }
 
+    /// The same services, reading and writing only connections whose login, Graph and Exchange
+    /// endpoints are their national cloud's own hosts over HTTPS, unless `allow_custom` (for
+    /// local use and tests: the emulated tenant is on `http://127.0.0.1`). See
+    /// [`CloudEndpointsOnly`].
+    pub fn with_custom_endpoints(self, allow_custom: bool) -> Self {
+        if allow_custom {
+            return self;
+        }
+        Self {
+            connections: Arc::new(CloudEndpointsOnly::new(self.connections)),
+            ..self
+        }
+    }
+
     /// The one place the fields are written out: what differs between local and AWS comes in,
     /// the rest is the same everywhere.
     fn assemble(
@@ -163,9 +186,11 @@ impl Services {
             queue,
             service_app: None,
             plugins: Arc::new(PluginLibrary::new(plugins)),
+            uploads: plugins::UploadLimits::default(),
             dead_letters,
             provision: provision::ProvisionOptions::default(),
             admin: Arc::new(AdminAccess::default()),
+            clock: Clock::system(),
         }
     }
 }

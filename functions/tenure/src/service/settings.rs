@@ -44,10 +44,14 @@ pub enum PluginChoice {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GuardSettings {
-    /// The largest share of managed users one run may disable or strip.
+    /// The largest share of managed users one change (a webhook delivery, a scheduled export,
+    /// a provision run) may disable or strip. Default 0.10.
     pub max_share: f64,
-    /// A run touching at most this many users always passes.
+    /// A change touching at most this many users always passes. Default 5.
     pub min_users: usize,
+    /// The rolling 24-hour budget every provision run draws from.
+    #[serde(default)]
+    pub budget: BudgetSettings,
 }
 
 impl Default for GuardSettings {
@@ -56,17 +60,49 @@ impl Default for GuardSettings {
         Self {
             max_share: policy.max_share,
             min_users: policy.min_users,
+            budget: BudgetSettings::default(),
         }
     }
 }
 
+/// How many users a connection's runs may disable, take licenses from and remove from groups
+/// in any 24 hours, together: for each of the three kinds, the larger of `daily_min` and
+/// `daily_share` of the managed users.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetSettings {
+    /// The share of managed users (0.0–1.0) per kind and 24 hours. Default 0.10.
+    pub daily_share: f64,
+    /// Per kind and 24 hours, at least this many users (small tenants). Default 5.
+    pub daily_min: usize,
+}
+
+impl Default for BudgetSettings {
+    fn default() -> Self {
+        Self {
+            daily_share: 0.10,
+            daily_min: 5,
+        }
+    }
+}
+
+impl BudgetSettings {
+    /// The users per kind and 24 hours for a directory of `managed_users` managed users.
+    pub fn limit(&self, managed_users: usize) -> usize {
+        let share = (self.daily_share.clamp(0.0, 1.0) * managed_users as f64).floor() as usize;
+        share.max(self.daily_min)
+    }
+}
+
 impl GuardSettings {
-    /// The guard policy of a run (never pre-allowed: a refused plan waits for a person).
+    /// The guard policy of a change (never pre-allowed: a refused plan waits for a person;
+    /// group removals count).
     pub fn policy(&self) -> GuardPolicy {
         GuardPolicy {
             max_share: self.max_share,
             min_users: self.min_users,
             allow: false,
+            count_group_removals: true,
         }
     }
 }

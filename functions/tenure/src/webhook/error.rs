@@ -70,6 +70,10 @@ pub enum WebhookError {
     /// Whether the delivery was seen before could not be checked; the sender should retry.
     #[error("could not check whether this delivery was accepted before: {0}")]
     ReplayCache(#[source] ObjectError),
+    /// The guard held the delivery but it could not be kept for approval; the sender should
+    /// retry.
+    #[error("could not keep the delivery for approval: {0}")]
+    Guard(String),
 }
 
 impl WebhookError {
@@ -85,7 +89,7 @@ impl WebhookError {
             | Self::Replay => 401,
             Self::TooLarge { .. } => 413,
             Self::Malformed { .. } => 400,
-            Self::Queue(_) | Self::ReplayCache(_) => 503,
+            Self::Queue(_) | Self::ReplayCache(_) | Self::Guard(_) => 503,
         }
     }
 

@@ -47,15 +47,22 @@ pub struct Verified {
     pub signature: String,
 }
 
-/// Checks the signature over `body` with `key`, and that the timestamp is within `window` of
-/// `now` either way.
-pub fn verify(
-    headers: &Headers,
-    body: &[u8],
-    key: &SecretString,
-    now: Timestamp,
-    window: Duration,
-) -> Result<Verified, WebhookError> {
+/// A delivery's signature headers, read and well-formed, not yet checked against a key.
+///
+/// Reading them needs no key, so a request without a well-formed signature is refused before
+/// anything is looked up for its connection ([`presented`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    scheme: Scheme,
+    raw_timestamp: String,
+    seconds: i64,
+    timestamp: Timestamp,
+    signature: Vec<u8>,
+}
+
+/// Reads the signature and timestamp headers of the scheme the headers use; refuses a missing
+/// or malformed one, naming it.
+pub fn presented(headers: &Headers) -> Result<Presented, WebhookError> {
     let scheme = if headers.get(BAMBOO_SIGNATURE).is_some() {
         Scheme::BambooHr
     } else {
@@ -77,7 +84,7 @@ pub fn verify(
             })?,
             Scheme::BambooHr => raw_signature,
         };
-    let expected = hex::decode(hex_signature).map_err(|_| WebhookError::MalformedHeader {
+    let signature = hex::decode(hex_signature).map_err(|_| WebhookError::MalformedHeader {
         name: signature_header,
         reason: "the signature is not hexadecimal".into(),
     })?;
@@ -91,44 +98,75 @@ pub fn verify(
         name: timestamp_header,
         reason: "the time is out of range".into(),
     })?;
-
-    let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
-        .map_err(|_| WebhookError::BadSignature)?;
-    match scheme {
-        Scheme::Generic => {
-            mac.update(raw_timestamp.as_bytes());
-            mac.update(b".");
-            mac.update(body);
-        }
-        Scheme::BambooHr => {
-            mac.update(body);
-            mac.update(raw_timestamp.as_bytes());
-        }
-    }
-    mac.verify_slice(&expected)
-        .map_err(|_| WebhookError::BadSignature)?;
-
-    // Judged only once the signature holds, so an unsigned request learns nothing of the clock.
-    let window_seconds = window.as_secs();
-    let offset = now.as_second() - seconds;
-    let limit = i64::try_from(window_seconds).unwrap_or(i64::MAX);
-    if offset > limit {
-        return Err(WebhookError::Stale {
-            age_seconds: offset,
-            window_seconds,
-        });
-    }
-    if -offset > limit {
-        return Err(WebhookError::Future {
-            ahead_seconds: -offset,
-            window_seconds,
-        });
-    }
-    Ok(Verified {
+    Ok(Presented {
         scheme,
+        raw_timestamp: raw_timestamp.to_owned(),
+        seconds,
         timestamp,
-        signature: hex::encode(expected),
+        signature,
     })
+}
+
+impl Presented {
+    /// Checks the signature over `body` with `key`, and then that the timestamp is within
+    /// `window` of `now` either way.
+    pub fn verify(
+        &self,
+        body: &[u8],
+        key: &SecretString,
+        now: Timestamp,
+        window: Duration,
+    ) -> Result<Verified, WebhookError> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key.expose_secret().as_bytes())
+            .map_err(|_| WebhookError::BadSignature)?;
+        match self.scheme {
+            Scheme::Generic => {
+                mac.update(self.raw_timestamp.as_bytes());
+                mac.update(b".");
+                mac.update(body);
+            }
+            Scheme::BambooHr => {
+                mac.update(body);
+                mac.update(self.raw_timestamp.as_bytes());
+            }
+        }
+        mac.verify_slice(&self.signature)
+            .map_err(|_| WebhookError::BadSignature)?;
+
+        // Judged only once the signature holds, so an unsigned request learns nothing of the clock.
+        let window_seconds = window.as_secs();
+        let offset = now.as_second() - self.seconds;
+        let limit = i64::try_from(window_seconds).unwrap_or(i64::MAX);
+        if offset > limit {
+            return Err(WebhookError::Stale {
+                age_seconds: offset,
+                window_seconds,
+            });
+        }
+        if -offset > limit {
+            return Err(WebhookError::Future {
+                ahead_seconds: -offset,
+                window_seconds,
+            });
+        }
+        Ok(Verified {
+            scheme: self.scheme,
+            timestamp: self.timestamp,
+            signature: hex::encode(&self.signature),
+        })
+    }
+}
+
+/// Checks the signature over `body` with `key`, and that the timestamp is within `window` of
+/// `now` either way: [`presented`], then [`Presented::verify`].
+pub fn verify(
+    headers: &Headers,
+    body: &[u8],
+    key: &SecretString,
+    now: Timestamp,
+    window: Duration,
+) -> Result<Verified, WebhookError> {
+    presented(headers)?.verify(body, key, now, window)
 }
 
 /// The signature headers for `body` under the generic scheme: what a sender (or a test) attaches.

@@ -5,6 +5,7 @@ mod certificates;
 mod cloud;
 mod delta;
 mod exchange;
+mod foreign_links;
 mod helpers;
 mod reads;
 mod retries;

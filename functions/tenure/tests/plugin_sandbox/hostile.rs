@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use plugin_artifacts::Extra;
 use tenure::directory::UserAttribute;
 use tenure::plugin::{PluginError, SandboxLimits};
 
@@ -211,5 +212,84 @@ fn every_misbehaviour_at_once_fails_only_the_guilty() -> TestResult {
         again.results[0].as_ref().ok().and_then(upn),
         Some("z@contoso.com")
     );
+    Ok(())
+}
+
+/// The echo plugin with `count` more core instances, each defining one `extra`, loaded with
+/// [`quick_limits`] (32 MiB for memories and tables together).
+fn echo_with(extra: Extra, count: u32) -> Result<tenure::plugin::Plugin, crate::support::Error> {
+    let wasm = plugin_artifacts::with_extra(
+        &plugin_artifacts::read(plugin_artifacts::ECHO)?,
+        extra,
+        count,
+    );
+    let host = tenure::plugin::PluginHost::new(quick_limits(), None)?;
+    Ok(host.load(&wasm)?)
+}
+
+/// Every worker's result of one call.
+fn map_three(
+    plugin: &tenure::plugin::Plugin,
+) -> Vec<Result<tenure::desired::DesiredState, PluginError>> {
+    plugin
+        .map_all(&items(&["a", "b", "c"]), &domains(), "{}")
+        .results
+}
+
+#[test]
+fn memories_each_under_the_limit_are_stopped_at_their_total() -> TestResult {
+    // Three more memories of 12 MiB: each well under the 32 MiB limit, 36 MiB together.
+    let plugin = echo_with(Extra::Memory { pages: 192 }, 3)?;
+    for result in map_three(&plugin) {
+        assert_eq!(
+            result.err(),
+            Some(PluginError::MemoryLimit { bytes: 32 << 20 })
+        );
+    }
+    // Two of them (24 MiB, with the plugin's own memory under 32 MiB): the plugin works.
+    let plugin = echo_with(Extra::Memory { pages: 192 }, 2)?;
+    for result in map_three(&plugin) {
+        assert!(upn(&result?).is_some());
+    }
+    Ok(())
+}
+
+#[test]
+fn tables_count_against_the_same_total() -> TestResult {
+    // Five more tables of a million elements: 8 bytes each, 40 MB together.
+    let plugin = echo_with(
+        Extra::Table {
+            elements: 1_000_000,
+        },
+        5,
+    )?;
+    for result in map_three(&plugin) {
+        assert_eq!(
+            result.err(),
+            Some(PluginError::MemoryLimit { bytes: 32 << 20 })
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn more_than_a_few_memories_or_tables_are_refused_whatever_their_size() -> TestResult {
+    for (extra, what) in [
+        (Extra::Memory { pages: 1 }, "memory"),
+        (Extra::Table { elements: 1 }, "table"),
+    ] {
+        let plugin = echo_with(extra, 16)?;
+        for result in map_three(&plugin) {
+            let Err(error @ PluginError::TooManyResources { .. }) = result else {
+                return Err(format!("{what}: {result:?}").into());
+            };
+            let message = error.to_string();
+            assert!(
+                message.contains("at most 4 memories and 16 tables"),
+                "{message}"
+            );
+            assert!(message.contains(what), "{message}");
+        }
+    }
     Ok(())
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use tenure::plugin::{PluginHost, SandboxLimits};
 use tenure::service::Services;
 use tenure::service::http::plugin_routes;
-use tenure::service::plugins::PluginLibrary;
+use tenure::service::plugins::{PluginLibrary, UploadLimits};
 use tenure::service::settings::MappingSettings;
 use tenure::store::connections::ConnectionId;
 use tenure::store::objects::{Condition, ObjectKey, ObjectStore};
@@ -48,10 +48,24 @@ impl TestApp {
 
     /// Every store in local files (as `tenure serve` keeps them).
     pub(crate) async fn local() -> Result<Self, Error> {
+        Self::local_with(UploadLimits::default()).await
+    }
+
+    /// [`Self::local`] with these upload limits.
+    pub(crate) async fn local_with(uploads: UploadLimits) -> Result<Self, Error> {
         let local = builder()
             .queue_visibility(Duration::from_secs(30))
             .local()?;
-        Self::serving(local.services.clone(), Some(local)).await
+        let services = Services {
+            uploads,
+            ..local.services.clone()
+        };
+        Self::serving(services, Some(local)).await
+    }
+
+    /// The plugin routes of another instance over the same stores (a fresh plugin library).
+    pub(crate) fn another_instance(&self) -> Result<Router, Error> {
+        Ok(plugin_routes(self.cold_services()?))
     }
 
     async fn serving(services: Services, local: Option<LocalServices>) -> Result<Self, Error> {
@@ -147,14 +161,19 @@ impl TestApp {
         Ok(())
     }
 
-    /// Every key the registry stored for the connection or compiled.
+    /// Every key the registry stored for the connection or compiled, but the log that counts
+    /// the connection's uploads (written for every upload, refused or not).
     pub(crate) async fn plugin_keys(&self) -> Result<Vec<String>, Error> {
         let mut keys = self
             .objects
             .list(&format!("plugins/{}/", self.connection))
             .await?;
         keys.extend(self.objects.list("compiled/").await?);
-        Ok(keys.iter().map(|k| k.to_string()).collect())
+        Ok(keys
+            .iter()
+            .map(|k| k.to_string())
+            .filter(|k| !k.ends_with("/uploads.json"))
+            .collect())
     }
 }
 

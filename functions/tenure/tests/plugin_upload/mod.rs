@@ -5,6 +5,7 @@
 
 mod helpers;
 mod loading;
+mod quota;
 mod refusals;
 mod upload;
 mod versions;

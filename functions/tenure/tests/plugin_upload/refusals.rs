@@ -54,8 +54,7 @@ async fn a_plugin_that_traps_on_a_sample_worker() -> TestResult {
         &message,
         &[
             "failed on 1 of the 3 sample workers",
-            "worker trap",
-            "crashed",
+            "worker #2: it crashed",
         ],
     );
     Ok(())
@@ -64,7 +63,7 @@ async fn a_plugin_that_traps_on_a_sample_worker() -> TestResult {
 #[tokio::test]
 async fn a_plugin_that_loops_forever() -> TestResult {
     let message = echo_on(&["loop", "e1"]).await?;
-    assert_says(&message, &["worker loop", "ran out of fuel"]);
+    assert_says(&message, &["worker #1: it ran out of fuel"]);
     Ok(())
 }
 
@@ -73,7 +72,7 @@ async fn a_plugin_that_eats_memory() -> TestResult {
     let message = echo_on(&["grow"]).await?;
     assert_says(
         &message,
-        &["worker grow", "more than 33554432 bytes of memory"],
+        &["worker #1: it used more than 33554432 bytes of memory"],
     );
     Ok(())
 }
@@ -85,12 +84,67 @@ async fn a_plugin_that_answers_garbage() -> TestResult {
         &message,
         &[
             "failed on 3 of the 4",
-            "worker odd-attribute: the plugin's answer breaks the contract",
-            "favouriteColour",
-            "worker huge: the plugin's answer is",
-            "worker panic: the plugin crashed",
+            "worker #1: its answer breaks the contract",
+            "worker #2: its answer was more than",
+            "worker #4: it crashed",
         ],
     );
+    Ok(())
+}
+
+/// A hostile plugin that writes HR values to stderr, panics with them and puts them in an
+/// answer that breaks the contract gets back only positions and kinds: no employee id, name,
+/// title or department, and nothing it wrote.
+#[tokio::test]
+async fn a_failed_trial_answers_no_hr_value_and_nothing_the_plugin_wrote() -> TestResult {
+    let ids = [
+        "e-7731",
+        "panic",
+        "leak",
+        "leak-answer",
+        "odd-attribute",
+        "huge",
+        "trap",
+    ];
+    let app = TestApp::local().await?;
+    app.store_settings().await?;
+    // Each row is the sample company's CEO with these ids.
+    app.store_hr_export(&ids).await?;
+    let (status, answer) = app.upload(&artifact(plugin_artifacts::ECHO)?, "").await?;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let text = answer.to_string();
+    assert!(
+        text.contains("failed on 6 of the 7 sample workers"),
+        "{text}"
+    );
+    assert!(text.contains("worker #3: it crashed"), "{text}");
+    assert!(
+        text.contains("worker #4: its answer breaks the contract"),
+        "{text}"
+    );
+    for id in ids {
+        // Employee ids are HR values too ("panic" is one here).
+        assert!(!text.contains(&format!("worker {id}")), "{id} in: {text}");
+    }
+    let hr_values = [
+        "Olivia",
+        "Bennett",
+        "Chief Executive Officer",
+        "Executive",
+        "olivia.1001@example.net",
+        "e-7731",
+    ];
+    for value in hr_values {
+        assert!(!text.contains(value), "{value:?} in: {text}");
+    }
+    for written in [
+        "panics on purpose",
+        "favouriteColour",
+        "leaking",
+        "it wrote",
+    ] {
+        assert!(!text.contains(written), "{written:?} in: {text}");
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! queues nothing; the key never appears in an answer.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -11,7 +12,7 @@ use tenure::queue::{WorkItem, WorkQueue};
 use tenure::service::Services;
 use tenure::service::http::webhook_routes;
 use tenure::store::connections::ConnectionId;
-use tenure::store::secrets::{SecretKind, SecretName};
+use tenure::store::secrets::{SecretError, SecretKind, SecretName, SecretStore};
 use tenure::webhook::signature::{sign_bamboohr, sign_generic};
 use tenure::webhook::{Headers, MAX_BODY_BYTES, ObjectReplayCache};
 use tenure_test_support::services::ServicesBuilder;
@@ -294,43 +295,163 @@ async fn a_malformed_payload_is_400_naming_the_field() -> TestResult {
     Ok(())
 }
 
+/// The event for `body` with `headers` to connection `id` (which may not exist).
+fn event_to(id: &str, headers: &Headers, body: &[u8]) -> ApiEvent {
+    let mut event = ApiEvent::post(ROUTE, format!("/connections/{id}/hr-events"))
+        .header("content-type", "application/json");
+    for name in ["X-Tenure-Timestamp", "X-Tenure-Signature"] {
+        if let Some(value) = headers.get(name) {
+            event = event.header(name, value);
+        }
+    }
+    event.body(body)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_or_invalid_connection_is_404() -> TestResult {
+async fn an_unknown_or_invalid_connection_is_answered_byte_for_byte_as_a_bad_signature()
+-> TestResult {
     let d = Deployment::new().await?;
     let body = sample("generic.json")?;
-    let headers = sign_generic(&body, &d.key(), Timestamp::now());
     let router = d.router()?;
-
-    let stranger = unique_id();
-    let unknown = ApiEvent::post(ROUTE, format!("/connections/{stranger}/hr-events"))
-        .header(
-            "x-tenure-timestamp",
-            headers.get("X-Tenure-Timestamp").unwrap_or_default(),
-        )
-        .header(
-            "x-tenure-signature",
-            headers.get("X-Tenure-Signature").unwrap_or_default(),
-        )
-        .body(&body);
-    let answer = unknown.send(&router).await?;
-    assert_eq!(answer.status, 404);
-    assert!(answer.error()?.contains(&stranger), "{}", answer.body);
-    assert!(
-        answer.error()?.contains("no webhook key"),
-        "{}",
-        answer.body
+    // A caller who does not hold the key signs with one of their own.
+    let forged = sign_generic(
+        &body,
+        &SecretString::from("whsec-guess".to_owned()),
+        Timestamp::now(),
     );
 
-    let invalid = ApiEvent::post(ROUTE, "/connections/Not_An_Id/hr-events")
-        .body(&body)
+    let existing = event_to(d.connection.as_str(), &forged, &body)
         .send(&router)
         .await?;
-    assert_eq!(invalid.status, 404);
-    assert!(
-        invalid.error()?.contains("invalid connection id"),
-        "{}",
-        invalid.body
+    assert_eq!(existing.status, 401, "{}", existing.body);
+    for id in [unique_id().as_str(), "Not_An_Id"] {
+        let unknown = event_to(id, &forged, &body).send(&router).await?;
+        assert_eq!(
+            (unknown.status, &unknown.headers, &unknown.body),
+            (existing.status, &existing.headers, &existing.body),
+            "connection {id}"
+        );
+        // Signed with the real connection's key, for another id: still the same answer.
+        let replayed_elsewhere =
+            event_to(id, &sign_generic(&body, &d.key(), Timestamp::now()), &body)
+                .send(&router)
+                .await?;
+        assert_eq!(
+            (
+                replayed_elsewhere.status,
+                &replayed_elsewhere.headers,
+                &replayed_elsewhere.body
+            ),
+            (existing.status, &existing.headers, &existing.body),
+            "connection {id}"
+        );
+    }
+
+    // Unsigned: the same answer for a connection that exists and one that does not.
+    let unsigned_existing = event_to(d.connection.as_str(), &Headers::default(), &body)
+        .send(&router)
+        .await?;
+    let unsigned_unknown = event_to(&unique_id(), &Headers::default(), &body)
+        .send(&router)
+        .await?;
+    assert_eq!(unsigned_existing.status, 401);
+    assert_eq!(
+        (
+            unsigned_unknown.status,
+            &unsigned_unknown.headers,
+            &unsigned_unknown.body
+        ),
+        (
+            unsigned_existing.status,
+            &unsigned_existing.headers,
+            &unsigned_existing.body
+        ),
     );
     assert!(d.queued().await?.is_empty());
+    Ok(())
+}
+
+/// A secret store that counts its reads.
+struct CountingSecrets {
+    inner: Arc<dyn SecretStore>,
+    reads: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl SecretStore for CountingSecrets {
+    async fn get(
+        &self,
+        name: &SecretName,
+    ) -> Result<Option<(SecretString, tenure::store::Version)>, SecretError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(name).await
+    }
+    async fn put_new(
+        &self,
+        name: &SecretName,
+        value: &SecretString,
+    ) -> Result<tenure::store::Version, SecretError> {
+        self.inner.put_new(name, value).await
+    }
+    async fn replace(
+        &self,
+        name: &SecretName,
+        value: &SecretString,
+        expected: &tenure::store::Version,
+    ) -> Result<tenure::store::Version, SecretError> {
+        self.inner.replace(name, value, expected).await
+    }
+    async fn delete(&self, name: &SecretName) -> Result<(), SecretError> {
+        self.inner.delete(name).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_nobody_could_have_signed_reads_no_key() -> TestResult {
+    let d = Deployment::new().await?;
+    let secrets = Arc::new(CountingSecrets {
+        inner: Arc::clone(&d.services.secrets),
+        reads: AtomicUsize::new(0),
+    });
+    let router = webhook_routes(Services {
+        secrets: Arc::clone(&secrets) as Arc<dyn SecretStore>,
+        ..d.services.clone()
+    });
+    let body = sample("generic.json")?;
+    let unsigned = Headers::default();
+    let not_hex = Headers::from_pairs([
+        (
+            "X-Tenure-Timestamp",
+            Timestamp::now().as_second().to_string(),
+        ),
+        ("X-Tenure-Signature", "sha256=not-hex".to_owned()),
+    ]);
+    for headers in [&unsigned, &not_hex] {
+        let answer = event_to(d.connection.as_str(), headers, &body)
+            .send(&router)
+            .await?;
+        assert_eq!(answer.status, 401, "{}", answer.body);
+    }
+    let too_large = vec![b' '; MAX_BODY_BYTES + 1];
+    let answer = event_to(
+        d.connection.as_str(),
+        &sign_generic(&too_large, &d.key(), Timestamp::now()),
+        &too_large,
+    )
+    .send(&router)
+    .await?;
+    assert_eq!(answer.status, 413, "{}", answer.body);
+    assert_eq!(secrets.reads.load(Ordering::SeqCst), 0);
+
+    // A well-formed one is checked against the key: one read.
+    let answer = event_to(
+        d.connection.as_str(),
+        &sign_generic(&body, &d.key(), Timestamp::now()),
+        &body,
+    )
+    .send(&router)
+    .await?;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    assert_eq!(secrets.reads.load(Ordering::SeqCst), 1);
     Ok(())
 }

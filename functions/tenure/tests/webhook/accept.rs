@@ -266,6 +266,7 @@ async fn a_queue_failure_is_503_and_the_retry_gets_in() -> TestResult {
         now(),
         &endpoint.replay,
         &missing,
+        &super::helpers::QueueAll,
     )
     .await
     .err()

@@ -23,6 +23,22 @@ pub(crate) fn sample(name: &str) -> Result<Vec<u8>, Error> {
     crate::support::samples::read(&format!("webhooks/{name}"))
 }
 
+/// A whole-change guard that never holds (these tests are about signatures and payloads; the
+/// guard's own tests are in `provision::guard`).
+pub(crate) struct QueueAll;
+
+#[async_trait::async_trait]
+impl webhook::WholeChangeGuard for QueueAll {
+    async fn hold(
+        &self,
+        _: &ConnectionId,
+        _: &str,
+        _: &[WorkItem],
+    ) -> Result<Option<webhook::Held>, String> {
+        Ok(None)
+    }
+}
+
 /// One connection's webhook endpoint: its replay cache and queue.
 pub(crate) struct Endpoint {
     pub(crate) connection: ConnectionId,
@@ -53,6 +69,7 @@ impl Endpoint {
             at,
             &self.replay,
             &self.queue,
+            &QueueAll,
         )
         .await
     }

@@ -5,7 +5,9 @@
 //! end, `huge` answers with a 1 MiB desired state, `refuse` returns the
 //! plugin's own mapping error, `file` reads `/etc/passwd`, `sleep` sleeps for an hour, `exit`
 //! exits with status 3, and `env` reports the environment it sees (names and values) and its
-//! arguments as attributes.
+//! arguments as attributes. `leak` writes the worker's names, title and department to stderr
+//! and panics with them; `leak-answer` answers with an attribute named after the worker's last
+//! name (which breaks the contract), so that a host's error would quote it.
 //! A configuration containing `"refuse"` is refused by `validate-config`.
 
 wit_bindgen::generate!({ path: "../../wit", world: "plugin" });
@@ -74,6 +76,18 @@ fn map_one(worker: Worker, domains: &[String]) -> Result<DesiredState, MappingEr
             attributes.push(("jobTitle".into(), Some(text)));
         }
         "odd-attribute" => attributes.push(("favouriteColour".into(), Some("blue".into()))),
+        "leak" => {
+            let said = format!(
+                "{} {} {} {}",
+                worker.first_name.unwrap_or_default(),
+                worker.last_name.unwrap_or_default(),
+                worker.job_title.unwrap_or_default(),
+                worker.department.unwrap_or_default()
+            );
+            eprintln!("leaking {said}");
+            panic!("leaking {said}");
+        }
+        "leak-answer" => attributes.push((worker.last_name.unwrap_or_default(), Some("x".into()))),
         "sleep" => std::thread::sleep(std::time::Duration::from_secs(3600)),
         "exit" => std::process::exit(3),
         "env" => {

@@ -176,7 +176,13 @@ async fn bad_deliveries_are_refused_with_a_reason_and_nothing_is_queued() -> Res
         // Refused before it is all read: the next request must still find a usable
         // connection (the client keeps connections alive).
         ("body over 2 MiB", CONNECTION, &enormous, 413, "limit"),
-        ("unknown connection", "nobody", &elsewhere, 404, "nobody"),
+        (
+            "unknown connection",
+            "nobody",
+            &elsewhere,
+            401,
+            "signature does not match",
+        ),
     ];
     for (case, connection, delivery, expected, words) in cases {
         let (status, answer) = served.deliver_to(connection, delivery).await;

@@ -256,6 +256,10 @@ impl Connected {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            // A hidden file is an object still being written (the store renames it into place).
+            if name.starts_with('.') {
+                continue;
+            }
             let text = std::fs::read_to_string(&file).unwrap_or_default();
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 let record = serde_json::from_str(line)

@@ -6,5 +6,5 @@
 mod admin;
 mod deliveries;
 mod flags;
-mod harness;
+pub(crate) mod harness;
 mod plugins;

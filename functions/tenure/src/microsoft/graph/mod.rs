@@ -60,7 +60,7 @@ impl GraphClient {
     ) -> Result<Self, ApiError> {
         let scope = endpoints.cloud.graph_scope();
         Ok(Self {
-            transport: Transport::new(Api::Graph, tokens, scope, options)?,
+            transport: Transport::new(Api::Graph, &endpoints.graph, tokens, scope, options)?,
             base: format!("{}/v1.0", endpoints.graph),
         })
     }
@@ -96,12 +96,28 @@ impl GraphClient {
         let mut next = Some(url);
         let mut delta = None;
         while let Some(url) = next.take() {
+            let operation = format!("GET {}", operation_path(&url));
             let page: Page<T> = self.get_json(url).await?;
+            self.check_links(&page, &operation)?;
             items.extend(page.value);
             next = page.next_link;
             delta = page.delta_link.or(delta);
         }
         Ok((items, delta))
+    }
+
+    /// Refuses a page whose `@odata.nextLink` or `@odata.deltaLink` leaves Graph's host: it
+    /// is not followed (nor kept), so the token never goes anywhere else.
+    fn check_links<T>(&self, page: &Page<T>, operation: &str) -> Result<(), ApiError> {
+        if let Some(link) = &page.next_link {
+            self.transport
+                .check_origin(link, "@odata.nextLink", operation)?;
+        }
+        if let Some(link) = &page.delta_link {
+            self.transport
+                .check_origin(link, "@odata.deltaLink", operation)?;
+        }
+        Ok(())
     }
 
     /// `GET` a path and read its JSON (for what this client has no typed call for).

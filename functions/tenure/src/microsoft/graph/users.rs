@@ -187,6 +187,7 @@ impl GraphClient {
             let request = Request::new(Method::GET, next, operation.to_owned())
                 .header("Prefer", DELTA_PAGE.to_owned());
             let page: Page<Value> = self.send(request).await?.json(Api::Graph, operation)?;
+            self.check_links(&page, operation)?;
             for item in page.value {
                 take(item)?;
             }

@@ -31,10 +31,11 @@ use crate::store::connections::ConnectionId;
 /// Refusals are `{"error": "<what is wrong>"}` with 400 (not a plugin Tenure runs, the
 /// configuration refused, a failed trial, a malformed version), 404 (no such connection or
 /// version), 413 (over the size limit), 409 (no or invalid settings to activate in; the
-/// upload itself is kept and the answer carries its `sha256`), 503 (a store could not be
-/// reached: retry). Every route is behind the admin layer: no session → 401; another tenant's
-/// connection → 404; not an administrator → 403; a POST without the session's CSRF token or
-/// from another origin → 403.
+/// upload itself is kept and the answer carries its `sha256`), 429 (the connection's uploads
+/// of the window are used up; `Retry-After` says in how many seconds to try again), 503 (a
+/// store could not be reached: retry). Every route is behind the admin layer: no session →
+/// 401; another tenant's connection → 404; not an administrator → 403; a POST without the
+/// session's CSRF token or from another origin → 403.
 pub fn plugin_routes(services: Services) -> Router {
     // One byte over the limit is read, so that the upload's own check answers it with its size.
     let read_limit = services
@@ -143,6 +144,14 @@ fn refused(connection: &ConnectionId, error: &UploadError) -> Response {
     if let UploadError::NotActivated { sha256, .. } = error {
         let body = serde_json::json!({ "error": error.to_string(), "sha256": sha256 });
         return (status, Json(body)).into_response();
+    }
+    if let UploadError::RateLimited { retry_after, .. } = error {
+        let mut response = json_error(status, error.to_string());
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(retry_after.as_secs()),
+        );
+        return response;
     }
     json_error(status, error.to_string())
 }

@@ -85,7 +85,12 @@ pub async fn activate(
     };
     let plugin = services
         .plugins
-        .load(services.objects.as_ref(), connection, &choice)
+        .load(
+            services.objects.as_ref(),
+            services.keys.as_ref(),
+            connection,
+            &choice,
+        )
         .await
         .map_err(|error| match error {
             PluginLoadError::UnknownVersion { connection, sha256 } => {

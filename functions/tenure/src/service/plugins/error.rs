@@ -1,10 +1,12 @@
 //! Why a plugin cannot be loaded, uploaded or activated.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::plugin::PluginError;
 use crate::service::settings::SettingsError;
 use crate::store::connections::{ConnectionError, ConnectionId};
+use crate::store::key_ring::KeyRingError;
 use crate::store::objects::ObjectError;
 
 /// Why a connection's plugin cannot be loaded.
@@ -33,23 +35,112 @@ pub enum PluginLoadError {
     /// The plugin failed the host's checks or could not be compiled.
     #[error(transparent)]
     Plugin(#[from] PluginError),
+    /// The deployment's compiled-code key could not be read or made.
+    #[error("cannot read the key that authenticates compiled plugins: {0}")]
+    Keys(#[from] KeyRingError),
     /// The object store failed.
     #[error(transparent)]
     Store(#[from] ObjectError),
 }
 
-/// One sample worker a plugin failed on during its trial.
+/// What kind of failure a plugin had on a sample worker or its configuration: only the host's
+/// own words and limits, never the plugin's output or stderr (which may hold HR values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// A panic, a trap, an exit.
+    Crashed,
+    /// It ran out of this much fuel.
+    OutOfFuel {
+        /// The fuel it was given.
+        fuel: u64,
+    },
+    /// It ran longer than this.
+    TimedOut {
+        /// The deadline.
+        after: Duration,
+    },
+    /// Its memories and tables together went over this many bytes.
+    MemoryLimit {
+        /// The limit.
+        bytes: usize,
+    },
+    /// It declares more memories or tables than the sandbox allows.
+    TooManyResources,
+    /// One worker's answer was larger than this many bytes.
+    AnswerTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// It tried to use something the sandbox denies, such as file access.
+    Denied {
+        /// What, in the host's words.
+        capability: String,
+    },
+    /// Its answer breaks the contract.
+    BrokeContract,
+    /// Anything else.
+    Other,
+}
+
+impl FailureKind {
+    /// The kind of `error`.
+    pub fn of(error: &PluginError) -> Self {
+        match error {
+            PluginError::Trap { .. } => Self::Crashed,
+            PluginError::FuelExhausted { fuel } => Self::OutOfFuel { fuel: *fuel },
+            PluginError::Timeout { after } => Self::TimedOut { after: *after },
+            PluginError::MemoryLimit { bytes } => Self::MemoryLimit { bytes: *bytes },
+            PluginError::TooManyResources { .. } => Self::TooManyResources,
+            PluginError::OutputTooLarge { limit, .. } => Self::AnswerTooLarge { limit: *limit },
+            PluginError::Denied { capability } => Self::Denied {
+                capability: capability.clone(),
+            },
+            PluginError::InvalidOutput { .. } => Self::BrokeContract,
+            _ => Self::Other,
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Crashed => f.write_str("it crashed (a panic, a trap or an exit)"),
+            Self::OutOfFuel { fuel } => write!(f, "it ran out of fuel ({fuel} units)"),
+            Self::TimedOut { after } => write!(f, "it ran longer than {after:?}"),
+            Self::MemoryLimit { bytes } => {
+                write!(f, "it used more than {bytes} bytes of memory")
+            }
+            Self::TooManyResources => {
+                f.write_str("it declares more memories or tables than the sandbox allows")
+            }
+            Self::AnswerTooLarge { limit } => {
+                write!(
+                    f,
+                    "its answer was more than the {limit} bytes one worker's may be"
+                )
+            }
+            Self::Denied { capability } => write!(f, "it tried to use {capability}, denied"),
+            Self::BrokeContract => f.write_str("its answer breaks the contract"),
+            Self::Other => f.write_str("it failed"),
+        }
+    }
+}
+
+/// One sample worker a plugin failed on during its trial: where the worker is among the
+/// samples, and what kind of failure it was. Nothing of the worker or of what the plugin
+/// said is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerFailure {
-    /// The worker's employee id.
-    pub employee_id: String,
+    /// The worker's position among the sample workers, from 1.
+    pub position: usize,
     /// What went wrong.
-    pub error: PluginError,
+    pub kind: FailureKind,
 }
 
 impl fmt::Display for WorkerFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "worker {}: {}", self.employee_id, self.error)
+        write!(f, "worker #{}: {}", self.position, self.kind)
     }
 }
 
@@ -84,6 +175,18 @@ pub enum UploadError {
         /// What the plugin said.
         #[source]
         error: PluginError,
+    },
+    /// Checking the connection's mapping configuration failed (other than by the plugin's
+    /// refusal of it).
+    #[error(
+        "the plugin failed while checking connection {connection}'s mapping configuration: \
+         {kind} (its own output is not shown; try it locally with `tenure plan --plugin`)"
+    )]
+    ConfigCheckFailed {
+        /// The connection.
+        connection: ConnectionId,
+        /// What went wrong.
+        kind: FailureKind,
     },
     /// The plugin failed on sample workers: a trap, fuel, a deadline, memory, or an answer
     /// that breaks the contract.
@@ -122,6 +225,21 @@ pub enum UploadError {
     /// The connection's mapping settings cannot be read.
     #[error(transparent)]
     Settings(SettingsError),
+    /// The connection uploaded as many plugins as it may within the window.
+    #[error(
+        "connection {connection} has uploaded {limit} plugins within {window:?}, as many as it \
+         may; try again in {retry_after:?}"
+    )]
+    RateLimited {
+        /// The connection.
+        connection: ConnectionId,
+        /// Uploads allowed within the window.
+        limit: usize,
+        /// The window.
+        window: Duration,
+        /// When the next upload will be taken (the `Retry-After` header).
+        retry_after: Duration,
+    },
     /// The settings kept changing under a concurrent writer.
     #[error(
         "the mapping settings of connection {0} kept changing while the plugin was being \
@@ -156,7 +274,9 @@ fn describe_failures(
         String::new()
     };
     format!(
-        "the plugin failed on {failed} of the {tried} sample workers from {source_name}: {}{more}",
+        "the plugin failed on {failed} of the {tried} sample workers from {source_name}: \
+         {}{more} (workers are counted from 1 in the order of the samples; what the plugin \
+         wrote is not shown, as it may hold HR data: try it locally with `tenure plan --plugin`)",
         listed.join("; ")
     )
 }
@@ -169,11 +289,13 @@ impl UploadError {
             Self::TooLarge { .. } => 413,
             Self::Invalid(_)
             | Self::ConfigRefused { .. }
+            | Self::ConfigCheckFailed { .. }
             | Self::TrialFailed { .. }
             | Self::InvalidVersion(_) => 400,
             Self::NotActivated { .. } | Self::Settings(_) | Self::Contended(_) => 409,
+            Self::RateLimited { .. } => 429,
             Self::Connections(_) | Self::Store(_) => 503,
-            Self::Load(PluginLoadError::Store(_)) => 503,
+            Self::Load(PluginLoadError::Store(_) | PluginLoadError::Keys(_)) => 503,
             Self::Load(_) | Self::Internal(_) => 500,
         }
     }

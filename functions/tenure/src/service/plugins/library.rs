@@ -5,10 +5,13 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use super::PluginLoadError;
 use super::keys::{PluginSha256, compiled_key, record_key, wasm_key};
-use crate::plugin::{Plugin, PluginHost, STANDARD_MAPPER};
+use crate::plugin::{CodeKey, Plugin, PluginHost, STANDARD_MAPPER};
 use crate::service::settings::PluginChoice;
+use crate::store::KeyRing;
 use crate::store::connections::ConnectionId;
+use crate::store::key_ring::KeyId;
 use crate::store::objects::{Condition, ObjectStore};
+use crate::store::secrets::KeyPurpose;
 
 /// The standard mapper's version.
 static STANDARD_SHA256: LazyLock<PluginSha256> =
@@ -51,11 +54,13 @@ impl PluginLibrary {
 
     /// The plugin `choice` names for `connection`: already loaded in this process; else
     /// deserialized from its sealed compiled code in `objects`; else compiled from its
-    /// WebAssembly (and the compiled code stored for the next cold start). Compiled code that
-    /// is damaged or made for another engine is compiled again and replaced, never run.
+    /// WebAssembly (and the compiled code stored for the next cold start). Compiled code whose
+    /// HMAC does not verify with one of `keys`' compiled-code keys, that is damaged or made for
+    /// another engine is compiled again and replaced, never run.
     pub async fn load(
         &self,
         objects: &dyn ObjectStore,
+        keys: &KeyRing,
         connection: &ConnectionId,
         choice: &PluginChoice,
     ) -> Result<Arc<Plugin>, PluginLoadError> {
@@ -90,7 +95,7 @@ impl PluginLibrary {
                 sha256.clone()
             }
         };
-        let plugin = match self.load_compiled(objects, &sha256).await? {
+        let plugin = match self.load_compiled(objects, keys, &sha256).await? {
             Some(plugin) => plugin,
             None => {
                 let wasm = match &slot {
@@ -99,7 +104,8 @@ impl PluginLibrary {
                         stored_wasm(objects, connection, sha256).await?
                     }
                 };
-                self.compile_and_store(objects, &sha256, &wasm).await?
+                self.compile_and_store(objects, keys, &sha256, &wasm)
+                    .await?
             }
         };
         Ok(self.keep(slot, plugin))
@@ -116,34 +122,66 @@ impl PluginLibrary {
         self.keep(Slot::Uploaded(connection.clone(), sha256.clone()), plugin)
     }
 
-    /// The plugin from its sealed compiled code in the store, if that is there and sound.
+    /// The plugin from its sealed compiled code in the store, if that is there, authenticated
+    /// by one of the deployment's compiled-code keys (HMAC-SHA256, checked before the code is
+    /// deserialized) and sound. Code that is not is never run: it is logged and `None` says
+    /// to compile the WebAssembly again.
     async fn load_compiled(
         &self,
         objects: &dyn ObjectStore,
+        keys: &KeyRing,
         sha256: &PluginSha256,
     ) -> Result<Option<Arc<Plugin>>, PluginLoadError> {
         let key = compiled_key(sha256, &self.host.engine_key());
         let Some((sealed, _)) = objects.get(&key).await? else {
             return Ok(None);
         };
-        match self.host.load_precompiled(sha256.as_str(), &sealed) {
+        let refused = |reason: &dyn std::fmt::Display| {
+            tracing::warn!(
+                %key,
+                %reason,
+                "stored compiled plugin refused, never run; compiling its WebAssembly again"
+            );
+            Ok(None)
+        };
+        let Some(id) = PluginHost::sealed_key_id(&sealed) else {
+            return refused(&"it carries no HMAC of the deployment's compiled-code key");
+        };
+        let Some(code_key) = keys.key(KeyPurpose::PluginCodeHmac, KeyId(id)).await? else {
+            return refused(&format!(
+                "it names compiled-code key {id}, which the deployment does not (or no longer) accept"
+            ));
+        };
+        let code_key = CodeKey {
+            id,
+            bytes: code_key.expose(),
+        };
+        match self
+            .host
+            .load_precompiled(sha256.as_str(), &sealed, code_key)
+        {
             Ok(plugin) => Ok(Some(Arc::new(plugin))),
-            Err(error) => {
-                tracing::warn!(%key, %error, "stored compiled plugin not used; compiling again");
-                Ok(None)
-            }
+            Err(error) => refused(&error),
         }
     }
 
-    /// Compiles `wasm` (already known to have digest `sha256`) and stores its sealed code.
-    /// Failing to store is logged: the next cold start compiles again.
+    /// Compiles `wasm` (already known to have digest `sha256`) and stores its sealed code,
+    /// authenticated with the deployment's current compiled-code key. Failing to store is
+    /// logged: the next cold start compiles again.
     pub(super) async fn compile_and_store(
         &self,
         objects: &dyn ObjectStore,
+        keys: &KeyRing,
         sha256: &PluginSha256,
         wasm: &[u8],
     ) -> Result<Arc<Plugin>, PluginLoadError> {
-        let (plugin, sealed) = self.host.precompile(wasm)?;
+        let current = keys.keys(KeyPurpose::PluginCodeHmac).await?;
+        let current = current.current();
+        let code_key = CodeKey {
+            id: current.id().0,
+            bytes: current.expose(),
+        };
+        let (plugin, sealed) = self.host.precompile(wasm, code_key)?;
         let key = compiled_key(sha256, &self.host.engine_key());
         if let Err(error) = objects.put(&key, sealed, Condition::Always).await {
             tracing::warn!(%key, %error, "cannot store a compiled plugin");

@@ -7,17 +7,23 @@
 //! |---|---|
 //! | `plugins/<connection>/<sha256>.wasm` | an uploaded version's WebAssembly |
 //! | `plugins/<connection>/<sha256>.json` | its [`VersionRecord`]: when, how large, what the trial showed |
-//! | `compiled/<sha256>/<engine-key>.cwasm` | its machine code for one engine, sealed ([`PluginHost::precompile`](crate::plugin::PluginHost::precompile)) |
+//! | `plugins/<connection>/uploads.json` | when its uploads of the last window began ([`UploadLimits`]) |
+//! | `compiled/<sha256>/<engine-key>.cwasm` | its machine code for one engine, sealed and authenticated with an HMAC-SHA256 of the deployment's compiled-code key ([`PluginHost::precompile`](crate::plugin::PluginHost::precompile), [`KeyPurpose::PluginCodeHmac`](crate::store::secrets::KeyPurpose)) |
 //!
 //! [`upload`] checks a component, tries it on the connection's sample workers, precompiles
 //! it, stores it and (optionally) activates it; [`activate`] makes an earlier version the
 //! active one again; [`list_versions`] lists them. [`load`] gives the plugin a connection's
 //! settings choose: from this process's [`PluginLibrary`], else deserialized from the stored
 //! compiled code, else compiled (and that code stored, the standard mapper's too), so a cold
-//! Lambda deserializes instead of compiling. Compiled code whose header does not match is
-//! compiled again, never run.
+//! Lambda deserializes instead of compiling. Compiled code whose HMAC does not verify (in
+//! constant time, before it is deserialized) or whose header does not match is compiled again
+//! from the stored WebAssembly and logged, never run.
+//!
+//! Uploads are limited per connection ([`UploadLimits`]): so many per sliding window (429 with
+//! `Retry-After` beyond), and so many versions kept (the oldest inactive pruned).
 //!
 //! Files: `keys` (object keys, [`PluginSha256`]), `record` ([`VersionRecord`], [`TrialReport`]),
+//! `quota` (the upload log and pruning),
 //! `upload` (check → configuration → trial → precompile → store → activate), `trial` (mapping
 //! the sample workers), `activate` (listing, re-activation by compare-and-swap of the mapping
 //! settings), `library` ([`PluginLibrary`]: loaded plugins in memory; a cold start deserializes
@@ -27,6 +33,7 @@ mod activate;
 mod error;
 mod keys;
 mod library;
+mod quota;
 mod record;
 mod trial;
 mod upload;
@@ -39,9 +46,10 @@ use crate::plugin::Plugin;
 use crate::store::connections::ConnectionId;
 
 pub use activate::{ListedVersion, Versions, activate, list_versions};
-pub use error::{PluginLoadError, UploadError, WorkerFailure};
+pub use error::{FailureKind, PluginLoadError, UploadError, WorkerFailure};
 pub use keys::{PluginSha256, compiled_key, record_key, wasm_key};
 pub use library::PluginLibrary;
+pub use quota::UploadLimits;
 pub use record::{RECORD_FORMAT, TrialReport, VersionRecord};
 pub use trial::TRIAL_WORKERS;
 pub use upload::{UploadedVersion, upload};
@@ -55,6 +63,11 @@ pub async fn load(
 ) -> Result<Arc<Plugin>, PluginLoadError> {
     services
         .plugins
-        .load(services.objects.as_ref(), connection, choice)
+        .load(
+            services.objects.as_ref(),
+            services.keys.as_ref(),
+            connection,
+            choice,
+        )
         .await
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{TrialReport, UploadError, WorkerFailure};
+use super::{FailureKind, TrialReport, UploadError, WorkerFailure};
 use crate::hr::{self, HrBatch, SourcedWorker};
 use crate::plugin::{MapItem, Plugin, PluginError};
 use crate::store::connections::ConnectionId;
@@ -76,7 +76,9 @@ impl Samples {
 
     /// Maps every sample worker with `config`. A worker the plugin refuses with its own reason
     /// counts as an answer; a trap, a hang, a memory bomb, an oversized answer or one that
-    /// breaks the contract fails the trial, quoting the first few workers it failed on.
+    /// breaks the contract fails the trial, naming the first few workers it failed on by their
+    /// position and the kind of failure only: nothing of a worker (an HR record) or of what the
+    /// plugin wrote goes back to the uploader.
     pub(super) fn try_plugin(
         &self,
         plugin: &Plugin,
@@ -98,13 +100,13 @@ impl Samples {
         let mut mapped = 0;
         let mut refused = 0;
         let mut failures = Vec::new();
-        for (sourced, result) in self.workers.iter().zip(outcome.results) {
+        for (position, result) in (1..).zip(outcome.results) {
             match result {
                 Ok(_) => mapped += 1,
                 Err(PluginError::Refused(_)) => refused += 1,
                 Err(error) => failures.push(WorkerFailure {
-                    employee_id: sourced.worker.employee_id.as_str().to_owned(),
-                    error,
+                    position,
+                    kind: FailureKind::of(&error),
                 }),
             }
         }

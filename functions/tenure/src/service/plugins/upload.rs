@@ -5,15 +5,17 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::PluginLoadError;
 use super::activate::{connection_must_exist, set_active, stored_record};
 use super::keys::{PluginSha256, compiled_key, record_key, wasm_key};
 use super::trial::Samples;
 use super::{RECORD_FORMAT, TrialReport, UploadError, VersionRecord};
-use crate::plugin::{Plugin, PluginError};
+use crate::plugin::{CodeKey, Plugin, PluginError};
 use crate::service::Services;
 use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
 use crate::store::connections::ConnectionId;
 use crate::store::objects::{Condition, ObjectError};
+use crate::store::secrets::KeyPurpose;
 
 /// What an upload did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,7 +37,9 @@ pub struct UploadedVersion {
 /// Uploads a plugin version for `connection` and, with `activate`, makes it the one the
 /// connection's runs use.
 ///
-/// In order: the connection must exist; `wasm` must be within the host's
+/// In order: the connection must exist; it must not have used up its uploads of the window
+/// ([`UploadLimits`](super::UploadLimits): every upload counts, whatever its outcome); `wasm`
+/// must be within the host's
 /// [`max_wasm_bytes`](crate::plugin::SandboxLimits::max_wasm_bytes); it must be a component
 /// of the contract's world and version importing nothing beyond the contract and the deny-all
 /// WASI (checked while it is compiled); it must accept the connection's stored mapping
@@ -45,7 +49,8 @@ pub struct UploadedVersion {
 /// its [`VersionRecord`] stored, and the settings' plugin set to it by compare-and-swap.
 ///
 /// A plugin that fails a check is neither stored nor activated. Uploading the same bytes again
-/// checks them again and stores nothing new. Asking to activate when the connection has no
+/// checks them again and stores nothing new. Storing a new version prunes the connection's
+/// oldest inactive versions beyond [`UploadLimits::max_versions`](super::UploadLimits). Asking to activate when the connection has no
 /// settings keeps the upload and answers [`UploadError::NotActivated`].
 pub async fn upload(
     services: &Services,
@@ -54,6 +59,7 @@ pub async fn upload(
     activate: bool,
 ) -> Result<UploadedVersion, UploadError> {
     connection_must_exist(services, connection).await?;
+    super::quota::count_upload(services, connection, Timestamp::now()).await?;
     let limit = services.plugins.host().limits().max_wasm_bytes;
     if wasm.len() > limit {
         return Err(UploadError::TooLarge {
@@ -76,7 +82,12 @@ pub async fn upload(
         };
         let plugin = services
             .plugins
-            .load(services.objects.as_ref(), connection, &choice)
+            .load(
+                services.objects.as_ref(),
+                services.keys.as_ref(),
+                connection,
+                &choice,
+            )
             .await?;
         (plugin, None)
     } else {
@@ -130,6 +141,9 @@ pub async fn upload(
     } else {
         false
     };
+    if !already_uploaded {
+        super::quota::prune_versions(services, connection, &sha256).await?;
+    }
     Ok(UploadedVersion {
         sha256: sha256.to_string(),
         size: record.size,
@@ -141,16 +155,29 @@ pub async fn upload(
 }
 
 /// Checks and compiles `wasm` off the request's thread (compiling takes from milliseconds for
-/// a small Rust plugin to seconds for a JavaScript or Python one).
+/// a small Rust plugin to seconds for a JavaScript or Python one); the sealed code is
+/// authenticated with the deployment's current compiled-code key.
 async fn precompile(
     services: &Services,
     wasm: &[u8],
 ) -> Result<(Arc<Plugin>, Vec<u8>), UploadError> {
     let library = Arc::clone(&services.plugins);
     let wasm = wasm.to_vec();
-    let compiled = tokio::task::spawn_blocking(move || library.host().precompile(&wasm))
+    let keys = services
+        .keys
+        .keys(KeyPurpose::PluginCodeHmac)
         .await
-        .map_err(|e| UploadError::Internal(format!("the compiler stopped: {e}")))?;
+        .map_err(PluginLoadError::from)?;
+    let compiled = tokio::task::spawn_blocking(move || {
+        let current = keys.current();
+        let key = CodeKey {
+            id: current.id().0,
+            bytes: current.expose(),
+        };
+        library.host().precompile(&wasm, key)
+    })
+    .await
+    .map_err(|e| UploadError::Internal(format!("the compiler stopped: {e}")))?;
     match compiled {
         Ok((plugin, sealed)) => Ok((Arc::new(plugin), sealed)),
         Err(PluginError::TooLarge { bytes, limit }) => Err(UploadError::TooLarge { bytes, limit }),
@@ -211,6 +238,9 @@ pub(super) fn check_config(
             connection: connection.clone(),
             error,
         }),
-        Err(error) => Err(UploadError::Invalid(error)),
+        Err(error) => Err(UploadError::ConfigCheckFailed {
+            connection: connection.clone(),
+            kind: super::FailureKind::of(&error),
+        }),
     }
 }

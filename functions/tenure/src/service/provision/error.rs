@@ -3,9 +3,11 @@
 use crate::connect::ConnectError;
 use crate::microsoft::{ApiError, TokenError};
 use crate::pipeline::PipelineError;
+use crate::service::guard::{ApprovalError, BudgetError};
 use crate::service::plugins::PluginLoadError;
 use crate::service::settings::SettingsError;
 use crate::store::connections::{ConnectionError, ConnectionId};
+use crate::store::key_ring::KeyRingError;
 use crate::store::objects::ObjectError;
 use crate::store::secrets::SecretError;
 
@@ -112,6 +114,18 @@ pub enum ProvisionError {
         #[source]
         source: ObjectError,
     },
+    /// The guard's rolling budget could not be drawn from.
+    #[error(transparent)]
+    Budget(#[from] BudgetError),
+    /// Part of the run was held but could not be kept for approval (nothing was applied).
+    #[error("connection {connection}: {source}")]
+    Approval {
+        /// The connection.
+        connection: ConnectionId,
+        /// What failed.
+        #[source]
+        source: ApprovalError,
+    },
 }
 
 impl ProvisionError {
@@ -135,6 +149,7 @@ impl ProvisionError {
             Self::Plugin { source, .. } => matches!(
                 source,
                 PluginLoadError::Store(ObjectError::Unavailable { .. })
+                    | PluginLoadError::Keys(KeyRingError::Secrets(SecretError::Unavailable { .. }))
             ),
             Self::Open { source, .. } => match source {
                 ConnectError::Secrets(SecretError::Unavailable { .. }) => true,
@@ -146,6 +161,8 @@ impl ProvisionError {
             Self::Directory { source, .. } => api_is_transient(source),
             Self::Incomplete { .. } => true,
             Self::Store { source, .. } => !matches!(source, ObjectError::NotFound { .. }),
+            Self::Budget(error) => !matches!(error, BudgetError::Invalid { .. }),
+            Self::Approval { source, .. } => matches!(source, ApprovalError::Store(_)),
         }
     }
 }
@@ -156,6 +173,7 @@ pub(crate) fn api_is_transient(error: &ApiError) -> bool {
     match error {
         ApiError::Token(token) => token_is_transient(token),
         ApiError::Network { .. } | ApiError::Throttled { .. } => true,
+        ApiError::ForeignLink { .. } => false,
         ApiError::Service { status, .. } | ApiError::Unexpected { status, .. } => {
             *status >= 500 || *status == 429 || *status == 408
         }

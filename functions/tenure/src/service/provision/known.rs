@@ -47,6 +47,17 @@ pub(super) async fn fill_and_remember(
         connection: connection.clone(),
         source,
     };
+    fill(services, connection, items).await.map_err(store)?;
+    remember(services, connection, items).await.map_err(store)
+}
+
+/// Fills every partial record of `items` from the worker's last known record (else its row in
+/// the HR export); writes nothing.
+pub(crate) async fn fill(
+    services: &Services,
+    connection: &ConnectionId,
+    items: &mut [WorkItem],
+) -> Result<(), ObjectError> {
     let partial: Vec<String> = items
         .iter()
         .flat_map(|i| &i.workers)
@@ -54,9 +65,7 @@ pub(super) async fn fill_and_remember(
         .map(|w| w.worker.employee_id.as_str().to_owned())
         .collect();
     if !partial.is_empty() {
-        let mut known = read_known(services, connection, &partial)
-            .await
-            .map_err(store)?;
+        let mut known = read_known(services, connection, &partial).await?;
         let missing: Vec<&String> = partial
             .iter()
             .filter(|id| !known.contains_key(*id))
@@ -80,6 +89,15 @@ pub(super) async fn fill_and_remember(
             queued.partial = false;
         }
     }
+    Ok(())
+}
+
+/// Remembers every webhook-delivered worker of `items` as it now stands.
+async fn remember(
+    services: &Services,
+    connection: &ConnectionId,
+    items: &[WorkItem],
+) -> Result<(), ObjectError> {
     // Owned values in the stream: borrowed ones make the future's `Send` unprovable.
     let delivered: Vec<(ObjectKey, Vec<u8>)> = items
         .iter()
@@ -98,8 +116,7 @@ pub(super) async fn fill_and_remember(
         })
         .buffer_unordered(IN_FLIGHT)
         .try_collect::<Vec<_>>()
-        .await
-        .map_err(store)?;
+        .await?;
     Ok(())
 }
 

@@ -18,23 +18,24 @@
 //! fills the fields a partial `terminate` event leaves out; else the stored HR export),
 //! `records` (object keys of the cache, audit and refusals) and `error` (retryable or permanent).
 
-mod batch;
+pub(crate) mod batch;
 mod drain;
 mod error;
-mod known;
-mod records;
+mod gate;
+pub(crate) mod known;
+pub(crate) mod records;
 mod sqs;
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::apply::{ApplyOptions, ApplyReport, AuditRecord, Outcome};
+use crate::apply::{ApplyOptions, ApplyReport, AuditRecord, Outcome, apply_observed};
 use crate::connect::{open_connection, set_status, status_after};
 use crate::microsoft::{
     AdaptiveLimit, ApiError, ClientOptions, DirectoryRead, LiveDirectory, RetryPolicy,
     read_through_cache,
 };
-use crate::pipeline::{self, ApplyMode, PlanRequest, SyncReport};
+use crate::pipeline::{self, PlanRequest};
 use crate::queue::WorkItem;
 use crate::service::Services;
 use crate::service::plugins;
@@ -101,6 +102,9 @@ pub struct ProvisionReport {
     pub applied: Option<ApplyReport>,
     /// Where the plan the guard refused was recorded.
     pub refused: Option<ObjectKey>,
+    /// The pending approval holding the workers the guard did not let through (the run's
+    /// share or the rolling budget exceeded), if any.
+    pub held: Option<String>,
     /// Where the audit records were written (`None` when nothing changed).
     pub audit: Option<ObjectKey>,
 }
@@ -168,6 +172,7 @@ pub async fn provision(
         planned: 0,
         applied: None,
         refused: None,
+        held: None,
         audit: None,
     };
 
@@ -205,58 +210,77 @@ pub async fn provision(
         directory: &directory,
         plugin: &plugin,
         plugin_config: &config,
-        today: Today::now(),
+        today: Today::Instant(services.clock.now()),
         guard: settings.guard.policy(),
     };
+    let mut plan = pipeline::plan(request).map_err(|source| ProvisionError::Mapping {
+        connection: id.clone(),
+        source,
+    })?;
+    report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
+    let approved = send(gate::approved_workers(services, &id, &items)).await;
+    let held = send(gate::gate(
+        services,
+        &id,
+        &report.deliveries,
+        &items,
+        &mut plan,
+        &approved,
+        &settings.guard,
+    ))
+    .await?;
+    if let Some(held) = &held {
+        report.held = Some(held.approval.clone());
+        if let Some(refused) = &held.refused {
+            let key = send(records::write_refusal(
+                services.objects.as_ref(),
+                &id,
+                &report.deliveries,
+                refused,
+            ))
+            .await
+            .map_err(|source| ProvisionError::Store {
+                connection: id.clone(),
+                source,
+            })?;
+            tracing::warn!(
+                connection = %id,
+                record = %key,
+                approval = %held.approval,
+                actions = report.planned,
+                "the guard refused the run; it waits for approval (not retried: a person decides)"
+            );
+            report.refused = Some(key);
+        }
+    }
+    if plan.workers.is_empty() {
+        return Ok(report);
+    }
+
     let writer = LiveDirectory::new(graph, exchange);
-    let mode = ApplyMode::Apply(ApplyOptions {
+    let options = ApplyOptions {
         concurrency: services.provision.concurrency.max(1),
-    });
-    let on_plan: &(dyn Fn(&crate::plan::Plan) + Sync) = &|_| {};
-    let synced = send(pipeline::sync(request, mode, &writer, on_plan, observer)).await;
+    };
+    let applied = send(apply_observed(&plan, &writer, options, observer))
+        .await
+        .0;
     // Whatever happened, what was applied is audited.
     let records = audit
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let delivery = report.deliveries.first().map_or("delivery", String::as_str);
-    let audit_written = send(records::write_audit(
+    report.audit = send(records::write_audit(
         services.objects.as_ref(),
         &id,
         delivery,
         &records,
     ))
-    .await;
-    let SyncReport { plan, applied } = synced.map_err(|source| ProvisionError::Mapping {
+    .await
+    .map_err(|source| ProvisionError::Store {
         connection: id.clone(),
         source,
     })?;
-    report.audit = audit_written.map_err(|source| ProvisionError::Store {
-        connection: id.clone(),
-        source,
-    })?;
-    report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
-
-    if plan.guard.as_ref().is_some_and(|g| !g.allowed) {
-        let key = send(records::write_refusal(
-            services.objects.as_ref(),
-            &id,
-            &report.deliveries,
-            &plan,
-        ))
-        .await
-        .map_err(|source| ProvisionError::Store {
-            connection: id.clone(),
-            source,
-        })?;
-        tracing::warn!(
-            connection = %id,
-            record = %key,
-            actions = report.planned,
-            "the guard refused the plan; nothing was applied (not retried: a person decides)"
-        );
-        report.refused = Some(key);
-        return Ok(report);
-    }
+    let applied = Some(applied);
 
     if let Some(applied) = &applied {
         let (done, deferred, failed, skipped) = applied.counts();

@@ -10,9 +10,11 @@
 mod all;
 mod event;
 
+use crate::guard::Effect;
 use crate::hr::{HrBatch, HrError, read_csv, read_json};
 use crate::queue::{QueueError, WorkItem};
 use crate::service::Services;
+use crate::service::guard::{ApprovalError, Hold, JudgeError, Judgment, Origin, judge_whole};
 use crate::store::connections::{ConnectionError, ConnectionId};
 use crate::store::objects::{ObjectError, ObjectKey};
 
@@ -39,8 +41,20 @@ pub struct Scheduled {
     pub workers: usize,
     /// Records the HR checks set aside (logged; not queued).
     pub quarantined: usize,
-    /// Messages sent.
+    /// Messages sent (0 when the export was held).
     pub messages: usize,
+    /// The pending approval holding the export when the guard refused it as a whole.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<Held>,
+}
+
+/// An export held for approval instead of queued.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Held {
+    /// The pending approval's id.
+    pub approval_id: String,
+    /// Why the guard held it.
+    pub reason: String,
 }
 
 /// Why a scheduled sync queued nothing.
@@ -72,6 +86,12 @@ pub enum ScheduleError {
     /// The object store failed.
     #[error(transparent)]
     Store(#[from] ObjectError),
+    /// The export could not be judged as a whole (nothing was queued).
+    #[error("cannot judge the scheduled export as a whole: {0}")]
+    Judge(#[from] JudgeError),
+    /// The export was held but could not be kept for approval (nothing was queued).
+    #[error("cannot keep the scheduled export for approval: {0}")]
+    Approval(#[from] ApprovalError),
     /// The work could not be queued (some messages may have been: they are harmless, being
     /// convergent).
     #[error("cannot queue the scheduled sync: {0}")]
@@ -79,9 +99,10 @@ pub enum ScheduleError {
 }
 
 /// Starts a full reconcile of the connection `event` names: reads its HR export
-/// (`connections/<id>/hr/workers.csv`, else `workers.json`) and queues its workers, at most
-/// [`SCHEDULED_BATCH`] per message, each message within one lane, under the delivery id
-/// `scheduled-<timestamp>`.
+/// (`connections/<id>/hr/workers.csv`, else `workers.json`), judges it as a whole against the
+/// cached directory ([`judge_whole`]) and queues its workers, at most [`SCHEDULED_BATCH`] per
+/// message, each message within one lane, under the delivery id `scheduled-<timestamp>`; or,
+/// when the guard refuses the whole, queues nothing and keeps it as a pending approval.
 pub async fn schedule(
     services: &Services,
     event: serde_json::Value,
@@ -93,7 +114,7 @@ pub async fn schedule(
     let (export, batch) = read_export(services, &connection).await?;
     let delivery_id = format!(
         "scheduled-{}",
-        jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S%.3fZ")
+        services.clock.now().strftime("%Y%m%dT%H%M%S%.3fZ")
     );
     let HrBatch {
         workers,
@@ -108,18 +129,49 @@ pub async fn schedule(
         .into_iter()
         .filter(|i| !i.workers.is_empty())
         .collect();
-    let messages = items.len();
-    if messages > 0 {
-        services.queue.send(items).await?;
-    }
-    tracing::info!(%connection, delivery = %delivery_id, workers = count, messages, "scheduled sync queued");
-    Ok(Scheduled {
+    let mut scheduled = Scheduled {
         connection,
         delivery_id,
         export,
         workers: count,
         quarantined: quarantined.len(),
-        messages,
+        messages: 0,
+        held: None,
+    };
+    if let Judgment::Hold { reason, effect } =
+        judge_whole(services, &scheduled.connection, &items).await?
+    {
+        scheduled.held = Some(hold(services, &scheduled, reason, effect, items).await?);
+        return Ok(scheduled);
+    }
+    scheduled.messages = items.len();
+    if !items.is_empty() {
+        services.queue.send(items).await?;
+    }
+    tracing::info!(connection = %scheduled.connection, delivery = %scheduled.delivery_id,
+        workers = count, messages = scheduled.messages, "scheduled sync queued");
+    Ok(scheduled)
+}
+
+/// Keeps a refused export as a pending approval.
+async fn hold(
+    services: &Services,
+    scheduled: &Scheduled,
+    reason: String,
+    effect: Effect,
+    items: Vec<WorkItem>,
+) -> Result<Held, ApprovalError> {
+    let hold = Hold {
+        origin: Origin::Schedule,
+        deliveries: vec![scheduled.delivery_id.clone()],
+        reason,
+        effect,
+        items,
+    };
+    let approval = crate::service::guard::hold(services, &scheduled.connection, hold).await?;
+    Ok(Held {
+        approval_id: approval.id,
+        reason: approval.reason,
     })
 }
 

@@ -1,5 +1,6 @@
 //! What can go wrong with a connection record.
 
+use crate::microsoft::ForeignEndpoint;
 use crate::store::Version;
 
 use super::{ConnectionId, InvalidRecord};
@@ -27,6 +28,21 @@ pub enum ConnectionError {
     /// The record is malformed, of an unknown format, or breaks a rule.
     #[error(transparent)]
     Invalid(#[from] InvalidRecord),
+    /// The connection names a login, Graph or Exchange endpoint other than its national
+    /// cloud's own, and this deployment does not allow custom endpoints
+    /// ([`CloudEndpointsOnly`](super::CloudEndpointsOnly)). Its credential is never sent there.
+    #[error(
+        "connection {id} is refused by this deployment: {endpoint}. Only a deployment that \
+         allows custom endpoints (tenure serve, the CLI, or a Lambda deployment with \
+         AllowCustomEndpoints) may use another host"
+    )]
+    ForeignEndpoint {
+        /// The connection.
+        id: ConnectionId,
+        /// The endpoint at fault.
+        #[source]
+        endpoint: ForeignEndpoint,
+    },
     /// The store could not be reached or refused the operation.
     #[error("could not {operation} {target}: {message}")]
     Unavailable {

@@ -7,7 +7,10 @@
 //! holds no secrets, which live in the [secret store](crate::store::secrets) under names derived
 //! from the connection id ([`Connection::credential_secret`]). Writes are compare-and-swap on
 //! the [`Version`] read; reads check every field and name the one at fault.
+//! [`CloudEndpointsOnly`] wraps a store for a deployment that allows only the national clouds'
+//! own hosts.
 
+mod cloud_only;
 mod error;
 mod fields;
 mod format;
@@ -20,6 +23,7 @@ use async_trait::async_trait;
 
 use crate::store::Version;
 
+pub use cloud_only::CloudEndpointsOnly;
 pub use error::ConnectionError;
 pub use fields::{BaseUrl, ClientId, InvalidValue, TenantId, Upn};
 pub use format::{InvalidRecord, RECORD_FORMAT};

@@ -1,12 +1,19 @@
 //! The guard: a plan that would lock out or strip too many people at once is refused.
 //!
 //! A wrong HR export (an empty file, a filter gone wrong) must not disable a company. The guard
-//! counts managed users the plan disables or takes licenses from and refuses the plan when
-//! that share is above the policy's, unless the operator explicitly allows it.
+//! counts managed users the plan disables or takes licenses from — and, for the deployment's
+//! guard, removes from groups ([`Effect`], [`GuardPolicy::count_group_removals`]) — and refuses
+//! the plan when that share is above the policy's, unless the operator explicitly allows it.
+//!
+//! Files: `effect` (what a change takes away, per user and kind).
+
+mod effect;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{GuardVerdict, Plan};
+use crate::plan::{GuardVerdict, Plan, WorkerPlan};
+
+pub use effect::{Effect, Reduction};
 
 /// When the guard refuses a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -17,6 +24,10 @@ pub struct GuardPolicy {
     pub min_users: usize,
     /// The operator has allowed this plan anyway.
     pub allow: bool,
+    /// Users who only leave groups count too (the deployment's guard: webhook deliveries,
+    /// scheduled exports, provision runs). Off for `tenure plan` and `tenure sync`, which count
+    /// disables and license removals.
+    pub count_group_removals: bool,
 }
 
 impl Default for GuardPolicy {
@@ -25,6 +36,7 @@ impl Default for GuardPolicy {
             max_share: 0.10,
             min_users: 5,
             allow: false,
+            count_group_removals: false,
         }
     }
 }
@@ -47,15 +59,36 @@ impl GuardPolicy {
 
     /// Judges a plan against a directory with `managed_users` users that carry an `employeeId`.
     pub fn judge(&self, plan: &Plan, managed_users: usize) -> GuardVerdict {
-        let stripped = plan
-            .workers
-            .iter()
-            .filter(|w| w.user_id.is_some() && w.actions.iter().any(|a| a.op.strips_access()))
-            .count();
+        self.judge_workers(&plan.workers, managed_users)
+    }
+
+    /// Judges some workers' plans (those not yet approved by a person) against a directory
+    /// with `managed_users` managed users.
+    pub fn judge_workers<'a>(
+        &self,
+        workers: impl IntoIterator<Item = &'a WorkerPlan>,
+        managed_users: usize,
+    ) -> GuardVerdict {
+        let mut effect = Effect::default();
+        let mut stripped = 0;
+        for worker in workers {
+            let one = Effect::of_worker(worker);
+            let counted = one.disables + one.license_removals > 0
+                || (self.count_group_removals && one.group_removals > 0);
+            stripped += usize::from(counted);
+            effect += one;
+        }
         let limit = (self.max_share * managed_users as f64).floor() as usize;
         let over = stripped > self.min_users && stripped > limit;
         let message = match (over, self.allow) {
             (false, _) => None,
+            (true, false) if self.count_group_removals => Some(format!(
+                "refused: the change disables, takes licenses from or removes from groups \
+                 {stripped} of {managed_users} managed users ({}), more than the allowed {:.0}%; \
+                 check the HR data, then approve the held change if it is right",
+                effect.describe(),
+                self.max_share * 100.0
+            )),
             (true, false) => Some(format!(
                 "refused: the plan disables or takes licenses from {stripped} of {managed_users} managed users, \
                  more than the allowed {:.0}%; check the HR data, then allow it explicitly (--allow-mass-changes)",

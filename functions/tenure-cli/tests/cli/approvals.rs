@@ -1,0 +1,176 @@
+//! `tenure approvals list | approve`: a change the guard held is listed with its reason,
+//! approved once (its work provisioned by the command), and a second approval does nothing.
+
+use std::process::{Command, Output};
+
+use tenure::hr::read_csv;
+use tenure::plugin::{PluginHost, SandboxLimits};
+use tenure::queue::WorkItem;
+use tenure::service::Services;
+use tenure::service::guard::{Hold, Origin, hold};
+use tenure::store::DataDir;
+use tenure::store::connections::ConnectionId;
+use tenure_emulator::Faults;
+
+use crate::helpers::{samples, stderr};
+use crate::tenant::{CLIENT, SECRET, Sandbox, stdout};
+
+fn tenure(sandbox: &Sandbox, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
+    let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
+    command
+        .env("TENURE_CACHE_DIR", cache)
+        .env("USER", "ops-anna")
+        .args(args)
+        .arg("--state-dir")
+        .arg(sandbox.dir.path().join("state"));
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("tenure runs"))
+        .await
+        .expect("joins")
+}
+
+/// Connects the sample tenant as `contoso` with the sample mapper.
+async fn connected(sandbox: &Sandbox) {
+    let uri = sandbox.tenant.uri();
+    let mut connect = tenure(
+        sandbox,
+        &[
+            "connect",
+            "customer-app",
+            "--id",
+            "contoso",
+            "--tenant",
+            sandbox.tenant.tenant_id(),
+            "--client-id",
+            CLIENT,
+            "--endpoint",
+            &uri,
+            "--exchange-anchor",
+            "admin@contoso.com",
+            "--client-secret-env",
+            "CUSTOMER_APP_SECRET",
+        ],
+    );
+    connect.env("CUSTOMER_APP_SECRET", SECRET);
+    let out = run(connect).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut mapping = tenure(sandbox, &["connect", "mapping", "--connection", "contoso"]);
+    mapping.arg("--config").arg(samples().join("mapper.json"));
+    let out = run(mapping).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Holds "the CEO (1001) has left" for approval, as the guard would; the approval's id.
+async fn held_ceo_leaving(sandbox: &Sandbox) -> String {
+    let data = DataDir::open(sandbox.dir.path().join("state").join("store")).expect("store");
+    let host = PluginHost::new(SandboxLimits::default(), None).expect("plugin host");
+    let services = Services::local(&data, host).expect("services");
+    let csv = "employee_id,first_name,last_name,job_title,department,country,employment_status,employment_type,hire_date,termination_date,time_zone\n\
+               1001,Olivia,Bennett,Chief Executive Officer,Executive,US,terminated,employee,2015-03-02,2026-11-30,America/Los_Angeles\n";
+    let batch = read_csv(csv.as_bytes(), "webhook".into()).expect("a record");
+    let connection = ConnectionId::parse("contoso").expect("an id");
+    let items = WorkItem::split(&connection, "d-cli", batch.workers).expect("items");
+    let hold_it = Hold {
+        origin: Origin::Webhook,
+        deliveries: vec!["d-cli".to_owned()],
+        reason: "refused: the change disables 40 of 37 managed users (test)".to_owned(),
+        effect: Default::default(),
+        items,
+    };
+    hold(&services, &connection, hold_it)
+        .await
+        .expect("held")
+        .id
+}
+
+fn ceo_enabled(sandbox: &Sandbox) -> bool {
+    sandbox
+        .tenant
+        .state()
+        .users
+        .iter()
+        .any(|u| u.employee_id.as_deref() == Some("1001") && u.account_enabled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_change_is_listed_approved_once_and_provisioned() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    connected(&sandbox).await;
+    let id = held_ceo_leaving(&sandbox).await;
+
+    let listed = run(tenure(
+        &sandbox,
+        &["approvals", "list", "--connection", "contoso"],
+    ))
+    .await;
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let text = stdout(&listed);
+    assert!(text.contains(&id) && text.contains("pending"), "{text}");
+    assert!(text.contains("disables 40 of 37"), "{text}");
+    assert!(ceo_enabled(&sandbox));
+
+    let approve = [
+        "approvals",
+        "approve",
+        id.as_str(),
+        "--connection",
+        "contoso",
+    ];
+    let approved = run(tenure(&sandbox, &approve)).await;
+    assert!(
+        approved.status.success(),
+        "{}\n{}",
+        stdout(&approved),
+        stderr(&approved)
+    );
+    assert!(
+        stdout(&approved).contains("Approved"),
+        "{}",
+        stdout(&approved)
+    );
+    assert!(
+        !ceo_enabled(&sandbox),
+        "the approved change was provisioned"
+    );
+
+    let again = run(tenure(&sandbox, &approve)).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("already approved"),
+        "{}",
+        stdout(&again)
+    );
+    let listed = run(tenure(
+        &sandbox,
+        &["approvals", "list", "--connection", "contoso"],
+    ))
+    .await;
+    assert!(stdout(&listed).contains("approved"), "{}", stdout(&listed));
+    assert!(
+        stdout(&listed).contains("cli:ops-anna"),
+        "{}",
+        stdout(&listed)
+    );
+
+    let unknown = run(tenure(
+        &sandbox,
+        &[
+            "approvals",
+            "approve",
+            "20990101T000000Z-0",
+            "--connection",
+            "contoso",
+        ],
+    ))
+    .await;
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("has no approval 20990101T000000Z-0"),
+        "{}",
+        stderr(&unknown)
+    );
+}

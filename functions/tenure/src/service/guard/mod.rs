@@ -1,0 +1,17 @@
+//! The guard at the deployment's scale: whole changes judged before they are queued
+//! ([`judge_whole`]), a rolling 24-hour budget every provision run draws from ([`budget`]), and
+//! the pending approvals where whatever the guard refused waits for a person ([`approvals`]).
+//!
+//! Files: `whole` (judging a delivery or an export against the cached directory), `budget` (the
+//! ledger and its compare-and-swap draws), `approvals` (held changes: keep, list, approve).
+
+pub mod approvals;
+pub mod budget;
+mod whole;
+
+pub use approvals::{
+    Approval, ApprovalError, ApprovalStatus, Approved, Hold, Origin, approval_key, approve, hold,
+    list,
+};
+pub use budget::{BUDGET_WINDOW, BudgetError, Grant, Request, budget_key, draw};
+pub use whole::{JudgeError, Judgment, ServiceGuard, judge_whole};
