@@ -86,7 +86,8 @@ SESSION_KEY = allow(
 )
 
 # provision and plugin-upload, the functions that write compiled plugin code, seal and check it
-# with the deployment's compiled-code key, made on first use.
+# with the deployment's compiled-code key, made on first use; hr-webhook and scheduled-sync, which
+# run the plugin to judge a whole change, check it (they never write compiled code).
 CODE_KEY = allow(
     ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret"],
     "{secret}tenure/_deployment/plugin-code-hmac-??????",
@@ -116,6 +117,7 @@ GRANTS = {
         "s3:GetObject", "{bucket}/connections/*", "{bucket}/plugins/*", "{bucket}/compiled/*"
     )
     | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
+    | CODE_KEY
     | allow("secretsmanager:GetSecretValue", "{secret}tenure/*/webhook-key-??????")
     | allow("sqs:SendMessage", "{queue}"),
     "provision": allow(
@@ -152,6 +154,7 @@ GRANTS = {
     | allow("s3:GetObject", "{bucket}/connections/*")
     | allow("s3:GetObject", "{bucket}/plugins/*", "{bucket}/compiled/*")
     | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
+    | CODE_KEY
     | allow("sqs:SendMessage", "{queue}"),
     "plugin-upload": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
