@@ -281,10 +281,10 @@ pub(crate) struct ServeArgs {
     /// Where administrators of the global cloud sign in instead of Microsoft's login: the
     /// address `tenure emulate` printed, for local use (http:// allowed). Admins sign in with
     /// Tenure's app (TENURE_APP_CLIENT_ID, TENURE_APP_CLIENT_SECRET), whose redirect URIs
-    /// must include <public-url>/signin/callback.
+    /// must include `<public-url>/signin/callback`.
     #[arg(long, value_name = "URL")]
     pub(crate) sign_in_authority: Option<String>,
-    /// Users who may manage every connection, as <tenant-id>/<object-id>, separated by
+    /// Users who may manage every connection, as `<tenant-id>/<object-id>`, separated by
     /// commas.
     #[arg(long, env = "TENURE_OPERATORS", value_name = "TENANT/OBJECT,…")]
     pub(crate) operators: Option<String>,

@@ -8,31 +8,9 @@ use tenure::guard::Effect;
 use tenure::service::guard::{Request, budget_key, draw};
 use tenure::store::objects::ObjectStore;
 
-use super::helpers::{TestResult, unique_id};
+use super::helpers::{TestResult, for_each_object_store, unique_id};
 
-macro_rules! for_each_store {
-    ($($test:ident),* $(,)?) => {
-        mod s3 {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> super::super::helpers::TestResult {
-                    super::$test(super::super::helpers::s3_objects().await?.store).await
-                }
-            )*
-        }
-        mod local_files {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> super::super::helpers::TestResult {
-                    let t = super::super::helpers::local_objects()?;
-                    super::$test(std::sync::Arc::clone(&t.store)).await
-                }
-            )*
-        }
-    };
-}
-
-for_each_store!(
+for_each_object_store!(
     runs_drawing_at_once_never_overdraw_the_budget,
     the_budget_rolls_and_a_user_is_drawn_for_once,
 );

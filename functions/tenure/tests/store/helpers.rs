@@ -160,3 +160,28 @@ pub(crate) fn local_objects() -> Result<ObjectsUnderTest, Error> {
         _dir: Some(dir),
     })
 }
+
+/// Runs each of the named test functions (taking an `Arc<dyn ObjectStore>`) against S3 (moto)
+/// and the local file store, as `s3::<name>` and `local_files::<name>`.
+macro_rules! for_each_object_store {
+    ($($test:ident),* $(,)?) => {
+        mod s3 {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() -> super::super::helpers::TestResult {
+                    super::$test(super::super::helpers::s3_objects().await?.store).await
+                }
+            )*
+        }
+        mod local_files {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() -> super::super::helpers::TestResult {
+                    let t = super::super::helpers::local_objects()?;
+                    super::$test(std::sync::Arc::clone(&t.store)).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use for_each_object_store;

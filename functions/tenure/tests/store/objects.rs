@@ -5,32 +5,9 @@ use std::sync::Arc;
 
 use tenure::store::objects::{Condition, ObjectError, ObjectKey, ObjectStore};
 
-use super::helpers::{TestResult, unique_id};
+use super::helpers::{TestResult, for_each_object_store, unique_id};
 
-/// Runs each function below against S3 (moto) and the local file store.
-macro_rules! for_each_store {
-    ($($test:ident),* $(,)?) => {
-        mod s3 {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> super::super::helpers::TestResult {
-                    super::$test(super::super::helpers::s3_objects().await?.store).await
-                }
-            )*
-        }
-        mod local_files {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() -> super::super::helpers::TestResult {
-                    let t = super::super::helpers::local_objects()?;
-                    super::$test(std::sync::Arc::clone(&t.store)).await
-                }
-            )*
-        }
-    };
-}
-
-for_each_store!(
+for_each_object_store!(
     an_object_is_written_read_listed_and_deleted,
     conditions_refuse_stale_and_duplicate_writes,
     of_two_simultaneous_creators_exactly_one_wins,
