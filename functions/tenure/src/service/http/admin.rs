@@ -13,14 +13,14 @@
 use axum::Extension;
 use axum::body::{Body, to_bytes};
 use axum::extract::{RawPathParams, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use jiff::Timestamp;
 
 use super::public_url::PublicUrl;
 use super::response::{json_error, redirect};
-use crate::auth::{Access, Session, SessionCookies, access, csrf};
+use crate::auth::{Access, Session, SessionCookies, SessionError, access, csrf};
 use crate::service::Services;
 use crate::store::connections::{Connection, ConnectionId};
 
@@ -57,6 +57,23 @@ pub(super) fn cookies_for(url: Option<&PublicUrl>) -> SessionCookies {
     SessionCookies::new(url.is_none_or(|u| !u.as_str().starts_with("http://")))
 }
 
+/// The admin session the request's `Cookie` headers carry, if one opens and has not ended at
+/// `now`.
+pub(super) async fn request_session(
+    services: &Services,
+    cookies: SessionCookies,
+    headers: &HeaderMap,
+    now: Timestamp,
+) -> Result<Option<Session>, SessionError> {
+    let cookie_headers = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok());
+    cookies
+        .open_session(&services.keys, cookie_headers, now)
+        .await
+}
+
 /// The layer (`axum::middleware::from_fn_with_state`, added with `route_layer` so that the
 /// route's `{id}` is known).
 pub async fn admin_layer(
@@ -69,17 +86,7 @@ pub async fn admin_layer(
     let now = Timestamp::now();
     let url = public_url(&services, request_url.as_ref().map(|Extension(u)| u));
     let cookies = cookies_for(url.as_ref());
-    let headers = request.headers();
-    let opened = cookies
-        .open_session(
-            &services.keys,
-            headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok()),
-            now,
-        )
-        .await;
+    let opened = request_session(&services, cookies, request.headers(), now).await;
     let session = match opened {
         Ok(Some(session)) => session,
         Ok(None) => return unauthenticated(&request),

@@ -4,12 +4,12 @@
 use axum::Extension;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use jiff::Timestamp;
 
-use super::admin::{cookies_for, public_url};
+use super::admin::{cookies_for, public_url, request_session};
 use super::public_url::{CALLBACK_PATH, PublicUrl, app_for};
 use super::response::html_page;
 use crate::connect::{Callback, LinkError, LinkOwner, Linked, finish_link};
@@ -50,16 +50,7 @@ async fn callback(
     let now = Timestamp::now();
     // The link was started in an admin's session: only that session may finish it.
     let url = public_url(&services, public.as_ref().map(|Extension(url)| url));
-    let opened = cookies_for(url.as_ref())
-        .open_session(
-            &services.keys,
-            headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok()),
-            now,
-        )
-        .await;
+    let opened = request_session(&services, cookies_for(url.as_ref()), &headers, now).await;
     let session = match opened {
         Ok(Some(session)) => session,
         Ok(None) => {
