@@ -9,6 +9,8 @@ fn main() {
         "standard-mapper/src",
         "standard-mapper/Cargo.toml",
         "Cargo.toml",
+        // The HR field table the standard mapper shares with the engine.
+        "../functions/hr-fields/src",
     ]);
     for wasm in plugins.build(&["tenure-standard-mapper"]) {
         println!(

@@ -1,6 +1,8 @@
 //! Directory attributes: the Microsoft Graph user properties a configuration may set, each from a
 //! template. A template that needs a value the worker lacks clears the property.
 
+use tenure_hr_fields::HrField;
+
 use crate::fields::WorkerField;
 use crate::template::{Placeholder, Template};
 use crate::types::{Attribute, Worker};
@@ -131,7 +133,7 @@ fn check(name: &str, template: &Template) -> Result<(), String> {
         "employeeHireDate"
             if template
                 .placeholders()
-                .any(|p| *p == Placeholder::Field(WorkerField::HireDate)) =>
+                .any(|p| *p == Placeholder::Field(WorkerField::Record(HrField::HireDate))) =>
         {
             Err(
                 "Graph wants a date and time here: use {hire_datetime} rather than {hire_date}"

@@ -3,100 +3,46 @@
 
 use std::borrow::Cow;
 
+use tenure_hr_fields::HrField;
+
 use crate::types::{Date, EmploymentStatus, Worker};
 
 /// A field of the worker record, by its snake_case name, or a custom HR column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum WorkerField {
-    EmployeeId,
-    FirstName,
-    LastName,
-    PreferredName,
-    MiddleName,
-    PersonalEmail,
-    JobTitle,
-    Department,
-    Division,
-    CostCenter,
-    Location,
-    Country,
-    ManagerEmployeeId,
-    EmploymentStatus,
-    LeaveType,
-    EmploymentType,
-    HireDate,
-    TerminationDate,
-    TimeZone,
-    MobilePhone,
+    /// A field of the plugin contract's `worker` record.
+    Record(HrField),
     /// A custom HR column: the header as the configuration wrote it, and in lower case for lookups.
-    Custom {
-        header: String,
-        key: String,
-    },
+    Custom { header: String, key: String },
 }
-
-/// The names accepted for the record's own fields, in the record's order.
-pub(crate) const FIELD_NAMES: [&str; 20] = [
-    "employee_id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "middle_name",
-    "personal_email",
-    "job_title",
-    "department",
-    "division",
-    "cost_center",
-    "location",
-    "country",
-    "manager_employee_id",
-    "employment_status",
-    "leave_type",
-    "employment_type",
-    "hire_date",
-    "termination_date",
-    "time_zone",
-    "mobile_phone",
-];
 
 /// The prefix that names a custom HR column, as in `custom:Badge Number`.
 pub(crate) const CUSTOM_PREFIX: &str = "custom:";
 
+/// The fields of the worker record, in the record's order.
+pub(crate) fn record_fields() -> impl Iterator<Item = HrField> {
+    HrField::ALL
+        .iter()
+        .copied()
+        .filter(|f| f.in_plugin_record())
+}
+
 impl WorkerField {
-    /// Parses a field name: one of [`FIELD_NAMES`] or `custom:<header>`.
+    /// Parses a field name: a field of the worker record or `custom:<header>`.
     pub(crate) fn parse(name: &str) -> Result<Self, String> {
         if let Some(header) = name.strip_prefix(CUSTOM_PREFIX) {
             return Self::custom(header);
         }
-        let field = match name {
-            "employee_id" => Self::EmployeeId,
-            "first_name" => Self::FirstName,
-            "last_name" => Self::LastName,
-            "preferred_name" => Self::PreferredName,
-            "middle_name" => Self::MiddleName,
-            "personal_email" => Self::PersonalEmail,
-            "job_title" => Self::JobTitle,
-            "department" => Self::Department,
-            "division" => Self::Division,
-            "cost_center" => Self::CostCenter,
-            "location" => Self::Location,
-            "country" => Self::Country,
-            "manager_employee_id" => Self::ManagerEmployeeId,
-            "employment_status" => Self::EmploymentStatus,
-            "leave_type" => Self::LeaveType,
-            "employment_type" => Self::EmploymentType,
-            "hire_date" => Self::HireDate,
-            "termination_date" => Self::TerminationDate,
-            "time_zone" => Self::TimeZone,
-            "mobile_phone" => Self::MobilePhone,
-            _ => {
-                return Err(format!(
+        match HrField::from_name(name).filter(|f| f.in_plugin_record()) {
+            Some(field) => Ok(Self::Record(field)),
+            None => {
+                let names: Vec<&str> = record_fields().map(HrField::name).collect();
+                Err(format!(
                     "unknown worker field {name:?}; expected one of {}, or custom:<HR column header>",
-                    FIELD_NAMES.join(", ")
-                ));
+                    names.join(", ")
+                ))
             }
-        };
-        Ok(field)
+        }
     }
 
     /// A custom HR column by its header.
@@ -117,60 +63,45 @@ impl WorkerField {
     ///
     /// Dates read as `YYYY-MM-DD`; the employment status as `active`, `leave` or `terminated`.
     pub(crate) fn value<'w>(&self, worker: &'w Worker) -> Option<Cow<'w, str>> {
-        let text = match self {
-            Self::EmployeeId => present(&worker.employee_id),
-            Self::FirstName => text(&worker.first_name),
-            Self::LastName => text(&worker.last_name),
-            Self::PreferredName => text(&worker.preferred_name),
-            Self::MiddleName => text(&worker.middle_name),
-            Self::PersonalEmail => text(&worker.personal_email),
-            Self::JobTitle => text(&worker.job_title),
-            Self::Department => text(&worker.department),
-            Self::Division => text(&worker.division),
-            Self::CostCenter => text(&worker.cost_center),
-            Self::Location => text(&worker.location),
-            Self::Country => text(&worker.country),
-            Self::ManagerEmployeeId => text(&worker.manager_employee_id),
-            Self::EmploymentStatus => Some(status_name(worker.employment_status)),
-            Self::LeaveType => text(&worker.leave_type),
-            Self::EmploymentType => text(&worker.employment_type),
-            Self::HireDate => return worker.hire_date.map(|d| Cow::Owned(iso_date(d))),
-            Self::TerminationDate => {
+        let field = match self {
+            Self::Record(field) => *field,
+            Self::Custom { key, .. } => return custom_value(worker, key).map(Cow::Borrowed),
+        };
+        let text = match field {
+            HrField::EmployeeId => present(&worker.employee_id),
+            HrField::FirstName => text(&worker.first_name),
+            HrField::LastName => text(&worker.last_name),
+            HrField::PreferredName => text(&worker.preferred_name),
+            HrField::MiddleName => text(&worker.middle_name),
+            HrField::PersonalEmail => text(&worker.personal_email),
+            HrField::JobTitle => text(&worker.job_title),
+            HrField::Department => text(&worker.department),
+            HrField::Division => text(&worker.division),
+            HrField::CostCenter => text(&worker.cost_center),
+            HrField::Location => text(&worker.location),
+            HrField::Country => text(&worker.country),
+            HrField::ManagerEmployeeId => text(&worker.manager_employee_id),
+            HrField::EmploymentStatus => Some(status_name(worker.employment_status)),
+            HrField::LeaveType => text(&worker.leave_type),
+            HrField::EmploymentType => text(&worker.employment_type),
+            HrField::HireDate => return worker.hire_date.map(|d| Cow::Owned(iso_date(d))),
+            HrField::TerminationDate => {
                 return worker.termination_date.map(|d| Cow::Owned(iso_date(d)));
             }
-            Self::TimeZone => text(&worker.time_zone),
-            Self::MobilePhone => text(&worker.mobile_phone),
-            Self::Custom { key, .. } => custom_value(worker, key),
+            HrField::TimeZone => text(&worker.time_zone),
+            HrField::MobilePhone => text(&worker.mobile_phone),
+            // Not in the plugin contract's record: `parse` never makes one.
+            HrField::WorkEmail => None,
         };
         text.map(Cow::Borrowed)
     }
 
     /// How messages name the field: `job title`, `custom column "Badge Number"`.
     pub(crate) fn describe(&self) -> Cow<'static, str> {
-        let name = match self {
-            Self::EmployeeId => "employee id",
-            Self::FirstName => "first name",
-            Self::LastName => "last name",
-            Self::PreferredName => "preferred name",
-            Self::MiddleName => "middle name",
-            Self::PersonalEmail => "personal e-mail",
-            Self::JobTitle => "job title",
-            Self::Department => "department",
-            Self::Division => "division",
-            Self::CostCenter => "cost center",
-            Self::Location => "location",
-            Self::Country => "country",
-            Self::ManagerEmployeeId => "manager",
-            Self::EmploymentStatus => "employment status",
-            Self::LeaveType => "leave type",
-            Self::EmploymentType => "employment type",
-            Self::HireDate => "hire date",
-            Self::TerminationDate => "termination date",
-            Self::TimeZone => "time zone",
-            Self::MobilePhone => "mobile phone",
-            Self::Custom { header, .. } => return Cow::Owned(format!("custom column {header:?}")),
-        };
-        Cow::Borrowed(name)
+        match self {
+            Self::Record(field) => Cow::Borrowed(field.describe()),
+            Self::Custom { header, .. } => Cow::Owned(format!("custom column {header:?}")),
+        }
     }
 }
 
@@ -315,9 +246,11 @@ pub(crate) mod tests {
         let mut jane = worker("1001");
         jane.job_title = Some("   ".into());
         jane.department = Some(" Sales ".into());
-        assert_eq!(WorkerField::JobTitle.value(&jane), None);
+        assert_eq!(WorkerField::Record(HrField::JobTitle).value(&jane), None);
         assert_eq!(
-            WorkerField::Department.value(&jane).as_deref(),
+            WorkerField::Record(HrField::Department)
+                .value(&jane)
+                .as_deref(),
             Some("Sales")
         );
     }
@@ -355,11 +288,15 @@ pub(crate) mod tests {
             day: 1,
         });
         assert_eq!(
-            WorkerField::HireDate.value(&jane).as_deref(),
+            WorkerField::Record(HrField::HireDate)
+                .value(&jane)
+                .as_deref(),
             Some("2025-03-01")
         );
         assert_eq!(
-            WorkerField::EmploymentStatus.value(&jane).as_deref(),
+            WorkerField::Record(HrField::EmploymentStatus)
+                .value(&jane)
+                .as_deref(),
             Some("active")
         );
     }

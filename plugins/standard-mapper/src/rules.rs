@@ -1,6 +1,8 @@
 //! Rules: the groups and licenses a worker gets, from conditions on the worker's fields. Rules add up;
 //! a rule whose conditions all hold gives everything it lists.
 
+use tenure_hr_fields::HrField;
+
 use crate::fields::{self, WorkerField, eq_ignore_case};
 use crate::types::{GroupKind, GroupRef, Managed, Worker};
 
@@ -33,12 +35,13 @@ impl Condition {
                     .any(|s| s.eq_ignore_ascii_case(value))
             };
             match field {
-                WorkerField::EmploymentStatus if !is_status() => {
+                WorkerField::Record(HrField::EmploymentStatus) if !is_status() => {
                     return Err(format!(
                         "{value:?} is not an employment status; expected active, leave or terminated"
                     ));
                 }
-                WorkerField::HireDate | WorkerField::TerminationDate
+                WorkerField::Record(HrField::HireDate)
+                | WorkerField::Record(HrField::TerminationDate)
                     if fields::parse_iso_date(value).is_none() =>
                 {
                     return Err(format!("{value:?} is not a date of the form YYYY-MM-DD"));

@@ -1,6 +1,8 @@
 //! Templates such as `{first} {last}`: parsed into segments once, when the configuration is read, so
 //! that rendering one for a worker is a walk over a short list.
 
+use tenure_hr_fields::HrField;
+
 use std::borrow::Cow;
 
 use crate::fields::{self, CUSTOM_PREFIX, WorkerField};
@@ -53,29 +55,34 @@ pub(crate) enum Name {
 }
 
 impl Placeholder {
+    /// A field of the worker record, read as it is.
+    fn record(field: HrField) -> Self {
+        Self::Field(WorkerField::Record(field))
+    }
+
     fn parse(name: &str, allow_suffix: bool) -> Result<Self, String> {
         if let Some(header) = name.strip_prefix(CUSTOM_PREFIX) {
             return WorkerField::custom(header).map(Self::Field);
         }
         let placeholder = match name {
             "first" => Self::First,
-            "legal_first" => Self::Field(WorkerField::FirstName),
-            "last" => Self::Field(WorkerField::LastName),
-            "middle" => Self::Field(WorkerField::MiddleName),
+            "legal_first" => Self::record(HrField::FirstName),
+            "last" => Self::record(HrField::LastName),
+            "middle" => Self::record(HrField::MiddleName),
             "first_initial" => Self::Initial(Name::First),
             "middle_initial" => Self::Initial(Name::Middle),
             "last_initial" => Self::Initial(Name::Last),
-            "employee_id" => Self::Field(WorkerField::EmployeeId),
-            "job_title" => Self::Field(WorkerField::JobTitle),
-            "department" => Self::Field(WorkerField::Department),
-            "division" => Self::Field(WorkerField::Division),
-            "cost_center" => Self::Field(WorkerField::CostCenter),
-            "location" => Self::Field(WorkerField::Location),
-            "country" => Self::Field(WorkerField::Country),
-            "employment_type" => Self::Field(WorkerField::EmploymentType),
-            "mobile_phone" => Self::Field(WorkerField::MobilePhone),
-            "personal_email" => Self::Field(WorkerField::PersonalEmail),
-            "hire_date" => Self::Field(WorkerField::HireDate),
+            "employee_id" => Self::record(HrField::EmployeeId),
+            "job_title" => Self::record(HrField::JobTitle),
+            "department" => Self::record(HrField::Department),
+            "division" => Self::record(HrField::Division),
+            "cost_center" => Self::record(HrField::CostCenter),
+            "location" => Self::record(HrField::Location),
+            "country" => Self::record(HrField::Country),
+            "employment_type" => Self::record(HrField::EmploymentType),
+            "mobile_phone" => Self::record(HrField::MobilePhone),
+            "personal_email" => Self::record(HrField::PersonalEmail),
+            "hire_date" => Self::record(HrField::HireDate),
             "hire_datetime" => Self::HireDateTime,
             "n" if allow_suffix => Self::Suffix,
             "n" => {

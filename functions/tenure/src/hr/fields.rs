@@ -1,33 +1,22 @@
 //! One raw HR record (column name → text) to a normalised [`Worker`].
 
+use tenure_hr_fields::HrField;
+
 use crate::worker::{
     EmployeeId, EmploymentStatus, TimeZoneName, Worker, parse_country, parse_hr_date,
 };
 
-/// The columns Tenure understands by name; any other column becomes a custom attribute.
-pub const KNOWN_COLUMNS: [&str; 21] = [
-    "employee_id",
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "middle_name",
-    "personal_email",
-    "job_title",
-    "department",
-    "division",
-    "cost_center",
-    "location",
-    "country",
-    "manager_employee_id",
-    "employment_status",
-    "leave_type",
-    "employment_type",
-    "hire_date",
-    "termination_date",
-    "time_zone",
-    "mobile_phone",
-    "work_email",
-];
+/// The columns Tenure understands by name ([`HrField`]'s names); any other column becomes a
+/// custom attribute.
+pub const KNOWN_COLUMNS: [&str; HrField::COUNT] = {
+    let mut names = [""; HrField::COUNT];
+    let mut i = 0;
+    while i < HrField::COUNT {
+        names[i] = HrField::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// Turns `(column, value)` pairs into a worker. Blank values count as absent.
 ///
@@ -42,89 +31,45 @@ pub(super) fn to_worker<'a>(
             continue;
         }
         let key = column.trim();
-        // Most headers are lower case already: only the others pay for a lower-cased copy.
-        let lower;
-        let name = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            lower = key.to_ascii_lowercase();
-            lower.as_str()
-        } else {
-            key
-        };
-        let slot = match name {
-            "employee_id" => &mut raw.employee_id,
-            "first_name" => &mut raw.first_name,
-            "last_name" => &mut raw.last_name,
-            "preferred_name" => &mut raw.preferred_name,
-            "middle_name" => &mut raw.middle_name,
-            "personal_email" => &mut raw.personal_email,
-            "job_title" => &mut raw.job_title,
-            "department" => &mut raw.department,
-            "division" => &mut raw.division,
-            "cost_center" => &mut raw.cost_center,
-            "location" => &mut raw.location,
-            "country" => &mut raw.country,
-            "manager_employee_id" => &mut raw.manager_employee_id,
-            "employment_status" => &mut raw.employment_status,
-            "leave_type" => &mut raw.leave_type,
-            "employment_type" => &mut raw.employment_type,
-            "hire_date" => &mut raw.hire_date,
-            "termination_date" => &mut raw.termination_date,
-            "time_zone" => &mut raw.time_zone,
-            "mobile_phone" => &mut raw.mobile_phone,
-            "work_email" => &mut raw.work_email,
-            _ => {
-                raw.custom.push((key.to_owned(), value.to_owned()));
-                continue;
-            }
-        };
-        *slot = Some(value.to_owned());
+        match HrField::from_header(key) {
+            Some(field) => raw.values[field.index()] = Some(value.to_owned()),
+            None => raw.custom.push((key.to_owned(), value.to_owned())),
+        }
     }
     raw.build()
 }
 
+/// One record's values by [`HrField`], before they are checked.
 #[derive(Default)]
 struct RawWorker {
-    employee_id: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    preferred_name: Option<String>,
-    middle_name: Option<String>,
-    personal_email: Option<String>,
-    job_title: Option<String>,
-    department: Option<String>,
-    division: Option<String>,
-    cost_center: Option<String>,
-    location: Option<String>,
-    country: Option<String>,
-    manager_employee_id: Option<String>,
-    employment_status: Option<String>,
-    leave_type: Option<String>,
-    employment_type: Option<String>,
-    hire_date: Option<String>,
-    termination_date: Option<String>,
-    time_zone: Option<String>,
-    mobile_phone: Option<String>,
-    work_email: Option<String>,
+    values: [Option<String>; HrField::COUNT],
     custom: Vec<(String, String)>,
 }
 
 impl RawWorker {
-    fn build(self) -> Result<Worker, (Option<String>, String)> {
-        let Some(raw_id) = self.employee_id else {
+    /// Takes the value of `field` out of the record.
+    fn take(&mut self, field: HrField) -> Option<String> {
+        self.values[field.index()].take()
+    }
+
+    fn build(mut self) -> Result<Worker, (Option<String>, String)> {
+        let Some(raw_id) = self.take(HrField::EmployeeId) else {
             return Err((None, "employee_id is missing".into()));
         };
         let employee_id = EmployeeId::parse(&raw_id).map_err(|e| (None, e))?;
         let id = Some(employee_id.as_str().to_owned());
         let fail = |message: String| (id.clone(), message);
-        let employment_status = match self.employment_status.as_deref() {
-            Some(raw) => EmploymentStatus::parse(raw).map_err(fail)?,
+        let employment_status = match self.take(HrField::EmploymentStatus) {
+            Some(raw) => EmploymentStatus::parse(&raw).map_err(fail)?,
             None => return Err(fail("employment_status is missing".into())),
         };
-        let date = |field: &str, raw: &Option<String>| {
-            raw.as_deref().map(|v| parse_hr_date(field, v)).transpose()
+        let mut date = |field: HrField| {
+            self.take(field)
+                .map(|v| parse_hr_date(field.name(), &v))
+                .transpose()
         };
-        let hire_date = date("hire_date", &self.hire_date).map_err(fail)?;
-        let termination_date = date("termination_date", &self.termination_date).map_err(fail)?;
+        let hire_date = date(HrField::HireDate).map_err(fail)?;
+        let termination_date = date(HrField::TerminationDate).map_err(fail)?;
         if let (Some(hire), Some(end)) = (hire_date, termination_date)
             && end < hire
         {
@@ -133,57 +78,52 @@ impl RawWorker {
             )));
         }
         let country = self
-            .country
-            .as_deref()
-            .map(parse_country)
+            .take(HrField::Country)
+            .map(|c| parse_country(&c))
             .transpose()
             .map_err(fail)?;
         let time_zone = self
-            .time_zone
-            .as_deref()
-            .map(TimeZoneName::parse)
+            .take(HrField::TimeZone)
+            .map(|z| TimeZoneName::parse(&z))
             .transpose()
             .map_err(fail)?;
         let manager_employee_id = self
-            .manager_employee_id
-            .as_deref()
-            .map(|m| EmployeeId::parse(m).map_err(|e| format!("manager_{e}")))
+            .take(HrField::ManagerEmployeeId)
+            .map(|m| EmployeeId::parse(&m).map_err(|e| format!("manager_{e}")))
             .transpose()
             .map_err(fail)?;
-        for (field, address) in [
-            ("personal_email", &self.personal_email),
-            ("work_email", &self.work_email),
-        ] {
-            if let Some(address) = address
+        for field in [HrField::PersonalEmail, HrField::WorkEmail] {
+            if let Some(address) = &self.values[field.index()]
                 && !looks_like_email(address)
             {
                 return Err(fail(format!(
-                    "{field} {address:?} is not an e-mail address"
+                    "{} {address:?} is not an e-mail address",
+                    field.name()
                 )));
             }
         }
         Ok(Worker {
             employee_id,
-            first_name: self.first_name,
-            last_name: self.last_name,
-            preferred_name: self.preferred_name,
-            middle_name: self.middle_name,
-            personal_email: self.personal_email,
-            job_title: self.job_title,
-            department: self.department,
-            division: self.division,
-            cost_center: self.cost_center,
-            location: self.location,
+            first_name: self.take(HrField::FirstName),
+            last_name: self.take(HrField::LastName),
+            preferred_name: self.take(HrField::PreferredName),
+            middle_name: self.take(HrField::MiddleName),
+            personal_email: self.take(HrField::PersonalEmail),
+            job_title: self.take(HrField::JobTitle),
+            department: self.take(HrField::Department),
+            division: self.take(HrField::Division),
+            cost_center: self.take(HrField::CostCenter),
+            location: self.take(HrField::Location),
             country,
             manager_employee_id,
             employment_status,
-            leave_type: self.leave_type,
-            employment_type: self.employment_type,
+            leave_type: self.take(HrField::LeaveType),
+            employment_type: self.take(HrField::EmploymentType),
             hire_date,
             termination_date,
             time_zone,
-            mobile_phone: self.mobile_phone,
-            work_email: self.work_email,
+            mobile_phone: self.take(HrField::MobilePhone),
+            work_email: self.take(HrField::WorkEmail),
             custom: self.custom,
         })
     }
