@@ -26,20 +26,24 @@ pub(crate) mod known;
 pub(crate) mod records;
 mod sqs;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::apply::{ApplyOptions, ApplyReport, AuditRecord, Outcome, apply_observed};
 use crate::connect::{open_connection, set_status, status_after};
+use crate::directory::Snapshot;
 use crate::microsoft::{
-    AdaptiveLimit, ApiError, ClientOptions, DirectoryRead, LiveDirectory, RetryPolicy,
-    read_through_cache,
+    AdaptiveLimit, ApiError, ClientOptions, DirectoryRead, ExchangeClient, GraphClient,
+    LiveDirectory, RetryPolicy, read_through_cache,
 };
 use crate::pipeline::{self, PlanRequest};
+use crate::plan::Plan;
+use crate::plugin::Plugin;
 use crate::queue::WorkItem;
 use crate::service::Services;
 use crate::service::plugins;
 use crate::service::settings::MappingSettings;
+use crate::store::Version;
 use crate::store::connections::{Connection, ConnectionId, ConnectionStatus};
 use crate::store::objects::ObjectKey;
 use crate::today::Today;
@@ -125,15 +129,85 @@ pub async fn provision(
             other: other.connection_id.clone(),
         });
     }
+    let deliveries = deliveries_of(items);
+    let run = send(open_run(services, id, items)).await?;
+    let hr = batch::hr_batch(&run.items);
+    let mut report = ProvisionReport {
+        connection: run.id.clone(),
+        deliveries,
+        workers: hr.workers.len(),
+        read: None,
+        planned: 0,
+        applied: None,
+        refused: None,
+        held: None,
+        audit: None,
+    };
+    let (directory, read) = send(read_directory(services, &run)).await?;
+    report.read = Some(read);
+
+    let config = run.settings.config_json();
+    let request = PlanRequest {
+        hr,
+        directory: &directory,
+        plugin: &run.plugin,
+        plugin_config: &config,
+        today: Today::Instant(services.clock.now()),
+        guard: run.settings.guard.policy(),
+    };
+    let mut plan = pipeline::plan(request).map_err(|source| ProvisionError::Mapping {
+        connection: run.id.clone(),
+        source,
+    })?;
+    report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
+    send(hold_what_the_guard_refuses(
+        services,
+        &run,
+        &mut plan,
+        &mut report,
+    ))
+    .await?;
+    if plan.workers.is_empty() {
+        return Ok(report);
+    }
+    let applied = send(apply_and_audit(services, run, &plan, &mut report)).await?;
+    report.applied = Some(applied);
+    Ok(report)
+}
+
+/// What one run works with, opened at its start.
+struct Run {
+    id: ConnectionId,
+    connection: Connection,
+    settings: MappingSettings,
+    plugin: Arc<Plugin>,
+    graph: GraphClient,
+    exchange: Option<ExchangeClient>,
+    /// The directory cache as stored (decoded once the Graph host is known).
+    cache: Option<(Vec<u8>, Version)>,
+    /// The items, each filled from its worker's last known record.
+    items: Vec<WorkItem>,
+}
+
+/// The deliveries whose work `items` are, in order, each once.
+fn deliveries_of(items: &[WorkItem]) -> Vec<String> {
     let mut deliveries: Vec<String> = Vec::new();
     for item in items {
         if !deliveries.contains(&item.delivery_id) {
             deliveries.push(item.delivery_id.clone());
         }
     }
-    // The reads of a cold start are round trips to the stores and Microsoft: those that do
-    // not wait on each other go at once (connection, settings, directory cache; then the
-    // plugin, the clients and the workers' known records).
+    deliveries
+}
+
+/// Loads what the run needs. The reads of a cold start are round trips to the stores and
+/// Microsoft: those that do not wait on each other go at once (connection, settings, directory
+/// cache; then the plugin, the clients and the workers' known records).
+async fn open_run(
+    services: &Services,
+    id: ConnectionId,
+    items: &[WorkItem],
+) -> Result<Run, ProvisionError> {
     let (connection, settings, cache) = futures::join!(
         send(load_connection(services, &id)),
         send(MappingSettings::load(services.objects.as_ref(), &id)),
@@ -163,38 +237,107 @@ pub async fn provision(
         source,
     })?;
     known?;
-    let hr = batch::hr_batch(&items);
-    let mut report = ProvisionReport {
-        connection: id.clone(),
-        deliveries,
-        workers: hr.workers.len(),
-        read: None,
-        planned: 0,
-        applied: None,
-        refused: None,
-        held: None,
-        audit: None,
-    };
+    Ok(Run {
+        id,
+        connection,
+        settings,
+        plugin,
+        graph,
+        exchange,
+        cache,
+        items,
+    })
+}
 
-    let graph_url = connection.endpoints().graph;
-    let (cached, read_at) = records::decode_cache(cache, &id, &graph_url);
-    let (directory, delta, read) =
-        match send(read_through_cache(&graph, exchange.as_ref(), cached)).await {
-            Ok(read) => read,
-            Err(source) => return Err(send(api_failure(services, &connection, source)).await),
-        };
-    // Kept before applying: the next run's delta then brings this run's own changes too.
+/// The tenant, through the directory cache, which is saved again before anything is applied:
+/// the next run's delta then brings this run's own changes too.
+async fn read_directory(
+    services: &Services,
+    run: &Run,
+) -> Result<(Snapshot, DirectoryRead), ProvisionError> {
+    let graph_url = run.connection.endpoints().graph;
+    let (cached, read_at) = records::decode_cache(run.cache.clone(), &run.id, &graph_url);
+    let (directory, delta, read) = match send(read_through_cache(
+        &run.graph,
+        run.exchange.as_ref(),
+        cached,
+    ))
+    .await
+    {
+        Ok(read) => read,
+        Err(source) => {
+            return Err(send(api_failure(services, &run.connection, source)).await);
+        }
+    };
     send(records::save_cache(
         services.objects.as_ref(),
-        &id,
+        &run.id,
         &graph_url,
         &directory,
         &delta,
         read_at,
     ))
     .await;
-    report.read = Some(read);
+    Ok((directory, read))
+}
 
+/// Takes out of `plan` the workers the guard does not let through (the run's share, then the
+/// rolling budget; workers a person approved pass) into a pending approval, and records a
+/// refused run's plan for a person to read.
+async fn hold_what_the_guard_refuses(
+    services: &Services,
+    run: &Run,
+    plan: &mut Plan,
+    report: &mut ProvisionReport,
+) -> Result<(), ProvisionError> {
+    let approved = send(gate::approved_workers(services, &run.id, &run.items)).await;
+    let held = send(gate::gate(
+        services,
+        &run.id,
+        &report.deliveries,
+        &run.items,
+        plan,
+        &approved,
+        &run.settings.guard,
+    ))
+    .await?;
+    let Some(held) = held else {
+        return Ok(());
+    };
+    report.held = Some(held.approval.clone());
+    let Some(refused) = &held.refused else {
+        return Ok(());
+    };
+    let key = send(records::write_refusal(
+        services.objects.as_ref(),
+        &run.id,
+        &report.deliveries,
+        refused,
+    ))
+    .await
+    .map_err(|source| ProvisionError::Store {
+        connection: run.id.clone(),
+        source,
+    })?;
+    tracing::warn!(
+        connection = %run.id,
+        record = %key,
+        approval = %held.approval,
+        actions = report.planned,
+        "the guard refused the run; it waits for approval (not retried: a person decides)"
+    );
+    report.refused = Some(key);
+    Ok(())
+}
+
+/// Applies `plan` and writes the audit records of whatever was applied, even when some actions
+/// failed; failed or skipped actions make the run [`ProvisionError::Incomplete`].
+async fn apply_and_audit(
+    services: &Services,
+    run: Run,
+    plan: &Plan,
+    report: &mut ProvisionReport,
+) -> Result<ApplyReport, ProvisionError> {
     let audit: Mutex<Vec<AuditRecord>> = Mutex::new(Vec::new());
     let observer: crate::apply::Observer<'_> = &|_, record: Option<&AuditRecord>| {
         if let Some(record) = record {
@@ -204,108 +347,47 @@ pub async fn provision(
                 .push(record.clone());
         }
     };
-    let config = settings.config_json();
-    let request = PlanRequest {
-        hr,
-        directory: &directory,
-        plugin: &plugin,
-        plugin_config: &config,
-        today: Today::Instant(services.clock.now()),
-        guard: settings.guard.policy(),
-    };
-    let mut plan = pipeline::plan(request).map_err(|source| ProvisionError::Mapping {
-        connection: id.clone(),
-        source,
-    })?;
-    report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
-    let approved = send(gate::approved_workers(services, &id, &items)).await;
-    let held = send(gate::gate(
-        services,
-        &id,
-        &report.deliveries,
-        &items,
-        &mut plan,
-        &approved,
-        &settings.guard,
-    ))
-    .await?;
-    if let Some(held) = &held {
-        report.held = Some(held.approval.clone());
-        if let Some(refused) = &held.refused {
-            let key = send(records::write_refusal(
-                services.objects.as_ref(),
-                &id,
-                &report.deliveries,
-                refused,
-            ))
-            .await
-            .map_err(|source| ProvisionError::Store {
-                connection: id.clone(),
-                source,
-            })?;
-            tracing::warn!(
-                connection = %id,
-                record = %key,
-                approval = %held.approval,
-                actions = report.planned,
-                "the guard refused the run; it waits for approval (not retried: a person decides)"
-            );
-            report.refused = Some(key);
-        }
-    }
-    if plan.workers.is_empty() {
-        return Ok(report);
-    }
-
-    let writer = LiveDirectory::new(graph, exchange);
+    let writer = LiveDirectory::new(run.graph, run.exchange);
     let options = ApplyOptions {
         concurrency: services.provision.concurrency.max(1),
     };
-    let applied = send(apply_observed(&plan, &writer, options, observer))
+    let applied = send(apply_observed(plan, &writer, options, observer))
         .await
         .0;
-    // Whatever happened, what was applied is audited.
     let records = audit
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let delivery = report.deliveries.first().map_or("delivery", String::as_str);
     report.audit = send(records::write_audit(
         services.objects.as_ref(),
-        &id,
+        &run.id,
         delivery,
         &records,
     ))
     .await
     .map_err(|source| ProvisionError::Store {
-        connection: id.clone(),
+        connection: run.id.clone(),
         source,
     })?;
-    let applied = Some(applied);
-
-    if let Some(applied) = &applied {
-        let (done, deferred, failed, skipped) = applied.counts();
-        tracing::info!(connection = %id, applied = done, deferred, failed, skipped, "provisioned");
-        if failed + skipped > 0 {
-            let first = applied
-                .outcomes
-                .iter()
-                .find_map(|o| match &o.outcome {
-                    Outcome::Failed { error } => {
-                        Some(format!("{} {}: {error}", o.kind, o.employee_id))
-                    }
-                    _ => None,
-                })
-                .unwrap_or_else(|| "skipped after an earlier failure".to_owned());
-            return Err(ProvisionError::Incomplete {
-                connection: id,
-                failed: failed + skipped,
-                total: applied.outcomes.len(),
-                first,
-            });
-        }
+    let (done, deferred, failed, skipped) = applied.counts();
+    tracing::info!(connection = %run.id, applied = done, deferred, failed, skipped, "provisioned");
+    if failed + skipped > 0 {
+        let first = applied
+            .outcomes
+            .iter()
+            .find_map(|o| match &o.outcome {
+                Outcome::Failed { error } => Some(format!("{} {}: {error}", o.kind, o.employee_id)),
+                _ => None,
+            })
+            .unwrap_or_else(|| "skipped after an earlier failure".to_owned());
+        return Err(ProvisionError::Incomplete {
+            connection: run.id,
+            failed: failed + skipped,
+            total: applied.outcomes.len(),
+            first,
+        });
     }
-    report.applied = applied;
-    Ok(report)
+    Ok(applied)
 }
 
 async fn load_connection(
