@@ -18,7 +18,7 @@ use lambda_http::RequestExt as _;
 use lambda_http::request::RequestContext;
 use secrecy::SecretString;
 use tenure::auth::{AdminAccess, Operators};
-use tenure::connect::ServiceApp;
+use tenure::connect::TenureApp;
 use tenure::microsoft::ClientCredential;
 use tenure::plugin::{PluginHost, SandboxLimits};
 use tenure::service::http::{PublicUrl, PublicUrlError};
@@ -31,7 +31,7 @@ pub const BUCKET: &str = "TENURE_BUCKET";
 pub const QUEUE_URL: &str = "TENURE_QUEUE_URL";
 /// The dead-letter queue's URL (poison messages, with their reason).
 pub const DEAD_LETTER_QUEUE_URL: &str = "TENURE_DEAD_LETTER_QUEUE_URL";
-/// Tenure's own app's client id (Service Provider Application connections).
+/// Tenure's app's client id (connections through Tenure's app).
 pub const APP_CLIENT_ID: &str = "TENURE_APP_CLIENT_ID";
 /// The Secrets Manager secret holding that app's client secret.
 pub const APP_CLIENT_SECRET_ID: &str = "TENURE_APP_CLIENT_SECRET_ID";
@@ -367,20 +367,20 @@ pub async fn services_with(
     // every instance) and loaded plugins in memory, and never compiles through the host's
     // directory, so making and checking one on each cold start would be wasted.
     let plugins = PluginHost::new(env.plugin_limits, None)?;
-    let app = service_app(env, config).await?;
+    let app = tenure_app(env, config).await?;
     // Admins sign in at each national cloud's own login; the public URL is the request's.
     let admin = AdminAccess::new(env.operators.clone());
     Ok(Services::aws(config, &resources, plugins)
-        .with_service_app(app)
+        .with_tenure_app(app)
         .with_custom_endpoints(env.allow_custom_endpoints)
         .with_admin_access(admin))
 }
 
 /// Tenure's app, its client secret read from Secrets Manager once per instance.
-async fn service_app(
+async fn tenure_app(
     env: &Environment,
     config: &SdkConfig,
-) -> Result<Option<ServiceApp>, StartupError> {
+) -> Result<Option<TenureApp>, StartupError> {
     let Some(app) = &env.app else {
         return Ok(None);
     };
@@ -397,7 +397,7 @@ async fn service_app(
     let secret = out
         .secret_string()
         .ok_or_else(|| fail("the secret has no string value".to_owned()))?;
-    Ok(Some(ServiceApp {
+    Ok(Some(TenureApp {
         client_id: app.client_id.clone(),
         credential: ClientCredential::Secret(SecretString::from(secret.to_owned())),
         // Without a configured public URL, each request's own ([`with_public_url`]): provision

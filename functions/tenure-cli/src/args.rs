@@ -25,7 +25,7 @@ pub(crate) enum Command {
     /// tenant that already has people): certain, probable and ambiguous matches with their
     /// evidence; with --confirm, adopt the matches marked in a reviewed report.
     Match(MatchArgs),
-    /// Connect a tenant: the customer's own app, or Tenure's own app linked by an admin.
+    /// Connect a tenant: the customer's own app, or Tenure's app linked by an admin.
     Connect(ConnectArgs),
     /// Write a synthetic company (HR CSV, directory snapshot, mapper config) for benchmarks.
     Generate(GenerateArgs),
@@ -211,7 +211,7 @@ pub(crate) struct ConnectArgs {
 pub(crate) enum ConnectKind {
     /// The customer's own app registration, with a client secret or a certificate.
     CustomerApp(CustomerAppArgs),
-    /// Tenure's own app, linked by an administrator signing in (authorize, then admin consent).
+    /// Tenure's app, linked by an administrator signing in (authorize, then admin consent).
     Link(LinkArgs),
     /// List the connections and their status.
     List(StateArgs),
@@ -427,10 +427,10 @@ pub(crate) struct EmulateArgs {
     /// Also register Tenure's own (multi-tenant) app with this client id, so that
     /// `tenure connect link` works against the tenant.
     #[arg(long, value_name = "CLIENT-ID")]
-    pub(crate) service_app_id: Option<String>,
+    pub(crate) tenure_app_id: Option<String>,
     /// The environment variable holding Tenure's app's client secret.
     #[arg(long, default_value = "TENURE_APP_CLIENT_SECRET", value_name = "VAR")]
-    pub(crate) service_app_secret_env: String,
+    pub(crate) tenure_app_secret_env: String,
     /// A redirect URI of Tenure's app (repeatable; exact match, as Microsoft does).
     #[arg(
         long,

@@ -146,11 +146,11 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
     for admin in &args.admin {
         config = config.with_directory_role(admin, tenure_emulator::GLOBAL_ADMINISTRATOR);
     }
-    if let Some(app) = &args.service_app_id {
-        let app_secret = std::env::var(&args.service_app_secret_env).with_context(|| {
+    if let Some(app) = &args.tenure_app_id {
+        let app_secret = std::env::var(&args.tenure_app_secret_env).with_context(|| {
             format!(
                 "set {} to the client secret the tenant should accept for Tenure's app {app}",
-                args.service_app_secret_env
+                args.tenure_app_secret_env
             )
         })?;
         let uris: Vec<&str> = args.redirect_uri.iter().map(String::as_str).collect();

@@ -18,7 +18,7 @@ use tenure::store::connections::{
 use tokio::sync::mpsc;
 
 use crate::args::{ConnectArgs, ConnectKind, CustomerAppArgs, LinkArgs, NewConnectionArgs};
-use crate::state::{Stores, service_app, state_dir};
+use crate::state::{Stores, state_dir, tenure_app};
 
 pub(crate) fn connect(args: ConnectArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -122,15 +122,11 @@ async fn customer_app(args: CustomerAppArgs) -> Result<ExitCode> {
 
 async fn link(args: LinkArgs) -> Result<ExitCode> {
     let redirect_uri = format!("http://127.0.0.1:{}/callback", args.port);
-    let app = service_app(&redirect_uri).context(
-        "set TENURE_APP_CLIENT_ID and TENURE_APP_CLIENT_SECRET to Tenure's own app registration",
+    let app = tenure_app(&redirect_uri).context(
+        "set TENURE_APP_CLIENT_ID and TENURE_APP_CLIENT_SECRET to Tenure's app registration",
     )?;
     let stores = Stores::open(&state_dir(args.connection.state.state_dir.as_deref())?)?;
-    let connection = record(
-        &args.connection,
-        ConnectionType::ServiceProviderApp,
-        &app.client_id,
-    )?;
+    let connection = record(&args.connection, ConnectionType::TenureApp, &app.client_id)?;
     save_connection(&stores.connections, &connection).await?;
     let (callbacks, mut received) = mpsc::channel(4);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
@@ -253,7 +249,7 @@ async fn list(stores: &Stores) -> Result<ExitCode> {
         match stores.connections.get(&id).await {
             Ok(Some((c, _))) => {
                 let kind = match c.app {
-                    ConnectionType::ServiceProviderApp => "Tenure's app".to_owned(),
+                    ConnectionType::TenureApp => "Tenure's app".to_owned(),
                     ConnectionType::CustomerApp { credential } => format!(
                         "customer app ({})",
                         match credential {

@@ -13,7 +13,7 @@ use tenure::service::http::PublicUrl;
 use tenure::service::{Services, http, provision, schedule};
 
 use crate::args::ServeArgs;
-use crate::state::{open_store_dir, service_app, state_dir};
+use crate::state::{open_store_dir, state_dir, tenure_app};
 
 /// Most messages provisioned together.
 const BATCH: usize = 10;
@@ -110,7 +110,7 @@ pub(crate) fn services(state: &std::path::Path, public_url: &str) -> Result<Serv
         .context("cannot start the plugin host")?;
     let redirect_uri = format!("{public_url}/oauth/callback");
     let data = open_store_dir(state)?;
-    Ok(Services::local(&data, plugins)?.with_service_app(service_app(&redirect_uri)))
+    Ok(Services::local(&data, plugins)?.with_tenure_app(tenure_app(&redirect_uri)))
 }
 
 /// Provisions queued work as it comes; a failure is logged and the work tried again later.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use secrecy::SecretString;
-use tenure::connect::ServiceApp;
+use tenure::connect::TenureApp;
 use tenure::microsoft::ClientCredential;
 use tenure::store::DataDir;
 use tenure::store::connections::{Connection, ConnectionId, ConnectionStore, LocalConnectionStore};
@@ -70,11 +70,11 @@ pub(crate) fn open_store_dir(state: &Path) -> Result<DataDir> {
         .with_context(|| format!("cannot use {} for connections and secrets", root.display()))
 }
 
-/// Tenure's own app, from TENURE_APP_CLIENT_ID and TENURE_APP_CLIENT_SECRET, when both are set.
-pub(crate) fn service_app(redirect_uri: &str) -> Option<ServiceApp> {
+/// Tenure's app, from TENURE_APP_CLIENT_ID and TENURE_APP_CLIENT_SECRET, when both are set.
+pub(crate) fn tenure_app(redirect_uri: &str) -> Option<TenureApp> {
     let client_id = std::env::var("TENURE_APP_CLIENT_ID").ok()?;
     let secret = std::env::var("TENURE_APP_CLIENT_SECRET").ok()?;
-    Some(ServiceApp {
+    Some(TenureApp {
         client_id,
         credential: ClientCredential::Secret(SecretString::from(secret)),
         redirect_uri: redirect_uri.to_owned(),

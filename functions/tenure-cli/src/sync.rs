@@ -24,7 +24,7 @@ use tenure::store::connections::{Connection, ConnectionStatus};
 use crate::args::{ConnectionArgs, SyncArgs};
 use crate::cache::DirectoryCache;
 use crate::commands::{GUARD_REFUSED, Mapping};
-use crate::state::{Stores, service_app, state_dir};
+use crate::state::{Stores, state_dir, tenure_app};
 
 /// Exit status when some actions failed (the rest were applied).
 pub(crate) const SOME_FAILED: u8 = 4;
@@ -155,7 +155,7 @@ pub(crate) async fn connect(
         if let ConnectionStatus::NeedsRelink { reason } = &connection.status {
             anyhow::bail!("connection {id} needs re-linking first: {reason}");
         }
-        let app = service_app("");
+        let app = tenure_app("");
         let (graph, exchange) = open_connection(
             &connection,
             Arc::clone(&stores.secrets),

@@ -13,7 +13,7 @@ pub struct RegisteredClient {
     /// The redirect URIs sign-ins and admin consent may return to, compared character for
     /// character (Microsoft's one exception: the port of an `http://localhost` URI is ignored).
     pub redirect_uris: Vec<String>,
-    /// A multi-tenant app registered in another tenant (Tenure's own app): it has no service
+    /// A multi-tenant app registered in another tenant (Tenure's app): it has no service
     /// principal here until someone consents, so until then it cannot get tokens by client
     /// credentials (`AADSTS700016`).
     pub multi_tenant: bool,

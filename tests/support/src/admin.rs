@@ -3,7 +3,7 @@
 //! the sign-in through the emulated tenant and sends requests to a router.
 
 use tenure::auth::{AdminAccess, Operators};
-use tenure::connect::ServiceApp;
+use tenure::connect::TenureApp;
 use tenure::microsoft::{ClientCredential, NationalCloud};
 use tenure::service::http::PublicUrl;
 use tenure_emulator::{EmulatedTenant, RegisteredClient, SignIn};
@@ -21,8 +21,8 @@ pub const PUBLIC_URL: &str = "https://tenure.example.com";
 pub const DOMAIN: &str = "tenure.example.com";
 
 /// Tenure's app as the deployment holds it (its redirect URI under [`PUBLIC_URL`]).
-pub fn service_app() -> ServiceApp {
-    ServiceApp {
+pub fn tenure_app() -> TenureApp {
+    TenureApp {
         client_id: APP.to_owned(),
         credential: ClientCredential::Secret(APP_SECRET.to_owned().into()),
         redirect_uri: format!("{PUBLIC_URL}/oauth/callback"),

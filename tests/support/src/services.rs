@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use tenure::connect::ServiceApp;
+use tenure::connect::TenureApp;
 use tenure::plugin::{PluginHost, SandboxLimits};
 use tenure::queue::InProcessQueue;
 use tenure::service::provision::ProvisionOptions;
@@ -24,7 +24,7 @@ pub struct ServicesBuilder {
     plugin_limits: SandboxLimits,
     plugin_cache: Option<PathBuf>,
     provision: Option<ProvisionOptions>,
-    service_app: Option<ServiceApp>,
+    tenure_app: Option<TenureApp>,
     replay_in_memory: bool,
     queue_visibility: Option<Duration>,
     queue_kind: QueueKind,
@@ -64,7 +64,7 @@ impl ServicesBuilder {
             plugin_limits: SandboxLimits::default(),
             plugin_cache: None,
             provision: None,
-            service_app: None,
+            tenure_app: None,
             replay_in_memory: false,
             queue_visibility: None,
             queue_kind: QueueKind::Fifo,
@@ -90,8 +90,8 @@ impl ServicesBuilder {
     }
 
     /// `app` is Tenure's app.
-    pub fn service_app(mut self, app: ServiceApp) -> Self {
-        self.service_app = Some(app);
+    pub fn tenure_app(mut self, app: TenureApp) -> Self {
+        self.tenure_app = Some(app);
         self
     }
 
@@ -166,6 +166,6 @@ impl ServicesBuilder {
         if let Some(options) = self.provision {
             services.provision = options;
         }
-        services.with_service_app(self.service_app)
+        services.with_tenure_app(self.tenure_app)
     }
 }

@@ -28,8 +28,8 @@ const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 /// `https://<api-id>.execute-api.<region>.amazonaws.com/`.
 const API_DOMAIN: &str = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com";
 
-/// moto, a tenant with Tenure's app registered for `registered`, a Service Provider Application
-/// connection to it, and `consent` and `oauth-callback` running with Tenure's app (and
+/// moto, a tenant with Tenure's app registered for `registered`, a connection through Tenure's
+/// app to it, and `consent` and `oauth-callback` running with Tenure's app (and
 /// `TENURE_PUBLIC_URL` when given).
 struct Linking {
     stack: Stack,
@@ -83,12 +83,7 @@ impl Linking {
 
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let connection = ConnectionId::parse(&format!("link-{}", &unique[..12]))?;
-        let record = tenant::connection_to(
-            &tenant,
-            &connection,
-            ConnectionType::ServiceProviderApp,
-            APP,
-        )?;
+        let record = tenant::connection_to(&tenant, &connection, ConnectionType::TenureApp, APP)?;
         S3ConnectionStore::new(&config, &stack.bucket, "connections/")
             .put_new(&record)
             .await?;

@@ -1,4 +1,4 @@
-//! `tenure connect link`: an administrator links Tenure's own app through the loopback callback
+//! `tenure connect link`: an administrator links Tenure's app through the loopback callback
 //! (the emulated tenant accepts on their behalf), then the tenant syncs through the connection;
 //! no secret of the run — the app's secret, refresh tokens, PKCE verifiers — shows anywhere but
 //! in the secret store.

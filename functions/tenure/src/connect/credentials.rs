@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::error::ConnectError;
 use super::refresh_tokens::StoredRefreshToken;
-use super::service_app::ServiceApp;
+use super::tenure_app::TenureApp;
 use crate::microsoft::{ClientCertificate, ClientCredential, TokenSource};
 use crate::store::connections::{Connection, ConnectionType, CustomerCredential};
 use crate::store::secrets::{SecretKind, SecretStore};
@@ -45,11 +45,11 @@ fn split_certificate_secret(pem: &str) -> (String, SecretString) {
 }
 
 /// The token source for a connection: the customer app's secret or certificate, or (for
-/// Tenure's own app) the admin's refresh token with the app's own credential.
+/// Tenure's app) the admin's refresh token with the app's own credential.
 pub async fn token_source(
     connection: &Connection,
     secrets: Arc<dyn SecretStore>,
-    service_app: Option<&ServiceApp>,
+    tenure_app: Option<&TenureApp>,
 ) -> Result<TokenSource, ConnectError> {
     let endpoints = connection.endpoints();
     let tenant = connection.tenant_id.as_str();
@@ -85,10 +85,10 @@ pub async fn token_source(
             )
             .map_err(token)
         }
-        ConnectionType::ServiceProviderApp => {
-            let app = service_app.ok_or_else(|| {
+        ConnectionType::TenureApp => {
+            let app = tenure_app.ok_or_else(|| {
                 ConnectError::Settings(format!(
-                    "connection {} uses Tenure's own app, whose client id and secret are not configured here (TENURE_APP_CLIENT_ID, TENURE_APP_CLIENT_SECRET)",
+                    "connection {} uses Tenure's app, whose client id and secret are not configured here (TENURE_APP_CLIENT_ID, TENURE_APP_CLIENT_SECRET)",
                     connection.id
                 ))
             })?;

@@ -4,14 +4,12 @@ use crate::microsoft::{ApiError, CertificateError, TokenError};
 use crate::store::connections::ConnectionError;
 use crate::store::secrets::SecretError;
 
-/// Why linking a Service Provider Application connection failed.
+/// Why linking a connection through Tenure's app failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LinkError {
-    /// The connection is not one of Tenure's own app.
-    #[error(
-        "connection {connection} does not use Tenure's own app, so it is not linked by signing in"
-    )]
+    /// The connection is not one of Tenure's app.
+    #[error("connection {connection} does not use Tenure's app, so it is not linked by signing in")]
     NotServiceApp {
         /// The connection.
         connection: String,

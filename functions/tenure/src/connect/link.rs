@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::error::LinkError;
 use super::pending::{self, Claim, NewLink, PendingError, Purpose};
-use super::service_app::{ServiceApp, delegated_scopes};
+use super::tenure_app::{TenureApp, delegated_scopes};
 use super::upsert::keep_secret;
 use crate::auth::code_grant::{self, CodeClient};
 use crate::auth::{OidcVerifier, Session, holds_admin_role};
@@ -123,17 +123,17 @@ pub enum Linked {
     },
 }
 
-/// The two sign-in pages for a Service Provider Application connection. Nothing is asked of
+/// The two sign-in pages for a connection through Tenure's app. Nothing is asked of
 /// Microsoft yet; the sign-ins are remembered (single-use, ten minutes, bound to `owner`) in
 /// the secret store.
 pub async fn start_link(
-    app: &ServiceApp,
+    app: &TenureApp,
     connection: &Connection,
     secrets: &dyn SecretStore,
     owner: LinkOwner<'_>,
     now: Timestamp,
 ) -> Result<LinkStart, LinkError> {
-    if connection.app != ConnectionType::ServiceProviderApp {
+    if connection.app != ConnectionType::TenureApp {
         return Err(LinkError::NotServiceApp {
             connection: connection.id.to_string(),
         });
@@ -210,7 +210,7 @@ pub async fn start_link(
 /// consent, given in the connection's tenant by an administrator of it. A declined consent is
 /// an error that says so. Nothing is kept when a check fails.
 pub async fn finish_link(
-    app: &ServiceApp,
+    app: &TenureApp,
     callback: &Callback,
     connections: &dyn ConnectionStore,
     secrets: &dyn SecretStore,
@@ -308,7 +308,7 @@ type Oauth = oauth2::basic::BasicClient<
     oauth2::EndpointSet,
 >;
 
-fn oauth_client(app: &ServiceApp, connection: &Connection) -> Result<Oauth, LinkError> {
+fn oauth_client(app: &TenureApp, connection: &Connection) -> Result<Oauth, LinkError> {
     let endpoints = connection.endpoints();
     let tenant = connection.tenant_id.as_str();
     let bad = |what: &str, e: &dyn std::fmt::Display| LinkError::BadUrl {

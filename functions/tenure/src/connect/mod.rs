@@ -1,7 +1,7 @@
 //! Connecting Tenure to a customer's tenant (docs/connections.md), over the stores of
 //! [`crate::store`]:
 //!
-//! - **Tenure's own app** (Service Provider Application): [`start_link`] gives the authorize
+//! - **Tenure's app** (what Hire2Retire calls a Service Provider Application): [`start_link`] gives the authorize
 //!   URL (delegated permissions, PKCE S256, a single-use `state` bound to the connection, ten
 //!   minutes) and the admin-consent URL; [`finish_link`] checks the callback's `state`, redeems
 //!   the code and keeps the refresh token. Syncs then get delegated tokens from it
@@ -18,7 +18,7 @@
 //!
 //! # Files
 //!
-//! - `service_app`: Tenure's own app and its delegated scopes per cloud.
+//! - `tenure_app`: Tenure's app and its delegated scopes per cloud.
 //! - `link`: the authorize and admin-consent URLs, and the callback.
 //! - `pending`: a link being made: its single-use `state` and PKCE verifier, in the secret store.
 //! - `refresh_tokens`: the stored refresh token behind delegated tokens, rotated by
@@ -38,7 +38,7 @@ mod open;
 mod pending;
 mod prove;
 mod refresh_tokens;
-mod service_app;
+mod tenure_app;
 mod upsert;
 
 pub use credentials::{certificate_secret, token_source};
@@ -49,5 +49,5 @@ pub use open::{open_connection, set_status, status_after};
 pub use pending::{LINK_LIFETIME, MAX_ATTEMPTS, MAX_PENDING};
 pub use prove::{APPLICATION_PERMISSIONS, EXCHANGE_ROLES, prove, token_advice};
 pub use refresh_tokens::StoredRefreshToken;
-pub use service_app::{DELEGATED_PERMISSIONS, ServiceApp, delegated_scopes};
+pub use tenure_app::{DELEGATED_PERMISSIONS, TenureApp, delegated_scopes};
 pub use upsert::{keep_secret, save_connection};

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::credentials::token_source;
 use super::error::ConnectError;
 use super::prove::token_advice;
-use super::service_app::ServiceApp;
+use super::tenure_app::TenureApp;
 use crate::microsoft::{ApiError, ClientOptions, ExchangeClient, GraphClient, TokenError};
 use crate::store::connections::{
     Connection, ConnectionError, ConnectionId, ConnectionStatus, ConnectionStore,
@@ -19,10 +19,10 @@ use crate::store::secrets::SecretStore;
 pub async fn open_connection(
     connection: &Connection,
     secrets: Arc<dyn SecretStore>,
-    service_app: Option<&ServiceApp>,
+    tenure_app: Option<&TenureApp>,
     options: ClientOptions,
 ) -> Result<(GraphClient, Option<ExchangeClient>), ConnectError> {
-    let tokens = Arc::new(token_source(connection, secrets, service_app).await?);
+    let tokens = Arc::new(token_source(connection, secrets, tenure_app).await?);
     let endpoints = connection.endpoints();
     let api = |source: ApiError| ConnectError::Api {
         advice: format!("cannot open connection {}", connection.id),

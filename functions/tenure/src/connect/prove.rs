@@ -95,7 +95,7 @@ pub fn token_advice(connection: &Connection, error: &TokenError) -> String {
         TokenError::ConsentRequired { .. } => format!(
             "an administrator of tenant {tenant} must grant admin consent to app {client} for {APPLICATION_PERMISSIONS}"
         ),
-        TokenError::InvalidGrant { .. } if connection.app == ConnectionType::ServiceProviderApp => {
+        TokenError::InvalidGrant { .. } if connection.app == ConnectionType::TenureApp => {
             format!(
                 "the link to tenant {tenant} has expired or was revoked: an administrator must link it again"
             )

@@ -33,7 +33,7 @@ use aws_config::SdkConfig;
 use self::plugins::PluginLibrary;
 use crate::auth::AdminAccess;
 use crate::clock::Clock;
-use crate::connect::ServiceApp;
+use crate::connect::TenureApp;
 use crate::plugin::PluginHost;
 use crate::queue::{
     DeadLetters, InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkQueue,
@@ -61,9 +61,9 @@ pub struct Services {
     pub objects: Arc<dyn ObjectStore>,
     /// The work queue between the webhook (and the scheduler) and provisioning.
     pub queue: Arc<dyn WorkQueue>,
-    /// Tenure's own app registration, when this deployment has one (consent and delegated
+    /// Tenure's app registration, when this deployment has one (consent and delegated
     /// tokens need it; customer-app connections do not).
-    pub service_app: Option<Arc<ServiceApp>>,
+    pub tenure_app: Option<Arc<TenureApp>>,
     /// The plugin host (one engine per process) and the plugins this process has loaded.
     pub plugins: Arc<PluginLibrary>,
     /// What plugin uploads may cost each connection.
@@ -100,7 +100,7 @@ pub struct AwsResources {
 impl Services {
     /// The services of `tenure serve`: connections, secrets and objects in files under `data`,
     /// an in-process queue ([`LOCAL_QUEUE_VISIBILITY`]), dead letters and webhook replay
-    /// entries as objects; no Tenure's app (see [`Services::with_service_app`]).
+    /// entries as objects; no Tenure's app (see [`Services::with_tenure_app`]).
     pub fn local(data: &DataDir, plugins: PluginHost) -> Result<Self, DataDirError> {
         let objects: Arc<dyn ObjectStore> = Arc::new(LocalObjectStore::open(data)?);
         Ok(Self::assemble(
@@ -116,7 +116,7 @@ impl Services {
     /// The services of a Lambda function: Secrets Manager, S3 (connection records under
     /// `connections/` of the bucket) and SQS through the AWS SDK configured by `config`, the
     /// webhook replay entries in the bucket; no Tenure's app (see
-    /// [`Services::with_service_app`]).
+    /// [`Services::with_tenure_app`]).
     pub fn aws(config: &SdkConfig, resources: &AwsResources, plugins: PluginHost) -> Self {
         let objects: Arc<dyn ObjectStore> =
             Arc::new(S3ObjectStore::new(config, &resources.bucket, ""));
@@ -138,9 +138,9 @@ impl Services {
     }
 
     /// The same services with `app` as Tenure's app.
-    pub fn with_service_app(self, app: Option<ServiceApp>) -> Self {
+    pub fn with_tenure_app(self, app: Option<TenureApp>) -> Self {
         Self {
-            service_app: app.map(Arc::new),
+            tenure_app: app.map(Arc::new),
             ..self
         }
     }
@@ -184,7 +184,7 @@ impl Services {
             replay: Arc::new(ObjectReplayCache::new(Arc::clone(&objects))),
             objects,
             queue,
-            service_app: None,
+            tenure_app: None,
             plugins: Arc::new(PluginLibrary::new(plugins)),
             uploads: plugins::UploadLimits::default(),
             dead_letters,

@@ -61,7 +61,7 @@ pub(crate) fn connection(
     client_id: &str,
 ) -> Result<Connection, Error> {
     let id = ConnectionId::parse(id)?;
-    let kind = ConnectionType::ServiceProviderApp;
+    let kind = ConnectionType::TenureApp;
     let mut connection = tenant::connection_to(tenant, &id, kind, client_id)?;
     connection.tenant_id = TenantId::parse(tenant_id)?;
     Ok(connection)

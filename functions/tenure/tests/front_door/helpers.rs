@@ -9,7 +9,7 @@ use tenure::service::Services;
 use tenure::service::http::{callback_routes, consent_routes, plugin_routes, sign_in_routes};
 use tenure::store::connections::{ConnectionId, ConnectionType};
 use tenure_emulator::{EmulatedTenant, TenantConfig};
-use tenure_test_support::admin::{APP, admin_access, registered_app, service_app};
+use tenure_test_support::admin::{APP, admin_access, registered_app, tenure_app};
 use tenure_test_support::services::{LocalServices, ServicesBuilder};
 
 pub(crate) use crate::support::{Answer, ApiEvent, Error, TestResult};
@@ -52,7 +52,7 @@ impl Door {
         .await?;
         let local = ServicesBuilder::new()
             .replay_in_memory()
-            .service_app(service_app())
+            .tenure_app(tenure_app())
             .local()?;
         let access = admin_access(
             &[
@@ -66,7 +66,7 @@ impl Door {
         let record = crate::support::tenant::connection_to(
             &home,
             &connection,
-            ConnectionType::ServiceProviderApp,
+            ConnectionType::TenureApp,
             APP,
         )?;
         services.connections.put_new(&record).await?;

@@ -163,7 +163,7 @@ async fn a_connection_cannot_name_a_tenant_alias() {
             "{alias}: {error:?}"
         );
     }
-    let record = r#"{"id":"contoso","app":{"type":"service_provider_app"},"cloud":"global",
+    let record = r#"{"id":"contoso","app":{"type":"tenure_app"},"cloud":"global",
         "tenant_id":"organizations","client_id":"77777777-8888-9999-aaaa-bbbbbbbbbbbb",
         "exchange":{"enabled":false},"status":{"state":"pending"},
         "created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}"#;

@@ -36,11 +36,11 @@ async fn tenant() -> Result<EmulatedTenant, Error> {
     Ok(EmulatedTenant::start(config).await?)
 }
 
-/// A Service Provider Application connection `contoso` to `t`, stored.
+/// A connection through Tenure's app `contoso` to `t`, stored.
 async fn linkable(t: &EmulatedTenant, local: &Local) -> Result<Connection, Error> {
     let mut connection = Connection::new(
         ConnectionId::parse("contoso")?,
-        ConnectionType::ServiceProviderApp,
+        ConnectionType::TenureApp,
         NationalCloud::Global,
         TenantId::parse(t.tenant_id())?,
         ClientId::parse(APP)?,

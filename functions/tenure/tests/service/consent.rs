@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use secrecy::SecretString;
-use tenure::connect::ServiceApp;
+use tenure::connect::TenureApp;
 use tenure::microsoft::{ClientCredential, NationalCloud};
 use tenure::service::http::consent_routes;
 use tenure::store::connections::{
@@ -18,8 +18,8 @@ pub(crate) const APP_SECRET: &str = "tenure-app-secret~Lk3";
 pub(crate) const REDIRECT: &str = "https://tenure.example.com/oauth/callback";
 const TENANT: &str = "11111111-2222-3333-4444-555555555555";
 
-pub(crate) fn app() -> ServiceApp {
-    ServiceApp {
+pub(crate) fn app() -> TenureApp {
+    TenureApp {
         client_id: APP.to_owned(),
         credential: ClientCredential::Secret(SecretString::from(APP_SECRET.to_owned())),
         redirect_uri: REDIRECT.to_owned(),
@@ -42,7 +42,7 @@ async fn stored(local: &Local, id: &str, app: ConnectionType) -> Result<Connecti
 #[tokio::test]
 async fn consent_redirects_to_microsofts_sign_in_with_pkce_and_state() -> TestResult {
     let local = Local::new()?;
-    stored(&local, "contoso", ConnectionType::ServiceProviderApp).await?;
+    stored(&local, "contoso", ConnectionType::TenureApp).await?;
     let (services, session) = local.signed_in(Some(app())).await?;
     let router = consent_routes(services);
 
@@ -123,7 +123,7 @@ async fn an_unknown_connection_is_404_and_a_customer_app_is_400() -> TestResult 
         .await?;
     assert_eq!(customer.status, 400);
     assert!(
-        customer.error()?.contains("does not use Tenure's own app"),
+        customer.error()?.contains("does not use Tenure's app"),
         "{}",
         customer.body
     );
@@ -133,7 +133,7 @@ async fn an_unknown_connection_is_404_and_a_customer_app_is_400() -> TestResult 
 #[tokio::test]
 async fn a_deployment_without_tenures_app_says_so() -> TestResult {
     let local = Local::new()?;
-    stored(&local, "contoso", ConnectionType::ServiceProviderApp).await?;
+    stored(&local, "contoso", ConnectionType::TenureApp).await?;
     let (services, session) = local.signed_in(None).await?;
     let answer = session
         .on(ApiEvent::get(ROUTE, "/connections/contoso/consent"))

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tenure::connect::ServiceApp;
+use tenure::connect::TenureApp;
 use tenure::service::Services;
 use tenure::store::connections::ConnectionStore;
 use tenure::store::secrets::SecretStore;
@@ -40,16 +40,16 @@ impl Local {
         })
     }
 
-    /// The services over these stores, with `service_app` as Tenure's app.
-    pub(crate) fn services(&self, service_app: Option<ServiceApp>) -> Result<Services, Error> {
-        Ok(self.local.services.clone().with_service_app(service_app))
+    /// The services over these stores, with `tenure_app` as Tenure's app.
+    pub(crate) fn services(&self, tenure_app: Option<TenureApp>) -> Result<Services, Error> {
+        Ok(self.local.services.clone().with_tenure_app(tenure_app))
     }
 
     /// The same, with an operator of the deployment signed in: the headers their requests carry.
     pub(crate) async fn signed_in(
         &self,
-        service_app: Option<ServiceApp>,
+        tenure_app: Option<TenureApp>,
     ) -> Result<(Services, SessionHeaders), Error> {
-        operator_session(self.services(service_app)?).await
+        operator_session(self.services(tenure_app)?).await
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tenure::store::connections::{
-    BaseUrl, ConnectionError, ConnectionStatus, EndpointOverrides, Upn,
+    BaseUrl, ConnectionError, ConnectionStatus, ConnectionType, EndpointOverrides, Upn,
 };
 
 use super::helpers::{ConnectionsUnderTest, TestResult, sample_connection, unique_id};
@@ -40,6 +40,7 @@ for_each_store!(
     a_record_breaking_a_rule_is_not_stored,
     malformed_records_name_the_connection_and_the_field,
     a_bad_record_does_not_hide_the_others,
+    a_record_from_before_tenures_app_had_its_name_still_reads,
 );
 
 async fn a_record_is_created_read_listed_replaced_and_deleted(
@@ -189,7 +190,7 @@ fn valid_json(id: &str) -> serde_json::Value {
     serde_json::json!({
         "format": 1,
         "id": id,
-        "app": {"type": "service_provider_app"},
+        "app": {"type": "tenure_app"},
         "cloud": "usgovhigh",
         "tenant_id": "0b5e7c4e-2f9a-4d7e-9d53-3b6f0b0c1a2d",
         "client_id": "tenure-local",
@@ -346,5 +347,22 @@ async fn a_bad_record_does_not_hide_the_others(t: ConnectionsUnderTest) -> TestR
         t.store.get(&bad).await,
         Err(ConnectionError::Invalid(_))
     ));
+    Ok(())
+}
+
+/// Records written when a connection through Tenure's app was typed `service_provider_app`
+/// read as [`ConnectionType::TenureApp`], and are written back under the new name.
+async fn a_record_from_before_tenures_app_had_its_name_still_reads(
+    t: ConnectionsUnderTest,
+) -> TestResult {
+    let id = unique_id();
+    let mut json = valid_json(id.as_str());
+    json["app"] = serde_json::json!({"type": "service_provider_app"});
+    t.put_raw(id.as_str(), &serde_json::to_vec(&json)?).await?;
+    let (read, version) = t.store.get(&id).await?.ok_or("missing")?;
+    assert_eq!(read.app, ConnectionType::TenureApp);
+    t.store.replace(&read, &version).await?;
+    let written = serde_json::to_value(t.store.get(&id).await?.ok_or("missing")?.0.app)?;
+    assert_eq!(written, serde_json::json!({"type": "tenure_app"}));
     Ok(())
 }

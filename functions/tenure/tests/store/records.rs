@@ -39,10 +39,7 @@ fn endpoints_come_from_the_cloud_unless_overridden() -> TestResult {
 fn each_connection_type_names_the_secret_it_signs_in_with() -> TestResult {
     let mut connection = sample_connection(&ConnectionId::parse("contoso")?)?;
     let cases = [
-        (
-            ConnectionType::ServiceProviderApp,
-            "tenure/contoso/refresh-token",
-        ),
+        (ConnectionType::TenureApp, "tenure/contoso/refresh-token"),
         (
             ConnectionType::CustomerApp {
                 credential: CustomerCredential::ClientSecret,

@@ -9,7 +9,7 @@ use tenure_emulator::{RegisteredClient, TenantConfig};
 
 use crate::helpers::{Answer, TestTenant, spawn_with};
 
-/// Tenure's own app in these tests: multi-tenant, a confidential client with a secret.
+/// Tenure's app in these tests: multi-tenant, a confidential client with a secret.
 pub(crate) const APP: &str = "7c3a1c52-9a0e-4d51-8f0b-5a1d2e3f4a5b";
 pub(crate) const APP_SECRET: &str = "link~secret.value";
 pub(crate) const CALLBACK: &str = "https://tenure.example.com/connections/callback";

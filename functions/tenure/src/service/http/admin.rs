@@ -46,7 +46,7 @@ pub(super) fn public_url(
         .cloned()
         .or_else(|| services.admin.public_url.clone())
         .or_else(|| {
-            let app = services.service_app.as_deref()?;
+            let app = services.tenure_app.as_deref()?;
             let base = app.redirect_uri.strip_suffix(super::CALLBACK_PATH)?;
             PublicUrl::parse(base).ok()
         })

@@ -39,7 +39,7 @@ async fn callback(
     headers: HeaderMap,
     public: Option<Extension<PublicUrl>>,
 ) -> Response {
-    let Some(app) = services.service_app.as_deref() else {
+    let Some(app) = services.tenure_app.as_deref() else {
         return failed(
             StatusCode::SERVICE_UNAVAILABLE,
             "this deployment has no Tenure app configured, so it cannot complete a sign-in"

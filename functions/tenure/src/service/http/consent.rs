@@ -1,5 +1,5 @@
 //! `consent`: `GET /connections/{id}/consent`, the "Link Account" button: a redirect to
-//! Microsoft's sign-in page for Tenure's own app ([`crate::connect::start_link`]), for a
+//! Microsoft's sign-in page for Tenure's app ([`crate::connect::start_link`]), for a
 //! signed-in administrator of the connection (the admin layer), bound to their session.
 
 use axum::Extension;
@@ -22,7 +22,7 @@ use crate::service::Services;
 /// Answers `302 Found` with `Location` at Microsoft's authorize page (delegated permissions,
 /// PKCE S256, a single-use `state` good for ten minutes); with `?admin=1` (or `true`) at the
 /// admin-consent page for the whole tenant instead. Else `{"error": "<message>"}` with 404 (no
-/// such connection), 400 (the connection does not use Tenure's own app), 503 (this deployment
+/// such connection), 400 (the connection does not use Tenure's app), 503 (this deployment
 /// has no Tenure app configured, or a store could not be reached). Behind the admin layer: no
 /// session → sign-in (a browser) or 401; another tenant's connection → 404; not an
 /// administrator → 403.
@@ -42,7 +42,7 @@ async fn consent(
     RawQuery(query): RawQuery,
     public: Option<Extension<PublicUrl>>,
 ) -> Response {
-    let Some(app) = services.service_app.as_deref() else {
+    let Some(app) = services.tenure_app.as_deref() else {
         return json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "this deployment has no Tenure app configured, so connections cannot be linked by \

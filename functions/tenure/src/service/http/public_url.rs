@@ -1,5 +1,5 @@
 //! Where people and Microsoft reach this deployment from outside, and so the OAuth redirect
-//! URI under it. `tenure serve` is told (`--public-url`) and builds its [`ServiceApp`] with the
+//! URI under it. `tenure serve` is told (`--public-url`) and builds its [`TenureApp`] with the
 //! redirect URI once. A Lambda function cannot be told by its template (the API's routes refer
 //! to the functions, so a function referring to the API would be a circular dependency): it
 //! learns the URL from each request (API Gateway's `requestContext.domainName`), or from the
@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use oauth2::url::Url;
 
-use crate::connect::ServiceApp;
+use crate::connect::TenureApp;
 
 /// The path of the OAuth callback (the `oauth-callback` route) under the public URL.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
@@ -91,9 +91,9 @@ impl std::fmt::Display for PublicUrl {
 
 /// Tenure's app as this request sees it: with the redirect URI under the request's public URL
 /// when the host put one on it, else as configured.
-pub(super) fn app_for<'a>(app: &'a ServiceApp, public: Option<&PublicUrl>) -> Cow<'a, ServiceApp> {
+pub(super) fn app_for<'a>(app: &'a TenureApp, public: Option<&PublicUrl>) -> Cow<'a, TenureApp> {
     match public {
-        Some(url) => Cow::Owned(ServiceApp {
+        Some(url) => Cow::Owned(TenureApp {
             redirect_uri: url.redirect_uri(),
             ..app.clone()
         }),

@@ -75,7 +75,7 @@ async fn sign_in(
     RawQuery(query): RawQuery,
     request_url: Option<Extension<PublicUrl>>,
 ) -> Response {
-    let Some(app) = services.service_app.as_deref() else {
+    let Some(app) = services.tenure_app.as_deref() else {
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Sign-in is not available",
@@ -177,7 +177,7 @@ async fn callback(
     request_url: Option<Extension<PublicUrl>>,
 ) -> Response {
     let refused = |message: String| page(StatusCode::BAD_REQUEST, "Sign-in failed", message);
-    let Some(app) = services.service_app.as_deref() else {
+    let Some(app) = services.tenure_app.as_deref() else {
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
             "Sign-in is not available",
@@ -264,7 +264,7 @@ async fn callback(
 
 async fn redeem_and_verify(
     services: &Services,
-    app: &crate::connect::ServiceApp,
+    app: &crate::connect::TenureApp,
     login: &str,
     base: &PublicUrl,
     code: &str,

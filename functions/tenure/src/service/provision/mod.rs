@@ -223,7 +223,7 @@ async fn open_run(
         send(open_connection(
             &connection,
             services.secrets.clone(),
-            services.service_app.as_deref(),
+            services.tenure_app.as_deref(),
             services.provision.client(),
         )),
         send(known::fill_and_remember(services, &id, &mut items)),

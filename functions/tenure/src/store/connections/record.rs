@@ -45,9 +45,11 @@ pub struct Connection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ConnectionType {
-    /// Tenure's own multi-tenant app, linked by an admin's consent; Tenure keeps the delegated
-    /// refresh token.
-    ServiceProviderApp,
+    /// Tenure's multi-tenant app (what Hire2Retire calls a Service Provider Application),
+    /// linked by an admin's consent; Tenure keeps the delegated refresh token. Records written
+    /// before the type had this name say `service_provider_app`.
+    #[serde(alias = "service_provider_app")]
+    TenureApp,
     /// The customer's own app registration, used with the client-credentials flow.
     CustomerApp {
         /// How the app proves who it is.
@@ -177,7 +179,7 @@ impl Connection {
     /// certificate key, by the connection's type.
     pub fn credential_secret(&self) -> SecretName {
         self.secret_name(match self.app {
-            ConnectionType::ServiceProviderApp => SecretKind::RefreshToken,
+            ConnectionType::TenureApp => SecretKind::RefreshToken,
             ConnectionType::CustomerApp {
                 credential: CustomerCredential::ClientSecret,
             } => SecretKind::ClientSecret,

@@ -9,7 +9,7 @@ use crate::store::connections::ConnectionId;
 /// What a secret is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SecretKind {
-    /// The refresh token of a Service Provider Application connection (`refresh-token`).
+    /// The refresh token of a connection through Tenure's app (`refresh-token`).
     RefreshToken,
     /// A Customer Owned Application's client secret (`client-secret`).
     ClientSecret,

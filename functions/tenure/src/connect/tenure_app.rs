@@ -1,4 +1,4 @@
-//! Tenure's own multi-tenant app (the Service Provider Application): the settings of the
+//! Tenure's multi-tenant app (a Service Provider Application, in Hire2Retire's words): the settings of the
 //! deployment, not of a customer.
 
 use crate::microsoft::{ClientCredential, NationalCloud};
@@ -10,10 +10,10 @@ pub const DELEGATED_PERMISSIONS: [&str; 3] = [
     "Directory.AccessAsUser.All",
 ];
 
-/// Tenure's own app registration: its client id, how it proves itself (it is a confidential
+/// Tenure's app registration: its client id, how it proves itself (it is a confidential
 /// client), and the one redirect URI registered for it.
 #[derive(Debug, Clone)]
-pub struct ServiceApp {
+pub struct TenureApp {
     /// The app's client id.
     pub client_id: String,
     /// Its client secret or certificate.

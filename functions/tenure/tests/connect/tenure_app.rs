@@ -1,4 +1,4 @@
-//! Tenure's own app linked by an administrator: the authorize and admin-consent round trips,
+//! Tenure's app linked by an administrator: the authorize and admin-consent round trips,
 //! every way a callback can be wrong, delegated tokens from the kept refresh token, rotation
 //! under concurrency, revocation, and each national cloud.
 
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 use tenure::auth::OidcVerifier;
 use tenure::connect::{
-    Callback, LinkError, LinkOwner, Linked, ServiceApp, finish_link, start_link, status_after,
+    Callback, LinkError, LinkOwner, Linked, TenureApp, finish_link, start_link, status_after,
     token_source,
 };
 use tenure::microsoft::{ApiError, ClientCredential, GraphClient, NationalCloud, TokenError};
@@ -22,8 +22,8 @@ const APP_SECRET: &str = "tenure-app-secret~Lk3";
 const REDIRECT: &str = "http://127.0.0.1:53682/callback";
 const ADMIN: &str = "admin@contoso.onmicrosoft.com";
 
-fn app(redirect: &str) -> ServiceApp {
-    ServiceApp {
+fn app(redirect: &str) -> TenureApp {
+    TenureApp {
         client_id: APP.to_owned(),
         credential: ClientCredential::Secret(SecretString::from(APP_SECRET.to_owned())),
         redirect_uri: redirect.to_owned(),
@@ -40,7 +40,7 @@ fn registered(config: TenantConfig) -> TenantConfig {
         .with_auto_consent(ADMIN)
 }
 
-/// A Service Provider Application connection to `t`, kept in `s`.
+/// A connection through Tenure's app to `t`, kept in `s`.
 async fn linkable(t: &EmulatedTenant, s: &Stores) -> Result<Connection, Error> {
     let record = connection(t, "contoso", t.tenant_id(), APP)?;
     s.connections.put_new(&record).await?;
