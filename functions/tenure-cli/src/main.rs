@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("tenure: {error:#}");
+            eprintln!("tenure: {}", tenure::error_text(error.as_ref()));
             ExitCode::from(1)
         }
     }

@@ -119,7 +119,7 @@ async fn provision_loop(services: Services) {
         match provision::drain(&services, BATCH, POLL).await {
             Ok(_) => {}
             Err(error) => {
-                tracing::error!("provisioning failed: {error:#}");
+                tracing::error!("provisioning failed: {}", tenure::error_text(&error));
                 tokio::time::sleep(POLL).await;
             }
         }

@@ -16,6 +16,7 @@ pub mod connect;
 pub mod correlate;
 pub mod desired;
 pub mod directory;
+mod error_text;
 pub mod guard;
 pub mod hr;
 pub mod microsoft;
@@ -30,3 +31,5 @@ pub mod synthetic;
 pub mod today;
 pub mod webhook;
 pub mod worker;
+
+pub use error_text::error_text;

@@ -35,6 +35,13 @@ fn a_missing_hr_file_is_named() {
         &s.join("mapper.json"),
     );
     fails_saying(&output, &["cannot read HR file", "nope.csv"]);
+    let message = stderr(&output);
+    let os_error = message.rsplit(": ").next().unwrap_or_default().trim();
+    assert_eq!(
+        message.matches(os_error).count(),
+        1,
+        "the cause is said once: {message:?}"
+    );
 }
 
 #[test]
