@@ -61,7 +61,9 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
         .merge(http::consent_routes(services.clone()))
         .merge(http::callback_routes(services.clone()))
         .merge(http::plugin_routes(services.clone()))
-        .merge(http::sign_in_routes(services.clone()));
+        .merge(http::sign_in_routes(services.clone()))
+        .merge(http::token_routes(services.clone()))
+        .merge(http::approval_routes(services.clone()));
     tokio::spawn(provision_loop(services.clone()));
     if let Some(every) = args.sync_every {
         tokio::spawn(schedule_loop(services.clone(), every));

@@ -13,12 +13,15 @@
 //! - `access`: the one decision ([`access`]): operators, administrator roles, managers.
 //! - `settings`: the deployment's [`AdminAccess`]: operators, each cloud's login authority,
 //!   the public URL.
+//! - `api_token`: API tokens for automation (`tenure_<id>_<secret>`): their scopes, what is
+//!   stored of them (an HMAC of the secret, never the secret) and the constant-time check.
 //! - `code_grant`: redeeming a code for a refresh token and an ID token (sign-in and linking).
 //!
 //! The HTTP side (the sign-in routes and the layer in front of every admin route) is in
 //! [`crate::service::http`].
 
 mod access;
+pub mod api_token;
 pub(crate) mod code_grant;
 pub mod csrf;
 mod id_token;

@@ -18,12 +18,14 @@
 //! `schedule/` (the scheduled fan-out); `settings` is each connection's
 //! [`MappingSettings`](settings::MappingSettings).
 
+pub mod access_audit;
 pub mod guard;
 pub mod http;
 pub mod plugins;
 pub mod provision;
 pub mod schedule;
 pub mod settings;
+pub mod tokens;
 
 use std::sync::Arc;
 use std::time::Duration;

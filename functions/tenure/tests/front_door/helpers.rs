@@ -6,7 +6,9 @@ use axum::Router;
 use tenure::auth::Operators;
 use tenure::microsoft::NationalCloud;
 use tenure::service::Services;
-use tenure::service::http::{callback_routes, consent_routes, plugin_routes, sign_in_routes};
+use tenure::service::http::{
+    approval_routes, callback_routes, consent_routes, plugin_routes, sign_in_routes, token_routes,
+};
 use tenure::store::connections::{ConnectionId, ConnectionType};
 use tenure_emulator::{EmulatedTenant, TenantConfig};
 use tenure_test_support::admin::{APP, admin_access, registered_app, tenure_app};
@@ -122,6 +124,8 @@ pub(crate) fn router(services: &Services) -> Router {
         .merge(consent_routes(services.clone()))
         .merge(callback_routes(services.clone()))
         .merge(plugin_routes(services.clone()))
+        .merge(token_routes(services.clone()))
+        .merge(approval_routes(services.clone()))
 }
 
 /// A user's object id, by UPN.

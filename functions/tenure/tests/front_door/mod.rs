@@ -3,6 +3,8 @@
 //! admin's session. Each test drives the routers with API Gateway events and signs in through
 //! the emulated tenants, as a browser would.
 
+mod api_tokens;
+mod approvals;
 mod authorization;
 mod helpers;
 mod link;

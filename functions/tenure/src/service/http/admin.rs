@@ -1,18 +1,27 @@
 //! The one layer in front of every admin route ([`admin_layer`]): who is calling (the session
-//! cookie), whether a state-changing request is their own (CSRF token and `Origin`), and, on a
-//! route with a connection `{id}`, whether they may manage that connection
-//! ([`crate::auth::access`]). Handlers behind it read the [`AdminCaller`] it leaves on the
+//! cookie, or an API token in `Authorization: Bearer`), whether a state-changing request of a
+//! session is its own (CSRF token and `Origin`), and, on a route with a connection `{id}`,
+//! whether they may manage that connection ([`crate::auth::access`], or the token's own
+//! connection and scopes). Handlers behind it read the [`AdminCaller`] it leaves on the
 //! request; none of them checks access again.
 //!
-//! Answers: no session (none, forged, tampered, ended) → `401` for an API client, a redirect to
-//! `/signin?next=…` for a browser's `GET`; a state-changing request without the session's CSRF
-//! token or from another origin → `403`; a connection of another tenant → `404` exactly as one
-//! that does not exist; a user of the right tenant without an administrator role who is not a
-//! manager → `403`.
+//! Answers for a session: no session (none, forged, tampered, ended) → `401` for an API client,
+//! a redirect to `/signin?next=…` for a browser's `GET`; a state-changing request without the
+//! session's CSRF token or from another origin → `403`; a connection of another tenant → `404`
+//! exactly as one that does not exist; a user of the right tenant without an administrator role
+//! who is not a manager → `403`.
+//!
+//! Answers for an API token: a request with an `Authorization` header is judged by the token
+//! alone (the cookie is never looked at, so it cannot stand in for a CSRF token): a route that
+//! takes no tokens (sign-in, sessions, consent, the tokens themselves) → `403`; malformed,
+//! unknown, another connection's, tampered → `401` (one answer for all); expired or revoked →
+//! `401`; a token without one of the route's scopes → `403`. Which scopes a route takes is
+//! said once, where the route is mounted ([`AdminRoute::tokens`]). Every request made with a
+//! token is written to the audit trail with the token's id ([`crate::service::access_audit`]).
 
 use axum::Extension;
 use axum::body::{Body, to_bytes};
-use axum::extract::{RawPathParams, Request, State};
+use axum::extract::{FromRef, RawPathParams, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -20,20 +29,106 @@ use jiff::Timestamp;
 
 use super::public_url::PublicUrl;
 use super::response::{json_error, redirect};
+use crate::auth::api_token::{PresentedToken, Scope};
 use crate::auth::{Access, Session, SessionCookies, SessionError, access, csrf};
 use crate::service::Services;
+use crate::service::access_audit::{self, AccessRecord, Actor};
+use crate::service::tokens::{self, Refusal};
 use crate::store::connections::{Connection, ConnectionId};
 
 /// The largest form body read for its CSRF token.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// Who passed the layer: their session and, on a connection's route, the connection.
+/// Who passed the layer: a signed-in user or an API token and, on a connection's route, the
+/// connection.
 #[derive(Debug, Clone)]
 pub struct AdminCaller {
-    /// The caller's session.
-    pub session: Session,
+    /// Who is calling.
+    pub caller: Caller,
     /// The connection of the route's `{id}`, which the caller may manage.
     pub connection: Option<Connection>,
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// A signed-in user's session.
+    Session(Session),
+    /// An API token of the route's connection, with a scope the route takes.
+    Token(TokenCaller),
+}
+
+/// An API token that passed the layer (never its secret).
+#[derive(Debug, Clone)]
+pub struct TokenCaller {
+    /// The token's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its scopes.
+    pub scopes: Vec<Scope>,
+    /// Who made it.
+    pub created_by: String,
+}
+
+impl AdminCaller {
+    /// The session, when a signed-in user is calling.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.caller {
+            Caller::Session(session) => Some(session),
+            Caller::Token(_) => None,
+        }
+    }
+
+    /// The caller as the audit trail names them.
+    pub fn actor(&self) -> Actor {
+        match &self.caller {
+            Caller::Session(session) => Actor::User {
+                tenant_id: session.identity.tenant_id.clone(),
+                object_id: session.identity.object_id.clone(),
+                username: session.identity.username.clone(),
+            },
+            Caller::Token(token) => Actor::ApiToken {
+                token_id: token.id.clone(),
+                token_name: token.name.clone(),
+                created_by: token.created_by.clone(),
+            },
+        }
+    }
+}
+
+/// The layer's state: the services, and which API-token scopes the route takes (none: only
+/// signed-in administrators). `from_fn_with_state(services, admin_layer)` mounts it for
+/// administrators only; `from_fn_with_state(AdminRoute::tokens(&services, &[…]),
+/// admin_layer)` also lets in tokens holding one of the scopes.
+#[derive(Clone)]
+pub struct AdminRoute {
+    services: Services,
+    scopes: &'static [Scope],
+}
+
+impl AdminRoute {
+    /// A route for signed-in administrators only.
+    pub fn sessions(services: &Services) -> Self {
+        Self {
+            services: services.clone(),
+            scopes: &[],
+        }
+    }
+
+    /// A route for signed-in administrators and for API tokens holding any of `scopes`.
+    pub fn tokens(services: &Services, scopes: &'static [Scope]) -> Self {
+        Self {
+            services: services.clone(),
+            scopes,
+        }
+    }
+}
+
+impl FromRef<Services> for AdminRoute {
+    fn from_ref(services: &Services) -> Self {
+        Self::sessions(services)
+    }
 }
 
 /// Where this request reached the deployment: the host's [`PublicUrl`] on the request (Lambda),
@@ -75,18 +170,27 @@ pub(super) async fn request_session(
 }
 
 /// The layer (`axum::middleware::from_fn_with_state`, added with `route_layer` so that the
-/// route's `{id}` is known).
+/// route's `{id}` is known), with [`Services`] (administrators only) or an [`AdminRoute`] as
+/// its state.
 pub async fn admin_layer(
-    State(services): State<Services>,
+    State(route): State<AdminRoute>,
     request_url: Option<Extension<PublicUrl>>,
     params: RawPathParams,
     request: Request,
     next: Next,
 ) -> Response {
+    let services = &route.services;
+    let id = params
+        .iter()
+        .find(|(name, _)| *name == "id")
+        .map(|(_, id)| id.to_owned());
+    if request.headers().contains_key(header::AUTHORIZATION) {
+        return token_request(&route, id, request, next).await;
+    }
     let now = Timestamp::now();
-    let url = public_url(&services, request_url.as_ref().map(|Extension(u)| u));
+    let url = public_url(services, request_url.as_ref().map(|Extension(u)| u));
     let cookies = cookies_for(url.as_ref());
-    let opened = request_session(&services, cookies, request.headers(), now).await;
+    let opened = request_session(services, cookies, request.headers(), now).await;
     let session = match opened {
         Ok(Some(session)) => session,
         Ok(None) => return unauthenticated(&request),
@@ -95,7 +199,8 @@ pub async fn admin_layer(
             return json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
         }
     };
-    let request = if is_safe(request.method()) {
+    let safe = is_safe(request.method());
+    let request = if safe {
         request
     } else {
         match check_forgery(request, &session, url.as_ref()).await {
@@ -103,9 +208,9 @@ pub async fn admin_layer(
             Err(refused) => return refused,
         }
     };
-    let connection = match params.iter().find(|(name, _)| *name == "id") {
+    let connection = match &id {
         None => None,
-        Some((_, id)) => match authorize(&services, &session, id).await {
+        Some(id) => match authorize(services, &session, id).await {
             Ok(connection) => Some(connection),
             Err(refused) => return refused,
         },
@@ -114,12 +219,18 @@ pub async fn admin_layer(
         seen_at: now,
         ..session.clone()
     });
-    let mut request = request;
-    request.extensions_mut().insert(AdminCaller {
-        session,
+    let caller = AdminCaller {
+        caller: Caller::Session(session),
         connection,
-    });
+    };
+    let audited = (!safe).then(|| caller.clone());
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let mut request = request;
+    request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
+    if let Some(caller) = audited {
+        audit(services, &caller, &method, &path, response.status()).await;
+    }
     // A handler that set the session cookie itself (sign-out) has the last word.
     let handler_set_session = response
         .headers()
@@ -136,6 +247,139 @@ pub async fn admin_layer(
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// A request with an `Authorization` header: an API token of the route's connection, with one
+/// of the route's scopes, or nothing.
+async fn token_request(
+    route: &AdminRoute,
+    id: Option<String>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let services = &route.services;
+    let (Some(id), false) = (id, route.scopes.is_empty()) else {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "this route is for signed-in administrators only: API tokens may not use it",
+        );
+    };
+    let invalid = || {
+        json_error(
+            StatusCode::UNAUTHORIZED,
+            format!("{} {id}", Refusal::Invalid),
+        )
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(token.trim())
+        })
+        .map(PresentedToken::parse);
+    let (Some(Ok(presented)), Ok(connection)) = (presented, ConnectionId::parse(&id)) else {
+        return invalid();
+    };
+    let token = match tokens::verify(services, &connection, &presented).await {
+        Ok(token) => token,
+        Err(Refusal::Invalid) => {
+            tracing::info!(%connection, token = %presented.id, "API token refused: not valid here");
+            return invalid();
+        }
+        Err(Refusal::Unavailable(error)) => {
+            tracing::warn!(%connection, %error, "API token could not be checked");
+            return json_error(StatusCode::SERVICE_UNAVAILABLE, error.to_string());
+        }
+        Err(refusal) => {
+            tracing::info!(%connection, token = %presented.id, "API token refused: {refusal}");
+            return json_error(StatusCode::UNAUTHORIZED, refusal.to_string());
+        }
+    };
+    let caller = AdminCaller {
+        caller: Caller::Token(TokenCaller {
+            id: token.id.to_string(),
+            name: token.name.clone(),
+            scopes: token.scopes.clone(),
+            created_by: token.created_by.clone(),
+        }),
+        connection: None,
+    };
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let answer = if token.grants_any(route.scopes) {
+        match services.connections.get(&connection).await {
+            Ok(Some((record, _))) => {
+                let mut request = request;
+                request.extensions_mut().insert(AdminCaller {
+                    connection: Some(record),
+                    ..caller.clone()
+                });
+                next.run(request).await
+            }
+            Ok(None) => json_error(StatusCode::NOT_FOUND, format!("no connection {id}")),
+            Err(e) => {
+                tracing::warn!(%connection, "admin request: {e}");
+                json_error(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+            }
+        }
+    } else {
+        let needs: Vec<&str> = route.scopes.iter().map(|s| s.as_str()).collect();
+        json_error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the API token {} may not do this: the route needs the scope {}",
+                token.id,
+                needs.join(" or ")
+            ),
+        )
+    };
+    tracing::info!(%connection, token = %token.id, %method, path, status = answer.status().as_u16(),
+        "API token used");
+    audit_for(
+        services,
+        &connection,
+        &caller,
+        &method,
+        &path,
+        answer.status(),
+    )
+    .await;
+    answer
+}
+
+/// Writes the access record of a request on a connection's route.
+async fn audit(
+    services: &Services,
+    caller: &AdminCaller,
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+) {
+    if let Some(connection) = &caller.connection {
+        audit_for(services, &connection.id, caller, method, path, status).await;
+    }
+}
+
+async fn audit_for(
+    services: &Services,
+    connection: &ConnectionId,
+    caller: &AdminCaller,
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+) {
+    let record = AccessRecord {
+        at: Timestamp::now(),
+        connection: connection.clone(),
+        actor: caller.actor(),
+        method: method.to_string(),
+        path: path.to_owned(),
+        status: status.as_u16(),
+    };
+    access_audit::write(services, &record).await;
 }
 
 fn is_safe(method: &Method) -> bool {

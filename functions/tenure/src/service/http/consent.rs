@@ -52,13 +52,16 @@ async fn consent(
     let Some(connection) = caller.connection.as_ref() else {
         return json_error(StatusCode::NOT_FOUND, "no connection");
     };
+    let Some(session) = caller.session() else {
+        return json_error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
     let id = &connection.id;
     let app = app_for(app, public.as_ref().map(|Extension(url)| url));
     match start_link(
         &app,
         connection,
         services.secrets.as_ref(),
-        LinkOwner::Session(&caller.session),
+        LinkOwner::Session(session),
         Timestamp::now(),
     )
     .await

@@ -18,18 +18,22 @@
 //! never carry a key, a code, a token or a verifier.
 
 mod admin;
+mod approvals;
 mod callback;
 mod consent;
 mod plugins;
 mod public_url;
 mod response;
 mod sign_in;
+mod tokens;
 mod webhook;
 
-pub use admin::{AdminCaller, admin_layer};
+pub use admin::{AdminCaller, AdminRoute, Caller, TokenCaller, admin_layer};
+pub use approvals::approval_routes;
 pub use callback::callback_routes;
 pub use consent::consent_routes;
 pub use plugins::plugin_routes;
 pub use public_url::{CALLBACK_PATH, PublicUrl, PublicUrlError};
 pub use sign_in::{SIGN_IN_CALLBACK_PATH, sign_in_routes};
+pub use tokens::token_routes;
 pub use webhook::webhook_routes;

@@ -7,12 +7,13 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::admin::admin_layer;
+use super::admin::{AdminRoute, admin_layer};
 use super::response::{closing, json_error};
+use crate::auth::api_token::Scope;
 use crate::service::Services;
 use crate::service::plugins::{self, UploadError};
 use crate::store::connections::ConnectionId;
@@ -35,7 +36,9 @@ use crate::store::connections::ConnectionId;
 /// of the window are used up; `Retry-After` says in how many seconds to try again), 503 (a
 /// store could not be reached: retry). Every route is behind the admin layer: no session →
 /// 401; another tenant's connection → 404; not an administrator → 403; a POST without the
-/// session's CSRF token or from another origin → 403.
+/// session's CSRF token or from another origin → 403. API tokens: upload and activate take
+/// `plugins:write`; the list takes `plans:read` or `plugins:write` (a CI job that uploads may
+/// see what it uploaded).
 pub fn plugin_routes(services: Services) -> Router {
     // One byte over the limit is read, so that the upload's own check answers it with its size.
     let read_limit = services
@@ -44,16 +47,26 @@ pub fn plugin_routes(services: Services) -> Router {
         .limits()
         .max_wasm_bytes
         .saturating_add(1);
+    let write = || from_fn_with_state(AdminRoute::tokens(&services, WRITE), admin_layer);
+    let read = || from_fn_with_state(AdminRoute::tokens(&services, READ), admin_layer);
     Router::new()
-        .route("/connections/{id}/plugins", post(upload).get(list))
+        .route(
+            "/connections/{id}/plugins",
+            post(upload).route_layer(write()),
+        )
+        .route("/connections/{id}/plugins", get(list).route_layer(read()))
         .route(
             "/connections/{id}/plugins/{sha256}/activate",
-            post(activate),
+            post(activate).route_layer(write()),
         )
         .layer(DefaultBodyLimit::max(read_limit))
-        .route_layer(from_fn_with_state(services.clone(), admin_layer))
         .with_state(services)
 }
+
+/// The API-token scopes of uploading and activating.
+const WRITE: &[Scope] = &[Scope::PluginsWrite];
+/// The API-token scopes of listing.
+const READ: &[Scope] = &[Scope::PlansRead, Scope::PluginsWrite];
 
 /// `?activate=…`.
 #[derive(Debug, Deserialize)]

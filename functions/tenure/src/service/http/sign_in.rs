@@ -299,7 +299,9 @@ async fn redeem_and_verify(
 }
 
 async fn session(Extension(caller): Extension<AdminCaller>) -> Response {
-    let session = &caller.session;
+    let Some(session) = caller.session() else {
+        return json_error(StatusCode::UNAUTHORIZED, "sign in first");
+    };
     let body = serde_json::json!({
         "tenant_id": session.identity.tenant_id,
         "object_id": session.identity.object_id,
@@ -324,7 +326,9 @@ async fn sign_out(
 ) -> Response {
     let url = public_url(&services, request_url.as_ref().map(|Extension(u)| u));
     let cookies = cookies_for(url.as_ref());
-    tracing::info!(user = %caller.session.identity.object_id, "admin signed out");
+    if let Some(session) = caller.session() {
+        tracing::info!(user = %session.identity.object_id, "admin signed out");
+    }
     let mut response = page(
         StatusCode::OK,
         "Signed out",

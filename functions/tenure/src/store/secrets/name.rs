@@ -20,16 +20,20 @@ pub enum SecretKind {
     /// Links being made: each sign-in's single-use `state` and PKCE verifier, until used or
     /// expired (`authorization`).
     Authorization,
+    /// The connection's API tokens: each one's name, scopes, expiry and the HMAC of its secret,
+    /// never the secret (`api-tokens`).
+    ApiTokens,
 }
 
 impl SecretKind {
     /// Every kind.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::RefreshToken,
         Self::ClientSecret,
         Self::CertificateKey,
         Self::WebhookKey,
         Self::Authorization,
+        Self::ApiTokens,
     ];
 
     /// The last part of the secret's name.
@@ -40,6 +44,7 @@ impl SecretKind {
             Self::CertificateKey => "certificate-key",
             Self::WebhookKey => "webhook-key",
             Self::Authorization => "authorization",
+            Self::ApiTokens => "api-tokens",
         }
     }
 }
@@ -112,7 +117,7 @@ impl fmt::Display for KeyPurpose {
 #[error(
     "invalid secret name {name:?}: {reason}; Tenure's secrets are named \
      tenure/<connection-id>/<kind> with kind one of refresh-token, client-secret, \
-     certificate-key, webhook-key, authorization, or tenure/_deployment/<purpose> with purpose \
+     certificate-key, webhook-key, authorization, api-tokens, or tenure/_deployment/<purpose> with purpose \
      one of session, plugin-code-hmac, api-token-hmac"
 )]
 pub struct InvalidSecretName {
