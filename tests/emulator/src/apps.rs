@@ -23,6 +23,9 @@ pub struct RegisteredClient {
     /// Whether the app's application permissions are granted: without them Graph answers its
     /// app-only calls with `403 Authorization_RequestDenied`.
     pub permissions_granted: bool,
+    /// Application permissions left out of an otherwise granted set (such as `Mail.Send`):
+    /// the calls that need one of them are refused as Microsoft refuses them.
+    pub withheld_permissions: Vec<String>,
 }
 
 /// An app's credential.
@@ -46,6 +49,7 @@ impl RegisteredClient {
             multi_tenant: false,
             consented: true,
             permissions_granted: true,
+            withheld_permissions: Vec::new(),
         }
     }
 
@@ -91,6 +95,14 @@ impl RegisteredClient {
         if consented && self.multi_tenant {
             self.permissions_granted = true;
         }
+        self
+    }
+
+    /// Leaves one permission (such as `Mail.Send` or `UserAuthenticationMethod.ReadWrite.All`)
+    /// out of the app's granted set.
+    #[must_use]
+    pub fn without_permission(mut self, permission: &str) -> Self {
+        self.withheld_permissions.push(permission.to_owned());
         self
     }
 

@@ -19,6 +19,9 @@ pub struct Faults {
     pub slow_delay: Duration,
     /// Share of inner `$batch` requests answered `503` (the batch itself succeeds).
     pub batch_inner_failures: f64,
+    /// Share of `sendMail` requests answered `503` (drawn after the others; other requests are
+    /// not affected).
+    pub send_mail_failures: f64,
 }
 
 /// What happens to one request.
@@ -66,6 +69,11 @@ impl FaultState {
         };
         let slow = (self.rng.f64() < f.slow).then_some(f.slow_delay);
         (fault, slow)
+    }
+
+    /// Whether one `sendMail` fails.
+    pub(crate) fn draw_send_mail_failure(&mut self) -> bool {
+        self.faults.send_mail_failures > 0.0 && self.rng.f64() < self.faults.send_mail_failures
     }
 
     /// Whether one inner `$batch` request fails.

@@ -62,6 +62,17 @@
 //! another collection's, or one issued before [`TenantState::load`]) is `410 Gone` with
 //! `syncStateNotFound`: the client must start over. `$deltatoken=latest` starts from now.
 //!
+//! # First-day access and mail
+//!
+//! `POST /users/{id}/authentication/temporaryAccessPassMethods` issues a Temporary Access Pass
+//! (one per user: a new one replaces the old; not offered in the US Government clouds; refused
+//! without `UserAuthenticationMethod.ReadWrite.All`), and the sign-in page takes it, or the
+//! user's last password, in its password field (a one-time pass once).
+//! `POST /users/{id}/sendMail` (refused without `Mail.Send`, or for a user without a mailbox)
+//! puts the message in an outbox that tests read with [`TenantState::outbox`] or
+//! `GET /_emulator/outbox`, an endpoint of the emulator only. [`TenantState::set_permission`]
+//! (or [`RegisteredClient::without_permission`]) takes one permission from an app.
+//!
 //! Faults (503s, injected 429s, slow answers, dropped connections, failing inner `$batch`
 //! requests) are drawn from a seeded generator, so a test sees the same faults on every run.
 //!
@@ -76,6 +87,8 @@
 //!   groups delta, queries and paging).
 //! - `exchange`: `InvokeCommand` cmdlets, role checks and the mailbox delay, with
 //!   `mailbox_filter` (`Get-Mailbox -Filter`).
+//! - `credentials` and `outbox`: what the sign-in page checks (passwords, passes) and the
+//!   mail `sendMail` sent.
 //! - `journal`: the change stamps behind delta and `WhenChangedUTC`.
 //! - `throttle` and `faults`: rate limits and injected faults.
 //! - `state`: [`TenantState`]: a `Snapshot` behind a lock, issued tokens, the request log, the
@@ -90,6 +103,7 @@
 mod apps;
 mod auth;
 mod config;
+mod credentials;
 mod errors;
 mod exchange;
 mod faults;
@@ -97,6 +111,7 @@ mod graph;
 mod ids;
 mod journal;
 mod mailbox_filter;
+mod outbox;
 mod routes;
 mod server;
 mod skus;
@@ -108,6 +123,7 @@ pub use auth::ledger::RefreshTokenInfo;
 pub use auth::{IdTokenFault, MEMBER_USER_ROLE};
 pub use config::{DEFAULT_TENANT_ID, GLOBAL_ADMINISTRATOR, RateLimits, SAMPLE_ADMIN, TenantConfig};
 pub use faults::Faults;
+pub use outbox::SentMail;
 pub use routes::app;
 pub use server::{EmulatedTenant, StartError, serve};
 pub use state::{DumpError, RecordedRequest, TenantState};

@@ -19,7 +19,7 @@ pub(crate) struct DropConnection;
 
 /// The emulated tenant as an axum router: the login endpoints (`/{tenant}/oauth2/v2.0/token`,
 /// `/{tenant}/oauth2/v2.0/authorize`, `/{tenant}/v2.0/adminconsent`, the sign-in form's
-/// `/{tenant}/login`, OpenID discovery and keys), `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
+/// `/{tenant}/login`, OpenID discovery and keys), the emulator's own `/_emulator/outbox`, `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
 /// requests and injecting faults.
 pub fn app(state: TenantState) -> Router {
     Router::new()
@@ -38,6 +38,7 @@ pub fn app(state: TenantState) -> Router {
             get(crate::auth::discovery),
         )
         .route("/{tenant}/discovery/v2.0/keys", get(crate::auth::keys))
+        .route("/_emulator/outbox", get(crate::outbox::list))
         .merge(api_routes(&state))
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), outer))

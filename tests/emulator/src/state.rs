@@ -13,8 +13,10 @@ use tenure::microsoft::NationalCloud;
 use crate::apps::{ExchangeRole, RegisteredClient, SignIn};
 use crate::auth::ledger::{Ledger, RefreshTokenInfo};
 use crate::config::{RateLimits, TenantConfig};
+use crate::credentials::Credentials;
 use crate::faults::{FaultState, Faults};
 use crate::journal::Journal;
+use crate::outbox::SentMail;
 use crate::throttle::Throttle;
 
 /// A request the tenant answered.
@@ -95,6 +97,10 @@ pub(crate) struct Shared {
     directory_roles: Mutex<HashMap<String, Vec<String>>>,
     /// The ID-token signing keys published and in use.
     pub(crate) signing: Mutex<crate::auth::SigningKeys>,
+    /// Passwords and Temporary Access Passes, for the sign-in page.
+    credentials: Mutex<Credentials>,
+    /// Mail sent through `sendMail`, oldest first.
+    outbox: Mutex<Vec<SentMail>>,
 }
 
 /// Locks a mutex; a panic elsewhere while it was held leaves data that is still usable here.
@@ -127,6 +133,24 @@ impl Shared {
 
     pub(crate) fn login(&self) -> MutexGuard<'_, Ledger> {
         lock(&self.login)
+    }
+
+    pub(crate) fn credentials(&self) -> MutexGuard<'_, Credentials> {
+        lock(&self.credentials)
+    }
+
+    /// Puts a message in the outbox.
+    pub(crate) fn send(&self, mail: SentMail) {
+        lock(&self.outbox).push(mail);
+    }
+
+    /// Whether the token's principal holds a permission: an app (on its own or for a user)
+    /// whose granted set includes it.
+    pub(crate) fn permission_granted(&self, principal: &Principal, permission: &str) -> bool {
+        let client_id = match principal {
+            Principal::App { client_id } | Principal::User { client_id, .. } => client_id,
+        };
+        self.login().grants(client_id, permission)
     }
 
     /// The directory role template ids a user (by UPN) holds, besides the member role.
@@ -195,6 +219,8 @@ impl TenantState {
                 login: Mutex::new(login),
                 directory_roles: Mutex::new(roles_by_user(&config.directory_roles)),
                 signing: Mutex::new(crate::auth::SigningKeys::default()),
+                credentials: Mutex::new(Credentials::default()),
+                outbox: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -360,6 +386,19 @@ impl TenantState {
     /// The refresh tokens issued so far, oldest first (the tokens themselves are not shown).
     pub fn refresh_tokens(&self) -> Vec<RefreshTokenInfo> {
         self.shared.login().refresh_tokens()
+    }
+
+    /// Grants an app one application permission (such as `Mail.Send`), or takes it away: the
+    /// calls that need it are then refused as Microsoft refuses them.
+    pub fn set_permission(&self, client_id: &str, permission: &str, granted: bool) {
+        self.shared
+            .login()
+            .set_grant(client_id, permission, granted);
+    }
+
+    /// The mail sent through `sendMail` so far, oldest first (also `GET /_emulator/outbox`).
+    pub fn outbox(&self) -> Vec<SentMail> {
+        lock(&self.shared.outbox).clone()
     }
 
     /// Sets what a caller (a client id for app-only tokens, a UPN for delegated ones) may run

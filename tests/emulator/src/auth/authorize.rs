@@ -350,7 +350,23 @@ fn decline(shared: &Shared, request: &AuthorizeRequest) -> Response {
     )
 }
 
-/// `POST /{tenant}/login`: the sign-in form (`ctx`, `login`, `consent=accept|cancel`).
+/// What the user typed in the password field: their password or their Temporary Access Pass
+/// (a one-time pass is used up by this sign-in). `AADSTS50126` otherwise, as Microsoft says it.
+fn check_secret(shared: &Shared, login: &str, secret: &str) -> Result<(), (u32, String)> {
+    let user_id = signed_in_user(shared, login)?;
+    shared
+        .credentials()
+        .sign_in(&user_id, secret, jiff::Timestamp::now())
+        .map_err(|_| {
+            (
+                50_126,
+                "Error validating credentials due to invalid username or password.".to_owned(),
+            )
+        })
+}
+
+/// `POST /{tenant}/login`: the sign-in form (`ctx`, `login`, optionally `passwd`: a password or
+/// a Temporary Access Pass, checked when given; `consent=accept|cancel`).
 pub(crate) async fn sign_in_form(
     State(state): State<TenantState>,
     Path(tenant): Path<String>,
@@ -367,6 +383,14 @@ pub(crate) async fn sign_in_form(
     };
     let cancelled = form.get("consent") != Some("accept");
     let login = form.get("login").unwrap_or_default();
+    let secret = form.get("passwd").unwrap_or_default();
+    if !cancelled
+        && !secret.is_empty()
+        && let Err((code, text)) = check_secret(shared, login, secret)
+    {
+        let problem = format!("AADSTS{code}: {text}");
+        return show(shared, &tenant, context, &pending, Some(&problem));
+    }
     let answer = match (&pending, cancelled) {
         (Pending::Authorize(request), true) => Ok(decline(shared, request)),
         (Pending::Authorize(request), false) => accept(shared, request, login),

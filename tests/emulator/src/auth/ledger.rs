@@ -79,6 +79,8 @@ pub(crate) struct Ledger {
     refresh: HashMap<String, RefreshGrant>,
     pending: HashMap<String, Pending>,
     exchange: HashMap<String, ExchangeRole>,
+    /// Permissions left out of each app's granted set, by client id.
+    withheld: HashMap<String, Vec<String>>,
 }
 
 /// A new opaque secret (a code, a refresh token, a page context): 48 random bytes, base64url.
@@ -117,6 +119,29 @@ impl Ledger {
                 .iter()
                 .map(|(p, r)| (p.to_ascii_lowercase(), r.clone()))
                 .collect(),
+            withheld: clients
+                .iter()
+                .map(|c| (c.client_id.clone(), c.withheld_permissions.clone()))
+                .collect(),
+        }
+    }
+
+    /// Whether an app's granted set includes a permission (its permissions are granted and
+    /// this one was not left out).
+    pub(crate) fn grants(&self, client_id: &str, permission: &str) -> bool {
+        let withheld = self
+            .withheld
+            .get(client_id)
+            .is_some_and(|w| w.iter().any(|p| p.eq_ignore_ascii_case(permission)));
+        !withheld
+    }
+
+    /// Leaves a permission out of an app's granted set, or puts it back.
+    pub(crate) fn set_grant(&mut self, client_id: &str, permission: &str, granted: bool) {
+        let withheld = self.withheld.entry(client_id.to_owned()).or_default();
+        withheld.retain(|p| !p.eq_ignore_ascii_case(permission));
+        if !granted {
+            withheld.push(permission.to_owned());
         }
     }
 

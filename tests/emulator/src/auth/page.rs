@@ -58,7 +58,7 @@ fn html(status: StatusCode, body: String) -> Response {
     response
 }
 
-const STYLE: &str = "body{font-family:'Segoe UI',sans-serif;background:#f2f2f2}main{background:#fff;max-width:440px;margin:48px auto;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}h1{font-size:24px;font-weight:600}input[type=text]{width:100%;padding:6px 0;border:0;border-bottom:1px solid #666;font-size:15px}.problem{color:#e81123}button{min-width:108px;padding:6px 12px;margin:16px 8px 0 0;font-size:15px}#accept{background:#0067b8;color:#fff;border:0}";
+const STYLE: &str = "body{font-family:'Segoe UI',sans-serif;background:#f2f2f2}main{background:#fff;max-width:440px;margin:48px auto;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}h1{font-size:24px;font-weight:600}input[type=text],input[type=password]{width:100%;padding:6px 0;border:0;border-bottom:1px solid #666;font-size:15px}.problem{color:#e81123}button{min-width:108px;padding:6px 12px;margin:16px 8px 0 0;font-size:15px}#accept{background:#0067b8;color:#fff;border:0}";
 
 /// The sign-in and consent form, posted to `/{tenant}/login`.
 pub(crate) fn sign_in(page: &SignInPage<'_>) -> Response {
@@ -82,7 +82,7 @@ pub(crate) fn sign_in(page: &SignInPage<'_>) -> Response {
         })
         .unwrap_or_default();
     let body = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in to your account</title><style>{STYLE}</style></head>\n<body><main>\n<h1>Sign in</h1>\n<form method=\"post\" action=\"/{tenant}/login\">\n<input type=\"hidden\" name=\"ctx\" value=\"{context}\">\n<label for=\"login\">Email, phone, or Skype</label>\n<input type=\"text\" id=\"login\" name=\"login\" autocomplete=\"username\" required value=\"{hint}\">\n{problem}\n<h2>{title}</h2>\n<p><strong id=\"app\">{app}</strong> would like to:</p>\n<ul id=\"permissions\">{permissions}</ul>\n<button type=\"submit\" id=\"accept\" name=\"consent\" value=\"accept\">Accept</button>\n<button type=\"submit\" id=\"cancel\" name=\"consent\" value=\"cancel\" formnovalidate>Cancel</button>\n</form>\n</main></body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in to your account</title><style>{STYLE}</style></head>\n<body><main>\n<h1>Sign in</h1>\n<form method=\"post\" action=\"/{tenant}/login\">\n<input type=\"hidden\" name=\"ctx\" value=\"{context}\">\n<label for=\"login\">Email, phone, or Skype</label>\n<input type=\"text\" id=\"login\" name=\"login\" autocomplete=\"username\" required value=\"{hint}\">\n<label for=\"passwd\">Password or Temporary Access Pass</label>\n<input type=\"password\" id=\"passwd\" name=\"passwd\" autocomplete=\"current-password\">\n{problem}\n<h2>{title}</h2>\n<p><strong id=\"app\">{app}</strong> would like to:</p>\n<ul id=\"permissions\">{permissions}</ul>\n<button type=\"submit\" id=\"accept\" name=\"consent\" value=\"accept\">Accept</button>\n<button type=\"submit\" id=\"cancel\" name=\"consent\" value=\"cancel\" formnovalidate>Cancel</button>\n</form>\n</main></body></html>\n",
         tenant = escape(page.tenant),
         context = escape(page.context),
         hint = escape(page.login_hint.unwrap_or_default()),

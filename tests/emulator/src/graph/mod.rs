@@ -1,6 +1,7 @@
-//! Microsoft Graph v1.0: the users, groups, licenses and `$batch` subset Tenure uses, behind the
+//! Microsoft Graph v1.0: the users, groups, licenses, Temporary Access Pass, `sendMail` and `$batch` subset Tenure uses, behind the
 //! bearer-token check and the resource-unit throttle.
 
+mod access_pass;
 mod batch;
 mod body;
 mod deleted_items;
@@ -15,6 +16,7 @@ mod me;
 mod organization;
 mod paging;
 mod query;
+mod send_mail;
 mod user_delta;
 mod user_json;
 mod user_write;
@@ -68,6 +70,15 @@ pub(crate) fn router(state: &TenantState) -> Router<TenantState> {
             "/v1.0/users/{id}/revokeSignInSessions",
             post(users::revoke_sessions),
         )
+        .route(
+            "/v1.0/users/{id}/authentication/temporaryAccessPassMethods",
+            get(access_pass::list).post(access_pass::create),
+        )
+        .route(
+            "/v1.0/users/{id}/authentication/temporaryAccessPassMethods/{method}",
+            get(access_pass::get).delete(access_pass::delete),
+        )
+        .route("/v1.0/users/{id}/sendMail", post(send_mail::send))
         .route("/v1.0/subscribedSkus", get(licenses::subscribed))
         .route("/v1.0/organization", get(organization::get))
         .route("/v1.0/groups", get(groups::list))

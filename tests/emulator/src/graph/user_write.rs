@@ -19,10 +19,10 @@ pub(crate) const REQUIRED_ON_CREATE: [&str; 5] = [
 ];
 
 /// What a write did beyond the properties.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Written {
-    /// A password was set.
-    pub(crate) password: bool,
+    /// The password set, if one was (for the sign-in page; never logged).
+    pub(crate) password: Option<String>,
 }
 
 fn invalid(property: &str) -> GraphError {
@@ -91,8 +91,7 @@ pub(crate) fn write_user(
                 user.user_principal_name = upn.to_owned();
             }
             "passwordProfile" => {
-                check_password_profile(value)?;
-                written.password = true;
+                written.password = Some(check_password_profile(value)?.to_owned());
             }
             "employeeId" => {
                 let v = optional_text(name, value)?;
@@ -168,8 +167,8 @@ fn check_address(directory: &Directory, address: &str, own_id: &str) -> Result<(
 }
 
 /// `passwordProfile`: a password meeting Entra's complexity rule (8 to 256 characters, three of
-/// lower, upper, digit, symbol), and the two optional flags.
-fn check_password_profile(value: &Value) -> Result<(), GraphError> {
+/// lower, upper, digit, symbol), and the two optional flags. Gives the password.
+fn check_password_profile(value: &Value) -> Result<&str, GraphError> {
     let profile = value
         .as_object()
         .ok_or_else(|| invalid("passwordProfile"))?;
@@ -200,7 +199,7 @@ fn check_password_profile(value: &Value) -> Result<(), GraphError> {
             "The specified password does not comply with password complexity requirements. Please provide a different password.",
         ));
     }
-    Ok(())
+    Ok(password)
 }
 
 /// Values with a format: `usageLocation` is a two-letter country code, `employeeHireDate` a

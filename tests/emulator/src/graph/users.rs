@@ -42,12 +42,15 @@ pub(crate) async fn create(
         id: new_guid(),
         ..DirectoryUser::default()
     };
-    write_user(&directory, &mut user, &body, true)?;
+    let written = write_user(&directory, &mut user, &body, true)?;
     let id = user.id.clone();
     let full = user_json(&user);
     directory.insert_user(user);
     directory.password_set(&id);
     drop(directory);
+    if let Some(password) = &written.password {
+        state.shared.credentials().set_password(&id, password);
+    }
     let place = Place::of(&headers, &uri);
     let mut out = Map::new();
     out.insert(
@@ -195,8 +198,10 @@ pub(crate) async fn patch(
     let written = write_user(&directory, &mut user, &body, false)?;
     let user_id = user.id.clone();
     directory.replace_user(user);
-    if written.password {
+    if let Some(password) = &written.password {
         directory.password_set(&user_id);
+        drop(directory);
+        state.shared.credentials().set_password(&user_id, password);
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }

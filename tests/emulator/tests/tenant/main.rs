@@ -10,6 +10,7 @@ mod dump;
 mod exchange;
 mod exchange_roles;
 mod faults;
+mod first_day;
 mod groups;
 mod helpers;
 mod licenses;
