@@ -190,7 +190,7 @@ async fn expired_revoked_tampered_malformed_and_foreign_tokens_answer_401() -> T
     let record = crate::support::tenant::connection_to(
         &door.home,
         &fabrikam,
-        ConnectionType::ServiceProviderApp,
+        ConnectionType::TenureApp,
         APP,
     )?;
     services.connections.put_new(&record).await?;
