@@ -6,6 +6,58 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+/// Why an HR value was refused; the message names the column and quotes the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HrValueError {
+    /// An employee id (of the worker, or of their manager) is blank.
+    #[error("{field} is empty")]
+    EmptyEmployeeId {
+        /// `employee_id` or `manager_employee_id`.
+        field: &'static str,
+    },
+    /// An employee id is longer than Microsoft Graph allows.
+    #[error("{field} {value:?} is longer than {max} characters", max = EmployeeId::MAX_LEN)]
+    LongEmployeeId {
+        /// `employee_id` or `manager_employee_id`.
+        field: &'static str,
+        /// The value, trimmed.
+        value: String,
+    },
+    /// An employee id holds a control character.
+    #[error("{field} {value:?} contains a control character")]
+    ControlInEmployeeId {
+        /// `employee_id` or `manager_employee_id`.
+        field: &'static str,
+        /// The value, trimmed.
+        value: String,
+    },
+    /// The employment status is none Tenure knows.
+    #[error("employment_status {0:?} is not one of active, leave, terminated")]
+    UnknownStatus(String),
+    /// The time zone is not in the IANA database.
+    #[error("time_zone {0:?} is not an IANA time zone name")]
+    UnknownTimeZone(String),
+    /// A date is not written `YYYY-MM-DD`.
+    #[error("{field} {value:?} is not a date of the form YYYY-MM-DD")]
+    DateForm {
+        /// The column (or argument) the date came from.
+        field: &'static str,
+        /// The value, trimmed.
+        value: String,
+    },
+    /// A date is written `YYYY-MM-DD` but is no day of the calendar.
+    #[error("{field} {value:?} is not a day of the calendar")]
+    NoSuchDay {
+        /// The column (or argument) the date came from.
+        field: &'static str,
+        /// The value, trimmed.
+        value: String,
+    },
+    /// A country is not a two-letter code.
+    #[error("country {0:?} is not an ISO 3166 alpha-2 code such as US or DE")]
+    Country(String),
+}
+
 /// An HR system's identifier for a person: the key that ties an HR record to a directory user
 /// (`employeeId` in Microsoft Graph). Non-empty, trimmed, at most 16 characters as Graph allows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -17,23 +69,30 @@ impl EmployeeId {
     pub const MAX_LEN: usize = 16;
 
     /// Parses an employee id, trimming surrounding white space.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, HrValueError> {
+        Self::parse_field("employee_id", raw)
+    }
+
+    /// Parses an employee id read from `field` (as `manager_employee_id`), which errors name.
+    pub fn parse_field(field: &'static str, raw: &str) -> Result<Self, HrValueError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err("employee_id is empty".into());
+            return Err(HrValueError::EmptyEmployeeId { field });
         }
+        let value = || trimmed.to_owned();
         if trimmed.chars().count() > Self::MAX_LEN {
-            return Err(format!(
-                "employee_id {trimmed:?} is longer than {} characters",
-                Self::MAX_LEN
-            ));
+            return Err(HrValueError::LongEmployeeId {
+                field,
+                value: value(),
+            });
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(format!(
-                "employee_id {trimmed:?} contains a control character"
-            ));
+            return Err(HrValueError::ControlInEmployeeId {
+                field,
+                value: value(),
+            });
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(value()))
     }
 
     /// The id as text.
@@ -43,7 +102,7 @@ impl EmployeeId {
 }
 
 impl TryFrom<String> for EmployeeId {
-    type Error = String;
+    type Error = HrValueError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
     }
@@ -75,14 +134,12 @@ pub enum EmploymentStatus {
 
 impl EmploymentStatus {
     /// Parses the HR value, case-insensitively.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, HrValueError> {
         match raw.trim().to_ascii_lowercase().as_str() {
             "active" => Ok(Self::Active),
             "leave" => Ok(Self::Leave),
             "terminated" => Ok(Self::Terminated),
-            other => Err(format!(
-                "employment_status {other:?} is not one of active, leave, terminated"
-            )),
+            other => Err(HrValueError::UnknownStatus(other.to_owned())),
         }
     }
 }
@@ -94,11 +151,11 @@ pub struct TimeZoneName(String);
 
 impl TimeZoneName {
     /// Checks the name against the bundled time zone database.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, HrValueError> {
         let name = raw.trim();
         jiff::tz::TimeZone::get(name)
             .map(|_| Self(name.to_owned()))
-            .map_err(|_| format!("time_zone {name:?} is not an IANA time zone name"))
+            .map_err(|_| HrValueError::UnknownTimeZone(name.to_owned()))
     }
 
     /// The zone's name.
@@ -114,7 +171,7 @@ impl TimeZoneName {
 }
 
 impl TryFrom<String> for TimeZoneName {
-    type Error = String;
+    type Error = HrValueError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::parse(&value)
     }
@@ -127,7 +184,7 @@ impl From<TimeZoneName> for String {
 }
 
 /// Parses an HR date: `YYYY-MM-DD`, and a real day of the calendar.
-pub fn parse_hr_date(field: &str, raw: &str) -> Result<Date, String> {
+pub fn parse_hr_date(field: &'static str, raw: &str) -> Result<Date, HrValueError> {
     let raw = raw.trim();
     let well_formed = raw.len() == 10
         && raw.bytes().enumerate().all(|(i, b)| {
@@ -138,23 +195,24 @@ pub fn parse_hr_date(field: &str, raw: &str) -> Result<Date, String> {
             }
         });
     if !well_formed {
-        return Err(format!(
-            "{field} {raw:?} is not a date of the form YYYY-MM-DD"
-        ));
+        return Err(HrValueError::DateForm {
+            field,
+            value: raw.to_owned(),
+        });
     }
-    raw.parse::<Date>()
-        .map_err(|_| format!("{field} {raw:?} is not a day of the calendar"))
+    raw.parse::<Date>().map_err(|_| HrValueError::NoSuchDay {
+        field,
+        value: raw.to_owned(),
+    })
 }
 
 /// Parses an ISO 3166 alpha-2 country code (two letters), returned upper case.
-pub fn parse_country(raw: &str) -> Result<String, String> {
+pub fn parse_country(raw: &str) -> Result<String, HrValueError> {
     let code = raw.trim();
     if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
         Ok(code.to_ascii_uppercase())
     } else {
-        Err(format!(
-            "country {code:?} is not an ISO 3166 alpha-2 code such as US or DE"
-        ))
+        Err(HrValueError::Country(code.to_owned()))
     }
 }
 

@@ -3,7 +3,7 @@
 use tenure_hr_fields::HrField;
 
 use crate::worker::{
-    EmployeeId, EmploymentStatus, TimeZoneName, Worker, parse_country, parse_hr_date,
+    EmployeeId, EmploymentStatus, HrValueError, TimeZoneName, Worker, parse_country, parse_hr_date,
 };
 
 /// The columns Tenure understands by name ([`HrField`]'s names); any other column becomes a
@@ -56,11 +56,12 @@ impl RawWorker {
         let Some(raw_id) = self.take(HrField::EmployeeId) else {
             return Err((None, "employee_id is missing".into()));
         };
-        let employee_id = EmployeeId::parse(&raw_id).map_err(|e| (None, e))?;
+        let employee_id = EmployeeId::parse(&raw_id).map_err(|e| (None, e.to_string()))?;
         let id = Some(employee_id.as_str().to_owned());
         let fail = |message: String| (id.clone(), message);
+        let refused = |error: HrValueError| (id.clone(), error.to_string());
         let employment_status = match self.take(HrField::EmploymentStatus) {
-            Some(raw) => EmploymentStatus::parse(&raw).map_err(fail)?,
+            Some(raw) => EmploymentStatus::parse(&raw).map_err(refused)?,
             None => return Err(fail("employment_status is missing".into())),
         };
         let mut date = |field: HrField| {
@@ -68,8 +69,8 @@ impl RawWorker {
                 .map(|v| parse_hr_date(field.name(), &v))
                 .transpose()
         };
-        let hire_date = date(HrField::HireDate).map_err(fail)?;
-        let termination_date = date(HrField::TerminationDate).map_err(fail)?;
+        let hire_date = date(HrField::HireDate).map_err(refused)?;
+        let termination_date = date(HrField::TerminationDate).map_err(refused)?;
         if let (Some(hire), Some(end)) = (hire_date, termination_date)
             && end < hire
         {
@@ -81,17 +82,17 @@ impl RawWorker {
             .take(HrField::Country)
             .map(|c| parse_country(&c))
             .transpose()
-            .map_err(fail)?;
+            .map_err(refused)?;
         let time_zone = self
             .take(HrField::TimeZone)
             .map(|z| TimeZoneName::parse(&z))
             .transpose()
-            .map_err(fail)?;
+            .map_err(refused)?;
         let manager_employee_id = self
             .take(HrField::ManagerEmployeeId)
-            .map(|m| EmployeeId::parse(&m).map_err(|e| format!("manager_{e}")))
+            .map(|m| EmployeeId::parse_field(HrField::ManagerEmployeeId.name(), &m))
             .transpose()
-            .map_err(fail)?;
+            .map_err(refused)?;
         for field in [HrField::PersonalEmail, HrField::WorkEmail] {
             if let Some(address) = &self.values[field.index()]
                 && !looks_like_email(address)
