@@ -162,6 +162,12 @@ GRANTS = {
     | allow("s3:DeleteObject", "{bucket}/plugins/*")
     | CODE_KEY
     | SESSION_KEY,
+    "console": allow("s3:GetObject", "{bucket}/connections/*", "{bucket}/audit/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="connections/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="audit/*")
+    | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
+    | allow("sqs:SendMessage", "{queue}")
+    | SESSION_KEY,
 }
 
 # AWS keeps this much of an account's concurrency unreserved, of a default quota of 1,000.
@@ -322,6 +328,8 @@ class TransformedTemplate(unittest.TestCase):
             "POST /connections/{id}/plugins/{sha256}/activate",
         ):
             self.assertEqual(routed.get(route), "plugin-upload", route)
+        for route in ("GET /", "GET /console", "GET /console/{proxy+}", "POST /console/{proxy+}"):
+            self.assertEqual(routed.get(route), "console", route)
 
     def test_the_redirect_uri_output_is_the_callback_route_under_the_public_url(self) -> None:
         value = self.template["Outputs"]["OAuthRedirectUri"]["Value"]["Fn::If"]

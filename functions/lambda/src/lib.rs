@@ -2,7 +2,7 @@
 //! [`Services`] built from the function's environment (the SAM template sets it; see
 //! [`Environment`]). Each binary in `src/bin` is a few lines around one handler of the engine.
 //!
-//! The binaries: `consent`, `oauth-callback`, `sign-in`, `hr-webhook` and `plugin-upload` run one router of
+//! The binaries: `consent`, `oauth-callback`, `sign-in`, `hr-webhook`, `plugin-upload` and `console` run one router of
 //! `tenure::service::http` on `lambda_http` ([`run_http`], which marks each request with the
 //! public URL it was reached at); `provision` (SQS events) and `scheduled-sync` (the
 //! Scheduler's JSON) run on `lambda_runtime`. `tests/runtime_api/` runs the binaries under
@@ -135,8 +135,16 @@ pub const PLUGIN_UPLOAD: Function = Function {
     optional: &[LOG, PUBLIC_URL, OPERATORS, ALLOW_CUSTOM_ENDPOINTS],
 };
 
+/// `console`: `GET /`, the admin console's pages under `/console` (approving a held change
+/// queues its work).
+pub const CONSOLE: Function = Function {
+    binary: "console",
+    requires: &[BUCKET, QUEUE_URL],
+    optional: &[LOG, PUBLIC_URL, OPERATORS, ALLOW_CUSTOM_ENDPOINTS],
+};
+
 /// Every function, as the SAM template must declare them.
-pub const FUNCTIONS: [Function; 7] = [
+pub const FUNCTIONS: [Function; 8] = [
     CONSENT,
     OAUTH_CALLBACK,
     SIGN_IN,
@@ -144,6 +152,7 @@ pub const FUNCTIONS: [Function; 7] = [
     PROVISION,
     SCHEDULED_SYNC,
     PLUGIN_UPLOAD,
+    CONSOLE,
 ];
 
 /// A function cannot start.

@@ -63,7 +63,8 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
         .merge(http::plugin_routes(services.clone()))
         .merge(http::sign_in_routes(services.clone()))
         .merge(http::token_routes(services.clone()))
-        .merge(http::approval_routes(services.clone()));
+        .merge(http::approval_routes(services.clone()))
+        .merge(tenure::console::console_routes(services.clone()));
     tokio::spawn(provision_loop(services.clone()));
     if let Some(every) = args.sync_every {
         tokio::spawn(schedule_loop(services.clone(), every));
@@ -83,6 +84,7 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
     println!("  GET  {public_url}/oauth/callback               Microsoft's redirect");
     println!("  POST {public_url}/connections/<id>/plugins     upload a mapping plugin");
     println!("  GET  {public_url}/signin                       administrators sign in");
+    println!("  GET  {public_url}/console                      the admin console");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

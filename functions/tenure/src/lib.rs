@@ -7,12 +7,14 @@
 //! plans that would disable or strip too many people. [`pipeline`] chains the stages for
 //! every host (CLI, local server, Lambda functions); [`report`] renders plans for people.
 //! [`service`] holds the handlers those hosts run (HR webhooks, consent, plugin uploads,
-//! provisioning from the [`queue`], scheduled syncs) over the stores of [`store`].
+//! provisioning from the [`queue`], scheduled syncs) over the stores of [`store`]; [`console`]
+//! the admin console's pages over them.
 
 pub mod apply;
 pub mod auth;
 pub mod clock;
 pub mod connect;
+pub mod console;
 pub mod correlate;
 pub mod desired;
 pub mod directory;

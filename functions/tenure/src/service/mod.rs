@@ -16,11 +16,13 @@
 //! Folders: `guard/` (whole-change judgment, the rolling budget, pending approvals), `http/`
 //! (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue consumer),
 //! `schedule/` (the scheduled fan-out); `settings` is each connection's
-//! [`MappingSettings`](settings::MappingSettings).
+//! [`MappingSettings`](settings::MappingSettings); `overview` what the console lists of each
+//! connection (who may see it, its last run, its pending approvals).
 
 pub mod access_audit;
 pub mod guard;
 pub mod http;
+pub mod overview;
 pub mod plugins;
 pub mod provision;
 pub mod schedule;

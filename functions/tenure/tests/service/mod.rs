@@ -4,6 +4,7 @@
 
 mod callback;
 mod consent;
+mod console;
 mod helpers;
 mod hr_webhook;
 mod public_url;

@@ -34,6 +34,7 @@ pub use callback::callback_routes;
 pub use consent::consent_routes;
 pub use plugins::plugin_routes;
 pub use public_url::{CALLBACK_PATH, PublicUrl, PublicUrlError};
+pub(crate) use response::escape_html;
 pub use sign_in::{SIGN_IN_CALLBACK_PATH, sign_in_routes};
 pub use tokens::token_routes;
 pub use webhook::webhook_routes;

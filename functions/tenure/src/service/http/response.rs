@@ -88,7 +88,7 @@ fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
 }
 
 /// `text` with `&`, `<`, `>`, `"` and `'` replaced by character references.
-pub(super) fn escape_html(text: &str) -> String {
+pub(crate) fn escape_html(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -1,0 +1,64 @@
+//! How the console names what the engine keeps: connection types, national clouds, statuses,
+//! administrator roles.
+
+use crate::auth::ADMIN_ROLES;
+use crate::microsoft::NationalCloud;
+use crate::store::connections::{ConnectionStatus, ConnectionType, CustomerCredential};
+
+/// A connection's status as shown: a label, a tone for the stylesheet, and the reason.
+#[derive(Debug, Clone)]
+pub(crate) struct StatusLabel {
+    /// "Linked", "Not linked yet", "Needs re-link", "Failed".
+    pub(crate) label: &'static str,
+    /// `ok`, `pending`, `warning` or `bad` (the badge's colour; the label says it in words).
+    pub(crate) tone: &'static str,
+    /// Why, when it does not work.
+    pub(crate) reason: Option<String>,
+}
+
+/// The status of a connection as shown.
+pub(crate) fn status(status: &ConnectionStatus) -> StatusLabel {
+    let (label, tone, reason) = match status {
+        ConnectionStatus::Pending => ("Not linked yet", "pending", None),
+        ConnectionStatus::Linked => ("Linked", "ok", None),
+        ConnectionStatus::NeedsRelink { reason } => ("Needs re-link", "warning", Some(reason)),
+        ConnectionStatus::Failed { reason } => ("Failed", "bad", Some(reason)),
+    };
+    StatusLabel {
+        label,
+        tone,
+        reason: reason.cloned(),
+    }
+}
+
+/// The connection type, as Microsoft's and Hire2Retire's screens name it.
+pub(crate) fn kind(app: &ConnectionType) -> &'static str {
+    match app {
+        ConnectionType::ServiceProviderApp => "Service Provider Application (Tenure's app)",
+        ConnectionType::CustomerApp {
+            credential: CustomerCredential::ClientSecret,
+        } => "Customer Owned Application (client secret)",
+        ConnectionType::CustomerApp {
+            credential: CustomerCredential::Certificate,
+        } => "Customer Owned Application (certificate)",
+    }
+}
+
+/// The national cloud as the Azure portal names it.
+pub(crate) fn cloud(cloud: NationalCloud) -> &'static str {
+    match cloud {
+        NationalCloud::Global => "Global",
+        NationalCloud::UsGovHigh => "US Government GCC High",
+        NationalCloud::UsGovDod => "US Government DoD",
+        NationalCloud::China => "China (21Vianet)",
+    }
+}
+
+/// The names of the administrator roles among `roles` (template ids).
+pub(crate) fn admin_roles(roles: &[String]) -> Vec<&'static str> {
+    ADMIN_ROLES
+        .iter()
+        .filter(|(id, _)| roles.iter().any(|r| r.eq_ignore_ascii_case(id)))
+        .map(|(_, name)| *name)
+        .collect()
+}

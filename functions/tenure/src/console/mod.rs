@@ -1,0 +1,47 @@
+//! The admin console: server-rendered pages over the engine's functions, one module per area
+//! (the kanidm web UI's shape). Every page is an askama template (type-checked at compile
+//! time, HTML-escaped); a normal request gets the whole page, an htmx request (`HX-Request`)
+//! only its content. htmx is vendored into the binary (`assets`) and only enhances: every
+//! page and form works without JavaScript.
+//!
+//! Routes ([`console_routes`]):
+//!
+//! | route | who | what |
+//! |---|---|---|
+//! | `GET /` | anyone | the landing page: sign in |
+//! | `GET /console/assets/{file}` | anyone | htmx and the stylesheet |
+//! | `GET /console` | signed-in users | who you are, the connections you may manage |
+//!
+//! Everything but the landing page and the static files is behind
+//! [`admin_layer`], the one authorization layer: it opens
+//! the session, checks CSRF and `Origin` on every `POST`, and on a route with a connection
+//! `{id}` decides whether the caller may manage it. Pages never show a secret: a saved secret
+//! is shown only as when it was set.
+//!
+//! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
+//! values are named), `assets`, `landing`, `home`.
+
+mod assets;
+mod home;
+mod labels;
+mod landing;
+mod page;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+
+use crate::service::Services;
+use crate::service::http::admin_layer;
+
+/// The console's routes (see the module docs), for `tenure serve` and the `console` Lambda.
+pub fn console_routes(services: Services) -> Router {
+    let behind_layer = Router::new()
+        .route("/console", get(home::page))
+        .route_layer(from_fn_with_state(services.clone(), admin_layer));
+    Router::new()
+        .route("/", get(landing::page))
+        .route("/console/assets/{file}", get(assets::file))
+        .merge(behind_layer)
+        .with_state(services)
+}

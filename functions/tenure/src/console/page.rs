@@ -1,0 +1,161 @@
+//! How a console page is answered: the whole page for a normal request, the page's `content`
+//! block for an htmx request (`HX-Request`, but not a history restore, which needs the whole
+//! page), with the headers every console page carries; and the one error page.
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::auth::Session;
+
+/// The console's Content-Security-Policy: its own scripts, styles and images only, forms only to
+/// itself, never framed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
+
+/// `response` with the console's policy, its forms also allowed to end at `origins` (browsers
+/// hold a form's redirects to `form-action` too: the sign-in form goes on to Microsoft).
+pub(crate) fn allow_forms_to(mut response: Response, origins: &[String]) -> Response {
+    let policy = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {}", origins.join(" ")),
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
+/// Whether the request came from htmx and wants only the page's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Partial(pub(crate) bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Partial {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let set = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
+        };
+        Ok(Self(
+            set("hx-request") && !set("hx-history-restore-request"),
+        ))
+    }
+}
+
+/// What the layout shows of the signed-in user: their name, and the session's CSRF token for
+/// the sign-out form (and every other form of the page).
+#[derive(Debug, Clone)]
+pub(crate) struct Chrome {
+    /// The display name.
+    pub(crate) name: String,
+    /// The sign-in name.
+    pub(crate) username: String,
+    /// The session's CSRF token.
+    pub(crate) csrf_token: String,
+}
+
+impl Chrome {
+    /// The chrome of `session`'s pages.
+    pub(crate) fn of(session: &Session) -> Self {
+        Self {
+            name: session.identity.name.clone(),
+            username: session.identity.username.clone(),
+            csrf_token: session.csrf_token.clone(),
+        }
+    }
+}
+
+/// Answers `status` with the whole page (`full`), or for an htmx request its content block
+/// (`content`) after a `<title>` that htmx puts on the document.
+pub(crate) fn answer(
+    status: StatusCode,
+    partial: Partial,
+    title: &str,
+    full: impl FnOnce() -> askama::Result<String>,
+    content: impl FnOnce() -> askama::Result<String>,
+) -> Response {
+    let rendered = if partial.0 {
+        content().map(|body| {
+            format!(
+                "<title>{} · Tenure</title>\n{body}",
+                crate::service::http::escape_html(title)
+            )
+        })
+    } else {
+        full()
+    };
+    match rendered {
+        Ok(body) => html(status, body),
+        Err(error) => {
+            tracing::error!(%error, page = title, "a console page could not be rendered");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Error · Tenure</title></head><body><main><h1>This page could not be shown</h1></main></body></html>".to_owned(),
+            )
+        }
+    }
+}
+
+/// An HTML body with the console's headers: not cached, not framed, no inline scripts or
+/// styles, no guessing of the content type, the partial and the whole page told apart by caches.
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::VARY, "HX-Request"),
+    ]
+    .map(|(name, value)| (name, HeaderValue::from_static(value)));
+    (status, headers, body).into_response()
+}
+
+/// The one error page: what went wrong in words the reader can act on, and for a failure of
+/// Tenure's own (a store that cannot be reached) an operation id that the logs carry with the
+/// details, which the page never shows.
+#[derive(Template)]
+#[template(path = "console/error.html", blocks = ["content"])]
+pub(crate) struct ErrorPage {
+    chrome: Option<Chrome>,
+    title: String,
+    message: String,
+    operation: Option<String>,
+}
+
+impl ErrorPage {
+    /// A failure of Tenure's own: logged with an operation id, shown with the id only.
+    pub(crate) fn failed(
+        partial: Partial,
+        chrome: Option<Chrome>,
+        what: &str,
+        error: &dyn std::fmt::Display,
+    ) -> Response {
+        let operation = uuid::Uuid::new_v4().simple().to_string();
+        tracing::error!(%operation, %error, "console: {what}");
+        let page = Self {
+            chrome,
+            title: "Something went wrong".to_owned(),
+            message: format!(
+                "Tenure could not {what}. Try again in a moment; if it keeps failing, give your operator the operation id below."
+            ),
+            operation: Some(operation),
+        };
+        answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            partial,
+            "Something went wrong",
+            || page.render(),
+            || page.as_content().render(),
+        )
+    }
+}

@@ -1,0 +1,158 @@
+//! The console's routes as the `console` Lambda runs them (API Gateway events through
+//! `lambda_http`): the page or its htmx partial, sign-in for a browser without a session, the
+//! connections a caller may manage with their last run, no secret on a page, the static files.
+//! The browser journeys are in tests/console (headless Chromium).
+
+use jiff::Timestamp;
+use tenure::console::console_routes;
+use tenure::microsoft::NationalCloud;
+use tenure::store::connections::{
+    ClientId, Connection, ConnectionId, ConnectionType, CustomerCredential, TenantId,
+};
+use tenure::store::objects::{Condition, ObjectKey};
+use tenure::store::secrets::SecretKind;
+
+use super::helpers::{ApiEvent, Local, TestResult};
+
+/// Another tenant than the operator's.
+const TENANT: &str = "4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e";
+const SECRET: &str = "customer-secret-never-shown~X81";
+
+async fn stored(local: &Local, id: &str) -> TestResult<Connection> {
+    let connection = Connection::new(
+        ConnectionId::parse(id)?,
+        ConnectionType::CustomerApp {
+            credential: CustomerCredential::ClientSecret,
+        },
+        NationalCloud::UsGovHigh,
+        TenantId::parse(TENANT)?,
+        ClientId::parse("11111111-2222-3333-4444-555555555555")?,
+        Timestamp::now(),
+    );
+    local.connections.put_new(&connection).await?;
+    local
+        .secrets
+        .put_new(
+            &connection.secret_name(SecretKind::ClientSecret),
+            &SECRET.to_owned().into(),
+        )
+        .await?;
+    Ok(connection)
+}
+
+#[tokio::test]
+async fn an_operator_sees_every_connection_with_its_last_run_and_no_secret() -> TestResult {
+    let local = Local::new()?;
+    stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let line = |at: &str| {
+        format!(
+            "{{\"at\":\"{at}\",\"employee_id\":\"1001\",\"action\":\"create_user\",\"before\":null,\"after\":{{}},\"reason\":\"new hire\"}}\n"
+        )
+    };
+    for (key, body) in [
+        (
+            "audit/contoso/2026-12-01/d1-aaaa.jsonl",
+            line("2026-12-01T10:00:00Z"),
+        ),
+        (
+            "audit/contoso/2026-12-03/d2-bbbb.jsonl",
+            line("2026-12-03T09:00:00Z") + &line("2026-12-03T09:00:01Z"),
+        ),
+        (
+            "audit/contoso/2026-12-03/d3-cccc.jsonl",
+            line("2026-12-03T08:00:00Z"),
+        ),
+    ] {
+        services
+            .objects
+            .put(
+                &ObjectKey::parse(key)?,
+                body.into_bytes(),
+                Condition::Always,
+            )
+            .await?;
+    }
+    let router = console_routes(services);
+
+    let page = session
+        .on(ApiEvent::get("GET /console", "/console"))
+        .send(&router)
+        .await?;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.starts_with("<!doctype html>"), "{}", page.body);
+    assert!(page.body.contains(r#"href="/console/connections/contoso""#));
+    assert!(page.body.contains("US Government GCC High"));
+    assert!(page.body.contains("Not linked yet"));
+    assert!(page.body.contains("2026-12-03T09:00:01Z"), "the newest run");
+    assert!(
+        page.body.contains("2 changes applied (d2)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("operator of this deployment") || page.body.contains("Operator"));
+    page.assert_hides(&[SECRET, &session.cookie]);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(
+        page.header("content-security-policy")
+            .is_some_and(|csp| csp.contains("script-src 'self'") && !csp.contains("unsafe")),
+    );
+
+    let partial = session
+        .on(ApiEvent::get("GET /console", "/console").header("hx-request", "true"))
+        .send(&router)
+        .await?;
+    assert_eq!(partial.status, 200);
+    assert!(
+        partial
+            .body
+            .starts_with("<title>Connections · Tenure</title>"),
+        "{}",
+        partial.body
+    );
+    assert!(!partial.body.contains("<html"), "only the content");
+    assert!(partial.body.contains("contoso"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_browser_without_a_session_is_sent_to_sign_in_and_back() -> TestResult {
+    let local = Local::new()?;
+    let router = console_routes(local.services(None)?);
+    let answer = ApiEvent::get("GET /console", "/console")
+        .header("accept", "text/html,application/xhtml+xml")
+        .send(&router)
+        .await?;
+    assert_eq!(answer.status, 302);
+    assert_eq!(answer.header("location"), Some("/signin?next=%2Fconsole"));
+    let api = ApiEvent::get("GET /console", "/console")
+        .send(&router)
+        .await?;
+    assert_eq!(api.status, 401);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_landing_page_and_the_static_files_are_public() -> TestResult {
+    let local = Local::new()?;
+    let router = console_routes(local.services(None)?);
+    let landing = ApiEvent::get("GET /", "/").send(&router).await?;
+    assert_eq!(landing.status, 200);
+    assert!(landing.body.contains(r#"action="/signin""#));
+    assert!(
+        landing
+            .header("content-security-policy")
+            .is_some_and(|csp| csp.contains("form-action 'self' https://login.microsoftonline.com")),
+        "the sign-in form may go on to Microsoft"
+    );
+    let htmx = ApiEvent::get("GET /console/{proxy+}", "/console/assets/htmx.min.js")
+        .send(&router)
+        .await?;
+    assert_eq!(htmx.status, 200);
+    assert!(htmx.body.starts_with("var htmx="));
+    let missing = ApiEvent::get("GET /console/{proxy+}", "/console/assets/secrets.txt")
+        .send(&router)
+        .await?;
+    assert_eq!(missing.status, 404);
+    Ok(())
+}

@@ -1,0 +1,115 @@
+// The admin console in headless Chromium against `tenure serve` and `tenure emulate` (started
+// here, fresh state, free ports): sign-in, who you are, the connections a caller may see, and
+// what every page must be (accessible, keyboard usable, no secret, a screenshot).
+//
+// Needs Debian's Chromium at /usr/bin/chromium (or $CHROMIUM) and target/debug/tenure (or
+// $TENURE_BIN), which scripts/test builds.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+import { ADMIN, MEMBER, OTHER_TENANT, checkPage, chromiumPath, signIn, startDeployment, tabStops } from './harness.mjs';
+
+let deployment;
+let browser;
+
+before(async () => {
+  deployment = await startDeployment();
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+});
+
+after(async () => {
+  await browser?.close();
+  deployment?.stop();
+});
+
+test('the landing page offers sign-in and is accessible', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => m.type() === 'error' && page.problems.push(m.text()));
+  await page.goto(`${deployment.url}/`);
+  assert.equal(await page.title(), 'Sign in · Tenure');
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).waitFor();
+  assert.equal(await page.getByLabel("Your organization's Microsoft cloud").inputValue(), 'global');
+  await checkPage(page, 'landing');
+  await context.close();
+});
+
+test('an administrator sees who they are and their tenant’s connections, not another tenant’s', async () => {
+  const page = await signIn(browser, deployment, ADMIN);
+  assert.equal(await page.title(), 'Connections · Tenure');
+  const facts = await page.locator('dl.facts').innerText();
+  assert.match(facts, new RegExp(ADMIN.replace('.', '\\.')));
+  assert.match(facts, new RegExp(deployment.tenant));
+  assert.match(facts, /Global Administrator/);
+  const rows = page.locator('tbody tr');
+  assert.equal(await rows.count(), 1);
+  const row = await rows.first().innerText();
+  assert.match(row, /contoso/);
+  assert.match(row, /Linked/);
+  assert.match(row, /Customer Owned Application \(client secret\)/);
+  assert.doesNotMatch(await page.content(), /fabrikam|5d1e2c3b/);
+  await checkPage(page, 'connections');
+
+  // By keyboard: Tab reaches the skip link, the navigation, sign-out and the connection.
+  const stops = await tabStops(page);
+  for (const wanted of ['a:Skip to the content', 'a:Connections', 'button:Sign out', 'a:contoso']) {
+    assert.ok(stops.includes(wanted), `Tab reaches ${wanted}: ${stops.join(' | ')}`);
+  }
+
+  // With JavaScript, navigating asks htmx for the content only, and the page stays whole.
+  const partial = page.waitForResponse((r) => r.url().endsWith('/console') && r.request().headers()['hx-request'] === 'true');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
+  const answer = await partial;
+  const body = await answer.text();
+  assert.doesNotMatch(body, /<html/);
+  assert.match(body, /<title>Connections · Tenure<\/title>/);
+  await page.locator('tbody tr').first().waitFor();
+  assert.equal(await page.locator('header.top').count(), 1);
+  await page.context().close();
+});
+
+test('the console works without JavaScript', async () => {
+  const page = await signIn(browser, deployment, ADMIN, { javaScriptEnabled: false });
+  assert.equal(await page.locator('tbody tr').count(), 1);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+  const again = await page.goto(`${deployment.url}/console`);
+  assert.ok(page.url().startsWith(deployment.tenantUrl) || again.url().includes('/signin'), page.url());
+  await page.context().close();
+});
+
+test('a member without an administrator role sees no connection', async () => {
+  const page = await signIn(browser, deployment, MEMBER);
+  assert.equal(await page.locator('tbody tr').count(), 0);
+  assert.match(await page.locator('p.empty').innerText(), /You may manage no connection/);
+  const html = await page.content();
+  assert.doesNotMatch(html, /contoso<\/a>|fabrikam|5d1e2c3b/);
+  await checkPage(page, 'connections-member');
+  await page.context().close();
+});
+
+test('an administrator of another tenant sees none of this tenant’s connections', async () => {
+  // fabrikam belongs to OTHER_TENANT: the emulated tenant's admin is an admin of another tenant
+  // for it, and sees neither it in the list nor its page.
+  const page = await signIn(browser, deployment, ADMIN);
+  const html = await page.content();
+  assert.ok(!html.includes(OTHER_TENANT));
+  const direct = await page.request.get(`${deployment.url}/console/connections/fabrikam`);
+  assert.equal(direct.status(), 404);
+  await page.context().close();
+});
+
+test('signing out needs the session’s CSRF token', async () => {
+  const page = await signIn(browser, deployment, ADMIN);
+  const forged = await page.request.post(`${deployment.url}/signout`, {
+    form: { csrf_token: 'not-the-token' },
+    headers: { origin: deployment.url },
+  });
+  assert.equal(forged.status(), 403);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+  await page.context().close();
+});

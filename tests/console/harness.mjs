@@ -1,0 +1,215 @@
+// What the console's browser tests share: `tenure emulate` and `tenure serve` started as the
+// user would (fresh state folder, free ports), a signed-in browser page, the checks every page
+// gets (axe-core, no secret in the HTML, no console error) and its screenshot.
+
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '../..');
+export const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const tenureBinary = process.env.TENURE_BIN ?? path.join(repo, 'target/debug/tenure');
+export const screenshots = path.join(repo, 'target/console-screenshots');
+const axeSource = readFileSync(path.join(here, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** The sample tenant's Global Administrator, and a member without a role. */
+export const ADMIN = 'admin@contoso.onmicrosoft.com';
+export const MEMBER = 'olivia.bennett@contoso.com';
+/** Secrets of this run: none may ever appear in a page. */
+export const CUSTOMER_SECRET = 'console-test-customer-secret-7Qd2';
+export const APP_SECRET = 'console-test-app-secret-Zp41';
+/** A tenant that is not the emulated one. */
+export const OTHER_TENANT = '5d1e2c3b-7a8f-4e6d-9c0b-1a2b3c4d5e6f';
+
+/** A free loopback port. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a long-running `tenure` command; resolves with the first stdout line matching `ready`. */
+function startTenure(args, env, ready) {
+  const child = spawn(tenureBinary, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+  const lines = createInterface({ input: child.stdout });
+  const line = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tenure ${args[0]} did not start within 60 s:\n${stderr}`)), 60_000);
+    lines.on('line', (text) => {
+      if (ready.test(text)) {
+        clearTimeout(timer);
+        resolve(text);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`tenure ${args[0]} exited with ${code}:\n${stderr}`));
+    });
+  });
+  return { child, line, stderr: () => stderr };
+}
+
+/** Runs a `tenure` command to its end; its exit code, stdout and stderr. */
+export async function runTenure(args, env) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(tenureBinary, args, { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    return { code: error.code, stdout: error.stdout, stderr: error.stderr };
+  }
+}
+
+/**
+ * The emulated tenant and `tenure serve` against it, in a fresh state folder: Tenure's app
+ * registered for the console's sign-in, and two customer-app connections: `contoso` (the
+ * emulated tenant, proved) and `fabrikam` (another tenant, whose proof fails).
+ */
+export async function startDeployment() {
+  if (!existsSync(tenureBinary)) {
+    throw new Error(`the tenure binary is missing at ${tenureBinary}: cargo build --workspace`);
+  }
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`Chromium is missing at ${chromiumPath}: scripts/setup installs it — this test never skips`);
+  }
+  const state = mkdtempSync(path.join(tmpdir(), 'tenure-console-'));
+  const servePort = await freePort();
+  const url = `http://localhost:${servePort}`;
+  const env = {
+    TENURE_STATE_DIR: state,
+    TENURE_EMULATOR_CLIENT_SECRET: CUSTOMER_SECRET,
+    TENURE_CLIENT_SECRET: CUSTOMER_SECRET,
+    TENURE_APP_CLIENT_SECRET: APP_SECRET,
+    TENURE_APP_CLIENT_ID: 'tenure-app',
+    RUST_LOG: 'warn',
+  };
+  const emulate = startTenure(
+    [
+      'emulate',
+      '--state', path.join(repo, 'samplesdata/directory.json'),
+      '--service-app-id', 'tenure-app',
+      '--redirect-uri', `${url}/signin/callback`,
+      '--redirect-uri', `${url}/oauth/callback`,
+    ],
+    env,
+    /^emulated tenant /,
+  );
+  const banner = await emulate.line;
+  const [, tenant, tenantUrl] = banner.match(/^emulated tenant (\S+) listening on (http:\/\/\S+)/);
+  const contoso = await runTenure(
+    ['connect', 'customer-app', '--id', 'contoso', '--tenant', tenant, '--client-id', 'tenure-local',
+      '--client-secret-env', 'TENURE_CLIENT_SECRET', '--endpoint', tenantUrl],
+    env,
+  );
+  assert.equal(contoso.code, 0, `tenure connect contoso: ${contoso.stderr}`);
+  // Another tenant's connection: its proof fails (the emulated tenant is not that tenant), and
+  // the record stays, failed.
+  await runTenure(
+    ['connect', 'customer-app', '--id', 'fabrikam', '--tenant', OTHER_TENANT, '--client-id', 'tenure-local',
+      '--client-secret-env', 'TENURE_CLIENT_SECRET', '--endpoint', tenantUrl],
+    env,
+  );
+  const serve = startTenure(
+    ['serve', '--listen', `127.0.0.1:${servePort}`, '--public-url', url, '--sign-in-authority', tenantUrl],
+    env,
+    /^Tenure is serving/,
+  );
+  await serve.line;
+  return {
+    url,
+    tenant,
+    tenantUrl,
+    state,
+    env,
+    stop() {
+      serve.child.kill('SIGINT');
+      emulate.child.kill('SIGINT');
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A browser page of its own context signed in to the console as `user` through the emulated
+ * tenant's sign-in page; console errors (a refused script or style among them) are collected
+ * in `page.problems`.
+ */
+export async function signIn(browser, deployment, user, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.problems.push(message.text());
+  });
+  page.on('pageerror', (error) => page.problems.push(error.message));
+  await page.goto(`${deployment.url}/`);
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  await page.waitForURL((url) => url.href.startsWith(deployment.tenantUrl));
+  await page.fill('#login', user);
+  await page.click('#accept');
+  await page.waitForURL(`${deployment.url}/console`);
+  // What the emulated tenant's own page did (its missing icon) is not the console's.
+  page.problems.length = 0;
+  return page;
+}
+
+/**
+ * The checks every page gets: axe-core finds no serious or critical violation, the HTML holds
+ * none of the run's secrets nor the session cookie, and nothing went wrong in the console.
+ * Then a screenshot, `target/console-screenshots/<name>.png`.
+ */
+export async function checkPage(page, name) {
+  await page.evaluate(axeSource);
+  const results = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ['violations'] }),
+  );
+  const serious = results.violations.filter((v) => ['serious', 'critical'].includes(v.impact));
+  assert.deepEqual(
+    serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    [],
+    `axe-core on ${name}`,
+  );
+  const html = await page.content();
+  const cookies = await page.context().cookies();
+  for (const secret of [CUSTOMER_SECRET, APP_SECRET, ...cookies.map((c) => c.value).filter((v) => v.length > 20)]) {
+    assert.ok(!html.includes(secret), `${name} shows a secret`);
+  }
+  assert.deepEqual(page.problems, [], `${name}: errors in the browser's console`);
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+}
+
+/** The accessible names of what Tab reaches, in order, from the top of the page (at most `limit`). */
+export async function tabStops(page, limit = 40) {
+  await page.evaluate(() => {
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.locator('body').focus();
+  const stops = [];
+  for (let i = 0; i < limit; i += 1) {
+    await page.keyboard.press('Tab');
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      return `${el.tagName.toLowerCase()}:${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim()}`;
+    });
+    if (stop === null || stops.includes(stop)) break;
+    stops.push(stop);
+  }
+  return stops;
+}
