@@ -20,7 +20,9 @@
 
 pub mod access_audit;
 pub mod guard;
+pub mod hr_export;
 pub mod http;
+pub mod matches;
 pub mod plugins;
 pub mod provision;
 pub mod schedule;
