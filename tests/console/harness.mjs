@@ -101,7 +101,7 @@ export async function startDeployment() {
     [
       'emulate',
       '--state', path.join(repo, 'samplesdata/directory.json'),
-      '--service-app-id', 'tenure-app',
+      '--tenure-app-id', 'tenure-app',
       '--redirect-uri', `${url}/signin/callback`,
       '--redirect-uri', `${url}/oauth/callback`,
     ],

@@ -34,7 +34,7 @@ pub(crate) fn status(status: &ConnectionStatus) -> StatusLabel {
 /// The connection type, as Microsoft's and Hire2Retire's screens name it.
 pub(crate) fn kind(app: &ConnectionType) -> &'static str {
     match app {
-        ConnectionType::ServiceProviderApp => "Service Provider Application (Tenure's app)",
+        ConnectionType::TenureApp => "Service Provider Application (Tenure's app)",
         ConnectionType::CustomerApp {
             credential: CustomerCredential::ClientSecret,
         } => "Customer Owned Application (client secret)",

@@ -186,6 +186,20 @@ pub struct MatchingConfig {
     /// Workers never matched, who get a new account (a match rejected on review): employee ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude_workers: Vec<String>,
+    /// Matches a reviewer confirmed (`POST /connections/{id}/matches/confirm` adds them): the
+    /// next plan adopts each account that is still one of its worker's candidates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirmed: Vec<ConfirmedMatch>,
+}
+
+/// A match a reviewer confirmed: the worker and the account (object id or UPN) to adopt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmedMatch {
+    /// The worker's employee id.
+    pub employee_id: String,
+    /// The account, by object id or user principal name.
+    pub account: String,
 }
 
 impl Default for MatchingConfig {
@@ -195,6 +209,7 @@ impl Default for MatchingConfig {
             rules: default_rules(),
             exclude_accounts: Vec::new(),
             exclude_workers: Vec::new(),
+            confirmed: Vec::new(),
         }
     }
 }

@@ -18,8 +18,8 @@ mod matcher;
 mod report;
 
 pub use config::{
-    AddressField, Agreement, Confidence, HrAddress, MatchRule, MatchingConfig, MatchingConfigError,
-    NameMatch, default_rules,
+    AddressField, Agreement, Confidence, ConfirmedMatch, HrAddress, MatchRule, MatchingConfig,
+    MatchingConfigError, NameMatch, default_rules,
 };
 pub use confirm::{ConfirmError, Confirmation, confirm};
 pub use fold::{name_forms, same_name};

@@ -313,17 +313,26 @@ fn match_existing<'a>(
         .collect();
     let report = correlate(&seeking, index, config);
     drop(seeking);
-    let users: HashMap<&str, &'a DirectoryUser> = match config.auto_confirm {
-        true => index
-            .snapshot()
-            .users
-            .iter()
-            .map(|u| (u.id.as_str(), u))
-            .collect(),
-        false => HashMap::default(),
-    };
+    let users: HashMap<&str, &'a DirectoryUser> =
+        match config.auto_confirm || !config.confirmed.is_empty() {
+            true => index
+                .snapshot()
+                .users
+                .iter()
+                .map(|u| (u.id.as_str(), u))
+                .collect(),
+            false => HashMap::default(),
+        };
     for (&i, found) in seeking_at.iter().zip(&report.workers) {
         let entry = &mut entries[i];
+        let reviewed = confirmed_candidate(config, found).and_then(|id| users.get(id));
+        if let Some(user) = reviewed {
+            entry.existing = Some(user);
+            entry.takeover = Some(Takeover::Adopt {
+                reason: "the match was confirmed on review".into(),
+            });
+            continue;
+        }
         entry.takeover = match found.outcome {
             MatchOutcome::None => None,
             MatchOutcome::Certain if config.auto_confirm => {
@@ -345,6 +354,24 @@ fn match_existing<'a>(
         };
     }
     Some(report)
+}
+
+/// The object id of the candidate a reviewer confirmed for this worker, if one is still a
+/// candidate.
+fn confirmed_candidate<'r>(config: &MatchingConfig, found: &'r WorkerMatch) -> Option<&'r str> {
+    let confirmed = config
+        .confirmed
+        .iter()
+        .find(|c| c.employee_id.trim() == found.employee_id)?;
+    let account = confirmed.account.trim();
+    found
+        .candidates
+        .iter()
+        .find(|c| {
+            c.user_id.eq_ignore_ascii_case(account)
+                || c.user_principal_name.eq_ignore_ascii_case(account)
+        })
+        .map(|c| c.user_id.as_str())
 }
 
 fn held_note(found: &WorkerMatch) -> String {

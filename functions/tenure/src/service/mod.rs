@@ -21,7 +21,9 @@
 
 pub mod access_audit;
 pub mod guard;
+pub mod hr_export;
 pub mod http;
+pub mod matches;
 pub mod overview;
 pub mod plugins;
 pub mod provision;

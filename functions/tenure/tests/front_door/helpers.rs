@@ -7,7 +7,8 @@ use tenure::auth::Operators;
 use tenure::microsoft::NationalCloud;
 use tenure::service::Services;
 use tenure::service::http::{
-    approval_routes, callback_routes, consent_routes, plugin_routes, sign_in_routes, token_routes,
+    approval_routes, callback_routes, consent_routes, hr_export_routes, match_routes,
+    plugin_routes, sign_in_routes, token_routes,
 };
 use tenure::store::connections::{ConnectionId, ConnectionType};
 use tenure_emulator::{EmulatedTenant, TenantConfig};
@@ -126,6 +127,8 @@ pub(crate) fn router(services: &Services) -> Router {
         .merge(plugin_routes(services.clone()))
         .merge(token_routes(services.clone()))
         .merge(approval_routes(services.clone()))
+        .merge(hr_export_routes(services.clone()))
+        .merge(match_routes(services.clone()))
 }
 
 /// A user's object id, by UPN.

@@ -7,6 +7,7 @@ mod api_tokens;
 mod approvals;
 mod authorization;
 mod helpers;
+mod hr_and_matches;
 mod link;
 mod sessions;
 mod sign_in;
