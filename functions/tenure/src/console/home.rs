@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::labels::{self, StatusLabel};
 use super::page::{Chrome, ErrorPage, Partial, answer};
@@ -49,8 +49,16 @@ pub(crate) async fn page(
     Extension(caller): Extension<AdminCaller>,
     partial: Partial,
 ) -> Response {
-    let identity = &caller.session.identity;
-    let chrome = Chrome::of(&caller.session);
+    // The console is mounted for sessions only: the layer lets no API token in.
+    let Some(session) = caller.session() else {
+        return (
+            StatusCode::FORBIDDEN,
+            "the console is for signed-in administrators, not API tokens",
+        )
+            .into_response();
+    };
+    let identity = &session.identity;
+    let chrome = Chrome::of(session);
     let operators = &services.admin.operators;
     let connections = match manageable(services.connections.as_ref(), identity, operators).await {
         Ok(connections) => connections,
