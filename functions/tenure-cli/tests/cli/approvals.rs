@@ -1,7 +1,7 @@
 //! `tenure approvals list | approve`: a change the guard held is listed with its reason,
 //! approved once (its work provisioned by the command), and a second approval does nothing.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use tenure::hr::read_csv;
 use tenure::plugin::{PluginHost, SandboxLimits};
@@ -12,49 +12,20 @@ use tenure::store::DataDir;
 use tenure::store::connections::ConnectionId;
 use tenure_emulator::Faults;
 
-use crate::helpers::{samples, stderr};
-use crate::tenant::{CLIENT, SECRET, Sandbox, stdout};
+use crate::helpers::{run, samples, stderr};
+use crate::tenant::{SECRET, Sandbox, stdout};
 
+/// `tenure <args>` in the sandbox, run by the operator `ops-anna`.
 fn tenure(sandbox: &Sandbox, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
-    let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
+    let mut command = sandbox.tenure(args);
+    command.env("USER", "ops-anna");
     command
-        .env("TENURE_CACHE_DIR", cache)
-        .env("USER", "ops-anna")
-        .args(args)
-        .arg("--state-dir")
-        .arg(sandbox.dir.path().join("state"));
-    command
-}
-
-async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("tenure runs"))
-        .await
-        .expect("joins")
 }
 
 /// Connects the sample tenant as `contoso` with the sample mapper.
 async fn connected(sandbox: &Sandbox) {
     let uri = sandbox.tenant.uri();
-    let mut connect = tenure(
-        sandbox,
-        &[
-            "connect",
-            "customer-app",
-            "--id",
-            "contoso",
-            "--tenant",
-            sandbox.tenant.tenant_id(),
-            "--client-id",
-            CLIENT,
-            "--endpoint",
-            &uri,
-            "--exchange-anchor",
-            "admin@contoso.com",
-            "--client-secret-env",
-            "CUSTOMER_APP_SECRET",
-        ],
-    );
+    let mut connect = tenure(sandbox, &sandbox.connect_args("contoso", &uri));
     connect.env("CUSTOMER_APP_SECRET", SECRET);
     let out = run(connect).await;
     assert!(out.status.success(), "{}", stderr(&out));

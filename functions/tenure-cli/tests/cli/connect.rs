@@ -1,55 +1,16 @@
 //! `tenure connect`: a customer's own app connected, listed and synced by its id; a wrong secret
 //! fails the connection with advice, and no secret ever shows in output or records.
 
-use std::process::{Command, Output};
-
 use tenure_emulator::Faults;
 
-use crate::helpers::{files, samples, stderr};
-use crate::tenant::{CLIENT, SECRET, Sandbox, TODAY, stdout};
-
-fn tenure(sandbox: &Sandbox, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
-    let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
-    command
-        .env("TENURE_CACHE_DIR", cache)
-        .env_remove("TENURE_CLIENT_SECRET")
-        .args(args)
-        .arg("--state-dir")
-        .arg(sandbox.dir.path().join("state"));
-    command
-}
-
-async fn run(mut command: Command) -> Output {
-    tokio::task::spawn_blocking(move || command.output().expect("tenure runs"))
-        .await
-        .expect("joins")
-}
-
-fn connect_args<'a>(sandbox: &'a Sandbox, id: &'a str, uri: &'a str) -> Vec<&'a str> {
-    vec![
-        "connect",
-        "customer-app",
-        "--id",
-        id,
-        "--tenant",
-        sandbox.tenant.tenant_id(),
-        "--client-id",
-        CLIENT,
-        "--endpoint",
-        uri,
-        "--exchange-anchor",
-        "admin@contoso.com",
-        "--client-secret-env",
-        "CUSTOMER_APP_SECRET",
-    ]
-}
+use crate::helpers::{files, run, samples, stderr};
+use crate::tenant::{SECRET, Sandbox, TODAY, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_app_is_connected_listed_and_synced_by_its_id() {
     let sandbox = Sandbox::start(Faults::default(), 1).await;
     let uri = sandbox.tenant.uri();
-    let mut connect = tenure(&sandbox, &connect_args(&sandbox, "contoso", &uri));
+    let mut connect = sandbox.tenure(&sandbox.connect_args("contoso", &uri));
     connect.env("CUSTOMER_APP_SECRET", SECRET);
     let connected = run(connect).await;
     assert!(connected.status.success(), "{}", stderr(&connected));
@@ -60,15 +21,12 @@ async fn a_customer_app_is_connected_listed_and_synced_by_its_id() {
     );
     assert!(stdout(&connected).contains("Exchange Online checked"));
 
-    let listed = run(tenure(&sandbox, &["connect", "list"])).await;
+    let listed = run(sandbox.tenure(&["connect", "list"])).await;
     assert!(stdout(&listed).contains("contoso\t"), "{}", stdout(&listed));
     assert!(stdout(&listed).contains("customer app (client secret)\tlinked"));
 
     let s = samples();
-    let mut sync = tenure(
-        &sandbox,
-        &["sync", "--connection", "contoso", "--today", TODAY],
-    );
+    let mut sync = sandbox.tenure(&["sync", "--connection", "contoso", "--today", TODAY]);
     sync.arg("--hr")
         .arg(s.join("company.csv"))
         .arg("--config")
@@ -112,7 +70,7 @@ async fn a_wrong_secret_fails_the_connection_and_says_what_to_do() {
     let sandbox = Sandbox::start(Faults::default(), 1).await;
     let uri = sandbox.tenant.uri();
     let wrong = "wrong-secret-for-the-app~88";
-    let mut connect = tenure(&sandbox, &connect_args(&sandbox, "contoso", &uri));
+    let mut connect = sandbox.tenure(&sandbox.connect_args("contoso", &uri));
     connect.env("CUSTOMER_APP_SECRET", wrong);
     let failed = run(connect).await;
     assert_eq!(failed.status.code(), Some(1));
@@ -122,12 +80,12 @@ async fn a_wrong_secret_fails_the_connection_and_says_what_to_do() {
         "{err}"
     );
     assert!(!err.contains(wrong) && !stdout(&failed).contains(wrong));
-    let listed = run(tenure(&sandbox, &["connect", "list"])).await;
+    let listed = run(sandbox.tenure(&["connect", "list"])).await;
     assert!(stdout(&listed).contains("failed: "), "{}", stdout(&listed));
     assert!(!stdout(&listed).contains(wrong));
 
     let s = samples();
-    let mut sync = tenure(&sandbox, &["sync", "--connection", "nobody"]);
+    let mut sync = sandbox.tenure(&["sync", "--connection", "nobody"]);
     sync.arg("--hr")
         .arg(s.join("company.csv"))
         .arg("--config")

@@ -18,6 +18,27 @@ pub(crate) fn tenure() -> Command {
     command
 }
 
+/// The `tenure` binary as a plain process: the test run's own plugin cache, and none of the
+/// Tenure credentials the environment running the tests may hold.
+pub(crate) fn tenure_process() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"));
+    let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
+    command
+        .env("TENURE_CACHE_DIR", cache)
+        .env_remove("TENURE_CLIENT_SECRET")
+        .env_remove("TENURE_APP_CLIENT_ID")
+        .env_remove("TENURE_APP_CLIENT_SECRET")
+        .env_remove("TENURE_EMULATOR_CLIENT_SECRET");
+    command
+}
+
+/// Runs `command` off the async runtime, so that a server the test runs keeps answering.
+pub(crate) async fn run(mut command: std::process::Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().expect("tenure runs"))
+        .await
+        .expect("joins")
+}
+
 /// `tenure plan` on these files with extra arguments; returns the process output.
 pub(crate) fn plan(hr: &Path, directory: &Path, config: &Path, extra: &[&str]) -> Output {
     tenure()

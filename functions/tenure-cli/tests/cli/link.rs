@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use tenure_emulator::RegisteredClient;
 
-use crate::helpers::{files, samples, stderr};
+use crate::helpers::{files, samples, stderr, tenure_process};
 use crate::tenant::{Sandbox, TODAY, stdout};
 
 const APP: &str = "77777777-8888-9999-aaaa-bbbbbbbbbbbb";
@@ -22,10 +22,8 @@ fn free_port() -> u16 {
 }
 
 fn tenure(sandbox: &Sandbox) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
-    let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
+    let mut command = tenure_process();
     command
-        .env("TENURE_CACHE_DIR", cache)
         .env("TENURE_APP_CLIENT_ID", APP)
         .env("TENURE_APP_CLIENT_SECRET", APP_SECRET)
         .env("TENURE_STATE_DIR", sandbox.dir.path().join("state"));

@@ -9,7 +9,7 @@ use tenure::directory::Snapshot;
 use tenure::plan::Plan;
 use tenure_emulator::{EmulatedTenant, Faults, TenantConfig};
 
-use crate::helpers::{plan, samples};
+use crate::helpers::{plan, run, samples, tenure_process};
 
 /// The client secret the emulated tenant accepts; tests check it is never printed.
 pub(crate) const SECRET: &str = "sync-test-secret-Zq8v1";
@@ -61,10 +61,8 @@ impl Sandbox {
         extra: &[&str],
     ) -> std::process::Command {
         let s = samples();
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tenure"));
-        let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
+        let mut command = tenure_process();
         command
-            .env("TENURE_CACHE_DIR", cache)
             .arg("sync")
             .arg("--hr")
             .arg(hr)
@@ -84,10 +82,38 @@ impl Sandbox {
 
     /// Runs `tenure sync` (off the runtime, so the tenant keeps answering).
     pub(crate) async fn sync(&self, extra: &[&str]) -> Output {
-        let mut command = self.command(extra);
-        tokio::task::spawn_blocking(move || command.output().expect("tenure runs"))
-            .await
-            .expect("joins")
+        run(self.command(extra)).await
+    }
+
+    /// `tenure <args>` with the sandbox's state folder (`--state-dir`).
+    pub(crate) fn tenure(&self, args: &[&str]) -> std::process::Command {
+        let mut command = tenure_process();
+        command
+            .args(args)
+            .arg("--state-dir")
+            .arg(self.dir.path().join("state"));
+        command
+    }
+
+    /// The arguments of `tenure connect customer-app` connecting this tenant (at `uri`) as
+    /// connection `id`, its client secret read from `CUSTOMER_APP_SECRET`.
+    pub(crate) fn connect_args<'a>(&'a self, id: &'a str, uri: &'a str) -> Vec<&'a str> {
+        vec![
+            "connect",
+            "customer-app",
+            "--id",
+            id,
+            "--tenant",
+            self.tenant.tenant_id(),
+            "--client-id",
+            CLIENT,
+            "--endpoint",
+            uri,
+            "--exchange-anchor",
+            "admin@contoso.com",
+            "--client-secret-env",
+            "CUSTOMER_APP_SECRET",
+        ]
     }
 
     /// Syncs until a run has nothing left to apply; returns the outputs of every run.

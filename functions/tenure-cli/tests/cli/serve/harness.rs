@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{files, samples, stderr};
+use crate::helpers::{files, samples, stderr, tenure_process};
 use crate::tenant::{CLIENT, stdout};
 
 /// How long a test waits for provisioning to show in the tenant: generous, because the machine
@@ -120,15 +120,9 @@ pub(crate) fn gather(mut from: impl Read + Send + 'static, into: Arc<Mutex<Strin
 }
 
 pub(crate) fn tenure(state: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenure"));
-    let cache = std::env::temp_dir().join(format!("tenure-cli-tests-{}", std::process::id()));
+    let mut command = tenure_process();
     command
-        .env("TENURE_CACHE_DIR", cache)
         .env("RUST_LOG", "info,tenure=debug")
-        .env_remove("TENURE_CLIENT_SECRET")
-        .env_remove("TENURE_APP_CLIENT_ID")
-        .env_remove("TENURE_APP_CLIENT_SECRET")
-        .env_remove("TENURE_EMULATOR_CLIENT_SECRET")
         .args(args)
         .arg("--state-dir")
         .arg(state);
