@@ -85,6 +85,14 @@ SESSION_KEY = allow(
     "{secret}tenure/_deployment/session-??????",
 )
 
+# The functions behind the admin layer that take API tokens check them against each
+# connection's tokens with the deployment's API-token key, made on first use, and audit every
+# admin request they answer.
+TOKEN_KEY = allow(
+    ["secretsmanager:GetSecretValue", "secretsmanager:CreateSecret"],
+    "{secret}tenure/_deployment/api-token-hmac-??????",
+)
+
 # provision and plugin-upload, the functions that write compiled plugin code, seal and check it
 # with the deployment's compiled-code key, made on first use; hr-webhook and scheduled-sync, which
 # run the plugin to judge a whole change, check it (they never write compiled code).
@@ -161,7 +169,18 @@ GRANTS = {
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
     | allow("s3:DeleteObject", "{bucket}/plugins/*")
     | CODE_KEY
-    | SESSION_KEY,
+    | SESSION_KEY
+    | TOKEN_KEY
+    | allow("secretsmanager:GetSecretValue", "{secret}tenure/*/api-tokens-??????")
+    | allow("s3:PutObject", "{bucket}/audit/*"),
+    "admin-api": SESSION_KEY
+    | TOKEN_KEY
+    | allow(SECRET_KINDS_ALL_ACCESS, "{secret}tenure/*/api-tokens-??????")
+    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
+    | allow("s3:DeleteObject", "{bucket}/connections/*/hr/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="connections/*")
+    | allow("s3:PutObject", "{bucket}/audit/*")
+    | allow("sqs:SendMessage", "{queue}"),
     "console": allow("s3:GetObject", "{bucket}/connections/*", "{bucket}/audit/*")
     | allow("s3:ListBucket", "{bucket}", prefix="connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="audit/*")
@@ -330,6 +349,17 @@ class TransformedTemplate(unittest.TestCase):
             self.assertEqual(routed.get(route), "plugin-upload", route)
         for route in ("GET /", "GET /console", "GET /console/{proxy+}", "POST /console/{proxy+}"):
             self.assertEqual(routed.get(route), "console", route)
+        for route in (
+            "POST /connections/{id}/tokens",
+            "GET /connections/{id}/tokens",
+            "DELETE /connections/{id}/tokens/{token_id}",
+            "GET /connections/{id}/approvals",
+            "POST /connections/{id}/approvals/{approval_id}/approve",
+            "PUT /connections/{id}/hr/export",
+            "POST /connections/{id}/hr/export",
+            "POST /connections/{id}/matches/confirm",
+        ):
+            self.assertEqual(routed.get(route), "admin-api", route)
 
     def test_the_redirect_uri_output_is_the_callback_route_under_the_public_url(self) -> None:
         value = self.template["Outputs"]["OAuthRedirectUri"]["Value"]["Fn::If"]

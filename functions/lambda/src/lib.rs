@@ -2,9 +2,9 @@
 //! [`Services`] built from the function's environment (the SAM template sets it; see
 //! [`Environment`]). Each binary in `src/bin` is a few lines around one handler of the engine.
 //!
-//! The binaries: `consent`, `oauth-callback`, `sign-in`, `hr-webhook`, `plugin-upload` and `console` run one router of
-//! `tenure::service::http` on `lambda_http` ([`run_http`], which marks each request with the
-//! public URL it was reached at); `provision` (SQS events) and `scheduled-sync` (the
+//! The binaries: `consent`, `oauth-callback`, `sign-in`, `hr-webhook`, `plugin-upload`, `console`
+//! and `admin-api` run one router of `tenure::service::http` on `lambda_http` ([`run_http`],
+//! which marks each request with the public URL it was reached at); `provision` (SQS events) and `scheduled-sync` (the
 //! Scheduler's JSON) run on `lambda_runtime`. `tests/runtime_api/` runs the binaries under
 //! cargo-lambda's Runtime API emulator with moto and the emulated tenant; `benches/cold_start.rs`
 //! times their cold starts.
@@ -143,8 +143,16 @@ pub const CONSOLE: Function = Function {
     optional: &[LOG, PUBLIC_URL, OPERATORS, ALLOW_CUSTOM_ENDPOINTS],
 };
 
+/// `admin-api`: the admin API behind the admin layer (API tokens, held changes, the HR export,
+/// match confirmation).
+pub const ADMIN_API: Function = Function {
+    binary: "admin-api",
+    requires: &[BUCKET, QUEUE_URL],
+    optional: &[LOG, PUBLIC_URL, OPERATORS, ALLOW_CUSTOM_ENDPOINTS],
+};
+
 /// Every function, as the SAM template must declare them.
-pub const FUNCTIONS: [Function; 8] = [
+pub const FUNCTIONS: [Function; 9] = [
     CONSENT,
     OAUTH_CALLBACK,
     SIGN_IN,
@@ -153,6 +161,7 @@ pub const FUNCTIONS: [Function; 8] = [
     SCHEDULED_SYNC,
     PLUGIN_UPLOAD,
     CONSOLE,
+    ADMIN_API,
 ];
 
 /// A function cannot start.

@@ -62,10 +62,7 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
         .merge(http::callback_routes(services.clone()))
         .merge(http::plugin_routes(services.clone()))
         .merge(http::sign_in_routes(services.clone()))
-        .merge(http::token_routes(services.clone()))
-        .merge(http::approval_routes(services.clone()))
-        .merge(http::hr_export_routes(services.clone()))
-        .merge(http::match_routes(services.clone()))
+        .merge(http::admin_api_routes(services.clone()))
         .merge(tenure::console::console_routes(services.clone()));
     tokio::spawn(provision_loop(services.clone()));
     if let Some(every) = args.sync_every {

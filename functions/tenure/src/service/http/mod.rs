@@ -1,12 +1,13 @@
 //! The HTTP functions as [`axum::Router`]s: `hr-webhook` ([`webhook_routes`]), `consent`
 //! ([`consent_routes`]), `oauth-callback` ([`callback_routes`]), `plugin-upload`
-//! ([`plugin_routes`]: upload, list, activate) and `sign-in` ([`sign_in_routes`]: sign-in,
-//! its callback, the session, sign-out).
+//! ([`plugin_routes`]: upload, list, activate), `sign-in` ([`sign_in_routes`]: sign-in,
+//! its callback, the session, sign-out) and `admin-api` ([`admin_api_routes`]: API tokens,
+//! held changes, the HR export, match confirmation).
 //!
 //! Public by design: the webhook (HMAC signature), the OAuth callback (`state` bound to the
 //! admin's session), sign-in and its callback (`state` bound to the browser). Every other route
-//! is behind [`admin_layer`], the one place where the caller's session, CSRF token, origin and
-//! right to the connection are checked (`admin`). Each Lambda binary runs one of them under
+//! is behind [`admin_layer`], the one place where the caller's session (or API token and its
+//! scopes), CSRF token, origin and right to the connection are checked (`admin`). Each Lambda binary runs one of them under
 //! `lambda_http::run` (API Gateway HTTP API, payload format 2.0); `tenure serve` merges them on
 //! one port. `response` holds the JSON error answers and pages they share.
 //!
@@ -42,3 +43,13 @@ pub(crate) use response::escape_html;
 pub use sign_in::{SIGN_IN_CALLBACK_PATH, sign_in_routes};
 pub use tokens::token_routes;
 pub use webhook::webhook_routes;
+
+/// The `admin-api` function's routes: [`token_routes`], [`approval_routes`],
+/// [`hr_export_routes`] and [`match_routes`], every one behind [`admin_layer`].
+pub fn admin_api_routes(services: crate::service::Services) -> axum::Router {
+    axum::Router::new()
+        .merge(token_routes(services.clone()))
+        .merge(approval_routes(services.clone()))
+        .merge(hr_export_routes(services.clone()))
+        .merge(match_routes(services))
+}
