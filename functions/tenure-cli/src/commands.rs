@@ -33,7 +33,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
 
 /// How workers become desired states: the mapper configuration and the loaded plugin.
 pub(crate) struct Mapping {
-    config: String,
+    /// The mapping configuration (JSON text).
+    pub(crate) config: String,
     plugin: Plugin,
 }
 
@@ -80,6 +81,7 @@ impl Mapping {
                 allow: args.allow_mass_changes,
                 ..GuardPolicy::default()
             },
+            first_day_delivered: Default::default(),
         }
     }
 }

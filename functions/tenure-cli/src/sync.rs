@@ -15,11 +15,16 @@ use tenure::directory::Snapshot;
 use tenure::hr::HrBatch;
 use tenure::microsoft::{
     AdaptiveLimit, ApiError, ClientCredential, ClientOptions, Endpoints, ExchangeClient,
-    GraphClient, LiveDirectory, TokenSource, read_through_cache,
+    FirstDayMail, GraphClient, LiveDirectory, NationalCloud, TokenSource, read_through_cache,
+};
+use tenure::notify::{
+    Delivered, NotificationSettings, delivered_in, read_delivered, recent_starters,
+    record_delivered,
 };
 use tenure::pipeline::{self, ApplyMode, SyncReport};
 use tenure::plan::Plan;
 use tenure::store::connections::{Connection, ConnectionStatus};
+use tenure::store::objects::ObjectKey;
 
 use crate::args::{ConnectionArgs, SyncArgs};
 use crate::cache::DirectoryCache;
@@ -45,10 +50,17 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
     }
     let (directory, tenant_dir, read) = read_result?;
     println!("{read}");
+    let first_day = FirstDayRecords::open(&state, &target.name, &mapping.config)?;
     let Target {
-        graph, exchange, ..
+        graph,
+        exchange,
+        cloud,
+        ..
     } = target;
-    let request = mapping.request(&args.mapping, &directory, hr);
+    let mut request = mapping.request(&args.mapping, &directory, hr);
+    if let Some(records) = &first_day {
+        request.first_day_delivered = records.delivered(&request.hr, request.today).await?;
+    }
     let audit_path = args
         .audit
         .clone()
@@ -75,7 +87,10 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
             concurrency: usize::from(args.concurrency),
         })
     };
-    let writer = LiveDirectory::new(graph, exchange);
+    let notifications =
+        NotificationSettings::from_plugin_config(&mapping.config).unwrap_or_default();
+    let writer = LiveDirectory::new(graph, exchange)
+        .with_first_day(FirstDayMail::from_settings(&notifications, cloud));
     let on_plan = |plan: &Plan| {
         print!("{}", tenure::report::plan_text(plan));
         let total: usize = plan.workers.iter().map(|w| w.actions.len()).sum();
@@ -92,6 +107,9 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
         .await
         .with_context(|| format!("with configuration {}", args.mapping.config.display()))?;
     bar.finish_and_clear();
+    if let (Some(records), Some(report)) = (&first_day, &applied) {
+        records.record(&plan, report).await;
+    }
     let Some(report) = applied else {
         if plan.guard.as_ref().is_some_and(|g| !g.allowed) {
             println!("\nNothing was applied: the guard refused the plan.");
@@ -136,6 +154,51 @@ pub(crate) struct Target {
     name: String,
     /// The stored connection, when the sync uses one.
     connection: Option<(Stores, Connection)>,
+    /// The tenant's national cloud.
+    cloud: NationalCloud,
+}
+
+/// Which starts got their first-day access, kept in the state folder's object store under
+/// `cli/<tenant>/first-day/` (only when the configuration turns first-day access on).
+struct FirstDayRecords {
+    objects: Arc<dyn tenure::store::objects::ObjectStore>,
+    folder: ObjectKey,
+}
+
+impl FirstDayRecords {
+    fn open(state: &Path, tenant: &str, config: &str) -> Result<Option<Self>> {
+        let on = NotificationSettings::from_plugin_config(config)
+            .map(|n| n.first_day().is_some())
+            .unwrap_or(false);
+        if !on {
+            return Ok(None);
+        }
+        let folder = ObjectKey::join(&["cli", tenant])
+            .with_context(|| format!("tenant {tenant:?} cannot name a folder"))?;
+        Ok(Some(Self {
+            objects: Stores::open(state)?.objects,
+            folder,
+        }))
+    }
+
+    async fn delivered(&self, hr: &HrBatch, today: tenure::today::Today) -> Result<Delivered> {
+        let recent = recent_starters(&hr.workers, today);
+        read_delivered(self.objects.as_ref(), &self.folder, &recent)
+            .await
+            .context("cannot read which first-day access was delivered")
+    }
+
+    async fn record(&self, plan: &Plan, report: &tenure::apply::ApplyReport) {
+        for (employee_id, start) in delivered_in(plan, report) {
+            if let Err(error) =
+                record_delivered(self.objects.as_ref(), &self.folder, &employee_id, start).await
+            {
+                eprintln!(
+                    "warning: cannot record the first-day delivery of {employee_id}: {error}"
+                );
+            }
+        }
+    }
 }
 
 /// Clients for a stored connection, or for the app registration the flags give.
@@ -168,6 +231,7 @@ pub(crate) async fn connect(
             exchange,
             graph_url: connection.endpoints().graph,
             name: id.clone(),
+            cloud: connection.cloud,
             connection: Some((stores, connection)),
         });
     }
@@ -206,6 +270,7 @@ pub(crate) async fn connect(
         graph_url: endpoints.graph,
         name: tenant.clone(),
         connection: None,
+        cloud: flags.cloud,
     })
 }
 

@@ -113,6 +113,7 @@ fn child(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         managed: &managed,
         directory: &directory,
         matching: &tenure::correlate::MatchingConfig::default(),
+        first_day: None,
     })?;
     plan.guard = Some(GuardPolicy::default().judge(&plan, directory.users.len()));
     let planning = t.elapsed();

@@ -552,6 +552,7 @@ fn plan_from(
             allow: true,
             ..GuardPolicy::default()
         },
+        first_day_delivered: Default::default(),
     })?)
 }
 

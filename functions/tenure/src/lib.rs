@@ -22,6 +22,7 @@ mod error_text;
 pub mod guard;
 pub mod hr;
 pub mod microsoft;
+pub mod notify;
 pub mod pipeline;
 pub mod plan;
 pub mod plugin;

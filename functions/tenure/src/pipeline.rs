@@ -12,7 +12,8 @@ use crate::directory::DirectoryIndex;
 use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
 use crate::hr::{HrBatch, SourcedWorker};
-use crate::plan::{Plan, PlanError, PlanInput, PluginReport, build_plan};
+use crate::notify::{Delivered, NotificationSettings, NotificationsConfigError};
+use crate::plan::{FirstDayPlanning, Plan, PlanError, PlanInput, PluginReport, build_plan};
 use crate::plugin::{MapItem, Plugin, PluginError};
 use crate::today::Today;
 
@@ -30,6 +31,9 @@ pub struct PlanRequest<'a> {
     pub today: Today,
     /// When to refuse the plan.
     pub guard: GuardPolicy,
+    /// The starts whose first-day access was already delivered (none: every start due today
+    /// gets its access, when the configuration's `notifications` turn it on).
+    pub first_day_delivered: Delivered,
 }
 
 /// Why no plan could be made.
@@ -45,6 +49,9 @@ pub enum PipelineError {
     /// The configuration's `matching` section cannot be used.
     #[error("the mapping configuration is not valid: {0}")]
     Matching(#[from] MatchingConfigError),
+    /// The configuration's `notifications` section cannot be used.
+    #[error("the mapping configuration is not valid: {0}")]
+    Notifications(#[from] NotificationsConfigError),
 }
 
 /// Maps every worker through the plugin, plans against the directory and judges the plan.
@@ -57,12 +64,14 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
         plugin_config,
         today,
         guard,
+        first_day_delivered,
     } = request;
     let domains = directory.tenant.verified_domains.clone();
     let managed = plugin
         .validate_config(plugin_config, &domains)
         .map_err(PipelineError::Config)?;
     let matching = MatchingConfig::from_plugin_config(plugin_config)?;
+    let notifications = NotificationSettings::from_plugin_config(plugin_config)?;
     let items = map_items(&hr.workers, directory, today);
     let outcome = plugin.map_all(&items, &domains, plugin_config);
     drop(items);
@@ -79,6 +88,10 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
         managed: &managed,
         directory,
         matching: &matching,
+        first_day: notifications.first_day().map(|access| FirstDayPlanning {
+            access,
+            delivered: &first_day_delivered,
+        }),
     })?;
     crate::plan::name_rules(&mut plan.warnings, plugin_config, directory);
     let managed_users = directory

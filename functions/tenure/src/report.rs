@@ -158,6 +158,16 @@ pub fn describe(action: &Action) -> String {
         Op::GrantMailboxAccess { trustee } => format!("give {trustee} full access to the mailbox"),
         Op::HideFromAddressList { hidden: true } => "hide from the address list".into(),
         Op::HideFromAddressList { hidden: false } => "show in the address list".into(),
+        Op::DeliverFirstDayAccess { to, .. } => format!(
+            "mail first-day access to {} {}",
+            match to.role {
+                crate::plan::RecipientRole::Manager => "manager",
+                crate::plan::RecipientRole::PersonalEmail => "the worker's personal address",
+            },
+            to.name
+                .as_deref()
+                .map_or_else(|| to.address.clone(), |n| format!("{n} <{}>", to.address))
+        ),
     }
 }
 

@@ -221,6 +221,7 @@ pub fn company(workers: usize, seed: u64) -> Result<SyntheticCompany, SyntheticE
         plugin_config: &config,
         today: Today::Date(last_week),
         guard: GuardPolicy::default(),
+        first_day_delivered: Default::default(),
     })?;
     let mut next = 0u64;
     directory.apply_plan(&plan, &mut |_| {
@@ -278,6 +279,7 @@ pub fn replay(
                 allow: true,
                 ..GuardPolicy::default()
             },
+            first_day_delivered: Default::default(),
         })?;
         tenant.apply_plan(&plan, &mut |employee_id| {
             let digits: String = employee_id

@@ -110,5 +110,10 @@ pub(super) fn before_after(op: &Op) -> (Value, Value) {
             json!({"hiddenFromAddressListsEnabled": !hidden}),
             json!({"hiddenFromAddressListsEnabled": hidden}),
         ),
+        // Who was sent access for which start; never the pass or password itself.
+        Op::DeliverFirstDayAccess { start_date, to, .. } => (
+            Value::Null,
+            json!({"firstDayAccess": {"startDate": start_date, "to": to.address, "role": to.role}}),
+        ),
     }
 }

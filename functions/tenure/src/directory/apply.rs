@@ -270,8 +270,8 @@ impl<'s> Writer<'s> {
                     .assigned_licenses
                     .retain(|l| &l.sku_id != sku_id);
             }
-            // Sessions and passwords are not part of the snapshot: nothing to record.
-            Op::RevokeSessions | Op::ResetPassword => {}
+            // Sessions, passwords, passes and mail are not part of the snapshot: nothing to record.
+            Op::RevokeSessions | Op::ResetPassword | Op::DeliverFirstDayAccess { .. } => {}
             Op::ConvertToSharedMailbox => {
                 self.mailbox_mut(user_id)?.recipient_type_details = MailboxType::SharedMailbox;
             }

@@ -75,6 +75,13 @@ impl NationalCloud {
         }
     }
 
+    /// Whether Graph offers Temporary Access Passes (`temporaryAccessPassMethods`) in this
+    /// cloud: not in the US Government clouds (GCC High, DoD), where first-day access falls
+    /// back to a first password.
+    pub fn offers_access_passes(self) -> bool {
+        !matches!(self, Self::UsGovHigh | Self::UsGovDod)
+    }
+
     /// The client-credentials scope for Graph: `https://{graph host}/.default`. Tokens are for
     /// the cloud's resource even when the base URL points elsewhere (the emulated tenant).
     pub fn graph_scope(self) -> String {

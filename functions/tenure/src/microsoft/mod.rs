@@ -25,7 +25,9 @@
 //!   and `resync` (a delta link Graph no longer knows) serve it.
 //! - `directory_cache`: the snapshot and its delta links kept between runs
 //!   ([`read_through_cache`]), shared by the CLI's file and the service's object.
-//! - `writer`: [`LiveDirectory`], the applier's `DirectoryWriter` over Graph and Exchange.
+//! - `writer`: [`LiveDirectory`], the applier's `DirectoryWriter` over Graph and Exchange;
+//!   `first_day`: first-day access through it (a Temporary Access Pass, else a first password,
+//!   mailed with `sendMail`); `mailer`: notices (leavers, the admins' digest) through `sendMail`.
 //!
 //! # How actions become calls
 //!
@@ -69,8 +71,10 @@ mod directory;
 mod directory_cache;
 mod error;
 mod exchange;
+mod first_day;
 pub mod graph;
 mod group_delta;
+mod mailer;
 mod merge;
 mod resync;
 mod retry;
@@ -90,8 +94,10 @@ pub use directory_cache::{
 pub use error::{Api, ApiError};
 pub use exchange::ExchangeClient;
 pub use exchange::StampedMailbox;
-pub use graph::GraphClient;
+pub use first_day::FirstDayMail;
+pub use graph::{AccessPass, GraphClient, OutgoingMail, PassRequest};
 pub use group_delta::{GroupChange, GroupDelta};
+pub use mailer::{MailReport, Mailer};
 pub use retry::{RetryPolicy, server_wait};
 pub(crate) use token::token_error;
 pub use token::{ClientCredential, RefreshTokenStore, TokenError, TokenSource};

@@ -5,6 +5,7 @@ use secrecy::SecretString;
 
 use super::error::ApiError;
 use super::exchange::ExchangeClient;
+use super::first_day::FirstDayMail;
 use super::graph::{GraphClient, NewUser, UserWrite, Written as GraphWritten};
 use crate::apply::{DirectoryWriter, Target, WriteError, Written};
 use crate::directory::MailboxType;
@@ -19,13 +20,26 @@ const MAX_BIND: usize = 20;
 pub struct LiveDirectory {
     graph: GraphClient,
     exchange: Option<ExchangeClient>,
+    first_day: Option<FirstDayMail>,
 }
 
 impl LiveDirectory {
     /// Writes through these clients. Without Exchange, mailbox and distribution-list actions
     /// fail with a message saying so.
     pub fn new(graph: GraphClient, exchange: Option<ExchangeClient>) -> Self {
-        Self { graph, exchange }
+        Self {
+            graph,
+            exchange,
+            first_day: None,
+        }
+    }
+
+    /// Mails first-day access as configured (without it, first-day actions are refused
+    /// with a message saying so).
+    #[must_use]
+    pub fn with_first_day(mut self, first_day: Option<FirstDayMail>) -> Self {
+        self.first_day = first_day;
+        self
     }
 
     fn exchange(&self) -> Result<&ExchangeClient, WriteError> {
@@ -179,6 +193,13 @@ impl DirectoryWriter for LiveDirectory {
                 .await
                 .map(done)
                 .map_err(write_error),
+            Op::DeliverFirstDayAccess { .. } => match &self.first_day {
+                Some(mail) => super::first_day::deliver(&self.graph, mail, target, op).await,
+                None => Err(WriteError::Rejected {
+                    message: "first-day access is not configured for this connection (notifications.sender and notifications.first_day_access)".into(),
+                    request_id: None,
+                }),
+            },
             _ => self.exchange_write(target, op).await.map(done),
         }
     }
@@ -273,7 +294,7 @@ fn done(written: GraphWritten) -> Written<()> {
 
 /// Microsoft's error as the applier reports it: unreachable or throttled to the end means
 /// "try again later"; anything else is a refusal, with Microsoft's words and request id.
-fn write_error(error: ApiError) -> WriteError {
+pub(super) fn write_error(error: ApiError) -> WriteError {
     match &error {
         ApiError::Throttled { .. } | ApiError::Network { .. } | ApiError::Token(_) => {
             WriteError::Unavailable {

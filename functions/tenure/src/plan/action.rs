@@ -132,6 +132,42 @@ pub enum Op {
         /// `HiddenFromAddressListsEnabled`.
         hidden: bool,
     },
+    /// Mail the worker's first-day access: a Temporary Access Pass made at apply time (or,
+    /// where the cloud or the connection's permissions give none, a new first password). The
+    /// pass or password is never written into a plan, an audit record or a log.
+    DeliverFirstDayAccess {
+        /// The start it is for: one delivery per start (a rehire's return is a new start).
+        start_date: jiff::civil::Date,
+        /// The worker, as the mail names them.
+        worker: String,
+        /// Who receives it.
+        to: AccessRecipient,
+        /// When the pass starts to work: the configured time of the start day in the worker's
+        /// zone, or the plan's moment when that is later.
+        usable_from: jiff::Timestamp,
+    },
+}
+
+/// Who receives a worker's first-day access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecipient {
+    /// The manager, or the worker at their personal address.
+    pub role: RecipientRole,
+    /// Their name, for the greeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Their mail address.
+    pub address: String,
+}
+
+/// Whose mailbox first-day access goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientRole {
+    /// The worker's manager.
+    Manager,
+    /// The worker, at the personal address HR holds.
+    PersonalEmail,
 }
 
 impl Op {
@@ -157,11 +193,13 @@ impl Op {
             Self::ConvertToUserMailbox => "convert_to_user_mailbox",
             Self::GrantMailboxAccess { .. } => "grant_mailbox_access",
             Self::HideFromAddressList { .. } => "hide_from_address_list",
+            Self::DeliverFirstDayAccess { .. } => "deliver_first_day_access",
         }
     }
 
     /// The order actions of one worker run in: the account first; a leaver is locked out before
-    /// anything else; the mailbox is converted before its license goes; removals come last.
+    /// anything else; the mailbox is converted before its license goes; removals come next, and
+    /// first-day access last, once the account is on.
     pub(crate) fn rank(&self) -> u8 {
         match self {
             Self::CreateUser { .. } | Self::AdoptUser { .. } | Self::RestoreUser => 0,
@@ -180,6 +218,8 @@ impl Op {
             Self::RemoveGroupMember { .. } => 13,
             Self::RemoveDistributionListMember { .. } => 14,
             Self::RemoveLicense { .. } => 15,
+            // Once the account is there and switched on.
+            Self::DeliverFirstDayAccess { .. } => 16,
         }
     }
 

@@ -13,8 +13,10 @@
 //! - `reasons`: the words of each action's reason.
 //! - `order`: managers first, so a new manager exists before anyone points at it.
 //! - `action`: the action kinds.
+//! - `first_day`: first-day access on the start day, once per start.
 
 mod action;
+mod first_day;
 mod identity;
 mod order;
 mod planner;
@@ -24,7 +26,8 @@ mod warnings;
 
 use serde::{Deserialize, Serialize};
 
-pub use action::{Action, Op, ValueChange};
+pub use action::{AccessRecipient, Action, Op, RecipientRole, ValueChange};
+pub use first_day::FirstDayPlanning;
 pub use identity::{MAX_LOCAL_PART, shorten};
 pub use planner::{PlanError, PlanInput, build_plan};
 pub use warnings::name_rules;

@@ -35,6 +35,8 @@ pub struct PlanInput<'a> {
     pub directory: &'a Snapshot,
     /// How workers without an account are matched to existing accounts.
     pub matching: &'a MatchingConfig,
+    /// First-day access, when the connection mails it.
+    pub first_day: Option<super::FirstDayPlanning<'a>>,
 }
 
 /// A plan that cannot be made at all.
@@ -103,6 +105,11 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
         group_slot: &group_slot,
         skus: &skus,
         accounts: &accounts,
+        first_day: input.first_day,
+        now: match input.today {
+            Today::Instant(now) => Some(now),
+            Today::Date(_) => None,
+        },
     };
     let sources: Vec<&SourcedWorker> = kept.iter().map(|(entry, _)| entry.sourced).collect();
     let (plans, mailboxless) = reconcile_all(&reconciler, kept);

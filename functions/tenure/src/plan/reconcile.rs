@@ -93,6 +93,9 @@ pub(super) struct Reconciler<'r, 'a> {
     /// Managed licenses by upper-case part number, in a stable order.
     pub(super) skus: &'r BTreeMap<String, &'a SubscribedSku>,
     pub(super) accounts: &'r FxHashMap<&'a str, AccountRef<'a>>,
+    pub(super) first_day: Option<super::FirstDayPlanning<'r>>,
+    /// The moment the plan is for, when it is one (not a bare date).
+    pub(super) now: Option<jiff::Timestamp>,
 }
 
 impl Reconciler<'_, '_> {
@@ -174,6 +177,20 @@ impl Reconciler<'_, '_> {
                 }
             }
             Some(Takeover::Hold { .. }) | None => {}
+        }
+        if let Some(first_day) = &self.first_day {
+            let candidate = super::first_day::Candidate {
+                worker,
+                account,
+                phase: desired.phase,
+                today: entry.today,
+                now: self.now,
+                manager: account
+                    .manager_employee_id
+                    .as_deref()
+                    .and_then(|m| self.manager_contact(m)),
+            };
+            first_day.plan(&candidate, &mut plan);
         }
         plan.actions.sort_by_key(|a| a.op.rank());
         (plan, skipped)
@@ -487,6 +504,16 @@ impl Reconciler<'_, '_> {
             .filter_map(|l| self.skus.get(&l.to_uppercase()).copied())
             .collect();
         self.index.mailbox_coming(user, &planned)
+    }
+
+    /// A manager's name and mail address: from the directory, else the account this plan
+    /// makes for them.
+    fn manager_contact(&self, employee_id: &str) -> super::first_day::ManagerContact {
+        super::first_day::manager_contact(self.index, employee_id).or_else(|| {
+            self.accounts
+                .get(employee_id)
+                .map(|a| (None, a.upn.clone()))
+        })
     }
 
     /// A worker's account by employee id: one of this run's, or any directory user carrying it.

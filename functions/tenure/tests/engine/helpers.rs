@@ -157,6 +157,7 @@ pub(crate) fn plan_samples(directory: &Snapshot) -> tenure::plan::Plan {
         plugin_config: &config,
         today: tenure::today::Today::parse("2026-12-01").expect("date"),
         guard: tenure::guard::GuardPolicy::default(),
+        first_day_delivered: Default::default(),
     })
     .expect("plans")
 }

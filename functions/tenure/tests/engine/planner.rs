@@ -44,6 +44,7 @@ fn plan(
         managed: &managed(),
         directory,
         matching: &tenure::correlate::MatchingConfig::default(),
+        first_day: None,
     })
 }
 
@@ -375,6 +376,7 @@ fn groups_and_licenses_the_tenant_lacks_are_all_named_at_once() {
         },
         directory: &tenant(),
         matching: &tenure::correlate::MatchingConfig::default(),
+        first_day: None,
     })
     .expect_err("missing groups");
     let message = error.to_string();

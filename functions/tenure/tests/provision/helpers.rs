@@ -6,7 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use tenure::connect::{CustomerSecret, connect_customer_app};
 use tenure::hr::{SourcedWorker, read_csv};
-use tenure::microsoft::RetryPolicy;
+use tenure::microsoft::{NationalCloud, RetryPolicy};
 use tenure::queue::WorkItem;
 use tenure::service::Services;
 use tenure::service::provision::ProvisionOptions;
@@ -15,7 +15,7 @@ use tenure::store::connections::{
     Connection, ConnectionId, ConnectionType, CustomerCredential, Upn,
 };
 use tenure::store::objects::{Condition, ObjectKey};
-use tenure_emulator::EmulatedTenant;
+use tenure_emulator::{EmulatedTenant, TenantConfig};
 use tenure_test_support::services::{LocalServices, ServicesBuilder};
 
 pub(crate) use crate::support::{Error, TestResult};
@@ -23,7 +23,7 @@ use crate::support::{aws, samples, tenant};
 
 /// The client secret the emulated tenant accepts; never to be found outside the secret store.
 pub(crate) const SECRET: &str = "provision-test-secret~Wq7z";
-const CLIENT: &str = "33333333-4444-5555-6666-777777777777";
+pub(crate) const CLIENT: &str = "33333333-4444-5555-6666-777777777777";
 
 /// Tenure on moto or local stores, a customer-app connection to a fresh emulated tenant.
 pub(crate) struct Env {
@@ -70,8 +70,30 @@ impl Env {
 
     /// Local stores in a temporary data folder, an in-process queue, dead letters as objects.
     pub(crate) async fn local(visibility: Duration) -> Result<Env, Error> {
+        Self::local_in(visibility, NationalCloud::Global, |c| c).await
+    }
+
+    /// [`Env::local`] with the tenant and the connection in `cloud`, the tenant configured
+    /// further by `configure`.
+    pub(crate) async fn local_in(
+        visibility: Duration,
+        cloud: NationalCloud,
+        configure: impl FnOnce(TenantConfig) -> TenantConfig,
+    ) -> Result<Env, Error> {
         let local = builder().queue_visibility(visibility).local()?;
-        Self::connected(local.services.clone(), None, None, Some(local)).await
+        let tenant = tenant::start_sample(|c| {
+            configure(c.with_client_secret(CLIENT, SECRET).in_cloud(cloud))
+        })
+        .await?;
+        Self::connected_to(
+            tenant,
+            cloud,
+            local.services.clone(),
+            None,
+            None,
+            Some(local),
+        )
+        .await
     }
 
     async fn connected(
@@ -81,6 +103,25 @@ impl Env {
         local: Option<LocalServices>,
     ) -> Result<Env, Error> {
         let tenant = tenant::start_sample(|c| c.with_client_secret(CLIENT, SECRET)).await?;
+        Self::connected_to(
+            tenant,
+            NationalCloud::Global,
+            services,
+            sqs,
+            queue_url,
+            local,
+        )
+        .await
+    }
+
+    async fn connected_to(
+        tenant: EmulatedTenant,
+        cloud: NationalCloud,
+        services: Services,
+        sqs: Option<(aws_sdk_sqs::Client, String)>,
+        queue_url: Option<String>,
+        local: Option<LocalServices>,
+    ) -> Result<Env, Error> {
         let id = ConnectionId::parse(&aws::unique("c"))?;
         let mut connection = tenant::connection_to(
             &tenant,
@@ -90,6 +131,7 @@ impl Env {
             },
             CLIENT,
         )?;
+        connection.cloud = cloud;
         connection.exchange.enabled = true;
         connection.exchange.anchor_upn = Some(Upn::parse("admin@contoso.com")?);
         connect_customer_app(
@@ -225,6 +267,18 @@ impl Env {
 }
 
 const HEADER: &str = "employee_id,first_name,last_name,preferred_name,middle_name,personal_email,job_title,department,division,cost_center,location,country,manager_employee_id,employment_status,leave_type,employment_type,hire_date,termination_date,time_zone,mobile_phone";
+
+/// One worker from a CSV row under the standard header (read beside the sample's Olivia
+/// Bennett, 1001, so that they may report to her).
+pub(crate) fn worker_row(row: &str) -> Result<SourcedWorker, Error> {
+    let olivia = "1001,Olivia,Bennett,,,olivia.1001@example.net,Chief Executive Officer,Executive,Corporate,CC-100,Seattle,US,,active,,employee,2015-03-02,,America/Los_Angeles,+1 206 555 1001";
+    let csv = format!("{HEADER}\n{row}\n{olivia}\n");
+    let mut batch = read_csv(csv.as_bytes(), "webhook".into())?;
+    if let Some(q) = batch.quarantined.first() {
+        return Err(format!("the test worker is quarantined: {}", q.reason).into());
+    }
+    Ok(batch.workers.remove(0))
+}
 
 /// A new hire in Engineering, Seattle, with no manager (so the batch stands on its own).
 pub(crate) fn new_hire(id: &str) -> Result<SourcedWorker, Error> {

@@ -4,6 +4,7 @@
 //! queue, and `drain` over the in-process queue with local stores.
 
 mod drain;
+mod first_day;
 mod guard;
 mod helpers;
 mod refusals;

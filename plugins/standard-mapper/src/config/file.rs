@@ -35,6 +35,10 @@ pub(super) struct ConfigFile {
     /// section itself; the mapper only lets it through).
     #[serde(default, rename = "matching")]
     pub(super) _matching: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Who Tenure mails, from which mailbox, with which templates, and how first-day access is
+    /// delivered (Tenure reads and checks this section itself; the mapper only lets it through).
+    #[serde(default, rename = "notifications")]
+    pub(super) _notifications: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// One rule.

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
-use tenure::microsoft::NationalCloud;
 
 use crate::credentials::{AccessPass, NewPass};
 use crate::errors::GraphError;
@@ -29,16 +28,11 @@ const METHOD_TYPE: &str = "#microsoft.graph.temporaryAccessPassAuthenticationMet
 /// The lifetime the default policy gives a pass that asks for none (one hour).
 const DEFAULT_LIFETIME: i64 = 60;
 
-/// Whether the tenant's cloud offers Temporary Access Passes through Graph.
-fn offered(cloud: NationalCloud) -> bool {
-    !matches!(cloud, NationalCloud::UsGovHigh | NationalCloud::UsGovDod)
-}
-
 /// The checks every call makes: the cloud offers the API, the caller may use it, the user
 /// exists. Gives the user's object id.
 fn admit(state: &TenantState, principal: &Principal, user: &str) -> Result<String, GraphError> {
     let shared = &state.shared;
-    if !offered(shared.cloud) {
+    if !shared.cloud.offers_access_passes() {
         return Err(GraphError::malformed(
             "Resource not found for the segment 'temporaryAccessPassMethods'.",
         ));

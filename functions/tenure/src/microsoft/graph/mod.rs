@@ -1,10 +1,12 @@
 //! The Microsoft Graph v1.0 client: directory reads with `$select` and paging, the delta link,
-//! the writes a plan needs, and `$batch`.
+//! the writes a plan needs, `$batch`, Temporary Access Passes and `sendMail`.
 
+mod access_pass;
 mod batch;
 mod chain;
 mod deleted;
 pub(crate) mod groups;
+mod mail;
 mod users;
 mod writes;
 
@@ -15,8 +17,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use access_pass::{AccessPass, PassRequest};
 pub use batch::{BatchRequest, BatchResponse, MAX_BATCH};
 pub use chain::UserWrite;
+pub use mail::OutgoingMail;
 pub use users::UserDelta;
 pub use writes::{CreatedUser, NewUser, Written};
 

@@ -266,7 +266,7 @@ impl GraphClient {
         self.write(request).await
     }
 
-    async fn write(&self, request: Request) -> Result<Written, ApiError> {
+    pub(super) async fn write(&self, request: Request) -> Result<Written, ApiError> {
         let reply = self.send(request).await?;
         Ok(Written {
             request_id: reply.request_id,

@@ -93,6 +93,7 @@ pub async fn judge_whole(
         plugin_config: &config,
         today: Today::Instant(services.clock.now()),
         guard: policy,
+        first_day_delivered: Default::default(),
     })?;
     match plan.guard {
         Some(verdict) if !verdict.allowed => Ok(Judgment::Hold {

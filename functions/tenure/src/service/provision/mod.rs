@@ -16,13 +16,18 @@
 //! `drain` (`tenure serve`), `batch` (one connection's HR batch, later records win), `known`
 //! (each webhook-delivered worker's last known HR record, `connections/<id>/hr/known/…`, which
 //! fills the fields a partial `terminate` event leaves out; else the stored HR export),
-//! `records` (object keys of the cache, audit and refusals) and `error` (retryable or permanent).
+//! `records` (object keys of the cache, audit and refusals), `first_day` (which starts got
+//! their first-day access, read before planning and written after applying), `notices` (the
+//! run's mail: leavers' managers and one digest for the admins; a mail that fails is reported,
+//! never fails the run) and `error` (retryable or permanent).
 
 pub(crate) mod batch;
 mod drain;
 mod error;
+mod first_day;
 mod gate;
 pub(crate) mod known;
+mod notices;
 pub(crate) mod records;
 mod sqs;
 
@@ -33,9 +38,10 @@ use crate::apply::{ApplyOptions, ApplyReport, AuditRecord, Outcome, apply_observ
 use crate::connect::{open_connection, set_status, status_after};
 use crate::directory::Snapshot;
 use crate::microsoft::{
-    AdaptiveLimit, ApiError, ClientOptions, DirectoryRead, ExchangeClient, GraphClient,
-    LiveDirectory, RetryPolicy, read_through_cache,
+    AdaptiveLimit, ApiError, ClientOptions, DirectoryRead, ExchangeClient, FirstDayMail,
+    GraphClient, LiveDirectory, MailReport, Mailer, RetryPolicy, read_through_cache,
 };
+use crate::notify::{Digest, NotificationSettings, leaver_notices};
 use crate::pipeline::{self, PlanRequest};
 use crate::plan::Plan;
 use crate::plugin::Plugin;
@@ -111,6 +117,8 @@ pub struct ProvisionReport {
     pub held: Option<String>,
     /// Where the audit records were written (`None` when nothing changed).
     pub audit: Option<ObjectKey>,
+    /// The notices the run sent (leavers' managers, the admins' digest) and those that failed.
+    pub mail: MailReport,
 }
 
 /// Plans and applies `items`, all of one connection, against its live tenant. See the module
@@ -142,18 +150,23 @@ pub async fn provision(
         refused: None,
         held: None,
         audit: None,
+        mail: MailReport::default(),
     };
     let (directory, read) = send(read_directory(services, &run)).await?;
     report.read = Some(read);
 
     let config = run.settings.config_json();
+    let now = services.clock.now();
+    let first_day_delivered =
+        send(first_day::delivered(services, &run.id, &hr.workers, now)).await?;
     let request = PlanRequest {
         hr,
         directory: &directory,
         plugin: &run.plugin,
         plugin_config: &config,
-        today: Today::Instant(services.clock.now()),
+        today: Today::Instant(now),
         guard: run.settings.guard.policy(),
+        first_day_delivered,
     };
     let mut plan = pipeline::plan(request).map_err(|source| ProvisionError::Mapping {
         connection: run.id.clone(),
@@ -167,12 +180,61 @@ pub async fn provision(
         &mut report,
     ))
     .await?;
+    let notifications = NotificationSettings::from_plugin_config(&config).unwrap_or_default();
+    let mut mail = RunMail {
+        mailer: Mailer::new(run.graph.clone(), &notifications),
+        digest: Digest::from_plan(&plan),
+        settings: notifications,
+    };
+    if let Some(held) = &report.held {
+        mail.digest.push(
+            "held for approval",
+            format!(
+                "the guard holds changes of this run until a person approves them (approval {held}; tenure approvals list)"
+            ),
+        );
+    }
     if plan.workers.is_empty() {
+        report.mail = send(mail.send(&run.id, Vec::new())).await;
         return Ok(report);
     }
-    let applied = send(apply_and_audit(services, run, &plan, &mut report)).await?;
+    let applied = send(apply_and_audit(
+        services,
+        run,
+        &plan,
+        &directory,
+        &mut mail,
+        &mut report,
+    ))
+    .await?;
     report.applied = Some(applied);
     Ok(report)
+}
+
+/// The run's mail: the mailer (when the connection names a sender), the admins' digest
+/// gathered as the run goes, and the settings.
+struct RunMail {
+    mailer: Option<Mailer>,
+    digest: Digest,
+    settings: NotificationSettings,
+}
+
+impl RunMail {
+    /// Sends the leavers' notices and the one digest of the run.
+    async fn send(
+        &self,
+        connection: &ConnectionId,
+        leavers: Vec<crate::notify::Notice>,
+    ) -> MailReport {
+        notices::send(
+            self.mailer.as_ref(),
+            connection,
+            &self.settings,
+            self.digest.clone(),
+            leavers,
+        )
+        .await
+    }
 }
 
 /// What one run works with, opened at its start.
@@ -336,6 +398,8 @@ async fn apply_and_audit(
     services: &Services,
     run: Run,
     plan: &Plan,
+    directory: &Snapshot,
+    mail: &mut RunMail,
     report: &mut ProvisionReport,
 ) -> Result<ApplyReport, ProvisionError> {
     let audit: Mutex<Vec<AuditRecord>> = Mutex::new(Vec::new());
@@ -347,7 +411,8 @@ async fn apply_and_audit(
                 .push(record.clone());
         }
     };
-    let writer = LiveDirectory::new(run.graph, run.exchange);
+    let first_day = FirstDayMail::from_settings(&mail.settings, run.connection.cloud);
+    let writer = LiveDirectory::new(run.graph, run.exchange).with_first_day(first_day);
     let options = ApplyOptions {
         concurrency: services.provision.concurrency.max(1),
     };
@@ -369,6 +434,9 @@ async fn apply_and_audit(
         connection: run.id.clone(),
         source,
     })?;
+    send(first_day::record(services, &run.id, plan, &applied)).await;
+    notices::not_delivered(&mut mail.digest, &applied);
+    report.mail = send(mail.send(&run.id, leaver_notices(plan, &applied, directory))).await;
     let (done, deferred, failed, skipped) = applied.counts();
     tracing::info!(connection = %run.id, applied = done, deferred, failed, skipped, "provisioned");
     if failed + skipped > 0 {
