@@ -157,6 +157,7 @@ async fn plan_now(door: &Door, directory: &Snapshot) -> Result<Plan, Error> {
         plugin_config: &settings.config_json(),
         today: Today::parse("2026-12-01")?,
         guard: tenure::guard::GuardPolicy::default(),
+        first_day_delivered: Default::default(),
     })?)
 }
 
