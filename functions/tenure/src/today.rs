@@ -20,6 +20,11 @@ pub enum Today {
     Instant(Timestamp),
 }
 
+/// A "today" that is neither a date nor an instant; it quotes what was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is neither a date (YYYY-MM-DD) nor an instant (2026-11-26T23:30:00Z)")]
+pub struct InvalidToday(pub String);
+
 impl Today {
     /// The current instant.
     pub fn now() -> Self {
@@ -27,14 +32,14 @@ impl Today {
     }
 
     /// Parses `YYYY-MM-DD` or an RFC 3339 instant such as `2026-11-26T23:30:00Z`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, InvalidToday> {
         let text = text.trim();
         if let Ok(date) = crate::worker::parse_hr_date("today", text) {
             return Ok(Self::Date(date));
         }
-        text.parse::<Timestamp>().map(Self::Instant).map_err(|_| {
-            format!("{text:?} is neither a date (YYYY-MM-DD) nor an instant (2026-11-26T23:30:00Z)")
-        })
+        text.parse::<Timestamp>()
+            .map(Self::Instant)
+            .map_err(|_| InvalidToday(text.to_owned()))
     }
 
     /// Today's date in a worker's time zone.

@@ -41,9 +41,14 @@ impl Default for GuardPolicy {
     }
 }
 
+/// A share that is not between 0 and 1 (or 0% and 100%); it quotes what was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a share between 0 and 1 (or 0% and 100%)")]
+pub struct InvalidShare(pub String);
+
 impl GuardPolicy {
     /// Checks a share given on the command line or in configuration.
-    pub fn parse_share(text: &str) -> Result<f64, String> {
+    pub fn parse_share(text: &str) -> Result<f64, InvalidShare> {
         let trimmed = text.trim();
         let (number, scale) = match trimmed.strip_suffix('%') {
             Some(percent) => (percent, 100.0),
@@ -51,9 +56,7 @@ impl GuardPolicy {
         };
         match number.trim().parse::<f64>() {
             Ok(value) if (0.0..=1.0).contains(&(value / scale)) => Ok(value / scale),
-            _ => Err(format!(
-                "{text:?} is not a share between 0 and 1 (or 0% and 100%)"
-            )),
+            _ => Err(InvalidShare(text.to_owned())),
         }
     }
 

@@ -20,7 +20,9 @@ fn a_date_is_the_same_everywhere_and_garbage_is_refused() {
     assert_eq!(today.in_zone(Some(&tokyo)).to_string(), "2026-12-01");
     let error = Today::parse("yesterday").expect_err("not a date");
     assert!(
-        error.contains("neither a date (YYYY-MM-DD) nor an instant"),
+        error
+            .to_string()
+            .contains("neither a date (YYYY-MM-DD) nor an instant"),
         "{error}"
     );
 }

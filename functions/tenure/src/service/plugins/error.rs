@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::InvalidPluginVersion;
 use crate::plugin::PluginError;
 use crate::service::settings::SettingsError;
 use crate::store::connections::{ConnectionError, ConnectionId};
@@ -210,8 +211,8 @@ pub enum UploadError {
         sha256: String,
     },
     /// The version named is not a SHA-256.
-    #[error("{0}")]
-    InvalidVersion(String),
+    #[error(transparent)]
+    InvalidVersion(#[from] InvalidPluginVersion),
     /// The version was stored but could not be activated (the connection has no mapping
     /// settings yet, or they are invalid).
     #[error("plugin version {sha256} was stored but not activated: {reason}")]

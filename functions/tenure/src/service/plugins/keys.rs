@@ -11,6 +11,13 @@ use crate::store::objects::ObjectKey;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PluginSha256(String);
 
+/// A plugin version that is not a SHA-256; it quotes (the start of) what was given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not a plugin version: a version is the SHA-256 of the plugin's WebAssembly, 64 hex digits"
+)]
+pub struct InvalidPluginVersion(pub String);
+
 impl PluginSha256 {
     /// The digest of `wasm`.
     pub fn of(wasm: &[u8]) -> Self {
@@ -19,15 +26,11 @@ impl PluginSha256 {
 
     /// Checks a version named by a caller or a settings file: 64 hex digits (upper case is
     /// taken and lowered).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, InvalidPluginVersion> {
         if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
             Ok(Self(text.to_ascii_lowercase()))
         } else {
-            Err(format!(
-                "{:?} is not a plugin version: a version is the SHA-256 of the plugin's \
-                 WebAssembly, 64 hex digits",
-                text.chars().take(80).collect::<String>()
-            ))
+            Err(InvalidPluginVersion(text.chars().take(80).collect()))
         }
     }
 

@@ -47,7 +47,7 @@ use crate::store::connections::ConnectionId;
 
 pub use activate::{ListedVersion, Versions, activate, list_versions};
 pub use error::{FailureKind, PluginLoadError, UploadError, WorkerFailure};
-pub use keys::{PluginSha256, compiled_key, record_key, wasm_key};
+pub use keys::{InvalidPluginVersion, PluginSha256, compiled_key, record_key, wasm_key};
 pub use library::PluginLibrary;
 pub use quota::UploadLimits;
 pub use record::{RECORD_FORMAT, TrialReport, VersionRecord};

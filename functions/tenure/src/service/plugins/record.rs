@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::PluginSha256;
+use super::{InvalidPluginVersion, PluginSha256};
 
 /// The version of the record format written by this code.
 pub const RECORD_FORMAT: u32 = 1;
@@ -48,7 +48,7 @@ pub struct TrialReport {
 
 impl VersionRecord {
     /// The version this record is about.
-    pub fn version(&self) -> Result<PluginSha256, String> {
+    pub fn version(&self) -> Result<PluginSha256, InvalidPluginVersion> {
         PluginSha256::parse(&self.sha256)
     }
 }
