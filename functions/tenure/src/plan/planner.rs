@@ -330,9 +330,11 @@ fn match_existing<'a>(
                 .collect(),
             false => HashMap::default(),
         };
+    let mut adopted_by_review: rustc_hash::FxHashSet<&str> = Default::default();
     for (&i, found) in seeking_at.iter().zip(&report.workers) {
         let entry = &mut entries[i];
-        let reviewed = confirmed_candidate(config, found).and_then(|id| users.get(id));
+        let reviewed = confirmed_account(config, found, &users)
+            .filter(|user| adopted_by_review.insert(user.id.as_str()));
         if let Some(user) = reviewed {
             entry.existing = Some(user);
             entry.takeover = Some(Takeover::Adopt {
@@ -363,22 +365,32 @@ fn match_existing<'a>(
     Some(report)
 }
 
-/// The object id of the candidate a reviewer confirmed for this worker, if one is still a
-/// candidate.
-fn confirmed_candidate<'r>(config: &MatchingConfig, found: &'r WorkerMatch) -> Option<&'r str> {
+/// The account a reviewer confirmed for this worker: one of its candidates, or (a pair the
+/// rules did not find) any account that still has no `employeeId`.
+fn confirmed_account<'a>(
+    config: &MatchingConfig,
+    found: &WorkerMatch,
+    users: &HashMap<&str, &'a DirectoryUser>,
+) -> Option<&'a DirectoryUser> {
     let confirmed = config
         .confirmed
         .iter()
         .find(|c| c.employee_id.trim() == found.employee_id)?;
     let account = confirmed.account.trim();
-    found
+    let by_id = found
         .candidates
         .iter()
-        .find(|c| {
-            c.user_id.eq_ignore_ascii_case(account)
-                || c.user_principal_name.eq_ignore_ascii_case(account)
+        .find(|c| c.user_principal_name.eq_ignore_ascii_case(account))
+        .map_or(account, |c| c.user_id.as_str());
+    users
+        .get(by_id)
+        .or_else(|| {
+            users
+                .values()
+                .find(|u| u.user_principal_name.eq_ignore_ascii_case(account))
         })
-        .map(|c| c.user_id.as_str())
+        .copied()
+        .filter(|user| user.employee_id.is_none())
 }
 
 fn held_note(found: &WorkerMatch) -> String {

@@ -100,8 +100,9 @@ async fn an_hr_token_uploads_the_export_where_the_scheduled_sync_reads_it() -> T
     Ok(())
 }
 
-/// The sample tenant with Marcus Lindqvist's account (1002) left without its `employeeId`, as
-/// the connection's cached directory; the sample company as its HR export; the sample mapper.
+/// The sample tenant with Marcus Lindqvist's account (1002) left without its `employeeId`, and
+/// 1003's account renamed beyond what any rule matches (`legacy.account@contoso.com`), as the
+/// connection's cached directory; the sample company as its HR export; the sample mapper.
 async fn tenant_with_an_unmatched_account(door: &Door) -> Result<Snapshot, Error> {
     let mut directory = tenure_test_support::samples::directory()?;
     let marcus = directory
@@ -110,6 +111,20 @@ async fn tenant_with_an_unmatched_account(door: &Door) -> Result<Snapshot, Error
         .find(|u| u.employee_id.as_deref() == Some("1002"))
         .ok_or("no 1002")?;
     marcus.employee_id = None;
+    let legacy = directory
+        .users
+        .iter_mut()
+        .find(|u| u.employee_id.as_deref() == Some("1003"))
+        .ok_or("no 1003")?;
+    legacy.employee_id = None;
+    legacy.user_principal_name = "legacy.account@contoso.com".into();
+    legacy.mail = None;
+    legacy.mail_nickname = Some("legacy.account".into());
+    legacy.proxy_addresses = Vec::new();
+    legacy.given_name = Some("Legacy".into());
+    legacy.surname = Some("Account".into());
+    legacy.display_name = Some("Legacy Account".into());
+    legacy.mobile_phone = None;
     let (record, _) = door
         .services
         .connections
@@ -181,8 +196,10 @@ async fn a_confirmed_match_is_kept_and_the_next_plan_adopts_the_account() -> Tes
     let (reader, _) = token(&door.router, &mut admin, "contoso", &["plans:read"]).await?;
     let (approver, _) = token(&door.router, &mut admin, "contoso", &["plans:approve"]).await?;
     let confirm = "/connections/contoso/matches/confirm";
+    // 1002 as the report found it; 1003 paired by the reviewer with an account no rule found.
     let reviewed = "employee_id,user_principal_name,user_id,adopt\n\
-                    1002,marcus.lindqvist@contoso.com,,yes\n";
+                    1002,marcus.lindqvist@contoso.com,,yes\n\
+                    1003,legacy.account@contoso.com,,yes\n";
 
     let refused = bearer(post(confirm), &reader)
         .header("content-type", "text/csv")
@@ -218,13 +235,20 @@ async fn a_confirmed_match_is_kept_and_the_next_plan_adopts_the_account() -> Tes
         "marcus.lindqvist@contoso.com"
     );
 
+    assert_eq!(adopted[1]["employee_id"], "1003", "{adopted}");
+
     let plan = plan_now(&door, &directory).await?;
     assert_eq!(change_of(&plan, "1002"), Some(Change::Adopt));
-    let creates = plan
+    assert_eq!(change_of(&plan, "1003"), Some(Change::Adopt));
+    let legacy = plan
         .workers
         .iter()
-        .filter(|w| w.employee_id == "1002" && w.change == Change::Joiner)
-        .count();
-    assert_eq!(creates, 0, "a second account for 1002 is planned");
+        .find(|w| w.employee_id == "1003")
+        .ok_or("no plan for 1003")?;
+    assert_eq!(
+        legacy.user_principal_name.as_deref(),
+        Some("legacy.account@contoso.com"),
+        "1003 is given another account than the confirmed one"
+    );
     Ok(())
 }
