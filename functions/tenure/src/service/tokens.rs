@@ -160,7 +160,7 @@ impl TokenError {
 pub enum Refusal {
     /// No token of the connection is this one (unknown id, another connection's token, a
     /// tampered secret): the same answer for each.
-    #[error("the API token is not valid for this connection")]
+    #[error("the API token is not valid for connection")]
     Invalid,
     /// It was this connection's token, and it expired.
     #[error("the API token {0} has expired")]

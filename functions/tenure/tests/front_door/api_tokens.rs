@@ -276,6 +276,16 @@ async fn expired_revoked_tampered_malformed_and_foreign_tokens_answer_401() -> T
             .send(&router)
             .await?;
         assert_eq!(answer.status, 401, "{bad}: {}", answer.body);
+        assert_eq!(
+            answer.error()?,
+            "the API token is not valid for connection contoso",
+            "{bad}"
+        );
+        assert!(
+            answer
+                .header("www-authenticate")
+                .is_some_and(|v| v.starts_with("Bearer"))
+        );
         answer.assert_hides(&[&good[good.len() - 64..]]);
     }
     let still = bearer(get(PLUGINS), &good).send(&router).await?;

@@ -264,12 +264,7 @@ async fn token_request(
             "this route is for signed-in administrators only: API tokens may not use it",
         );
     };
-    let invalid = || {
-        json_error(
-            StatusCode::UNAUTHORIZED,
-            format!("{} {id}", Refusal::Invalid),
-        )
-    };
+    let invalid = || unauthorized(format!("{} {id}", Refusal::Invalid));
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -296,7 +291,7 @@ async fn token_request(
         }
         Err(refusal) => {
             tracing::info!(%connection, token = %presented.id, "API token refused: {refusal}");
-            return json_error(StatusCode::UNAUTHORIZED, refusal.to_string());
+            return unauthorized(refusal.to_string());
         }
     };
     let caller = AdminCaller {
@@ -348,6 +343,16 @@ async fn token_request(
     )
     .await;
     answer
+}
+
+/// `401` for a bearer, with the `WWW-Authenticate` challenge of RFC 6750.
+fn unauthorized(message: String) -> Response {
+    let mut response = json_error(StatusCode::UNAUTHORIZED, message);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"tenure\", error=\"invalid_token\""),
+    );
+    response
 }
 
 /// Writes the access record of a request on a connection's route.
