@@ -10,6 +10,10 @@
 //! secret read from the local store, the HMAC under the cached key, compared in constant time),
 //! and a `GET` with `Authorization: Bearer` through the layer (the check, the connection record,
 //! and the access audit record every token use writes).
+//!
+//! The first JWKS fetch of a sign-in: a fresh `OidcVerifier` reading the discovery document and
+//! the signing keys of the emulated sample tenant over loopback (what an instance's first
+//! sign-in waits for before it checks the ID token; Microsoft's endpoints are farther away).
 
 use std::time::{Duration, Instant};
 
@@ -136,6 +140,16 @@ async fn run(requests: usize) -> Result<(), Error> {
     }
     report("API-token check (verify)", &mut checks);
     report("GET with an API token", &mut bearer_get);
+
+    let tenant = tenure_test_support::tenant::start_sample(|c| c).await?;
+    let mut first_fetch = Vec::with_capacity(100);
+    for _ in 0..100 {
+        let verifier = tenure::auth::OidcVerifier::new();
+        let start = Instant::now();
+        verifier.metadata(&tenant.uri(), tenant.tenant_id()).await?;
+        first_fetch.push(start.elapsed());
+    }
+    report("first discovery + JWKS fetch", &mut first_fetch);
     Ok(())
 }
 
