@@ -7,6 +7,7 @@ mod drain;
 mod first_day;
 mod guard;
 mod helpers;
+mod notifications;
 mod refusals;
 mod schedule;
 mod sqs;
