@@ -3,6 +3,7 @@
 //! queue on `moto_server`), EventBridge events fanning a connection's HR export out over a FIFO
 //! queue, and `drain` over the in-process queue with local stores.
 
+mod dates;
 mod drain;
 mod first_day;
 mod guard;
