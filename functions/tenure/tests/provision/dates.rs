@@ -1,6 +1,6 @@
 //! Dates without an export: a connection fed only by webhooks is reconciled each day from its
-//! workers' last known records (the scheduled sync), so a termination and the end of a leave
-//! happen on their day — not before — with the clock set by the test.
+//! workers' last known records (the scheduled sync), so a termination, the end of a leave and a
+//! pre-hire window opening happen on their day — not before — with the clock set by the test.
 
 use std::time::Duration;
 
@@ -26,6 +26,10 @@ fn dana(status: &str, last_day: &str) -> String {
 }
 
 /// Leo is on medical leave (which disables the account) until Monday the 7th, when he is back.
+/// Ria starts on Sunday the 13th: with the sample's seven pre-hire days her account is made,
+/// disabled, on Sunday the 6th.
+const RIA: &str = "9703,Ria,Future,,,ria.9703@example.net,Analyst,Engineering,Products,CC-200,Seattle,US,,active,,employee,2026-12-13,,America/Los_Angeles,";
+
 const LEO_ON_LEAVE: &str = "9702,Leo,Leave,,,leo.9702@example.net,Analyst,Engineering,Products,CC-200,Seattle,US,,leave,medical,employee,2020-01-06,,America/Los_Angeles,";
 
 async fn webhook(
@@ -91,27 +95,34 @@ async fn a_webhook_only_connection_acts_on_a_last_day_and_a_leaves_end_on_their_
     .await?;
     assert!(enabled(&env, DANA), "not before her last day has ended");
     assert!(!enabled(&env, LEO), "medical leave disables");
+    webhook(&env, "d-ria", RIA, None).await?;
+    assert!(env.user("9703").is_none(), "too early for an account");
 
     let mut days = Vec::new();
     for day in [
         "Thu 3", "Fri 4", "Sat 5", "Sun 6", "Mon 7", "Tue 8", "Wed 9",
     ] {
         daily_reconcile(&env).await?;
-        days.push((day, enabled(&env, DANA), enabled(&env, LEO)));
+        days.push((
+            day,
+            enabled(&env, DANA),
+            enabled(&env, LEO),
+            env.user("9703").map(|u| u.account_enabled),
+        ));
         env.services.clock.advance(SignedDuration::from_hours(24));
     }
     assert_eq!(
         days,
         vec![
-            ("Thu 3", true, false),
-            ("Fri 4", true, false),
-            ("Sat 5", true, false),
-            ("Sun 6", true, false),
-            ("Mon 7", true, true),
-            ("Tue 8", false, true),
-            ("Wed 9", false, true),
+            ("Thu 3", true, false, None),
+            ("Fri 4", true, false, None),
+            ("Sat 5", true, false, None),
+            ("Sun 6", true, false, Some(false)),
+            ("Mon 7", true, true, Some(false)),
+            ("Tue 8", false, true, Some(false)),
+            ("Wed 9", false, true, Some(false)),
         ],
-        "(day, Dana enabled, Leo enabled) after each day's reconcile"
+        "(day, Dana enabled, Leo enabled, Ria's account) after each day's reconcile"
     );
     Ok(())
 }
