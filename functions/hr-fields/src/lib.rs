@@ -83,6 +83,10 @@ hr_fields! {
     MobilePhone = "mobile_phone", "mobile phone", true;
     /// The address the worker already has at work, for matching existing accounts.
     WorkEmail = "work_email", "work e-mail", false;
+    /// First day of a leave, `YYYY-MM-DD`: the worker counts as on leave from then.
+    LeaveStartDate = "leave_start_date", "leave start date", false;
+    /// First day back from a leave, `YYYY-MM-DD`: the worker counts as active again from then.
+    LeaveEndDate = "leave_end_date", "leave end date", false;
 }
 
 impl HrField {

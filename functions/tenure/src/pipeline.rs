@@ -71,6 +71,8 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
         .validate_config(plugin_config, &domains)
         .map_err(PipelineError::Config)?;
     let matching = MatchingConfig::from_plugin_config(plugin_config)?;
+    let mut hr = hr;
+    apply_leave_dates(&mut hr.workers, today);
     let notifications = NotificationSettings::from_plugin_config(plugin_config)?;
     let items = map_items(&hr.workers, directory, today);
     let outcome = plugin.map_all(&items, &domains, plugin_config);
@@ -160,6 +162,19 @@ pub async fn sync<W: DirectoryWriter>(
         _ => None,
     };
     Ok(SyncReport { plan, applied })
+}
+
+/// Applies each worker's leave dates to their employment status on today (in their zone), so
+/// that a leave starts and ends on its day whatever the HR system sends and when
+/// ([`crate::worker::Worker::status_on`]).
+pub fn apply_leave_dates(workers: &mut [SourcedWorker], today: Today) {
+    for sourced in workers {
+        let worker = &mut sourced.worker;
+        if worker.leave_start_date.is_none() && worker.leave_end_date.is_none() {
+            continue;
+        }
+        worker.employment_status = worker.status_on(today.in_zone(worker.time_zone.as_ref()));
+    }
 }
 
 /// What the plugin is given for each worker: the record, today in the worker's time zone, and

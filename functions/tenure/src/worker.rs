@@ -226,6 +226,23 @@ pub struct SourceRef {
 }
 
 impl Worker {
+    /// The employment status on `today` (the worker's local date), with the leave dates
+    /// applied: an active worker whose leave has started (and not ended) is on leave; a worker
+    /// on leave whose leave has not started yet, or has ended, is active. A terminated worker
+    /// stays terminated.
+    pub fn status_on(&self, today: Date) -> EmploymentStatus {
+        let started = self.leave_start_date.is_none_or(|start| start <= today);
+        let ended = self.leave_end_date.is_some_and(|end| end <= today);
+        match self.employment_status {
+            EmploymentStatus::Terminated => EmploymentStatus::Terminated,
+            EmploymentStatus::Leave if !started || ended => EmploymentStatus::Active,
+            EmploymentStatus::Active if self.leave_start_date.is_some() && started && !ended => {
+                EmploymentStatus::Leave
+            }
+            status => status,
+        }
+    }
+
     /// Fills what this record leaves out from an earlier, fuller record of the same worker:
     /// every absent field takes `known`'s value, and the custom attributes are `known`'s when
     /// this record has none. What this record says wins, including its employment status.
@@ -254,6 +271,8 @@ impl Worker {
         fill(&mut self.time_zone, &known.time_zone);
         fill(&mut self.mobile_phone, &known.mobile_phone);
         fill(&mut self.work_email, &known.work_email);
+        fill(&mut self.leave_start_date, &known.leave_start_date);
+        fill(&mut self.leave_end_date, &known.leave_end_date);
         if self.custom.is_empty() {
             self.custom.clone_from(&known.custom);
         }
@@ -313,6 +332,12 @@ pub struct Worker {
     /// accounts' `userPrincipalName`, `mail` and `proxyAddresses` when a tenant is onboarded.
     #[serde(default)]
     pub work_email: Option<String>,
+    /// First day of a leave (optional): from then the worker counts as on leave.
+    #[serde(default)]
+    pub leave_start_date: Option<Date>,
+    /// First day back from a leave (optional): from then the worker counts as active again.
+    #[serde(default)]
+    pub leave_end_date: Option<Date>,
     /// Every other column, by header, in file order.
     pub custom: Vec<(String, String)>,
 }

@@ -90,8 +90,9 @@ impl WorkerField {
             }
             HrField::TimeZone => text(&worker.time_zone),
             HrField::MobilePhone => text(&worker.mobile_phone),
-            // Not in the plugin contract's record: `parse` never makes one.
-            HrField::WorkEmail => None,
+            // Not in the plugin contract's record: `parse` never makes one (Tenure applies the
+            // leave dates to the employment status before the plugin sees the worker).
+            HrField::WorkEmail | HrField::LeaveStartDate | HrField::LeaveEndDate => None,
         };
         text.map(Cow::Borrowed)
     }

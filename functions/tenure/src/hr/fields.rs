@@ -71,6 +71,15 @@ impl RawWorker {
         };
         let hire_date = date(HrField::HireDate).map_err(refused)?;
         let termination_date = date(HrField::TerminationDate).map_err(refused)?;
+        let leave_start_date = date(HrField::LeaveStartDate).map_err(refused)?;
+        let leave_end_date = date(HrField::LeaveEndDate).map_err(refused)?;
+        if let (Some(start), Some(end)) = (leave_start_date, leave_end_date)
+            && end <= start
+        {
+            return Err(fail(format!(
+                "leave_end_date {end} is not after leave_start_date {start}"
+            )));
+        }
         if let (Some(hire), Some(end)) = (hire_date, termination_date)
             && end < hire
         {
@@ -125,6 +134,8 @@ impl RawWorker {
             time_zone,
             mobile_phone: self.take(HrField::MobilePhone),
             work_email: self.take(HrField::WorkEmail),
+            leave_start_date,
+            leave_end_date,
             custom: self.custom,
         })
     }

@@ -56,6 +56,8 @@ pub(crate) fn worker(id: &str) -> Worker {
         time_zone: None,
         mobile_phone: None,
         work_email: None,
+        leave_start_date: None,
+        leave_end_date: None,
         custom: vec![("badge".into(), "42".into())],
     }
 }

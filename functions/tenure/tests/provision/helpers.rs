@@ -280,6 +280,20 @@ pub(crate) fn worker_row(row: &str) -> Result<SourcedWorker, Error> {
     Ok(batch.workers.remove(0))
 }
 
+/// One worker from a CSV row under the standard header and one more column.
+pub(crate) fn worker_row_with(
+    row: &str,
+    column: &str,
+    value: &str,
+) -> Result<SourcedWorker, Error> {
+    let csv = format!("{HEADER},{column}\n{row},{value}\n");
+    let mut batch = read_csv(csv.as_bytes(), "webhook".into())?;
+    if let Some(q) = batch.quarantined.first() {
+        return Err(format!("the test worker is quarantined: {}", q.reason).into());
+    }
+    Ok(batch.workers.remove(0))
+}
+
 /// A new hire in Engineering, Seattle, with no manager (so the batch stands on its own).
 pub(crate) fn new_hire(id: &str) -> Result<SourcedWorker, Error> {
     let csv = format!(

@@ -3,10 +3,12 @@
 //! queue on `moto_server`), EventBridge events fanning a connection's HR export out over a FIFO
 //! queue, and `drain` over the in-process queue with local stores.
 
+mod dates;
 mod drain;
 mod first_day;
 mod guard;
 mod helpers;
+mod notifications;
 mod refusals;
 mod schedule;
 mod sqs;

@@ -84,6 +84,8 @@ fn worker(id: &str) -> Result<Worker, Error> {
         time_zone: None,
         mobile_phone: None,
         work_email: None,
+        leave_start_date: None,
+        leave_end_date: None,
         custom: Vec::new(),
     })
 }

@@ -176,3 +176,44 @@ async fn from_export(
         }
     }
 }
+
+/// Every worker the connection's webhooks ever delivered, as last known: what a connection
+/// without an HR export is reconciled from each day, so that dates (a start, a pre-hire window
+/// opening, a last day, a leave's end) are acted on on their day. Unreadable records are
+/// skipped and logged. The source of each is its record's key.
+pub(crate) async fn read_all(
+    services: &Services,
+    connection: &ConnectionId,
+) -> Result<Vec<crate::hr::SourcedWorker>, ObjectError> {
+    let prefix = format!("connections/{connection}/hr/known/");
+    let keys = services.objects.list(&prefix).await?;
+    let objects = std::sync::Arc::clone(&services.objects);
+    let found: Vec<Option<crate::hr::SourcedWorker>> = futures::stream::iter(keys)
+        .map(move |key| {
+            let objects = std::sync::Arc::clone(&objects);
+            async move {
+                let Some((bytes, _)) = objects.get(&key).await? else {
+                    return Ok::<_, ObjectError>(None);
+                };
+                match serde_json::from_slice::<Worker>(&bytes) {
+                    Ok(worker) => Ok(Some(crate::hr::SourcedWorker {
+                        worker,
+                        source: crate::worker::SourceRef {
+                            file: key.as_str().into(),
+                            line: 1,
+                        },
+                    })),
+                    Err(e) => {
+                        tracing::warn!(key = %key, "unreadable known record, skipped: {e}");
+                        Ok(None)
+                    }
+                }
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .try_collect()
+        .await?;
+    let mut workers: Vec<_> = found.into_iter().flatten().collect();
+    workers.sort_by(|a, b| a.worker.employee_id.cmp(&b.worker.employee_id));
+    Ok(workers)
+}

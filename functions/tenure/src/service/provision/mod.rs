@@ -173,6 +173,8 @@ pub async fn provision(
         source,
     })?;
     report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
+    // What needs an admin is read off the whole plan, before the guard holds any of it.
+    let digest = Digest::from_plan(&plan);
     send(hold_what_the_guard_refuses(
         services,
         &run,
@@ -183,7 +185,7 @@ pub async fn provision(
     let notifications = NotificationSettings::from_plugin_config(&config).unwrap_or_default();
     let mut mail = RunMail {
         mailer: Mailer::new(run.graph.clone(), &notifications),
-        digest: Digest::from_plan(&plan),
+        digest,
         settings: notifications,
     };
     if let Some(held) = &report.held {

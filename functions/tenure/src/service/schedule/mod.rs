@@ -1,6 +1,7 @@
 //! `scheduled-sync`: EventBridge Scheduler's event for a connection (or `{"connections": "all"}`,
 //! the deployment-wide schedule: [`schedule_all`]) starts a full reconcile. The
-//! connection's HR export is read from the object store and fanned out over the work queue, a
+//! connection's HR export (else, for a connection fed only by webhooks, every worker's last
+//! known record, so dates are acted on on their day) is read from the object store and fanned out over the work queue, a
 //! few hundred workers per message and each worker in its lane, so provisioning runs in at most
 //! [`crate::queue::PER_TENANT_LANES`] parallel invocations per tenant.
 //!
@@ -69,8 +70,9 @@ pub enum ScheduleError {
         "the scheduled event names connection {0}, which does not exist: delete its schedule or create the connection"
     )]
     UnknownConnection(ConnectionId),
-    /// The connection has no HR export to reconcile from.
-    #[error("connection {connection} has no HR export: upload one as {} or {}", keys[0], keys[1])]
+    /// The connection has no HR export, and no worker came through its webhook, to reconcile
+    /// from.
+    #[error("connection {connection} has no HR export and no worker from its webhook: upload an export as {} or {}, or send workers to its webhook", keys[0], keys[1])]
     NoExport {
         /// The connection.
         connection: ConnectionId,
@@ -111,7 +113,7 @@ pub async fn schedule(
     if services.connections.get(&connection).await?.is_none() {
         return Err(ScheduleError::UnknownConnection(connection));
     }
-    let (export, batch) = read_export(services, &connection).await?;
+    let (export, batch) = read_hr(services, &connection).await?;
     let delivery_id = format!(
         "scheduled-{}",
         services.clock.now().strftime("%Y%m%dT%H%M%S%.3fZ")
@@ -173,6 +175,32 @@ async fn hold(
         approval_id: approval.id,
         reason: approval.reason,
     })
+}
+
+/// What a scheduled sync reconciles: the connection's HR export, else (a connection fed only by
+/// webhooks) every worker's last known record, `connections/<id>/hr/known/`.
+async fn read_hr(
+    services: &Services,
+    connection: &ConnectionId,
+) -> Result<(ObjectKey, HrBatch), ScheduleError> {
+    match read_export(services, connection).await {
+        Err(ScheduleError::NoExport { connection, keys }) => {
+            let workers = crate::service::provision::known::read_all(services, &connection).await?;
+            if workers.is_empty() {
+                return Err(ScheduleError::NoExport { connection, keys });
+            }
+            let key = ObjectKey::parse(&format!("connections/{connection}/hr/known"))
+                .map_err(|e| ScheduleError::BadEvent(e.to_string()))?;
+            Ok((
+                key,
+                HrBatch {
+                    workers,
+                    quarantined: Vec::new(),
+                },
+            ))
+        }
+        other => other,
+    }
 }
 
 /// The connection's export and what the HR readers made of it.
