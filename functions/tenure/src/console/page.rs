@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::Session;
+use crate::service::http::AdminCaller;
 
 /// The console's Content-Security-Policy: its own scripts, styles and images only, forms only to
 /// itself, never framed.
@@ -132,7 +133,44 @@ pub(crate) struct ErrorPage {
     operation: Option<String>,
 }
 
+/// The caller's session. The console is mounted for sessions only, so the layer lets no API
+/// token in; were one to reach a page, it is refused here.
+pub(crate) fn signed_in(caller: &AdminCaller, partial: Partial) -> Result<&Session, Box<Response>> {
+    caller.session().ok_or_else(|| {
+        Box::new(ErrorPage::told(
+            StatusCode::FORBIDDEN,
+            partial,
+            None,
+            "Not for API tokens",
+            "The console is for signed-in administrators, not API tokens.".to_owned(),
+        ))
+    })
+}
+
 impl ErrorPage {
+    /// A problem the reader can understand (`message` is shown).
+    pub(crate) fn told(
+        status: StatusCode,
+        partial: Partial,
+        chrome: Option<Chrome>,
+        title: &str,
+        message: String,
+    ) -> Response {
+        let page = Self {
+            chrome,
+            title: title.to_owned(),
+            message,
+            operation: None,
+        };
+        answer(
+            status,
+            partial,
+            title,
+            || page.render(),
+            || page.as_content().render(),
+        )
+    }
+
     /// A failure of Tenure's own: logged with an operation id, shown with the id only.
     pub(crate) fn failed(
         partial: Partial,

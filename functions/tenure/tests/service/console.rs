@@ -84,7 +84,10 @@ async fn an_operator_sees_every_connection_with_its_last_run_and_no_secret() -> 
     assert!(page.body.contains(r#"href="/console/connections/contoso""#));
     assert!(page.body.contains("US Government GCC High"));
     assert!(page.body.contains("Not linked yet"));
-    assert!(page.body.contains("2026-12-03T09:00:01Z"), "the newest run");
+    assert!(
+        page.body.contains("2026-12-03 09:00:01 UTC"),
+        "the newest run"
+    );
     assert!(
         page.body.contains("2 changes applied (d2)"),
         "{}",
@@ -151,6 +154,124 @@ async fn the_landing_page_and_the_static_files_are_public() -> TestResult {
     assert_eq!(htmx.status, 200);
     assert!(htmx.body.starts_with("var htmx="));
     let missing = ApiEvent::get("GET /console/{proxy+}", "/console/assets/secrets.txt")
+        .send(&router)
+        .await?;
+    assert_eq!(missing.status, 404);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_approval_takes_the_forms_csrf_token_and_records_who_approved() -> TestResult {
+    use tenure::guard::Effect;
+    use tenure::service::guard::{self, ApprovalStatus, Hold, Origin};
+
+    let local = Local::new()?;
+    let connection = stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let held = guard::hold(
+        &services,
+        &connection.id,
+        Hold {
+            origin: Origin::Webhook,
+            deliveries: vec!["delivery-1".into()],
+            reason: "it disables 40 of 50 managed users".into(),
+            effect: Effect {
+                users: 40,
+                disables: 40,
+                license_removals: 0,
+                group_removals: 0,
+            },
+            items: Vec::new(),
+        },
+    )
+    .await?;
+    let router = console_routes(services.clone());
+    let listed = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/contoso/approvals",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.body.contains("it disables 40 of 50 managed users"));
+    assert!(
+        listed.body.contains("No plan yet"),
+        "no mapping to plan with"
+    );
+    assert!(listed.body.contains(&format!(
+        "name=\"csrf_token\" value=\"{}\"",
+        session.csrf_token
+    )));
+
+    let path = format!("/console/connections/contoso/approvals/{}/approve", held.id);
+    let form = |token: &str| {
+        ApiEvent::post("POST /console/{proxy+}", path.clone())
+            .header("cookie", &session.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={token}").as_bytes())
+    };
+    let forged = form("not-the-token").send(&router).await?;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let still = guard::list(services.objects.as_ref(), &connection.id).await?;
+    assert_eq!(still[0].status, ApprovalStatus::Pending);
+
+    let approved = form(&session.csrf_token).send(&router).await?;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert!(
+        approved.body.contains("released to provisioning"),
+        "{}",
+        approved.body
+    );
+    let after = guard::list(services.objects.as_ref(), &connection.id).await?;
+    let ApprovalStatus::Approved { by, .. } = &after[0].status else {
+        return Err("not approved".into());
+    };
+    assert!(by.starts_with("user:"), "{by}");
+    let again = form(&session.csrf_token).send(&router).await?;
+    assert!(again.body.contains("approved before"), "{}", again.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_connections_pages_say_what_it_asks_for_and_never_its_secret() -> TestResult {
+    let local = Local::new()?;
+    stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let router = console_routes(services);
+    let page = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/contoso",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("a client secret, kept in the secret store (never shown)")
+    );
+    page.assert_hides(&[SECRET]);
+    let permissions = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/contoso/permissions",
+        ))
+        .send(&router)
+        .await?;
+    for name in [
+        "User.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "User.EnableDisableAccount.All",
+    ] {
+        assert!(permissions.body.contains(name), "{name}");
+    }
+    let missing = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/nowhere",
+        ))
         .send(&router)
         .await?;
     assert_eq!(missing.status, 404);
