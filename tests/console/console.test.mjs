@@ -202,5 +202,29 @@ test('a connection’s page and permissions; a held change shown as its plan, ap
     .join('');
   assert.match(lines, /\/approve/);
   assert.match(lines, /admin@contoso\.onmicrosoft\.com/);
+
+  // The activity page: every applied change, by worker and day; who approved; dead letters.
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Activity' }).click();
+  await page.getByRole('heading', { name: 'Activity of contoso' }).waitFor();
+  const actions = page.locator('section[aria-labelledby="access-heading"]');
+  assert.match(await actions.innerText(), /admin@contoso\.onmicrosoft\.com[\s\S]*POST \/console\/connections\/contoso\/approvals\/.*\/approve/);
+  await eventually('the approved changes are in the trail', async () => {
+    await page.reload();
+    return (await page.locator('section[aria-labelledby="changes-heading"] tbody tr').count()) > 0;
+  });
+  await checkPage(page, 'activity');
+  await page.getByLabel('Worker (employee id)').fill(leaver);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/worker=1015/);
+  await eventually('only the leaver’s changes', async () => {
+    const workers = await page.locator('section[aria-labelledby="changes-heading"] tbody th').allInnerTexts();
+    return workers.length > 0 && workers.every((w) => w === leaver);
+  });
+  const trail = await page.locator('section[aria-labelledby="changes-heading"]').innerText();
+  assert.match(trail, /disable user/);
+  await checkPage(page, 'activity-worker');
+  await page.getByLabel('Day (UTC)').fill('2001-01-01');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByText('No change applied matches these filters.').waitFor();
   await page.context().close();
 });

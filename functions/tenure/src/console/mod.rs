@@ -15,6 +15,7 @@
 //! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
+//! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
 //!
 //! Everything but the landing page and the static files is behind
 //! [`admin_layer`], the one authorization layer: it opens
@@ -24,8 +25,9 @@
 //!
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
-//! permissions), `approvals`.
+//! permissions), `approvals`, `activity`.
 
+mod activity;
 mod approvals;
 mod assets;
 mod connection;
@@ -51,6 +53,7 @@ pub fn console_routes(services: Services) -> Router {
             get(connection::permissions),
         )
         .route("/console/connections/{id}/approvals", get(approvals::page))
+        .route("/console/connections/{id}/activity", get(activity::page))
         .route(
             "/console/connections/{id}/approvals/{approval}/approve",
             post(approvals::approve),

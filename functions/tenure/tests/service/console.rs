@@ -277,3 +277,64 @@ async fn a_connections_pages_say_what_it_asks_for_and_never_its_secret() -> Test
     assert_eq!(missing.status, 404);
     Ok(())
 }
+
+#[tokio::test]
+async fn the_activity_page_filters_by_worker_and_day_and_says_what_is_wrong_with_a_filter()
+-> TestResult {
+    let local = Local::new()?;
+    stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let record = |at: &str, worker: &str| {
+        format!(
+            "{{\"at\":\"{at}\",\"employee_id\":\"{worker}\",\"action\":\"disable_user\",\"before\":{{\"accountEnabled\":true}},\"after\":{{\"accountEnabled\":false}},\"reason\":\"terminated\",\"request_id\":\"req-{worker}\"}}\n"
+        )
+    };
+    for (key, body) in [
+        (
+            "audit/contoso/2026-12-01/d1-aaaa.jsonl",
+            record("2026-12-01T10:00:00Z", "1001"),
+        ),
+        (
+            "audit/contoso/2026-12-03/d2-bbbb.jsonl",
+            record("2026-12-03T09:00:00Z", "1002") + &record("2026-12-03T09:00:01Z", "1003"),
+        ),
+    ] {
+        services
+            .objects
+            .put(
+                &ObjectKey::parse(key)?,
+                body.into_bytes(),
+                Condition::Always,
+            )
+            .await?;
+    }
+    let router = console_routes(services);
+    let get = |query: &str| {
+        session
+            .on(ApiEvent::get(
+                "GET /console/{proxy+}",
+                "/console/connections/contoso/activity",
+            ))
+            .query(query.to_owned())
+    };
+    let all = get("").send(&router).await?;
+    assert_eq!(all.status, 200, "{}", all.body);
+    for id in ["req-1001", "req-1002", "req-1003"] {
+        assert!(all.body.contains(id), "{id}");
+    }
+    let worker = get("worker=1002").send(&router).await?;
+    assert!(worker.body.contains("req-1002"));
+    assert!(!worker.body.contains("req-1003") && !worker.body.contains("req-1001"));
+    let day = get("day=2026-12-01").send(&router).await?;
+    assert!(day.body.contains("req-1001") && !day.body.contains("req-1002"));
+    let wrong = get("day=yesterday").send(&router).await?;
+    assert_eq!(wrong.status, 400);
+    assert!(
+        wrong
+            .body
+            .contains("<p class=\"field-error\" id=\"day-error\">&#34;yesterday&#34; is not a day"),
+        "{}",
+        wrong.body
+    );
+    Ok(())
+}
