@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import {
-  ADMIN, CUSTOMER_SECRET, MEMBER, OTHER_TENANT, checkPage, chromiumPath, eventually, holdLeavers, signIn,
+  ADMIN, CUSTOMER_SECRET, MEMBER, WRONG_SECRET, OTHER_TENANT, checkPage, chromiumPath, eventually, holdLeavers, signIn,
   startDeployment, tabStops,
 } from './harness.mjs';
 
@@ -226,5 +226,53 @@ test('a connection’s page and permissions; a held change shown as its plan, ap
   await page.getByLabel('Day (UTC)').fill('2001-01-01');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.getByText('No change applied matches these filters.').waitFor();
+  await page.context().close();
+});
+
+test('an administrator creates a Customer Owned Application connection: a wrong secret gets the advice, the right one links it', async () => {
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.getByRole('link', { name: 'Create a connection' }).click();
+  await page.getByRole('heading', { name: 'Create a connection' }).waitFor();
+  await checkPage(page, 'create');
+  const stops = await tabStops(page, 60);
+  for (const wanted of ['select:', 'button:Save and prove']) {
+    assert.ok(stops.some((s) => s.startsWith(wanted)), `Tab reaches ${wanted}: ${stops.join(' | ')}`);
+  }
+
+  // Fields that cannot be read are said next to them, and nothing is kept.
+  await page.getByLabel('Connection name').fill('Not A Name');
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('#id-error').waitFor();
+  assert.match(await page.locator('#client_secret-error').innerText(), /Enter the client secret/);
+  assert.equal(await page.getByLabel('Connection name').getAttribute('aria-invalid'), 'true');
+  await checkPage(page, 'create-field-errors');
+
+  // Another tenant's connection is refused next to the tenant.
+  await page.getByLabel('Connection name').fill('woodgrove');
+  await page.getByLabel('Client ID').fill('tenure-local');
+  await page.getByLabel('Tenant ID').fill(OTHER_TENANT);
+  await page.getByLabel('Client secret').fill(WRONG_SECRET);
+  await page.getByLabel('Endpoint override (optional)').fill(deployment.tenantUrl);
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('#tenant_id-error').waitFor();
+  assert.match(await page.locator('#tenant_id-error').innerText(), /only your own tenant/);
+
+  // A wrong secret: kept, not working, and Microsoft's refusal as advice.
+  await page.getByLabel('Tenant ID').fill(deployment.tenant);
+  await page.getByLabel('Client secret').fill(WRONG_SECRET);
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('.problem-box').waitFor();
+  const advice = await page.locator('.problem-box').innerText();
+  assert.match(advice, /secret/i);
+  assert.equal(await page.getByLabel('Client secret').inputValue(), '', 'the secret is never sent back');
+  await checkPage(page, 'create-refused');
+
+  // The right one: proved, linked, and the connection's page.
+  await page.getByLabel('Client secret').fill(CUSTOMER_SECRET);
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.waitForURL(`${deployment.url}/console/connections/woodgrove`);
+  await page.getByRole('heading', { name: 'Connection woodgrove' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /Linked/);
+  await checkPage(page, 'connection-created');
   await page.context().close();
 });

@@ -26,6 +26,7 @@ export const MEMBER = 'olivia.bennett@contoso.com';
 /** Secrets of this run: none may ever appear in a page. */
 export const CUSTOMER_SECRET = 'console-test-customer-secret-7Qd2';
 export const APP_SECRET = 'console-test-app-secret-Zp41';
+export const WRONG_SECRET = 'console-test-wrong-secret-Hk20';
 /** A tenant that is not the emulated one. */
 export const OTHER_TENANT = '5d1e2c3b-7a8f-4e6d-9c0b-1a2b3c4d5e6f';
 
@@ -186,7 +187,7 @@ export async function checkPage(page, name) {
   );
   const html = await page.content();
   const cookies = await page.context().cookies();
-  for (const secret of [CUSTOMER_SECRET, APP_SECRET, ...cookies.map((c) => c.value).filter((v) => v.length > 20)]) {
+  for (const secret of [CUSTOMER_SECRET, APP_SECRET, WRONG_SECRET, ...cookies.map((c) => c.value).filter((v) => v.length > 20)]) {
     assert.ok(!html.includes(secret), `${name} shows a secret`);
   }
   assert.deepEqual(page.problems, [], `${name}: errors in the browser's console`);

@@ -22,6 +22,7 @@ struct Home {
     me: Me,
     rows: Vec<Row>,
     empty_reason: &'static str,
+    can_create: bool,
 }
 
 struct Me {
@@ -90,7 +91,8 @@ pub(crate) async fn page(
             pending_approvals: seen.pending_approvals,
         });
     }
-    let empty_reason = if holds_admin_role(&identity.roles) || operators.contains(identity) {
+    let can_create = holds_admin_role(&identity.roles) || operators.contains(identity);
+    let empty_reason = if can_create {
         "Your tenant has no connection yet."
     } else {
         "You may manage no connection: that takes one of the administrator roles Global, \
@@ -109,6 +111,7 @@ pub(crate) async fn page(
         },
         rows,
         empty_reason,
+        can_create,
     };
     answer(
         StatusCode::OK,

@@ -11,6 +11,7 @@
 //! | `GET /` | anyone | the landing page: sign in |
 //! | `GET /console/assets/{file}` | anyone | htmx and the stylesheet |
 //! | `GET /console` | signed-in users | who you are, the connections you may manage |
+//! | `GET`, `POST /console/connections/new` | administrators of the tenant named in the form | create a Customer Owned Application connection, proved on save |
 //! | `GET /console/connections/{id}` | its administrators | status, "Link Account", details, last run |
 //! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
@@ -25,12 +26,13 @@
 //!
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
-//! permissions), `approvals`, `activity`.
+//! permissions), `create` (a new Customer Owned Application connection), `approvals`, `activity`.
 
 mod activity;
 mod approvals;
 mod assets;
 mod connection;
+mod create;
 mod home;
 mod labels;
 mod landing;
@@ -47,6 +49,10 @@ use crate::service::http::admin_layer;
 pub fn console_routes(services: Services) -> Router {
     let behind_layer = Router::new()
         .route("/console", get(home::page))
+        .route(
+            "/console/connections/new",
+            get(create::form).post(create::create),
+        )
         .route("/console/connections/{id}", get(connection::page))
         .route(
             "/console/connections/{id}/permissions",

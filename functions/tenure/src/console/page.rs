@@ -76,7 +76,7 @@ impl Chrome {
 }
 
 /// Answers `status` with the whole page (`full`), or for an htmx request its content block
-/// (`content`) after a `<title>` that htmx puts on the document.
+/// (`content`) after a `<title>` that htmx puts on the document, with `200`.
 pub(crate) fn answer(
     status: StatusCode,
     partial: Partial,
@@ -94,6 +94,9 @@ pub(crate) fn answer(
     } else {
         full()
     };
+    // htmx swaps only successful answers: a form shown again with its errors, or the error
+    // page, is content to show like any other (the whole page keeps the status).
+    let status = if partial.0 { StatusCode::OK } else { status };
     match rendered {
         Ok(body) => html(status, body),
         Err(error) => {

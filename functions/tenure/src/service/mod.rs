@@ -7,7 +7,7 @@
 //! | `oauth-callback` | `GET /oauth/callback`                     | [`http`]     |
 //! | `hr-webhook`     | `POST /connections/{id}/hr-events`        | [`http`]     |
 //! | `plugin-upload`  | `/connections/{id}/plugins…`              | [`http`]     |
-//! | `admin-api`      | `/connections/{id}/tokens…`, `…/approvals…`, `…/hr/export`, `…/matches/confirm` | [`http`] ([`tokens`], [`guard`], [`hr_export`], [`matches`]) |
+//! | `admin-api`      | `/connections/{id}/tokens…`, `…/approvals…`, `…/hr/export`, `…/matches/confirm` | [`http`] ([`tokens`], [`guard`], [`hr_export`], [`mod@matches`]) |
 //! | `provision`      | SQS messages of [`crate::queue::WorkItem`]s | [`provision`] |
 //! | `scheduled-sync` | EventBridge Scheduler, one per connection | [`schedule`] |
 //!

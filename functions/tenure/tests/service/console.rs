@@ -338,3 +338,56 @@ async fn the_activity_page_filters_by_worker_and_day_and_says_what_is_wrong_with
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn creating_a_connection_says_what_is_wrong_next_to_the_field_and_keeps_nothing() -> TestResult
+{
+    let local = Local::new()?;
+    // Another tenant's connection, under the name an operator's form will ask for.
+    stored(&local, "taken").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let router = console_routes(services.clone());
+    let form = |body: &str| {
+        ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
+            .header("cookie", &session.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={}&{body}", session.csrf_token).as_bytes())
+    };
+    let empty = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/new",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+    assert!(
+        empty
+            .body
+            .contains("Application (client) ID on your app&#39;s Overview blade")
+            || empty.body.contains("Overview blade")
+    );
+
+    let wrong = form("id=Not+A+Name&cloud=mars&client_id=&tenant_id=not+a+tenant&client_secret=")
+        .send(&router)
+        .await?;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    for field in ["id", "cloud", "client_id", "tenant_id", "client_secret"] {
+        assert!(
+            wrong.body.contains(&format!("id=\"{field}-error\"")),
+            "no error next to {field}: {}",
+            wrong.body
+        );
+    }
+    assert_eq!(services.connections.list().await?.len(), 1, "nothing kept");
+
+    let forged = ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
+        .header("cookie", &session.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"id=new-one&cloud=global&client_id=a&tenant_id=4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e&client_secret=s")
+        .send(&router)
+        .await?;
+    assert_eq!(forged.status, 403, "no CSRF token: {}", forged.body);
+    assert_eq!(services.connections.list().await?.len(), 1, "nothing kept");
+    Ok(())
+}
