@@ -9,7 +9,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-import { ADMIN, MEMBER, OTHER_TENANT, checkPage, chromiumPath, signIn, startDeployment, tabStops } from './harness.mjs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import {
+  ADMIN, CUSTOMER_SECRET, MEMBER, WRONG_SECRET, OTHER_TENANT, checkPage, chromiumPath, eventually, holdLeavers, signIn,
+  startDeployment, tabStops,
+} from './harness.mjs';
 
 let deployment;
 let browser;
@@ -88,6 +94,9 @@ test('a member without an administrator role sees no connection', async () => {
   const html = await page.content();
   assert.doesNotMatch(html, /contoso<\/a>|fabrikam|5d1e2c3b/);
   await checkPage(page, 'connections-member');
+  // Its pages are refused too (a user of the tenant without a role: 403).
+  const direct = await page.request.get(`${deployment.url}/console/connections/contoso`);
+  assert.equal(direct.status(), 403);
   await page.context().close();
 });
 
@@ -111,5 +120,159 @@ test('signing out needs the session’s CSRF token', async () => {
   assert.equal(forged.status(), 403);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+  await page.context().close();
+});
+
+/** Whether the emulated tenant's user with `employeeId` can sign in (Graph, as the customer's app). */
+async function accountEnabled(employeeId) {
+  const token = await fetch(`${deployment.tenantUrl}/${deployment.tenant}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'tenure-local',
+      client_secret: CUSTOMER_SECRET,
+      scope: 'https://graph.microsoft.com/.default',
+    }),
+  }).then((r) => r.json());
+  const filter = encodeURIComponent(`employeeId eq '${employeeId}'`);
+  const users = await fetch(`${deployment.tenantUrl}/v1.0/users?$filter=${filter}&$select=accountEnabled`, {
+    headers: { authorization: `Bearer ${token.access_token}` },
+  }).then((r) => r.json());
+  return users.value[0]?.accountEnabled;
+}
+
+test('a connection’s page and permissions; a held change shown as its plan, approved once, by whom', async () => {
+  const held = await holdLeavers(deployment);
+  assert.equal(held.status, 'held_for_approval', JSON.stringify(held));
+  const page = await signIn(browser, deployment, ADMIN);
+
+  await page.getByRole('link', { name: 'contoso', exact: true }).click();
+  await page.getByRole('heading', { name: 'Connection contoso' }).waitFor();
+  const details = await page.locator('main').innerText();
+  assert.match(details, /Linked/);
+  assert.match(details, /tenure-local/);
+  assert.match(details, /a client secret, kept in the secret store \(never shown\)/);
+  assert.match(details, /1 held change/);
+  await checkPage(page, 'connection');
+
+  await page.getByRole('link', { name: 'Permissions requested' }).click();
+  await page.getByRole('heading', { name: 'Permissions requested by contoso' }).waitFor();
+  const permissions = await page.locator('tbody th').allInnerTexts();
+  assert.deepEqual(permissions, [
+    'User.ReadWrite.All',
+    'Group.ReadWrite.All',
+    'Directory.ReadWrite.All',
+    'User.EnableDisableAccount.All',
+  ]);
+  await checkPage(page, 'permissions');
+
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Approvals' }).click();
+  await page.getByRole('heading', { name: 'Approvals of contoso' }).waitFor();
+  const plan = await page.locator('pre.plan').innerText();
+  assert.match(plan, /^Tenure plan for /);
+  assert.match(plan, /leavers 8/);
+  await checkPage(page, 'approvals');
+  const stops = await tabStops(page, 60);
+  assert.ok(stops.includes('button:Approve and provision'), stops.join(' | '));
+
+  // Without the session's CSRF token nothing is approved.
+  const form = page.locator('form[action*="/approve"]');
+  const action = await form.getAttribute('action');
+  const forged = await page.request.post(`${deployment.url}${action}`, {
+    form: { csrf_token: 'forged' },
+    headers: { origin: deployment.url },
+  });
+  assert.equal(forged.status(), 403);
+  assert.equal(await page.locator('text=Waiting for approval').count(), 1);
+
+  await page.getByRole('button', { name: 'Approve and provision' }).click();
+  await page.getByText('Approved: the held work of 8 worker(s) is released to provisioning.').waitFor();
+  assert.match(await page.locator('section.approval').innerText(), /Approved on .* by user:/);
+  await checkPage(page, 'approvals-approved');
+
+  // Provisioning applies exactly what was approved: the leavers are disabled.
+  const leaver = '1015';
+  await eventually('the approved leaver is disabled', async () => (await accountEnabled(leaver)) === false);
+  // The approver is in the audit trail (the admin layer's access record).
+  const audit = path.join(deployment.state, 'store/objects/audit/contoso');
+  const lines = readdirSync(audit, { recursive: true })
+    .filter((f) => String(f).includes('access-'))
+    .map((f) => readFileSync(path.join(audit, String(f)), 'utf8'))
+    .join('');
+  assert.match(lines, /\/approve/);
+  assert.match(lines, /admin@contoso\.onmicrosoft\.com/);
+
+  // The activity page: every applied change, by worker and day; who approved; dead letters.
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Activity' }).click();
+  await page.getByRole('heading', { name: 'Activity of contoso' }).waitFor();
+  const actions = page.locator('section[aria-labelledby="access-heading"]');
+  assert.match(await actions.innerText(), /admin@contoso\.onmicrosoft\.com[\s\S]*POST \/console\/connections\/contoso\/approvals\/.*\/approve/);
+  await eventually('the approved changes are in the trail', async () => {
+    await page.reload();
+    return (await page.locator('section[aria-labelledby="changes-heading"] tbody tr').count()) > 0;
+  });
+  await checkPage(page, 'activity');
+  await page.getByLabel('Worker (employee id)').fill(leaver);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/worker=1015/);
+  await eventually('only the leaver’s changes', async () => {
+    const workers = await page.locator('section[aria-labelledby="changes-heading"] tbody th').allInnerTexts();
+    return workers.length > 0 && workers.every((w) => w === leaver);
+  });
+  const trail = await page.locator('section[aria-labelledby="changes-heading"]').innerText();
+  assert.match(trail, /disable user/);
+  await checkPage(page, 'activity-worker');
+  await page.getByLabel('Day (UTC)').fill('2001-01-01');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByText('No change applied matches these filters.').waitFor();
+  await page.context().close();
+});
+
+test('an administrator creates a Customer Owned Application connection: a wrong secret gets the advice, the right one links it', async () => {
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.getByRole('link', { name: 'Create a connection' }).click();
+  await page.getByRole('heading', { name: 'Create a connection' }).waitFor();
+  await checkPage(page, 'create');
+  const stops = await tabStops(page, 60);
+  for (const wanted of ['select:', 'button:Save and prove']) {
+    assert.ok(stops.some((s) => s.startsWith(wanted)), `Tab reaches ${wanted}: ${stops.join(' | ')}`);
+  }
+
+  // Fields that cannot be read are said next to them, and nothing is kept.
+  await page.getByLabel('Connection name').fill('Not A Name');
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('#id-error').waitFor();
+  assert.match(await page.locator('#client_secret-error').innerText(), /Enter the client secret/);
+  assert.equal(await page.getByLabel('Connection name').getAttribute('aria-invalid'), 'true');
+  await checkPage(page, 'create-field-errors');
+
+  // Another tenant's connection is refused next to the tenant.
+  await page.getByLabel('Connection name').fill('woodgrove');
+  await page.getByLabel('Client ID').fill('tenure-local');
+  await page.getByLabel('Tenant ID').fill(OTHER_TENANT);
+  await page.getByLabel('Client secret').fill(WRONG_SECRET);
+  await page.getByLabel('Endpoint override (optional)').fill(deployment.tenantUrl);
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('#tenant_id-error').waitFor();
+  assert.match(await page.locator('#tenant_id-error').innerText(), /only your own tenant/);
+
+  // A wrong secret: kept, not working, and Microsoft's refusal as advice.
+  await page.getByLabel('Tenant ID').fill(deployment.tenant);
+  await page.getByLabel('Client secret').fill(WRONG_SECRET);
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('.problem-box').waitFor();
+  const advice = await page.locator('.problem-box').innerText();
+  assert.match(advice, /secret/i);
+  assert.equal(await page.getByLabel('Client secret').inputValue(), '', 'the secret is never sent back');
+  await checkPage(page, 'create-refused');
+
+  // The right one: proved, linked, and the connection's page.
+  await page.getByLabel('Client secret').fill(CUSTOMER_SECRET);
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.waitForURL(`${deployment.url}/console/connections/woodgrove`);
+  await page.getByRole('heading', { name: 'Connection woodgrove' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /Linked/);
+  await checkPage(page, 'connection-created');
   await page.context().close();
 });

@@ -3,6 +3,7 @@
 // gets (axe-core, no secret in the HTML, no console error) and its screenshot.
 
 import { spawn, execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ export const MEMBER = 'olivia.bennett@contoso.com';
 /** Secrets of this run: none may ever appear in a page. */
 export const CUSTOMER_SECRET = 'console-test-customer-secret-7Qd2';
 export const APP_SECRET = 'console-test-app-secret-Zp41';
+export const WRONG_SECRET = 'console-test-wrong-secret-Hk20';
 /** A tenant that is not the emulated one. */
 export const OTHER_TENANT = '5d1e2c3b-7a8f-4e6d-9c0b-1a2b3c4d5e6f';
 
@@ -185,7 +187,7 @@ export async function checkPage(page, name) {
   );
   const html = await page.content();
   const cookies = await page.context().cookies();
-  for (const secret of [CUSTOMER_SECRET, APP_SECRET, ...cookies.map((c) => c.value).filter((v) => v.length > 20)]) {
+  for (const secret of [CUSTOMER_SECRET, APP_SECRET, WRONG_SECRET, ...cookies.map((c) => c.value).filter((v) => v.length > 20)]) {
     assert.ok(!html.includes(secret), `${name} shows a secret`);
   }
   assert.deepEqual(page.problems, [], `${name}: errors in the browser's console`);
@@ -197,19 +199,82 @@ export async function checkPage(page, name) {
 export async function tabStops(page, limit = 40) {
   await page.evaluate(() => {
     document.activeElement?.blur();
+    for (const el of document.querySelectorAll('[data-tab-seen]')) delete el.dataset.tabSeen;
     window.scrollTo(0, 0);
   });
-  await page.locator('body').focus();
   const stops = [];
   for (let i = 0; i < limit; i += 1) {
     await page.keyboard.press('Tab');
     const stop = await page.evaluate(() => {
       const el = document.activeElement;
-      if (!el || el === document.body) return null;
+      if (!el || el === document.body || el.dataset.tabSeen) return null;
+      el.dataset.tabSeen = 'yes';
       return `${el.tagName.toLowerCase()}:${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim()}`;
     });
-    if (stop === null || stops.includes(stop)) break;
+    if (stop === null) break;
     stops.push(stop);
   }
   return stops;
+}
+
+/** Waits until `check()` is truthy, at most `seconds`; its value. */
+export async function eventually(what, check, seconds = 60) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Posts a signed HR webhook delivery to `connection`; the answer's JSON. */
+export async function deliver(deployment, connection, events) {
+  const key = readFileSync(path.join(deployment.state, `${connection}-webhook.key`), 'utf8').trim();
+  const body = JSON.stringify({ events });
+  const timestamp = Math.floor(Date.now() / 1000).toString();
+  const signature = createHmac('sha256', key).update(`${timestamp}.${body}`).digest('hex');
+  const answer = await fetch(`${deployment.url}/connections/${connection}/hr-events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-tenure-timestamp': timestamp,
+      'x-tenure-signature': `sha256=${signature}`,
+    },
+    body,
+  });
+  assert.equal(answer.status, 202, await answer.clone().text());
+  return answer.json();
+}
+
+/**
+ * Gives `contoso` the sample mapping (a guard share of 5%) and a webhook key, lets one delivery
+ * be provisioned (which keeps the directory cache), then delivers the leaving of eight workers
+ * (their records, terminated yesterday): more than the guard lets through, so it is held for
+ * approval. The delivery's answer.
+ */
+export async function holdLeavers(deployment) {
+  const env = deployment.env;
+  const mapping = await runTenure(
+    ['connect', 'mapping', '--connection', 'contoso', '--config', path.join(repo, 'samplesdata/mapper.json'),
+      '--max-disable-share', '5%'],
+    env,
+  );
+  assert.equal(mapping.code, 0, mapping.stderr);
+  const key = await runTenure(
+    ['connect', 'webhook-key', '--connection', 'contoso', '--key-file', path.join(deployment.state, 'contoso-webhook.key')],
+    env,
+  );
+  assert.equal(key.code, 0, key.stderr);
+  const workers = JSON.parse(readFileSync(path.join(repo, 'samplesdata/company.json'), 'utf8'));
+  const first = workers.find((w) => w.employee_id === '1002');
+  await deliver(deployment, 'contoso', [{ type: 'upsert', worker: first }]);
+  const cache = path.join(deployment.state, 'store/objects/connections/contoso/directory-cache.json');
+  await eventually('the first delivery is provisioned (directory cache kept)', () => existsSync(cache));
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const leavers = workers.slice(10, 18).map((w) => ({
+    type: 'upsert',
+    worker: { ...w, employment_status: 'terminated', termination_date: yesterday },
+  }));
+  return deliver(deployment, 'contoso', leavers);
 }

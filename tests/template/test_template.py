@@ -184,7 +184,8 @@ GRANTS = {
     "console": allow("s3:GetObject", "{bucket}/connections/*", "{bucket}/audit/*")
     | allow("s3:ListBucket", "{bucket}", prefix="connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="audit/*")
-    | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
+    | allow("s3:PutObject", "{bucket}/connections/*")
+    | allow(SECRET_KINDS_ALL_ACCESS, "{secret}tenure/*/client-secret-??????")
     | allow("sqs:SendMessage", "{queue}")
     | SESSION_KEY,
 }

@@ -25,6 +25,7 @@
 //!   compare-and-swap.
 //! - `customer_app`: the customer's own app, with a secret or a certificate.
 //! - `credentials`: the token source of a stored connection.
+//! - `permissions`: what each connection type asks of the tenant, and why.
 //! - `prove`: a token, a tenant read and an Exchange read; Microsoft's refusals turned into advice.
 //! - `open`: clients for a stored connection, or "needs re-link".
 //! - `upsert`: saving a connection record and its secret.
@@ -36,6 +37,7 @@ mod error;
 mod link;
 mod open;
 mod pending;
+mod permissions;
 mod prove;
 mod refresh_tokens;
 mod tenure_app;
@@ -47,6 +49,7 @@ pub use error::{ConnectError, LinkError};
 pub use link::{Callback, LinkOwner, LinkStart, Linked, finish_link, start_link};
 pub use open::{open_connection, set_status, status_after};
 pub use pending::{LINK_LIFETIME, MAX_ATTEMPTS, MAX_PENDING};
+pub use permissions::{Permission, PermissionKind, requested};
 pub use prove::{APPLICATION_PERMISSIONS, EXCHANGE_ROLES, prove, token_advice};
 pub use refresh_tokens::StoredRefreshToken;
 pub use tenure_app::{DELEGATED_PERMISSIONS, TenureApp, delegated_scopes};

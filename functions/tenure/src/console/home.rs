@@ -5,10 +5,10 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::labels::{self, StatusLabel};
-use super::page::{Chrome, ErrorPage, Partial, answer};
+use super::page::{Chrome, ErrorPage, Partial, answer, signed_in};
 use crate::auth::holds_admin_role;
 use crate::service::Services;
 use crate::service::http::AdminCaller;
@@ -22,6 +22,7 @@ struct Home {
     me: Me,
     rows: Vec<Row>,
     empty_reason: &'static str,
+    can_create: bool,
 }
 
 struct Me {
@@ -49,13 +50,9 @@ pub(crate) async fn page(
     Extension(caller): Extension<AdminCaller>,
     partial: Partial,
 ) -> Response {
-    // The console is mounted for sessions only: the layer lets no API token in.
-    let Some(session) = caller.session() else {
-        return (
-            StatusCode::FORBIDDEN,
-            "the console is for signed-in administrators, not API tokens",
-        )
-            .into_response();
+    let session = match signed_in(&caller, partial) {
+        Ok(session) => session,
+        Err(refused) => return *refused,
     };
     let identity = &session.identity;
     let chrome = Chrome::of(session);
@@ -87,11 +84,15 @@ pub(crate) async fn page(
             cloud: labels::cloud(c.cloud),
             tenant: c.tenant_id.as_str().to_owned(),
             status: labels::status(&c.status),
-            last_run: seen.last_run,
+            last_run: seen.last_run.map(|run| LastRun {
+                at: labels::when_text(&run.at),
+                ..run
+            }),
             pending_approvals: seen.pending_approvals,
         });
     }
-    let empty_reason = if holds_admin_role(&identity.roles) || operators.contains(identity) {
+    let can_create = holds_admin_role(&identity.roles) || operators.contains(identity);
+    let empty_reason = if can_create {
         "Your tenant has no connection yet."
     } else {
         "You may manage no connection: that takes one of the administrator roles Global, \
@@ -110,6 +111,7 @@ pub(crate) async fn page(
         },
         rows,
         empty_reason,
+        can_create,
     };
     answer(
         StatusCode::OK,

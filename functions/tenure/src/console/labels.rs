@@ -54,6 +54,17 @@ pub(crate) fn cloud(cloud: NationalCloud) -> &'static str {
     }
 }
 
+/// An instant as the console shows it: to the second, in UTC.
+pub(crate) fn when(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// An RFC 3339 instant kept as text (audit records) as the console shows it; the text as it is
+/// when it is not one.
+pub(crate) fn when_text(at: &str) -> String {
+    at.parse().map_or_else(|_| at.to_owned(), when)
+}
+
 /// The names of the administrator roles among `roles` (template ids).
 pub(crate) fn admin_roles(roles: &[String]) -> Vec<&'static str> {
     ADMIN_ROLES

@@ -11,6 +11,12 @@
 //! | `GET /` | anyone | the landing page: sign in |
 //! | `GET /console/assets/{file}` | anyone | htmx and the stylesheet |
 //! | `GET /console` | signed-in users | who you are, the connections you may manage |
+//! | `GET`, `POST /console/connections/new` | administrators of the tenant named in the form | create a Customer Owned Application connection, proved on save |
+//! | `GET /console/connections/{id}` | its administrators | status, "Link Account", details, last run |
+//! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
+//! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
+//! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
+//! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
 //!
 //! Everything but the landing page and the static files is behind
 //! [`admin_layer`], the one authorization layer: it opens
@@ -19,9 +25,14 @@
 //! is shown only as when it was set.
 //!
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
-//! values are named), `assets`, `landing`, `home`.
+//! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
+//! permissions), `create` (a new Customer Owned Application connection), `approvals`, `activity`.
 
+mod activity;
+mod approvals;
 mod assets;
+mod connection;
+mod create;
 mod home;
 mod labels;
 mod landing;
@@ -29,7 +40,7 @@ mod page;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::service::Services;
 use crate::service::http::admin_layer;
@@ -38,6 +49,21 @@ use crate::service::http::admin_layer;
 pub fn console_routes(services: Services) -> Router {
     let behind_layer = Router::new()
         .route("/console", get(home::page))
+        .route(
+            "/console/connections/new",
+            get(create::form).post(create::create),
+        )
+        .route("/console/connections/{id}", get(connection::page))
+        .route(
+            "/console/connections/{id}/permissions",
+            get(connection::permissions),
+        )
+        .route("/console/connections/{id}/approvals", get(approvals::page))
+        .route("/console/connections/{id}/activity", get(activity::page))
+        .route(
+            "/console/connections/{id}/approvals/{approval}/approve",
+            post(approvals::approve),
+        )
         .route_layer(from_fn_with_state(services.clone(), admin_layer));
     Router::new()
         .route("/", get(landing::page))

@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::Session;
+use crate::service::http::AdminCaller;
 
 /// The console's Content-Security-Policy: its own scripts, styles and images only, forms only to
 /// itself, never framed.
@@ -75,7 +76,7 @@ impl Chrome {
 }
 
 /// Answers `status` with the whole page (`full`), or for an htmx request its content block
-/// (`content`) after a `<title>` that htmx puts on the document.
+/// (`content`) after a `<title>` that htmx puts on the document, with `200`.
 pub(crate) fn answer(
     status: StatusCode,
     partial: Partial,
@@ -93,6 +94,9 @@ pub(crate) fn answer(
     } else {
         full()
     };
+    // htmx swaps only successful answers: a form shown again with its errors, or the error
+    // page, is content to show like any other (the whole page keeps the status).
+    let status = if partial.0 { StatusCode::OK } else { status };
     match rendered {
         Ok(body) => html(status, body),
         Err(error) => {
@@ -132,7 +136,44 @@ pub(crate) struct ErrorPage {
     operation: Option<String>,
 }
 
+/// The caller's session. The console is mounted for sessions only, so the layer lets no API
+/// token in; were one to reach a page, it is refused here.
+pub(crate) fn signed_in(caller: &AdminCaller, partial: Partial) -> Result<&Session, Box<Response>> {
+    caller.session().ok_or_else(|| {
+        Box::new(ErrorPage::told(
+            StatusCode::FORBIDDEN,
+            partial,
+            None,
+            "Not for API tokens",
+            "The console is for signed-in administrators, not API tokens.".to_owned(),
+        ))
+    })
+}
+
 impl ErrorPage {
+    /// A problem the reader can understand (`message` is shown).
+    pub(crate) fn told(
+        status: StatusCode,
+        partial: Partial,
+        chrome: Option<Chrome>,
+        title: &str,
+        message: String,
+    ) -> Response {
+        let page = Self {
+            chrome,
+            title: title.to_owned(),
+            message,
+            operation: None,
+        };
+        answer(
+            status,
+            partial,
+            title,
+            || page.render(),
+            || page.as_content().render(),
+        )
+    }
+
     /// A failure of Tenure's own: logged with an operation id, shown with the id only.
     pub(crate) fn failed(
         partial: Partial,

@@ -4,7 +4,9 @@
 //!
 //! The stores keep no run record of their own: the last run is the newest audit file of the
 //! connection (`audit/<id>/<day>/<delivery>-<uuid>.jsonl`, written by provisioning when it
-//! applied something), so a run that changed nothing leaves no trace here.
+//! applied something), so a run that changed nothing leaves no trace here. The admin routes'
+//! access records beside them (`access-<uuid>.jsonl`, [`crate::service::access_audit`]) are
+//! not runs.
 
 use crate::apply::AuditRecord;
 use crate::auth::{Access, Identity, Operators, access};
@@ -99,11 +101,12 @@ pub async fn last_run(
 ) -> Result<Option<LastRun>, ObjectError> {
     let prefix = format!("audit/{}/", connection.id);
     let keys = objects.list(&prefix).await?;
-    let Some(newest_day) = keys.iter().filter_map(|k| day_of(k, &prefix)).max() else {
+    let runs: Vec<&ObjectKey> = keys.iter().filter(|k| is_run(k, &prefix)).collect();
+    let Some(newest_day) = runs.iter().filter_map(|k| day_of(k, &prefix)).max() else {
         return Ok(None);
     };
     let mut newest: Option<LastRun> = None;
-    for key in keys
+    for key in runs
         .iter()
         .filter(|k| day_of(k, &prefix) == Some(newest_day))
     {
@@ -132,6 +135,14 @@ pub fn read_records(bytes: &[u8]) -> Vec<AuditRecord> {
         .filter(|line| !line.is_empty())
         .filter_map(|line| serde_json::from_slice(line).ok())
         .collect()
+}
+
+/// Whether the key is a provisioning run's audit file, not the admin routes' access records.
+pub fn is_run(key: &ObjectKey, prefix: &str) -> bool {
+    key.as_str()
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(_, file)| !file.starts_with("access-") && file.ends_with(".jsonl"))
 }
 
 /// `<day>` of `audit/<id>/<day>/<file>`.

@@ -84,7 +84,10 @@ async fn an_operator_sees_every_connection_with_its_last_run_and_no_secret() -> 
     assert!(page.body.contains(r#"href="/console/connections/contoso""#));
     assert!(page.body.contains("US Government GCC High"));
     assert!(page.body.contains("Not linked yet"));
-    assert!(page.body.contains("2026-12-03T09:00:01Z"), "the newest run");
+    assert!(
+        page.body.contains("2026-12-03 09:00:01 UTC"),
+        "the newest run"
+    );
     assert!(
         page.body.contains("2 changes applied (d2)"),
         "{}",
@@ -154,5 +157,237 @@ async fn the_landing_page_and_the_static_files_are_public() -> TestResult {
         .send(&router)
         .await?;
     assert_eq!(missing.status, 404);
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_approval_takes_the_forms_csrf_token_and_records_who_approved() -> TestResult {
+    use tenure::guard::Effect;
+    use tenure::service::guard::{self, ApprovalStatus, Hold, Origin};
+
+    let local = Local::new()?;
+    let connection = stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let held = guard::hold(
+        &services,
+        &connection.id,
+        Hold {
+            origin: Origin::Webhook,
+            deliveries: vec!["delivery-1".into()],
+            reason: "it disables 40 of 50 managed users".into(),
+            effect: Effect {
+                users: 40,
+                disables: 40,
+                license_removals: 0,
+                group_removals: 0,
+            },
+            items: Vec::new(),
+        },
+    )
+    .await?;
+    let router = console_routes(services.clone());
+    let listed = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/contoso/approvals",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert!(listed.body.contains("it disables 40 of 50 managed users"));
+    assert!(
+        listed.body.contains("No plan yet"),
+        "no mapping to plan with"
+    );
+    assert!(listed.body.contains(&format!(
+        "name=\"csrf_token\" value=\"{}\"",
+        session.csrf_token
+    )));
+
+    let path = format!("/console/connections/contoso/approvals/{}/approve", held.id);
+    let form = |token: &str| {
+        ApiEvent::post("POST /console/{proxy+}", path.clone())
+            .header("cookie", &session.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={token}").as_bytes())
+    };
+    let forged = form("not-the-token").send(&router).await?;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let still = guard::list(services.objects.as_ref(), &connection.id).await?;
+    assert_eq!(still[0].status, ApprovalStatus::Pending);
+
+    let approved = form(&session.csrf_token).send(&router).await?;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert!(
+        approved.body.contains("released to provisioning"),
+        "{}",
+        approved.body
+    );
+    let after = guard::list(services.objects.as_ref(), &connection.id).await?;
+    let ApprovalStatus::Approved { by, .. } = &after[0].status else {
+        return Err("not approved".into());
+    };
+    assert!(by.starts_with("user:"), "{by}");
+    let again = form(&session.csrf_token).send(&router).await?;
+    assert!(again.body.contains("approved before"), "{}", again.body);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_connections_pages_say_what_it_asks_for_and_never_its_secret() -> TestResult {
+    let local = Local::new()?;
+    stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let router = console_routes(services);
+    let page = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/contoso",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("a client secret, kept in the secret store (never shown)")
+    );
+    page.assert_hides(&[SECRET]);
+    let permissions = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/contoso/permissions",
+        ))
+        .send(&router)
+        .await?;
+    for name in [
+        "User.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "User.EnableDisableAccount.All",
+    ] {
+        assert!(permissions.body.contains(name), "{name}");
+    }
+    let missing = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/nowhere",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(missing.status, 404);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_activity_page_filters_by_worker_and_day_and_says_what_is_wrong_with_a_filter()
+-> TestResult {
+    let local = Local::new()?;
+    stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let record = |at: &str, worker: &str| {
+        format!(
+            "{{\"at\":\"{at}\",\"employee_id\":\"{worker}\",\"action\":\"disable_user\",\"before\":{{\"accountEnabled\":true}},\"after\":{{\"accountEnabled\":false}},\"reason\":\"terminated\",\"request_id\":\"req-{worker}\"}}\n"
+        )
+    };
+    for (key, body) in [
+        (
+            "audit/contoso/2026-12-01/d1-aaaa.jsonl",
+            record("2026-12-01T10:00:00Z", "1001"),
+        ),
+        (
+            "audit/contoso/2026-12-03/d2-bbbb.jsonl",
+            record("2026-12-03T09:00:00Z", "1002") + &record("2026-12-03T09:00:01Z", "1003"),
+        ),
+    ] {
+        services
+            .objects
+            .put(
+                &ObjectKey::parse(key)?,
+                body.into_bytes(),
+                Condition::Always,
+            )
+            .await?;
+    }
+    let router = console_routes(services);
+    let get = |query: &str| {
+        session
+            .on(ApiEvent::get(
+                "GET /console/{proxy+}",
+                "/console/connections/contoso/activity",
+            ))
+            .query(query.to_owned())
+    };
+    let all = get("").send(&router).await?;
+    assert_eq!(all.status, 200, "{}", all.body);
+    for id in ["req-1001", "req-1002", "req-1003"] {
+        assert!(all.body.contains(id), "{id}");
+    }
+    let worker = get("worker=1002").send(&router).await?;
+    assert!(worker.body.contains("req-1002"));
+    assert!(!worker.body.contains("req-1003") && !worker.body.contains("req-1001"));
+    let day = get("day=2026-12-01").send(&router).await?;
+    assert!(day.body.contains("req-1001") && !day.body.contains("req-1002"));
+    let wrong = get("day=yesterday").send(&router).await?;
+    assert_eq!(wrong.status, 400);
+    assert!(
+        wrong
+            .body
+            .contains("<p class=\"field-error\" id=\"day-error\">&#34;yesterday&#34; is not a day"),
+        "{}",
+        wrong.body
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn creating_a_connection_says_what_is_wrong_next_to_the_field_and_keeps_nothing() -> TestResult
+{
+    let local = Local::new()?;
+    // Another tenant's connection, under the name an operator's form will ask for.
+    stored(&local, "taken").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let router = console_routes(services.clone());
+    let form = |body: &str| {
+        ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
+            .header("cookie", &session.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={}&{body}", session.csrf_token).as_bytes())
+    };
+    let empty = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/new",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(empty.status, 200, "{}", empty.body);
+    assert!(
+        empty
+            .body
+            .contains("Application (client) ID on your app&#39;s Overview blade")
+            || empty.body.contains("Overview blade")
+    );
+
+    let wrong = form("id=Not+A+Name&cloud=mars&client_id=&tenant_id=not+a+tenant&client_secret=")
+        .send(&router)
+        .await?;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    for field in ["id", "cloud", "client_id", "tenant_id", "client_secret"] {
+        assert!(
+            wrong.body.contains(&format!("id=\"{field}-error\"")),
+            "no error next to {field}: {}",
+            wrong.body
+        );
+    }
+    assert_eq!(services.connections.list().await?.len(), 1, "nothing kept");
+
+    let forged = ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
+        .header("cookie", &session.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(b"id=new-one&cloud=global&client_id=a&tenant_id=4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e&client_secret=s")
+        .send(&router)
+        .await?;
+    assert_eq!(forged.status, 403, "no CSRF token: {}", forged.body);
+    assert_eq!(services.connections.list().await?.len(), 1, "nothing kept");
     Ok(())
 }

@@ -14,4 +14,4 @@ pub use approvals::{
     list,
 };
 pub use budget::{BUDGET_WINDOW, BudgetError, Grant, Request, budget_key, draw};
-pub use whole::{JudgeError, Judgment, ServiceGuard, judge_whole};
+pub use whole::{JudgeError, Judgment, ServiceGuard, judge_whole, preview};

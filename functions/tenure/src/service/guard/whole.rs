@@ -1,12 +1,14 @@
 //! Whole-change judgment: a webhook delivery or a scheduled export is planned as a whole
 //! against the connection's cached directory before anything is queued, so a change spread over
-//! lanes and runs is judged as the one change it is.
+//! lanes and runs is judged as the one change it is. [`preview`] makes the same plan for a
+//! person to read.
 
 use async_trait::async_trait;
 
 use super::approvals::{self, Hold, Origin};
 use crate::guard::Effect;
 use crate::pipeline::{self, PipelineError, PlanRequest};
+use crate::plan::Plan;
 use crate::queue::WorkItem;
 use crate::service::Services;
 use crate::service::plugins::{self, PluginLoadError};
@@ -66,21 +68,57 @@ pub async fn judge_whole(
         Err(SettingsError::Missing(_)) => return Ok(Judgment::Pass),
         Err(e) => return Err(e.into()),
     };
-    let policy = settings.guard.policy();
     let workers: usize = items.iter().map(|i| i.workers.len()).sum();
     // The guard never refuses a change of at most `min_users` users: nothing to read.
-    if workers <= policy.min_users {
+    if workers <= settings.guard.policy().min_users {
         return Ok(Judgment::Pass);
     }
-    let Some((record, _)) = services.connections.get(connection).await? else {
+    let Some(plan) = plan_with(services, connection, &settings, items).await? else {
+        tracing::info!(%connection, workers,
+            "no cached directory to judge the change against: each provision run is judged");
         return Ok(Judgment::Pass);
+    };
+    match plan.guard {
+        Some(verdict) if !verdict.allowed => Ok(Judgment::Hold {
+            reason: verdict
+                .message
+                .unwrap_or_else(|| "refused by the guard".to_owned()),
+            effect: Effect::of_workers(&plan.workers),
+        }),
+        _ => Ok(Judgment::Pass),
+    }
+}
+
+/// The plan of the work `items` against the connection's cached directory, as provisioning
+/// would make it today (with the connection's plugin, configuration and guard), without
+/// writing anything: what a person approving a held change reads. `None` when there is nothing
+/// to plan against yet (no mapping settings, no connection record, no cached directory).
+pub async fn preview(
+    services: &Services,
+    connection: &ConnectionId,
+    items: &[WorkItem],
+) -> Result<Option<Plan>, JudgeError> {
+    let settings = match MappingSettings::load(services.objects.as_ref(), connection).await {
+        Ok((settings, _)) => settings,
+        Err(SettingsError::Missing(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    plan_with(services, connection, &settings, items).await
+}
+
+async fn plan_with(
+    services: &Services,
+    connection: &ConnectionId,
+    settings: &MappingSettings,
+    items: &[WorkItem],
+) -> Result<Option<Plan>, JudgeError> {
+    let Some((record, _)) = services.connections.get(connection).await? else {
+        return Ok(None);
     };
     let cache = records::read_cache(services.objects.as_ref(), connection).await;
     let graph = record.endpoints().graph;
     let (Some(cached), _) = records::decode_cache(cache, connection, &graph) else {
-        tracing::info!(%connection, workers,
-            "no cached directory to judge the change against: each provision run is judged");
-        return Ok(Judgment::Pass);
+        return Ok(None);
     };
     let plugin = plugins::load(services, connection, &settings.plugin).await?;
     let mut items = items.to_vec();
@@ -92,18 +130,10 @@ pub async fn judge_whole(
         plugin: &plugin,
         plugin_config: &config,
         today: Today::Instant(services.clock.now()),
-        guard: policy,
+        guard: settings.guard.policy(),
         first_day_delivered: Default::default(),
     })?;
-    match plan.guard {
-        Some(verdict) if !verdict.allowed => Ok(Judgment::Hold {
-            reason: verdict
-                .message
-                .unwrap_or_else(|| "refused by the guard".to_owned()),
-            effect: Effect::of_workers(&plan.workers),
-        }),
-        _ => Ok(Judgment::Pass),
-    }
+    Ok(Some(plan))
 }
 
 /// The webhook's whole-change guard over a deployment's [`Services`]: a delivery the guard

@@ -1,0 +1,185 @@
+//! A connection's pages: `GET /console/connections/{id}` (its status with the reason, "Link
+//! Account" for Tenure's app, its details, last run and held changes) and
+//! `GET /console/connections/{id}/permissions` (every Graph permission and Exchange role it
+//! asks for, with why: [`crate::connect::requested`]). The admin layer has decided that the
+//! caller may manage it.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::labels::{self, StatusLabel};
+use super::page::{Chrome, ErrorPage, Partial, answer, signed_in};
+use crate::connect::{Permission, PermissionKind, requested};
+use crate::service::Services;
+use crate::service::http::AdminCaller;
+use crate::service::overview::{LastRun, overview};
+use crate::store::connections::{Connection, ConnectionStatus, ConnectionType, CustomerCredential};
+
+#[derive(Template)]
+#[template(path = "console/connection.html", blocks = ["content"])]
+struct ConnectionPage {
+    chrome: Option<Chrome>,
+    title: String,
+    id: String,
+    section: &'static str,
+    status: StatusLabel,
+    link: bool,
+    kind: &'static str,
+    cloud: &'static str,
+    tenant: String,
+    client_id: String,
+    credential: &'static str,
+    exchange: Option<String>,
+    managers: usize,
+    created: String,
+    updated: String,
+    last_run: Option<LastRun>,
+    pending_approvals: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/permissions.html", blocks = ["content"])]
+struct PermissionsPage {
+    chrome: Option<Chrome>,
+    title: String,
+    id: String,
+    section: &'static str,
+    intro: &'static str,
+    permissions: Vec<PermissionRow>,
+}
+
+struct PermissionRow {
+    name: &'static str,
+    kind: &'static str,
+    why: &'static str,
+}
+
+/// The session's chrome and the route's connection, or the page that says what is missing.
+pub(crate) fn caller_parts(
+    caller: &AdminCaller,
+    partial: Partial,
+) -> Result<(Chrome, Connection), Box<Response>> {
+    let session = signed_in(caller, partial)?;
+    let chrome = Chrome::of(session);
+    match caller.connection.clone() {
+        Some(connection) => Ok((chrome, connection)),
+        None => Err(Box::new(ErrorPage::failed(
+            partial,
+            Some(chrome),
+            "find the connection",
+            &"no connection on a connection's route",
+        ))),
+    }
+}
+
+/// The connection's overview.
+pub(crate) async fn page(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    partial: Partial,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let seen = match overview(services.objects.as_ref(), connection).await {
+        Ok(seen) => seen,
+        Err(error) => {
+            return ErrorPage::failed(partial, Some(chrome), "read the connection's runs", &error);
+        }
+    };
+    let c = &seen.connection;
+    let page = ConnectionPage {
+        chrome: Some(chrome),
+        title: format!("Connection {}", c.id),
+        id: c.id.to_string(),
+        section: "overview",
+        status: labels::status(&c.status),
+        link: c.app == ConnectionType::TenureApp && c.status != ConnectionStatus::Linked,
+        kind: labels::kind(&c.app),
+        cloud: labels::cloud(c.cloud),
+        tenant: c.tenant_id.as_str().to_owned(),
+        client_id: c.client_id.as_str().to_owned(),
+        credential: match c.app {
+            ConnectionType::TenureApp => {
+                "a refresh token from the administrator's consent, kept in the secret store (never shown)"
+            }
+            ConnectionType::CustomerApp {
+                credential: CustomerCredential::ClientSecret,
+            } => "a client secret, kept in the secret store (never shown)",
+            ConnectionType::CustomerApp {
+                credential: CustomerCredential::Certificate,
+            } => "a certificate and its private key, kept in the secret store (never shown)",
+        },
+        exchange: c.exchange.enabled.then(|| {
+            c.exchange
+                .anchor_upn
+                .as_ref()
+                .map_or_else(String::new, |u| u.as_str().to_owned())
+        }),
+        managers: c.managers.len(),
+        created: labels::when(c.created_at),
+        updated: labels::when(c.updated_at),
+        last_run: seen.last_run.clone().map(|run| LastRun {
+            at: labels::when_text(&run.at),
+            ..run
+        }),
+        pending_approvals: seen.pending_approvals,
+    };
+    answer(
+        StatusCode::OK,
+        partial,
+        &page.title,
+        || page.render(),
+        || page.as_content().render(),
+    )
+}
+
+/// The permissions the connection asks for.
+pub(crate) async fn permissions(
+    Extension(caller): Extension<AdminCaller>,
+    partial: Partial,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let intro = match connection.app {
+        ConnectionType::TenureApp => {
+            "Tenure's app asks for these delegated Microsoft Graph permissions when an administrator links the tenant (\"Link Account\"); an administrator grants them for the whole tenant."
+        }
+        ConnectionType::CustomerApp { .. } => {
+            "Your own app registration needs these Microsoft Graph application permissions, with admin consent (Entra admin center: App registrations → your app → API permissions → Grant admin consent)."
+        }
+    };
+    let page = PermissionsPage {
+        chrome: Some(chrome),
+        title: format!("Permissions requested by {}", connection.id),
+        id: connection.id.to_string(),
+        section: "permissions",
+        intro,
+        permissions: requested(&connection).iter().map(row).collect(),
+    };
+    answer(
+        StatusCode::OK,
+        partial,
+        &page.title,
+        || page.render(),
+        || page.as_content().render(),
+    )
+}
+
+fn row(permission: &Permission) -> PermissionRow {
+    PermissionRow {
+        name: permission.name,
+        kind: match permission.kind {
+            PermissionKind::Delegated => "Microsoft Graph, delegated",
+            PermissionKind::Application => "Microsoft Graph, application",
+            PermissionKind::ExchangeRole => "Exchange Online role (role group)",
+        },
+        why: permission.why,
+    }
+}
