@@ -13,6 +13,7 @@
 pub mod apply;
 pub mod auth;
 pub mod clock;
+mod config_section;
 pub mod connect;
 pub mod console;
 pub mod correlate;

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config_section::read_section;
+
 /// How sure a rule's matches are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -271,22 +273,9 @@ impl MatchingConfig {
     /// Reads the `matching` section of a mapper configuration (JSON text). A configuration
     /// without one, or that is not a JSON object (a custom plugin's), gets the defaults.
     pub fn from_plugin_config(config: &str) -> Result<Self, MatchingConfigError> {
-        let Ok(serde_json::Value::Object(mut object)) = serde_json::from_str(config) else {
-            return Ok(Self::default());
-        };
-        let Some(section) = object.remove("matching") else {
-            return Ok(Self::default());
-        };
-        let parsed: Self = serde_path_to_error::deserialize(section).map_err(|error| {
-            let path = error.path().to_string();
-            MatchingConfigError {
-                path: if path == "." {
-                    String::new()
-                } else {
-                    format!(".{path}")
-                },
-                message: error.into_inner().to_string(),
-            }
+        let parsed: Self = read_section(config, "matching").map_err(|e| MatchingConfigError {
+            path: e.path,
+            message: e.message,
         })?;
         parsed.check()?;
         Ok(parsed)

@@ -15,6 +15,7 @@ use jiff::civil::Time;
 use serde::{Deserialize, Serialize};
 
 use super::template::{MailKind, Template};
+use crate::config_section::read_section;
 
 /// Whom first-day access goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -161,23 +162,11 @@ impl NotificationSettings {
     /// Reads the `notifications` section of a mapping configuration (JSON text). One without
     /// it, or that is not a JSON object (a custom plugin's), mails nothing.
     pub fn from_plugin_config(config: &str) -> Result<Self, NotificationsConfigError> {
-        let Ok(serde_json::Value::Object(mut object)) = serde_json::from_str(config) else {
-            return Ok(Self::default());
-        };
-        let Some(section) = object.remove("notifications") else {
-            return Ok(Self::default());
-        };
-        let parsed: Self = serde_path_to_error::deserialize(section).map_err(|error| {
-            let path = error.path().to_string();
-            NotificationsConfigError {
-                path: if path == "." {
-                    String::new()
-                } else {
-                    format!(".{path}")
-                },
-                message: error.into_inner().to_string(),
-            }
-        })?;
+        let parsed: Self =
+            read_section(config, "notifications").map_err(|e| NotificationsConfigError {
+                path: e.path,
+                message: e.message,
+            })?;
         parsed.check()?;
         Ok(parsed)
     }
