@@ -132,6 +132,24 @@ async fn a_browser_without_a_session_is_sent_to_sign_in_and_back() -> TestResult
         .send(&router)
         .await?;
     assert_eq!(api.status, 401);
+    // An htmx request of a page open since before the session ended: htmx is told to go to
+    // sign-in and back to the page the browser is on.
+    let htmx = ApiEvent::post(
+        "POST /console/connections/{id}/approvals/{approval}/approve",
+        "/console/connections/contoso/approvals/a1/approve",
+    )
+    .header("hx-request", "true")
+    .header(
+        "hx-current-url",
+        "https://tenure.example/console/connections/contoso/approvals",
+    )
+    .send(&router)
+    .await?;
+    assert_eq!(htmx.status, 401);
+    assert_eq!(
+        htmx.header("hx-redirect"),
+        Some("/signin?next=%2Fconsole%2Fconnections%2Fcontoso%2Fapprovals")
+    );
     Ok(())
 }
 

@@ -6,7 +6,8 @@
 //! request; none of them checks access again.
 //!
 //! Answers for a session: no session (none, forged, tampered, ended) → `401` for an API client,
-//! a redirect to `/signin?next=…` for a browser's `GET`; a state-changing request without the
+//! a redirect to `/signin?next=…` for a browser's `GET`, `401` with `HX-Redirect` to sign-in for
+//! an htmx request; a state-changing request without the
 //! session's CSRF token or from another origin → `403`; a connection of another tenant → `404`
 //! exactly as one that does not exist; a user of the right tenant without an administrator role
 //! who is not a manager → `403`.
@@ -393,6 +394,9 @@ fn is_safe(method: &Method) -> bool {
 
 /// No session: a browser's `GET` goes to sign-in and comes back; anything else is `401`.
 fn unauthenticated(request: &Request) -> Response {
+    if request.headers().contains_key("hx-request") {
+        return htmx_to_sign_in(request);
+    }
     let browser = request
         .headers()
         .get(header::ACCEPT)
@@ -407,6 +411,28 @@ fn unauthenticated(request: &Request) -> Response {
         StatusCode::UNAUTHORIZED,
         "sign in first: this route is for signed-in administrators (GET /signin)",
     )
+}
+
+/// No session on an htmx request (the session ended while a console page was open): htmx does
+/// not follow a redirect for the page, so the answer is `401` with `HX-Redirect`, which htmx
+/// follows: sign-in, then back to the page the browser was on (`HX-Current-URL`'s path).
+fn htmx_to_sign_in(request: &Request) -> Response {
+    let current = request
+        .headers()
+        .get("hx-current-url")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|url| url.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|slash| &rest[slash..]));
+    let here = current.unwrap_or_else(|| request.uri().path());
+    let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    let mut answer = json_error(
+        StatusCode::UNAUTHORIZED,
+        "sign in first: your session has ended (GET /signin)",
+    );
+    if let Ok(location) = HeaderValue::from_str(&format!("/signin?next={next}")) {
+        answer.headers_mut().insert("hx-redirect", location);
+    }
+    answer
 }
 
 /// A state-changing request must come from this deployment's pages (`Origin`) and carry the
