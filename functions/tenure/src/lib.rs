@@ -22,6 +22,7 @@ pub mod directory;
 mod error_text;
 pub mod guard;
 pub mod hr;
+pub mod html;
 pub mod microsoft;
 pub mod notify;
 pub mod pipeline;

@@ -88,7 +88,7 @@ pub(crate) fn answer(
         content().map(|body| {
             format!(
                 "<title>{} · Tenure</title>\n{body}",
-                crate::service::http::escape_html(title)
+                crate::html::escape_html(title)
             )
         })
     } else {

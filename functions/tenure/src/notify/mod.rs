@@ -20,4 +20,4 @@ pub use settings::{
     DeliverTo, FirstDayAccess, MailFormat, NotificationSettings, NotificationsConfigError,
     Templates,
 };
-pub use template::{MailKind, RenderedMail, Template, escape_html};
+pub use template::{MailKind, RenderedMail, Template};

@@ -7,7 +7,8 @@ use crate::apply::{ApplyReport, Outcome};
 use crate::directory::Snapshot;
 use crate::plan::{Change, Op, Plan};
 
-use super::template::{MailKind, escape_html};
+use super::template::MailKind;
+use crate::html::escape_html;
 
 /// One mail to send: to whom, which template, and its values. Holds no secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::html::escape_html;
+
 /// What a mail is for; each has its own placeholders and a built-in template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
@@ -206,22 +208,6 @@ impl Template {
             html: html.to_owned(),
         }
     }
-}
-
-/// Escapes text for HTML content.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

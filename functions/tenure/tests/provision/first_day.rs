@@ -210,7 +210,7 @@ async fn only_in_its_mail(env: &Env, secret: &str, logs: &Logs) -> TestResult {
         .into_iter()
         .filter(|m| {
             m.content.contains(secret)
-                || m.content.contains(&tenure::notify::escape_html(secret))
+                || m.content.contains(&tenure::html::escape_html(secret))
                 || m.subject.contains(secret)
         })
         .collect();

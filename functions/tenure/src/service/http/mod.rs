@@ -39,7 +39,6 @@ pub use hr_export::hr_export_routes;
 pub use matches::match_routes;
 pub use plugins::plugin_routes;
 pub use public_url::{CALLBACK_PATH, PublicUrl, PublicUrlError};
-pub(crate) use response::escape_html;
 pub use sign_in::{SIGN_IN_CALLBACK_PATH, sign_in_routes};
 pub use tokens::token_routes;
 pub use webhook::webhook_routes;
