@@ -2,8 +2,7 @@
 //! with `plans:read`), and by a signed-in administrator with the session's CSRF token; the
 //! approver is kept on the approval and in the audit trail.
 
-use tenure::guard::Effect;
-use tenure::service::guard::{self, Hold, Origin};
+use tenure::service::guard;
 
 use super::api_tokens::{bearer, token};
 use super::helpers::{ADMIN, Door, TestResult, get, post};
@@ -12,18 +11,7 @@ async fn held(door: &Door) -> Result<String, super::helpers::Error> {
     let approval = guard::hold(
         &door.services,
         &door.connection,
-        Hold {
-            origin: Origin::Webhook,
-            deliveries: vec!["delivery-1".into()],
-            reason: "it disables 40 of 50 managed users".into(),
-            effect: Effect {
-                users: 40,
-                disables: 40,
-                license_removals: 0,
-                group_removals: 0,
-            },
-            items: Vec::new(),
-        },
+        crate::support::forty_disables_held(),
     )
     .await?;
     Ok(approval.id)

@@ -180,8 +180,7 @@ async fn the_landing_page_and_the_static_files_are_public() -> TestResult {
 
 #[tokio::test]
 async fn an_approval_takes_the_forms_csrf_token_and_records_who_approved() -> TestResult {
-    use tenure::guard::Effect;
-    use tenure::service::guard::{self, ApprovalStatus, Hold, Origin};
+    use tenure::service::guard::{self, ApprovalStatus};
 
     let local = Local::new()?;
     let connection = stored(&local, "contoso").await?;
@@ -189,18 +188,7 @@ async fn an_approval_takes_the_forms_csrf_token_and_records_who_approved() -> Te
     let held = guard::hold(
         &services,
         &connection.id,
-        Hold {
-            origin: Origin::Webhook,
-            deliveries: vec!["delivery-1".into()],
-            reason: "it disables 40 of 50 managed users".into(),
-            effect: Effect {
-                users: 40,
-                disables: 40,
-                license_removals: 0,
-                group_removals: 0,
-            },
-            items: Vec::new(),
-        },
+        crate::support::forty_disables_held(),
     )
     .await?;
     let router = console_routes(services.clone());
