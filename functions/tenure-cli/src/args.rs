@@ -31,8 +31,9 @@ pub(crate) enum Command {
     Generate(GenerateArgs),
     /// Run the emulated tenant (Microsoft login, Graph and Exchange) on a local port.
     Emulate(EmulateArgs),
-    /// Run Tenure's functions on one local port (webhooks, consent, the OAuth callback, plugin
-    /// uploads) with provisioning from an in-process queue, over the local stores.
+    /// Run Tenure's functions on one local port (the admin console, sign-in, webhooks, consent,
+    /// the OAuth callback, plugin uploads, API tokens, approvals, HR export uploads, match
+    /// confirmation) with provisioning from an in-process queue, over the local stores.
     Serve(ServeArgs),
     /// The changes the guard held for approval: list them, or approve one (its work is then
     /// provisioned by this command).
@@ -424,7 +425,7 @@ pub(crate) struct EmulateArgs {
     /// The name of the environment variable holding that app's client secret (never printed).
     #[arg(long, default_value = "TENURE_EMULATOR_CLIENT_SECRET")]
     pub(crate) client_secret_env: String,
-    /// Also register Tenure's own (multi-tenant) app with this client id, so that
+    /// Also register Tenure's (multi-tenant) app with this client id, so that
     /// `tenure connect link` works against the tenant.
     #[arg(long, value_name = "CLIENT-ID")]
     pub(crate) tenure_app_id: Option<String>,
