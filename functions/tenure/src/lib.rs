@@ -24,6 +24,7 @@ pub mod guard;
 pub mod hr;
 pub mod html;
 pub mod microsoft;
+pub mod names;
 pub mod notify;
 pub mod pipeline;
 pub mod plan;

@@ -12,6 +12,7 @@ use jiff::civil::{Date, date};
 use crate::directory::{ApplyError, DirectoryGroup, Snapshot, SubscribedSku, Tenant};
 use crate::guard::GuardPolicy;
 use crate::hr::HrError;
+use crate::names::MailNickname;
 use crate::pipeline::{self, PipelineError, PlanRequest};
 use crate::plugin::{PluginError, PluginHost, STANDARD_MAPPER, SandboxLimits};
 use crate::today::Today;
@@ -336,7 +337,7 @@ fn empty_tenant() -> Snapshot {
         mail_nickname: mail
             .as_ref()
             .and_then(|m| m.split('@').next())
-            .map(str::to_owned),
+            .map(MailNickname::from),
         proxy_addresses: mail.iter().map(|m| format!("SMTP:{m}")).collect(),
         mail,
         display_name: name,

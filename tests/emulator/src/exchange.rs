@@ -106,7 +106,7 @@ fn exchange_role(state: &TenantState, principal: &Principal) -> ExchangeRole {
             .shared
             .directory()
             .user(user_id)
-            .map_or_else(|| user_id.clone(), |u| u.user_principal_name.clone()),
+            .map_or_else(|| user_id.clone(), |u| u.user_principal_name.to_string()),
     };
     state.shared.login().exchange_role(&name)
 }
@@ -594,7 +594,7 @@ fn add_mailbox_permission(
             .iter()
             .any(|h| h.eq_ignore_ascii_case(&holder))
     {
-        mailbox.full_access.push(holder.clone());
+        mailbox.full_access.push(holder.to_string());
         directory.stamp_mailbox(&id);
     }
     Ok(vec![json!({
@@ -676,11 +676,11 @@ fn recipient_json(user: &DirectoryUser, mailbox: Option<&Mailbox>) -> Value {
     };
     json!({
         "Identity": user.user_principal_name,
-        "Name": user.mail_nickname.clone().unwrap_or_else(|| user.id.clone()),
+        "Name": user.mail_nickname.as_deref().unwrap_or(&user.id),
         "Alias": user.mail_nickname,
         "DisplayName": user.display_name,
         "UserPrincipalName": user.user_principal_name,
-        "PrimarySmtpAddress": user.mail.clone().unwrap_or_else(|| user.user_principal_name.clone()),
+        "PrimarySmtpAddress": user.mail.clone().unwrap_or_else(|| user.user_principal_name.to_string()),
         "ExternalDirectoryObjectId": user.id,
         "RecipientType": if mailbox.is_some() { "UserMailbox" } else { "User" },
         "RecipientTypeDetails": details,

@@ -520,7 +520,7 @@ impl Directory {
         };
         let mut renamed = false;
         if let Some(old) = self.snapshot.users.get(at) {
-            renamed = old.user_principal_name != user.user_principal_name;
+            renamed = old.user_principal_name.as_str() != user.user_principal_name.as_str();
             let old_upn = old.user_principal_name.to_ascii_lowercase();
             self.user_index.remove(&old_upn);
         }
@@ -754,7 +754,7 @@ impl Directory {
             .position(|u| u.id.eq_ignore_ascii_case(user_id))
             .ok_or(RestoreRefusal::NotFound)?;
         let mut user = self.snapshot.deleted_users[at].clone();
-        user.user_principal_name = user.upn_before_deletion().to_owned();
+        user.user_principal_name = user.upn_before_deletion().into();
         if self.upn_taken(&user.user_principal_name, None)
             || self
                 .address_owner(&user.user_principal_name, Some(&user.id))
@@ -847,10 +847,10 @@ impl Directory {
             };
             let upn = user.user_principal_name.clone();
             if user.mail.is_none() {
-                user.mail = Some(upn.clone());
+                user.mail = Some(upn.to_string());
             }
             if user.proxy_addresses.is_empty() {
-                let primary = user.mail.clone().unwrap_or_else(|| upn.clone());
+                let primary = user.mail.clone().unwrap_or_else(|| upn.to_string());
                 user.proxy_addresses = vec![format!("SMTP:{primary}")];
             }
             self.mailbox_index

@@ -126,7 +126,7 @@ fn find_account<'a>(directory: &'a Snapshot, key: &str) -> Option<&'a DirectoryU
     directory
         .users
         .iter()
-        .find(|u| u.id.eq_ignore_ascii_case(key) || u.user_principal_name.eq_ignore_ascii_case(key))
+        .find(|u| u.id.eq_ignore_ascii_case(key) || u.user_principal_name == key)
 }
 
 /// A worker's plan to adopt an account and nothing else.
@@ -136,7 +136,7 @@ fn adoption(worker: &SourcedWorker, user: &DirectoryUser, reason: String) -> Wor
         display_name: user
             .display_name
             .clone()
-            .unwrap_or_else(|| user.user_principal_name.clone()),
+            .unwrap_or_else(|| user.user_principal_name.to_string()),
         change: Change::Adopt,
         user_id: Some(user.id.clone()),
         user_principal_name: Some(user.user_principal_name.clone()),

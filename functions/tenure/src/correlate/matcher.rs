@@ -168,7 +168,7 @@ pub fn correlate(
 fn unmatched_account(user: &DirectoryUser, why: &str) -> UnmatchedAccount {
     UnmatchedAccount {
         user_id: user.id.clone(),
-        user_principal_name: user.user_principal_name.clone(),
+        user_principal_name: user.user_principal_name.to_string(),
         display_name: user.display_name.clone(),
         why: why.to_owned(),
         adopt_for: None,
@@ -194,7 +194,7 @@ impl<'a> Pool<'a> {
             .filter(|u| u.employee_id.is_none())
         {
             if excluded.contains(&user.id.to_lowercase())
-                || excluded.contains(&user.user_principal_name.to_lowercase())
+                || excluded.contains(&user.user_principal_name.folded())
             {
                 unmatched.push(unmatched_account(
                     user,
@@ -256,7 +256,7 @@ impl<'a> Pool<'a> {
         let user = self.accounts[found.account].user;
         Candidate {
             user_id: user.id.clone(),
-            user_principal_name: user.user_principal_name.clone(),
+            user_principal_name: user.user_principal_name.to_string(),
             display_name: user.display_name.clone(),
             account_enabled: user.account_enabled,
             confidence: config.rules[rule].confidence,

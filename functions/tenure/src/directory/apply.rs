@@ -10,6 +10,7 @@ use super::{
     AssignedLicense, DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot,
     UserAttribute,
 };
+use crate::names::Upn;
 use crate::plan::{Op, Plan, ValueChange, WorkerPlan};
 
 /// An action that cannot be applied to this snapshot.
@@ -74,7 +75,7 @@ struct Writer<'s> {
     snapshot: &'s mut Snapshot,
     user_at: HashMap<String, usize>,
     user_by_employee: HashMap<String, usize>,
-    upns: HashSet<String>,
+    upns: HashSet<Upn>,
     group_at: HashMap<String, usize>,
     group_members: HashMap<usize, HashSet<String>>,
     mailbox_at: HashMap<String, usize>,
@@ -97,7 +98,7 @@ impl<'s> Writer<'s> {
         let upns = snapshot
             .users
             .iter()
-            .map(|u| u.user_principal_name.to_lowercase())
+            .map(|u| u.user_principal_name.clone())
             .collect();
         let group_at = snapshot
             .groups
@@ -165,7 +166,7 @@ impl<'s> Writer<'s> {
         else {
             return Err("not a create".into());
         };
-        if !self.upns.insert(user_principal_name.to_lowercase()) {
+        if !self.upns.insert(user_principal_name.clone()) {
             return Err(format!(
                 "another object with userPrincipalName {user_principal_name} already exists"
             ));
@@ -201,8 +202,8 @@ impl<'s> Writer<'s> {
             .position(|u| u.id == user_id)
             .ok_or_else(|| format!("no deleted user has id {user_id}"))?;
         let mut user = self.snapshot.deleted_users.remove(at);
-        user.user_principal_name = user.upn_before_deletion().to_owned();
-        if !self.upns.insert(user.user_principal_name.to_lowercase()) {
+        user.user_principal_name = Upn::from(user.upn_before_deletion());
+        if !self.upns.insert(user.user_principal_name.clone()) {
             return Err(format!(
                 "another object with userPrincipalName {} already exists",
                 user.user_principal_name
@@ -382,7 +383,7 @@ impl<'s> Writer<'s> {
             // Exchange gives the user its primary address as `mail`.
             let upn = user.user_principal_name.clone();
             user.proxy_addresses = vec![format!("SMTP:{upn}")];
-            user.mail.get_or_insert_with(|| upn.clone());
+            user.mail.get_or_insert_with(|| upn.to_string());
             self.mailbox_at
                 .insert(user_id.to_owned(), self.snapshot.mailboxes.len());
             self.snapshot.mailboxes.push(Mailbox {

@@ -4,6 +4,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{DirectoryGroup, DirectoryUser, Mailbox, Snapshot, SubscribedSku};
 use crate::desired::GroupRef;
+use crate::names::{MailNickname, Upn};
 
 /// Why a group named by a plugin could not be found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,12 +48,13 @@ pub struct DirectoryIndex<'a> {
     snapshot: &'a Snapshot,
     by_employee_id: HashMap<&'a str, Vec<usize>>,
     deleted_by_employee_id: HashMap<&'a str, usize>,
-    upns: HashSet<String>,
+    upns: HashSet<Upn>,
     /// Every address a new account's UPN or primary SMTP address would collide with: users'
     /// UPN, `mail` and SMTP proxy addresses, groups' `mail` and proxy addresses, and those of
-    /// deleted users (which keep them until purged).
-    taken_addresses: HashSet<String>,
-    taken_nicknames: HashSet<String>,
+    /// deleted users (which keep them until purged). Addresses share the UPN's form and its
+    /// case-insensitive comparison.
+    taken_addresses: HashSet<Upn>,
+    taken_nicknames: HashSet<MailNickname>,
     mailbox_by_user: HashMap<&'a str, usize>,
     sku_by_part_number: HashMap<String, &'a SubscribedSku>,
     group_by_id: HashMap<&'a str, usize>,
@@ -75,18 +77,16 @@ impl<'a> DirectoryIndex<'a> {
             Default::default(),
         );
         let mut take_user = |user: &DirectoryUser, upn: &str| {
-            taken_addresses.insert(upn.to_lowercase());
-            taken_addresses.extend(user.mail.iter().map(|m| m.to_lowercase()));
-            taken_addresses.extend(user.smtp_addresses().map(str::to_lowercase));
-            if let Some(nickname) = &user.mail_nickname {
-                taken_nicknames.insert(nickname.to_lowercase());
-            }
+            taken_addresses.insert(Upn::from(upn));
+            taken_addresses.extend(user.mail.as_deref().map(Upn::from));
+            taken_addresses.extend(user.smtp_addresses().map(Upn::from));
+            taken_nicknames.extend(user.mail_nickname.clone());
         };
         for (i, user) in users.iter().enumerate() {
             if let Some(employee_id) = user.employee_id.as_deref() {
                 by_employee_id.entry(employee_id).or_default().push(i);
             }
-            upns.insert(user.user_principal_name.to_lowercase());
+            upns.insert(user.user_principal_name.clone());
             take_user(user, &user.user_principal_name);
         }
         let mut deleted_by_employee_id = HashMap::default();
@@ -107,12 +107,10 @@ impl<'a> DirectoryIndex<'a> {
                     .entry(mail.to_lowercase())
                     .or_default()
                     .push(i);
-                taken_addresses.insert(mail.to_lowercase());
+                taken_addresses.insert(Upn::from(mail.as_str()));
             }
-            taken_addresses.extend(group.smtp_addresses().map(str::to_lowercase));
-            if let Some(nickname) = &group.mail_nickname {
-                taken_nicknames.insert(nickname.to_lowercase());
-            }
+            taken_addresses.extend(group.smtp_addresses().map(Upn::from));
+            taken_nicknames.extend(group.mail_nickname.clone());
             groups_by_name
                 .entry(group.display_name.to_lowercase())
                 .or_default()
@@ -171,21 +169,21 @@ impl<'a> DirectoryIndex<'a> {
             .map(|&i| &self.snapshot.deleted_users[i])
     }
 
-    /// Whether a user has this UPN (case-insensitive).
-    pub fn upn_taken(&self, upn: &str) -> bool {
-        self.upns.contains(&upn.to_lowercase())
+    /// Whether a user has this UPN.
+    pub fn upn_taken(&self, upn: &Upn) -> bool {
+        self.upns.contains(upn)
     }
 
     /// Whether an address is in use as a user's UPN, `mail` or proxy address, a group's `mail`
     /// or proxy address, or a deleted user's (case-insensitive): a new account may not take it
     /// as UPN or primary SMTP address.
-    pub fn address_taken(&self, address: &str) -> bool {
-        self.taken_addresses.contains(&address.to_lowercase())
+    pub fn address_taken(&self, address: &Upn) -> bool {
+        self.taken_addresses.contains(address)
     }
 
-    /// Whether a mail nickname is in use by a user, a deleted user or a group (case-insensitive).
-    pub fn nickname_taken(&self, nickname: &str) -> bool {
-        self.taken_nicknames.contains(&nickname.to_lowercase())
+    /// Whether a mail nickname is in use by a user, a deleted user or a group.
+    pub fn nickname_taken(&self, nickname: &MailNickname) -> bool {
+        self.taken_nicknames.contains(nickname)
     }
 
     /// Whether new users may be given a UPN in this domain. An empty domain list allows any.

@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::desired::GroupKind;
+use crate::names::{MailNickname, Upn};
 
 /// A tenant's state. Every list may be absent in the JSON (it reads as empty).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -136,14 +137,14 @@ pub struct AssignedLicense {
 #[allow(missing_docs)] // Each field is the Graph user property of the same name.
 pub struct DirectoryUser {
     pub id: String,
-    pub user_principal_name: String,
+    pub user_principal_name: Upn,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<String>,
     pub account_enabled: bool,
     #[serde(default)]
     pub display_name: Option<String>,
     #[serde(default)]
-    pub mail_nickname: Option<String>,
+    pub mail_nickname: Option<MailNickname>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<String>,
     /// Every address mail reaches the user at (`SMTP:` the primary one, `smtp:` the others);
@@ -202,7 +203,7 @@ pub struct DirectoryGroup {
     pub mail: Option<String>,
     /// `mailNickname`.
     #[serde(default)]
-    pub mail_nickname: Option<String>,
+    pub mail_nickname: Option<MailNickname>,
     /// `proxyAddresses`: every address of a mail-enabled group.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proxy_addresses: Vec<String>,
@@ -254,7 +255,7 @@ pub struct Mailbox {
     /// The owning user's object id (Exchange `ExternalDirectoryObjectId`).
     pub external_directory_object_id: String,
     /// The owner's UPN.
-    pub user_principal_name: String,
+    pub user_principal_name: Upn,
     /// `RecipientTypeDetails`.
     pub recipient_type_details: MailboxType,
     /// `HiddenFromAddressListsEnabled`.

@@ -105,7 +105,7 @@ mod tests {
         Ok(StampedMailbox {
             mailbox: Mailbox {
                 external_directory_object_id: id.into(),
-                user_principal_name: format!("{id}@contoso.com"),
+                user_principal_name: format!("{id}@contoso.com").into(),
                 recipient_type_details: MailboxType::UserMailbox,
                 hidden_from_address_lists_enabled: false,
                 full_access: Vec::new(),

@@ -356,7 +356,7 @@ fn to_mailbox(recipient: Recipient) -> Option<Mailbox> {
     };
     Some(Mailbox {
         external_directory_object_id: recipient.external_directory_object_id?,
-        user_principal_name: recipient.user_principal_name?,
+        user_principal_name: recipient.user_principal_name?.into(),
         recipient_type_details: kind,
         hidden_from_address_lists_enabled: recipient
             .hidden_from_address_lists_enabled

@@ -30,7 +30,7 @@ pub(crate) fn apply_users(snapshot: &mut Snapshot, delta: UserDelta) {
             .deleted_users
             .extend(deleted.into_iter().map(|mut user| {
                 user.user_principal_name =
-                    format!("{}{}", user.id.replace('-', ""), user.user_principal_name);
+                    format!("{}{}", user.id.replace('-', ""), user.user_principal_name).into();
                 user.manager = None;
                 user
             }));
@@ -175,7 +175,7 @@ mod tests {
     fn user(id: &str, manager: Option<&str>) -> DirectoryUser {
         DirectoryUser {
             id: id.into(),
-            user_principal_name: format!("{id}@contoso.com"),
+            user_principal_name: format!("{id}@contoso.com").into(),
             manager: manager.map(|m| ObjectRef { id: m.into() }),
             ..DirectoryUser::default()
         }

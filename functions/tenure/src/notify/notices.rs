@@ -174,7 +174,7 @@ pub fn leaver_notices(plan: &Plan, applied: &ApplyReport, directory: &Snapshot) 
                 manager
                     .mail
                     .clone()
-                    .unwrap_or_else(|| manager.user_principal_name.clone()),
+                    .unwrap_or_else(|| manager.user_principal_name.to_string()),
             ],
             kind: MailKind::Leaver,
             values: vec![
@@ -184,11 +184,15 @@ pub fn leaver_notices(plan: &Plan, applied: &ApplyReport, directory: &Snapshot) 
                     manager
                         .display_name
                         .clone()
-                        .unwrap_or_else(|| manager.user_principal_name.clone()),
+                        .unwrap_or_else(|| manager.user_principal_name.to_string()),
                 ),
                 (
                     "upn".into(),
-                    worker.user_principal_name.clone().unwrap_or_default(),
+                    worker
+                        .user_principal_name
+                        .as_deref()
+                        .unwrap_or_default()
+                        .to_owned(),
                 ),
                 ("mailbox_access".into(), access),
             ],

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::names::{MailNickname, Upn};
+
 /// One change to the directory or a mailbox, with its reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
@@ -32,9 +34,9 @@ pub enum Op {
     /// Create the account.
     CreateUser {
         /// The chosen `userPrincipalName`.
-        user_principal_name: String,
+        user_principal_name: Upn,
         /// The chosen `mailNickname`.
-        mail_nickname: String,
+        mail_nickname: MailNickname,
         /// `displayName`.
         display_name: String,
         /// `accountEnabled`: false for a pre-hire.

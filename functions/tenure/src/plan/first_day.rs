@@ -146,7 +146,7 @@ pub(super) fn manager_contact(index: &DirectoryIndex<'_>, employee_id: &str) -> 
             one.display_name.clone(),
             one.mail
                 .clone()
-                .unwrap_or_else(|| one.user_principal_name.clone()),
+                .unwrap_or_else(|| one.user_principal_name.to_string()),
         )),
         _ => None,
     }

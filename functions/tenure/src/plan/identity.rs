@@ -8,16 +8,47 @@ use super::planner::needs_new_account;
 use super::reconcile::Entry;
 use crate::desired::Identity;
 use crate::directory::DirectoryIndex;
-
-/// The longest local part (before the `@`) of a user principal name, and the longest mail
-/// nickname, that Microsoft accepts.
-pub const MAX_LOCAL_PART: usize = 64;
+pub use crate::names::MAX_LOCAL_PART;
+use crate::names::{MailNickname, NameError, Upn};
 
 /// An identity chosen for a new account, and what it was before it was shortened (if it was).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Chosen {
-    pub(super) identity: Identity,
+    pub(super) user_principal_name: Upn,
+    pub(super) mail_nickname: MailNickname,
     pub(super) shortened_from: Option<String>,
+}
+
+/// Why no identity could be chosen for a new account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityError {
+    /// The plugin gave no candidate.
+    #[error("the mapping plugin gave no identity candidates for the new account")]
+    NoCandidates,
+    /// A candidate Microsoft would refuse.
+    #[error("identity candidate refused: {0}")]
+    Invalid(#[from] NameError),
+    /// Every candidate is in a domain the tenant has not verified.
+    #[error(
+        "the UPN domain {} is not a verified domain of the tenant (verified: {})",
+        .domains.join(", "), .verified.join(", ")
+    )]
+    UnverifiedDomain {
+        /// The domains of the candidates.
+        domains: Vec<String>,
+        /// The tenant's verified domains.
+        verified: Vec<String>,
+    },
+    /// Every candidate is taken.
+    #[error(
+        "every identity candidate is taken ({}); add a pattern with {{n}} to the configuration",
+        .tried.join(", ")
+    )]
+    AllTaken {
+        /// The candidates tried, as shortened.
+        tried: Vec<String>,
+    },
 }
 
 /// For each entry, in order: `Ok(Some)` the identity chosen for a new account, `Ok(None)` when no
@@ -28,8 +59,8 @@ pub(super) struct Chosen {
 pub(super) fn allocate_identities(
     entries: &[Entry<'_>],
     index: &DirectoryIndex<'_>,
-) -> Vec<Result<Option<Chosen>, String>> {
-    let mut results: Vec<Result<Option<Chosen>, String>> = vec![Ok(None); entries.len()];
+) -> Vec<Result<Option<Chosen>, IdentityError>> {
+    let mut results: Vec<Result<Option<Chosen>, IdentityError>> = vec![Ok(None); entries.len()];
     let mut order: Vec<usize> = (0..entries.len())
         .filter(|&i| needs_new_account(&entries[i]))
         .collect();
@@ -40,82 +71,77 @@ pub(super) fn allocate_identities(
             .employee_id
             .cmp(&entries[b].sourced.worker.employee_id)
     });
-    let mut upns: HashSet<String> = HashSet::default();
-    let mut nicknames: HashSet<String> = HashSet::default();
+    let mut taken = Taken::default();
     for i in order {
         let Some(account) = &entries[i].desired.account else {
             continue;
         };
-        results[i] = choose(&account.identities, index, &mut upns, &mut nicknames).map(Some);
+        results[i] = choose(&account.identities, index, &mut taken).map(Some);
     }
     results
+}
+
+/// The names given to new accounts earlier in this plan.
+#[derive(Default)]
+struct Taken {
+    upns: HashSet<Upn>,
+    nicknames: HashSet<MailNickname>,
 }
 
 fn choose(
     candidates: &[Identity],
     index: &DirectoryIndex<'_>,
-    upns: &mut HashSet<String>,
-    nicknames: &mut HashSet<String>,
-) -> Result<Chosen, String> {
+    taken: &mut Taken,
+) -> Result<Chosen, IdentityError> {
     if candidates.is_empty() {
-        return Err("the mapping plugin gave no identity candidates for the new account".into());
+        return Err(IdentityError::NoCandidates);
     }
     let mut unverified = Vec::new();
-    let mut tried: Vec<String> = Vec::new();
+    let mut tried: Vec<Upn> = Vec::new();
     for candidate in candidates {
         let Some((local, domain)) = candidate.user_principal_name.split_once('@') else {
-            return Err(format!(
-                "identity candidate {:?} is not of the form name@domain",
-                candidate.user_principal_name
-            ));
+            return Err(NameError::NotNameAtDomain {
+                given: candidate.user_principal_name.clone(),
+            }
+            .into());
         };
-        if local.is_empty() || candidate.mail_nickname.is_empty() {
-            return Err(format!(
-                "identity candidate {:?} has an empty name",
-                candidate.user_principal_name
-            ));
-        }
+        let fitted = Upn::parse(&format!("{}@{domain}", shorten(local, MAX_LOCAL_PART)))?;
+        let fitted_nickname =
+            MailNickname::parse(&shorten(&candidate.mail_nickname, MAX_LOCAL_PART))?;
         if !index.domain_verified(domain) {
             unverified.push(domain.to_lowercase());
             continue;
         }
-        let fitted = Identity {
-            user_principal_name: format!("{}@{domain}", shorten(local, MAX_LOCAL_PART)),
-            mail_nickname: shorten(&candidate.mail_nickname, MAX_LOCAL_PART),
-        };
-        let upn = fitted.user_principal_name.to_lowercase();
-        let nickname = fitted.mail_nickname.to_lowercase();
-        if tried.contains(&upn) {
+        if tried.contains(&fitted) {
             continue;
         }
-        tried.push(upn.clone());
-        let free = !index.address_taken(&upn)
-            && !index.nickname_taken(&nickname)
-            && !upns.contains(&upn)
-            && !nicknames.contains(&nickname);
+        tried.push(fitted.clone());
+        let free = !index.address_taken(&fitted)
+            && !index.nickname_taken(&fitted_nickname)
+            && !taken.upns.contains(&fitted)
+            && !taken.nicknames.contains(&fitted_nickname);
         if free {
-            upns.insert(upn);
-            nicknames.insert(nickname);
-            let shortened_from =
-                (fitted != *candidate).then(|| candidate.user_principal_name.clone());
+            taken.upns.insert(fitted.clone());
+            taken.nicknames.insert(fitted_nickname.clone());
+            let shortened = fitted.as_str() != candidate.user_principal_name
+                || fitted_nickname.as_str() != candidate.mail_nickname;
             return Ok(Chosen {
-                identity: fitted,
-                shortened_from,
+                user_principal_name: fitted,
+                mail_nickname: fitted_nickname,
+                shortened_from: shortened.then(|| candidate.user_principal_name.clone()),
             });
         }
     }
     if unverified.len() == candidates.len() {
         unverified.dedup();
-        return Err(format!(
-            "the UPN domain {} is not a verified domain of the tenant (verified: {})",
-            unverified.join(", "),
-            index.verified_domains().join(", ")
-        ));
+        return Err(IdentityError::UnverifiedDomain {
+            domains: unverified,
+            verified: index.verified_domains().to_vec(),
+        });
     }
-    Err(format!(
-        "every identity candidate is taken ({}); add a pattern with {{n}} to the configuration",
-        tried.join(", ")
-    ))
+    Err(IdentityError::AllTaken {
+        tried: tried.into_iter().map(String::from).collect(),
+    })
 }
 
 /// Shortens a local part (or nickname) to `max` characters: a trailing number (the `2` of

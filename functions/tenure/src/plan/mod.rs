@@ -28,12 +28,13 @@ use serde::{Deserialize, Serialize};
 
 pub use action::{AccessRecipient, Action, Op, RecipientRole, ValueChange};
 pub use first_day::FirstDayPlanning;
-pub use identity::{MAX_LOCAL_PART, shorten};
+pub use identity::{IdentityError, MAX_LOCAL_PART, shorten};
 pub use planner::{PlanError, PlanInput, build_plan};
 pub use warnings::name_rules;
 
 use crate::correlate::MatchReport;
 use crate::hr::Quarantined;
+use crate::names::Upn;
 
 /// How a worker's situation changes in this plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -104,7 +105,7 @@ pub struct WorkerPlan {
     pub user_id: Option<String>,
     /// The account's UPN (existing, or chosen for a new account).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_principal_name: Option<String>,
+    pub user_principal_name: Option<Upn>,
     /// The changes, in the order they are to run.
     pub actions: Vec<Action>,
     /// What a person should know about this worker besides the actions: why nothing happens

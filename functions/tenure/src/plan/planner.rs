@@ -16,6 +16,7 @@ use crate::correlate::{
 use crate::desired::{Account, DesiredState, GroupRef, Managed, Phase};
 use crate::directory::{DirectoryIndex, DirectoryUser, Snapshot, SubscribedSku, UserAttribute};
 use crate::hr::{Quarantined, SourcedWorker};
+use crate::names::Upn;
 use crate::today::Today;
 
 /// Everything a plan is a function of.
@@ -233,17 +234,14 @@ fn choose_accounts<'a>(
                 kept.push((entry, None));
             }
             (None, Ok(Some(chosen))) => {
-                accounts.insert(
-                    worker_id,
-                    AccountRef::planned(&chosen.identity.user_principal_name),
-                );
+                accounts.insert(worker_id, AccountRef::planned(&chosen.user_principal_name));
                 kept.push((entry, Some(chosen)));
             }
             (None, Ok(None)) => kept.push((entry, None)),
             (None, Err(reason)) => quarantined.push(Quarantined {
                 employee_id: Some(worker_id.to_owned()),
                 source: entry.sourced.source.clone(),
-                reason,
+                reason: reason.to_string(),
             }),
         }
     }
@@ -377,18 +375,16 @@ fn confirmed_account<'a>(
         .iter()
         .find(|c| c.employee_id.trim() == found.employee_id)?;
     let account = confirmed.account.trim();
+    // The confirmed account is named by object id or by UPN.
+    let as_upn = Upn::from(account);
     let by_id = found
         .candidates
         .iter()
-        .find(|c| c.user_principal_name.eq_ignore_ascii_case(account))
+        .find(|c| as_upn == c.user_principal_name.as_str())
         .map_or(account, |c| c.user_id.as_str());
     users
         .get(by_id)
-        .or_else(|| {
-            users
-                .values()
-                .find(|u| u.user_principal_name.eq_ignore_ascii_case(account))
-        })
+        .or_else(|| users.values().find(|u| u.user_principal_name == as_upn))
         .copied()
         .filter(|user| user.employee_id.is_none())
 }

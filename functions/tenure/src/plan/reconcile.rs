@@ -8,11 +8,12 @@ use super::action::{Action, Op, ValueChange};
 use super::identity::Chosen;
 use super::reasons;
 use super::{Change, WorkerPlan};
-use crate::desired::{Account, DesiredState, GroupRef, Identity, MailboxState, Phase, Principal};
+use crate::desired::{Account, DesiredState, GroupRef, MailboxState, Phase, Principal};
 use crate::directory::{
     DirectoryGroup, DirectoryIndex, DirectoryUser, MailboxType, SubscribedSku, UserAttribute,
 };
 use crate::hr::SourcedWorker;
+use crate::names::Upn;
 
 /// A worker ready to be reconciled.
 #[derive(Debug)]
@@ -61,7 +62,7 @@ pub(super) fn managed_memberships<'a>(
 #[derive(Debug)]
 pub(super) struct AccountRef<'a> {
     user_id: Option<&'a str>,
-    upn: String,
+    upn: Upn,
 }
 
 impl<'a> AccountRef<'a> {
@@ -69,14 +70,14 @@ impl<'a> AccountRef<'a> {
         Self {
             user_id: Some(&user.id),
             // A deleted account about to be restored gets its old UPN back.
-            upn: user.upn_before_deletion().to_owned(),
+            upn: Upn::from(user.upn_before_deletion()),
         }
     }
 
-    pub(super) fn planned(upn: &str) -> Self {
+    pub(super) fn planned(upn: &Upn) -> Self {
         Self {
             user_id: None,
-            upn: upn.to_owned(),
+            upn: upn.clone(),
         }
     }
 }
@@ -106,7 +107,6 @@ impl Reconciler<'_, '_> {
         entry: &Entry<'_>,
         chosen: Option<&Chosen>,
     ) -> (WorkerPlan, Vec<usize>) {
-        let identity = chosen.map(|c| &c.identity);
         let worker = &entry.sourced.worker;
         let desired = &entry.desired;
         let mut plan = WorkerPlan {
@@ -122,7 +122,7 @@ impl Reconciler<'_, '_> {
             user_principal_name: entry
                 .existing
                 .map(|u| u.user_principal_name.clone())
-                .or_else(|| identity.map(|i| i.user_principal_name.clone())),
+                .or_else(|| chosen.map(|c| c.user_principal_name.clone())),
             actions: Vec::new(),
             notes: Vec::new(),
         };
@@ -139,13 +139,12 @@ impl Reconciler<'_, '_> {
             }
             return (plan, skipped);
         };
-        match (entry.existing, identity) {
-            (None, Some(identity)) => {
-                self.create(entry, account, identity, &mut plan, &mut skipped);
-                if let (Some(from), Some(create)) = (
-                    chosen.and_then(|c| c.shortened_from.as_deref()),
-                    plan.actions.first_mut(),
-                ) {
+        match (entry.existing, chosen) {
+            (None, Some(chosen)) => {
+                self.create(entry, account, chosen, &mut plan, &mut skipped);
+                if let (Some(from), Some(create)) =
+                    (chosen.shortened_from.as_deref(), plan.actions.first_mut())
+                {
                     create.reason = reasons::shortened(&create.reason, from);
                 }
             }
@@ -167,7 +166,7 @@ impl Reconciler<'_, '_> {
                 // Graph shows a deleted account's UPN with its id in front; restored, it has
                 // its own again.
                 plan.user_principal_name =
-                    entry.existing.map(|u| u.upn_before_deletion().to_owned());
+                    entry.existing.map(|u| Upn::from(u.upn_before_deletion()));
                 plan.actions.push(Action {
                     op: Op::RestoreUser,
                     reason: reasons::restore(worker),
@@ -200,7 +199,7 @@ impl Reconciler<'_, '_> {
         &self,
         entry: &Entry<'_>,
         account: &Account,
-        identity: &Identity,
+        chosen: &Chosen,
         plan: &mut WorkerPlan,
         skipped: &mut Vec<usize>,
     ) {
@@ -214,8 +213,8 @@ impl Reconciler<'_, '_> {
             .collect();
         plan.actions.push(Action {
             op: Op::CreateUser {
-                user_principal_name: identity.user_principal_name.clone(),
-                mail_nickname: identity.mail_nickname.clone(),
+                user_principal_name: chosen.user_principal_name.clone(),
+                mail_nickname: chosen.mail_nickname.clone(),
                 display_name: account.display_name.clone(),
                 account_enabled: account.enabled,
                 attributes,
@@ -475,7 +474,10 @@ impl Reconciler<'_, '_> {
                     .and_then(|m| self.resolve_employee(m))
                     .map(|a| a.upn.clone()),
                 Principal::Employee(id) => self.resolve_employee(id).map(|a| a.upn.clone()),
-                Principal::User(upn) => self.index.upn_taken(upn).then(|| upn.clone()),
+                Principal::User(upn) => {
+                    let upn = Upn::from(upn.as_str());
+                    self.index.upn_taken(&upn).then_some(upn)
+                }
             };
             let Some(trustee) = trustee else {
                 plan.notes.push(reasons::unresolved_principal(principal));
@@ -484,13 +486,15 @@ impl Reconciler<'_, '_> {
             if mailbox
                 .full_access
                 .iter()
-                .any(|h| h.eq_ignore_ascii_case(&trustee))
+                .any(|holder| trustee == holder.as_str())
             {
                 continue;
             }
             plan.actions.push(Action {
                 reason: reasons::full_access(principal, &trustee),
-                op: Op::GrantMailboxAccess { trustee },
+                op: Op::GrantMailboxAccess {
+                    trustee: trustee.into(),
+                },
             });
         }
     }
@@ -512,7 +516,7 @@ impl Reconciler<'_, '_> {
         super::first_day::manager_contact(self.index, employee_id).or_else(|| {
             self.accounts
                 .get(employee_id)
-                .map(|a| (None, a.upn.clone()))
+                .map(|a| (None, a.upn.to_string()))
         })
     }
 

@@ -115,7 +115,11 @@ pub async fn confirm_report(
         .map(|w| ConfirmedPair {
             employee_id: w.employee_id.clone(),
             user_id: w.user_id.clone().unwrap_or_default(),
-            user_principal_name: w.user_principal_name.clone().unwrap_or_default(),
+            user_principal_name: w
+                .user_principal_name
+                .as_deref()
+                .unwrap_or_default()
+                .to_owned(),
         })
         .collect();
     if !adopt.is_empty() {

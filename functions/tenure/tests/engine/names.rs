@@ -2,7 +2,10 @@
 //! shortening to Microsoft's 64 characters, by property.
 
 use proptest::prelude::*;
+use std::collections::HashSet;
 use tenure::correlate::{name_forms, same_name};
+
+use tenure::names::{MailNickname, Upn};
 use tenure::plan::{MAX_LOCAL_PART, shorten};
 
 #[test]
@@ -96,5 +99,27 @@ proptest! {
         );
         prop_assert!(first.ends_with(&a.to_string()), "{}", first);
         prop_assert_ne!(first, second);
+    }
+}
+
+proptest! {
+    #[test]
+    fn a_upn_is_one_name_whatever_its_case(local in "[A-Za-z0-9]{1,20}", domain in "[A-Za-z]{1,12}[.]com") {
+        let written = format!("{local}@{domain}");
+        let names: HashSet<Upn> = [written.to_uppercase(), written.to_lowercase(), written.clone()]
+            .into_iter()
+            .map(Upn::from)
+            .collect();
+        prop_assert_eq!(names.len(), 1);
+        let kept = Upn::parse(&written).expect("a plain name is a UPN");
+        prop_assert_eq!(kept.as_str(), written.as_str(), "the case written is kept");
+        prop_assert_eq!(MailNickname::from(local.to_uppercase()), MailNickname::from(local.to_lowercase()));
+    }
+
+    #[test]
+    fn a_valid_name_shortened_is_still_a_valid_upn(local in "[a-z]([a-z0-9]|[._-][a-z0-9]){0,70}") {
+        let short = shorten(&local, MAX_LOCAL_PART);
+        prop_assert!(Upn::parse(&format!("{short}@contoso.com")).is_ok(), "{short}");
+        prop_assert!(MailNickname::parse(&short).is_ok(), "{short}");
     }
 }

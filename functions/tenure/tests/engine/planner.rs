@@ -129,6 +129,49 @@ fn two_people_with_one_name_never_collide_and_the_file_order_does_not_matter()
 }
 
 #[test]
+fn a_name_taken_in_another_case_is_taken_and_a_name_microsoft_refuses_is_quarantined()
+-> Result<(), PlanError> {
+    let mut directory = tenant();
+    let mut holder = user("u-old", "0999", "Jane.Doe@Contoso.com");
+    holder.mail_nickname = Some("JDoe".into());
+    directory.users.push(holder);
+    let ws = workers(&[("1001", ""), ("1002", ""), ("1003", "")]);
+    let mut nickname_taken = active("jdoe", "J Doe");
+    if let Some(a) = nickname_taken.account.as_mut() {
+        a.identities[0].user_principal_name = "j.doe@contoso.com".into();
+    }
+    let mut spaced = active("j doe", "J Doe");
+    if let Some(a) = spaced.account.as_mut() {
+        a.identities.truncate(1);
+    }
+    let p = plan(
+        &ws,
+        vec![
+            Ok(active("JANE.DOE", "Jane Doe")),
+            Ok(nickname_taken),
+            Ok(spaced),
+        ],
+        &directory,
+    )?;
+    let upn = |id: &str| {
+        p.workers
+            .iter()
+            .find(|w| w.employee_id == id)
+            .and_then(|w| w.user_principal_name.as_deref().map(str::to_owned))
+    };
+    assert_eq!(upn("1001").as_deref(), Some("JANE.DOE2@contoso.com"));
+    assert_eq!(upn("1002").as_deref(), Some("jdoe2@contoso.com"));
+    assert_eq!(upn("1003"), None);
+    let reasons: Vec<&str> = p.quarantined.iter().map(|q| q.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 1, "{reasons:#?}");
+    assert!(
+        reasons[0].contains("\"j doe@contoso.com\" contains ' ', which Microsoft does not accept"),
+        "{reasons:#?}"
+    );
+    Ok(())
+}
+
+#[test]
 fn a_new_manager_is_created_before_its_report_is_pointed_at_it() -> Result<(), PlanError> {
     let ws = workers(&[("2002", "2001"), ("2001", "")]);
     let mut report = active("rep", "Report");
@@ -508,7 +551,7 @@ proptest! {
                 directory.users.push(u);
                 directory.mailboxes.push(Mailbox {
                     external_directory_object_id: format!("u{i}"),
-                    user_principal_name: format!("w{i}@contoso.com"),
+                    user_principal_name: format!("w{i}@contoso.com").into(),
                     recipient_type_details: if i % 3 == 0 { MailboxType::SharedMailbox } else { MailboxType::UserMailbox },
                     hidden_from_address_lists_enabled: i % 2 == 1,
                     full_access: vec![],

@@ -76,11 +76,11 @@ async fn large_listings_follow_next_links() -> TestResult {
     for n in 0..1_500 {
         snapshot.users.push(DirectoryUser {
             id: format!("50000000-0000-4000-8000-{n:012}"),
-            user_principal_name: format!("bulk{n}@contoso.com"),
+            user_principal_name: format!("bulk{n}@contoso.com").into(),
             employee_id: Some(format!("9{n:05}")),
             account_enabled: true,
             display_name: Some(format!("Bulk {n}")),
-            mail_nickname: Some(format!("bulk{n}")),
+            mail_nickname: Some(format!("bulk{n}").into()),
             ..DirectoryUser::default()
         });
     }

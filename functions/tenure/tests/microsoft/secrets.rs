@@ -37,7 +37,7 @@ async fn a_new_users_password_is_never_in_an_error() -> TestResult {
     let t = spawn().await?;
     let password = "Pa55!never-printed";
     let mut user = new_user("bad domain", "6200");
-    user.user_principal_name = "someone@not-verified.example".to_owned();
+    user.user_principal_name = "someone@not-verified.example".into();
     let error = t
         .graph
         .create_user(&user, &SecretString::from(password.to_owned()))

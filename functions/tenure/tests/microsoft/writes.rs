@@ -14,8 +14,8 @@ const BOOK_CLUB: &str = "20000000-0000-4000-8000-00000000000c";
 
 pub(crate) fn new_user(nickname: &str, employee_id: &str) -> NewUser {
     NewUser {
-        user_principal_name: format!("{nickname}@contoso.com"),
-        mail_nickname: nickname.to_owned(),
+        user_principal_name: format!("{nickname}@contoso.com").into(),
+        mail_nickname: nickname.into(),
         display_name: nickname.to_owned(),
         account_enabled: true,
         employee_id: Some(employee_id.to_owned()),

@@ -258,7 +258,7 @@ async fn a_pre_hire_gets_a_pass_on_the_start_day_once_and_it_signs_in_once() -> 
         "{}",
         mails[0].content
     );
-    assert!(mails[0].content.contains(&user.user_principal_name));
+    assert!(mails[0].content.contains(user.user_principal_name.as_str()));
     let pass = secret_of(&mails[0])?;
 
     // Provisioned again the same day (a webhook resent): no second pass.

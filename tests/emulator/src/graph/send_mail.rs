@@ -148,7 +148,7 @@ pub(crate) async fn send(
                 "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
             ));
         }
-        user.user_principal_name.clone()
+        user.user_principal_name.to_string()
     };
     let mail = read_message(from, &body)?;
     shared.send(mail);

@@ -83,12 +83,12 @@ pub(crate) fn write_user(
                 if v.is_empty() || v.len() > 64 || v.chars().any(bad) {
                     return Err(invalid(name));
                 }
-                user.mail_nickname = Some(v.to_owned());
+                user.mail_nickname = Some(v.into());
             }
             "userPrincipalName" => {
                 let upn = text(name, value)?;
                 check_upn(directory, upn, &user.id)?;
-                user.user_principal_name = upn.to_owned();
+                user.user_principal_name = upn.into();
             }
             "passwordProfile" => {
                 written.password = Some(check_password_profile(value)?.to_owned());

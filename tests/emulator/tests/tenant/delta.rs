@@ -333,7 +333,7 @@ async fn a_large_groups_members_come_over_several_pages() -> TestResult {
         let id = format!("50000000-0000-4000-8000-{n:012}");
         snapshot.users.push(DirectoryUser {
             id: id.clone(),
-            user_principal_name: format!("bulk{n}@contoso.com"),
+            user_principal_name: format!("bulk{n}@contoso.com").into(),
             account_enabled: true,
             ..DirectoryUser::default()
         });

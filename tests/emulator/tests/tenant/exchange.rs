@@ -182,13 +182,13 @@ async fn long_answers_page_with_a_next_link_posted_again() -> TestResult {
         let upn = format!("bulk{n}@contoso.com");
         snapshot.users.push(tenure::directory::DirectoryUser {
             id: id.clone(),
-            user_principal_name: upn.clone(),
+            user_principal_name: upn.clone().into(),
             account_enabled: true,
             ..Default::default()
         });
         snapshot.mailboxes.push(tenure::directory::Mailbox {
             external_directory_object_id: id,
-            user_principal_name: upn,
+            user_principal_name: upn.into(),
             recipient_type_details: tenure::directory::MailboxType::UserMailbox,
             hidden_from_address_lists_enabled: false,
             full_access: Vec::new(),

@@ -122,10 +122,10 @@ pub(crate) fn users_of<'s>(snapshot: &'s Snapshot, employee_id: &str) -> Vec<&'s
 pub(crate) fn account(id: u32, upn: &str, given: &str, surname: &str) -> DirectoryUser {
     DirectoryUser {
         id: format!("0000aaaa-0000-4000-8000-{id:012}"),
-        user_principal_name: upn.to_owned(),
+        user_principal_name: upn.into(),
         account_enabled: true,
         display_name: Some(format!("{given} {surname}").trim().to_owned()),
-        mail_nickname: upn.split('@').next().map(str::to_owned),
+        mail_nickname: upn.split('@').next().map(Into::into),
         given_name: (!given.is_empty()).then(|| given.to_owned()),
         surname: (!surname.is_empty()).then(|| surname.to_owned()),
         ..DirectoryUser::default()

@@ -6,6 +6,7 @@ use super::{GraphClient, encode};
 use crate::directory::{DirectoryGroup, SubscribedSku, Tenant};
 use crate::microsoft::error::ApiError;
 use crate::microsoft::group_delta::{GroupDelta, GroupRound};
+use crate::names::MailNickname;
 
 const GROUP_SELECT: &str =
     "id,displayName,mail,mailNickname,proxyAddresses,groupTypes,securityEnabled,mailEnabled";
@@ -43,7 +44,7 @@ impl ListedGroup {
             display_name: self.display_name.unwrap_or_default(),
             id: self.id,
             mail: self.mail,
-            mail_nickname: self.mail_nickname,
+            mail_nickname: self.mail_nickname.map(MailNickname::from),
             proxy_addresses: self.proxy_addresses,
             group_types: self.group_types,
             security_enabled: self.security_enabled.unwrap_or(false),

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::{GraphClient, encode};
 use crate::microsoft::error::{Api, ApiError};
 use crate::microsoft::transport::Request;
+use crate::names::{MailNickname, Upn};
 
 /// What a write did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -26,9 +27,9 @@ pub struct Written {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
     /// `userPrincipalName`.
-    pub user_principal_name: String,
+    pub user_principal_name: Upn,
     /// `mailNickname`.
-    pub mail_nickname: String,
+    pub mail_nickname: MailNickname,
     /// `displayName`.
     pub display_name: String,
     /// `accountEnabled`.
