@@ -31,7 +31,7 @@ let browser;
 async function startTenant() {
   if (!existsSync(tenantBinary)) {
     throw new Error(
-      `the emulated tenant binary is missing at ${tenantBinary}: cargo build -p tenure-emulator --example sign_in_page`,
+      `the emulated tenant binary is missing at ${tenantBinary}: cargo build --workspace --examples`,
     );
   }
   tenantProcess = spawn(tenantBinary, [], { stdio: ['pipe', 'pipe', 'inherit'] });
