@@ -229,6 +229,61 @@ test('a connection’s page and permissions; a held change shown as its plan, ap
   await page.context().close();
 });
 
+test('the mapping: what is not JSON and what the plugin refuses are said by the editor; a preview shows the plan; save keeps it', async () => {
+  // After the approvals test: contoso has the sample mapping, a directory read and its workers' records.
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.goto(`${deployment.url}/console/connections/contoso/mapping`);
+  await page.getByRole('heading', { name: 'Mapping of contoso' }).waitFor();
+  const editor = page.getByLabel('Configuration (JSON)');
+  const stored = JSON.parse(await editor.inputValue());
+  assert.equal(stored.upn_domain, 'contoso.com');
+  assert.match(await page.locator('main').innerText(), /Plugin in use\s+The standard mapper/);
+  assert.equal(await page.getByRole('button', { name: 'Save this configuration' }).count(), 0, 'no save before a preview');
+
+  await editor.fill('{"upn_domain": "contoso.com",');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.locator('#config-error').waitFor();
+  assert.match(await page.locator('#config-error').innerText(), /not a JSON object: .* at line 1 column \d+/);
+  assert.equal(await editor.getAttribute('aria-invalid'), 'true');
+  assert.equal(await editor.inputValue(), '{"upn_domain": "contoso.com",', 'what was typed is kept');
+
+  await editor.fill(JSON.stringify({ ...stored, colour: 'blue' }));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.locator('#config-error').waitFor();
+  assert.match(await page.locator('#config-error').innerText(), /the plugin refused the configuration: .*colour/);
+  await checkPage(page, 'mapping-refused');
+
+  const changed = { ...stored, attributes: { ...stored.attributes, companyName: 'Contoso Ltd' } };
+  await editor.fill(JSON.stringify(changed, null, 2));
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('heading', { name: 'Preview' }).waitFor();
+  const plan = await page.locator('pre.plan').innerText();
+  assert.match(plan, /^Tenure plan for /);
+  assert.match(plan, /companyName/);
+  assert.match(await page.locator('dl.counts').innerText(), /Movers\s+[1-9]/);
+  await checkPage(page, 'mapping-preview');
+  const mappingFile = path.join(deployment.state, 'store/objects/connections/contoso/mapping.json');
+  assert.doesNotMatch(readFileSync(mappingFile, 'utf8'), /Contoso Ltd/, 'a preview keeps nothing');
+
+  // Without the session's CSRF token nothing is saved.
+  const forged = await page.request.post(`${deployment.url}/console/connections/contoso/mapping`, {
+    form: { csrf_token: 'forged', config: JSON.stringify(changed) },
+    headers: { origin: deployment.url },
+  });
+  assert.equal(forged.status(), 403);
+  assert.doesNotMatch(readFileSync(mappingFile, 'utf8'), /Contoso Ltd/);
+
+  await page.getByRole('button', { name: 'Save this configuration' }).click();
+  await page.getByText('Saved: the next sync maps workers with this configuration.').waitFor();
+  const saved = JSON.parse(readFileSync(mappingFile, 'utf8'));
+  assert.equal(saved.config.attributes.companyName, 'Contoso Ltd');
+  assert.equal(saved.plugin, 'standard');
+  assert.equal(saved.guard.max_share, 0.05, 'the guard is untouched');
+  assert.equal(JSON.parse(await editor.inputValue()).attributes.companyName, 'Contoso Ltd');
+  await checkPage(page, 'mapping');
+  await page.context().close();
+});
+
 test('an administrator creates a Customer Owned Application connection: a wrong secret gets the advice, the right one links it', async () => {
   const page = await signIn(browser, deployment, ADMIN);
   await page.getByRole('link', { name: 'Create a connection' }).click();

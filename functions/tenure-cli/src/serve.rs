@@ -109,11 +109,16 @@ fn admin_access(args: &ServeArgs, public_url: &str) -> Result<AdminAccess> {
 
 /// The local stores, an in-process queue, and Tenure's app when the environment names one.
 pub(crate) fn services(state: &std::path::Path, public_url: &str) -> Result<Services> {
+    let redirect_uri = format!("{public_url}/oauth/callback");
+    Ok(local_services(state)?.with_tenure_app(tenure_app(&redirect_uri)))
+}
+
+/// The local stores, an in-process queue and the plugin host with its cache under `state`.
+pub(crate) fn local_services(state: &std::path::Path) -> Result<Services> {
     let plugins = PluginHost::new(SandboxLimits::default(), Some(state.join("plugin-cache")))
         .context("cannot start the plugin host")?;
-    let redirect_uri = format!("{public_url}/oauth/callback");
     let data = open_store_dir(state)?;
-    Ok(Services::local(&data, plugins)?.with_tenure_app(tenure_app(&redirect_uri)))
+    Ok(Services::local(&data, plugins)?)
 }
 
 /// Provisions queued work as it comes; a failure is logged and the work tried again later.

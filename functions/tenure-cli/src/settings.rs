@@ -10,9 +10,9 @@ use anyhow::{Context, Result};
 use rand::RngExt as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use tenure::connect::keep_secret;
-use tenure::service::settings::{MappingSettings, SettingsError};
+use tenure::service::settings::PluginChoice;
 use tenure::store::connections::Connection;
-use tenure::store::objects::{Condition, ObjectError, ObjectKey};
+use tenure::store::objects::{Condition, ObjectKey};
 use tenure::store::secrets::{SecretKind, SecretName};
 
 use crate::args::{ExistingConnectionArgs, HrExportArgs, MappingSettingsArgs, WebhookKeyArgs};
@@ -56,48 +56,30 @@ pub(crate) async fn webhook_key(args: WebhookKeyArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Stores the standard mapper's configuration and the guard; an activated uploaded plugin stays.
+/// Checks the configuration with the connection's plugin and stores it, and the guard's share
+/// when given ([`tenure::service::mapping::save`], as the console does); an activated uploaded
+/// plugin stays.
 pub(crate) async fn mapping(args: MappingSettingsArgs) -> Result<ExitCode> {
-    let (stores, connection) = open(&args.connection).await?;
+    let (_, connection) = open(&args.connection).await?;
     let text = fs::read_to_string(&args.config)
         .with_context(|| format!("cannot read mapper configuration {}", args.config.display()))?;
-    let config: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", args.config.display()))?;
-    loop {
-        let current = match MappingSettings::load(stores.objects.as_ref(), &connection.id).await {
-            Ok((settings, version)) => Some((settings, version)),
-            Err(SettingsError::Missing(_)) => None,
-            Err(e) => return Err(e.into()),
-        };
-        let (mut settings, condition) = match current {
-            Some((settings, version)) => (settings, Condition::Matches(version)),
-            None => (MappingSettings::standard(config.clone()), Condition::Absent),
-        };
-        settings.config = config.clone();
-        if let Some(share) = args.max_disable_share {
-            settings.guard.max_share = share;
-        }
-        match settings
-            .save(stores.objects.as_ref(), &connection.id, condition)
+    let config = tenure::service::mapping::parse(&text)
+        .with_context(|| format!("{} is not usable", args.config.display()))?;
+    let state = state_dir(args.connection.state.state_dir.as_deref())?;
+    let services = crate::serve::local_services(&state)?;
+    let settings =
+        tenure::service::mapping::save(&services, &connection.id, config, args.max_disable_share)
             .await
-        {
-            Ok(_) => {
-                println!(
-                    "Mapping of connection {} stored ({}).",
-                    connection.id,
-                    match &settings.plugin {
-                        tenure::service::settings::PluginChoice::Standard =>
-                            "the standard mapper".to_owned(),
-                        tenure::service::settings::PluginChoice::Uploaded { sha256 } =>
-                            format!("uploaded plugin {sha256}"),
-                    }
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            Err(SettingsError::Store(ObjectError::Conflict { .. })) => continue,
-            Err(e) => return Err(e.into()),
+            .with_context(|| format!("{} was not stored", args.config.display()))?;
+    println!(
+        "Mapping of connection {} stored ({}).",
+        connection.id,
+        match &settings.plugin {
+            PluginChoice::Standard => "the standard mapper".to_owned(),
+            PluginChoice::Uploaded { sha256 } => format!("uploaded plugin {sha256}"),
         }
-    }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Checks the export with the HR readers, then stores it where scheduled syncs read it.

@@ -98,3 +98,55 @@ async fn a_wrong_secret_fails_the_connection_and_says_what_to_do() {
         stderr(&unknown)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_the_plugin_refuses_is_not_stored_and_the_error_names_the_field() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let uri = sandbox.tenant.uri();
+    let mut connect = sandbox.tenure(&sandbox.connect_args("contoso", &uri));
+    connect.env("CUSTOMER_APP_SECRET", SECRET);
+    let connected = run(connect).await;
+    assert!(connected.status.success(), "{}", stderr(&connected));
+    let stored = sandbox
+        .dir
+        .path()
+        .join("state/store/objects/connections/contoso/mapping.json");
+
+    let json = |path: &std::path::Path| -> serde_json::Value {
+        let text = std::fs::read_to_string(path).expect("a readable file");
+        serde_json::from_str(&text).expect("JSON")
+    };
+    let mut config = json(&samples().join("mapper.json"));
+    config["colour"] = "blue".into();
+    let refused_file = sandbox.dir.path().join("refused.json");
+    std::fs::write(&refused_file, config.to_string()).expect("written");
+    let not_json = sandbox.dir.path().join("not-json.json");
+    std::fs::write(&not_json, "{\"upn_domain\": ").expect("written");
+    for (file, says) in [
+        (
+            &refused_file,
+            "the plugin refused the configuration: colour: unknown field",
+        ),
+        (
+            &not_json,
+            "is not a JSON object: EOF while parsing a value at line 1 column 15",
+        ),
+    ] {
+        let mut mapping = sandbox.tenure(&["connect", "mapping", "--connection", "contoso"]);
+        mapping.arg("--config").arg(file);
+        let out = run(mapping).await;
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert!(!stored.exists(), "nothing is stored");
+    }
+
+    let mut mapping = sandbox.tenure(&["connect", "mapping", "--connection", "contoso"]);
+    mapping.arg("--config").arg(samples().join("mapper.json"));
+    mapping.args(["--max-disable-share", "5%"]);
+    let out = run(mapping).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Mapping of connection contoso stored (the standard mapper)."));
+    let kept = json(&stored);
+    assert_eq!(kept["guard"]["max_share"], 0.05);
+    assert_eq!(kept["config"]["upn_domain"], "contoso.com");
+}

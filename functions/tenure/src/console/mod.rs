@@ -14,6 +14,9 @@
 //! | `GET`, `POST /console/connections/new` | administrators of the tenant named in the form | create a Customer Owned Application connection, proved on save |
 //! | `GET /console/connections/{id}` | its administrators | status, "Link Account", details, last run |
 //! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
+//! | `GET`, `POST /console/connections/{id}/mapping` | its administrators | the plugin in use, its configuration (saved after the plugin checks it), the uploaded versions |
+//! | `POST /console/connections/{id}/mapping/preview` | its administrators | check a configuration and show the plan it would make now |
+//! | `POST /console/connections/{id}/mapping/versions/{sha256}/activate` | its administrators | use an uploaded version again (roll back) |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
 //! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
@@ -26,7 +29,7 @@
 //!
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
-//! permissions), `create` (a new Customer Owned Application connection), `approvals`, `activity`.
+//! permissions), `create` (a new Customer Owned Application connection), `mapping`, `approvals`, `activity`.
 
 mod activity;
 mod approvals;
@@ -36,6 +39,7 @@ mod create;
 mod home;
 mod labels;
 mod landing;
+mod mapping;
 mod page;
 
 use axum::Router;
@@ -57,6 +61,18 @@ pub fn console_routes(services: Services) -> Router {
         .route(
             "/console/connections/{id}/permissions",
             get(connection::permissions),
+        )
+        .route(
+            "/console/connections/{id}/mapping",
+            get(mapping::page).post(mapping::save),
+        )
+        .route(
+            "/console/connections/{id}/mapping/preview",
+            post(mapping::preview),
+        )
+        .route(
+            "/console/connections/{id}/mapping/versions/{sha256}/activate",
+            post(mapping::activate),
         )
         .route("/console/connections/{id}/approvals", get(approvals::page))
         .route("/console/connections/{id}/activity", get(activity::page))

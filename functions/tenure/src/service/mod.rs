@@ -26,6 +26,7 @@ pub mod activity;
 pub mod guard;
 pub mod hr_export;
 pub mod http;
+pub mod mapping;
 pub mod matches;
 pub mod overview;
 pub mod plugins;

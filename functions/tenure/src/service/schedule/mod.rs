@@ -179,7 +179,7 @@ async fn hold(
 
 /// What a scheduled sync reconciles: the connection's HR export, else (a connection fed only by
 /// webhooks) every worker's last known record, `connections/<id>/hr/known/`.
-async fn read_hr(
+pub(crate) async fn read_hr(
     services: &Services,
     connection: &ConnectionId,
 ) -> Result<(ObjectKey, HrBatch), ScheduleError> {

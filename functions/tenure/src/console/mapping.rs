@@ -1,0 +1,341 @@
+//! A connection's mapping: `GET /console/connections/{id}/mapping` shows the plugin in use, its
+//! JSON configuration in an editor and the uploaded versions; `POST …/mapping/preview` checks an
+//! edited configuration with the plugin and shows the plan it would make now (counts and the
+//! first actions with their reasons, [`crate::service::mapping::preview`]); `POST …/mapping`
+//! checks it again and keeps it ([`crate::service::mapping::save`]); `POST
+//! …/mapping/versions/{sha256}/activate` makes an uploaded version the one in use again, after
+//! checking it takes the configuration ([`crate::service::plugins::activate`]): the roll back.
+//! A configuration that is not JSON, or that the plugin refuses, is said next to the editor
+//! with where it is wrong, and nothing is kept.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+use super::connection::caller_parts;
+use super::page::{Chrome, ErrorPage, Partial, answer};
+use crate::report::plan_text;
+use crate::service::Services;
+use crate::service::http::AdminCaller;
+use crate::service::mapping::{self, ConfigError, Preview};
+use crate::service::plugins::{self, UploadError, Versions};
+use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
+use crate::store::connections::Connection;
+
+/// How many lines of the previewed plan the page shows.
+const PREVIEW_LINES: usize = 60;
+
+#[derive(Template)]
+#[template(path = "console/mapping.html", blocks = ["content"])]
+struct MappingPage {
+    chrome: Option<Chrome>,
+    title: String,
+    id: String,
+    section: &'static str,
+    csrf_token: String,
+    plugin: String,
+    config: String,
+    config_error: Option<String>,
+    notice: Option<String>,
+    problem: Option<String>,
+    preview: Option<PreviewView>,
+    versions: Vec<VersionView>,
+    versions_note: Option<String>,
+}
+
+struct PreviewView {
+    source: String,
+    counts: Vec<(&'static str, usize)>,
+    plan: Option<String>,
+    more_lines: usize,
+    note: Option<String>,
+}
+
+struct VersionView {
+    sha256: String,
+    short: String,
+    size: String,
+    uploaded: String,
+    trial: String,
+    active: bool,
+}
+
+/// The form: the configuration as typed (the CSRF token is the layer's).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ConfigForm {
+    #[serde(default)]
+    config: String,
+}
+
+/// What the page shows besides the stored state.
+#[derive(Default)]
+struct Shown {
+    config: Option<String>,
+    config_error: Option<String>,
+    notice: Option<String>,
+    problem: Option<String>,
+    preview: Option<PreviewView>,
+}
+
+/// The mapping page.
+pub(crate) async fn page(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    partial: Partial,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    render(
+        &services,
+        chrome,
+        &connection,
+        partial,
+        StatusCode::OK,
+        Shown::default(),
+    )
+    .await
+}
+
+/// Checks the typed configuration and shows the plan it would make, without keeping it.
+pub(crate) async fn preview(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    partial: Partial,
+    Form(form): Form<ConfigForm>,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let mut shown = Shown {
+        config: Some(form.config.clone()),
+        ..Shown::default()
+    };
+    let outcome = match mapping::parse(&form.config) {
+        Ok(config) => mapping::preview(&services, &connection.id, &config).await,
+        Err(error) => Err(error),
+    };
+    let status = match outcome {
+        Ok(preview) => {
+            shown.preview = Some(preview_view(preview));
+            StatusCode::OK
+        }
+        Err(error) => refused(&connection, &mut shown, error),
+    };
+    render(&services, chrome, &connection, partial, status, shown).await
+}
+
+/// Checks the typed configuration and keeps it.
+pub(crate) async fn save(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    partial: Partial,
+    Form(form): Form<ConfigForm>,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let mut shown = Shown::default();
+    let outcome = match mapping::parse(&form.config) {
+        Ok(config) => mapping::save(&services, &connection.id, config, None)
+            .await
+            .map(drop),
+        Err(error) => Err(error),
+    };
+    let status = match outcome {
+        Ok(()) => {
+            tracing::info!(connection = %connection.id, by = %caller.actor().label(), "console: mapping configuration saved");
+            shown.notice =
+                Some("Saved: the next sync maps workers with this configuration.".to_owned());
+            StatusCode::OK
+        }
+        Err(error) => {
+            shown.config = Some(form.config);
+            refused(&connection, &mut shown, error)
+        }
+    };
+    render(&services, chrome, &connection, partial, status, shown).await
+}
+
+/// Makes an uploaded version the one in use.
+pub(crate) async fn activate(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    Path((_, sha256)): Path<(String, String)>,
+    partial: Partial,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let mut shown = Shown::default();
+    let status = match plugins::activate(&services, &connection.id, &sha256).await {
+        Ok(record) => {
+            tracing::info!(connection = %connection.id, version = %record.sha256, by = %caller.actor().label(), "console: plugin version activated");
+            shown.notice = Some(format!("Version {} is now in use.", short(&record.sha256)));
+            StatusCode::OK
+        }
+        Err(error) => {
+            let status = match &error {
+                UploadError::UnknownVersion { .. } | UploadError::InvalidVersion(_) => {
+                    StatusCode::NOT_FOUND
+                }
+                UploadError::ConfigRefused { .. } | UploadError::Settings(_) => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                _ => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            shown.problem = Some(format!("Not activated: {error}"));
+            status
+        }
+    };
+    render(&services, chrome, &connection, partial, status, shown).await
+}
+
+/// Puts a refusal where it belongs: by the editor when it is about the configuration, above
+/// the page otherwise. Returns the status.
+fn refused(connection: &Connection, shown: &mut Shown, error: ConfigError) -> StatusCode {
+    match &error {
+        ConfigError::NotJson { .. } | ConfigError::Refused(_) | ConfigError::CheckFailed(_) => {
+            shown.config_error = Some(error.to_string());
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => {
+            tracing::warn!(connection = %connection.id, %error, "console: mapping not checked");
+            shown.problem = Some(format!("Not done: {error}"));
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    }
+}
+
+fn preview_view(preview: Preview) -> PreviewView {
+    match preview {
+        Preview::Plan { source, plan } => {
+            let s = &plan.summary;
+            let counts = vec![
+                ("Workers", s.workers),
+                ("Joiners", s.joiners),
+                ("Pre-hires", s.pre_hires),
+                ("Movers", s.movers),
+                ("Leave", s.leave),
+                ("Leavers", s.leavers),
+                ("Rehires", s.rehires),
+                ("Adopted accounts", s.adopted),
+                ("Held for review", s.held),
+                ("Unchanged", s.unchanged),
+                ("Quarantined", s.quarantined),
+                ("Actions", s.actions),
+            ];
+            let text = plan_text(&plan);
+            let lines: Vec<&str> = text.lines().collect();
+            let more_lines = lines.len().saturating_sub(PREVIEW_LINES);
+            PreviewView {
+                source,
+                counts,
+                plan: Some(lines[..lines.len().min(PREVIEW_LINES)].join("\n")),
+                more_lines,
+                note: None,
+            }
+        }
+        Preview::Unavailable(why) => PreviewView {
+            source: String::new(),
+            counts: Vec::new(),
+            plan: None,
+            more_lines: 0,
+            note: Some(format!(
+                "The configuration is valid, but there is nothing to plan yet: {why}"
+            )),
+        },
+    }
+}
+
+async fn render(
+    services: &Services,
+    chrome: Chrome,
+    connection: &Connection,
+    partial: Partial,
+    status: StatusCode,
+    shown: Shown,
+) -> Response {
+    let stored = match MappingSettings::load(services.objects.as_ref(), &connection.id).await {
+        Ok((settings, _)) => Some(settings),
+        Err(SettingsError::Missing(_)) => None,
+        Err(error) => {
+            return ErrorPage::failed(partial, Some(chrome), "read the mapping settings", &error);
+        }
+    };
+    let (versions, versions_note) = match plugins::list_versions(services, &connection.id).await {
+        Ok(Versions { versions, .. }) => (versions.iter().rev().map(version_view).collect(), None),
+        Err(error) => {
+            tracing::warn!(connection = %connection.id, %error, "console: cannot list plugin versions");
+            (
+                Vec::new(),
+                Some(format!(
+                    "The uploaded versions cannot be listed now: {error}"
+                )),
+            )
+        }
+    };
+    let plugin = match stored.as_ref().map(|s| &s.plugin) {
+        None => "The standard mapper (no configuration saved yet)".to_owned(),
+        Some(PluginChoice::Standard) => "The standard mapper".to_owned(),
+        Some(PluginChoice::Uploaded { sha256 }) => {
+            format!("Uploaded plugin, version {}", short(sha256))
+        }
+    };
+    let config = shown.config.unwrap_or_else(|| {
+        stored
+            .as_ref()
+            .and_then(|s| serde_json::to_string_pretty(&s.config).ok())
+            .unwrap_or_else(|| "{}".to_owned())
+    });
+    let page = MappingPage {
+        csrf_token: chrome.csrf_token.clone(),
+        chrome: Some(chrome),
+        title: format!("Mapping of {}", connection.id),
+        id: connection.id.to_string(),
+        section: "mapping",
+        plugin,
+        config,
+        config_error: shown.config_error,
+        notice: shown.notice,
+        problem: shown.problem,
+        preview: shown.preview,
+        versions,
+        versions_note,
+    };
+    answer(
+        status,
+        partial,
+        &page.title,
+        || page.render(),
+        || page.as_content().render(),
+    )
+}
+
+fn version_view(listed: &plugins::ListedVersion) -> VersionView {
+    let record = &listed.record;
+    let trial = &record.trial;
+    VersionView {
+        sha256: record.sha256.clone(),
+        short: short(&record.sha256).to_owned(),
+        size: format!("{:.1} KiB", record.size as f64 / 1024.0),
+        uploaded: super::labels::when(record.uploaded_at),
+        trial: format!(
+            "{} of {} workers mapped, {} refused by the plugin",
+            trial.workers_mapped, trial.workers_tried, trial.workers_refused
+        ),
+        active: listed.active,
+    }
+}
+
+/// The first 12 hex digits of a version: enough to tell versions apart on a page.
+fn short(sha256: &str) -> &str {
+    sha256.get(..12).unwrap_or(sha256)
+}
