@@ -15,6 +15,14 @@ pub struct MailReport {
     pub failed: Vec<String>,
 }
 
+impl MailReport {
+    /// Adds what another batch of mail did.
+    pub fn add(&mut self, other: MailReport) {
+        self.sent += other.sent;
+        self.failed.extend(other.failed);
+    }
+}
+
 /// The connection's mail: Graph, the sender mailbox, the templates.
 #[derive(Debug, Clone)]
 pub struct Mailer {

@@ -4,6 +4,7 @@
 //! queue, and `drain` over the in-process queue with local stores.
 
 mod dates;
+mod digest;
 mod drain;
 mod first_day;
 mod guard;

@@ -13,7 +13,7 @@ mod event;
 
 use crate::guard::Effect;
 use crate::hr::{HrBatch, HrError, read_csv, read_json};
-use crate::queue::{QueueError, WorkItem};
+use crate::queue::{MessagePart, QueueError, WorkItem};
 use crate::service::Services;
 use crate::service::guard::{ApprovalError, Hold, JudgeError, Judgment, Origin, judge_whole};
 use crate::store::connections::{ConnectionError, ConnectionId};
@@ -127,10 +127,11 @@ pub async fn schedule(
     }
     let count = workers.len();
     let items = WorkItem::split_at_most(&connection, &delivery_id, workers, SCHEDULED_BATCH)?;
-    let items: Vec<WorkItem> = items
+    let mut items: Vec<WorkItem> = items
         .into_iter()
         .filter(|i| !i.workers.is_empty())
         .collect();
+    MessagePart::number(&mut items);
     let mut scheduled = Scheduled {
         connection,
         delivery_id,
@@ -152,6 +153,7 @@ pub async fn schedule(
     }
     tracing::info!(connection = %scheduled.connection, delivery = %scheduled.delivery_id,
         workers = count, messages = scheduled.messages, "scheduled sync queued");
+    crate::service::provision::prune_runs(services, &scheduled.connection).await;
     Ok(scheduled)
 }
 
