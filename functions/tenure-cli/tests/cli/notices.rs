@@ -73,7 +73,7 @@ async fn a_sync_mails_first_day_access_leavers_managers_and_one_digest() {
             .unwrap_or_else(|| panic!("{employee_id} has an account"));
         user.mail
             .clone()
-            .unwrap_or_else(|| user.user_principal_name.clone())
+            .unwrap_or_else(|| user.user_principal_name.to_string())
     };
     let outbox = sandbox.tenant.handle().outbox();
     // Jane Doe (1051, New York) starts on the sync's day; her manager is 1003.
