@@ -9,6 +9,7 @@ mod drain;
 mod first_day;
 mod guard;
 mod helpers;
+mod known_pruning;
 mod notifications;
 mod refusals;
 mod schedule;

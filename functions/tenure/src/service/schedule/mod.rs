@@ -16,6 +16,7 @@ use crate::hr::{HrBatch, HrError, read_csv, read_json};
 use crate::queue::{MessagePart, QueueError, WorkItem};
 use crate::service::Services;
 use crate::service::guard::{ApprovalError, Hold, JudgeError, Judgment, Origin, judge_whole};
+use crate::service::settings::{KNOWN_RETENTION_DAYS, MappingSettings};
 use crate::store::connections::{ConnectionError, ConnectionId};
 use crate::store::objects::{ObjectError, ObjectKey};
 
@@ -188,6 +189,18 @@ async fn read_hr(
     match read_export(services, connection).await {
         Err(ScheduleError::NoExport { connection, keys }) => {
             let workers = crate::service::provision::known::read_all(services, &connection).await?;
+            let retention = MappingSettings::load(services.objects.as_ref(), &connection)
+                .await
+                .map_or(KNOWN_RETENTION_DAYS, |(settings, _)| {
+                    settings.known_retention_days
+                });
+            let workers = crate::service::provision::known::prune_terminated(
+                services,
+                workers,
+                retention,
+                services.clock.now(),
+            )
+            .await;
             if workers.is_empty() {
                 return Err(ScheduleError::NoExport { connection, keys });
             }
