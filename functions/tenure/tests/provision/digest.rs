@@ -140,3 +140,88 @@ async fn a_message_given_up_on_and_a_connection_to_link_again_are_in_the_runs_di
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_pass_delivered_in_a_split_run_is_in_no_digest_record_or_other_mail() -> TestResult {
+    let env = Env::local(Duration::from_secs(1)).await?;
+    let mut config = crate::support::samples::mapper_config()?;
+    config["notifications"] = serde_json::json!({
+        "sender": super::notifications::SENDER,
+        "admins": [ADMIN],
+        "first_day_access": {"lifetime_minutes": 480, "usable_once": true, "usable_from": "00:00"},
+    });
+    let (_, version) = tenure::service::settings::MappingSettings::load(
+        env.services.objects.as_ref(),
+        &env.connection,
+    )
+    .await?;
+    tenure::service::settings::MappingSettings::standard(config)
+        .save(
+            env.services.objects.as_ref(),
+            &env.connection,
+            tenure::store::objects::Condition::Matches(version),
+        )
+        .await?;
+    duplicate_henrik(&env);
+    let today = jiff::Timestamp::now()
+        .in_tz("America/Los_Angeles")?
+        .date()
+        .to_string();
+    let starter = format!(
+        "9650,Robin,Starter,,,robin.9650@example.net,Analyst,Engineering,Products,CC-200,Seattle,US,1001,active,,employee,{today},,America/Los_Angeles,,"
+    );
+    let mut rows = ROWS.to_vec();
+    rows.push(&starter);
+    let items = delivery(&env, "d-leak", &rows)?;
+    for (n, item) in items.iter().enumerate() {
+        invoke(&env, &format!("m-{n}"), item).await?;
+    }
+    let outbox = env.tenant.handle().outbox();
+    let first_day = outbox
+        .iter()
+        .find(|m| m.subject == "Robin Starter starts today: how they sign in")
+        .ok_or_else(|| format!("no first-day mail: {outbox:#?}"))?;
+    let pass = first_day
+        .content
+        .split("<code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .ok_or("no pass in the mail")?
+        .to_owned();
+    assert!(pass.len() >= 8);
+    let digests = mails_to(&env, ADMIN);
+    assert_eq!(digests.len(), 1, "{outbox:#?}");
+    for mail in outbox.iter().filter(|m| m.subject != first_day.subject) {
+        assert!(!mail.content.contains(&pass), "in another mail: {mail:?}");
+    }
+    let objects = env.all_objects().await?;
+    assert!(
+        objects
+            .iter()
+            .any(|(key, _)| key.as_str().contains("/runs/")),
+        "the run's digest records are there to search"
+    );
+    for (key, text) in objects {
+        assert!(!text.contains(&pass), "{key} holds the pass");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_digest_refused_for_want_of_mail_send_is_reported_with_what_to_do() -> TestResult {
+    let env = Env::local(Duration::from_secs(1)).await?;
+    configure(&env, GuardSettings::default()).await?;
+    duplicate_henrik(&env);
+    env.tenant
+        .handle()
+        .set_permission(super::helpers::CLIENT, "Mail.Send", false);
+    let items = delivery(&env, "d-refused", &ROWS)?;
+    let report = provision(&env.services, &items).await?;
+    assert_eq!(report.mail.sent, 0);
+    let failure = report.mail.failed.join("\n");
+    assert!(
+        failure.contains("digest mail to it-ops@contoso.com") && failure.contains("consent again"),
+        "{failure}"
+    );
+    Ok(())
+}
