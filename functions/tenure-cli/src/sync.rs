@@ -15,11 +15,12 @@ use tenure::directory::Snapshot;
 use tenure::hr::HrBatch;
 use tenure::microsoft::{
     AdaptiveLimit, ApiError, ClientCredential, ClientOptions, Endpoints, ExchangeClient,
-    FirstDayMail, GraphClient, LiveDirectory, NationalCloud, TokenSource, read_through_cache,
+    FirstDayMail, GraphClient, LiveDirectory, MailReport, Mailer, NationalCloud, TokenSource,
+    read_through_cache,
 };
 use tenure::notify::{
-    Delivered, NotificationSettings, delivered_in, read_delivered, recent_starters,
-    record_delivered,
+    Delivered, Digest, DigestKind, NotificationSettings, delivered_in, leaver_notices,
+    read_delivered, recent_starters, record_delivered, send_notices,
 };
 use tenure::pipeline::{self, ApplyMode, SyncReport};
 use tenure::plan::Plan;
@@ -55,6 +56,7 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
         graph,
         exchange,
         cloud,
+        name: target_name,
         ..
     } = target;
     let mut request = mapping.request(&args.mapping, &directory, hr);
@@ -89,6 +91,7 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
     };
     let notifications =
         NotificationSettings::from_plugin_config(&mapping.config).unwrap_or_default();
+    let mailer = Mailer::new(graph.clone(), &notifications);
     let writer = LiveDirectory::new(graph, exchange)
         .with_first_day(FirstDayMail::from_settings(&notifications, cloud));
     let on_plan = |plan: &Plan| {
@@ -109,6 +112,18 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
     bar.finish_and_clear();
     if let (Some(records), Some(report)) = (&first_day, &applied) {
         records.record(&plan, report).await;
+    }
+    if !args.dry_run {
+        let mail = send_run_notices(
+            mailer.as_ref(),
+            &notifications,
+            &target_name,
+            &plan,
+            applied.as_ref(),
+            &directory,
+        )
+        .await;
+        print_mail(&mail);
     }
     let Some(report) = applied else {
         if plan.guard.as_ref().is_some_and(|g| !g.allowed) {
@@ -142,6 +157,52 @@ async fn run(args: &SyncArgs, hr: HrBatch, mapping: &Mapping) -> Result<ExitCode
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The sync's notices, as the service sends them after a provision run (the same engine
+/// functions): each leaver's manager, and one digest to the connection's admins of what needs
+/// them (quarantined records, possible existing accounts to review, a plan the guard refused,
+/// first-day access not delivered). First-day access itself is an action of the plan.
+async fn send_run_notices(
+    mailer: Option<&Mailer>,
+    settings: &NotificationSettings,
+    tenant: &str,
+    plan: &Plan,
+    applied: Option<&tenure::apply::ApplyReport>,
+    directory: &Snapshot,
+) -> MailReport {
+    let mut digest = Digest::from_plan(plan);
+    if let Some(guard) = plan.guard.as_ref().filter(|g| !g.allowed) {
+        digest.push(
+            DigestKind::HeldForApproval,
+            format!(
+                "the guard refused this sync's plan, so nothing was applied: {} (check the plan, then run tenure sync --allow-mass-changes)",
+                guard.message.as_deref().unwrap_or("too many disables")
+            ),
+        );
+    }
+    let leavers = match applied {
+        Some(applied) => {
+            digest.add_not_delivered(applied);
+            leaver_notices(plan, applied, directory)
+        }
+        None => Vec::new(),
+    };
+    send_notices(mailer, tenant, settings, Some(&digest), leavers).await
+}
+
+/// Says what became of the sync's notices (never the mails themselves).
+fn print_mail(mail: &MailReport) {
+    if mail.sent > 0 {
+        println!(
+            "Notices: {} mail{} sent.",
+            mail.sent,
+            if mail.sent == 1 { "" } else { "s" }
+        );
+    }
+    for failure in &mail.failed {
+        eprintln!("warning: a notice could not be sent: {failure}");
+    }
 }
 
 /// The tenant a sync talks to.

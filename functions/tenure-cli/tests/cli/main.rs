@@ -8,6 +8,7 @@ mod guard;
 mod helpers;
 mod lifecycle;
 mod link;
+mod notices;
 mod onboarding;
 mod plugins;
 mod serve;

@@ -60,14 +60,25 @@ impl Sandbox {
         today: &str,
         extra: &[&str],
     ) -> std::process::Command {
-        let s = samples();
+        self.command_configured(hr, today, &samples().join("mapper.json"), extra)
+    }
+
+    /// The `tenure sync` command on this HR file for this `--today` with this mapping
+    /// configuration against this tenant.
+    pub(crate) fn command_configured(
+        &self,
+        hr: &Path,
+        today: &str,
+        config: &Path,
+        extra: &[&str],
+    ) -> std::process::Command {
         let mut command = tenure_process();
         command
             .arg("sync")
             .arg("--hr")
             .arg(hr)
             .arg("--config")
-            .arg(s.join("mapper.json"))
+            .arg(config)
             .args(["--today", today, "--tenant", self.tenant.tenant_id()])
             .args(["--client-id", CLIENT, "--endpoint", &self.tenant.uri()])
             .args(["--exchange-anchor", "admin@contoso.com"])

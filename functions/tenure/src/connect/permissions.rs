@@ -31,7 +31,7 @@ pub struct Permission {
 }
 
 /// Why each Graph permission is asked for.
-const GRAPH: [(&str, &str); 7] = [
+const GRAPH: [(&str, &str); 10] = [
     (
         "User.ReadWrite.All",
         "Read every user to plan, create joiners' accounts and keep their name, department, job title, manager and other attributes in step with HR.",
@@ -51,6 +51,18 @@ const GRAPH: [(&str, &str); 7] = [
     (
         "Directory.AccessAsUser.All",
         "Act in the directory as the administrator who linked the tenant (disable leavers, restore rehires, revoke sessions), never beyond that administrator's own role.",
+    ),
+    (
+        "UserAuthenticationMethod.ReadWrite.All",
+        "Make a new worker's Temporary Access Pass on their first day, to be mailed to their manager (only when first-day access is turned on).",
+    ),
+    (
+        "Mail.Send",
+        "Send first-day access, leavers' notices and the admins' digest from the configured sender mailbox (restrict it to that mailbox with an Exchange application access policy).",
+    ),
+    (
+        "Mail.Send.Shared",
+        "Send first-day access, leavers' notices and the admins' digest from the configured sender mailbox, on which the linking administrator has Send As.",
     ),
     (
         "offline_access",

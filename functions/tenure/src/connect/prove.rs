@@ -10,7 +10,7 @@ use crate::microsoft::{
 use crate::store::connections::{Connection, ConnectionType};
 
 /// The application permissions a customer's app is asked to have admin consent for (docs/connections.md).
-pub const APPLICATION_PERMISSIONS: &str = "User.ReadWrite.All, Group.ReadWrite.All, Directory.ReadWrite.All, User.EnableDisableAccount.All";
+pub const APPLICATION_PERMISSIONS: &str = "User.ReadWrite.All, Group.ReadWrite.All, Directory.ReadWrite.All, User.EnableDisableAccount.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send";
 
 /// What Exchange needs of the account Tenure acts as.
 pub const EXCHANGE_ROLES: &str = "a role group with the Distribution Groups, Security Group Creation and Membership, and Mail Recipients roles (such as Recipient Management), and for an app the Exchange.ManageAsApp permission";

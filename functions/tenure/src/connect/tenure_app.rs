@@ -3,11 +3,14 @@
 
 use crate::microsoft::{ClientCredential, NationalCloud};
 
-/// The delegated permissions an admin grants Tenure's app when linking a tenant.
-pub const DELEGATED_PERMISSIONS: [&str; 3] = [
+/// The delegated permissions an admin grants Tenure's app when linking a tenant (first-day
+/// access's Temporary Access Passes and mail from the sender mailbox included).
+pub const DELEGATED_PERMISSIONS: [&str; 5] = [
     "User.ReadWrite.All",
     "Group.ReadWrite.All",
     "Directory.AccessAsUser.All",
+    "UserAuthenticationMethod.ReadWrite.All",
+    "Mail.Send.Shared",
 ];
 
 /// Tenure's app registration: its client id, how it proves itself (it is a confidential

@@ -156,7 +156,16 @@ pub(super) async fn deliver(
     let sent = graph
         .send_mail(&mail.sender, &outgoing)
         .await
-        .map_err(super::writer::write_error)?;
+        .map_err(|error| {
+            let said = super::mailer::send_failure(&mail.sender, &error);
+            match super::writer::write_error(error) {
+                WriteError::Rejected { request_id, .. } => WriteError::Rejected {
+                    message: said,
+                    request_id,
+                },
+                other => other,
+            }
+        })?;
     Ok(Written {
         value: (),
         request_id: sent.request_id,

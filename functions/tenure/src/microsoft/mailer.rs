@@ -3,6 +3,7 @@
 
 use secrecy::SecretString;
 
+use super::error::ApiError;
 use super::graph::{GraphClient, OutgoingMail};
 use crate::notify::{MailFormat, Notice, NotificationSettings, Templates};
 
@@ -13,6 +14,14 @@ pub struct MailReport {
     pub sent: usize,
     /// Why each mail that was not sent failed (its kind and recipients, and Microsoft's words).
     pub failed: Vec<String>,
+}
+
+impl MailReport {
+    /// Adds what another batch of mail did.
+    pub fn add(&mut self, other: MailReport) {
+        self.sent += other.sent;
+        self.failed.extend(other.failed);
+    }
 }
 
 /// The connection's mail: Graph, the sender mailbox, the templates.
@@ -51,9 +60,10 @@ impl Mailer {
                 Ok(_) => report.sent += 1,
                 Err(error) => {
                     let what = format!(
-                        "{} mail to {}: {error}",
+                        "{} mail to {}: {}",
                         notice.kind.config_name(),
-                        notice.to.join(", ")
+                        notice.to.join(", "),
+                        send_failure(&self.sender, &error)
                     );
                     tracing::warn!(failure = %what, "a notice could not be sent");
                     report.failed.push(what);
@@ -61,5 +71,21 @@ impl Mailer {
             }
         }
         report
+    }
+}
+
+/// Why a `sendMail` failed, with what to do when Microsoft refused it: the permission
+/// (`Mail.Send` for the customer's app, `Mail.Send.Shared` with Send As on the mailbox for
+/// Tenure's app, both asked for when the connection is consented) or a sender without a
+/// mailbox.
+pub(crate) fn send_failure(sender: &str, error: &ApiError) -> String {
+    match error.status() {
+        Some(401 | 403) => format!(
+            "{error}: the connection may not send mail from {sender}; consent again to the permissions Tenure asks for (Mail.Send for the customer's own app; Mail.Send.Shared, with Send As on {sender} for the linking administrator, for Tenure's app)"
+        ),
+        Some(404) => format!(
+            "{error}: {sender} has no mailbox to send from; set notifications.sender to a user or shared mailbox"
+        ),
+        _ => error.to_string(),
     }
 }

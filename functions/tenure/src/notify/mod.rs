@@ -15,7 +15,7 @@ mod template;
 pub use delivered::{
     Delivered, delivered_in, delivered_key, read_delivered, recent_starters, record_delivered,
 };
-pub use notices::{Digest, Notice, leaver_notices};
+pub use notices::{Digest, DigestItem, DigestKind, Notice, leaver_notices, send_notices};
 pub use settings::{
     DeliverTo, FirstDayAccess, MailFormat, NotificationSettings, NotificationsConfigError,
     Templates,

@@ -6,6 +6,7 @@
 use crate::apply::{ApplyReport, Outcome};
 use crate::directory::Snapshot;
 use crate::plan::{Change, Op, Plan};
+use serde::{Deserialize, Serialize};
 
 use super::template::MailKind;
 use crate::html::escape_html;
@@ -46,12 +47,60 @@ impl Notice {
     }
 }
 
+/// What an item of the admins' digest is about. The digest lists items in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestKind {
+    /// The connection must be linked again (Microsoft refused its refresh token).
+    NeedsRelink,
+    /// Work given up on: a queued message sent to the dead-letter queue, with its reason.
+    DeadLetter,
+    /// A queued message that failed and is tried again by the queue.
+    Retrying,
+    /// Changes the guard holds until a person approves them.
+    HeldForApproval,
+    /// An HR record set aside (bad input, or a plugin that refused the worker).
+    Quarantined,
+    /// A worker without an account who probably has one already: review the match.
+    MatchToReview,
+    /// A first-day access that could not be made or mailed (tried again on the next run).
+    FirstDayNotDelivered,
+}
+
+impl DigestKind {
+    /// How the digest names the kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NeedsRelink => "needs re-link",
+            Self::DeadLetter => "dead letter",
+            Self::Retrying => "failed, retried",
+            Self::HeldForApproval => "held for approval",
+            Self::Quarantined => "quarantined",
+            Self::MatchToReview => "match to review",
+            Self::FirstDayNotDelivered => "first-day access not delivered",
+        }
+    }
+}
+
+/// One line of the admins' digest. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestItem {
+    /// What it is about.
+    pub kind: DigestKind,
+    /// What an admin reads.
+    pub line: String,
+    /// The worker it is about, when it is about one (so that a run split over several
+    /// messages files it under the message that carried the worker).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<String>,
+}
+
 /// What needs an admin after a run, one line each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Digest {
-    /// `(kind, line)`: kinds are `quarantined`, `held for approval`, `match to review`,
-    /// `dead letter`, `first-day access not delivered`.
-    pub items: Vec<(&'static str, String)>,
+    /// The items, in the order found ([`Digest::merge`] orders them by kind).
+    pub items: Vec<DigestItem>,
 }
 
 impl Digest {
@@ -60,33 +109,67 @@ impl Digest {
     pub fn from_plan(plan: &Plan) -> Self {
         let mut digest = Self::default();
         for q in &plan.quarantined {
-            digest.items.push((
-                "quarantined",
-                format!(
+            digest.items.push(DigestItem {
+                kind: DigestKind::Quarantined,
+                line: format!(
                     "{} (employee {}): {}",
                     q.source,
                     q.employee_id.as_deref().unwrap_or("unknown"),
                     q.reason
                 ),
-            ));
+                employee_id: q.employee_id.clone(),
+            });
         }
         for worker in plan.workers.iter().filter(|w| w.change == Change::Held) {
-            digest.items.push((
-                "match to review",
-                format!(
+            digest.items.push(DigestItem {
+                kind: DigestKind::MatchToReview,
+                line: format!(
                     "{} ({}): {}",
                     worker.display_name,
                     worker.employee_id,
                     worker.notes.join("; ")
                 ),
-            ));
+                employee_id: Some(worker.employee_id.clone()),
+            });
         }
         digest
     }
 
-    /// Adds a line.
-    pub fn push(&mut self, kind: &'static str, line: String) {
-        self.items.push((kind, line));
+    /// Adds every first-day access an apply could not deliver.
+    pub fn add_not_delivered(&mut self, applied: &ApplyReport) {
+        for outcome in &applied.outcomes {
+            if outcome.kind != "deliver_first_day_access" {
+                continue;
+            }
+            if let Outcome::Failed { error } = &outcome.outcome {
+                self.items.push(DigestItem {
+                    kind: DigestKind::FirstDayNotDelivered,
+                    line: format!(
+                        "employee {}: {error} (tried again on the next run)",
+                        outcome.employee_id
+                    ),
+                    employee_id: Some(outcome.employee_id.clone()),
+                });
+            }
+        }
+    }
+
+    /// Adds a line about no one worker.
+    pub fn push(&mut self, kind: DigestKind, line: String) {
+        self.items.push(DigestItem {
+            kind,
+            line,
+            employee_id: None,
+        });
+    }
+
+    /// The digests of a run's parts as one: ordered by kind, each line once.
+    pub fn merge(parts: impl IntoIterator<Item = Vec<DigestItem>>) -> Self {
+        let mut items: Vec<DigestItem> = parts.into_iter().flatten().collect();
+        items.sort_by_key(|a| a.kind);
+        let mut seen = std::collections::HashSet::new();
+        items.retain(|item| seen.insert((item.kind, item.line.clone())));
+        Self { items }
     }
 
     /// The digest as one notice to `admins` of connection `connection`; `None` when nothing
@@ -98,16 +181,16 @@ impl Digest {
         let text: String = self
             .items
             .iter()
-            .map(|(kind, line)| format!("- {kind}: {line}\n"))
+            .map(|item| format!("- {}: {}\n", item.kind.label(), item.line))
             .collect();
         let html = format!(
             "<ul>{}</ul>",
             self.items
                 .iter()
-                .map(|(kind, line)| format!(
+                .map(|item| format!(
                     "<li><b>{}</b>: {}</li>",
-                    escape_html(kind),
-                    escape_html(line)
+                    escape_html(item.kind.label()),
+                    escape_html(&item.line)
                 ))
                 .collect::<String>()
         );
@@ -200,4 +283,28 @@ pub fn leaver_notices(plan: &Plan, applied: &ApplyReport, directory: &Snapshot) 
         });
     }
     notices
+}
+
+/// Sends a run's notices: each leaver's manager (unless the settings turn leaver mail off) and
+/// the admins' digest (when it has items), one mail each. Every host sends through this; a mail
+/// that fails is in the report and the log, never an error of the run. Nothing is sent without
+/// a mailer (no sender configured).
+pub async fn send_notices(
+    mailer: Option<&crate::microsoft::Mailer>,
+    connection: &str,
+    settings: &super::NotificationSettings,
+    digest: Option<&Digest>,
+    mut leavers: Vec<Notice>,
+) -> crate::microsoft::MailReport {
+    let Some(mailer) = mailer else {
+        return crate::microsoft::MailReport::default();
+    };
+    if !settings.leaver_mail {
+        leavers.clear();
+    }
+    leavers.extend(digest.and_then(|d| d.notice(connection, &settings.admins)));
+    if leavers.is_empty() {
+        return crate::microsoft::MailReport::default();
+    }
+    mailer.send_all(&leavers).await
 }

@@ -52,6 +52,31 @@ pub struct WorkItem {
     /// provisioning has checked that the approval exists and was approved. Absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<String>,
+    /// Which of its run's messages this is (a run: the delivery, or the release of an
+    /// approval): the admins' digest of the run goes out once every part has been handled.
+    /// Absent in a message written before parts were numbered: a run of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<MessagePart>,
+}
+
+/// Which of its run's messages a work item is: `index` of `count` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessagePart {
+    /// This message's place, from 0.
+    pub index: u32,
+    /// How many messages the run has.
+    pub count: u32,
+}
+
+impl MessagePart {
+    /// Numbers `items` as the parts of one run, in order.
+    pub fn number(items: &mut [WorkItem]) {
+        let count = u32::try_from(items.len()).unwrap_or(u32::MAX);
+        for (index, item) in (0..count).zip(items.iter_mut()) {
+            item.part = Some(MessagePart { index, count });
+        }
+    }
 }
 
 /// A worker and its source (`webhook:<index>`).
@@ -99,6 +124,7 @@ impl WorkItem {
             delivery_id: delivery_id.to_owned(),
             workers: Vec::new(),
             approval: None,
+            part: None,
         };
         let envelope = empty().to_json()?.len();
         let mut lanes: Vec<Vec<SourcedWorker>> =
@@ -139,6 +165,7 @@ impl WorkItem {
         if items.is_empty() {
             items.push(empty());
         }
+        MessagePart::number(&mut items);
         Ok(items)
     }
 

@@ -25,6 +25,19 @@ pub struct MappingSettings {
     /// The guard against mass changes.
     #[serde(default)]
     pub guard: GuardSettings,
+    /// Days a terminated worker's last known record (`connections/<id>/hr/known/`, kept for a
+    /// connection fed by webhooks) is kept after their termination date; the scheduled sync
+    /// removes it then. Default [`KNOWN_RETENTION_DAYS`].
+    #[serde(default = "known_retention_days")]
+    pub known_retention_days: u32,
+}
+
+/// The default of [`MappingSettings::known_retention_days`]: 90 days, long enough for a late
+/// correction from HR (a rehire, a changed last day) to still be filled from the record.
+pub const KNOWN_RETENTION_DAYS: u32 = 90;
+
+fn known_retention_days() -> u32 {
+    KNOWN_RETENTION_DAYS
 }
 
 /// Which plugin maps a connection's workers.
@@ -144,6 +157,7 @@ impl MappingSettings {
             plugin: PluginChoice::Standard,
             config,
             guard: GuardSettings::default(),
+            known_retention_days: KNOWN_RETENTION_DAYS,
         }
     }
 

@@ -206,6 +206,12 @@ async fn missing_consent_and_a_missing_exchange_role_name_what_to_grant() -> Tes
         "{error}"
     );
     assert!(error.to_string().contains("User.ReadWrite.All"), "{error}");
+    for first_day in ["UserAuthenticationMethod.ReadWrite.All", "Mail.Send"] {
+        assert!(
+            error.to_string().contains(first_day),
+            "the consent asked for covers first-day access: {error}"
+        );
+    }
 
     let t = tenant(|c| {
         c.with_client_secret(CLIENT_ID, SECRET)

@@ -3,5 +3,6 @@
 //! every failure named with what to do — never with a secret in it.
 
 mod customer_app;
+mod first_day_permissions;
 mod helpers;
 mod tenure_app;

@@ -121,6 +121,13 @@ async fn an_admin_links_the_tenant_and_syncs_read_with_delegated_tokens() -> Tes
     assert!(start.authorize_url.contains("code_challenge_method=S256"));
     assert!(start.authorize_url.contains("offline_access"));
     assert!(start.authorize_url.contains("Directory.AccessAsUser.All"));
+    // First-day access: passes and mail from the sender mailbox, consented with the rest.
+    assert!(
+        start
+            .authorize_url
+            .contains("UserAuthenticationMethod.ReadWrite.All")
+    );
+    assert!(start.authorize_url.contains("Mail.Send.Shared"));
 
     let linked = finish(&s, &sign_in(&start.authorize_url).await?).await?;
     let Linked::SignedIn { connection } = linked else {

@@ -380,6 +380,10 @@ async fn without_mail_send_the_action_fails_and_the_next_run_delivers() -> TestR
         "{error}"
     );
     assert!(
+        error.to_string().contains("consent again") && error.to_string().contains("Mail.Send"),
+        "the refusal says what to do: {error}"
+    );
+    assert!(
         env.user("9405").is_some_and(|u| u.account_enabled),
         "the account is there"
     );

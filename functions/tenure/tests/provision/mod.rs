@@ -4,10 +4,12 @@
 //! queue, and `drain` over the in-process queue with local stores.
 
 mod dates;
+mod digest;
 mod drain;
 mod first_day;
 mod guard;
 mod helpers;
+mod known_pruning;
 mod notifications;
 mod refusals;
 mod schedule;

@@ -15,14 +15,14 @@ use tenure_emulator::Faults;
 use super::helpers::{Env, Error, TestResult};
 use crate::support::samples;
 
-const SENDER: &str = "laura.fischer@contoso.com";
-const ADMIN: &str = "it-ops@contoso.com";
+pub(super) const SENDER: &str = "laura.fischer@contoso.com";
+pub(super) const ADMIN: &str = "it-ops@contoso.com";
 const HEADER: &str = "employee_id,first_name,last_name,preferred_name,middle_name,personal_email,job_title,department,division,cost_center,location,country,manager_employee_id,employment_status,leave_type,employment_type,hire_date,termination_date,time_zone,mobile_phone,work_email";
 const OLIVIA: &str = "1001,Olivia,Bennett,,,olivia.1001@example.net,Chief Executive Officer,Executive,Corporate,CC-100,Seattle,US,,active,,employee,2015-03-02,,America/Los_Angeles,+1 206 555 1001,";
 const MARCUS: &str = "1002,Marcus,Lindqvist,,,marcus.1002@example.net,Chief Technology Officer,Engineering,Products,CC-200,Seattle,US,1001,active,,employee,2016-01-11,,America/Los_Angeles,+1 206 555 1002,";
 
 /// Mail from [`SENDER`], the digest to [`ADMIN`], and the guard given.
-async fn configure(env: &Env, guard: GuardSettings) -> TestResult {
+pub(super) async fn configure(env: &Env, guard: GuardSettings) -> TestResult {
     let mut config = samples::mapper_config()?;
     config["notifications"] = serde_json::json!({"sender": SENDER, "admins": [ADMIN]});
     let (_, version) =
@@ -40,7 +40,7 @@ async fn configure(env: &Env, guard: GuardSettings) -> TestResult {
 }
 
 /// The rows (under [`HEADER`], beside Olivia Bennett and Marcus Lindqvist) as one delivery.
-fn delivery(env: &Env, id: &str, rows: &[&str]) -> Result<Vec<WorkItem>, Error> {
+pub(super) fn delivery(env: &Env, id: &str, rows: &[&str]) -> Result<Vec<WorkItem>, Error> {
     let csv = format!("{HEADER}\n{OLIVIA}\n{MARCUS}\n{}\n", rows.join("\n"));
     let batch = read_csv(csv.as_bytes(), "webhook".into())?;
     if let Some(q) = batch.quarantined.first() {
@@ -50,7 +50,7 @@ fn delivery(env: &Env, id: &str, rows: &[&str]) -> Result<Vec<WorkItem>, Error> 
     Ok(WorkItem::split(&env.connection, id, workers)?)
 }
 
-fn mails_to(env: &Env, address: &str) -> Vec<tenure_emulator::SentMail> {
+pub(super) fn mails_to(env: &Env, address: &str) -> Vec<tenure_emulator::SentMail> {
     env.tenant
         .handle()
         .outbox()
@@ -60,7 +60,7 @@ fn mails_to(env: &Env, address: &str) -> Vec<tenure_emulator::SentMail> {
 }
 
 /// Gives a second account Henrik Sørensen's employee id (1004): his record is quarantined.
-fn duplicate_henrik(env: &Env) {
+pub(super) fn duplicate_henrik(env: &Env) {
     let mut snapshot = env.tenant.state();
     if let Some(admin) = snapshot
         .users

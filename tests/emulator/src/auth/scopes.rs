@@ -14,7 +14,7 @@ const EXCHANGE_APP_ID: &str = "00000002-0000-0ff1-ce00-000000000000";
 const OIDC: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 /// The delegated Graph permissions the tenant knows.
-const GRAPH_PERMISSIONS: [&str; 17] = [
+const GRAPH_PERMISSIONS: [&str; 19] = [
     "User.Read",
     "User.ReadBasic.All",
     "User.Read.All",
@@ -31,6 +31,8 @@ const GRAPH_PERMISSIONS: [&str; 17] = [
     "Organization.Read.All",
     "Mail.Read",
     "Mail.Send",
+    "Mail.Send.Shared",
+    "UserAuthenticationMethod.ReadWrite.All",
     "Calendars.Read",
 ];
 

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::guard::Effect;
-use crate::queue::{QueueError, WorkItem};
+use crate::queue::{MessagePart, QueueError, WorkItem};
 use crate::service::Services;
 use crate::store::connections::ConnectionId;
 use crate::store::objects::{Condition, ObjectError, ObjectKey, ObjectStore};
@@ -269,7 +269,7 @@ pub async fn approve(
             }
             Err(e) => return Err(e.into()),
         };
-        let released: Vec<WorkItem> = approved
+        let mut released: Vec<WorkItem> = approved
             .items
             .iter()
             .filter(|item| !item.workers.is_empty())
@@ -278,6 +278,8 @@ pub async fn approve(
                 ..item.clone()
             })
             .collect();
+        // The release is a run of its own: its digest goes out once all of it is handled.
+        MessagePart::number(&mut released);
         let sent = match released.is_empty() {
             true => Ok(Vec::new()),
             false => services.queue.send(released).await,

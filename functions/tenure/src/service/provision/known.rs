@@ -217,3 +217,42 @@ pub(crate) async fn read_all(
     workers.sort_by(|a, b| a.worker.employee_id.cmp(&b.worker.employee_id));
     Ok(workers)
 }
+
+/// Removes the last known records of workers terminated more than `retention_days` before
+/// `now` (their termination date; judged in UTC, as a day either way does not matter here),
+/// and gives the others. A worker terminated without a date is kept: nothing says since when.
+/// A record that cannot be removed is logged and left for the next day.
+pub(crate) async fn prune_terminated(
+    services: &Services,
+    workers: Vec<crate::hr::SourcedWorker>,
+    retention_days: u32,
+    now: jiff::Timestamp,
+) -> Vec<crate::hr::SourcedWorker> {
+    let today = jiff::tz::TimeZone::UTC.to_datetime(now).date();
+    let mut kept = Vec::with_capacity(workers.len());
+    for sourced in workers {
+        let worker = &sourced.worker;
+        let expired = worker.employment_status == crate::worker::EmploymentStatus::Terminated
+            && worker.termination_date.is_some_and(|last| {
+                last.checked_add(jiff::Span::new().days(i64::from(retention_days)))
+                    .is_ok_and(|until| today > until)
+            });
+        if !expired {
+            kept.push(sourced);
+            continue;
+        }
+        let key = ObjectKey::parse(&sourced.source.file);
+        match key {
+            Ok(key) => match services.objects.delete(&key).await {
+                Ok(()) => {
+                    tracing::info!(%key, retention_days, "a leaver's last known record is removed")
+                }
+                Err(error) => {
+                    tracing::warn!(%key, %error, "cannot remove a leaver's last known record")
+                }
+            },
+            Err(error) => tracing::warn!(%error, "a known record's key cannot be read back"),
+        }
+    }
+    kept
+}

@@ -19,9 +19,12 @@
 //! `records` (object keys of the cache, audit and refusals), `first_day` (which starts got
 //! their first-day access, read before planning and written after applying), `notices` (the
 //! run's mail: leavers' managers and one digest for the admins; a mail that fails is reported,
-//! never fails the run) and `error` (retryable or permanent).
+//! never fails the run), `digest` (one digest per run however many messages and invocations it
+//! was split over: each message's share recorded under the run, sent by whoever settles the
+//! last) and `error` (retryable or permanent).
 
 pub(crate) mod batch;
+mod digest;
 mod drain;
 mod error;
 mod first_day;
@@ -39,9 +42,9 @@ use crate::connect::{open_connection, set_status, status_after};
 use crate::directory::Snapshot;
 use crate::microsoft::{
     AdaptiveLimit, ApiError, ClientOptions, DirectoryRead, ExchangeClient, FirstDayMail,
-    GraphClient, LiveDirectory, MailReport, Mailer, RetryPolicy, read_through_cache,
+    GraphClient, LiveDirectory, MailReport, RetryPolicy, read_through_cache,
 };
-use crate::notify::{Digest, NotificationSettings, leaver_notices};
+use crate::notify::{Digest, DigestKind, leaver_notices};
 use crate::pipeline::{self, PlanRequest};
 use crate::plan::Plan;
 use crate::plugin::Plugin;
@@ -53,7 +56,9 @@ use crate::store::Version;
 use crate::store::connections::{Connection, ConnectionId, ConnectionStatus};
 use crate::store::objects::ObjectKey;
 use crate::today::Today;
+use notices::RunMail;
 
+pub use digest::{RUN_RECORDS_DAYS, prune_runs};
 pub use drain::{DrainError, drain};
 pub use error::ProvisionError;
 pub use known::known_record_key;
@@ -182,22 +187,17 @@ pub async fn provision(
         &mut report,
     ))
     .await?;
-    let notifications = NotificationSettings::from_plugin_config(&config).unwrap_or_default();
-    let mut mail = RunMail {
-        mailer: Mailer::new(run.graph.clone(), &notifications),
-        digest,
-        settings: notifications,
-    };
+    let mut mail = RunMail::new(run.graph.clone(), &config, digest);
     if let Some(held) = &report.held {
         mail.digest.push(
-            "held for approval",
+            DigestKind::HeldForApproval,
             format!(
                 "the guard holds changes of this run until a person approves them (approval {held}; tenure approvals list)"
             ),
         );
     }
     if plan.workers.is_empty() {
-        report.mail = send(mail.send(&run.id, Vec::new())).await;
+        report.mail = send(mail.send(services, &run.id, &run.items, Vec::new())).await;
         return Ok(report);
     }
     let applied = send(apply_and_audit(
@@ -211,32 +211,6 @@ pub async fn provision(
     .await?;
     report.applied = Some(applied);
     Ok(report)
-}
-
-/// The run's mail: the mailer (when the connection names a sender), the admins' digest
-/// gathered as the run goes, and the settings.
-struct RunMail {
-    mailer: Option<Mailer>,
-    digest: Digest,
-    settings: NotificationSettings,
-}
-
-impl RunMail {
-    /// Sends the leavers' notices and the one digest of the run.
-    async fn send(
-        &self,
-        connection: &ConnectionId,
-        leavers: Vec<crate::notify::Notice>,
-    ) -> MailReport {
-        notices::send(
-            self.mailer.as_ref(),
-            connection,
-            &self.settings,
-            self.digest.clone(),
-            leavers,
-        )
-        .await
-    }
 }
 
 /// What one run works with, opened at its start.
@@ -437,8 +411,9 @@ async fn apply_and_audit(
         source,
     })?;
     send(first_day::record(services, &run.id, plan, &applied)).await;
-    notices::not_delivered(&mut mail.digest, &applied);
-    report.mail = send(mail.send(&run.id, leaver_notices(plan, &applied, directory))).await;
+    mail.digest.add_not_delivered(&applied);
+    let leavers = leaver_notices(plan, &applied, directory);
+    report.mail = send(mail.send(services, &run.id, &run.items, leavers)).await;
     let (done, deferred, failed, skipped) = applied.counts();
     tracing::info!(connection = %run.id, applied = done, deferred, failed, skipped, "provisioned");
     if failed + skipped > 0 {

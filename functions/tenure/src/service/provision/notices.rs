@@ -1,47 +1,174 @@
-//! The run's notices: each leaver's manager, and one digest to the connection's admins of what
-//! needs them. Sent after the run's work; a mail that fails (after the transport's retries) is
-//! in the report and the log, never an error of the run.
+//! The run's notices: each leaver's manager, and one digest per run to the connection's admins
+//! of what needs them (recorded per message and sent once the run's last message is settled:
+//! `digest`). A mail that fails (after the transport's retries) is in the report and the log,
+//! never an error of the run.
 
-use crate::apply::{ApplyReport, Outcome};
-use crate::microsoft::{MailReport, Mailer};
-use crate::notify::{Digest, Notice, NotificationSettings};
+use super::digest;
+use crate::connect::open_connection;
+use crate::microsoft::{GraphClient, MailReport, Mailer};
+use crate::notify::{Digest, DigestItem, DigestKind, Notice, NotificationSettings, send_notices};
+use crate::queue::WorkItem;
+use crate::service::Services;
+use crate::service::settings::MappingSettings;
 use crate::store::connections::ConnectionId;
 
-/// Adds every first-day access the run could not deliver to the digest.
-pub(super) fn not_delivered(digest: &mut Digest, applied: &ApplyReport) {
-    for outcome in &applied.outcomes {
-        if outcome.kind != "deliver_first_day_access" {
-            continue;
+/// The run's mail: the mailer (when the connection names a sender), the admins' digest
+/// gathered as the run goes, and the settings.
+pub(super) struct RunMail {
+    pub(super) mailer: Option<Mailer>,
+    pub(super) digest: Digest,
+    pub(super) settings: NotificationSettings,
+}
+
+impl RunMail {
+    /// The run's mail through `graph`, with the notification settings of `config`.
+    pub(super) fn new(graph: GraphClient, config: &str, digest: Digest) -> Self {
+        let settings = NotificationSettings::from_plugin_config(config).unwrap_or_default();
+        Self {
+            mailer: Mailer::new(graph, &settings),
+            digest,
+            settings,
         }
-        if let Outcome::Failed { error } = &outcome.outcome {
-            digest.push(
-                "first-day access not delivered",
-                format!(
-                    "employee {}: {error} (tried again on the next run)",
-                    outcome.employee_id
-                ),
+    }
+
+    /// Sends the leavers' notices, records this invocation's share of the digest of each run
+    /// among `items`, and sends the digest of every run that share completed.
+    pub(super) async fn send(
+        &self,
+        services: &Services,
+        connection: &ConnectionId,
+        items: &[WorkItem],
+        leavers: Vec<Notice>,
+    ) -> MailReport {
+        let mut report = send_notices(
+            self.mailer.as_ref(),
+            connection.as_str(),
+            &self.settings,
+            None,
+            leavers,
+        )
+        .await;
+        let shares = digest::split_over(items, &self.digest);
+        for mut digest in digest::record(services, connection, shares).await {
+            add_relink(services, connection, &mut digest).await;
+            report.add(
+                send_notices(
+                    self.mailer.as_ref(),
+                    connection.as_str(),
+                    &self.settings,
+                    Some(&digest),
+                    Vec::new(),
+                )
+                .await,
             );
         }
+        report
     }
 }
 
-/// Sends the leavers' notices and the digest (one mail for the whole run).
-pub(super) async fn send(
-    mailer: Option<&Mailer>,
+/// Records, for messages whose run failed, the line `line` gives each, and sends the digest of
+/// every run that completed: through a mailer opened here (the run itself may not have got as
+/// far as opening one).
+pub(super) async fn record_failed(
+    services: &Services,
     connection: &ConnectionId,
-    settings: &NotificationSettings,
-    digest: Digest,
-    mut notices: Vec<Notice>,
+    items: &[WorkItem],
+    line: impl Fn(&WorkItem) -> DigestItem,
 ) -> MailReport {
-    let Some(mailer) = mailer else {
+    let shares = digest::each_with(items, line);
+    let digests = digest::record(services, connection, shares).await;
+    if digests.is_empty() {
+        return MailReport::default();
+    }
+    let Some((mailer, settings)) = open_mailer(services, connection).await else {
         return MailReport::default();
     };
-    if !settings.leaver_mail {
-        notices.clear();
+    let mut report = MailReport::default();
+    for mut digest in digests {
+        add_relink(services, connection, &mut digest).await;
+        report.add(
+            send_notices(
+                Some(&mailer),
+                connection.as_str(),
+                &settings,
+                Some(&digest),
+                Vec::new(),
+            )
+            .await,
+        );
     }
-    notices.extend(digest.notice(connection.as_str(), &settings.admins));
-    if notices.is_empty() {
-        return MailReport::default();
+    report
+}
+
+/// The line a message given up on gets.
+pub(super) fn dead_letter_line(item: &WorkItem, reason: &str) -> DigestItem {
+    DigestItem {
+        kind: DigestKind::DeadLetter,
+        line: format!(
+            "{} worker(s) of {} given up on: {reason} (kept on the dead-letter queue; the console's Activity page lists them)",
+            item.workers.len(),
+            item.delivery_id
+        ),
+        employee_id: None,
     }
-    mailer.send_all(&notices).await
+}
+
+/// The line a message that is tried again gets.
+pub(super) fn retry_line(item: &WorkItem, reason: &str) -> DigestItem {
+    DigestItem {
+        kind: DigestKind::Retrying,
+        line: format!(
+            "{} worker(s) of {} failed: {reason} (the queue tries them again; after the last try they go to the dead-letter queue)",
+            item.workers.len(),
+            item.delivery_id
+        ),
+        employee_id: None,
+    }
+}
+
+/// Puts "needs re-link" first when the connection's status says so.
+async fn add_relink(services: &Services, connection: &ConnectionId, digest: &mut Digest) {
+    if let Some(line) = digest::relink_line(services, connection).await {
+        digest.items.insert(
+            0,
+            DigestItem {
+                kind: DigestKind::NeedsRelink,
+                line,
+                employee_id: None,
+            },
+        );
+    }
+}
+
+/// The connection's mailer and notification settings, opened from its stored record (whatever
+/// its status: a customer's app still gets tokens when a run could not go on); `None` (logged)
+/// when it names no sender or cannot be opened.
+async fn open_mailer(
+    services: &Services,
+    connection: &ConnectionId,
+) -> Option<(Mailer, NotificationSettings)> {
+    let stored = match services.connections.get(connection).await {
+        Ok(Some((stored, _))) => stored,
+        _ => return None,
+    };
+    let (settings, _) = MappingSettings::load(services.objects.as_ref(), connection)
+        .await
+        .ok()?;
+    let notifications =
+        NotificationSettings::from_plugin_config(&settings.config_json()).unwrap_or_default();
+    notifications.sender.as_ref()?;
+    let opened = open_connection(
+        &stored,
+        services.secrets.clone(),
+        services.tenure_app.as_deref(),
+        services.provision.client(),
+    )
+    .await;
+    match opened {
+        Ok((graph, _)) => Some((Mailer::new(graph, &notifications)?, notifications)),
+        Err(error) => {
+            tracing::warn!(%connection, %error, "the run's digest cannot be mailed: the connection cannot be opened");
+            None
+        }
+    }
 }

@@ -2,6 +2,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 
+use super::notices::{dead_letter_line, record_failed, retry_line};
 use super::provision;
 use crate::queue::{DeadLetter, WorkItem};
 use crate::service::Services;
@@ -90,6 +91,8 @@ pub(super) async fn settle(services: &Services, group: &[Message]) -> Settled {
         }
         Err(error) if error.is_retryable() => {
             tracing::warn!(%error, messages = group.len(), "provisioning failed; the messages come back later");
+            let reason = error.to_string();
+            record_failed_group(services, &items, |item| retry_line(item, &reason)).await;
             Settled::Retry
         }
         Err(error) => {
@@ -99,6 +102,7 @@ pub(super) async fn settle(services: &Services, group: &[Message]) -> Settled {
                 all_kept &= dead_letter(services, &message.id, &message.body, &reason).await;
             }
             if all_kept {
+                record_failed_group(services, &items, |item| dead_letter_line(item, &reason)).await;
                 Settled::Done
             } else {
                 Settled::Retry
@@ -122,5 +126,21 @@ pub(super) async fn dead_letter(services: &Services, id: &str, body: &str, reaso
             tracing::error!(message = id, %error, "the dead-letter queue did not take the message; it stays on its queue");
             false
         }
+    }
+}
+
+/// Records the failed messages' lines in their runs' digests (each message's items are of one
+/// connection, the group's) and sends the digests this completed.
+async fn record_failed_group(
+    services: &Services,
+    items: &[WorkItem],
+    line: impl Fn(&WorkItem) -> crate::notify::DigestItem,
+) {
+    let Some(first) = items.first() else {
+        return;
+    };
+    let report = record_failed(services, &first.connection_id, items, line).await;
+    if report.sent > 0 {
+        tracing::info!(connection = %first.connection_id, mails = report.sent, "digest sent for a run that failed");
     }
 }

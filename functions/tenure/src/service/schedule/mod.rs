@@ -13,9 +13,10 @@ mod event;
 
 use crate::guard::Effect;
 use crate::hr::{HrBatch, HrError, read_csv, read_json};
-use crate::queue::{QueueError, WorkItem};
+use crate::queue::{MessagePart, QueueError, WorkItem};
 use crate::service::Services;
 use crate::service::guard::{ApprovalError, Hold, JudgeError, Judgment, Origin, judge_whole};
+use crate::service::settings::{KNOWN_RETENTION_DAYS, MappingSettings};
 use crate::store::connections::{ConnectionError, ConnectionId};
 use crate::store::objects::{ObjectError, ObjectKey};
 
@@ -127,10 +128,11 @@ pub async fn schedule(
     }
     let count = workers.len();
     let items = WorkItem::split_at_most(&connection, &delivery_id, workers, SCHEDULED_BATCH)?;
-    let items: Vec<WorkItem> = items
+    let mut items: Vec<WorkItem> = items
         .into_iter()
         .filter(|i| !i.workers.is_empty())
         .collect();
+    MessagePart::number(&mut items);
     let mut scheduled = Scheduled {
         connection,
         delivery_id,
@@ -152,6 +154,7 @@ pub async fn schedule(
     }
     tracing::info!(connection = %scheduled.connection, delivery = %scheduled.delivery_id,
         workers = count, messages = scheduled.messages, "scheduled sync queued");
+    crate::service::provision::prune_runs(services, &scheduled.connection).await;
     Ok(scheduled)
 }
 
@@ -186,6 +189,18 @@ pub(crate) async fn read_hr(
     match read_export(services, connection).await {
         Err(ScheduleError::NoExport { connection, keys }) => {
             let workers = crate::service::provision::known::read_all(services, &connection).await?;
+            let retention = MappingSettings::load(services.objects.as_ref(), &connection)
+                .await
+                .map_or(KNOWN_RETENTION_DAYS, |(settings, _)| {
+                    settings.known_retention_days
+                });
+            let workers = crate::service::provision::known::prune_terminated(
+                services,
+                workers,
+                retention,
+                services.clock.now(),
+            )
+            .await;
             if workers.is_empty() {
                 return Err(ScheduleError::NoExport { connection, keys });
             }

@@ -1,0 +1,294 @@
+//! One admins' digest per run, however many messages (and provision invocations) the run was
+//! split over.
+//!
+//! A run (a delivery, or the release of an approval: [`run_of`]) is queued as numbered messages
+//! ([`MessagePart`]). Each invocation records, per message it settled, that message's share of
+//! the digest at `connections/<id>/runs/<run>/part-<index>.json` (written again when the message
+//! is retried, so a retry never adds a line twice). The invocation that finds every part of a
+//! run recorded claims its digest with a create-only write of `…/runs/<run>/digest.json`: only
+//! the one whose write succeeds sends it, so a run gets one digest even when its last two
+//! messages finish at once, and none more when a message comes back after the digest went out.
+//! A run queued as one message (or all of whose messages arrive in one invocation) completes at
+//! once. The run folders are removed after [`RUN_RECORDS_DAYS`] by the scheduled sync
+//! ([`prune_runs`]).
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::notify::{Digest, DigestItem};
+use crate::queue::{MessagePart, WorkItem};
+use crate::service::Services;
+use crate::store::connections::{ConnectionId, ConnectionStatus};
+use crate::store::objects::{Condition, ObjectError, ObjectKey};
+
+/// Days a run's records are kept after its digest went out (or after its last part was
+/// recorded): long enough for any retry of its messages to come back.
+pub const RUN_RECORDS_DAYS: i64 = 14;
+
+/// One message's share of its run's digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartRecord {
+    /// The run (delivery id, and the approval released).
+    run: String,
+    /// Which message of the run.
+    index: u32,
+    /// How many messages the run has.
+    count: u32,
+    /// When it was recorded.
+    at: jiff::Timestamp,
+    /// What needs an admin.
+    items: Vec<DigestItem>,
+}
+
+/// The claim of a run's digest: whoever wrote it sent it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Claim {
+    run: String,
+    at: jiff::Timestamp,
+}
+
+/// The run a work item belongs to: its delivery, or the release of an approval of it.
+pub(crate) fn run_of(item: &WorkItem) -> String {
+    match &item.approval {
+        Some(approval) => format!("{} (approval {approval})", item.delivery_id),
+        None => item.delivery_id.clone(),
+    }
+}
+
+/// The part of its run a work item is (a message without a number is a run of its own).
+fn part_of(item: &WorkItem) -> MessagePart {
+    item.part.unwrap_or(MessagePart { index: 0, count: 1 })
+}
+
+/// The digest of one invocation split over its messages: a line about a worker goes with the
+/// message that carried the worker (the last one, as a later record wins), a line about no one
+/// worker with every message (the parts are merged line by line, so it is listed once).
+pub(crate) fn split_over(items: &[WorkItem], digest: &Digest) -> Vec<(WorkItem, Vec<DigestItem>)> {
+    let mut shares: Vec<(WorkItem, Vec<DigestItem>)> = items
+        .iter()
+        .map(|item| {
+            let mut header = item.clone();
+            header.workers.clear();
+            (header, Vec::new())
+        })
+        .collect();
+    for line in &digest.items {
+        let carrier = line.employee_id.as_deref().and_then(|id| {
+            items.iter().rposition(|item| {
+                item.workers
+                    .iter()
+                    .any(|w| w.worker.employee_id.as_str() == id)
+            })
+        });
+        match carrier {
+            Some(at) => shares[at].1.push(line.clone()),
+            None if line.employee_id.is_some() && !shares.is_empty() => {
+                shares[0].1.push(line.clone());
+            }
+            None => {
+                for share in &mut shares {
+                    share.1.push(line.clone());
+                }
+            }
+        }
+    }
+    shares
+}
+
+/// Every message's share of `lines`: the same lines for each (a dead letter or a retry is
+/// about the message itself).
+pub(crate) fn each_with(
+    items: &[WorkItem],
+    line: impl Fn(&WorkItem) -> DigestItem,
+) -> Vec<(WorkItem, Vec<DigestItem>)> {
+    items
+        .iter()
+        .map(|item| {
+            let mut header = item.clone();
+            header.workers.clear();
+            (header, vec![line(item)])
+        })
+        .collect()
+}
+
+/// Records each message's share and gives the digests of the runs this completed and claimed
+/// (usually none or one). A share that cannot be recorded is logged: the worst it costs is a
+/// digest that waits for that message's retry, or a missing line.
+pub(crate) async fn record(
+    services: &Services,
+    connection: &ConnectionId,
+    shares: Vec<(WorkItem, Vec<DigestItem>)>,
+) -> Vec<Digest> {
+    let now = services.clock.now();
+    let mut runs: Vec<(String, u32)> = Vec::new();
+    for (item, items) in shares {
+        let run = run_of(&item);
+        let part = part_of(&item);
+        let record = PartRecord {
+            run: run.clone(),
+            index: part.index,
+            count: part.count,
+            at: now,
+            items,
+        };
+        if let Err(error) = write_part(services, connection, &record).await {
+            tracing::warn!(%connection, %run, part = part.index, %error, "cannot record a message's share of the digest");
+            continue;
+        }
+        if !runs.iter().any(|(r, _)| *r == run) {
+            runs.push((run, part.count));
+        }
+    }
+    let mut digests = Vec::new();
+    for (run, count) in runs {
+        match complete(services, connection, &run, count).await {
+            Ok(Some(digest)) => digests.push(digest),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%connection, %run, %error, "cannot complete the run's digest");
+            }
+        }
+    }
+    digests
+}
+
+/// A "needs re-link" line when the connection's stored status says it must be linked again.
+pub(crate) async fn relink_line(services: &Services, connection: &ConnectionId) -> Option<String> {
+    match services.connections.get(connection).await {
+        Ok(Some((stored, _))) => match stored.status {
+            ConnectionStatus::NeedsRelink { reason } => Some(format!(
+                "{reason} (an administrator links the connection again: console, the connection's Link account; until then nothing is provisioned)"
+            )),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn folder(connection: &ConnectionId, run: &str) -> String {
+    let hash = hex::encode(&Sha256::digest(run.as_bytes())[..16]);
+    format!("connections/{connection}/runs/{hash}")
+}
+
+fn key(text: &str) -> Result<ObjectKey, ObjectError> {
+    ObjectKey::parse(text).map_err(|e| ObjectError::Unavailable {
+        operation: "write",
+        target: format!("object {text:?}"),
+        message: e.to_string(),
+    })
+}
+
+async fn write_part(
+    services: &Services,
+    connection: &ConnectionId,
+    record: &PartRecord,
+) -> Result<(), ObjectError> {
+    let key = key(&format!(
+        "{}/part-{}.json",
+        folder(connection, &record.run),
+        record.index
+    ))?;
+    let bytes = serde_json::to_vec(record).map_err(|e| ObjectError::Unavailable {
+        operation: "write",
+        target: format!("object {key}"),
+        message: e.to_string(),
+    })?;
+    services.objects.put(&key, bytes, Condition::Always).await?;
+    Ok(())
+}
+
+/// When every part of `run` is recorded and this caller wins the claim, the run's digest.
+async fn complete(
+    services: &Services,
+    connection: &ConnectionId,
+    run: &str,
+    count: u32,
+) -> Result<Option<Digest>, ObjectError> {
+    let folder = folder(connection, run);
+    let listed = services.objects.list(&format!("{folder}/part-")).await?;
+    let mut parts: Vec<PartRecord> = Vec::new();
+    for key in &listed {
+        let Some((bytes, _)) = services.objects.get(key).await? else {
+            continue;
+        };
+        match serde_json::from_slice::<PartRecord>(&bytes) {
+            Ok(part) if part.run == run && part.index < count => parts.push(part),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%key, %error, "a digest part cannot be read; skipped"),
+        }
+    }
+    let mut indexes: Vec<u32> = parts.iter().map(|p| p.index).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    if indexes.len() < count as usize {
+        return Ok(None);
+    }
+    let claim = Claim {
+        run: run.to_owned(),
+        at: services.clock.now(),
+    };
+    let claim_key = key(&format!("{folder}/digest.json"))?;
+    let bytes = serde_json::to_vec(&claim).map_err(|e| ObjectError::Unavailable {
+        operation: "write",
+        target: format!("object {claim_key}"),
+        message: e.to_string(),
+    })?;
+    match services
+        .objects
+        .put(&claim_key, bytes, Condition::Absent)
+        .await
+    {
+        Ok(_) => {}
+        Err(ObjectError::Conflict { .. }) => return Ok(None),
+        Err(error) => return Err(error),
+    }
+    Ok(Some(Digest::merge(parts.into_iter().map(|p| p.items))))
+}
+
+/// Removes the records of runs older than [`RUN_RECORDS_DAYS`] (by their claim, else their
+/// newest part). Gives how many runs were removed; a failure is logged and left for next time.
+pub async fn prune_runs(services: &Services, connection: &ConnectionId) -> usize {
+    let prefix = format!("connections/{connection}/runs/");
+    let Ok(listed) = services.objects.list(&prefix).await else {
+        return 0;
+    };
+    let cutoff = services
+        .clock
+        .now()
+        .checked_sub(jiff::SignedDuration::from_hours(24 * RUN_RECORDS_DAYS))
+        .unwrap_or(jiff::Timestamp::MIN);
+    let mut folders: Vec<(String, Vec<&ObjectKey>)> = Vec::new();
+    for key in &listed {
+        let Some((run, _)) = key.as_str()[prefix.len()..].split_once('/') else {
+            continue;
+        };
+        match folders.iter_mut().find(|(r, _)| r == run) {
+            Some((_, keys)) => keys.push(key),
+            None => folders.push((run.to_owned(), vec![key])),
+        }
+    }
+    let mut removed = 0;
+    for (_, keys) in folders {
+        let mut newest = jiff::Timestamp::MIN;
+        for key in &keys {
+            if let Ok(Some((bytes, _))) = services.objects.get(key).await {
+                let at = serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .ok()
+                    .and_then(|v| v.get("at").cloned())
+                    .and_then(|v| serde_json::from_value::<jiff::Timestamp>(v).ok());
+                newest = newest.max(at.unwrap_or(jiff::Timestamp::MAX));
+            }
+        }
+        if newest >= cutoff {
+            continue;
+        }
+        for key in keys {
+            if let Err(error) = services.objects.delete(key).await {
+                tracing::warn!(%key, %error, "cannot remove an old run record");
+            }
+        }
+        removed += 1;
+    }
+    removed
+}
