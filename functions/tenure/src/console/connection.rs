@@ -24,6 +24,7 @@ struct ConnectionPage {
     chrome: Option<Chrome>,
     title: String,
     id: String,
+    name: String,
     section: &'static str,
     status: StatusLabel,
     link: bool,
@@ -46,6 +47,7 @@ struct PermissionsPage {
     chrome: Option<Chrome>,
     title: String,
     id: String,
+    name: String,
     section: &'static str,
     intro: &'static str,
     permissions: Vec<PermissionRow>,
@@ -94,8 +96,9 @@ pub(crate) async fn page(
     let c = &seen.connection;
     let page = ConnectionPage {
         chrome: Some(chrome),
-        title: format!("Connection {}", c.id),
+        title: format!("Connection {}", c.display_name()),
         id: c.id.to_string(),
+        name: c.display_name().to_owned(),
         section: "overview",
         status: labels::status(&c.status),
         link: c.app == ConnectionType::TenureApp && c.status != ConnectionStatus::Linked,
@@ -157,8 +160,9 @@ pub(crate) async fn permissions(
     };
     let page = PermissionsPage {
         chrome: Some(chrome),
-        title: format!("Permissions requested by {}", connection.id),
+        title: format!("Permissions requested by {}", connection.display_name()),
         id: connection.id.to_string(),
+        name: connection.display_name().to_owned(),
         section: "permissions",
         intro,
         permissions: requested(&connection).iter().map(row).collect(),
