@@ -176,8 +176,15 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
         jiff::Timestamp::now(),
     )
     .await?;
-    let Linked::SignedIn { connection } = linked else {
-        anyhow::bail!("expected the sign-in first, got the admin consent");
+    let connection = match linked {
+        Linked::SignedIn { connection } => connection,
+        Linked::ApprovalRequested { connection } => anyhow::bail!(
+            "whoever signed in may not grant Tenure's app its permissions and asked the administrators of {} to approve it: once one has, link again as an administrator",
+            connection.tenant_id
+        ),
+        Linked::Consented { .. } => {
+            anyhow::bail!("expected the sign-in first, got the admin consent")
+        }
     };
     println!(
         "Signed in: Tenure holds a refresh token for {}.",
@@ -199,7 +206,9 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
         .await?
         {
             Linked::Consented { .. } => println!("Consent granted for {}.", connection.tenant_id),
-            Linked::SignedIn { .. } => anyhow::bail!("expected the admin consent"),
+            Linked::SignedIn { .. } | Linked::ApprovalRequested { .. } => {
+                anyhow::bail!("expected the admin consent")
+            }
         }
     }
     server.abort();
@@ -274,6 +283,9 @@ async fn list(stores: &Stores) -> Result<ExitCode> {
                 let status = match &c.status {
                     ConnectionStatus::Pending => "pending".to_owned(),
                     ConnectionStatus::Linked => "linked".to_owned(),
+                    ConnectionStatus::AwaitingAdminApproval { requested_by, .. } => {
+                        format!("awaiting admin approval (asked by {requested_by})")
+                    }
                     ConnectionStatus::NeedsRelink { reason } => format!("needs re-link: {reason}"),
                     ConnectionStatus::Failed { reason } => format!("failed: {reason}"),
                 };

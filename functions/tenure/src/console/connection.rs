@@ -14,9 +14,10 @@ use super::labels::{self, StatusLabel};
 use super::page::{Chrome, ErrorPage, Partial, answer, signed_in};
 use crate::connect::{Permission, PermissionKind, requested};
 use crate::service::Services;
-use crate::service::http::AdminCaller;
+use crate::service::http::{AdminCaller, PublicUrl, public_url};
 use crate::service::overview::{LastRun, overview};
 use crate::store::connections::{Connection, ConnectionStatus, ConnectionType, CustomerCredential};
+use crate::store::secrets::SecretKind;
 
 #[derive(Template)]
 #[template(path = "console/connection.html", blocks = ["content"])]
@@ -28,6 +29,8 @@ struct ConnectionPage {
     section: &'static str,
     status: StatusLabel,
     link: bool,
+    /// For a connection awaiting admin approval: the link to forward to an administrator.
+    forward: Option<String>,
     kind: &'static str,
     cloud: &'static str,
     tenant: String,
@@ -81,6 +84,7 @@ pub(crate) fn caller_parts(
 pub(crate) async fn page(
     State(services): State<Services>,
     Extension(caller): Extension<AdminCaller>,
+    public: Option<Extension<PublicUrl>>,
     partial: Partial,
 ) -> Response {
     let (chrome, connection) = match caller_parts(&caller, partial) {
@@ -94,6 +98,30 @@ pub(crate) async fn page(
         }
     };
     let c = &seen.connection;
+    let app_only = match c.app {
+        ConnectionType::TenureApp => match services
+            .secrets
+            .get(&c.secret_name(SecretKind::RefreshToken))
+            .await
+        {
+            Ok(found) => found.is_none(),
+            Err(error) => {
+                return ErrorPage::failed(
+                    partial,
+                    Some(chrome),
+                    "read the connection's credential",
+                    &error,
+                );
+            }
+        },
+        ConnectionType::CustomerApp { .. } => false,
+    };
+    let forward = matches!(c.status, ConnectionStatus::AwaitingAdminApproval { .. }).then(|| {
+        let base = public_url(&services, public.as_ref().map(|Extension(url)| url))
+            .map(|url| url.as_str().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        format!("{base}/connections/{}/consent?admin=1", c.id)
+    });
     let page = ConnectionPage {
         chrome: Some(chrome),
         title: format!("Connection {}", c.display_name()),
@@ -102,11 +130,15 @@ pub(crate) async fn page(
         section: "overview",
         status: labels::status(&c.status),
         link: c.app == ConnectionType::TenureApp && c.status != ConnectionStatus::Linked,
+        forward,
         kind: labels::kind(&c.app),
         cloud: labels::cloud(c.cloud),
         tenant: c.tenant_id.as_str().to_owned(),
         client_id: c.client_id.as_str().to_owned(),
         credential: match c.app {
+            ConnectionType::TenureApp if app_only && c.status == ConnectionStatus::Linked => {
+                "Tenure's app's own credential, with the tenant's admin consent (app-only: no user's token is kept)"
+            }
             ConnectionType::TenureApp => {
                 "a refresh token from the administrator's consent, kept in the secret store (never shown)"
             }

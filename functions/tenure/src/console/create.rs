@@ -42,6 +42,8 @@ use crate::store::connections::{
 struct CreatePage {
     chrome: Option<Chrome>,
     title: &'static str,
+    /// Which kind of connection the form makes (the tabs at its top).
+    kind: &'static str,
     csrf_token: String,
     /// The kept connection the form fixes, when it was saved and does not work yet.
     kept: Option<String>,
@@ -50,13 +52,13 @@ struct CreatePage {
     problem: Option<String>,
 }
 
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    help: &'static str,
-    value: String,
-    error: Option<String>,
+pub(super) struct Field {
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) kind: &'static str,
+    pub(super) help: &'static str,
+    pub(super) value: String,
+    pub(super) error: Option<String>,
 }
 
 /// The form as the browser sends it (the CSRF token is the layer's).
@@ -144,7 +146,7 @@ fn fields(form: &NewConnection) -> Vec<Field> {
     ]
 }
 
-fn clouds() -> Vec<(&'static str, &'static str)> {
+pub(super) fn clouds() -> Vec<(&'static str, &'static str)> {
     NationalCloud::ALL
         .into_iter()
         .map(|c| (c.name(), labels::cloud(c)))
@@ -326,7 +328,7 @@ async fn fixable(
 /// Gives a new connection the first free id of its name (`contoso`, `contoso-2`, …), claimed by
 /// storing the record, not proved yet, with a create-only write. `Ok(Err(message))` when every
 /// id tried is taken.
-async fn claim_id(
+pub(super) async fn claim_id(
     services: &Services,
     connection: &mut Connection,
 ) -> Result<Result<(), String>, ConnectionError> {
@@ -361,6 +363,7 @@ fn render(
         csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
         title: "Create a connection",
+        kind: "customer-app",
         kept,
         clouds: clouds(),
         fields,
@@ -377,7 +380,7 @@ fn render(
 
 /// After a saved form: `303 See Other` to `location`, or for htmx a full navigation there
 /// (`HX-Redirect`), so the address bar and history name the new page.
-fn go_to(location: &str, partial: Partial) -> Response {
+pub(super) fn go_to(location: &str, partial: Partial) -> Response {
     let Ok(value) = HeaderValue::from_str(location) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };

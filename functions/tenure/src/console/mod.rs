@@ -12,6 +12,7 @@
 //! | `GET /console/assets/{file}` | anyone | htmx and the stylesheet |
 //! | `GET /console` | signed-in users | who you are, the connections you may manage |
 //! | `GET`, `POST /console/connections/new` | administrators of the tenant named in the form | create a Customer Owned Application connection, proved on save |
+//! | `GET`, `POST /console/connections/new/tenure-app` | administrators of the tenant named in the form | create a connection through Tenure's app, then Link Account |
 //! | `GET /console/connections/{id}` | its administrators | status, "Link Account", details, last run |
 //! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
@@ -26,7 +27,8 @@
 //!
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
-//! permissions), `create` (a new Customer Owned Application connection), `approvals`, `activity`.
+//! permissions), `create` (a new Customer Owned Application connection), `tenure_app` (a new
+//! connection through Tenure's app), `approvals`, `activity`.
 
 mod activity;
 mod approvals;
@@ -37,6 +39,7 @@ mod home;
 mod labels;
 mod landing;
 mod page;
+mod tenure_app;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -52,6 +55,10 @@ pub fn console_routes(services: Services) -> Router {
         .route(
             "/console/connections/new",
             get(create::form).post(create::create),
+        )
+        .route(
+            "/console/connections/new/tenure-app",
+            get(tenure_app::form).post(tenure_app::create),
         )
         .route("/console/connections/{id}", get(connection::page))
         .route(

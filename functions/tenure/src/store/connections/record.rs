@@ -121,6 +121,15 @@ pub enum ConnectionStatus {
     Pending,
     /// Proven: Tenure got a token with it.
     Linked,
+    /// Tenure's app: the user who linked may not grant its permissions and asked the tenant's
+    /// administrators to (Microsoft's admin consent workflow); an administrator consents, then
+    /// the link is finished.
+    AwaitingAdminApproval {
+        /// Who asked (their sign-in name).
+        requested_by: String,
+        /// When.
+        requested_at: Timestamp,
+    },
     /// An admin must link it again (the refresh token expired or was revoked).
     NeedsRelink {
         /// Why, in words an admin can act on.
