@@ -295,15 +295,15 @@ test('an administrator creates a Customer Owned Application connection: a wrong 
   }
 
   // Fields that cannot be read are said next to them, and nothing is kept.
-  await page.getByLabel('Connection name').fill('Not A Name');
+  await page.getByLabel('Connection name').fill('   ');
   await page.getByRole('button', { name: 'Save and prove' }).click();
-  await page.locator('#id-error').waitFor();
+  await page.locator('#name-error').waitFor();
   assert.match(await page.locator('#client_secret-error').innerText(), /Enter the client secret/);
   assert.equal(await page.getByLabel('Connection name').getAttribute('aria-invalid'), 'true');
   await checkPage(page, 'create-field-errors');
 
   // Another tenant's connection is refused next to the tenant.
-  await page.getByLabel('Connection name').fill('woodgrove');
+  await page.getByLabel('Connection name').fill('Woodgrove Bank – Zürich');
   await page.getByLabel('Client ID').fill('tenure-local');
   await page.getByLabel('Tenant ID').fill(OTHER_TENANT);
   await page.getByLabel('Client secret').fill(WRONG_SECRET);
@@ -325,9 +325,16 @@ test('an administrator creates a Customer Owned Application connection: a wrong 
   // The right one: proved, linked, and the connection's page.
   await page.getByLabel('Client secret').fill(CUSTOMER_SECRET);
   await page.getByRole('button', { name: 'Save and prove' }).click();
-  await page.waitForURL(`${deployment.url}/console/connections/woodgrove`);
-  await page.getByRole('heading', { name: 'Connection woodgrove' }).waitFor();
+  // Saved again from the form it was kept in: the same connection, its id the name's slug.
+  await page.waitForURL(`${deployment.url}/console/connections/woodgrove-bank-zurich`);
+  await page.getByRole('heading', { name: 'Connection Woodgrove Bank – Zürich' }).waitFor();
   assert.match(await page.locator('main').innerText(), /Linked/);
+  assert.match(await page.locator('.crumbs').innerText(), /Woodgrove Bank – Zürich/);
   await checkPage(page, 'connection-created');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
+  const row = page.getByRole('row', { name: /Woodgrove Bank – Zürich/ });
+  assert.match(await row.innerText(), /woodgrove-bank-zurich[\s\S]*Linked/);
+  assert.equal(await page.locator('tbody tr').count(), 2, 'one connection, not one per save');
+  await checkPage(page, 'connections-named');
   await page.context().close();
 });

@@ -320,9 +320,14 @@ pub(crate) struct StateArgs {
 /// What every connection has.
 #[derive(Debug, clap::Args)]
 pub(crate) struct NewConnectionArgs {
-    /// The connection's id (a-z, 0-9, '-'), e.g. contoso.
-    #[arg(long = "id", value_name = "ID")]
-    pub(crate) id: String,
+    /// The connection's id (a-z, 0-9, '-'), e.g. contoso; made from --name when left out. Never
+    /// a word the console's routes use (new).
+    #[arg(long = "id", value_name = "ID", required_unless_present = "name")]
+    pub(crate) id: Option<String>,
+    /// What people call the connection (free text, any script, at most 80 characters), e.g.
+    /// "Contoso Ltd"; shown by the console and `tenure connect list`.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) name: Option<String>,
     /// The tenant: its id or a verified domain.
     #[arg(long)]
     pub(crate) tenant: String,

@@ -144,7 +144,8 @@ fn emulate(args: EmulateArgs) -> Result<ExitCode> {
     let mut config = tenure_emulator::TenantConfig::new(snapshot)
         .with_client_secret(&args.client_id, &secret)
         .with_initial_domain_name(&args.name)
-        .with_sample_roles();
+        .with_sample_roles()
+        .with_admin_consent_workflow();
     for admin in &args.admin {
         config = config.with_directory_role(admin, tenure_emulator::GLOBAL_ADMINISTRATOR);
     }

@@ -12,8 +12,8 @@ use tenure::connect::{
 };
 use tenure::microsoft::ClientOptions;
 use tenure::store::connections::{
-    BaseUrl, ClientId, Connection, ConnectionId, ConnectionStatus, ConnectionStore, ConnectionType,
-    CustomerCredential, EndpointOverrides, TenantId, Upn,
+    BaseUrl, ClientId, Connection, ConnectionId, ConnectionName, ConnectionStatus, ConnectionStore,
+    ConnectionType, CustomerCredential, EndpointOverrides, TenantId, Upn,
 };
 use tokio::sync::mpsc;
 
@@ -37,16 +37,28 @@ pub(crate) fn connect(args: ConnectArgs) -> Result<ExitCode> {
     })
 }
 
-/// The record for a new connection, from the flags.
+/// The record for a new connection, from the flags: its id is `--id`, or made from `--name`.
 fn record(args: &NewConnectionArgs, app: ConnectionType, client_id: &str) -> Result<Connection> {
+    let name = args
+        .name
+        .as_deref()
+        .map(ConnectionName::parse)
+        .transpose()
+        .context("--name")?;
+    let id = match (&args.id, &name) {
+        (Some(id), _) => ConnectionId::parse_new(id).context("--id")?,
+        (None, Some(name)) => ConnectionId::from_name(name),
+        (None, None) => anyhow::bail!("give the connection an --id or a --name"),
+    };
     let mut connection = Connection::new(
-        ConnectionId::parse(&args.id)?,
+        id,
         app,
         args.cloud,
         TenantId::parse(&args.tenant)?,
         ClientId::parse(client_id)?,
         jiff::Timestamp::now(),
     );
+    connection.name = name;
     if let Some(url) = &args.endpoint {
         connection.endpoints = EndpointOverrides::all_at(&BaseUrl::parse(url)?);
     }
@@ -85,6 +97,7 @@ async fn customer_app(args: CustomerAppArgs) -> Result<ExitCode> {
         ConnectionType::CustomerApp { credential },
         &args.client_id,
     )?;
+    let connection_id = connection.id.clone();
     let stores = Stores::open(&state_dir(args.connection.state.state_dir.as_deref())?)?;
     let connected = connect_customer_app(
         connection,
@@ -98,7 +111,7 @@ async fn customer_app(args: CustomerAppArgs) -> Result<ExitCode> {
     .with_context(|| {
         format!(
             "connection {} was kept, but it does not work",
-            args.connection.id
+            connection_id
         )
     })?;
     println!(
@@ -163,8 +176,15 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
         jiff::Timestamp::now(),
     )
     .await?;
-    let Linked::SignedIn { connection } = linked else {
-        anyhow::bail!("expected the sign-in first, got the admin consent");
+    let connection = match linked {
+        Linked::SignedIn { connection } => connection,
+        Linked::ApprovalRequested { connection } => anyhow::bail!(
+            "whoever signed in may not grant Tenure's app its permissions and asked the administrators of {} to approve it: once one has, link again as an administrator",
+            connection.tenant_id
+        ),
+        Linked::Consented { .. } => {
+            anyhow::bail!("expected the sign-in first, got the admin consent")
+        }
     };
     println!(
         "Signed in: Tenure holds a refresh token for {}.",
@@ -186,7 +206,9 @@ async fn link(args: LinkArgs) -> Result<ExitCode> {
         .await?
         {
             Linked::Consented { .. } => println!("Consent granted for {}.", connection.tenant_id),
-            Linked::SignedIn { .. } => anyhow::bail!("expected the admin consent"),
+            Linked::SignedIn { .. } | Linked::ApprovalRequested { .. } => {
+                anyhow::bail!("expected the admin consent")
+            }
         }
     }
     server.abort();
@@ -261,10 +283,18 @@ async fn list(stores: &Stores) -> Result<ExitCode> {
                 let status = match &c.status {
                     ConnectionStatus::Pending => "pending".to_owned(),
                     ConnectionStatus::Linked => "linked".to_owned(),
+                    ConnectionStatus::AwaitingAdminApproval { requested_by, .. } => {
+                        format!("awaiting admin approval (asked by {requested_by})")
+                    }
                     ConnectionStatus::NeedsRelink { reason } => format!("needs re-link: {reason}"),
                     ConnectionStatus::Failed { reason } => format!("failed: {reason}"),
                 };
-                println!("{id}\t{}\t{} cloud\t{kind}\t{status}", c.tenant_id, c.cloud);
+                println!(
+                    "{id}\t{}\t{}\t{} cloud\t{kind}\t{status}",
+                    c.display_name(),
+                    c.tenant_id,
+                    c.cloud
+                );
             }
             Ok(None) => {}
             Err(error) => println!("{id}\tunreadable: {error}"),

@@ -45,6 +45,11 @@ pub struct TenantConfig {
     pub refresh_token_lifetime: Duration,
     /// How sign-ins are answered: a page, or at once (tests).
     pub sign_in: SignIn,
+    /// Microsoft's consent rules for permissions only an administrator can grant, with the
+    /// admin consent workflow on: a user without a consenting role gets "Approval required"
+    /// (and may not use admin consent) until the app's permissions are granted. Off by default:
+    /// anyone may consent to anything, as in a lab tenant.
+    pub admin_consent_workflow: bool,
     /// What callers (client ids or UPNs) may run in Exchange; anyone not named may run all.
     pub exchange_roles: Vec<(String, ExchangeRole)>,
     /// Directory roles (UPN, role template id): listed in `wids` of the user's ID tokens.
@@ -110,6 +115,7 @@ impl TenantConfig {
             code_lifetime: Duration::from_secs(600),
             refresh_token_lifetime: Duration::from_secs(90 * 24 * 3_600),
             sign_in: SignIn::Interactive,
+            admin_consent_workflow: false,
             exchange_roles: Vec::new(),
             directory_roles: Vec::new(),
             mailbox_delay: Duration::ZERO,
@@ -159,6 +165,14 @@ impl TenantConfig {
             app.redirect_uris
                 .extend(uris.iter().map(|u| (*u).to_owned()));
         }
+        self
+    }
+
+    /// Turns on Microsoft's consent rules for admin-only permissions and the admin consent
+    /// workflow ([`TenantConfig::admin_consent_workflow`]).
+    #[must_use]
+    pub fn with_admin_consent_workflow(mut self) -> Self {
+        self.admin_consent_workflow = true;
         self
     }
 

@@ -19,7 +19,9 @@ pub(crate) struct DropConnection;
 
 /// The emulated tenant as an axum router: the login endpoints (`/{tenant}/oauth2/v2.0/token`,
 /// `/{tenant}/oauth2/v2.0/authorize`, `/{tenant}/v2.0/adminconsent`, the sign-in form's
-/// `/{tenant}/login`, OpenID discovery and keys), the emulator's own `/_emulator/outbox`, `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
+/// `/{tenant}/login`, the "Approval required" form's `/{tenant}/consentrequest`, OpenID discovery
+/// and keys), the emulator's own `/_emulator/outbox` and admin consent requests
+/// (`/_emulator/admin/consent-requests`), `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
 /// requests and injecting faults.
 pub fn app(state: TenantState) -> Router {
     Router::new()
@@ -33,6 +35,18 @@ pub fn app(state: TenantState) -> Router {
             get(crate::auth::admin_consent),
         )
         .route("/{tenant}/login", post(crate::auth::sign_in_form))
+        .route(
+            "/{tenant}/consentrequest",
+            post(crate::auth::consent_request_form),
+        )
+        .route(
+            "/_emulator/admin/consent-requests",
+            get(crate::auth::consent_requests),
+        )
+        .route(
+            "/_emulator/admin/consent-requests/{id}",
+            get(crate::auth::review_consent_request).post(crate::auth::decide_consent_request),
+        )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(crate::auth::discovery),

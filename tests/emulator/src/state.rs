@@ -336,6 +336,12 @@ impl TenantState {
         self.shared.login().sign_in = sign_in;
     }
 
+    /// Turns Microsoft's consent rules for admin-only permissions (and the admin consent
+    /// workflow) on or off.
+    pub fn set_admin_consent_workflow(&self, on: bool) {
+        self.shared.login().admin_consent_workflow = on;
+    }
+
     /// Whether an app is consented in the tenant (by admin consent or on the sign-in page).
     pub fn consented(&self, client_id: &str) -> bool {
         self.shared.login().standing(client_id).consented

@@ -150,3 +150,40 @@ async fn a_mapping_the_plugin_refuses_is_not_stored_and_the_error_names_the_fiel
     assert_eq!(kept["guard"]["max_share"], 0.05);
     assert_eq!(kept["config"]["upn_domain"], "contoso.com");
 }
+
+/// A connection made from a name gets the name's slug as its id and is listed with its name; a
+/// reserved word of the console's routes is refused as an id, and nothing is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_is_named_and_its_id_is_never_a_reserved_word() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let uri = sandbox.tenant.uri();
+    let mut args = sandbox.connect_args("new", &uri);
+    let mut reserved = sandbox.tenure(&args);
+    reserved.env("CUSTOMER_APP_SECRET", SECRET);
+    let refused = run(reserved).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused)
+            .contains("invalid connection id \"new\": it is a word the console's routes use"),
+        "{}",
+        stderr(&refused)
+    );
+    let listed = run(sandbox.tenure(&["connect", "list"])).await;
+    assert!(
+        stdout(&listed).contains("No connections yet"),
+        "{}",
+        stdout(&listed)
+    );
+
+    args.splice(2..4, ["--name", "Contoso Zürich"]);
+    let mut named = sandbox.tenure(&args);
+    named.env("CUSTOMER_APP_SECRET", SECRET);
+    let connected = run(named).await;
+    assert!(connected.status.success(), "{}", stderr(&connected));
+    let listed = run(sandbox.tenure(&["connect", "list"])).await;
+    assert!(
+        stdout(&listed).contains("contoso-zurich\tContoso Zürich\t"),
+        "{}",
+        stdout(&listed)
+    );
+}

@@ -92,8 +92,18 @@ pub async fn token_source(
                     connection.id
                 ))
             })?;
-            let refresh =
-                StoredRefreshToken::new(secrets, connection.secret_name(SecretKind::RefreshToken));
+            let name = connection.secret_name(SecretKind::RefreshToken);
+            if secrets.get(&name).await?.is_none() {
+                // Linked by the tenant's admin consent: the app's own credential, app-only.
+                return TokenSource::new(
+                    &endpoints,
+                    tenant,
+                    &app.client_id,
+                    app.credential.clone(),
+                )
+                .map_err(token);
+            }
+            let refresh = StoredRefreshToken::new(secrets, name);
             TokenSource::delegated(
                 &endpoints,
                 tenant,

@@ -66,6 +66,14 @@ pub enum LinkError {
         /// The connection's tenant.
         tenant: String,
     },
+    /// The tenant's consent did not let Tenure's app in with its own credential.
+    #[error(
+        "the tenant's administrator consented, but Tenure's app could not use the tenant with its own credential: {advice}"
+    )]
+    NotGranted {
+        /// What Microsoft refused, as advice.
+        advice: String,
+    },
     /// Microsoft's answer had no ID token (`openid` was not granted).
     #[error("Microsoft's answer carried no ID token, so who signed in cannot be checked")]
     NoIdToken,

@@ -11,13 +11,16 @@ use oauth2::{
 use secrecy::ExposeSecret;
 use sha2::{Digest as _, Sha256};
 
+use std::sync::Arc;
+
 use super::error::LinkError;
 use super::pending::{self, Claim, NewLink, PendingError, Purpose};
+use super::prove::prove;
 use super::tenure_app::{TenureApp, delegated_scopes};
 use super::upsert::keep_secret;
 use crate::auth::code_grant::{self, CodeClient};
 use crate::auth::{OidcVerifier, Session, holds_admin_role};
-use crate::microsoft::ClientCredential;
+use crate::microsoft::{ClientCredential, ClientOptions, TokenSource};
 use crate::store::connections::{Connection, ConnectionStatus, ConnectionStore, ConnectionType};
 use crate::store::secrets::{SecretKind, SecretStore};
 
@@ -116,9 +119,17 @@ pub enum Linked {
         /// The connection, now linked.
         connection: Connection,
     },
-    /// The admin consented for the tenant.
+    /// The admin consented for the tenant. A connection that was not linked yet is linked now
+    /// with Tenure's app's own credential (app-only), proved by a token and a tenant read.
     Consented {
         /// The connection.
+        connection: Connection,
+    },
+    /// The user who signed in may not grant Tenure's app its permissions and asked the
+    /// tenant's administrators to (Microsoft's "Approval required", `AADSTS90094`): the
+    /// connection awaits admin approval.
+    ApprovalRequested {
+        /// The connection, awaiting admin approval.
         connection: Connection,
     },
 }
@@ -227,9 +238,13 @@ pub async fn finish_link(
         Claim::Reused => return Err(LinkError::ReusedState),
     };
     if let Some(error) = &callback.error {
+        let description = callback.error_description.clone().unwrap_or_default();
+        if pending.purpose == Purpose::Authorize && description.starts_with("AADSTS90094") {
+            return awaiting_approval(connections, &id, owner, now).await;
+        }
         return Err(LinkError::Declined {
             error: error.clone(),
-            description: callback.error_description.clone().unwrap_or_default(),
+            description,
         });
     }
     let (mut connection, version) = connections.get(&id).await?.ok_or(LinkError::UnknownState)?;
@@ -295,9 +310,74 @@ pub async fn finish_link(
                     });
                 }
             }
+            if connection.status != ConnectionStatus::Linked {
+                link_app_only(app, &mut connection, secrets, ClientOptions::default()).await?;
+                connection.updated_at = now;
+                connections.replace(&connection, &version).await?;
+            }
             Ok(Linked::Consented { connection })
         }
     }
+}
+
+/// Marks the connection as awaiting admin approval, asked by whoever signed in.
+async fn awaiting_approval(
+    connections: &dyn ConnectionStore,
+    id: &crate::store::connections::ConnectionId,
+    owner: LinkOwner<'_>,
+    now: Timestamp,
+) -> Result<Linked, LinkError> {
+    let requested_by = match owner {
+        LinkOwner::Session(session) | LinkOwner::OperatorSession(session) => {
+            session.identity.username.clone()
+        }
+        LinkOwner::Operator => "the operator".to_owned(),
+    };
+    loop {
+        let (mut connection, version) =
+            connections.get(id).await?.ok_or(LinkError::UnknownState)?;
+        if connection.status == ConnectionStatus::Linked {
+            return Ok(Linked::ApprovalRequested { connection });
+        }
+        connection.status = ConnectionStatus::AwaitingAdminApproval {
+            requested_by: requested_by.clone(),
+            requested_at: now,
+        };
+        connection.updated_at = now;
+        match connections.replace(&connection, &version).await {
+            Err(crate::store::connections::ConnectionError::Conflict { .. }) => continue,
+            Err(error) => return Err(error.into()),
+            Ok(_) => return Ok(Linked::ApprovalRequested { connection }),
+        }
+    }
+}
+
+/// Links a connection of a tenant that granted Tenure's app its permissions with the app's own
+/// credential (client credentials, no refresh token): proved by a token and a tenant read, then
+/// linked, and a refresh token kept from before (one Microsoft refused) is dropped so the
+/// app-only token is the one used.
+async fn link_app_only(
+    app: &TenureApp,
+    connection: &mut Connection,
+    secrets: &dyn SecretStore,
+    options: ClientOptions,
+) -> Result<(), LinkError> {
+    let tokens = TokenSource::new(
+        &connection.endpoints(),
+        connection.tenant_id.as_str(),
+        &app.client_id,
+        app.credential.clone(),
+    )?;
+    prove(connection, Arc::new(tokens), options)
+        .await
+        .map_err(|e| LinkError::NotGranted {
+            advice: e.to_string(),
+        })?;
+    secrets
+        .delete(&connection.secret_name(SecretKind::RefreshToken))
+        .await?;
+    connection.status = ConnectionStatus::Linked;
+    Ok(())
 }
 
 type Oauth = oauth2::basic::BasicClient<

@@ -27,6 +27,7 @@ struct ActivityPage {
     chrome: Option<Chrome>,
     title: String,
     id: String,
+    name: String,
     section: &'static str,
     worker: String,
     day: String,
@@ -126,8 +127,9 @@ pub(crate) async fn page(
     let filtered = filter.worker.is_some() || filter.day.is_some();
     let page = ActivityPage {
         chrome: Some(chrome),
-        title: format!("Activity of {}", connection.id),
+        title: format!("Activity of {}", connection.display_name()),
         id: connection.id.to_string(),
+        name: connection.display_name().to_owned(),
         section: "activity",
         worker,
         day: day_text,

@@ -25,6 +25,7 @@ struct ApprovalsPage {
     chrome: Option<Chrome>,
     title: String,
     id: String,
+    name: String,
     section: &'static str,
     csrf_token: String,
     notice: Option<String>,
@@ -145,8 +146,9 @@ async fn render(
     let page = ApprovalsPage {
         csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
-        title: format!("Approvals of {}", connection.id),
+        title: format!("Approvals of {}", connection.display_name()),
         id: connection.id.to_string(),
+        name: connection.display_name().to_owned(),
         section: "approvals",
         notice,
         problem,

@@ -14,9 +14,10 @@ use super::labels::{self, StatusLabel};
 use super::page::{Chrome, ErrorPage, Partial, answer, signed_in};
 use crate::connect::{Permission, PermissionKind, requested};
 use crate::service::Services;
-use crate::service::http::AdminCaller;
+use crate::service::http::{AdminCaller, PublicUrl, public_url};
 use crate::service::overview::{LastRun, overview};
 use crate::store::connections::{Connection, ConnectionStatus, ConnectionType, CustomerCredential};
+use crate::store::secrets::SecretKind;
 
 #[derive(Template)]
 #[template(path = "console/connection.html", blocks = ["content"])]
@@ -24,9 +25,12 @@ struct ConnectionPage {
     chrome: Option<Chrome>,
     title: String,
     id: String,
+    name: String,
     section: &'static str,
     status: StatusLabel,
     link: bool,
+    /// For a connection awaiting admin approval: the link to forward to an administrator.
+    forward: Option<String>,
     kind: &'static str,
     cloud: &'static str,
     tenant: String,
@@ -46,6 +50,7 @@ struct PermissionsPage {
     chrome: Option<Chrome>,
     title: String,
     id: String,
+    name: String,
     section: &'static str,
     intro: &'static str,
     permissions: Vec<PermissionRow>,
@@ -79,6 +84,7 @@ pub(crate) fn caller_parts(
 pub(crate) async fn page(
     State(services): State<Services>,
     Extension(caller): Extension<AdminCaller>,
+    public: Option<Extension<PublicUrl>>,
     partial: Partial,
 ) -> Response {
     let (chrome, connection) = match caller_parts(&caller, partial) {
@@ -92,18 +98,47 @@ pub(crate) async fn page(
         }
     };
     let c = &seen.connection;
+    let app_only = match c.app {
+        ConnectionType::TenureApp => match services
+            .secrets
+            .get(&c.secret_name(SecretKind::RefreshToken))
+            .await
+        {
+            Ok(found) => found.is_none(),
+            Err(error) => {
+                return ErrorPage::failed(
+                    partial,
+                    Some(chrome),
+                    "read the connection's credential",
+                    &error,
+                );
+            }
+        },
+        ConnectionType::CustomerApp { .. } => false,
+    };
+    let forward = matches!(c.status, ConnectionStatus::AwaitingAdminApproval { .. }).then(|| {
+        let base = public_url(&services, public.as_ref().map(|Extension(url)| url))
+            .map(|url| url.as_str().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        format!("{base}/connections/{}/consent?admin=1", c.id)
+    });
     let page = ConnectionPage {
         chrome: Some(chrome),
-        title: format!("Connection {}", c.id),
+        title: format!("Connection {}", c.display_name()),
         id: c.id.to_string(),
+        name: c.display_name().to_owned(),
         section: "overview",
         status: labels::status(&c.status),
         link: c.app == ConnectionType::TenureApp && c.status != ConnectionStatus::Linked,
+        forward,
         kind: labels::kind(&c.app),
         cloud: labels::cloud(c.cloud),
         tenant: c.tenant_id.as_str().to_owned(),
         client_id: c.client_id.as_str().to_owned(),
         credential: match c.app {
+            ConnectionType::TenureApp if app_only && c.status == ConnectionStatus::Linked => {
+                "Tenure's app's own credential, with the tenant's admin consent (app-only: no user's token is kept)"
+            }
             ConnectionType::TenureApp => {
                 "a refresh token from the administrator's consent, kept in the secret store (never shown)"
             }
@@ -157,8 +192,9 @@ pub(crate) async fn permissions(
     };
     let page = PermissionsPage {
         chrome: Some(chrome),
-        title: format!("Permissions requested by {}", connection.id),
+        title: format!("Permissions requested by {}", connection.display_name()),
         id: connection.id.to_string(),
+        name: connection.display_name().to_owned(),
         section: "permissions",
         intro,
         permissions: requested(&connection).iter().map(row).collect(),

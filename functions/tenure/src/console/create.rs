@@ -4,12 +4,16 @@
 //! [`connect_customer_app`] (a token, a read of the tenant); Microsoft's refusal comes back as the
 //! engine's advice. A field that cannot be read is said next to it and nothing is kept.
 //!
+//! The connection's id is a slug of its name ([`ConnectionId::from_name`]); when that id is
+//! taken, the first free `-2`, `-3`, … is used (claimed with a create-only write, so two
+//! forms never get one id). A connection that was kept but does not work comes back in the
+//! form with its id (hidden), so saving again fixes that connection instead of making another.
+//!
 //! The route has no connection `{id}`, so the admin layer checks the session and the CSRF token;
 //! whether the caller may have this connection is the one access decision
 //! ([`crate::auth::access`]) on the connection the form describes: an administrator of its
-//! tenant (or an operator). An existing connection the caller may not manage is never touched
-//! (answered as a taken name); one they may manage is replaced, as `tenure connect
-//! customer-app` does (a wrong secret, then the right one).
+//! tenant (or an operator). A kept connection named by the hidden id is replaced only when the
+//! caller may manage it and it is a Customer Owned Application.
 
 use std::sync::Arc;
 
@@ -29,8 +33,8 @@ use crate::microsoft::{ClientOptions, NationalCloud};
 use crate::service::Services;
 use crate::service::http::AdminCaller;
 use crate::store::connections::{
-    BaseUrl, ClientId, Connection, ConnectionId, ConnectionType, CustomerCredential,
-    EndpointOverrides, TenantId,
+    BaseUrl, ClientId, Connection, ConnectionError, ConnectionId, ConnectionName, ConnectionType,
+    CustomerCredential, EndpointOverrides, TenantId,
 };
 
 #[derive(Template)]
@@ -38,24 +42,31 @@ use crate::store::connections::{
 struct CreatePage {
     chrome: Option<Chrome>,
     title: &'static str,
+    /// Which kind of connection the form makes (the tabs at its top).
+    kind: &'static str,
     csrf_token: String,
+    /// The kept connection the form fixes, when it was saved and does not work yet.
+    kept: Option<String>,
     clouds: Vec<(&'static str, &'static str)>,
     fields: Vec<Field>,
     problem: Option<String>,
 }
 
-struct Field {
-    name: &'static str,
-    label: &'static str,
-    kind: &'static str,
-    help: &'static str,
-    value: String,
-    error: Option<String>,
+pub(super) struct Field {
+    pub(super) name: &'static str,
+    pub(super) label: &'static str,
+    pub(super) kind: &'static str,
+    pub(super) help: &'static str,
+    pub(super) value: String,
+    pub(super) error: Option<String>,
 }
 
 /// The form as the browser sends it (the CSRF token is the layer's).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct NewConnection {
+    #[serde(default)]
+    name: String,
+    /// The connection saved before from this form (hidden), to fix rather than make another.
     #[serde(default)]
     id: String,
     #[serde(default)]
@@ -70,7 +81,9 @@ pub(crate) struct NewConnection {
     endpoint: String,
 }
 
-const ID: &str = "id";
+const NAME: &str = "name";
+/// How many `-<n>` suffixes are tried before a name is refused as taken.
+const MAX_SUFFIX: u32 = 50;
 const CLIENT_SECRET: &str = "client_secret";
 
 fn fields(form: &NewConnection) -> Vec<Field> {
@@ -84,11 +97,11 @@ fn fields(form: &NewConnection) -> Vec<Field> {
     };
     vec![
         field(
-            ID,
+            NAME,
             "Connection name",
             "text",
-            "Lowercase letters, digits and hyphens, such as contoso; it names the connection everywhere and cannot be changed.",
-            &form.id,
+            "What your colleagues call it, such as Contoso Ltd (any language, at most 80 characters). Its id in addresses is made from it.",
+            &form.name,
         ),
         field(
             "cloud",
@@ -133,7 +146,7 @@ fn fields(form: &NewConnection) -> Vec<Field> {
     ]
 }
 
-fn clouds() -> Vec<(&'static str, &'static str)> {
+pub(super) fn clouds() -> Vec<(&'static str, &'static str)> {
     NationalCloud::ALL
         .into_iter()
         .map(|c| (c.name(), labels::cloud(c)))
@@ -150,6 +163,7 @@ pub(crate) async fn form(Extension(caller): Extension<AdminCaller>, partial: Par
     render(
         chrome,
         fields(&NewConnection::default()),
+        None,
         None,
         partial,
         StatusCode::OK,
@@ -174,7 +188,13 @@ pub(crate) async fn create(
             field.error.get_or_insert(message);
         }
     };
-    let id = ConnectionId::parse(form.id.trim()).map_err(|e| refuse(ID, e.to_string()));
+    let name = ConnectionName::parse(&form.name).map_err(|e| refuse(NAME, e.to_string()));
+    let kept = match form.id.trim() {
+        "" => Ok(None),
+        id => ConnectionId::parse(id)
+            .map(Some)
+            .map_err(|e| refuse(NAME, e.to_string())),
+    };
     let cloud = form
         .cloud
         .parse::<NationalCloud>()
@@ -192,17 +212,19 @@ pub(crate) async fn create(
     if form.client_secret.is_empty() {
         refuse(CLIENT_SECRET, "Enter the client secret's value.".to_owned());
     }
-    let (Ok(id), Ok(cloud), Ok(client_id), Ok(tenant_id), Ok(endpoint)) =
-        (id, cloud, client_id, tenant_id, endpoint)
+    let (Ok(name), Ok(kept), Ok(cloud), Ok(client_id), Ok(tenant_id), Ok(endpoint)) =
+        (name, kept, cloud, client_id, tenant_id, endpoint)
     else {
-        return render(chrome, shown, None, partial, StatusCode::BAD_REQUEST);
+        return render(chrome, shown, None, None, partial, StatusCode::BAD_REQUEST);
     };
     if form.client_secret.is_empty() {
-        return render(chrome, shown, None, partial, StatusCode::BAD_REQUEST);
+        let kept = kept.map(|id| id.to_string());
+        return render(chrome, shown, kept, None, partial, StatusCode::BAD_REQUEST);
     }
     let now = services.clock.now();
     let mut connection = Connection::new(
-        id,
+        kept.clone()
+            .unwrap_or_else(|| ConnectionId::from_name(&name)),
         ConnectionType::CustomerApp {
             credential: CustomerCredential::ClientSecret,
         },
@@ -211,6 +233,7 @@ pub(crate) async fn create(
         client_id,
         now,
     );
+    connection.name = Some(name);
     if let Some(base) = &endpoint {
         connection.endpoints = EndpointOverrides::all_at(base);
     }
@@ -224,31 +247,25 @@ pub(crate) async fn create(
                 session.identity.tenant_id
             ),
         );
-        return render(chrome, shown, None, partial, StatusCode::FORBIDDEN);
+        return render(chrome, shown, None, None, partial, StatusCode::FORBIDDEN);
     }
-    match services.connections.get(&connection.id).await {
-        Ok(Some((existing, _)))
-            if access(&session.identity, &existing, operators) != Access::Manage =>
-        {
-            refuse(
-                ID,
-                format!("The name {} is taken: choose another.", connection.id),
-            );
-            return render(chrome, shown, None, partial, StatusCode::CONFLICT);
+    let claimed = match &kept {
+        Some(_) => fixable(&services, session, &connection).await,
+        None => claim_id(&services, &mut connection).await,
+    };
+    match claimed {
+        Ok(Ok(())) => {}
+        Ok(Err(message)) => {
+            refuse(NAME, message);
+            return render(chrome, shown, None, None, partial, StatusCode::CONFLICT);
         }
-        Ok(Some((existing, _))) if !matches!(existing.app, ConnectionType::CustomerApp { .. }) => {
-            refuse(
-                ID,
-                format!(
-                    "{} is a connection of Tenure's app: choose another name.",
-                    connection.id
-                ),
-            );
-            return render(chrome, shown, None, partial, StatusCode::CONFLICT);
+        Err(error @ (ConnectionError::ForeignEndpoint { .. } | ConnectionError::Invalid(_))) => {
+            // The store refused the record itself (a host this deployment does not allow).
+            refuse("endpoint", error.to_string());
+            return render(chrome, shown, None, None, partial, StatusCode::BAD_REQUEST);
         }
-        Ok(_) => {}
         Err(error) => {
-            return ErrorPage::failed(partial, Some(chrome), "read the connections", &error);
+            return ErrorPage::failed(partial, Some(chrome), "keep the connection", &error);
         }
     }
     let id = connection.id.clone();
@@ -270,13 +287,14 @@ pub(crate) async fn create(
         Err(crate::connect::ConnectError::Connections(error)) => {
             // The store refused the record itself (a host this deployment does not allow).
             refuse("endpoint", error.to_string());
-            render(chrome, shown, None, partial, StatusCode::BAD_REQUEST)
+            render(chrome, shown, None, None, partial, StatusCode::BAD_REQUEST)
         }
         Err(error) => {
             tracing::info!(connection = %id, %error, "connection created in the console does not work");
             render(
                 chrome,
                 shown,
+                Some(id.to_string()),
                 Some(error.to_string()),
                 partial,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -285,9 +303,58 @@ pub(crate) async fn create(
     }
 }
 
+/// The kept connection named by the form's hidden id may be fixed: the caller may manage it and
+/// it is a Customer Owned Application. `Ok(Err(message))` says why not.
+async fn fixable(
+    services: &Services,
+    session: &crate::auth::Session,
+    connection: &Connection,
+) -> Result<Result<(), String>, ConnectionError> {
+    let operators = &services.admin.operators;
+    Ok(match services.connections.get(&connection.id).await? {
+        Some((existing, _))
+            if access(&session.identity, &existing, operators) == Access::Manage
+                && matches!(existing.app, ConnectionType::CustomerApp { .. }) =>
+        {
+            Ok(())
+        }
+        _ => Err(format!(
+            "The connection {} this form was fixing cannot be changed here: start again from Create a connection.",
+            connection.id
+        )),
+    })
+}
+
+/// Gives a new connection the first free id of its name (`contoso`, `contoso-2`, …), claimed by
+/// storing the record, not proved yet, with a create-only write. `Ok(Err(message))` when every
+/// id tried is taken.
+pub(super) async fn claim_id(
+    services: &Services,
+    connection: &mut Connection,
+) -> Result<Result<(), String>, ConnectionError> {
+    let base = connection.id.clone();
+    for n in 1..=MAX_SUFFIX {
+        connection.id = if n == 1 {
+            base.clone()
+        } else {
+            base.with_suffix(n)
+        };
+        match services.connections.put_new(connection).await {
+            Ok(_) => return Ok(Ok(())),
+            Err(ConnectionError::Conflict { .. }) => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(Err(format!(
+        "Too many connections are named like this (ids {base} to {}): choose another name.",
+        base.with_suffix(MAX_SUFFIX)
+    )))
+}
+
 fn render(
     chrome: Chrome,
     fields: Vec<Field>,
+    kept: Option<String>,
     problem: Option<String>,
     partial: Partial,
     status: StatusCode,
@@ -296,6 +363,8 @@ fn render(
         csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
         title: "Create a connection",
+        kind: "customer-app",
+        kept,
         clouds: clouds(),
         fields,
         problem,
@@ -311,7 +380,7 @@ fn render(
 
 /// After a saved form: `303 See Other` to `location`, or for htmx a full navigation there
 /// (`HX-Redirect`), so the address bar and history name the new page.
-fn go_to(location: &str, partial: Partial) -> Response {
+pub(super) fn go_to(location: &str, partial: Partial) -> Response {
     let Ok(value) = HeaderValue::from_str(location) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };

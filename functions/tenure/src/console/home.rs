@@ -35,6 +35,8 @@ struct Me {
 
 struct Row {
     id: String,
+    /// The connection's name, when it has one (else the id is shown alone).
+    name: Option<String>,
     kind: &'static str,
     exchange: bool,
     cloud: &'static str,
@@ -79,6 +81,7 @@ pub(crate) async fn page(
         let c = &seen.connection;
         rows.push(Row {
             id: c.id.to_string(),
+            name: c.name.as_ref().map(ToString::to_string),
             kind: labels::kind(&c.app),
             exchange: c.exchange.enabled,
             cloud: labels::cloud(c.cloud),

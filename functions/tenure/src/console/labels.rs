@@ -8,7 +8,7 @@ use crate::store::connections::{ConnectionStatus, ConnectionType, CustomerCreden
 /// A connection's status as shown: a label, a tone for the stylesheet, and the reason.
 #[derive(Debug, Clone)]
 pub(crate) struct StatusLabel {
-    /// "Linked", "Not linked yet", "Needs re-link", "Failed".
+    /// "Linked", "Not linked yet", "Awaiting admin approval", "Needs re-link", "Failed".
     pub(crate) label: &'static str,
     /// `ok`, `pending`, `warning` or `bad` (the badge's colour; the label says it in words).
     pub(crate) tone: &'static str,
@@ -21,6 +21,19 @@ pub(crate) fn status(status: &ConnectionStatus) -> StatusLabel {
     let (label, tone, reason) = match status {
         ConnectionStatus::Pending => ("Not linked yet", "pending", None),
         ConnectionStatus::Linked => ("Linked", "ok", None),
+        ConnectionStatus::AwaitingAdminApproval {
+            requested_by,
+            requested_at,
+        } => {
+            return StatusLabel {
+                label: "Awaiting admin approval",
+                tone: "pending",
+                reason: Some(format!(
+                    "{requested_by} asked the tenant's administrators to approve Tenure's app on {}.",
+                    when(*requested_at)
+                )),
+            };
+        }
         ConnectionStatus::NeedsRelink { reason } => ("Needs re-link", "warning", Some(reason)),
         ConnectionStatus::Failed { reason } => ("Failed", "bad", Some(reason)),
     };

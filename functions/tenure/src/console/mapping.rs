@@ -34,6 +34,7 @@ struct MappingPage {
     chrome: Option<Chrome>,
     title: String,
     id: String,
+    name: String,
     section: &'static str,
     csrf_token: String,
     plugin: String,
@@ -298,8 +299,9 @@ async fn render(
     let page = MappingPage {
         csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
-        title: format!("Mapping of {}", connection.id),
+        title: format!("Mapping of {}", connection.display_name()),
         id: connection.id.to_string(),
+        name: connection.display_name().to_owned(),
         section: "mapping",
         plugin,
         config,

@@ -12,6 +12,7 @@
 //! | `GET /console/assets/{file}` | anyone | htmx and the stylesheet |
 //! | `GET /console` | signed-in users | who you are, the connections you may manage |
 //! | `GET`, `POST /console/connections/new` | administrators of the tenant named in the form | create a Customer Owned Application connection, proved on save |
+//! | `GET`, `POST /console/connections/new/tenure-app` | administrators of the tenant named in the form | create a connection through Tenure's app, then Link Account |
 //! | `GET /console/connections/{id}` | its administrators | status, "Link Account", details, last run |
 //! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
 //! | `GET`, `POST /console/connections/{id}/mapping` | its administrators | the plugin in use, its configuration (saved after the plugin checks it), the uploaded versions |
@@ -29,7 +30,8 @@
 //!
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
-//! permissions), `create` (a new Customer Owned Application connection), `mapping`, `approvals`, `activity`.
+//! permissions), `create` (a new Customer Owned Application connection), `tenure_app` (a new
+//! connection through Tenure's app), `mapping`, `approvals`, `activity`.
 
 mod activity;
 mod approvals;
@@ -41,6 +43,7 @@ mod labels;
 mod landing;
 mod mapping;
 mod page;
+mod tenure_app;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -56,6 +59,10 @@ pub fn console_routes(services: Services) -> Router {
         .route(
             "/console/connections/new",
             get(create::form).post(create::create),
+        )
+        .route(
+            "/console/connections/new/tenure-app",
+            get(tenure_app::form).post(tenure_app::create),
         )
         .route("/console/connections/{id}", get(connection::page))
         .route(

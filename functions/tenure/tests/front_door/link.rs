@@ -4,10 +4,13 @@
 
 use secrecy::ExposeSecret;
 use tenure::connect::MAX_PENDING;
+use tenure::connect::open_connection;
+use tenure::microsoft::ClientOptions;
+use tenure::store::connections::ConnectionStatus;
 use tenure::store::connections::TenantId;
 use tenure::store::secrets::{SecretKind, SecretName};
 use tenure_emulator::IdTokenFault;
-use tenure_test_support::admin::{PUBLIC_URL, follow_microsoft};
+use tenure_test_support::admin::{APP, PUBLIC_URL, follow_microsoft};
 
 use super::helpers::{
     ADMIN, ApiEvent, Browser, DOMAIN, Door, Error, MEMBER, OTHER_TENANT, TestResult, get,
@@ -205,5 +208,71 @@ async fn links_in_flight_are_bounded_oldest_dropped() -> TestResult {
     );
     let answer = come_back(&door, &mut admin, &last).await?;
     assert_eq!(answer.status, 200, "{}", answer.body);
+    Ok(())
+}
+
+/// Microsoft's admin consent workflow, end to end: a manager who may not consent is asked for
+/// approval instead of a code, so the connection awaits admin approval (who asked, no token
+/// kept), and the tenant's admins see the request. The manager cannot finish it by consenting
+/// for the tenant; an administrator's consent through Tenure links it with Tenure's app's own
+/// credential (no user's refresh token), the request shows approved, and the connection works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_asks_for_approval_and_an_administrators_consent_links_the_connection()
+-> TestResult {
+    let door = Door::new().await?;
+    door.home.handle().set_admin_consent_workflow(true);
+    door.home.handle().set_permissions_granted(APP, false);
+    door.add_manager(MEMBER).await?;
+    let mut member = door.signed_in(MEMBER).await?;
+    let callback = start(&door, &mut member, "").await?;
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    let answer = come_back(&door, &mut member, &callback).await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        answer.body.contains("Admin approval requested"),
+        "{}",
+        answer.body
+    );
+    let status = |door: &Door| {
+        let connections = door.services.connections.clone();
+        let id = door.connection.clone();
+        async move { Ok::<_, Error>(connections.get(&id).await?.ok_or("gone")?.0) }
+    };
+    let record = status(&door).await?;
+    assert!(
+        matches!(&record.status, ConnectionStatus::AwaitingAdminApproval { requested_by, .. } if requested_by == MEMBER),
+        "{:?}",
+        record.status
+    );
+    assert!(refresh_token(&door).await?.is_none());
+    let requests = format!("{}/_emulator/admin/consent-requests", door.home.uri());
+    let page = reqwest::get(&requests).await?.text().await?;
+    assert!(page.contains(MEMBER) && page.contains("Pending"), "{page}");
+
+    let consent = start(&door, &mut member, "admin=1").await?;
+    let answer = come_back(&door, &mut member, &consent).await?;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(matches!(
+        status(&door).await?.status,
+        ConnectionStatus::AwaitingAdminApproval { .. }
+    ));
+
+    let mut admin = door.signed_in(ADMIN).await?;
+    let consent = start(&door, &mut admin, "admin=1").await?;
+    let answer = come_back(&door, &mut admin, &consent).await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let record = status(&door).await?;
+    assert_eq!(record.status, ConnectionStatus::Linked);
+    assert!(refresh_token(&door).await?.is_none(), "no user's token");
+    let page = reqwest::get(&requests).await?.text().await?;
+    assert!(page.contains(&format!("Approved by {ADMIN}")), "{page}");
+    let (graph, _) = open_connection(
+        &record,
+        door.services.secrets.clone(),
+        door.services.tenure_app.as_deref(),
+        ClientOptions::default(),
+    )
+    .await?;
+    graph.tenant().await?;
     Ok(())
 }

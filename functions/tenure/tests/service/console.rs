@@ -374,11 +374,11 @@ async fn creating_a_connection_says_what_is_wrong_next_to_the_field_and_keeps_no
             || empty.body.contains("Overview blade")
     );
 
-    let wrong = form("id=Not+A+Name&cloud=mars&client_id=&tenant_id=not+a+tenant&client_secret=")
+    let wrong = form("name=+++&cloud=mars&client_id=&tenant_id=not+a+tenant&client_secret=")
         .send(&router)
         .await?;
     assert_eq!(wrong.status, 400, "{}", wrong.body);
-    for field in ["id", "cloud", "client_id", "tenant_id", "client_secret"] {
+    for field in ["name", "cloud", "client_id", "tenant_id", "client_secret"] {
         assert!(
             wrong.body.contains(&format!("id=\"{field}-error\"")),
             "no error next to {field}: {}",
@@ -386,14 +386,72 @@ async fn creating_a_connection_says_what_is_wrong_next_to_the_field_and_keeps_no
         );
     }
     assert_eq!(services.connections.list().await?.len(), 1, "nothing kept");
+    let two_lines = form("name=Two%0Alines&cloud=global").send(&router).await?;
+    assert!(
+        two_lines.body.contains("it has a control character"),
+        "{}",
+        two_lines.body
+    );
 
     let forged = ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
         .header("cookie", &session.cookie)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(b"id=new-one&cloud=global&client_id=a&tenant_id=4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e&client_secret=s")
+        .body(b"name=New+one&cloud=global&client_id=a&tenant_id=4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e&client_secret=s")
         .send(&router)
         .await?;
     assert_eq!(forged.status, 403, "no CSRF token: {}", forged.body);
     assert_eq!(services.connections.list().await?.len(), 1, "nothing kept");
+    Ok(())
+}
+
+/// A new connection's id is a slug of its name: a name whose id is taken gets the first free
+/// suffix (the other connection untouched), a reserved word of the console's routes is never an
+/// id, and a connection that was kept but does not work comes back with its id, so saving again
+/// fixes it instead of making another.
+#[tokio::test]
+async fn a_new_connections_id_is_its_names_slug_never_taken_never_reserved() -> TestResult {
+    let local = Local::new()?;
+    let taken = stored(&local, "taken").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let router = console_routes(services.clone());
+    let form = |body: &str| {
+        ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
+            .header("cookie", &session.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("csrf_token={}&{body}", session.csrf_token).as_bytes())
+    };
+    // Nothing listens at the endpoint: each connection is kept, and its proof fails.
+    let fields = format!(
+        "cloud=global&client_id=tenure-local&tenant_id={TENANT}&client_secret=s&endpoint=http%3A%2F%2F127.0.0.1%3A9"
+    );
+    for (name, shown, id) in [
+        ("Taken", "Taken", "taken-2"),
+        ("+T%C3%A4ken+", "Täken", "taken-3"),
+        ("New", "New", "new-connection"),
+    ] {
+        let answer = form(&format!("name={name}&{fields}")).send(&router).await?;
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        assert!(
+            answer.body.contains(&format!(
+                "<input type=\"hidden\" name=\"id\" value=\"{id}\">"
+            )),
+            "{name} is kept as {id}: {}",
+            answer.body
+        );
+        let (kept, _) = services
+            .connections
+            .get(&ConnectionId::parse(id)?)
+            .await?
+            .ok_or(id)?;
+        assert_eq!(kept.display_name(), shown);
+    }
+    let untouched = services.connections.get(&taken.id).await?.ok_or("taken")?.0;
+    assert_eq!(untouched, taken);
+    // Saving the kept one again fixes it: no fourth connection.
+    let again = form(&format!("name=Taken&id=taken-2&{fields}"))
+        .send(&router)
+        .await?;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert_eq!(services.connections.list().await?.len(), 4);
     Ok(())
 }

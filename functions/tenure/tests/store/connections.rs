@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use tenure::store::connections::{
-    BaseUrl, ConnectionError, ConnectionStatus, ConnectionType, EndpointOverrides, Upn,
+    BaseUrl, ConnectionError, ConnectionName, ConnectionStatus, ConnectionType, EndpointOverrides,
+    Upn,
 };
 
 use super::helpers::{ConnectionsUnderTest, TestResult, sample_connection, unique_id};
@@ -41,6 +42,7 @@ for_each_store!(
     malformed_records_name_the_connection_and_the_field,
     a_bad_record_does_not_hide_the_others,
     a_record_from_before_tenures_app_had_its_name_still_reads,
+    a_record_from_before_connections_had_names_reads_and_shows_its_id,
 );
 
 async fn a_record_is_created_read_listed_replaced_and_deleted(
@@ -205,18 +207,24 @@ async fn malformed_records_name_the_connection_and_the_field(
     t: ConnectionsUnderTest,
 ) -> TestResult {
     type Change = fn(&mut serde_json::Value);
-    let cases: [(&str, Change, &str, &str); 12] = [
+    let cases: [(&str, Change, &str, &str); 13] = [
         (
             "format",
-            |v| v["format"] = 2.into(),
+            |v| v["format"] = 3.into(),
             "format",
-            "unknown record format 2",
+            "unknown record format 3",
         ),
         (
             "format",
             |v| _ = v.as_object_mut().map(|o| o.remove("format")),
             "format",
             "missing",
+        ),
+        (
+            "name",
+            |v| v["name"] = "two\nlines".into(),
+            "name",
+            "control character",
         ),
         (
             "cloud",
@@ -364,5 +372,25 @@ async fn a_record_from_before_tenures_app_had_its_name_still_reads(
     t.store.replace(&read, &version).await?;
     let written = serde_json::to_value(t.store.get(&id).await?.ok_or("missing")?.0.app)?;
     assert_eq!(written, serde_json::json!({"type": "tenure_app"}));
+    Ok(())
+}
+
+/// A format-1 record has no name: it reads, is shown by its id, and is written back as format 2
+/// with the name it is given.
+async fn a_record_from_before_connections_had_names_reads_and_shows_its_id(
+    t: ConnectionsUnderTest,
+) -> TestResult {
+    let id = unique_id();
+    let json = valid_json(id.as_str());
+    t.put_raw(id.as_str(), &serde_json::to_vec(&json)?).await?;
+    let (mut read, version) = t.store.get(&id).await?.ok_or("missing")?;
+    assert_eq!(
+        (read.name.as_ref(), read.display_name()),
+        (None, id.as_str())
+    );
+    read.name = Some(ConnectionName::parse("Contoso – Zürich")?);
+    t.store.replace(&read, &version).await?;
+    let (again, _) = t.store.get(&id).await?.ok_or("missing")?;
+    assert_eq!(again.display_name(), "Contoso – Zürich");
     Ok(())
 }

@@ -4,8 +4,8 @@
 use tenure::microsoft::{Endpoints, NationalCloud};
 use tenure::store::DataDir;
 use tenure::store::connections::{
-    BaseUrl, ConnectionId, ConnectionStatus, ConnectionStore, ConnectionType, CustomerCredential,
-    EndpointOverrides, LocalConnectionStore, TenantId, Upn,
+    BaseUrl, ConnectionId, ConnectionName, ConnectionStatus, ConnectionStore, ConnectionType,
+    CustomerCredential, EndpointOverrides, LocalConnectionStore, TenantId, Upn,
 };
 use tenure::store::secrets::SecretKind;
 
@@ -105,14 +105,16 @@ async fn the_stored_record_is_versioned_json_with_the_cloud_by_name() -> TestRes
     };
     connection.exchange.enabled = true;
     connection.exchange.anchor_upn = Some(Upn::parse("svc@contoso.cn")?);
+    connection.name = Some(ConnectionName::parse(" Contoso 中国 ")?);
     store.put_new(&connection).await?;
     let stored: serde_json::Value =
         serde_json::from_slice(&std::fs::read(store.folder().join("contoso.json"))?)?;
     assert_eq!(
         stored,
         serde_json::json!({
-            "format": 1,
+            "format": 2,
             "id": "contoso",
+            "name": "Contoso 中国",
             "app": {"type": "customer_app", "credential": "client_secret"},
             "cloud": "china",
             "tenant_id": "contoso.onmicrosoft.com",
@@ -149,6 +151,7 @@ async fn the_documented_example_record_reads() -> TestResult {
         .await?
         .ok_or("the example was not found")?;
     assert_eq!(connection.cloud, NationalCloud::UsGovHigh);
+    assert_eq!(connection.display_name(), "Contoso (US Government)");
     assert_eq!(connection.endpoints().graph, "http://127.0.0.1:4010");
     assert_eq!(
         connection.endpoints().exchange,

@@ -10,13 +10,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 
-use super::consent;
 use super::grants::unknown_app_text;
 use super::ledger::{Code, Pending};
 use super::page::{self, SignInPage};
 use super::pkce;
 use super::redirect::{Reply, ResponseMode, is_registered};
 use super::scopes::{self, Scope};
+use super::{approval, consent};
 use crate::apps::{RegisteredClient, SignIn};
 use crate::state::{Shared, TenantState};
 
@@ -36,6 +36,11 @@ pub(crate) struct AuthorizeRequest {
 pub(crate) struct Query(Vec<(String, String)>);
 
 impl Query {
+    /// A form body's fields.
+    pub(crate) fn from_form(body: &[u8]) -> Self {
+        Self(form_urlencoded::parse(body).into_owned().collect())
+    }
+
     pub(crate) fn parse(raw: Option<&str>) -> Self {
         Self(
             form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
@@ -206,6 +211,18 @@ pub(crate) async fn authorize(
             show(shared, &tenant, &context, &pending, None)
         }
         SignIn::Accept { user } => {
+            if signed_in_user(shared, &user).is_ok()
+                && approval::approval_needed(shared, &request, &user)
+            {
+                // Not an administrator, and the tenant has not granted the app: the user asks.
+                approval::record(shared, &request, &user, "(requested without a page)");
+                let wait = approval::ApprovalWait {
+                    request,
+                    user,
+                    sent: true,
+                };
+                return approval::send_back(shared, &wait);
+            }
             accept(shared, &request, &user).unwrap_or_else(|(code, text)| page::error(code, &text))
         }
         SignIn::Decline => decline(shared, &request),
@@ -249,6 +266,7 @@ fn show(
     problem: Option<&str>,
 ) -> Response {
     let (app, permissions, admin, hint) = match pending {
+        Pending::Approval(wait) => return approval::show(tenant, context, wait, problem),
         Pending::Authorize(r) => (
             r.client_id.as_str(),
             r.scopes
@@ -391,7 +409,26 @@ pub(crate) async fn sign_in_form(
         let problem = format!("AADSTS{code}: {text}");
         return show(shared, &tenant, context, &pending, Some(&problem));
     }
+    if let (Pending::Authorize(request), false) = (&pending, cancelled)
+        && signed_in_user(shared, login).is_ok()
+        && approval::approval_needed(shared, request, login)
+    {
+        let wait = approval::ApprovalWait {
+            request: request.clone(),
+            user: login.trim().to_owned(),
+            sent: false,
+        };
+        let mut ledger = shared.login();
+        ledger.forget(context);
+        let approval = ledger.remember(Pending::Approval(wait.clone()));
+        drop(ledger);
+        return approval::show(&tenant, &approval, &wait, None);
+    }
     let answer = match (&pending, cancelled) {
+        (Pending::Approval(_), _) => Err((
+            50_089,
+            "Flow token expired. Authentication failed: go back to the application and sign in again.".to_owned(),
+        )),
         (Pending::Authorize(request), true) => Ok(decline(shared, request)),
         (Pending::Authorize(request), false) => accept(shared, request, login),
         (Pending::AdminConsent(request), true) => Ok(consent::decline(shared, request)),

@@ -3,10 +3,13 @@
 //! redirect URI, and the app is consented (a multi-tenant app gets its service principal here,
 //! its application permissions granted). Declined: `error=access_denied` with `AADSTS65004`,
 //! `error_uri`, `admin_consent=True` and `state`, as Microsoft sends it from its Cancel button.
+//! Only a user holding a consenting role may approve (`AADSTS90093` otherwise); approving answers
+//! the app's open admin consent requests too.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 
+use super::approval;
 use super::authorize::{Query, signed_in_user, trusted_app};
 use super::ledger::Pending;
 use super::page::{self, SignInPage};
@@ -77,6 +80,12 @@ pub(crate) async fn admin_consent(
                 problem: None,
             })
         }
+        SignIn::Accept { user } if !approval::may_consent_for_tenant(shared, &user) => {
+            let text = not_authorized_text(&request.client_id);
+            request
+                .reply
+                .error(host, "access_denied", 90_093, &text, &consent_marker)
+        }
         SignIn::Accept { user } => {
             approve(shared, &request, &user).unwrap_or_else(|(code, text)| page::error(code, &text))
         }
@@ -91,10 +100,20 @@ pub(crate) fn approve(
     login: &str,
 ) -> Result<Response, (u32, String)> {
     signed_in_user(shared, login)?;
-    shared.login().set_standing(&request.client_id, |s| {
+    if !approval::may_consent_for_tenant(shared, login) {
+        return Err((90_093, not_authorized_text(&request.client_id)));
+    }
+    let mut ledger = shared.login();
+    ledger.set_standing(&request.client_id, |s| {
         s.consented = true;
         s.permissions_granted = true;
     });
+    ledger.close_consent_requests(
+        &request.client_id,
+        login.trim(),
+        approval::RequestStatus::Approved,
+    );
+    drop(ledger);
     let mut params: Vec<(&str, &str)> = vec![
         ("admin_consent", "True"),
         ("tenant", &shared.tenant_id),
@@ -104,6 +123,13 @@ pub(crate) fn approve(
         params.push(("state", state));
     }
     Ok(request.reply.send(&params))
+}
+
+/// `AADSTS90093`'s text, as Microsoft words it.
+fn not_authorized_text(app: &str) -> String {
+    format!(
+        "{app} is requesting one or more permissions that you aren't authorized to grant. Contact an administrator, who can consent to this application on your behalf."
+    )
 }
 
 /// The administrator declined.

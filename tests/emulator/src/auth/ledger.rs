@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+use super::approval::{ApprovalWait, ConsentRequest as UserConsentRequest, RequestStatus};
 use super::authorize::AuthorizeRequest;
 use super::consent::ConsentRequest;
 use super::scopes::Scope;
@@ -66,12 +67,16 @@ pub struct RefreshTokenInfo {
 pub(crate) enum Pending {
     Authorize(AuthorizeRequest),
     AdminConsent(ConsentRequest),
+    /// On the "Approval required" page.
+    Approval(ApprovalWait),
 }
 
 /// The login service's memory.
 #[derive(Debug)]
 pub(crate) struct Ledger {
     pub(crate) sign_in: SignIn,
+    /// Whether admin-only permissions need an administrator (and users may ask one).
+    pub(crate) admin_consent_workflow: bool,
     pub(crate) code_lifetime: Duration,
     refresh_lifetime: Duration,
     apps: HashMap<String, Standing>,
@@ -81,6 +86,8 @@ pub(crate) struct Ledger {
     exchange: HashMap<String, ExchangeRole>,
     /// Permissions left out of each app's granted set, by client id.
     withheld: HashMap<String, Vec<String>>,
+    /// Users' requests for admin consent, oldest first.
+    consent_requests: Vec<UserConsentRequest>,
 }
 
 /// A new opaque secret (a code, a refresh token, a page context): 48 random bytes, base64url.
@@ -99,6 +106,7 @@ impl Ledger {
     pub(crate) fn new(config: &TenantConfig, clients: &[RegisteredClient]) -> Self {
         Self {
             sign_in: config.sign_in.clone(),
+            admin_consent_workflow: config.admin_consent_workflow,
             code_lifetime: config.code_lifetime,
             refresh_lifetime: config.refresh_token_lifetime,
             apps: clients
@@ -123,6 +131,7 @@ impl Ledger {
                 .iter()
                 .map(|c| (c.client_id.clone(), c.withheld_permissions.clone()))
                 .collect(),
+            consent_requests: Vec::new(),
         }
     }
 
@@ -170,6 +179,46 @@ impl Ledger {
     /// A sign-in on the page, by context id.
     pub(crate) fn pending(&self, context: &str) -> Option<Pending> {
         self.pending.get(context).cloned()
+    }
+
+    /// Replaces what a page context waits on.
+    pub(crate) fn replace_pending(&mut self, context: &str, pending: Pending) {
+        self.pending.insert(context.to_owned(), pending);
+    }
+
+    /// Keeps a user's request for admin consent.
+    pub(crate) fn add_consent_request(&mut self, request: UserConsentRequest) {
+        self.consent_requests.push(request);
+    }
+
+    /// Every request for admin consent, oldest first.
+    pub(crate) fn consent_requests(&self) -> Vec<UserConsentRequest> {
+        self.consent_requests.clone()
+    }
+
+    /// Marks one request approved or denied by `by`.
+    pub(crate) fn decide_consent_request(&mut self, id: &str, by: &str, status: RequestStatus) {
+        for request in self.consent_requests.iter_mut().filter(|r| r.id == id) {
+            request.status = status;
+            request.reviewed = Some((by.to_owned(), jiff::Timestamp::now()));
+        }
+    }
+
+    /// Marks every open request for an app decided by `by` (admin consent answers them all).
+    pub(crate) fn close_consent_requests(
+        &mut self,
+        client_id: &str,
+        by: &str,
+        status: RequestStatus,
+    ) {
+        let open = self
+            .consent_requests
+            .iter_mut()
+            .filter(|r| r.client_id == client_id && r.status == RequestStatus::InProgress);
+        for request in open {
+            request.status = status;
+            request.reviewed = Some((by.to_owned(), jiff::Timestamp::now()));
+        }
     }
 
     /// Forgets a sign-in once the form answered it.

@@ -6,7 +6,9 @@
 //! Files: `grants` (the token endpoint: finds and authenticates the app, dispatches the grant,
 //! issues tokens), `client_auth` (secret, certificate assertion, public client), `form` (the form,
 //! Basic credentials), `delegated` (authorization code and refresh token grants), `authorize`
-//! (`/authorize` and the sign-in form), `consent` (`/v2.0/adminconsent`), `page` (the sign-in and
+//! (`/authorize` and the sign-in form), `approval` (the admin consent workflow: "Approval
+//! required", a user's request), `admin_requests` (the admins' page: review, approve, deny),
+//! `consent` (`/v2.0/adminconsent`), `page` (the sign-in and
 //! error pages), `redirect` (exact redirect-URI matching, the `302` with the answer), `scopes`
 //! (scopes against the cloud's resources), `pkce`, `ledger` (consent, pending sign-ins, codes,
 //! refresh tokens, Exchange roles), `token_error` (Microsoft's error body), `bearer` (the token
@@ -14,6 +16,8 @@
 //! (the discovery document, the signing keys and their rotation, RS256 ID tokens with the
 //! user's directory roles in `wids`).
 
+mod admin_requests;
+mod approval;
 mod authorize;
 mod bearer;
 mod client_auth;
@@ -31,6 +35,10 @@ mod token_error;
 
 use axum::http::{HeaderMap, header};
 
+pub(crate) use admin_requests::{
+    decide as decide_consent_request, list as consent_requests, review as review_consent_request,
+};
+pub(crate) use approval::form as consent_request_form;
 pub(crate) use authorize::{authorize, sign_in_form};
 pub(crate) use bearer::{Api, check_bearer, require_graph};
 pub(crate) use consent::admin_consent;

@@ -28,7 +28,7 @@ pub(crate) struct SignInPage<'a> {
 }
 
 /// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -58,7 +58,7 @@ fn html(status: StatusCode, body: String) -> Response {
     response
 }
 
-const STYLE: &str = "body{font-family:'Segoe UI',sans-serif;background:#f2f2f2}main{background:#fff;max-width:440px;margin:48px auto;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}h1{font-size:24px;font-weight:600}input[type=text],input[type=password]{width:100%;padding:6px 0;border:0;border-bottom:1px solid #666;font-size:15px}.problem{color:#e81123}button{min-width:108px;padding:6px 12px;margin:16px 8px 0 0;font-size:15px}#accept{background:#0067b8;color:#fff;border:0}";
+const STYLE: &str = "body{font-family:'Segoe UI',sans-serif;background:#f2f2f2}main{background:#fff;max-width:440px;margin:48px auto;padding:44px;box-shadow:0 2px 6px rgba(0,0,0,.2)}h1{font-size:24px;font-weight:600}input[type=text],input[type=password]{width:100%;padding:6px 0;border:0;border-bottom:1px solid #666;font-size:15px}textarea{width:100%;font:inherit}main.wide{max-width:960px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px;border-bottom:1px solid #ddd;vertical-align:top}.hidden{position:absolute;left:-9999px}.problem{color:#e81123}button{min-width:108px;padding:6px 12px;margin:16px 8px 0 0;font-size:15px}#accept{background:#0067b8;color:#fff;border:0}";
 
 /// The sign-in and consent form, posted to `/{tenant}/login`.
 pub(crate) fn sign_in(page: &SignInPage<'_>) -> Response {
@@ -89,6 +89,17 @@ pub(crate) fn sign_in(page: &SignInPage<'_>) -> Response {
         app = escape(page.app),
     );
     html(StatusCode::OK, body)
+}
+
+/// A page of the tenant's own with `title` and `body` (already escaped HTML).
+pub(crate) fn plain(title: &str, body: &str) -> Response {
+    html(
+        StatusCode::OK,
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head>\n<body><main class=\"wide\">\n{body}\n</main></body></html>\n",
+            title = escape(title),
+        ),
+    )
 }
 
 /// The error page: Microsoft shows it with status 200 rather than redirect to an untrusted

@@ -1,6 +1,7 @@
 //! Black-box tests of the emulated tenant, with a client written from Microsoft's documentation.
 
 mod admin_consent;
+mod approval;
 mod authorize;
 mod batch;
 mod clouds;

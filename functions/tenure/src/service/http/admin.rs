@@ -134,7 +134,7 @@ impl FromRef<Services> for AdminRoute {
 
 /// Where this request reached the deployment: the host's [`PublicUrl`] on the request (Lambda),
 /// else the configured one, else the one the OAuth redirect URI is under.
-pub(super) fn public_url(
+pub(crate) fn public_url(
     services: &Services,
     request_url: Option<&PublicUrl>,
 ) -> Option<PublicUrl> {

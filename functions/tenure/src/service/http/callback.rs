@@ -83,30 +83,54 @@ async fn callback(
         Ok(Linked::SignedIn { connection }) => {
             tracing::info!(connection = %connection.id, "connection linked");
             let consent = format!("/connections/{}/consent?admin=1", connection.id);
+            let console = format!("/console/connections/{}", connection.id);
             html_page(
                 StatusCode::OK,
                 "Connection linked",
                 &[
                     format!(
                         "Tenure is linked to tenant {} for connection {}.",
-                        connection.tenant_id, connection.id
+                        connection.tenant_id,
+                        connection.display_name()
                     ),
                     "Next, an administrator grants Tenure's permissions for the whole tenant."
                         .to_owned(),
                 ],
-                Some((&consent, "Grant consent for the tenant")),
+                &[
+                    (&consent, "Grant consent for the tenant"),
+                    (&console, "Back to the connection"),
+                ],
             )
         }
         Ok(Linked::Consented { connection }) => {
             tracing::info!(connection = %connection.id, "tenant-wide consent granted");
+            let console = format!("/console/connections/{}", connection.id);
             html_page(
                 StatusCode::OK,
                 "Consent granted",
                 &[format!(
                     "Tenant {} granted Tenure's permissions for connection {}.",
-                    connection.tenant_id, connection.id
+                    connection.tenant_id,
+                    connection.display_name()
                 )],
-                None,
+                &[(&console, "Back to the connection")],
+            )
+        }
+        Ok(Linked::ApprovalRequested { connection }) => {
+            tracing::info!(connection = %connection.id, "admin approval requested");
+            let console = format!("/console/connections/{}", connection.id);
+            html_page(
+                StatusCode::OK,
+                "Admin approval requested",
+                &[
+                    format!(
+                        "Your request went to the administrators of tenant {}. Connection {} waits until one of them approves Tenure's app.",
+                        connection.tenant_id,
+                        connection.display_name()
+                    ),
+                    "The connection's page has the link to forward to an administrator.".to_owned(),
+                ],
+                &[(&console, "Back to the connection")],
             )
         }
         Err(e) => {
@@ -117,7 +141,7 @@ async fn callback(
 }
 
 fn failed(status: StatusCode, message: String) -> Response {
-    html_page(status, "Tenure could not be linked", &[message], None)
+    html_page(status, "Tenure could not be linked", &[message], &[])
 }
 
 fn status_of(error: &LinkError) -> StatusCode {

@@ -31,6 +31,7 @@ mod sign_in;
 mod tokens;
 mod webhook;
 
+pub(crate) use admin::public_url;
 pub use admin::{AdminCaller, AdminRoute, Caller, TokenCaller, admin_layer};
 pub use approvals::approval_routes;
 pub use callback::callback_routes;

@@ -44,7 +44,7 @@ pub(super) fn html_page(
     status: StatusCode,
     title: &str,
     paragraphs: &[String],
-    link: Option<(&str, &str)>,
+    links: &[(&str, &str)],
 ) -> Response {
     let mut body = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>{t} · Tenure</title></head>\n<body>\n<h1>{t}</h1>\n",
@@ -55,7 +55,7 @@ pub(super) fn html_page(
         body.push_str(&escape_html(paragraph));
         body.push_str("</p>\n");
     }
-    if let Some((target, text)) = link {
+    for (target, text) in links {
         body.push_str(&format!(
             "<p><a href=\"{}\">{}</a></p>\n",
             escape_html(target),

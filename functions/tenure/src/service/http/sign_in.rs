@@ -350,7 +350,7 @@ fn signed_in_page(session: &Session) -> Response {
 }
 
 fn page(status: StatusCode, title: &str, message: String) -> Response {
-    html_page(status, title, &[message], None)
+    html_page(status, title, &[message], &[])
 }
 
 fn see_other(location: &str) -> Response {

@@ -4,8 +4,12 @@
 
 use super::{Connection, ConnectionId};
 
-/// The record format this version of Tenure writes and reads.
-pub const RECORD_FORMAT: u64 = 1;
+/// The record format this version of Tenure writes. It reads this one and every earlier one
+/// ([`READ_FORMATS`]).
+pub const RECORD_FORMAT: u64 = 2;
+
+/// The record formats this version of Tenure reads: 1 (before connections had a `name`) and 2.
+pub const READ_FORMATS: [u64; 2] = [1, RECORD_FORMAT];
 
 /// A stored record that cannot be used; names the connection and the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,15 +63,15 @@ pub(crate) fn decode(id: &ConnectionId, bytes: &[u8]) -> Result<Connection, Inva
         None => {
             return Err(invalid(
                 "format",
-                format!("missing (this Tenure reads format {RECORD_FORMAT})"),
+                format!("missing (this Tenure reads formats 1 to {RECORD_FORMAT})"),
             ));
         }
-        Some(format) if format.as_u64() == Some(RECORD_FORMAT) => {}
+        Some(format) if format.as_u64().is_some_and(|f| READ_FORMATS.contains(&f)) => {}
         Some(format) => {
             return Err(invalid(
                 "format",
                 format!(
-                    "unknown record format {format} (this Tenure reads format {RECORD_FORMAT}; \
+                    "unknown record format {format} (this Tenure reads formats 1 to {RECORD_FORMAT}; \
                      was it written by a newer Tenure?)"
                 ),
             ));

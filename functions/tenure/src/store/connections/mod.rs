@@ -16,6 +16,7 @@ mod fields;
 mod format;
 mod id;
 mod local;
+mod name;
 mod record;
 mod s3;
 
@@ -26,9 +27,10 @@ use crate::store::Version;
 pub use cloud_only::CloudEndpointsOnly;
 pub use error::ConnectionError;
 pub use fields::{BaseUrl, ClientId, InvalidValue, TenantId, Upn};
-pub use format::{InvalidRecord, RECORD_FORMAT};
+pub use format::{InvalidRecord, READ_FORMATS, RECORD_FORMAT};
 pub use id::{ConnectionId, InvalidConnectionId};
 pub use local::LocalConnectionStore;
+pub use name::{ConnectionName, InvalidConnectionName};
 pub use record::{
     Connection, ConnectionStatus, ConnectionType, CustomerCredential, EndpointOverrides,
     ExchangeSettings,

@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use crate::microsoft::{Endpoints, NationalCloud};
 use crate::store::secrets::{SecretKind, SecretName};
 
-use super::ConnectionId;
 use super::fields::{BaseUrl, ClientId, TenantId, Upn};
+use super::{ConnectionId, ConnectionName};
 
 /// One customer tenant's connection.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -15,6 +15,9 @@ use super::fields::{BaseUrl, ClientId, TenantId, Upn};
 pub struct Connection {
     /// The connection's id (its record's key and its secrets' middle name).
     pub id: ConnectionId,
+    /// What people call it (free text); records without one are shown by their id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<ConnectionName>,
     /// Whose app registration Tenure signs in with, and how.
     pub app: ConnectionType,
     /// The national cloud, by name (`global`, `usgovhigh`, `usgovdod`, `china`).
@@ -118,6 +121,15 @@ pub enum ConnectionStatus {
     Pending,
     /// Proven: Tenure got a token with it.
     Linked,
+    /// Tenure's app: the user who linked may not grant its permissions and asked the tenant's
+    /// administrators to (Microsoft's admin consent workflow); an administrator consents, then
+    /// the link is finished.
+    AwaitingAdminApproval {
+        /// Who asked (their sign-in name).
+        requested_by: String,
+        /// When.
+        requested_at: Timestamp,
+    },
     /// An admin must link it again (the refresh token expired or was revoked).
     NeedsRelink {
         /// Why, in words an admin can act on.
@@ -142,6 +154,7 @@ impl Connection {
     ) -> Self {
         Self {
             id,
+            name: None,
             app,
             cloud,
             tenant_id,
@@ -153,6 +166,13 @@ impl Connection {
             created_at: now,
             updated_at: now,
         }
+    }
+
+    /// What the connection is shown as: its name, or its id when it has none.
+    pub fn display_name(&self) -> &str {
+        self.name
+            .as_ref()
+            .map_or_else(|| self.id.as_str(), ConnectionName::as_str)
     }
 
     /// The base URLs to talk to: the cloud's hosts with this connection's overrides.
