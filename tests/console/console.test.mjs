@@ -9,11 +9,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import {
-  ADMIN, CUSTOMER_SECRET, MEMBER, WRONG_SECRET, OTHER_TENANT, checkPage, chromiumPath, eventually, holdLeavers, signIn,
+  ADMIN, CUSTOMER_SECRET, deliver, repo, MEMBER, WRONG_SECRET, OTHER_TENANT, checkPage, chromiumPath, eventually, holdLeavers, signIn,
   startDeployment, tabStops,
 } from './harness.mjs';
 
@@ -164,6 +166,8 @@ test('a connection’s page and permissions; a held change shown as its plan, ap
     'Group.ReadWrite.All',
     'Directory.ReadWrite.All',
     'User.EnableDisableAccount.All',
+    'UserAuthenticationMethod.ReadWrite.All',
+    'Mail.Send',
   ]);
   await checkPage(page, 'permissions');
 
@@ -249,7 +253,7 @@ test('the mapping: what is not JSON and what the plugin refuses are said by the 
 
   await editor.fill(JSON.stringify({ ...stored, colour: 'blue' }));
   await page.getByRole('button', { name: 'Preview' }).click();
-  await page.locator('#config-error').waitFor();
+  await page.locator('#config-error', { hasText: 'colour' }).waitFor();
   assert.match(await page.locator('#config-error').innerText(), /the plugin refused the configuration: .*colour/);
   await checkPage(page, 'mapping-refused');
 
@@ -281,6 +285,90 @@ test('the mapping: what is not JSON and what the plugin refuses are said by the 
   assert.equal(saved.guard.max_share, 0.05, 'the guard is untouched');
   assert.equal(JSON.parse(await editor.inputValue()).attributes.companyName, 'Contoso Ltd');
   await checkPage(page, 'mapping');
+  await page.context().close();
+});
+
+test('HR: the webhook’s URL and a new key shown once that signs from then on; an export checked on upload, refused by its line or kept with what it set aside', async () => {
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.goto(`${deployment.url}/console/connections/contoso`);
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'HR' }).click();
+  await page.getByRole('heading', { name: 'HR of contoso' }).waitFor();
+  const webhook = await page.locator('section[aria-labelledby="webhook-heading"]').innerText();
+  assert.match(webhook, new RegExp(`${deployment.url.replace(/[.]/g, '\\.')}/connections/contoso/hr-events`));
+  assert.match(webhook, /Signing key\s+Set/);
+  assert.match(await page.locator('main').innerText(), /No export is kept/);
+  await checkPage(page, 'hr');
+
+  const keyFile = path.join(deployment.state, 'contoso-webhook.key');
+  const oldKey = readFileSync(keyFile, 'utf8').trim();
+  await page.getByRole('button', { name: 'Replace the signing key' }).click();
+  const shown = page.getByLabel('The new signing key');
+  await shown.waitFor();
+  const newKey = (await shown.innerText()).trim();
+  assert.match(newKey, /^[0-9a-f]{64}$/);
+  assert.notEqual(newKey, oldKey);
+  await checkPage(page, 'hr-new-key');
+  await page.goto(`${deployment.url}/console/connections/contoso/hr`);
+  await page.getByRole('heading', { name: 'HR of contoso' }).waitFor();
+  assert.doesNotMatch(await page.content(), new RegExp(newKey), 'the key is shown once');
+
+  // The old key signs nothing any more; the new one does.
+  const event = { type: 'upsert', worker: { employee_id: '9901', first_name: 'Ada', last_name: 'Byron', country: 'GB', employment_status: 'active', hire_date: '2026-01-05', time_zone: 'Europe/London' } };
+  const body = JSON.stringify({ events: [event] });
+  const timestamp = Math.floor(Date.now() / 1000).toString();
+  const signature = createHmac('sha256', oldKey).update(`${timestamp}.${body}`).digest('hex');
+  const refused = await fetch(`${deployment.url}/connections/contoso/hr-events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tenure-timestamp': timestamp, 'x-tenure-signature': `sha256=${signature}` },
+    body,
+  });
+  assert.equal(refused.status, 401);
+  writeFileSync(keyFile, newKey);
+  const accepted = await deliver(deployment, 'contoso', [event]);
+  assert.equal(accepted.status, 'queued', JSON.stringify(accepted));
+
+  // An export the readers cannot read: said by the file field, nothing kept.
+  const exportDir = mkdtempSync(path.join(tmpdir(), 'tenure-hr-'));
+  const broken = path.join(exportDir, 'broken.csv');
+  writeFileSync(broken, 'first_name,last_name\nAda,Byron\n');
+  await page.getByLabel('Upload an export').setInputFiles(broken);
+  await page.getByRole('button', { name: 'Check and keep' }).click();
+  await page.locator('#export-error').waitFor();
+  assert.match(await page.locator('#export-error').innerText(), /the HR export was not stored: .*employee_id/);
+  assert.match(await page.locator('main').innerText(), /No export is kept/);
+  await checkPage(page, 'hr-refused');
+
+  // A form from elsewhere, without this session's CSRF token, stores nothing.
+  for (const token of ['forged', undefined]) {
+    const multipart = { export: { name: 'workers.csv', mimeType: 'text/csv', buffer: readFileSync(path.join(repo, 'samplesdata/company.csv')) } };
+    if (token) multipart.csrf_token = token;
+    const forged = await page.request.post(`${deployment.url}/console/connections/contoso/hr/export`, {
+      multipart,
+      headers: { origin: deployment.url },
+    });
+    assert.equal(forged.status(), 403);
+  }
+  assert.ok(!existsSync(path.join(deployment.state, 'store/objects/connections/contoso/hr/workers.csv')), 'nothing stored');
+
+  // The sample export, with one record HR got wrong: kept, and the wrong one shown by its line.
+  const csv = readFileSync(path.join(repo, 'samplesdata/company.csv'), 'utf8').trimEnd();
+  const header = csv.split('\n')[0].split(',');
+  const wrong = header.map((column) => ({ employee_id: '9902', first_name: 'Wrong', last_name: 'Date', employment_status: 'active', hire_date: 'next tuesday' })[column] ?? '').join(',');
+  const good = path.join(exportDir, 'workers.csv');
+  writeFileSync(good, `${csv}\n${wrong}\n`);
+  const rows = csv.split('\n').length - 1;
+  await page.getByLabel('Upload an export').setInputFiles(good);
+  await page.getByRole('button', { name: 'Check and keep' }).click();
+  const notice = page.locator('p.notice', { hasText: 'Stored:' });
+  await notice.waitFor();
+  // The sample export has records HR got wrong on purpose; with the one added, every row is a
+  // worker or set aside.
+  const [, workers, setAside] = (await notice.innerText()).match(/^Stored: (\d+) workers; (\d+) record\(s\) set aside\./);
+  assert.equal(Number(workers) + Number(setAside), rows + 1);
+  const kept = await page.locator('section[aria-labelledby="export-heading"]').innerText();
+  assert.match(kept, /connections\/contoso\/hr\/workers\.csv/);
+  assert.match(kept, new RegExp(`workers\\.csv:${rows + 2}\\s+.*hire_date`));
+  await checkPage(page, 'hr-export');
   await page.context().close();
 });
 

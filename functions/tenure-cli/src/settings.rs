@@ -7,13 +7,10 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use rand::RngExt as _;
-use secrecy::{ExposeSecret as _, SecretString};
-use tenure::connect::keep_secret;
+use secrecy::ExposeSecret as _;
 use tenure::service::settings::PluginChoice;
 use tenure::store::connections::Connection;
 use tenure::store::objects::{Condition, ObjectKey};
-use tenure::store::secrets::{SecretKind, SecretName};
 
 use crate::args::{ExistingConnectionArgs, HrExportArgs, MappingSettingsArgs, WebhookKeyArgs};
 use crate::state::{Stores, state_dir};
@@ -27,9 +24,6 @@ async fn open(args: &ExistingConnectionArgs) -> Result<(Stores, Connection)> {
 /// A new random key, written to a new owner-only file, then kept in the secret store.
 pub(crate) async fn webhook_key(args: WebhookKeyArgs) -> Result<ExitCode> {
     let (stores, connection) = open(&args.connection).await?;
-    let mut bytes = [0u8; 32];
-    rand::rng().fill(&mut bytes);
-    let key = SecretString::from(hex::encode(bytes));
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -41,11 +35,11 @@ pub(crate) async fn webhook_key(args: WebhookKeyArgs) -> Result<ExitCode> {
                 args.key_file.display()
             )
         })?;
+    let key = tenure::connect::new_webhook_key();
     file.write_all(key.expose_secret().as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", args.key_file.display()))?;
-    let name = SecretName::for_connection(&connection.id, SecretKind::WebhookKey);
-    keep_secret(stores.secrets.as_ref(), &name, &key).await?;
+    tenure::connect::keep_webhook_key(stores.secrets.as_ref(), &connection.id, &key).await?;
     println!(
         "Webhook key of connection {} written to {} (owner-only). Give it to the HR system as \
          the HMAC-SHA256 signing key of POST /connections/{}/hr-events, then delete the file.",

@@ -42,6 +42,7 @@ mod prove;
 mod refresh_tokens;
 mod tenure_app;
 mod upsert;
+mod webhook_key;
 
 pub use credentials::{certificate_secret, token_source};
 pub use customer_app::{Connected, CustomerSecret, connect_customer_app};
@@ -54,3 +55,4 @@ pub use prove::{APPLICATION_PERMISSIONS, EXCHANGE_ROLES, prove, token_advice};
 pub use refresh_tokens::StoredRefreshToken;
 pub use tenure_app::{DELEGATED_PERMISSIONS, TenureApp, delegated_scopes};
 pub use upsert::{keep_secret, save_connection};
+pub use webhook_key::{has_webhook_key, keep_webhook_key, new_webhook_key};

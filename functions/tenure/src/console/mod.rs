@@ -15,6 +15,9 @@
 //! | `GET`, `POST /console/connections/new/tenure-app` | administrators of the tenant named in the form | create a connection through Tenure's app, then Link Account |
 //! | `GET /console/connections/{id}` | its administrators | status, "Link Account", details, last run |
 //! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
+//! | `GET /console/connections/{id}/hr` | its administrators | the webhook's URL and key, the export kept with the records set aside, an upload form |
+//! | `POST /console/connections/{id}/hr/webhook-key` | its administrators | a new webhook signing key, shown once |
+//! | `POST /console/connections/{id}/hr/export` | its administrators | check and keep an uploaded export (`multipart/form-data`) |
 //! | `GET`, `POST /console/connections/{id}/mapping` | its administrators | the plugin in use, its configuration (saved after the plugin checks it), the uploaded versions |
 //! | `POST /console/connections/{id}/mapping/preview` | its administrators | check a configuration and show the plan it would make now |
 //! | `POST /console/connections/{id}/mapping/versions/{sha256}/activate` | its administrators | use an uploaded version again (roll back) |
@@ -31,7 +34,7 @@
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
 //! permissions), `create` (a new Customer Owned Application connection), `tenure_app` (a new
-//! connection through Tenure's app), `mapping`, `approvals`, `activity`.
+//! connection through Tenure's app), `hr`, `mapping`, `approvals`, `activity`.
 
 mod activity;
 mod approvals;
@@ -39,6 +42,7 @@ mod assets;
 mod connection;
 mod create;
 mod home;
+mod hr;
 mod labels;
 mod landing;
 mod mapping;
@@ -46,11 +50,13 @@ mod page;
 mod tenure_app;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
 use crate::service::Services;
 use crate::service::http::admin_layer;
+use crate::service::http::form_data::MAX_FORM_DATA_BYTES;
 
 /// The console's routes (see the module docs), for `tenure serve` and the `console` Lambda.
 pub fn console_routes(services: Services) -> Router {
@@ -68,6 +74,15 @@ pub fn console_routes(services: Services) -> Router {
         .route(
             "/console/connections/{id}/permissions",
             get(connection::permissions),
+        )
+        .route("/console/connections/{id}/hr", get(hr::page))
+        .route(
+            "/console/connections/{id}/hr/webhook-key",
+            post(hr::rotate_key),
+        )
+        .route(
+            "/console/connections/{id}/hr/export",
+            post(hr::upload_export).layer(DefaultBodyLimit::max(MAX_FORM_DATA_BYTES)),
         )
         .route(
             "/console/connections/{id}/mapping",

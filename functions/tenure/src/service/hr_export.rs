@@ -141,3 +141,31 @@ pub async fn store_export(
         quarantined: set_aside,
     })
 }
+
+/// The export a connection's scheduled syncs read now, as its readers see it.
+#[derive(Debug, Clone)]
+pub struct ExportOverview {
+    /// Where it is kept.
+    pub key: String,
+    /// How many workers it holds.
+    pub workers: usize,
+    /// The records set aside, with `file:line` and reason.
+    pub quarantined: Vec<crate::hr::Quarantined>,
+}
+
+/// The export `connection`'s scheduled syncs read, if it has one.
+pub async fn stored_export(
+    services: &Services,
+    connection: &ConnectionId,
+) -> Result<Option<ExportOverview>, HrExportError> {
+    use crate::service::schedule::{ScheduleError, read_export};
+    match read_export(services, connection).await {
+        Ok((key, batch)) => Ok(Some(ExportOverview {
+            key: key.to_string(),
+            workers: batch.workers.len(),
+            quarantined: batch.quarantined,
+        })),
+        Err(ScheduleError::NoExport { .. }) => Ok(None),
+        Err(error) => Err(HrExportError::Unavailable(error.to_string())),
+    }
+}

@@ -28,6 +28,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use jiff::Timestamp;
 
+use super::form_data;
 use super::public_url::PublicUrl;
 use super::response::{json_error, redirect};
 use crate::auth::api_token::{PresentedToken, Scope};
@@ -464,24 +465,42 @@ async fn check_forgery(
             ))
         };
     }
-    let form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-    if !form {
+        .unwrap_or_default()
+        .to_owned();
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let form_data = form_data::is_form_data(&content_type);
+    if !form && !form_data {
         return Err(forbidden(
             "a state-changing request must carry the session's CSRF token (X-CSRF-Token)",
         ));
     }
     let (parts, body) = request.into_parts();
-    let bytes = to_bytes(body, MAX_FORM_BYTES)
+    let limit = if form_data {
+        form_data::MAX_FORM_DATA_BYTES
+    } else {
+        MAX_FORM_BYTES
+    };
+    let bytes = to_bytes(body, limit)
         .await
         .map_err(|_| forbidden("the form is too large to check"))?;
-    let given = form_urlencoded::parse(&bytes)
-        .find(|(name, _)| name == csrf::FORM_FIELD)
-        .map(|(_, value)| value.into_owned())
-        .unwrap_or_default();
+    let given = if form_data {
+        form_data::parts(bytes.clone(), &content_type)
+            .await
+            .map_err(|_| forbidden("the form cannot be read to check its CSRF token"))?
+            .into_iter()
+            .find(|part| part.name == csrf::FORM_FIELD && part.file_name.is_none())
+            .map(|part| String::from_utf8_lossy(&part.bytes).into_owned())
+            .unwrap_or_default()
+    } else {
+        form_urlencoded::parse(&bytes)
+            .find(|(name, _)| name == csrf::FORM_FIELD)
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default()
+    };
     if !csrf::token_matches(session, &given) {
         return Err(forbidden(
             "the form's CSRF token is missing or not this session's: reload the page",

@@ -22,6 +22,7 @@ mod admin;
 mod approvals;
 mod callback;
 mod consent;
+pub(crate) mod form_data;
 mod hr_export;
 mod matches;
 mod plugins;

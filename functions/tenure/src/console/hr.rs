@@ -1,0 +1,271 @@
+//! A connection's HR: `GET /console/connections/{id}/hr` shows where HR delivers (the webhook's
+//! URL and whether it has a signing key), the export scheduled syncs read with the records its
+//! readers set aside (`file:line` and why), and a form to upload an export by hand; `POST
+//! …/hr/webhook-key` makes a new signing key ([`crate::connect::new_webhook_key`]), shown on the
+//! answer once and never again; `POST …/hr/export` (a file, `multipart/form-data`) checks and
+//! stores an export as the HTTP API does ([`crate::service::hr_export::store_export`]). An
+//! export the readers cannot read is said next to the file field and nothing is kept.
+
+use askama::Template;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use secrecy::ExposeSecret as _;
+
+use super::connection::caller_parts;
+use super::page::{Chrome, ErrorPage, Partial, answer};
+use crate::connect::{has_webhook_key, keep_webhook_key, new_webhook_key};
+use crate::service::Services;
+use crate::service::hr_export::{self, ExportFormat, HrExportError};
+use crate::service::http::form_data::{self, Part};
+use crate::service::http::{AdminCaller, PublicUrl, public_url};
+use crate::store::connections::Connection;
+
+/// The most set-aside records the page lists.
+const MAX_LISTED: usize = 100;
+
+#[derive(Template)]
+#[template(path = "console/hr.html", blocks = ["content"])]
+struct HrPage {
+    chrome: Option<Chrome>,
+    title: String,
+    id: String,
+    name: String,
+    section: &'static str,
+    csrf_token: String,
+    webhook_url: String,
+    has_key: bool,
+    new_key: Option<String>,
+    export: Option<ExportView>,
+    notice: Option<String>,
+    problem: Option<String>,
+    file_error: Option<String>,
+}
+
+struct ExportView {
+    key: String,
+    workers: usize,
+    quarantined: Vec<(String, String)>,
+    more: usize,
+}
+
+/// What the page shows besides the stored state.
+#[derive(Default)]
+struct Shown {
+    new_key: Option<String>,
+    notice: Option<String>,
+    problem: Option<String>,
+    file_error: Option<String>,
+}
+
+/// The HR page.
+pub(crate) async fn page(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    public: Option<Extension<PublicUrl>>,
+    partial: Partial,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let base = base_url(&services, public);
+    render(
+        &services,
+        chrome,
+        &connection,
+        &base,
+        partial,
+        StatusCode::OK,
+        Shown::default(),
+    )
+    .await
+}
+
+/// Makes a new webhook signing key and shows it, once.
+pub(crate) async fn rotate_key(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    public: Option<Extension<PublicUrl>>,
+    partial: Partial,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let key = new_webhook_key();
+    if let Err(error) = keep_webhook_key(services.secrets.as_ref(), &connection.id, &key).await {
+        return ErrorPage::failed(partial, Some(chrome), "keep the new webhook key", &error);
+    }
+    tracing::info!(connection = %connection.id, by = %caller.actor().label(), "console: new webhook key");
+    let shown = Shown {
+        new_key: Some(key.expose_secret().to_owned()),
+        ..Shown::default()
+    };
+    let base = base_url(&services, public);
+    render(
+        &services,
+        chrome,
+        &connection,
+        &base,
+        partial,
+        StatusCode::OK,
+        shown,
+    )
+    .await
+}
+
+/// Checks and stores an uploaded export.
+pub(crate) async fn upload_export(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    public: Option<Extension<PublicUrl>>,
+    partial: Partial,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let base = base_url(&services, public);
+    let mut shown = Shown::default();
+    let status = match uploaded_file(&headers, body).await {
+        Err(message) => {
+            shown.file_error = Some(message);
+            StatusCode::BAD_REQUEST
+        }
+        Ok((format, bytes)) => {
+            match hr_export::store_export(&services, &connection.id, format, bytes).await {
+                Ok(stored) => {
+                    tracing::info!(connection = %connection.id, by = %caller.actor().label(), workers = stored.workers, "console: HR export stored");
+                    shown.notice = Some(format!(
+                        "Stored: {} workers; {} record(s) set aside. The next scheduled sync reconciles it.",
+                        stored.workers,
+                        stored.quarantined.len()
+                    ));
+                    StatusCode::OK
+                }
+                Err(error @ (HrExportError::Invalid(_) | HrExportError::TooLarge(_))) => {
+                    shown.file_error = Some(error.to_string());
+                    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST)
+                }
+                Err(error) => {
+                    shown.problem = Some(error.to_string());
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+            }
+        }
+    };
+    render(
+        &services,
+        chrome,
+        &connection,
+        &base,
+        partial,
+        status,
+        shown,
+    )
+    .await
+}
+
+/// The file of the form and its format (by its name: `.csv` or `.json`), or what is wrong.
+async fn uploaded_file(
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<(ExportFormat, Vec<u8>), String> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !form_data::is_form_data(content_type) {
+        return Err("Choose the export file to upload.".to_owned());
+    }
+    let parts = form_data::parts(body, content_type)
+        .await
+        .map_err(|error| format!("The upload could not be read: {error}"))?;
+    let Some(Part {
+        file_name, bytes, ..
+    }) = parts.into_iter().find(|p| p.name == "export")
+    else {
+        return Err("Choose the export file to upload.".to_owned());
+    };
+    let file_name = file_name.unwrap_or_default();
+    if bytes.is_empty() {
+        return Err("Choose the export file to upload (the file chosen is empty).".to_owned());
+    }
+    let lower = file_name.to_ascii_lowercase();
+    let format = if lower.ends_with(".csv") {
+        ExportFormat::Csv
+    } else if lower.ends_with(".json") || lower.ends_with(".jsonl") {
+        ExportFormat::Json
+    } else {
+        return Err(format!(
+            "{file_name:?} is neither a .csv nor a .json file: export the HR report as CSV (with a header row) or JSON."
+        ));
+    };
+    Ok((format, bytes.to_vec()))
+}
+
+fn base_url(services: &Services, public: Option<Extension<PublicUrl>>) -> String {
+    public_url(services, public.as_ref().map(|Extension(url)| url))
+        .map(|url| url.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
+async fn render(
+    services: &Services,
+    chrome: Chrome,
+    connection: &Connection,
+    base: &str,
+    partial: Partial,
+    status: StatusCode,
+    shown: Shown,
+) -> Response {
+    let has_key = match has_webhook_key(services.secrets.as_ref(), &connection.id).await {
+        Ok(has) => has,
+        Err(error) => {
+            return ErrorPage::failed(partial, Some(chrome), "read the webhook key", &error);
+        }
+    };
+    let export = match hr_export::stored_export(services, &connection.id).await {
+        Ok(export) => export.map(|e| ExportView {
+            key: e.key,
+            workers: e.workers,
+            more: e.quarantined.len().saturating_sub(MAX_LISTED),
+            quarantined: e
+                .quarantined
+                .iter()
+                .take(MAX_LISTED)
+                .map(|q| (q.source.to_string(), q.reason.clone()))
+                .collect(),
+        }),
+        Err(error) => {
+            return ErrorPage::failed(partial, Some(chrome), "read the HR export", &error);
+        }
+    };
+    let page = HrPage {
+        csrf_token: chrome.csrf_token.clone(),
+        chrome: Some(chrome),
+        title: format!("HR of {}", connection.display_name()),
+        id: connection.id.to_string(),
+        name: connection.display_name().to_owned(),
+        section: "hr",
+        webhook_url: format!("{base}/connections/{}/hr-events", connection.id),
+        has_key,
+        new_key: shown.new_key,
+        export,
+        notice: shown.notice,
+        problem: shown.problem,
+        file_error: shown.file_error,
+    };
+    answer(
+        status,
+        partial,
+        &page.title,
+        || page.render(),
+        || page.as_content().render(),
+    )
+}
