@@ -288,6 +288,49 @@ test('the mapping: what is not JSON and what the plugin refuses are said by the 
   await page.context().close();
 });
 
+test('plugins: a hostile upload is refused and nothing is kept or put in use; a good one is kept, chosen, and rolled back to the standard mapper', async () => {
+  // The test plugins of plugins/test-programs, built by the test build (tests/plugin-artifacts).
+  const plugins = process.env.TENURE_TEST_PLUGINS ?? path.join(repo, 'target/plugins/wasm32-wasip2/release');
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.goto(`${deployment.url}/console/connections/contoso/mapping`);
+  await page.getByRole('heading', { name: 'Mapping of contoso' }).waitFor();
+  const settingsFile = path.join(deployment.state, 'store/objects/connections/contoso/mapping.json');
+  const pluginsDir = path.join(deployment.state, 'store/objects/plugins/contoso');
+
+  // A plugin that opens sockets: refused by its imports, said by the file field.
+  await page.getByLabel('Upload a plugin').setInputFiles(path.join(plugins, 'tenure_test_socket.wasm'));
+  await page.getByRole('button', { name: 'Check, try and keep' }).click();
+  const refusal = page.locator('#plugin-error');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /^Not uploaded: the plugin was refused: .*wasi:sockets/);
+  assert.match(await refusal.innerText(), /Nothing was kept or put in use\.$/);
+  assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8')).plugin, 'standard');
+  const components = () => (existsSync(pluginsDir) ? readdirSync(pluginsDir).filter((f) => f.endsWith('.wasm')) : []);
+  assert.deepEqual(components(), [], 'no component stored');
+  await checkPage(page, 'mapping-plugin-refused');
+
+  // A well-behaved one: tried and kept, not in use until chosen.
+  await page.getByLabel('Upload a plugin').setInputFiles(path.join(plugins, 'tenure_test_echo.wasm'));
+  await page.getByRole('button', { name: 'Check, try and keep' }).click();
+  await page.locator('p.notice', { hasText: 'It is not in use yet' }).waitFor();
+  assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8')).plugin, 'standard');
+  assert.equal(components().length, 1);
+  const row = page.locator('section[aria-labelledby="versions-heading"] tbody tr');
+  assert.equal(await row.count(), 1);
+  assert.match(await row.innerText(), /workers mapped/);
+  await page.getByRole('button', { name: /^Use version / }).click();
+  await page.locator('p.notice', { hasText: 'is now in use' }).waitFor();
+  assert.ok(JSON.parse(readFileSync(settingsFile, 'utf8')).plugin.uploaded, 'the upload is in use');
+  assert.match(await page.locator('main').innerText(), /Plugin in use\s+Uploaded plugin, version [0-9a-f]{12}/);
+  assert.match(await row.innerText(), /In use/);
+  await checkPage(page, 'mapping-plugin');
+
+  await page.getByRole('button', { name: 'Use the standard mapper again' }).click();
+  await page.getByText('The standard mapper is in use again.').waitFor();
+  assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8')).plugin, 'standard');
+  await page.context().close();
+});
+
 test('HR: the webhook’s URL and a new key shown once that signs from then on; an export checked on upload, refused by its line or kept with what it set aside', async () => {
   const page = await signIn(browser, deployment, ADMIN);
   await page.goto(`${deployment.url}/console/connections/contoso`);

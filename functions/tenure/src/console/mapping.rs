@@ -9,8 +9,9 @@
 //! with where it is wrong, and nothing is kept.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -20,6 +21,7 @@ use super::page::{Chrome, ErrorPage, Partial, answer};
 use crate::report::plan_text;
 use crate::service::Services;
 use crate::service::http::AdminCaller;
+use crate::service::http::form_data;
 use crate::service::mapping::{self, ConfigError, Preview};
 use crate::service::plugins::{self, UploadError, Versions};
 use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
@@ -45,6 +47,8 @@ struct MappingPage {
     preview: Option<PreviewView>,
     versions: Vec<VersionView>,
     versions_note: Option<String>,
+    plugin_error: Option<String>,
+    uploaded_in_use: bool,
 }
 
 struct PreviewView {
@@ -79,6 +83,7 @@ struct Shown {
     notice: Option<String>,
     problem: Option<String>,
     preview: Option<PreviewView>,
+    plugin_error: Option<String>,
 }
 
 /// The mapping page.
@@ -183,20 +188,125 @@ pub(crate) async fn activate(
             StatusCode::OK
         }
         Err(error) => {
-            let status = match &error {
-                UploadError::UnknownVersion { .. } | UploadError::InvalidVersion(_) => {
-                    StatusCode::NOT_FOUND
-                }
-                UploadError::ConfigRefused { .. } | UploadError::Settings(_) => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                _ => StatusCode::SERVICE_UNAVAILABLE,
-            };
             shown.problem = Some(format!("Not activated: {error}"));
-            status
+            upload_status(&error)
         }
     };
     render(&services, chrome, &connection, partial, status, shown).await
+}
+
+/// Uploads a plugin component: the same checks and trial as the HTTP API's upload; kept, not
+/// yet in use (**Use this version** makes it so).
+pub(crate) async fn upload(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    partial: Partial,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let mut shown = Shown::default();
+    let status = match uploaded_component(&headers, body).await {
+        Err(message) => {
+            shown.plugin_error = Some(message);
+            StatusCode::BAD_REQUEST
+        }
+        Ok(wasm) => match plugins::upload(&services, &connection.id, &wasm, false).await {
+            Ok(uploaded) => {
+                tracing::info!(connection = %connection.id, version = %uploaded.sha256, by = %caller.actor().label(), "console: plugin uploaded");
+                let trial = &uploaded.trial;
+                shown.notice = Some(format!(
+                    "{} version {}: it mapped {} of {} workers in its trial ({} refused by the plugin). It is not in use yet: choose Use this version below.",
+                    if uploaded.already_uploaded {
+                        "Uploaded before:"
+                    } else {
+                        "Uploaded"
+                    },
+                    short(&uploaded.sha256),
+                    trial.workers_mapped,
+                    trial.workers_tried,
+                    trial.workers_refused,
+                ));
+                StatusCode::OK
+            }
+            Err(error) => {
+                let status = upload_status(&error);
+                if status == StatusCode::SERVICE_UNAVAILABLE {
+                    tracing::warn!(connection = %connection.id, %error, "console: plugin upload failed");
+                    shown.problem = Some(format!("Not uploaded: {error}"));
+                } else {
+                    shown.plugin_error = Some(format!(
+                        "Not uploaded: {error}. Nothing was kept or put in use."
+                    ));
+                }
+                status
+            }
+        },
+    };
+    render(&services, chrome, &connection, partial, status, shown).await
+}
+
+/// Makes the standard mapper the one in use again.
+pub(crate) async fn use_standard(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    partial: Partial,
+) -> Response {
+    let (chrome, connection) = match caller_parts(&caller, partial) {
+        Ok(parts) => parts,
+        Err(refused) => return *refused,
+    };
+    let mut shown = Shown::default();
+    let status = match plugins::activate_standard(&services, &connection.id).await {
+        Ok(()) => {
+            tracing::info!(connection = %connection.id, by = %caller.actor().label(), "console: the standard mapper is in use again");
+            shown.notice = Some("The standard mapper is in use again.".to_owned());
+            StatusCode::OK
+        }
+        Err(error) => {
+            shown.problem = Some(format!("Not changed: {error}"));
+            upload_status(&error)
+        }
+    };
+    render(&services, chrome, &connection, partial, status, shown).await
+}
+
+/// The HTTP status that answers an upload or activation refused.
+fn upload_status(error: &UploadError) -> StatusCode {
+    match error {
+        UploadError::UnknownVersion { .. } | UploadError::InvalidVersion(_) => {
+            StatusCode::NOT_FOUND
+        }
+        UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        UploadError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        UploadError::Invalid(_)
+        | UploadError::ConfigRefused { .. }
+        | UploadError::ConfigCheckFailed { .. }
+        | UploadError::TrialFailed { .. }
+        | UploadError::Settings(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The component of the form, or what is wrong.
+async fn uploaded_component(headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, String> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !form_data::is_form_data(content_type) {
+        return Err("Choose the component (.wasm) to upload.".to_owned());
+    }
+    let parts = form_data::parts(body, content_type)
+        .await
+        .map_err(|error| format!("The upload could not be read: {error}"))?;
+    match parts.into_iter().find(|p| p.name == "plugin") {
+        Some(part) if !part.bytes.is_empty() => Ok(part.bytes.to_vec()),
+        _ => Err("Choose the component (.wasm) to upload.".to_owned()),
+    }
 }
 
 /// Puts a refusal where it belongs: by the editor when it is about the configuration, above
@@ -309,8 +419,13 @@ async fn render(
         notice: shown.notice,
         problem: shown.problem,
         preview: shown.preview,
+        uploaded_in_use: matches!(
+            stored.as_ref().map(|s| &s.plugin),
+            Some(PluginChoice::Uploaded { .. })
+        ),
         versions,
         versions_note,
+        plugin_error: shown.plugin_error,
     };
     answer(
         status,

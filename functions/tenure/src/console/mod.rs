@@ -20,7 +20,9 @@
 //! | `POST /console/connections/{id}/hr/export` | its administrators | check and keep an uploaded export (`multipart/form-data`) |
 //! | `GET`, `POST /console/connections/{id}/mapping` | its administrators | the plugin in use, its configuration (saved after the plugin checks it), the uploaded versions |
 //! | `POST /console/connections/{id}/mapping/preview` | its administrators | check a configuration and show the plan it would make now |
-//! | `POST /console/connections/{id}/mapping/versions/{sha256}/activate` | its administrators | use an uploaded version again (roll back) |
+//! | `POST /console/connections/{id}/mapping/plugins` | its administrators | upload a plugin component (`multipart/form-data`): checked and tried, kept, not yet in use |
+//! | `POST /console/connections/{id}/mapping/versions/{sha256}/activate` | its administrators | use an uploaded version (roll forward or back) |
+//! | `POST /console/connections/{id}/mapping/standard` | its administrators | use the standard mapper again |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
 //! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
@@ -56,10 +58,11 @@ use axum::routing::{get, post};
 
 use crate::service::Services;
 use crate::service::http::admin_layer;
-use crate::service::http::form_data::MAX_FORM_DATA_BYTES;
+use crate::service::http::form_data;
 
 /// The console's routes (see the module docs), for `tenure serve` and the `console` Lambda.
 pub fn console_routes(services: Services) -> Router {
+    let upload_limit = form_data::max_bytes(&services);
     let behind_layer = Router::new()
         .route("/console", get(home::page))
         .route(
@@ -82,11 +85,19 @@ pub fn console_routes(services: Services) -> Router {
         )
         .route(
             "/console/connections/{id}/hr/export",
-            post(hr::upload_export).layer(DefaultBodyLimit::max(MAX_FORM_DATA_BYTES)),
+            post(hr::upload_export).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
             "/console/connections/{id}/mapping",
             get(mapping::page).post(mapping::save),
+        )
+        .route(
+            "/console/connections/{id}/mapping/plugins",
+            post(mapping::upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/console/connections/{id}/mapping/standard",
+            post(mapping::use_standard),
         )
         .route(
             "/console/connections/{id}/mapping/preview",

@@ -205,7 +205,8 @@ pub async fn admin_layer(
     let request = if safe {
         request
     } else {
-        match check_forgery(request, &session, url.as_ref()).await {
+        let form_data_limit = form_data::max_bytes(services);
+        match check_forgery(request, &session, url.as_ref(), form_data_limit).await {
             Ok(request) => request,
             Err(refused) => return refused,
         }
@@ -442,6 +443,7 @@ async fn check_forgery(
     request: Request,
     session: &Session,
     url: Option<&PublicUrl>,
+    form_data_limit: usize,
 ) -> Result<Request, Response> {
     let forbidden = |what: &str| json_error(StatusCode::FORBIDDEN, what.to_owned());
     let origin = url.and_then(|u| csrf::origin_of(u.as_str()));
@@ -480,7 +482,7 @@ async fn check_forgery(
     }
     let (parts, body) = request.into_parts();
     let limit = if form_data {
-        form_data::MAX_FORM_DATA_BYTES
+        form_data_limit
     } else {
         MAX_FORM_BYTES
     };

@@ -4,9 +4,12 @@
 
 use bytes::Bytes;
 
-/// The largest `multipart/form-data` body taken: an HR export at its limit, and the form.
-pub(crate) const MAX_FORM_DATA_BYTES: usize =
-    crate::service::hr_export::MAX_EXPORT_BYTES + 64 * 1024;
+/// The largest `multipart/form-data` body taken: the larger of an HR export and a plugin at
+/// their limits, and the rest of the form.
+pub(crate) fn max_bytes(services: &crate::service::Services) -> usize {
+    let plugin = services.plugins.host().limits().max_wasm_bytes;
+    plugin.max(crate::service::hr_export::MAX_EXPORT_BYTES) + 64 * 1024
+}
 
 /// One part of a form: its field name, the file name when it is a file, and its bytes.
 #[derive(Debug)]

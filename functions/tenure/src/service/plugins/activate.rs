@@ -103,6 +103,23 @@ pub async fn activate(
     Ok(record)
 }
 
+/// Makes the standard mapper `connection`'s plugin again (the roll back from every uploaded
+/// version), after checking that it takes the connection's current mapping configuration.
+pub async fn activate_standard(
+    services: &Services,
+    connection: &ConnectionId,
+) -> Result<(), UploadError> {
+    connection_must_exist(services, connection).await?;
+    let (settings, _) = MappingSettings::load(services.objects.as_ref(), connection)
+        .await
+        .map_err(UploadError::Settings)?;
+    let plugin = super::load(services, connection, &PluginChoice::Standard)
+        .await
+        .map_err(UploadError::Load)?;
+    super::upload::check_config(&plugin, connection, &settings.config_json())?;
+    set_choice(services, connection, PluginChoice::Standard).await
+}
+
 /// Sets the settings' plugin to `sha256` by compare-and-swap, reading again when a concurrent
 /// writer got there first.
 pub(super) async fn set_active(
@@ -110,10 +127,18 @@ pub(super) async fn set_active(
     connection: &ConnectionId,
     sha256: &PluginSha256,
 ) -> Result<(), UploadError> {
-    let objects = services.objects.as_ref();
     let choice = PluginChoice::Uploaded {
         sha256: sha256.to_string(),
     };
+    set_choice(services, connection, choice).await
+}
+
+async fn set_choice(
+    services: &Services,
+    connection: &ConnectionId,
+    choice: PluginChoice,
+) -> Result<(), UploadError> {
+    let objects = services.objects.as_ref();
     for _ in 0..ACTIVATION_ATTEMPTS {
         let (mut settings, version) = MappingSettings::load(objects, connection)
             .await

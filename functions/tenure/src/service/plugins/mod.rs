@@ -45,7 +45,7 @@ use super::settings::PluginChoice;
 use crate::plugin::Plugin;
 use crate::store::connections::ConnectionId;
 
-pub use activate::{ListedVersion, Versions, activate, list_versions};
+pub use activate::{ListedVersion, Versions, activate, activate_standard, list_versions};
 pub use error::{FailureKind, PluginLoadError, UploadError, WorkerFailure};
 pub use keys::{InvalidPluginVersion, PluginSha256, compiled_key, record_key, wasm_key};
 pub use library::PluginLibrary;
