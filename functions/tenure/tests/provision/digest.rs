@@ -225,3 +225,46 @@ async fn a_digest_refused_for_want_of_mail_send_is_reported_with_what_to_do() ->
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_message_that_fails_and_comes_back_is_in_the_runs_digest_without_holding_it_up()
+-> TestResult {
+    // Exchange allows one call an hour: the connection's proof spends it, so the run's read of
+    // the mailboxes is throttled (a failure that may pass); Graph, and so sendMail, is not.
+    let mut env = Env::local_in(
+        Duration::from_secs(1),
+        tenure::microsoft::NationalCloud::Global,
+        |c| {
+            c.with_limits(tenure_emulator::RateLimits {
+                exchange_window: Duration::from_secs(3600),
+                exchange_requests: 1,
+                ..tenure_emulator::RateLimits::default()
+            })
+        },
+    )
+    .await?;
+    env.services.provision.retry = tenure::microsoft::RetryPolicy {
+        max_retries: 1,
+        max_retry_after: Duration::from_millis(10),
+        ..tenure::microsoft::RetryPolicy::quick()
+    };
+    configure(&env, GuardSettings::default()).await?;
+    let item = env.hire("d-retry", "9660")?;
+    let body = item.to_json()?;
+    let event = sqs_event(ARN, &[("m-retry", &item.message_group(), &body)])?;
+    let response = handle_sqs(&env.services, event.clone()).await;
+    assert_eq!(failures(&response), ["m-retry"], "the message comes back");
+    let digests = mails_to(&env, ADMIN);
+    assert_eq!(digests.len(), 1, "the run is settled: {digests:?}");
+    let content = &digests[0].content;
+    assert!(
+        content.contains("failed, retried") && content.contains("d-retry"),
+        "{content}"
+    );
+
+    // It comes back (and fails again): the run's digest went out already, none more.
+    let response = handle_sqs(&env.services, event).await;
+    assert_eq!(failures(&response), ["m-retry"]);
+    assert_eq!(mails_to(&env, ADMIN).len(), 1, "one digest per run");
+    Ok(())
+}
