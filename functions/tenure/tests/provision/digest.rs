@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tenure::connect::set_status;
 use tenure::queue::WorkItem;
-use tenure::service::provision::{handle_sqs, provision};
+use tenure::service::provision::{RUN_RECORDS_DAYS, handle_sqs, provision};
 use tenure::service::settings::GuardSettings;
 use tenure::store::connections::ConnectionStatus;
 
@@ -266,5 +266,43 @@ async fn a_message_that_fails_and_comes_back_is_in_the_runs_digest_without_holdi
     let response = handle_sqs(&env.services, event).await;
     assert_eq!(failures(&response), ["m-retry"]);
     assert_eq!(mails_to(&env, ADMIN).len(), 1, "one digest per run");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_runs_digest_records_are_removed_by_the_scheduled_sync_after_fourteen_days() -> TestResult
+{
+    let mut env = Env::local(Duration::from_secs(1)).await?;
+    let start: jiff::Timestamp = "2026-12-03T18:00:00Z".parse()?;
+    env.services.clock = tenure::clock::Clock::manual(start);
+    let items = split_run(&env, "d-old").await?;
+    provision(&env.services, &items).await?;
+    let runs = |env: &Env| {
+        let objects = env.services.objects.clone();
+        let prefix = format!("connections/{}/runs/", env.connection);
+        async move { objects.list(&prefix).await }
+    };
+    assert!(!runs(&env).await?.is_empty(), "the run's records");
+    env.services.clock = tenure::clock::Clock::manual(
+        start.checked_add(jiff::SignedDuration::from_hours(24 * RUN_RECORDS_DAYS - 1))?,
+    );
+    reconcile(&env).await?;
+    assert!(!runs(&env).await?.is_empty(), "kept for 14 days");
+    env.services.clock = tenure::clock::Clock::manual(
+        start.checked_add(jiff::SignedDuration::from_hours(24 * RUN_RECORDS_DAYS + 1))?,
+    );
+    reconcile(&env).await?;
+    let left = runs(&env).await?;
+    assert!(left.is_empty(), "removed after 14 days: {left:?}");
+    Ok(())
+}
+
+/// The day's scheduled sync (it queues; nothing is provisioned here).
+async fn reconcile(env: &Env) -> TestResult {
+    tenure::service::schedule::schedule(
+        &env.services,
+        serde_json::json!({"connection_id": env.connection.as_str()}),
+    )
+    .await?;
     Ok(())
 }

@@ -270,8 +270,14 @@ pub async fn prune_runs(services: &Services, connection: &ConnectionId) -> usize
     }
     let mut removed = 0;
     for (_, keys) in folders {
+        // The claim says when the digest went out; a run without one, when its parts came.
+        let dated: Vec<&ObjectKey> =
+            match keys.iter().find(|k| k.as_str().ends_with("/digest.json")) {
+                Some(claim) => vec![*claim],
+                None => keys.clone(),
+            };
         let mut newest = jiff::Timestamp::MIN;
-        for key in &keys {
+        for key in &dated {
             if let Ok(Some((bytes, _))) = services.objects.get(key).await {
                 let at = serde_json::from_slice::<serde_json::Value>(&bytes)
                     .ok()
