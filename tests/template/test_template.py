@@ -140,6 +140,7 @@ GRANTS = {
     | allow("sqs:SendMessage", "{dead_letters}")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="connections/*/runs/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="connections/*/approvals/*")
     | allow("s3:GetObject", "{bucket}/plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/compiled/*")
     | CODE_KEY

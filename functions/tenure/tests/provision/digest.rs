@@ -304,3 +304,37 @@ async fn reconcile(env: &Env) -> TestResult {
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_delivery_held_as_a_whole_is_named_in_the_next_runs_digest_once() -> TestResult {
+    let env = Env::local(Duration::from_secs(1)).await?;
+    configure(&env, GuardSettings::default()).await?;
+    // The webhook held a "terminate everyone" delivery: nothing of it was queued.
+    let held = tenure::service::guard::hold(
+        &env.services,
+        &env.connection,
+        tenure::service::guard::Hold {
+            origin: tenure::service::guard::Origin::Webhook,
+            deliveries: vec!["d-everyone".into()],
+            reason: "it would disable 40 of 46 managed users".into(),
+            effect: tenure::guard::Effect::default(),
+            items: delivery(&env, "d-everyone", &[])?,
+        },
+    )
+    .await?;
+    provision(&env.services, &delivery(&env, "d-quiet", &[])?).await?;
+    let digests = mails_to(&env, ADMIN);
+    assert_eq!(digests.len(), 1, "the next run tells the admins");
+    let content = &digests[0].content;
+    for wanted in [
+        "held for approval",
+        "a webhook delivery held as a whole",
+        "it would disable 40 of 46 managed users",
+        held.id.as_str(),
+    ] {
+        assert!(content.contains(wanted), "{wanted} missing: {content}");
+    }
+    provision(&env.services, &delivery(&env, "d-quiet-again", &[])?).await?;
+    assert_eq!(mails_to(&env, ADMIN).len(), 1, "named once");
+    Ok(())
+}

@@ -50,7 +50,7 @@ impl RunMail {
         .await;
         let shares = digest::split_over(items, &self.digest);
         for mut digest in digest::record(services, connection, shares).await {
-            add_relink(services, connection, &mut digest).await;
+            add_connection_wide(services, connection, &mut digest).await;
             report.add(
                 send_notices(
                     self.mailer.as_ref(),
@@ -85,7 +85,7 @@ pub(super) async fn record_failed(
     };
     let mut report = MailReport::default();
     for mut digest in digests {
-        add_relink(services, connection, &mut digest).await;
+        add_connection_wide(services, connection, &mut digest).await;
         report.add(
             send_notices(
                 Some(&mailer),
@@ -126,8 +126,12 @@ pub(super) fn retry_line(item: &WorkItem, reason: &str) -> DigestItem {
     }
 }
 
-/// Puts "needs re-link" first when the connection's status says so.
-async fn add_relink(services: &Services, connection: &ConnectionId, digest: &mut Digest) {
+/// Puts "needs re-link" first when the connection's status says so, and adds the changes held
+/// for approval that no digest has named yet.
+async fn add_connection_wide(services: &Services, connection: &ConnectionId, digest: &mut Digest) {
+    for line in digest::waiting_approvals(services, connection, digest).await {
+        digest.push(DigestKind::HeldForApproval, line);
+    }
     if let Some(line) = digest::relink_line(services, connection).await {
         digest.items.insert(
             0,
