@@ -139,6 +139,8 @@ GRANTS = {
     )
     | allow("sqs:SendMessage", "{dead_letters}")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="connections/*/runs/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="connections/*/approvals/*")
     | allow("s3:GetObject", "{bucket}/plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/compiled/*")
     | CODE_KEY
@@ -162,6 +164,9 @@ GRANTS = {
     | allow("s3:GetObject", "{bucket}/connections/*")
     | allow("s3:GetObject", "{bucket}/plugins/*", "{bucket}/compiled/*")
     | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
+    | allow(
+        "s3:DeleteObject", "{bucket}/connections/*/runs/*", "{bucket}/connections/*/hr/known/*"
+    )
     | CODE_KEY
     | allow("sqs:SendMessage", "{queue}"),
     "plugin-upload": allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")

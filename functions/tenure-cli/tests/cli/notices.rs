@@ -129,3 +129,25 @@ async fn a_sync_mails_first_day_access_leavers_managers_and_one_digest() {
         "the second sync's digest: the quarantined records still need an admin"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_the_guard_refuses_tells_the_admins_in_its_digest() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let config = notifying_config(&sandbox);
+    let hr = crate::guard::everyone_leaves(sandbox.dir.path());
+    let output = run(sandbox.command_configured(&hr, TODAY, &config, &[])).await;
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let outbox = sandbox.tenant.handle().outbox();
+    let digests: Vec<&SentMail> = outbox.iter().filter(|m| m.to == [ADMIN]).collect();
+    assert_eq!(digests.len(), 1, "{outbox:#?}");
+    assert!(
+        digests[0].content.contains("held for approval")
+            && digests[0].content.contains("--allow-mass-changes"),
+        "{}",
+        digests[0].content
+    );
+    assert!(
+        !outbox.iter().any(|m| m.subject.contains("starts today")),
+        "nothing was applied, so no pass went out"
+    );
+}

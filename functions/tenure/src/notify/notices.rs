@@ -308,3 +308,75 @@ pub async fn send_notices(
     }
     mailer.send_all(&leavers).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::ActionOutcome;
+
+    fn item(kind: DigestKind, line: &str) -> DigestItem {
+        DigestItem {
+            kind,
+            line: line.to_owned(),
+            employee_id: None,
+        }
+    }
+
+    #[test]
+    fn a_first_day_access_not_delivered_is_an_item_about_its_worker() {
+        let applied = ApplyReport {
+            outcomes: vec![
+                ActionOutcome {
+                    employee_id: "9001".into(),
+                    kind: "deliver_first_day_access".into(),
+                    outcome: Outcome::Failed {
+                        error: "sendMail: 503".into(),
+                    },
+                    request_id: None,
+                },
+                ActionOutcome {
+                    employee_id: "9002".into(),
+                    kind: "deliver_first_day_access".into(),
+                    outcome: Outcome::Applied,
+                    request_id: None,
+                },
+            ],
+        };
+        let mut digest = Digest::default();
+        digest.add_not_delivered(&applied);
+        assert_eq!(digest.items.len(), 1);
+        assert_eq!(digest.items[0].kind, DigestKind::FirstDayNotDelivered);
+        assert_eq!(digest.items[0].employee_id.as_deref(), Some("9001"));
+        let notice = digest
+            .notice("contoso", &["it-ops@contoso.com".into()])
+            .expect("a notice");
+        let text = &notice.values[2].1;
+        assert!(
+            text.contains("first-day access not delivered: employee 9001"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn merged_parts_list_each_line_once_most_urgent_kind_first() {
+        let merged = Digest::merge([
+            vec![
+                item(DigestKind::Quarantined, "a"),
+                item(DigestKind::HeldForApproval, "held"),
+            ],
+            vec![
+                item(DigestKind::HeldForApproval, "held"),
+                item(DigestKind::DeadLetter, "gone"),
+            ],
+        ]);
+        let kinds: Vec<DigestKind> = merged.items.iter().map(|i| i.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                DigestKind::DeadLetter,
+                DigestKind::HeldForApproval,
+                DigestKind::Quarantined
+            ]
+        );
+    }
+}

@@ -167,7 +167,7 @@ fn to_manager(env: &Env) -> Vec<SentMail> {
 
 /// A buffer every log line of this thread goes to.
 #[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Logs {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -182,6 +182,18 @@ impl std::io::Write for Logs {
 }
 
 impl Logs {
+    /// A buffer, and the guard that sends this thread's log lines (every level) to it.
+    pub(super) fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(
             &self
@@ -195,7 +207,7 @@ impl Logs {
 
 /// Fails if `secret` is anywhere but in the one mail meant for it: objects (audit, plans,
 /// known records, first-day records), the tenant's directory, the logs, other mails.
-async fn only_in_its_mail(env: &Env, secret: &str, logs: &Logs) -> TestResult {
+pub(super) async fn only_in_its_mail(env: &Env, secret: &str, logs: &Logs) -> TestResult {
     assert!(secret.len() >= 8, "a real secret: {secret:?}");
     for (key, text) in env.all_objects().await? {
         assert!(!text.contains(secret), "{key} holds the secret");

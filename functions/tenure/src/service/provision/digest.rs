@@ -166,6 +166,70 @@ pub(crate) async fn relink_line(services: &Services, connection: &ConnectionId) 
     }
 }
 
+/// "Held for approval" lines for the connection's pending approvals that no digest has named
+/// yet: a webhook delivery or a scheduled export the guard held as a whole was never queued, so
+/// only a later run's digest can tell the admins. Each is named once (a create-only marker under
+/// `connections/<id>/runs/announced-<approval>/`, removed with the run records after
+/// [`RUN_RECORDS_DAYS`], so one still pending then is named again as a reminder); an approval a
+/// line of `digest` names already is only marked.
+pub(crate) async fn waiting_approvals(
+    services: &Services,
+    connection: &ConnectionId,
+    digest: &Digest,
+) -> Vec<String> {
+    let approvals = match crate::service::guard::list(services.objects.as_ref(), connection).await {
+        Ok(approvals) => approvals,
+        Err(error) => {
+            tracing::warn!(%connection, %error, "cannot list the approvals for the digest");
+            return Vec::new();
+        }
+    };
+    let mut lines = Vec::new();
+    for approval in approvals
+        .iter()
+        .filter(|a| a.status == crate::service::guard::ApprovalStatus::Pending)
+    {
+        let Ok(marker) = key(&format!(
+            "connections/{connection}/runs/announced-{}/digest.json",
+            hex::encode(&Sha256::digest(approval.id.as_bytes())[..16])
+        )) else {
+            continue;
+        };
+        let claim = Claim {
+            run: format!("approval {}", approval.id),
+            at: services.clock.now(),
+        };
+        let Ok(bytes) = serde_json::to_vec(&claim) else {
+            continue;
+        };
+        match services
+            .objects
+            .put(&marker, bytes, Condition::Absent)
+            .await
+        {
+            Ok(_) => {}
+            Err(ObjectError::Conflict { .. }) => continue,
+            Err(error) => {
+                tracing::warn!(%connection, %error, "cannot mark an approval as named in a digest");
+                continue;
+            }
+        }
+        if digest.items.iter().any(|i| i.line.contains(&approval.id)) {
+            continue;
+        }
+        let origin = match approval.origin {
+            crate::service::guard::Origin::Webhook => "a webhook delivery",
+            crate::service::guard::Origin::Schedule => "a scheduled export",
+            crate::service::guard::Origin::Provision => "a provision run",
+        };
+        lines.push(format!(
+            "{origin} held as a whole, nothing of it applied: {} (approval {}; approve it in the console's Approvals or with tenure approvals approve)",
+            approval.reason, approval.id
+        ));
+    }
+    lines
+}
+
 fn folder(connection: &ConnectionId, run: &str) -> String {
     let hash = hex::encode(&Sha256::digest(run.as_bytes())[..16]);
     format!("connections/{connection}/runs/{hash}")
@@ -270,8 +334,14 @@ pub async fn prune_runs(services: &Services, connection: &ConnectionId) -> usize
     }
     let mut removed = 0;
     for (_, keys) in folders {
+        // The claim says when the digest went out; a run without one, when its parts came.
+        let dated: Vec<&ObjectKey> =
+            match keys.iter().find(|k| k.as_str().ends_with("/digest.json")) {
+                Some(claim) => vec![*claim],
+                None => keys.clone(),
+            };
         let mut newest = jiff::Timestamp::MIN;
-        for key in &keys {
+        for key in &dated {
             if let Ok(Some((bytes, _))) = services.objects.get(key).await {
                 let at = serde_json::from_slice::<serde_json::Value>(&bytes)
                     .ok()

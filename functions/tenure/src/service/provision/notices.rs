@@ -49,8 +49,11 @@ impl RunMail {
         )
         .await;
         let shares = digest::split_over(items, &self.digest);
+        let mails = self.mailer.is_some() && !self.settings.admins.is_empty();
         for mut digest in digest::record(services, connection, shares).await {
-            add_relink(services, connection, &mut digest).await;
+            if mails {
+                add_connection_wide(services, connection, &mut digest).await;
+            }
             report.add(
                 send_notices(
                     self.mailer.as_ref(),
@@ -84,8 +87,11 @@ pub(super) async fn record_failed(
         return MailReport::default();
     };
     let mut report = MailReport::default();
+    if settings.admins.is_empty() {
+        return report;
+    }
     for mut digest in digests {
-        add_relink(services, connection, &mut digest).await;
+        add_connection_wide(services, connection, &mut digest).await;
         report.add(
             send_notices(
                 Some(&mailer),
@@ -126,8 +132,13 @@ pub(super) fn retry_line(item: &WorkItem, reason: &str) -> DigestItem {
     }
 }
 
-/// Puts "needs re-link" first when the connection's status says so.
-async fn add_relink(services: &Services, connection: &ConnectionId, digest: &mut Digest) {
+/// Puts "needs re-link" first when the connection's status says so, and adds the changes held
+/// for approval that no digest has named yet (only for a digest that is mailed: an approval
+/// named is marked so).
+async fn add_connection_wide(services: &Services, connection: &ConnectionId, digest: &mut Digest) {
+    for line in digest::waiting_approvals(services, connection, digest).await {
+        digest.push(DigestKind::HeldForApproval, line);
+    }
     if let Some(line) = digest::relink_line(services, connection).await {
         digest.items.insert(
             0,
