@@ -527,3 +527,40 @@ test('a manager without an administrator role links, asks for approval with a ju
   await admin.context().close();
   await member.context().close();
 });
+
+test('Exchange Online on a connection: how it is reached, the roles, errors by the field, proved with Get-Mailbox on save', async () => {
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.goto(`${deployment.url}/console/connections/contoso`);
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Exchange Online' }).click();
+  await page.getByRole('heading', { name: 'Exchange Online of contoso' }).waitFor();
+  assert.match(await page.locator('#access').innerText(), /^App-only: the app's own token, with the Exchange\.ManageAsApp/);
+  assert.equal(await page.getByLabel('Manage Exchange Online for this connection').isChecked(), false);
+  await checkPage(page, 'exchange');
+  const stops = await tabStops(page, 60);
+  for (const wanted of ['input:', 'button:Save and prove']) {
+    assert.ok(stops.some((s) => s.startsWith(wanted)), `Tab reaches ${wanted}: ${stops.join(' | ')}`);
+  }
+
+  // A mailbox that is not a UPN and roles not confirmed: said next to each, nothing kept.
+  await page.getByLabel('Manage Exchange Online for this connection').check();
+  await page.getByLabel('Anchor mailbox (UPN)').fill('admin at contoso');
+  await page.getByLabel('Distribution Groups').check();
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('#roles-error').waitFor();
+  assert.match(await page.locator('#roles-error').innerText(), /Security Group Creation and Membership, Mail Recipients missing/);
+  assert.equal(await page.getByLabel('Anchor mailbox (UPN)').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Distribution Groups').isChecked(), true, 'what was ticked stays ticked');
+  await checkPage(page, 'exchange-errors');
+
+  // Right: proved against the emulated tenant's Exchange with Get-Mailbox, then kept.
+  await page.getByLabel('Anchor mailbox (UPN)').fill('admin@contoso.com');
+  await page.getByLabel('Security Group Creation and Membership').check();
+  await page.getByLabel('Mail Recipients').check();
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.getByText('Saved and proved: Exchange Online answered Get-Mailbox through admin@contoso.com.', { exact: false }).waitFor();
+  await checkPage(page, 'exchange-saved');
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Overview' }).click();
+  await page.getByRole('heading', { name: 'Connection contoso' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /Exchange Online\s+managed, through admin@contoso\.com/);
+  await page.context().close();
+});

@@ -21,6 +21,7 @@
 //! | `GET`, `POST /console/connections/{id}/mapping` | its administrators | the plugin in use, its configuration (saved after the plugin checks it), the uploaded versions |
 //! | `POST /console/connections/{id}/mapping/preview` | its administrators | check a configuration and show the plan it would make now |
 //! | `POST /console/connections/{id}/mapping/versions/{sha256}/activate` | its administrators | use an uploaded version again (roll back) |
+//! | `GET`, `POST /console/connections/{id}/exchange` | its administrators | Exchange Online: how it is reached, the anchor mailbox, the roles; proved with `Get-Mailbox` on save |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
 //! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
@@ -34,13 +35,15 @@
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
 //! permissions), `create` (a new Customer Owned Application connection), `tenure_app` (a new
-//! connection through Tenure's app), `hr`, `mapping`, `approvals`, `activity`.
+//! connection through Tenure's app), `exchange` (a connection's Exchange Online), `hr`, `mapping`,
+//! `approvals`, `activity`.
 
 mod activity;
 mod approvals;
 mod assets;
 mod connection;
 mod create;
+mod exchange;
 mod home;
 mod hr;
 mod labels;
@@ -95,6 +98,10 @@ pub fn console_routes(services: Services) -> Router {
         .route(
             "/console/connections/{id}/mapping/versions/{sha256}/activate",
             post(mapping::activate),
+        )
+        .route(
+            "/console/connections/{id}/exchange",
+            get(exchange::page).post(exchange::save),
         )
         .route("/console/connections/{id}/approvals", get(approvals::page))
         .route("/console/connections/{id}/activity", get(activity::page))
