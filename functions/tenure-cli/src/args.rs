@@ -224,6 +224,22 @@ pub(crate) enum ConnectKind {
     Mapping(MappingSettingsArgs),
     /// Store a connection's HR export (CSV or JSON), which each scheduled sync reconciles.
     HrExport(HrExportArgs),
+    /// Turn Exchange Online on for a connection (proved first with a one-mailbox Get-Mailbox
+    /// through the anchor mailbox; kept only when it works) or off.
+    Exchange(ExchangeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExchangeArgs {
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
+    /// Manage Exchange, routing requests by this mailbox: the service account's UPN (or, for an
+    /// app, any licensed mailbox).
+    #[arg(long, value_name = "UPN", required_unless_present = "disable")]
+    pub(crate) anchor: Option<String>,
+    /// Stop managing Exchange for the connection.
+    #[arg(long, conflicts_with = "anchor")]
+    pub(crate) disable: bool,
 }
 
 /// A stored connection.

@@ -33,6 +33,7 @@ pub(crate) fn connect(args: ConnectArgs) -> Result<ExitCode> {
             ConnectKind::WebhookKey(args) => crate::settings::webhook_key(args).await,
             ConnectKind::Mapping(args) => crate::settings::mapping(args).await,
             ConnectKind::HrExport(args) => crate::settings::hr_export(args).await,
+            ConnectKind::Exchange(args) => crate::settings::exchange(args).await,
         }
     })
 }

@@ -1,18 +1,23 @@
-//! `tenure connect webhook-key | mapping | hr-export`: what a connection needs beyond its
+//! `tenure connect webhook-key | mapping | hr-export | exchange`: what a connection needs beyond its
 //! credentials before `tenure serve` (or the Lambda functions) can work for it.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use secrecy::ExposeSecret as _;
+use tenure::connect::{ExchangeChange, set_exchange};
+use tenure::microsoft::ClientOptions;
 use tenure::service::settings::PluginChoice;
-use tenure::store::connections::Connection;
+use tenure::store::connections::{Connection, Upn};
 use tenure::store::objects::{Condition, ObjectKey};
 
-use crate::args::{ExistingConnectionArgs, HrExportArgs, MappingSettingsArgs, WebhookKeyArgs};
+use crate::args::{
+    ExchangeArgs, ExistingConnectionArgs, HrExportArgs, MappingSettingsArgs, WebhookKeyArgs,
+};
 use crate::state::{Stores, state_dir};
 
 async fn open(args: &ExistingConnectionArgs) -> Result<(Stores, Connection)> {
@@ -105,5 +110,41 @@ pub(crate) async fn hr_export(args: HrExportArgs) -> Result<ExitCode> {
         batch.workers.len(),
         batch.quarantined.len()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Exchange Online on (proved first) or off, through the engine's `set_exchange`.
+pub(crate) async fn exchange(args: ExchangeArgs) -> Result<ExitCode> {
+    let (stores, connection) = open(&args.connection).await?;
+    let change = match &args.anchor {
+        Some(anchor) if !args.disable => ExchangeChange::Enable {
+            anchor: Upn::parse(anchor).context("--anchor")?,
+        },
+        _ => ExchangeChange::Disable,
+    };
+    let app = crate::state::tenure_app("");
+    let kept = set_exchange(
+        &stores.connections,
+        Arc::clone(&stores.secrets),
+        app.as_ref(),
+        &connection.id,
+        change,
+        ClientOptions::default(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "Exchange Online was not set for connection {}",
+            connection.id
+        )
+    })?;
+    match &kept.exchange.anchor_upn {
+        Some(anchor) if kept.exchange.enabled => println!(
+            "Exchange Online is on for {}: Get-Mailbox answered through {anchor}.",
+            kept.id
+        ),
+        _ => println!("Exchange Online is off for {}.", kept.id),
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -187,3 +187,61 @@ async fn a_connection_is_named_and_its_id_is_never_a_reserved_word() {
         stdout(&listed)
     );
 }
+
+/// `tenure connect exchange`: on only once Get-Mailbox answers through the anchor (the same
+/// engine function as the console's form), then off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_is_turned_on_once_proved_and_off_again() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let uri = sandbox.tenant.uri();
+    let mut args = sandbox.connect_args("contoso", &uri);
+    let anchor = args
+        .iter()
+        .position(|a| *a == "--exchange-anchor")
+        .unwrap_or(0);
+    args.drain(anchor..anchor + 2);
+    let mut connect = sandbox.tenure(&args);
+    connect.env("CUSTOMER_APP_SECRET", SECRET);
+    assert!(run(connect).await.status.success());
+    let bad = run(sandbox.tenure(&[
+        "connect",
+        "exchange",
+        "--connection",
+        "contoso",
+        "--anchor",
+        "not a upn",
+    ]))
+    .await;
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--anchor"), "{}", stderr(&bad));
+    let on = run(sandbox.tenure(&[
+        "connect",
+        "exchange",
+        "--connection",
+        "contoso",
+        "--anchor",
+        "admin@contoso.com",
+    ]))
+    .await;
+    assert!(on.status.success(), "{}", stderr(&on));
+    assert!(
+        stdout(&on).contains(
+            "Exchange Online is on for contoso: Get-Mailbox answered through admin@contoso.com."
+        ),
+        "{}",
+        stdout(&on)
+    );
+    let off = run(sandbox.tenure(&[
+        "connect",
+        "exchange",
+        "--connection",
+        "contoso",
+        "--disable",
+    ]))
+    .await;
+    assert!(
+        stdout(&off).contains("Exchange Online is off for contoso."),
+        "{}",
+        stdout(&off)
+    );
+}

@@ -24,6 +24,7 @@
 //! - `refresh_tokens`: the stored refresh token behind delegated tokens, rotated by
 //!   compare-and-swap.
 //! - `customer_app`: the customer's own app, with a secret or a certificate.
+//! - `exchange`: Exchange Online turned on (proved first) or off for a stored connection.
 //! - `credentials`: the token source of a stored connection.
 //! - `permissions`: what each connection type asks of the tenant, and why.
 //! - `prove`: a token, a tenant read and an Exchange read; Microsoft's refusals turned into advice.
@@ -34,6 +35,7 @@
 mod credentials;
 mod customer_app;
 mod error;
+mod exchange;
 mod link;
 mod open;
 mod pending;
@@ -47,6 +49,9 @@ mod webhook_key;
 pub use credentials::{certificate_secret, token_source};
 pub use customer_app::{Connected, CustomerSecret, connect_customer_app};
 pub use error::{ConnectError, LinkError};
+pub use exchange::{
+    ExchangeAccess, ExchangeChange, ExchangeSetupError, exchange_access, set_exchange,
+};
 pub use link::{Callback, LinkOwner, LinkStart, Linked, finish_link, start_link};
 pub use open::{open_connection, set_status, status_after};
 pub use pending::{LINK_LIFETIME, MAX_ATTEMPTS, MAX_PENDING};

@@ -139,6 +139,9 @@ pub(crate) async fn page(
             ConnectionType::TenureApp if app_only && c.status == ConnectionStatus::Linked => {
                 "Tenure's app's own credential, with the tenant's admin consent (app-only: no user's token is kept)"
             }
+            ConnectionType::TenureApp if app_only => {
+                "none yet: an administrator's sign-in (Link Account) or the tenant's admin consent links it"
+            }
             ConnectionType::TenureApp => {
                 "a refresh token from the administrator's consent, kept in the secret store (never shown)"
             }

@@ -44,10 +44,11 @@ pub(crate) fn status(status: &ConnectionStatus) -> StatusLabel {
     }
 }
 
-/// The connection type, as Microsoft's and Hire2Retire's screens name it.
+/// The connection type: Tenure's app (one name for it everywhere), or the customer's own app
+/// (Hire2Retire's Customer Owned Application).
 pub(crate) fn kind(app: &ConnectionType) -> &'static str {
     match app {
-        ConnectionType::TenureApp => "Service Provider Application (Tenure's app)",
+        ConnectionType::TenureApp => "Tenure's app",
         ConnectionType::CustomerApp {
             credential: CustomerCredential::ClientSecret,
         } => "Customer Owned Application (client secret)",

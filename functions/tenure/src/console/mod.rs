@@ -23,6 +23,7 @@
 //! | `POST /console/connections/{id}/mapping/plugins` | its administrators | upload a plugin component (`multipart/form-data`): checked and tried, kept, not yet in use |
 //! | `POST /console/connections/{id}/mapping/versions/{sha256}/activate` | its administrators | use an uploaded version (roll forward or back) |
 //! | `POST /console/connections/{id}/mapping/standard` | its administrators | use the standard mapper again |
+//! | `GET`, `POST /console/connections/{id}/exchange` | its administrators | Exchange Online: how it is reached, the anchor mailbox, the roles; proved with `Get-Mailbox` on save |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
 //! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
@@ -36,13 +37,15 @@
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
 //! permissions), `create` (a new Customer Owned Application connection), `tenure_app` (a new
-//! connection through Tenure's app), `hr`, `mapping`, `approvals`, `activity`.
+//! connection through Tenure's app), `exchange` (a connection's Exchange Online), `hr`, `mapping`,
+//! `approvals`, `activity`.
 
 mod activity;
 mod approvals;
 mod assets;
 mod connection;
 mod create;
+mod exchange;
 mod home;
 mod hr;
 mod labels;
@@ -106,6 +109,10 @@ pub fn console_routes(services: Services) -> Router {
         .route(
             "/console/connections/{id}/mapping/versions/{sha256}/activate",
             post(mapping::activate),
+        )
+        .route(
+            "/console/connections/{id}/exchange",
+            get(exchange::page).post(exchange::save),
         )
         .route("/console/connections/{id}/approvals", get(approvals::page))
         .route("/console/connections/{id}/activity", get(activity::page))

@@ -3,6 +3,7 @@
 //! every failure named with what to do — never with a secret in it.
 
 mod customer_app;
+mod exchange;
 mod first_day_permissions;
 mod helpers;
 mod tenure_app;

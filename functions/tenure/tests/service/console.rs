@@ -455,3 +455,65 @@ async fn a_new_connections_id_is_its_names_slug_never_taken_never_reserved() -> 
     assert_eq!(services.connections.list().await?.len(), 4);
     Ok(())
 }
+
+/// The Exchange Online form: how Exchange is reached for the connection and the roles to assign
+/// (each with why); a mailbox that is not a UPN and a role not confirmed are each said next to
+/// their field, and nothing is kept; without the form's CSRF token nothing is done.
+#[tokio::test]
+async fn the_exchange_form_says_what_is_wrong_next_to_the_field_and_keeps_nothing() -> TestResult {
+    let local = Local::new()?;
+    let contoso = stored(&local, "contoso").await?;
+    let (services, session) = local.signed_in(None).await?;
+    let router = console_routes(services.clone());
+    let page = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/contoso/exchange",
+        ))
+        .send(&router)
+        .await?;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for text in [
+        "App-only: the app&#39;s own token",
+        "Distribution Groups",
+        "Security Group Creation and Membership",
+        "Mail Recipients",
+        "aria-current=\"page\">Exchange Online</a>",
+    ] {
+        assert!(page.body.contains(text), "{text}: {}", page.body);
+    }
+    let form = |body: &str| {
+        ApiEvent::post(
+            "POST /console/{proxy+}",
+            "/console/connections/contoso/exchange",
+        )
+        .header("cookie", &session.cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf_token={}&{body}", session.csrf_token).as_bytes())
+    };
+    let wrong = form("enabled=on&anchor=not+a+mailbox&role-distribution-groups=on")
+        .send(&router)
+        .await?;
+    assert_eq!(wrong.status, 400, "{}", wrong.body);
+    assert!(wrong.body.contains("id=\"anchor-error\""), "{}", wrong.body);
+    assert!(
+        wrong
+            .body
+            .contains("Security Group Creation and Membership, Mail Recipients missing"),
+        "{}",
+        wrong.body
+    );
+    let forged = ApiEvent::post(
+        "POST /console/{proxy+}",
+        "/console/connections/contoso/exchange",
+    )
+    .header("cookie", &session.cookie)
+    .header("content-type", "application/x-www-form-urlencoded")
+    .body(b"enabled=on&anchor=svc%40contoso.com")
+    .send(&router)
+    .await?;
+    assert_eq!(forged.status, 403);
+    let (kept, _) = services.connections.get(&contoso.id).await?.ok_or("gone")?;
+    assert_eq!(kept.exchange, contoso.exchange);
+    Ok(())
+}

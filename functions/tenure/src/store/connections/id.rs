@@ -49,7 +49,7 @@ impl ConnectionId {
     }
 
     /// The id a connection named `name` gets: the name in ASCII (other scripts transliterated),
-    /// lower-case, every run of other characters one `-`, at most [`MAX_LEN`](Self::MAX_LEN)
+    /// lower-case, apostrophes dropped, every run of other characters one `-`, at most [`MAX_LEN`](Self::MAX_LEN)
     /// long; `connection` when nothing is left, and `-connection` after a reserved word.
     pub fn from_name(name: &super::ConnectionName) -> Self {
         let ascii = deunicode::deunicode(name.as_str()).to_ascii_lowercase();
@@ -57,6 +57,8 @@ impl ConnectionId {
         for c in ascii.chars() {
             if c.is_ascii_alphanumeric() {
                 slug.push(c);
+            } else if c == '\'' {
+                // An apostrophe joins its word: Tenure's is tenures.
             } else if !slug.is_empty() && !slug.ends_with('-') {
                 slug.push('-');
             }
@@ -158,6 +160,7 @@ mod tests {
         assert_eq!(id_of("Contoso"), "contoso");
         assert_eq!(id_of("  Contoso Ltd. (EU) "), "contoso-ltd-eu");
         assert_eq!(id_of("Zürich Café"), "zurich-cafe");
+        assert_eq!(id_of("Contoso HR – Tenure’s app"), "contoso-hr-tenures-app");
         assert_eq!(id_of("Контозо"), "kontozo");
         assert_eq!(id_of("---"), "connection");
         assert_eq!(id_of("New"), "new-connection");
