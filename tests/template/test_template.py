@@ -141,10 +141,13 @@ GRANTS = {
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="connections/*/runs/*")
     | allow("s3:ListBucket", "{bucket}", prefix="connections/*/approvals/*")
+    | allow("s3:DeleteObject", "{bucket}/connections/*/in-flight/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="connections/*/in-flight/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="audit/*")
     | allow("s3:GetObject", "{bucket}/plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/compiled/*")
     | CODE_KEY
-    | allow("s3:PutObject", "{bucket}/audit/*")
+    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/audit/*")
     | allow(
         "secretsmanager:GetSecretValue",
         "{secret}tenure/*/client-secret-??????",

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::plan::Op;
+use crate::plan::{Action, Op, WorkerPlan};
 
 /// One applied change: when, for whom, what changed (before and after), why, and Microsoft's
 /// request id. Written as one JSON line. Holds no secret: passwords are never part of an action.
@@ -27,10 +27,40 @@ pub struct AuditRecord {
     /// Microsoft's request id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Written for a run that was killed while applying: the change was intended, that run
+    /// left no record of it, and its retry no longer needed it, so it may have reached the
+    /// tenant (when, and Microsoft's request id, are unknown; `at` is when it was recovered).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+impl AuditRecord {
+    /// The record of `action` of `worker` applied at `at` (its user, when known beyond the
+    /// plan's, and Microsoft's request id).
+    pub fn of(
+        worker: &WorkerPlan,
+        user_id: Option<String>,
+        action: &Action,
+        at: &str,
+        request_id: Option<String>,
+    ) -> Self {
+        let (before, after) = before_after(&action.op);
+        Self {
+            at: at.to_owned(),
+            employee_id: worker.employee_id.clone(),
+            user_id: user_id.or_else(|| worker.user_id.clone()),
+            action: action.op.kind().to_owned(),
+            before,
+            after,
+            reason: action.reason.clone(),
+            request_id,
+            interrupted: false,
+        }
+    }
 }
 
 /// Before and after, for an action.
-pub(super) fn before_after(op: &Op) -> (Value, Value) {
+fn before_after(op: &Op) -> (Value, Value) {
     match op {
         Op::CreateUser {
             user_principal_name,

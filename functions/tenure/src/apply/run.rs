@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use futures::StreamExt;
 use rustc_hash::FxHashMap;
 
-use super::audit::{AuditRecord, before_after};
+use super::audit::AuditRecord;
 use super::outcome::{ActionOutcome, ApplyReport, Outcome};
 use super::password::new_password;
 use super::writer::{DirectoryWriter, Target, WriteError, Written, chains};
@@ -145,17 +145,13 @@ impl WorkerRun {
         };
         let applied = outcome == Outcome::Applied;
         if applied {
-            let (before, after) = before_after(&action.op);
-            self.audit.push(AuditRecord {
-                at: jiff::Timestamp::now().to_string(),
-                employee_id: worker.employee_id.clone(),
-                user_id: self.user_id.clone().or_else(|| worker.user_id.clone()),
-                action: action.op.kind().to_owned(),
-                before,
-                after,
-                reason: action.reason.clone(),
-                request_id: request_id.clone(),
-            });
+            self.audit.push(AuditRecord::of(
+                worker,
+                self.user_id.clone(),
+                action,
+                &jiff::Timestamp::now().to_string(),
+                request_id.clone(),
+            ));
         }
         let settled = ActionOutcome {
             employee_id: worker.employee_id.clone(),

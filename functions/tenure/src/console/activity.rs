@@ -50,6 +50,8 @@ struct ChangeRow {
     after: String,
     reason: String,
     request_id: Option<String>,
+    /// Recorded after a run that was killed: it may have been applied.
+    interrupted: bool,
 }
 
 struct AccessRow {
@@ -148,6 +150,7 @@ pub(crate) async fn page(
                 after: c.record.after.to_string(),
                 reason: c.record.reason,
                 request_id: c.record.request_id,
+                interrupted: c.record.interrupted,
             })
             .collect(),
         more_changes: found.more_changes,

@@ -9,6 +9,7 @@ mod drain;
 mod first_day;
 mod guard;
 mod helpers;
+mod killed;
 mod known_pruning;
 mod notifications;
 mod refusals;

@@ -23,6 +23,7 @@
 //! was split over: each message's share recorded under the run, sent by whoever settles the
 //! last) and `error` (retryable or permanent).
 
+mod audit_trail;
 pub(crate) mod batch;
 mod digest;
 mod drain;
@@ -34,10 +35,12 @@ mod notices;
 pub(crate) mod records;
 mod sqs;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::apply::{ApplyOptions, ApplyReport, AuditRecord, Outcome, apply_observed};
+use crate::apply::{
+    ActionOutcome, ApplyOptions, ApplyReport, AuditRecord, Outcome, apply_observed,
+};
 use crate::connect::{open_connection, set_status, status_after};
 use crate::directory::Snapshot;
 use crate::microsoft::{
@@ -58,11 +61,14 @@ use crate::store::objects::ObjectKey;
 use crate::today::Today;
 use notices::RunMail;
 
+pub use audit_trail::GROUP_WINDOW;
 pub use digest::{RUN_RECORDS_DAYS, prune_runs};
 pub use drain::{DrainError, drain};
 pub use error::ProvisionError;
 pub use known::known_record_key;
-pub use records::{audit_key, directory_cache_key, refused_key};
+pub use records::{
+    audit_group_key, directory_cache_key, in_flight_key, in_flight_prefix, refused_key,
+};
 pub use sqs::handle_sqs;
 
 /// How provisioning talks to Microsoft.
@@ -121,7 +127,7 @@ pub struct ProvisionReport {
     /// share or the rolling budget exceeded), if any.
     pub held: Option<String>,
     /// Where the audit records were written (`None` when nothing changed).
-    pub audit: Option<ObjectKey>,
+    pub audit: Vec<ObjectKey>,
     /// The notices the run sent (leavers' managers, the admins' digest) and those that failed.
     pub mail: MailReport,
 }
@@ -154,7 +160,7 @@ pub async fn provision(
         applied: None,
         refused: None,
         held: None,
-        audit: None,
+        audit: Vec::new(),
         mail: MailReport::default(),
     };
     let (directory, read) = send(read_directory(services, &run)).await?;
@@ -196,6 +202,19 @@ pub async fn provision(
             ),
         );
     }
+    // Before anything is applied: the records a killed attempt of these messages never wrote.
+    send(audit_trail::recover(
+        services.objects.as_ref(),
+        &run.id,
+        &run.items,
+        &plan,
+        services.clock.now(),
+    ))
+    .await
+    .map_err(|source| ProvisionError::Store {
+        connection: run.id.clone(),
+        source,
+    })?;
     if plan.workers.is_empty() {
         report.mail = send(mail.send(services, &run.id, &run.items, Vec::new())).await;
         return Ok(report);
@@ -368,8 +387,9 @@ async fn hold_what_the_guard_refuses(
     Ok(())
 }
 
-/// Applies `plan` and writes the audit records of whatever was applied, even when some actions
-/// failed; failed or skipped actions make the run [`ProvisionError::Incomplete`].
+/// Applies `plan`, its audit records durable as it goes ([`audit_trail`]: the intent first,
+/// then the records of applied changes at most a second apart), even when some actions failed;
+/// failed or skipped actions make the run [`ProvisionError::Incomplete`].
 async fn apply_and_audit(
     services: &Services,
     run: Run,
@@ -378,38 +398,41 @@ async fn apply_and_audit(
     mail: &mut RunMail,
     report: &mut ProvisionReport,
 ) -> Result<ApplyReport, ProvisionError> {
-    let audit: Mutex<Vec<AuditRecord>> = Mutex::new(Vec::new());
-    let observer: crate::apply::Observer<'_> = &|_, record: Option<&AuditRecord>| {
-        if let Some(record) = record {
-            audit
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(record.clone());
-        }
+    let store_error = |source| ProvisionError::Store {
+        connection: run.id.clone(),
+        source,
     };
+    let objects = services.objects.as_ref();
+    let delivery = report
+        .deliveries
+        .first()
+        .map_or("delivery", String::as_str)
+        .to_owned();
+    let now = services.clock.now();
+    let trail = send(audit_trail::Trail::begin(
+        objects, &run.id, &run.items, &delivery, plan, now,
+    ))
+    .await
+    .map_err(store_error)?;
     let first_day = FirstDayMail::from_settings(&mail.settings, run.connection.cloud);
     let writer = LiveDirectory::new(run.graph, run.exchange).with_first_day(first_day);
     let options = ApplyOptions {
         concurrency: services.provision.concurrency.max(1),
     };
-    let applied = send(apply_observed(plan, &writer, options, observer))
-        .await
-        .0;
-    let records = audit
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let delivery = report.deliveries.first().map_or("delivery", String::as_str);
-    report.audit = send(records::write_audit(
-        services.objects.as_ref(),
-        &run.id,
-        delivery,
-        &records,
-    ))
-    .await
-    .map_err(|source| ProvisionError::Store {
-        connection: run.id.clone(),
-        source,
-    })?;
+    let (records, applied_records) = tokio::sync::mpsc::unbounded_channel::<AuditRecord>();
+    let apply = async move {
+        let observer = move |_: &ActionOutcome, record: Option<&AuditRecord>| {
+            if let Some(record) = record {
+                // The writer outlives the apply; a send fails only once it is gone.
+                let _ = records.send(record.clone());
+            }
+        };
+        apply_observed(plan, &writer, options, &observer).await.0
+    };
+    let (applied, written) =
+        futures::join!(send(apply), send(trail.write(objects, applied_records)));
+    report.audit = written.map_err(store_error)?;
+    send(trail.end(objects)).await.map_err(store_error)?;
     send(first_day::record(services, &run.id, plan, &applied)).await;
     mail.digest.add_not_delivered(&applied);
     let leavers = leaver_notices(plan, &applied, directory);

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::apply::AuditRecord;
 use crate::directory::Snapshot;
 use crate::microsoft::{CachedDirectory, DeltaState};
 use crate::plan::Plan;
@@ -24,16 +23,33 @@ pub fn refused_key(connection: &ConnectionId, delivery: &str) -> Result<ObjectKe
     ))
 }
 
-/// `audit/<connection>/<yyyy-mm-dd>/<delivery>-<uuid>.jsonl`: one run's audit records (the day in UTC).
-pub fn audit_key(
+/// `audit/<connection>/<yyyy-mm-dd>/<delivery>-<attempt>.<sequence>.jsonl`: one group of a run's
+/// audit records (the day in UTC), written while the run applies.
+pub fn audit_group_key(
     connection: &ConnectionId,
     day: jiff::civil::Date,
     delivery: &str,
+    attempt: &str,
+    sequence: usize,
 ) -> Result<ObjectKey, ObjectError> {
     key(format!(
-        "audit/{connection}/{day}/{}-{}.jsonl",
+        "audit/{connection}/{day}/{}-{}.{sequence}.jsonl",
         segment(delivery),
-        uuid::Uuid::new_v4().simple()
+        segment(attempt)
+    ))
+}
+
+/// `connections/<id>/in-flight/`: the intents of runs that have not ended.
+pub fn in_flight_prefix(connection: &ConnectionId) -> String {
+    format!("connections/{connection}/in-flight/")
+}
+
+/// `connections/<id>/in-flight/<attempt>.json`: a run's intent, until its records are written.
+pub fn in_flight_key(connection: &ConnectionId, attempt: &str) -> Result<ObjectKey, ObjectError> {
+    key(format!(
+        "{}{}.json",
+        in_flight_prefix(connection),
+        segment(attempt)
     ))
 }
 
@@ -127,36 +143,6 @@ pub(crate) async fn save_cache(
             tracing::warn!(%connection, %error, "cannot keep the directory cache; the next run reads the whole tenant");
         }
     }
-}
-
-/// Writes the run's audit records as JSON lines; `None` when there were none.
-pub(crate) async fn write_audit(
-    objects: &dyn ObjectStore,
-    connection: &ConnectionId,
-    delivery: &str,
-    records: &[AuditRecord],
-) -> Result<Option<ObjectKey>, ObjectError> {
-    if records.is_empty() {
-        return Ok(None);
-    }
-    let key = audit_key(
-        connection,
-        jiff::tz::Offset::UTC
-            .to_datetime(jiff::Timestamp::now())
-            .date(),
-        delivery,
-    )?;
-    let mut bytes = Vec::new();
-    for record in records {
-        serde_json::to_writer(&mut bytes, record).map_err(|e| ObjectError::Unavailable {
-            operation: "write",
-            target: format!("object {key}"),
-            message: e.to_string(),
-        })?;
-        bytes.push(b'\n');
-    }
-    objects.put(&key, bytes, Condition::Absent).await?;
-    Ok(Some(key))
 }
 
 #[derive(Serialize)]
