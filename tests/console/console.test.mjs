@@ -487,7 +487,8 @@ test('an administrator creates a Tenure’s app connection and links it with Lin
   const page = await signIn(browser, deployment, ADMIN);
   await page.getByRole('link', { name: 'Create a connection' }).click();
   await page.getByRole('navigation', { name: 'Connection type' }).getByRole('link', { name: "Tenure's app" }).click();
-  await page.getByRole('heading', { name: 'Create a connection' }).waitFor();
+  // (The heading is the same on both forms: wait for this one's button.)
+  await page.getByRole('button', { name: 'Link Account' }).waitFor();
   assert.equal(await page.getByLabel('Tenant ID').inputValue(), deployment.tenant, 'the tenant is the admin’s');
   await checkPage(page, 'create-tenure-app');
   const stops = await tabStops(page, 60);
