@@ -461,6 +461,8 @@ test('an administrator creates a Customer Owned Application connection: a wrong 
   await page.getByRole('heading', { name: 'Connection Woodgrove Bank – Zürich' }).waitFor();
   assert.match(await page.locator('main').innerText(), /Linked/);
   assert.match(await page.locator('.crumbs').innerText(), /Woodgrove Bank – Zürich/);
+  // The secret is never shown; when it was set is.
+  assert.match(await page.locator('#credential-set').innerText(), /^set on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
   await checkPage(page, 'connection-created');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
   const row = page.getByRole('row', { name: /Woodgrove Bank – Zürich/ });
