@@ -50,6 +50,8 @@ try {
     '/console/connections/contoso/activity',
     '/console/connections/contoso/activity?worker=1015',
     '/console/connections/new',
+    '/console/connections/new/tenure-app',
+    '/console/connections/contoso/exchange',
   ];
   for (const path of pages) await measure(path, path, cookie);
 } finally {

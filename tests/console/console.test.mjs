@@ -461,6 +461,8 @@ test('an administrator creates a Customer Owned Application connection: a wrong 
   await page.getByRole('heading', { name: 'Connection Woodgrove Bank – Zürich' }).waitFor();
   assert.match(await page.locator('main').innerText(), /Linked/);
   assert.match(await page.locator('.crumbs').innerText(), /Woodgrove Bank – Zürich/);
+  // The secret is never shown; when it was set is.
+  assert.match(await page.locator('#credential-set').innerText(), /^set on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
   await checkPage(page, 'connection-created');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections' }).click();
   const row = page.getByRole('row', { name: /Woodgrove Bank – Zürich/ });
@@ -487,7 +489,8 @@ test('an administrator creates a Tenure’s app connection and links it with Lin
   const page = await signIn(browser, deployment, ADMIN);
   await page.getByRole('link', { name: 'Create a connection' }).click();
   await page.getByRole('navigation', { name: 'Connection type' }).getByRole('link', { name: "Tenure's app" }).click();
-  await page.getByRole('heading', { name: 'Create a connection' }).waitFor();
+  // (The heading is the same on both forms: wait for this one's button.)
+  await page.getByRole('button', { name: 'Link Account' }).waitFor();
   assert.equal(await page.getByLabel('Tenant ID').inputValue(), deployment.tenant, 'the tenant is the admin’s');
   await checkPage(page, 'create-tenure-app');
   const stops = await tabStops(page, 60);

@@ -70,6 +70,7 @@ pub async fn connect_customer_app(
     connection.status = ConnectionStatus::Pending;
     connection.updated_at = now;
     keep_secret(secrets.as_ref(), &connection.credential_secret(), &value).await?;
+    connection.credential_set_at = Some(now);
     let version = save_connection(connections, &connection).await?;
     let proof = match token_source(&connection, Arc::clone(&secrets), None).await {
         Ok(tokens) => prove(&connection, Arc::new(tokens), options).await,

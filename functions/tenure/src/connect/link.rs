@@ -286,6 +286,7 @@ pub async fn finish_link(
             let refresh_token = redeemed.refresh_token.ok_or(LinkError::NoRefreshToken)?;
             let name = connection.secret_name(SecretKind::RefreshToken);
             keep_secret(secrets, &name, &refresh_token).await?;
+            connection.credential_set_at = Some(now);
             connection.status = ConnectionStatus::Linked;
             connection.updated_at = now;
             connections.replace(&connection, &version).await?;
@@ -376,6 +377,8 @@ async fn link_app_only(
     secrets
         .delete(&connection.secret_name(SecretKind::RefreshToken))
         .await?;
+    // No secret of the connection's own: the app's credential is the deployment's.
+    connection.credential_set_at = None;
     connection.status = ConnectionStatus::Linked;
     Ok(())
 }

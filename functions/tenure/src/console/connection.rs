@@ -36,6 +36,8 @@ struct ConnectionPage {
     tenant: String,
     client_id: String,
     credential: &'static str,
+    /// When the credential was set ("set on …"), when Tenure knows.
+    credential_set: Option<String>,
     exchange: Option<String>,
     managers: usize,
     created: String,
@@ -152,6 +154,7 @@ pub(crate) async fn page(
                 credential: CustomerCredential::Certificate,
             } => "a certificate and its private key, kept in the secret store (never shown)",
         },
+        credential_set: c.credential_set_at.map(labels::when),
         exchange: c.exchange.enabled.then(|| {
             c.exchange
                 .anchor_upn

@@ -46,6 +46,10 @@ async fn a_client_secret_connection_is_proven_kept_and_opened_again() -> TestRes
         .await?
         .ok_or("the record is kept")?;
     assert_eq!(stored.status, ConnectionStatus::Linked);
+    assert!(
+        stored.credential_set_at.is_some(),
+        "when the secret was set is kept"
+    );
     let kept = s
         .secrets
         .get(&stored.secret_name(SecretKind::ClientSecret))

@@ -56,6 +56,18 @@ pub(crate) fn run_of(item: &WorkItem) -> String {
     }
 }
 
+/// A work item without its workers: what a share of the digest needs of its message.
+fn header_of(item: &WorkItem) -> WorkItem {
+    WorkItem {
+        version: item.version,
+        connection_id: item.connection_id.clone(),
+        delivery_id: item.delivery_id.clone(),
+        workers: Vec::new(),
+        approval: item.approval.clone(),
+        part: item.part,
+    }
+}
+
 /// The part of its run a work item is (a message without a number is a run of its own).
 fn part_of(item: &WorkItem) -> MessagePart {
     item.part.unwrap_or(MessagePart { index: 0, count: 1 })
@@ -67,11 +79,7 @@ fn part_of(item: &WorkItem) -> MessagePart {
 pub(crate) fn split_over(items: &[WorkItem], digest: &Digest) -> Vec<(WorkItem, Vec<DigestItem>)> {
     let mut shares: Vec<(WorkItem, Vec<DigestItem>)> = items
         .iter()
-        .map(|item| {
-            let mut header = item.clone();
-            header.workers.clear();
-            (header, Vec::new())
-        })
+        .map(|item| (header_of(item), Vec::new()))
         .collect();
     for line in &digest.items {
         let carrier = line.employee_id.as_deref().and_then(|id| {
@@ -96,19 +104,15 @@ pub(crate) fn split_over(items: &[WorkItem], digest: &Digest) -> Vec<(WorkItem, 
     shares
 }
 
-/// Every message's share of `lines`: the same lines for each (a dead letter or a retry is
-/// about the message itself).
+/// Each message's share: the one line `line` gives it (a dead letter or a retry is about the
+/// message itself).
 pub(crate) fn each_with(
     items: &[WorkItem],
     line: impl Fn(&WorkItem) -> DigestItem,
 ) -> Vec<(WorkItem, Vec<DigestItem>)> {
     items
         .iter()
-        .map(|item| {
-            let mut header = item.clone();
-            header.workers.clear();
-            (header, vec![line(item)])
-        })
+        .map(|item| (header_of(item), vec![line(item)]))
         .collect()
 }
 

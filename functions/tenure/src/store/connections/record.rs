@@ -36,6 +36,11 @@ pub struct Connection {
     /// administrator role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managers: Vec<String>,
+    /// When the credential in the secret store (client secret, certificate, refresh token) was
+    /// set: shown as "set on <date>", the credential itself never. Records from before it was
+    /// kept have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_set_at: Option<Timestamp>,
     /// Whether the connection works.
     pub status: ConnectionStatus,
     /// When the connection was created.
@@ -162,6 +167,7 @@ impl Connection {
             endpoints: EndpointOverrides::default(),
             exchange: ExchangeSettings::default(),
             managers: Vec::new(),
+            credential_set_at: None,
             status: ConnectionStatus::Pending,
             created_at: now,
             updated_at: now,
