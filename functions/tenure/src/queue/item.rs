@@ -98,6 +98,20 @@ fn is_false(value: &bool) -> bool {
 }
 
 impl WorkItem {
+    /// A message without workers for `connection_id`: it brings a provision run, whose admins'
+    /// digest names what waits for them (a change held as a whole queues nothing else), and
+    /// changes nothing.
+    pub fn notice(connection_id: &ConnectionId, delivery_id: &str) -> Self {
+        WorkItem {
+            version: WORK_ITEM_VERSION,
+            connection_id: connection_id.clone(),
+            delivery_id: delivery_id.to_owned(),
+            workers: Vec::new(),
+            approval: None,
+            part: None,
+        }
+    }
+
     /// The items for `workers`, one lane ([`lane_of`]) at a time, split so each message stays
     /// below [`MAX_MESSAGE_BYTES`]. Every item's workers share a lane, so its
     /// [`WorkItem::message_group`] keeps each worker's events in order.

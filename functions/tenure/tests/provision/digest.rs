@@ -338,3 +338,38 @@ async fn a_delivery_held_as_a_whole_is_named_in_the_next_runs_digest_once() -> T
     assert_eq!(mails_to(&env, ADMIN).len(), 1, "named once");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_export_on_a_quiet_connection_is_mailed_by_the_run_its_notice_brings() -> TestResult
+{
+    let env = Env::local(Duration::from_secs(1)).await?;
+    configure(&env, GuardSettings::default()).await?;
+    // The scheduled sync held the whole export; no webhook traffic follows.
+    let held = tenure::service::guard::hold(
+        &env.services,
+        &env.connection,
+        tenure::service::guard::Hold {
+            origin: tenure::service::guard::Origin::Schedule,
+            deliveries: vec!["scheduled-20261204T020000.000Z".into()],
+            reason: "it would disable 40 of 46 managed users".into(),
+            effect: tenure::guard::Effect::default(),
+            items: delivery(&env, "scheduled-20261204T020000.000Z", &[])?,
+        },
+    )
+    .await?;
+    // What the hold queued is one message without workers; provisioning it tells the admins.
+    let done = tenure::service::provision::drain(&env.services, 10, Duration::from_secs(1)).await?;
+    assert_eq!(done, 1, "the hold's notice");
+    let digests = mails_to(&env, ADMIN);
+    assert_eq!(
+        digests.len(),
+        1,
+        "the admins are told without waiting for other traffic"
+    );
+    assert!(
+        digests[0].content.contains(held.id.as_str()),
+        "{}",
+        digests[0].content
+    );
+    Ok(())
+}

@@ -134,10 +134,14 @@ async fn set_guard(env: &Env, edit: impl Fn(&mut MappingSettings)) -> TestResult
 }
 
 /// Everything on the in-process queue now.
+/// The work queued: items with workers (a hold's notice, which has none, is left out).
 async fn queued(env: &Env) -> Result<Vec<WorkItem>, Error> {
     let mut items = Vec::new();
     for received in env.services.queue.receive(10, Duration::ZERO).await? {
-        items.push(received.item?);
+        let item = received.item?;
+        if !item.workers.is_empty() {
+            items.push(item);
+        }
     }
     Ok(items)
 }

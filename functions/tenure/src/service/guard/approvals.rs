@@ -194,6 +194,16 @@ pub async fn hold(
         "a change was held for approval: {}",
         approval.reason
     );
+    if approval.origin != Origin::Provision {
+        // Nothing of a held delivery or export is queued, so no run would tell the admins (a
+        // connection with no other traffic would never hear of it): one message without
+        // workers brings a provision run whose digest names the hold. The hold stands if it
+        // cannot be queued; the next run names it then.
+        let notice = WorkItem::notice(connection, &format!("held-{}", approval.id));
+        if let Err(error) = services.queue.send(vec![notice]).await {
+            tracing::warn!(%connection, approval = %approval.id, %error, "no run was queued to tell the admins of the hold; the next run will");
+        }
+    }
     Ok(approval)
 }
 
