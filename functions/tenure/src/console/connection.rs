@@ -14,7 +14,7 @@ use super::labels::{self, StatusLabel};
 use super::page::{Chrome, ErrorPage, Partial, answer, signed_in};
 use crate::connect::{Permission, PermissionKind, requested};
 use crate::service::Services;
-use crate::service::http::{AdminCaller, PublicUrl, public_url};
+use crate::service::http::{AdminCaller, PublicUrl};
 use crate::service::overview::{LastRun, overview};
 use crate::store::connections::{Connection, ConnectionStatus, ConnectionType, CustomerCredential};
 use crate::store::secrets::SecretKind;
@@ -119,9 +119,7 @@ pub(crate) async fn page(
         ConnectionType::CustomerApp { .. } => false,
     };
     let forward = matches!(c.status, ConnectionStatus::AwaitingAdminApproval { .. }).then(|| {
-        let base = public_url(&services, public.as_ref().map(|Extension(url)| url))
-            .map(|url| url.as_str().trim_end_matches('/').to_owned())
-            .unwrap_or_default();
+        let base = super::page::base_url(&services, public);
         format!("{base}/connections/{}/consent?admin=1", c.id)
     });
     let page = ConnectionPage {

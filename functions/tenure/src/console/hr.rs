@@ -10,17 +10,17 @@ use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use secrecy::ExposeSecret as _;
 
 use super::connection::caller_parts;
-use super::page::{Chrome, ErrorPage, Partial, answer};
+use super::page::{Chrome, ErrorPage, Partial, answer, base_url};
+use super::upload::chosen_file;
 use crate::connect::{has_webhook_key, keep_webhook_key, new_webhook_key};
 use crate::service::Services;
 use crate::service::hr_export::{self, ExportFormat, HrExportError};
-use crate::service::http::form_data::{self, Part};
-use crate::service::http::{AdminCaller, PublicUrl, public_url};
+use crate::service::http::{AdminCaller, PublicUrl};
 use crate::store::connections::Connection;
 
 /// The most set-aside records the page lists.
@@ -171,31 +171,12 @@ pub(crate) async fn upload_export(
     .await
 }
 
-/// The file of the form and its format (by its name: `.csv` or `.json`), or what is wrong.
+/// The export of the form and its format (by its name: `.csv` or `.json`), or what is wrong.
 async fn uploaded_file(
     headers: &HeaderMap,
     body: Bytes,
 ) -> Result<(ExportFormat, Vec<u8>), String> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !form_data::is_form_data(content_type) {
-        return Err("Choose the export file to upload.".to_owned());
-    }
-    let parts = form_data::parts(body, content_type)
-        .await
-        .map_err(|error| format!("The upload could not be read: {error}"))?;
-    let Some(Part {
-        file_name, bytes, ..
-    }) = parts.into_iter().find(|p| p.name == "export")
-    else {
-        return Err("Choose the export file to upload.".to_owned());
-    };
-    let file_name = file_name.unwrap_or_default();
-    if bytes.is_empty() {
-        return Err("Choose the export file to upload (the file chosen is empty).".to_owned());
-    }
+    let (file_name, bytes) = chosen_file(headers, body, "export", "the export file").await?;
     let lower = file_name.to_ascii_lowercase();
     let format = if lower.ends_with(".csv") {
         ExportFormat::Csv
@@ -207,12 +188,6 @@ async fn uploaded_file(
         ));
     };
     Ok((format, bytes.to_vec()))
-}
-
-fn base_url(services: &Services, public: Option<Extension<PublicUrl>>) -> String {
-    public_url(services, public.as_ref().map(|Extension(url)| url))
-        .map(|url| url.as_str().trim_end_matches('/').to_owned())
-        .unwrap_or_default()
 }
 
 async fn render(

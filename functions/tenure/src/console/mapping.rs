@@ -11,17 +11,17 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::connection::caller_parts;
 use super::page::{Chrome, ErrorPage, Partial, answer};
+use super::upload::chosen_file;
 use crate::report::plan_text;
 use crate::service::Services;
 use crate::service::http::AdminCaller;
-use crate::service::http::form_data;
 use crate::service::mapping::{self, ConfigError, Preview};
 use crate::service::plugins::{self, UploadError, Versions};
 use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
@@ -209,12 +209,12 @@ pub(crate) async fn upload(
         Err(refused) => return *refused,
     };
     let mut shown = Shown::default();
-    let status = match uploaded_component(&headers, body).await {
+    let status = match chosen_file(&headers, body, "plugin", "the component (.wasm)").await {
         Err(message) => {
             shown.plugin_error = Some(message);
             StatusCode::BAD_REQUEST
         }
-        Ok(wasm) => match plugins::upload(&services, &connection.id, &wasm, false).await {
+        Ok((_, wasm)) => match plugins::upload(&services, &connection.id, &wasm, false).await {
             Ok(uploaded) => {
                 tracing::info!(connection = %connection.id, version = %uploaded.sha256, by = %caller.actor().label(), "console: plugin uploaded");
                 let trial = &uploaded.trial;
@@ -288,24 +288,6 @@ fn upload_status(error: &UploadError) -> StatusCode {
         | UploadError::TrialFailed { .. }
         | UploadError::Settings(_) => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::SERVICE_UNAVAILABLE,
-    }
-}
-
-/// The component of the form, or what is wrong.
-async fn uploaded_component(headers: &HeaderMap, body: Bytes) -> Result<Vec<u8>, String> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !form_data::is_form_data(content_type) {
-        return Err("Choose the component (.wasm) to upload.".to_owned());
-    }
-    let parts = form_data::parts(body, content_type)
-        .await
-        .map_err(|error| format!("The upload could not be read: {error}"))?;
-    match parts.into_iter().find(|p| p.name == "plugin") {
-        Some(part) if !part.bytes.is_empty() => Ok(part.bytes.to_vec()),
-        _ => Err("Choose the component (.wasm) to upload.".to_owned()),
     }
 }
 

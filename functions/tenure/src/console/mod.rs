@@ -53,6 +53,7 @@ mod landing;
 mod mapping;
 mod page;
 mod tenure_app;
+mod upload;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

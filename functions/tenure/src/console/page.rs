@@ -200,3 +200,14 @@ impl ErrorPage {
         )
     }
 }
+
+/// Where this deployment is reached from outside, without a trailing `/` (empty when it cannot
+/// be told): the base of the links a page gives to HR systems and other administrators.
+pub(crate) fn base_url(
+    services: &crate::service::Services,
+    public: Option<axum::Extension<crate::service::http::PublicUrl>>,
+) -> String {
+    crate::service::http::public_url(services, public.as_ref().map(|axum::Extension(url)| url))
+        .map(|url| url.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tenure::connect::set_status;
 use tenure::queue::WorkItem;
+use tenure::service::guard::{Approval, Hold, Origin};
 use tenure::service::provision::{RUN_RECORDS_DAYS, handle_sqs, provision};
 use tenure::service::settings::GuardSettings;
 use tenure::store::connections::ConnectionStatus;
@@ -305,23 +306,24 @@ async fn reconcile(env: &Env) -> TestResult {
     Ok(())
 }
 
+/// Holds "terminate everyone" from `delivery_id` as `origin` would.
+async fn hold_everyone(env: &Env, origin: Origin, delivery_id: &str) -> Result<Approval, Error> {
+    let hold = Hold {
+        origin,
+        deliveries: vec![delivery_id.into()],
+        reason: "it would disable 40 of 46 managed users".into(),
+        effect: tenure::guard::Effect::default(),
+        items: delivery(env, delivery_id, &[])?,
+    };
+    Ok(tenure::service::guard::hold(&env.services, &env.connection, hold).await?)
+}
+
 #[tokio::test]
 async fn a_delivery_held_as_a_whole_is_named_in_the_next_runs_digest_once() -> TestResult {
     let env = Env::local(Duration::from_secs(1)).await?;
     configure(&env, GuardSettings::default()).await?;
     // The webhook held a "terminate everyone" delivery: nothing of it was queued.
-    let held = tenure::service::guard::hold(
-        &env.services,
-        &env.connection,
-        tenure::service::guard::Hold {
-            origin: tenure::service::guard::Origin::Webhook,
-            deliveries: vec!["d-everyone".into()],
-            reason: "it would disable 40 of 46 managed users".into(),
-            effect: tenure::guard::Effect::default(),
-            items: delivery(&env, "d-everyone", &[])?,
-        },
-    )
-    .await?;
+    let held = hold_everyone(&env, Origin::Webhook, "d-everyone").await?;
     provision(&env.services, &delivery(&env, "d-quiet", &[])?).await?;
     let digests = mails_to(&env, ADMIN);
     assert_eq!(digests.len(), 1, "the next run tells the admins");
@@ -345,18 +347,7 @@ async fn a_held_export_on_a_quiet_connection_is_mailed_by_the_run_its_notice_bri
     let env = Env::local(Duration::from_secs(1)).await?;
     configure(&env, GuardSettings::default()).await?;
     // The scheduled sync held the whole export; no webhook traffic follows.
-    let held = tenure::service::guard::hold(
-        &env.services,
-        &env.connection,
-        tenure::service::guard::Hold {
-            origin: tenure::service::guard::Origin::Schedule,
-            deliveries: vec!["scheduled-20261204T020000.000Z".into()],
-            reason: "it would disable 40 of 46 managed users".into(),
-            effect: tenure::guard::Effect::default(),
-            items: delivery(&env, "scheduled-20261204T020000.000Z", &[])?,
-        },
-    )
-    .await?;
+    let held = hold_everyone(&env, Origin::Schedule, "scheduled-20261204T020000.000Z").await?;
     // What the hold queued is one message without workers; provisioning it tells the admins.
     let done = tenure::service::provision::drain(&env.services, 10, Duration::from_secs(1)).await?;
     assert_eq!(done, 1, "the hold's notice");
