@@ -37,7 +37,7 @@ pub struct Connection {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managers: Vec<String>,
     /// When the credential in the secret store (client secret, certificate, refresh token) was
-    /// set: shown as "set on <date>", the credential itself never. Records from before it was
+    /// set: shown as "set on `<date>`", the credential itself never. Records from before it was
     /// kept have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_set_at: Option<Timestamp>,
