@@ -227,6 +227,17 @@ test('a connection’s page and permissions; a held change shown as its plan, ap
   const trail = await page.locator('section[aria-labelledby="changes-heading"]').innerText();
   assert.match(trail, /disable user/);
   await checkPage(page, 'activity-worker');
+  // By kind: only the kinds of this worker's changes are offered; one chosen, only it is shown.
+  const offered = await page.getByLabel('Kind of change').locator('option').allInnerTexts();
+  assert.ok(offered.includes('disable user') && offered.includes('All kinds'), offered.join(' | '));
+  await page.getByLabel('Kind of change').selectOption('disable_user');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL(/kind=disable_user/);
+  await eventually('only the disable', async () => {
+    const rows = await page.locator('section[aria-labelledby="changes-heading"] tbody tr').allInnerTexts();
+    return rows.length > 0 && rows.every((r) => /disable user/.test(r) && !/remove from|revoke/.test(r));
+  });
+  await page.getByLabel('Kind of change').selectOption('');
   await page.getByLabel('Day (UTC)').fill('2001-01-01');
   await page.getByRole('button', { name: 'Show' }).click();
   await page.getByText('No change applied matches these filters.').waitFor();

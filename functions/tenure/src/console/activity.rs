@@ -1,5 +1,5 @@
-//! `GET /console/connections/{id}/activity?worker=…&day=…`: the audit trail (each change with
-//! before and after, why, Microsoft's request id; by worker and day), the administrators'
+//! `GET /console/connections/{id}/activity?worker=…&day=…&kind=…`: the audit trail (each change with
+//! before and after, why, Microsoft's request id; by worker, day and kind), the administrators'
 //! actions on the connection, and its dead letters with their reason
 //! ([`crate::service::activity`]).
 
@@ -31,6 +31,8 @@ struct ActivityPage {
     section: &'static str,
     worker: String,
     day: String,
+    kind: String,
+    kinds: Vec<(String, String)>,
     worker_error: Option<String>,
     day_error: Option<String>,
     filtered: bool,
@@ -73,6 +75,8 @@ pub(crate) struct ActivityQuery {
     worker: String,
     #[serde(default)]
     day: String,
+    #[serde(default)]
+    kind: String,
 }
 
 /// The activity page.
@@ -104,9 +108,11 @@ pub(crate) async fn page(
             ),
         },
     };
+    let kind = query.kind.trim().to_owned();
     let filter = TrailFilter {
         worker: (!worker.is_empty() && worker_error.is_none()).then(|| worker.clone()),
         day,
+        kind: (!kind.is_empty()).then(|| kind.clone()),
     };
     let found = match trail(services.objects.as_ref(), &connection.id, &filter).await {
         Ok(found) => found,
@@ -126,7 +132,15 @@ pub(crate) async fn page(
                 )
         }
     };
-    let filtered = filter.worker.is_some() || filter.day.is_some();
+    let filtered = filter.worker.is_some() || filter.day.is_some() || filter.kind.is_some();
+    let kinds = found
+        .kinds
+        .iter()
+        .chain(filter.kind.iter())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|k| (k.clone(), k.replace('_', " ")))
+        .collect();
     let page = ActivityPage {
         chrome: Some(chrome),
         title: format!("Activity of {}", connection.display_name()),
@@ -135,6 +149,8 @@ pub(crate) async fn page(
         section: "activity",
         worker,
         day: day_text,
+        kind,
+        kinds,
         worker_error,
         day_error,
         filtered,

@@ -24,6 +24,8 @@ pub struct TrailFilter {
     pub worker: Option<String>,
     /// Only this day (UTC), when set.
     pub day: Option<Date>,
+    /// Only changes of this kind (`disable_user`, `add_group_member`, …), when set.
+    pub kind: Option<String>,
 }
 
 /// One applied change and the run it belongs to.
@@ -45,6 +47,9 @@ pub struct Trail {
     pub access: Vec<AccessRecord>,
     /// How many changes matched beyond those given.
     pub more_changes: usize,
+    /// The kinds of the changes of the worker and day filtered, whatever the kind filter: what
+    /// there is to filter by.
+    pub kinds: std::collections::BTreeSet<String>,
 }
 
 /// The trail of `connection` that `filter` selects.
@@ -65,15 +70,18 @@ pub async fn trail(
         };
         if is_run(key, &prefix) {
             let delivery = delivery_of(key);
-            trail.changes.extend(
-                read_records(&bytes)
-                    .into_iter()
-                    .filter(|r| filter.worker.as_ref().is_none_or(|w| &r.employee_id == w))
-                    .map(|record| Change {
+            for record in read_records(&bytes)
+                .into_iter()
+                .filter(|r| filter.worker.as_ref().is_none_or(|w| &r.employee_id == w))
+            {
+                trail.kinds.insert(record.action.clone());
+                if filter.kind.as_ref().is_none_or(|k| &record.action == k) {
+                    trail.changes.push(Change {
                         delivery: delivery.clone(),
                         record,
-                    }),
-            );
+                    });
+                }
+            }
         } else {
             trail.access.extend(
                 bytes
