@@ -4,19 +4,17 @@
 //! ([`crate::service::activity`]).
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::connection::caller_parts;
+use super::connection::OnConnection;
 use super::labels;
-use super::page::{Chrome, ErrorPage, Partial, answer};
+use super::page::{Chrome, ErrorPage, answer};
 use crate::service::Services;
 use crate::service::access_audit::Actor;
 use crate::service::activity::{TrailFilter, dead_letters, trail};
-use crate::service::http::AdminCaller;
 
 /// The longest employee id the filter takes.
 const MAX_WORKER_ID: usize = 64;
@@ -82,14 +80,14 @@ pub(crate) struct ActivityQuery {
 /// The activity page.
 pub(crate) async fn page(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
     Query(query): Query<ActivityQuery>,
-    partial: Partial,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let worker = query.worker.trim().to_owned();
     let day_text = query.day.trim().to_owned();
     let worker_error =

@@ -6,17 +6,15 @@
 //! trail (the admin layer writes the access record).
 
 use askama::Template;
-use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::connection::caller_parts;
+use super::connection::OnConnection;
 use super::page::{Chrome, ErrorPage, Partial, answer};
 use crate::report::plan_text;
 use crate::service::Services;
 use crate::service::guard::{self, Approval, ApprovalError, ApprovalStatus, Origin};
-use crate::service::http::AdminCaller;
 use crate::store::connections::Connection;
 
 #[derive(Template)]
@@ -49,13 +47,13 @@ struct ApprovalView {
 /// The approvals page.
 pub(crate) async fn page(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     render(
         &services,
         chrome,
@@ -71,14 +69,14 @@ pub(crate) async fn page(
 /// Approves one held change, then shows the approvals again with what happened.
 pub(crate) async fn approve(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
     Path((_, approval_id)): Path<(String, String)>,
-    partial: Partial,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let by = caller.actor().label();
     let (status, notice, problem) = match guard::approve(
         &services,

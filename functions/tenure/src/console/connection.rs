@@ -6,8 +6,9 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 
 use super::labels::{self, StatusLabel};
@@ -64,35 +65,56 @@ struct PermissionRow {
     why: &'static str,
 }
 
-/// The session's chrome and the route's connection, or the page that says what is missing.
-pub(crate) fn caller_parts(
-    caller: &AdminCaller,
-    partial: Partial,
-) -> Result<(Chrome, Connection), Box<Response>> {
-    let session = signed_in(caller, partial)?;
-    let chrome = Chrome::of(session);
-    match caller.connection.clone() {
-        Some(connection) => Ok((chrome, connection)),
-        None => Err(Box::new(ErrorPage::failed(
-            partial,
-            Some(chrome),
-            "find the connection",
-            &"no connection on a connection's route",
-        ))),
+/// A connection's page as the admin layer let it through: the signed-in user's chrome, the
+/// route's connection (the caller may manage it), the caller, and whether htmx asked; or, as
+/// the rejection, the page that says what is missing.
+pub(crate) struct OnConnection {
+    pub(crate) chrome: Chrome,
+    pub(crate) connection: Connection,
+    pub(crate) caller: AdminCaller,
+    pub(crate) partial: Partial,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OnConnection {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Ok(partial) = Partial::from_request_parts(parts, state).await;
+        let missing = |chrome| {
+            ErrorPage::failed(
+                partial,
+                chrome,
+                "find the connection",
+                &"no connection on a connection's route",
+            )
+        };
+        let Some(caller) = parts.extensions.get::<AdminCaller>().cloned() else {
+            return Err(missing(None));
+        };
+        let chrome = Chrome::of(signed_in(&caller, partial).map_err(|refused| *refused)?);
+        match caller.connection.clone() {
+            Some(connection) => Ok(Self {
+                chrome,
+                connection,
+                caller,
+                partial,
+            }),
+            None => Err(missing(Some(chrome))),
+        }
     }
 }
 
 /// The connection's overview.
 pub(crate) async fn page(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
     public: Option<Extension<PublicUrl>>,
-    partial: Partial,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let seen = match overview(services.objects.as_ref(), connection).await {
         Ok(seen) => seen,
         Err(error) => {
@@ -179,13 +201,13 @@ pub(crate) async fn page(
 
 /// The permissions the connection asks for.
 pub(crate) async fn permissions(
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let intro = match connection.app {
         ConnectionType::TenureApp => {
             "Tenure's app asks for these delegated Microsoft Graph permissions when an administrator links the tenant (\"Link Account\"); an administrator grants them for the whole tenant."

@@ -6,12 +6,12 @@
 //! to their field; nothing is kept unless it works.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::{Extension, Form};
 
-use super::connection::caller_parts;
+use super::connection::OnConnection;
 use super::page::{Chrome, ErrorPage, Partial, answer};
 use crate::connect::{
     ExchangeAccess, ExchangeChange, ExchangeSetupError, PermissionKind, exchange_access, requested,
@@ -19,7 +19,6 @@ use crate::connect::{
 };
 use crate::microsoft::ClientOptions;
 use crate::service::Services;
-use crate::service::http::AdminCaller;
 use crate::store::connections::{Connection, Upn};
 
 #[derive(Template)]
@@ -94,13 +93,13 @@ fn access_text(access: ExchangeAccess) -> &'static str {
 /// The form, as the connection is.
 pub(crate) async fn page(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let enabled = connection.exchange.enabled;
     let shown = Shown {
         enabled,
@@ -135,14 +134,14 @@ pub(crate) async fn page(
 /// Turns Exchange on (proved first) or off.
 pub(crate) async fn save(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let value = |name: &str| {
         fields
             .iter()

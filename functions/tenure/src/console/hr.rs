@@ -14,13 +14,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use secrecy::ExposeSecret as _;
 
-use super::connection::caller_parts;
+use super::connection::OnConnection;
 use super::page::{Chrome, ErrorPage, Partial, answer, base_url};
 use super::upload::chosen_file;
 use crate::connect::{has_webhook_key, keep_webhook_key, new_webhook_key};
 use crate::service::Services;
 use crate::service::hr_export::{self, ExportFormat, HrExportError};
-use crate::service::http::{AdminCaller, PublicUrl};
+use crate::service::http::PublicUrl;
 use crate::store::connections::Connection;
 
 /// The most set-aside records the page lists.
@@ -63,14 +63,14 @@ struct Shown {
 /// The HR page.
 pub(crate) async fn page(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
     public: Option<Extension<PublicUrl>>,
-    partial: Partial,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let base = base_url(&services, public);
     render(
         &services,
@@ -87,14 +87,14 @@ pub(crate) async fn page(
 /// Makes a new webhook signing key and shows it, once.
 pub(crate) async fn rotate_key(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
     public: Option<Extension<PublicUrl>>,
-    partial: Partial,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let key = new_webhook_key();
     if let Err(error) = keep_webhook_key(services.secrets.as_ref(), &connection.id, &key).await {
         return ErrorPage::failed(partial, Some(chrome), "keep the new webhook key", &error);
@@ -120,16 +120,16 @@ pub(crate) async fn rotate_key(
 /// Checks and stores an uploaded export.
 pub(crate) async fn upload_export(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
     public: Option<Extension<PublicUrl>>,
-    partial: Partial,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let base = base_url(&services, public);
     let mut shown = Shown::default();
     let status = match uploaded_file(&headers, body).await {

@@ -9,19 +9,18 @@
 //! with where it is wrong, and nothing is kept.
 
 use askama::Template;
+use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::{Extension, Form};
 use serde::Deserialize;
 
-use super::connection::caller_parts;
+use super::connection::OnConnection;
 use super::page::{Chrome, ErrorPage, Partial, answer};
 use super::upload::chosen_file;
 use crate::report::plan_text;
 use crate::service::Services;
-use crate::service::http::AdminCaller;
 use crate::service::mapping::{self, ConfigError, Preview};
 use crate::service::plugins::{self, UploadError, Versions};
 use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
@@ -89,13 +88,13 @@ struct Shown {
 /// The mapping page.
 pub(crate) async fn page(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     render(
         &services,
         chrome,
@@ -110,14 +109,14 @@ pub(crate) async fn page(
 /// Checks the typed configuration and shows the plan it would make, without keeping it.
 pub(crate) async fn preview(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
     Form(form): Form<ConfigForm>,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let mut shown = Shown {
         config: Some(form.config.clone()),
         ..Shown::default()
@@ -139,14 +138,14 @@ pub(crate) async fn preview(
 /// Checks the typed configuration and keeps it.
 pub(crate) async fn save(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
     Form(form): Form<ConfigForm>,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let mut shown = Shown::default();
     let outcome = match mapping::parse(&form.config) {
         Ok(config) => mapping::save(&services, &connection.id, config, None)
@@ -172,14 +171,14 @@ pub(crate) async fn save(
 /// Makes an uploaded version the one in use.
 pub(crate) async fn activate(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
     Path((_, sha256)): Path<(String, String)>,
-    partial: Partial,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let mut shown = Shown::default();
     let status = match plugins::activate(&services, &connection.id, &sha256).await {
         Ok(record) => {
@@ -199,15 +198,15 @@ pub(crate) async fn activate(
 /// yet in use (**Use this version** makes it so).
 pub(crate) async fn upload(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let mut shown = Shown::default();
     let status = match chosen_file(&headers, body, "plugin", "the component (.wasm)").await {
         Err(message) => {
@@ -252,13 +251,13 @@ pub(crate) async fn upload(
 /// Makes the standard mapper the one in use again.
 pub(crate) async fn use_standard(
     State(services): State<Services>,
-    Extension(caller): Extension<AdminCaller>,
-    partial: Partial,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
 ) -> Response {
-    let (chrome, connection) = match caller_parts(&caller, partial) {
-        Ok(parts) => parts,
-        Err(refused) => return *refused,
-    };
     let mut shown = Shown::default();
     let status = match plugins::activate_standard(&services, &connection.id).await {
         Ok(()) => {
