@@ -219,8 +219,9 @@ pub(crate) enum ConnectKind {
     /// Make (or replace) the key a connection's HR webhooks are signed with; it is written to a
     /// new owner-only file for the HR system's configuration and never printed.
     WebhookKey(WebhookKeyArgs),
-    /// Store how a connection's workers are mapped: the standard mapper's configuration and the
-    /// guard (an uploaded plugin, once activated, is kept).
+    /// Store how a connection's workers are mapped: the plugin's configuration, once the
+    /// connection's plugin has checked it, and the guard (an uploaded plugin, once activated,
+    /// is kept).
     Mapping(MappingSettingsArgs),
     /// Store a connection's HR export (CSV or JSON), which each scheduled sync reconciles.
     HrExport(HrExportArgs),

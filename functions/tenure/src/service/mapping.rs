@@ -111,20 +111,58 @@ pub fn parse(text: &str) -> Result<Value, ConfigError> {
     Ok(value)
 }
 
+/// What checking and previewing a configuration work with, read once: the connection's plugin
+/// (the standard mapper when it has no settings yet), its guard, and the directory last read.
+struct Context {
+    plugin: std::sync::Arc<crate::plugin::Plugin>,
+    guard: crate::guard::GuardPolicy,
+    cached: Option<crate::microsoft::CachedDirectory>,
+}
+
+impl Context {
+    async fn load(services: &Services, connection: &ConnectionId) -> Result<Self, ConfigError> {
+        let Some((record, _)) = services.connections.get(connection).await? else {
+            return Err(ConfigError::UnknownConnection(connection.clone()));
+        };
+        let (choice, guard) =
+            match MappingSettings::load(services.objects.as_ref(), connection).await {
+                Ok((settings, _)) => (settings.plugin, settings.guard.policy()),
+                Err(SettingsError::Missing(_)) => (PluginChoice::Standard, Default::default()),
+                Err(error) => return Err(error.into()),
+            };
+        let plugin = plugins::load(services, connection, &choice).await?;
+        let cache = records::read_cache(services.objects.as_ref(), connection).await;
+        let (cached, _) = records::decode_cache(cache, connection, &record.endpoints().graph);
+        Ok(Self {
+            plugin,
+            guard,
+            cached,
+        })
+    }
+
+    /// The plugin's check of `config`, with the tenant's verified domains as last read (none
+    /// before a first read: the plugin then checks only the configuration's own shape).
+    fn check(&self, config: &Value) -> Result<(), ConfigError> {
+        let domains = self
+            .cached
+            .as_ref()
+            .map(|c| c.directory.tenant.verified_domains.clone())
+            .unwrap_or_default();
+        match self.plugin.validate_config(&config.to_string(), &domains) {
+            Ok(_) => Ok(()),
+            Err(PluginError::Config(error)) => Err(ConfigError::Refused(error)),
+            Err(error) => Err(ConfigError::CheckFailed(FailureKind::of(&error))),
+        }
+    }
+}
+
 /// Checks `config` with the plugin the connection's settings choose.
 pub async fn check(
     services: &Services,
     connection: &ConnectionId,
     config: &Value,
 ) -> Result<(), ConfigError> {
-    let choice = plugin_choice(services, connection).await?;
-    let plugin = plugins::load(services, connection, &choice).await?;
-    let domains = verified_domains(services, connection).await;
-    match plugin.validate_config(&config.to_string(), &domains) {
-        Ok(_) => Ok(()),
-        Err(PluginError::Config(error)) => Err(ConfigError::Refused(error)),
-        Err(error) => Err(ConfigError::CheckFailed(FailureKind::of(&error))),
-    }
+    Context::load(services, connection).await?.check(config)
 }
 
 /// Checks `config`, then plans the connection's HR against its cached directory with it.
@@ -133,13 +171,9 @@ pub async fn preview(
     connection: &ConnectionId,
     config: &Value,
 ) -> Result<Preview, ConfigError> {
-    check(services, connection, config).await?;
-    let Some((record, _)) = services.connections.get(connection).await? else {
-        return Err(ConfigError::UnknownConnection(connection.clone()));
-    };
-    let cache = records::read_cache(services.objects.as_ref(), connection).await;
-    let (Some(cached), _) = records::decode_cache(cache, connection, &record.endpoints().graph)
-    else {
+    let context = Context::load(services, connection).await?;
+    context.check(config)?;
+    let Some(cached) = &context.cached else {
         return Ok(Preview::Unavailable(
             "No directory has been read for this connection yet: the preview plans against the directory its last sync read. Run a sync first."
                 .to_owned(),
@@ -152,20 +186,13 @@ pub async fn preview(
         }
         Err(error) => return Err(ConfigError::Hr(error)),
     };
-    let choice = plugin_choice(services, connection).await?;
-    let plugin = plugins::load(services, connection, &choice).await?;
-    let guard = match MappingSettings::load(services.objects.as_ref(), connection).await {
-        Ok((settings, _)) => settings.guard.policy(),
-        Err(SettingsError::Missing(_)) => Default::default(),
-        Err(error) => return Err(error.into()),
-    };
     let plan = pipeline::plan(PlanRequest {
         hr,
         directory: &cached.directory,
-        plugin: &plugin,
+        plugin: &context.plugin,
         plugin_config: &config.to_string(),
         today: Today::Instant(services.clock.now()),
-        guard,
+        guard: context.guard,
         first_day_delivered: Default::default(),
     })?;
     Ok(Preview::Plan {
@@ -183,9 +210,6 @@ pub async fn save(
     config: Value,
     max_disable_share: Option<f64>,
 ) -> Result<MappingSettings, ConfigError> {
-    if services.connections.get(connection).await?.is_none() {
-        return Err(ConfigError::UnknownConnection(connection.clone()));
-    }
     check(services, connection, &config).await?;
     let objects = services.objects.as_ref();
     for _ in 0..SAVE_ATTEMPTS {
@@ -209,29 +233,4 @@ pub async fn save(
         }
     }
     Err(ConfigError::Contended)
-}
-
-/// The plugin the settings choose; the standard mapper when there are no settings yet.
-async fn plugin_choice(
-    services: &Services,
-    connection: &ConnectionId,
-) -> Result<PluginChoice, ConfigError> {
-    match MappingSettings::load(services.objects.as_ref(), connection).await {
-        Ok((settings, _)) => Ok(settings.plugin),
-        Err(SettingsError::Missing(_)) => Ok(PluginChoice::Standard),
-        Err(error) => Err(error.into()),
-    }
-}
-
-/// The tenant's verified domains as last read, for the plugin's check; none when no directory
-/// has been read yet (the plugin then checks only the configuration's own shape).
-async fn verified_domains(services: &Services, connection: &ConnectionId) -> Vec<String> {
-    let Ok(Some((record, _))) = services.connections.get(connection).await else {
-        return Vec::new();
-    };
-    let cache = records::read_cache(services.objects.as_ref(), connection).await;
-    match records::decode_cache(cache, connection, &record.endpoints().graph) {
-        (Some(cached), _) => cached.directory.tenant.verified_domains.clone(),
-        _ => Vec::new(),
-    }
 }
