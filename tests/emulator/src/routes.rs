@@ -21,7 +21,8 @@ pub(crate) struct DropConnection;
 /// `/{tenant}/oauth2/v2.0/authorize`, `/{tenant}/v2.0/adminconsent`, the sign-in form's
 /// `/{tenant}/login`, the "Approval required" form's `/{tenant}/consentrequest`, OpenID discovery
 /// and keys), the emulator's own `/_emulator/outbox` and admin consent requests
-/// (`/_emulator/admin/consent-requests`), `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
+/// (`/_emulator/admin/consent-requests`), an app's certificates
+/// (`/_emulator/admin/apps/{client_id}/certificates`), `/v1.0/…` and `/adminapi/beta/{tenant}/InvokeCommand`, recording
 /// requests and injecting faults.
 pub fn app(state: TenantState) -> Router {
     Router::new()
@@ -46,6 +47,10 @@ pub fn app(state: TenantState) -> Router {
         .route(
             "/_emulator/admin/consent-requests/{id}",
             get(crate::auth::review_consent_request).post(crate::auth::decide_consent_request),
+        )
+        .route(
+            "/_emulator/admin/apps/{client_id}/certificates",
+            get(crate::auth::app_certificates).post(crate::auth::upload_app_certificate),
         )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",

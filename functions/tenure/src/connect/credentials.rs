@@ -44,6 +44,53 @@ fn split_certificate_secret(pem: &str) -> (String, SecretString) {
     (certificate, SecretString::from(key))
 }
 
+/// The public half of a customer app's certificate credential, as the Entra admin center
+/// shows it beside the app's certificates: never the key.
+#[derive(Debug, Clone)]
+pub struct AppCertificate {
+    /// The certificate, PEM: what is uploaded to the app registration.
+    pub pem: String,
+    /// Its subject, such as `CN=Tenure Contoso`.
+    pub subject: String,
+    /// Its SHA-1 thumbprint in upper-case hex: the Thumbprint column of Certificates & secrets.
+    pub thumbprint: String,
+    /// When it expires.
+    pub not_after: jiff::Timestamp,
+}
+
+/// The certificate a customer-app connection proves itself with, when its credential is one.
+pub async fn app_certificate(
+    connection: &Connection,
+    secrets: &dyn SecretStore,
+) -> Result<Option<AppCertificate>, ConnectError> {
+    let ConnectionType::CustomerApp {
+        credential: CustomerCredential::Certificate,
+    } = connection.app
+    else {
+        return Ok(None);
+    };
+    let Some((value, _)) = secrets.get(&connection.credential_secret()).await? else {
+        return Ok(None);
+    };
+    let (pem, _) = split_certificate_secret(value.expose_secret());
+    let unreadable = |e: &dyn std::fmt::Display| {
+        ConnectError::Certificate(crate::microsoft::CertificateError::NotACertificate(
+            e.to_string(),
+        ))
+    };
+    let (_, block) =
+        x509_parser::pem::parse_x509_pem(pem.as_bytes()).map_err(|e| unreadable(&e))?;
+    let x509 = block.parse_x509().map_err(|e| unreadable(&e))?;
+    let not_after = jiff::Timestamp::from_second(x509.validity().not_after.timestamp())
+        .unwrap_or(jiff::Timestamp::MAX);
+    Ok(Some(AppCertificate {
+        subject: x509.subject().to_string(),
+        thumbprint: hex::encode_upper(<sha1::Sha1 as sha2::Digest>::digest(&block.contents)),
+        not_after,
+        pem,
+    }))
+}
+
 /// The token source for a connection: the customer app's secret or certificate, or (for
 /// Tenure's app) the admin's refresh token with the app's own credential.
 pub async fn token_source(

@@ -45,20 +45,35 @@ pub struct Connected {
 /// The record's status says how the proof went; a failed proof is also the error returned.
 /// `connection.app` says which credential kind; its status is set here.
 pub async fn connect_customer_app(
-    mut connection: Connection,
+    connection: Connection,
     secret: CustomerSecret,
     connections: &dyn ConnectionStore,
     secrets: Arc<dyn SecretStore>,
     options: ClientOptions,
     now: Timestamp,
 ) -> Result<Connected, ConnectError> {
+    let connection =
+        keep_customer_app(connection, secret, connections, secrets.as_ref(), now).await?;
+    prove_customer_app(connection, connections, secrets, options, now).await
+}
+
+/// Keeps a customer-app connection and its credential without proving it, status pending:
+/// for a certificate Tenure made, which the customer registers on the app before the first
+/// proof ([`prove_customer_app`]). A certificate is checked (key, validity) before anything is
+/// kept.
+pub async fn keep_customer_app(
+    mut connection: Connection,
+    secret: CustomerSecret,
+    connections: &dyn ConnectionStore,
+    secrets: &dyn SecretStore,
+    now: Timestamp,
+) -> Result<Connection, ConnectError> {
     let (kind, value) = match secret {
         CustomerSecret::ClientSecret(value) => (CustomerCredential::ClientSecret, value),
         CustomerSecret::Certificate {
             certificate_pem,
             private_key,
         } => {
-            // Checked before anything is kept: an expired certificate is refused here.
             ClientCertificate::from_pem(&certificate_pem, &private_key)?;
             (
                 CustomerCredential::Certificate,
@@ -69,10 +84,23 @@ pub async fn connect_customer_app(
     connection.app = ConnectionType::CustomerApp { credential: kind };
     connection.status = ConnectionStatus::Pending;
     connection.updated_at = now;
-    keep_secret(secrets.as_ref(), &connection.credential_secret(), &value).await?;
+    keep_secret(secrets, &connection.credential_secret(), &value).await?;
     connection.credential_set_at = Some(now);
-    let version = save_connection(connections, &connection).await?;
-    let proof = match token_source(&connection, Arc::clone(&secrets), None).await {
+    save_connection(connections, &connection).await?;
+    Ok(connection)
+}
+
+/// Proves a kept customer-app connection with its stored credential and keeps the outcome as
+/// its status (linked, or failed with Microsoft's refusal turned into advice, which is also the
+/// error returned).
+pub async fn prove_customer_app(
+    mut connection: Connection,
+    connections: &dyn ConnectionStore,
+    secrets: Arc<dyn SecretStore>,
+    options: ClientOptions,
+    now: Timestamp,
+) -> Result<Connected, ConnectError> {
+    let proof = match token_source(&connection, secrets, None).await {
         Ok(tokens) => prove(&connection, Arc::new(tokens), options).await,
         Err(error) => Err(error),
     };
@@ -83,7 +111,7 @@ pub async fn connect_customer_app(
         },
     };
     connection.updated_at = Timestamp::now().max(now);
-    connections.replace(&connection, &version).await?;
+    save_connection(connections, &connection).await?;
     let (graph, exchange) = proof?;
     Ok(Connected {
         connection,

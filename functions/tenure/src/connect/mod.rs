@@ -23,7 +23,8 @@
 //! - `pending`: a link being made: its single-use `state` and PKCE verifier, in the secret store.
 //! - `refresh_tokens`: the stored refresh token behind delegated tokens, rotated by
 //!   compare-and-swap.
-//! - `customer_app`: the customer's own app, with a secret or a certificate.
+//! - `customer_app`: the customer's own app, with a secret or a certificate: kept, then proved
+//!   (at once, or after the customer registers a certificate Tenure made).
 //! - `exchange`: Exchange Online turned on (proved first) or off for a stored connection.
 //! - `credentials`: the token source of a stored connection.
 //! - `permissions`: what each connection type asks of the tenant, and why.
@@ -46,8 +47,10 @@ mod tenure_app;
 mod upsert;
 mod webhook_key;
 
-pub use credentials::{certificate_secret, token_source};
-pub use customer_app::{Connected, CustomerSecret, connect_customer_app};
+pub use credentials::{AppCertificate, app_certificate, certificate_secret, token_source};
+pub use customer_app::{
+    Connected, CustomerSecret, connect_customer_app, keep_customer_app, prove_customer_app,
+};
 pub use error::{ConnectError, LinkError};
 pub use exchange::{
     ExchangeAccess, ExchangeChange, ExchangeSetupError, exchange_access, set_exchange,

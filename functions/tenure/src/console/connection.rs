@@ -39,6 +39,8 @@ struct ConnectionPage {
     credential: &'static str,
     /// When the credential was set ("set on …"), when Tenure knows.
     credential_set: Option<String>,
+    /// Whether the app proves itself with a certificate (its page then downloads it).
+    certificate: bool,
     exchange: Option<String>,
     managers: usize,
     created: String,
@@ -175,6 +177,10 @@ pub(crate) async fn page(
             } => "a certificate and its private key, kept in the secret store (never shown)",
         },
         credential_set: c.credential_set_at.map(labels::when),
+        certificate: c.app
+            == (ConnectionType::CustomerApp {
+                credential: CustomerCredential::Certificate,
+            }),
         exchange: c.exchange.enabled.then(|| {
             c.exchange
                 .anchor_upn

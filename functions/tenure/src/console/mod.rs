@@ -11,9 +11,12 @@
 //! | `GET /` | anyone | the landing page: sign in |
 //! | `GET /console/assets/{file}` | anyone | htmx and the stylesheet |
 //! | `GET /console` | signed-in users | who you are, the connections you may manage |
-//! | `GET`, `POST /console/connections/new` | administrators of the tenant named in the form | create a Customer Owned Application connection, proved on save |
+//! | `GET`, `POST /console/connections/new` | administrators of the tenant named in the form | create a Customer Owned Application connection (a client secret, a certificate, or one Tenure makes), proved on save |
 //! | `GET`, `POST /console/connections/new/tenure-app` | administrators of the tenant named in the form | create a connection through Tenure's app, then Link Account |
 //! | `GET /console/connections/{id}` | its administrators | status, "Link Account", details, last run |
+//! | `GET /console/connections/{id}/certificate` | its administrators | the app's certificate (subject, thumbprint, expiry) and how to register it |
+//! | `GET /console/connections/{id}/certificate/download` | its administrators | the certificate as a PEM file (never the key) |
+//! | `POST /console/connections/{id}/certificate/prove` | its administrators | prove the connection with its certificate |
 //! | `GET /console/connections/{id}/permissions` | its administrators | the permissions it asks for, and why |
 //! | `GET /console/connections/{id}/hr` | its administrators | the webhook's URL and key, the export kept with the records set aside, an upload form |
 //! | `POST /console/connections/{id}/hr/webhook-key` | its administrators | a new webhook signing key, shown once |
@@ -36,13 +39,15 @@
 //!
 //! Files: `page` (full page or partial, the headers, the error page), `labels` (how the engine's
 //! values are named), `assets`, `landing`, `home`, `connection` (a connection's overview and
-//! permissions), `create` (a new Customer Owned Application connection), `tenure_app` (a new
+//! permissions), `create` (a new Customer Owned Application connection), `certificate` (its
+//! certificate: download, prove), `tenure_app` (a new
 //! connection through Tenure's app), `exchange` (a connection's Exchange Online), `hr`, `mapping`,
 //! `approvals`, `activity`.
 
 mod activity;
 mod approvals;
 mod assets;
+mod certificate;
 mod connection;
 mod create;
 mod exchange;
@@ -78,6 +83,18 @@ pub fn console_routes(services: Services) -> Router {
             get(tenure_app::form).post(tenure_app::create),
         )
         .route("/console/connections/{id}", get(connection::page))
+        .route(
+            "/console/connections/{id}/certificate",
+            get(certificate::page),
+        )
+        .route(
+            "/console/connections/{id}/certificate/download",
+            get(certificate::download),
+        )
+        .route(
+            "/console/connections/{id}/certificate/prove",
+            post(certificate::prove),
+        )
         .route(
             "/console/connections/{id}/permissions",
             get(connection::permissions),

@@ -10,7 +10,8 @@
 //! - `cloud`: the national-cloud table (the only place host names are spelled) and the base URLs
 //!   a connection uses.
 //! - `token/`: access tokens through the `oauth2` crate, cached per scope: client credentials with
-//!   a secret or a client assertion (`certificate`), or delegated from a stored refresh token
+//!   a secret or a client assertion (`certificate`; `new_certificate` makes a key and a
+//!   self-signed certificate for a customer's app), or delegated from a stored refresh token
 //!   (`token::refresh`); refusals by OAuth error name and AADSTS code (`token::error`).
 //! - `transport`: one HTTP core for Graph and Exchange; `retry` (backoff honouring `Retry-After`
 //!   and `Rate-Limit-Reset`) and `concurrency` (an adaptive in-flight limit) around it; `error`:
@@ -76,6 +77,7 @@ pub mod graph;
 mod group_delta;
 mod mailer;
 mod merge;
+mod new_certificate;
 mod resync;
 mod retry;
 mod token;
@@ -98,6 +100,7 @@ pub use first_day::FirstDayMail;
 pub use graph::{AccessPass, GraphClient, OutgoingMail, PassRequest};
 pub use group_delta::{GroupChange, GroupDelta};
 pub use mailer::{MailReport, Mailer};
+pub use new_certificate::{NEW_CERTIFICATE_LIFETIME, NewCertificate, new_certificate};
 pub use retry::{RetryPolicy, server_wait};
 pub(crate) use token::token_error;
 pub use token::{ClientCredential, RefreshTokenStore, TokenError, TokenSource};

@@ -1,8 +1,9 @@
-//! The HTTP functions (`hr-webhook`, `consent`, `oauth-callback`) driven as a Lambda drives
+//! The HTTP functions (`hr-webhook`, `consent`, `oauth-callback`, `console`) driven as a Lambda drives
 //! them: real API Gateway HTTP API (payload 2.0) events turned into requests by `lambda_http`,
 //! answered by the engine's routers.
 
 mod callback;
+mod certificate;
 mod consent;
 mod console;
 mod helpers;

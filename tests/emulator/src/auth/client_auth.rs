@@ -17,15 +17,29 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 
 const WRONG_SECRET: &str = "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.";
 
-/// Checks the credential a request carries against the app's; `endpoint` is the token
-/// endpoint's URL as the caller reached it (an assertion's `aud` must equal it).
+/// Checks the credential a request carries against the app's (its configured credential, or a
+/// certificate uploaded to it since, `uploaded`); `endpoint` is the token endpoint's URL as the
+/// caller reached it (an assertion's `aud` must equal it).
 pub(crate) fn authenticate(
     client: &RegisteredClient,
+    uploaded: &[String],
     form: &Form,
     endpoint: &str,
     grant: &str,
 ) -> Result<(), TokenError> {
     let client_id = client.client_id.as_str();
+    if let (None, Some(assertion)) = (form.get("client_secret"), form.get("client_assertion")) {
+        let named = jsonwebtoken::decode_header(assertion).ok();
+        let registered = named.and_then(|header| {
+            uploaded
+                .iter()
+                .find(|pem| check_thumbprint(pem, &header).is_ok())
+        });
+        if let Some(pem) = registered {
+            check_assertion_type(form)?;
+            return check_assertion(pem, assertion, client_id, endpoint);
+        }
+    }
     match (
         &client.credential,
         form.get("client_secret"),
@@ -46,13 +60,7 @@ pub(crate) fn authenticate(
             }
         }
         (ClientCredential::Certificate(pem), None, Some(assertion)) => {
-            if form.get("client_assertion_type") != Some(JWT_BEARER) {
-                return Err(TokenError::new(
-                    "invalid_request",
-                    700_023,
-                    format!("Client assertion type must be '{JWT_BEARER}'."),
-                ));
-            }
+            check_assertion_type(form)?;
             check_assertion(pem, assertion, client_id, endpoint)
         }
         (ClientCredential::Secret(_), None, Some(_)) => Err(TokenError::invalid_client(
@@ -70,6 +78,19 @@ pub(crate) fn authenticate(
             7_000_218,
             "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
         )),
+    }
+}
+
+/// An assertion must say it is a JWT bearer assertion.
+fn check_assertion_type(form: &Form) -> Result<(), TokenError> {
+    if form.get("client_assertion_type") == Some(JWT_BEARER) {
+        Ok(())
+    } else {
+        Err(TokenError::new(
+            "invalid_request",
+            700_023,
+            format!("Client assertion type must be '{JWT_BEARER}'."),
+        ))
     }
 }
 

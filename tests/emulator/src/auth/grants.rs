@@ -67,6 +67,7 @@ fn issue(
         .ok_or_else(|| TokenError::missing("client_id"))?;
     let client = app_in_tenant(shared, client_id, tenant)?;
     let endpoint = format!("{}/{tenant}/oauth2/v2.0/token", super::base_url(headers));
+    let uploaded = shared.login().uploaded_certificates(client_id);
     match grant {
         "client_credentials" if super::oidc::is_alias(tenant) => Err(TokenError::new(
             "invalid_request",
@@ -81,7 +82,7 @@ fn issue(
                 .ok_or_else(|| TokenError::missing("scope"))?;
             let audience = scopes::app_only_resource(shared, scope)
                 .map_err(|e| scope_error(&e, tenant, client_id))?;
-            authenticate(client, &form, &endpoint, grant)?;
+            authenticate(client, &uploaded, &form, &endpoint, grant)?;
             let principal = Principal::App {
                 client_id: client_id.to_owned(),
             };
@@ -89,11 +90,11 @@ fn issue(
             Ok(answer(shared, access_token, None, None, None))
         }
         "authorization_code" => {
-            authenticate(client, &form, &endpoint, grant)?;
+            authenticate(client, &uploaded, &form, &endpoint, grant)?;
             super::delegated::redeem_code(shared, tenant, client, &form)
         }
         _ => {
-            authenticate(client, &form, &endpoint, grant)?;
+            authenticate(client, &uploaded, &form, &endpoint, grant)?;
             super::delegated::refresh(shared, tenant, client, &form)
         }
     }

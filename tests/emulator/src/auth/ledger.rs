@@ -88,6 +88,8 @@ pub(crate) struct Ledger {
     withheld: HashMap<String, Vec<String>>,
     /// Users' requests for admin consent, oldest first.
     consent_requests: Vec<UserConsentRequest>,
+    /// Certificates uploaded to each app (PEM), by client id, besides its configured credential.
+    certificates: HashMap<String, Vec<String>>,
 }
 
 /// A new opaque secret (a code, a refresh token, a page context): 48 random bytes, base64url.
@@ -132,7 +134,24 @@ impl Ledger {
                 .map(|c| (c.client_id.clone(), c.withheld_permissions.clone()))
                 .collect(),
             consent_requests: Vec::new(),
+            certificates: HashMap::new(),
         }
+    }
+
+    /// Adds a certificate (PEM) to an app's credentials.
+    pub(crate) fn add_certificate(&mut self, client_id: &str, pem: String) {
+        self.certificates
+            .entry(client_id.to_owned())
+            .or_default()
+            .push(pem);
+    }
+
+    /// The certificates uploaded to an app, oldest first.
+    pub(crate) fn uploaded_certificates(&self, client_id: &str) -> Vec<String> {
+        self.certificates
+            .get(client_id)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Whether an app's granted set includes a permission (its permissions are granted and

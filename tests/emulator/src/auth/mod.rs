@@ -7,7 +7,8 @@
 //! issues tokens), `client_auth` (secret, certificate assertion, public client), `form` (the form,
 //! Basic credentials), `delegated` (authorization code and refresh token grants), `authorize`
 //! (`/authorize` and the sign-in form), `approval` (the admin consent workflow: "Approval
-//! required", a user's request), `admin_requests` (the admins' page: review, approve, deny),
+//! required", a user's request), `admin_requests` (the admins' page: review, approve, deny), `app_certificates` (an app's
+//! Certificates & secrets: upload a certificate),
 //! `consent` (`/v2.0/adminconsent`), `page` (the sign-in and
 //! error pages), `redirect` (exact redirect-URI matching, the `302` with the answer), `scopes`
 //! (scopes against the cloud's resources), `pkce`, `ledger` (consent, pending sign-ins, codes,
@@ -17,6 +18,7 @@
 //! user's directory roles in `wids`).
 
 mod admin_requests;
+mod app_certificates;
 mod approval;
 mod authorize;
 mod bearer;
@@ -38,6 +40,7 @@ use axum::http::{HeaderMap, header};
 pub(crate) use admin_requests::{
     decide as decide_consent_request, list as consent_requests, review as review_consent_request,
 };
+pub(crate) use app_certificates::{page as app_certificates, upload as upload_app_certificate};
 pub(crate) use approval::form as consent_request_form;
 pub(crate) use authorize::{authorize, sign_in_form};
 pub(crate) use bearer::{Api, check_bearer, require_graph};
