@@ -483,6 +483,66 @@ test('an administrator creates a Customer Owned Application connection: a wrong 
   await page.context().close();
 });
 
+test('an administrator connects with a certificate Tenure makes: downloads it, registers it on the app, proves the connection', async () => {
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.goto(`${deployment.url}/console/connections/new`);
+  await page.getByLabel('Connection name').fill('Northwind certificate');
+  await page.getByLabel('Client ID').fill('tenure-local');
+  await page.getByLabel('Tenant ID').fill(deployment.tenant);
+  await page.getByLabel('Endpoint override (optional)').fill(deployment.tenantUrl);
+
+  // A certificate the admin has, without its key: said next to the key's file, nothing kept.
+  const folder = mkdtempSync(path.join(tmpdir(), 'tenure-certificate-'));
+  await page.getByLabel(/A certificate you have/).check();
+  const lone = path.join(folder, 'lone.pem');
+  writeFileSync(lone, readFileSync(path.join(repo, 'functions/tenure/tests/microsoft/testdata/expired-cert.pem')));
+  await page.getByLabel('Certificate (PEM file)').setInputFiles(lone);
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.locator('#key_file-error').waitFor();
+  assert.match(await page.locator('#key_file-error').innerText(), /holds no key/);
+  await checkPage(page, 'create-certificate-refused');
+
+  // Tenure makes one: the connection is kept unproved and its certificate page opens.
+  await page.getByLabel(/A certificate Tenure makes/).check();
+  await page.getByRole('button', { name: 'Save and prove' }).click();
+  await page.waitForURL(`${deployment.url}/console/connections/northwind-certificate/certificate`);
+  await page.getByRole('heading', { name: 'Certificate of Northwind certificate' }).waitFor();
+  const thumbprint = await page.locator('#thumbprint').innerText();
+  assert.match(thumbprint, /^[0-9A-F]{40}$/);
+  await checkPage(page, 'certificate');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download the certificate' }).click(),
+  ]);
+  const file = path.join(folder, download.suggestedFilename());
+  await download.saveAs(file);
+  const pem = readFileSync(file, 'utf8');
+  assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
+  assert.ok(!pem.includes('PRIVATE KEY'), 'the key is never downloaded');
+
+  // Not registered yet: Microsoft's refusal, as advice.
+  await page.getByRole('button', { name: 'Prove the connection' }).click();
+  await page.locator('.problem-box').waitFor();
+  assert.match(await page.locator('.problem-box').innerText(), /does not accept this certificate/);
+
+  // The tenant's admin uploads it to the app (Certificates & secrets), as in the Entra admin center.
+  const portal = await page.context().newPage();
+  await portal.goto(`${deployment.tenantUrl}/_emulator/admin/apps/tenure-local/certificates`);
+  await portal.locator('#certificate').setInputFiles(file);
+  await portal.fill('#login', ADMIN);
+  await portal.click('#add');
+  await portal.locator('.thumbprint', { hasText: thumbprint }).waitFor();
+  await portal.close();
+
+  await page.getByRole('button', { name: 'Prove the connection' }).click();
+  await page.waitForURL(`${deployment.url}/console/connections/northwind-certificate`);
+  assert.match(await page.locator('main').innerText(), /Linked/);
+  assert.match(await page.locator('main').innerText(), /a certificate and its private key/);
+  await checkPage(page, 'connection-certificate');
+  await page.context().close();
+});
+
 /** A user's object id in the emulated tenant, from the sample directory it was started with. */
 function objectId(upn) {
   const directory = JSON.parse(readFileSync(path.join(repo, 'samplesdata/directory.json'), 'utf8'));
