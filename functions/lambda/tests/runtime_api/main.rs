@@ -2,10 +2,12 @@
 //! (`cargo lambda watch --only-lambda-apis`), with S3, SQS and Secrets Manager in moto and the
 //! emulated tenant in this process: a signed HR webhook goes through `hr-webhook` onto the SQS
 //! queue, and its messages through `provision` into the tenant; `consent` and `oauth-callback`
-//! link a tenant with the redirect URI of the domain they were reached on (`redirect_uri`); a
+//! link a tenant with the redirect URI of the domain they were reached on (`redirect_uri`); `console`
+//! serves its pages to a signed-in operator only (`console`); a
 //! deployment that does not allow custom endpoints refuses a connection to the emulated tenant
 //! (`custom_endpoints`).
 
+mod console;
 mod custom_endpoints;
 mod redirect_uri;
 mod stack;

@@ -18,7 +18,7 @@ use tenure_emulator::{EmulatedTenant, RegisteredClient};
 use tenure_test_support::apigw::ApiEvent;
 use tenure_test_support::{aws, tenant};
 
-use crate::stack::{Error, Process, Stack, TestResult};
+use crate::stack::{Error, OPERATOR, Process, Stack, TestResult, operator_cookie};
 
 /// Tenure's app in the emulated tenant, and its secret (never to be seen in output).
 const APP: &str = "0c0ffee0-1111-2222-3333-444455556666";
@@ -39,32 +39,6 @@ struct Linking {
     /// The operator's session cookie (`name=value`).
     cookie: String,
     _functions: Vec<Process>,
-}
-
-/// The operator (tenant id, object id) the administrator signs in as.
-const OPERATOR: (&str, &str) = (
-    "0b7c1e2d-0000-4000-8000-00000000a11c",
-    "0b7c1e2d-0000-4000-8000-0000000000ff",
-);
-
-/// A session of [`OPERATOR`] sealed with the deployment's session key in Secrets Manager.
-async fn operator_cookie(config: &aws_config::SdkConfig) -> Result<String, Error> {
-    use tenure::auth::{Identity, Session, SessionCookies};
-    let keys = tenure::store::KeyRing::new(std::sync::Arc::new(SecretsManagerStore::new(config)));
-    let session = Session::new(
-        Identity {
-            tenant_id: OPERATOR.0.to_owned(),
-            object_id: OPERATOR.1.to_owned(),
-            username: "operator@tenure.test".to_owned(),
-            name: "Operator".to_owned(),
-            roles: Vec::new(),
-        },
-        jiff::Timestamp::now(),
-    );
-    let sealed = SessionCookies::new(true)
-        .seal_session(&keys, &session)
-        .await?;
-    Ok(sealed.split(';').next().unwrap_or_default().to_owned())
 }
 
 impl Linking {

@@ -29,6 +29,32 @@ const CLIENT_SECRET: &str = "lambda-e2e-secret-Kx41";
 /// The connection's webhook key (never to be seen in output).
 const WEBHOOK_KEY: &str = "whsec-lambda-e2e-Vn2p8";
 
+/// The operator (tenant id, object id) the administrator signs in as.
+pub(crate) const OPERATOR: (&str, &str) = (
+    "0b7c1e2d-0000-4000-8000-00000000a11c",
+    "0b7c1e2d-0000-4000-8000-0000000000ff",
+);
+
+/// A session of [`OPERATOR`] sealed with the deployment's session key in Secrets Manager.
+pub(crate) async fn operator_cookie(config: &aws_config::SdkConfig) -> Result<String, Error> {
+    use tenure::auth::{Identity, Session, SessionCookies};
+    let keys = tenure::store::KeyRing::new(std::sync::Arc::new(SecretsManagerStore::new(config)));
+    let session = Session::new(
+        Identity {
+            tenant_id: OPERATOR.0.to_owned(),
+            object_id: OPERATOR.1.to_owned(),
+            username: "operator@tenure.test".to_owned(),
+            name: "Operator".to_owned(),
+            roles: Vec::new(),
+        },
+        jiff::Timestamp::now(),
+    );
+    let sealed = SessionCookies::new(true)
+        .seal_session(&keys, &session)
+        .await?;
+    Ok(sealed.split(';').next().unwrap_or_default().to_owned())
+}
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -406,6 +432,14 @@ impl Stack {
             objects.push((key.to_owned(), String::from_utf8_lossy(&body).into_owned()));
         }
         Ok(objects)
+    }
+
+    /// Neither the client secret nor the webhook key is in a function's answer.
+    pub(crate) fn assert_no_secret_in(answer: &Value) {
+        let text = answer.to_string();
+        for secret in [CLIENT_SECRET, WEBHOOK_KEY] {
+            assert!(!text.contains(secret), "an answer shows a secret");
+        }
     }
 
     /// [`Self::assert_no_secret_in_output`] and the objects too.
