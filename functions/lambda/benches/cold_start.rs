@@ -131,7 +131,9 @@ async fn bench(runs: usize) -> Result<(), Error> {
         console.push(started.elapsed());
     }
 
-    println!("{runs} cold starts each, from spawning the binary (the bench profile's) to its first answer:");
+    println!(
+        "{runs} cold starts each, from spawning the binary (the bench profile's) to its first answer:"
+    );
     report(
         "provision, unchanged worker (SQS event → response)",
         &mut provision,

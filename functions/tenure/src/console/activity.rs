@@ -1,9 +1,12 @@
-//! `GET /console/connections/{id}/activity?worker=…&day=…&kind=…`: the audit trail (each change with
-//! before and after, why, Microsoft's request id; by worker, day and kind), the administrators'
-//! actions on the connection, and its dead letters with their reason
-//! ([`crate::service::activity`]).
+//! `GET /console/connections/{id}/activity?worker=…&day=…&kind=…`: the last runs (when, how
+//! many messages settled, the changes applied, and what failed, was retried, held or set aside),
+//! the audit trail (each change with before and after, why, Microsoft's request id; by worker,
+//! day and kind), the administrators' actions on the connection, and its dead letters with their
+//! reason ([`crate::service::activity`]); `POST …/activity/dead-letters/retry` queues a dead
+//! letter's work again ([`crate::service::activity::retry_dead_letter`]).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -14,7 +17,9 @@ use super::labels;
 use super::page::{Chrome, ErrorPage, answer};
 use crate::service::Services;
 use crate::service::access_audit::Actor;
-use crate::service::activity::{TrailFilter, dead_letters, trail};
+use crate::service::activity::{
+    RetryError, RunSummary, TrailFilter, dead_letters, retry_dead_letter, runs, trail,
+};
 
 /// The longest employee id the filter takes.
 const MAX_WORKER_ID: usize = 64;
@@ -39,6 +44,21 @@ struct ActivityPage {
     access: Vec<AccessRow>,
     dead_letters: Vec<LetterRow>,
     dead_letters_note: Option<String>,
+    runs: Vec<RunRow>,
+    runs_note: Option<String>,
+    csrf_token: String,
+    notice: Option<String>,
+    problem: Option<String>,
+}
+
+struct RunRow {
+    at: String,
+    run: String,
+    settled: String,
+    changes: usize,
+    digest_sent: bool,
+    /// What needed an admin: (kind, line).
+    items: Vec<(&'static str, String)>,
 }
 
 struct ChangeRow {
@@ -62,8 +82,25 @@ struct AccessRow {
 }
 
 struct LetterRow {
+    key: String,
     reason: String,
     message_id: Option<String>,
+    delivery: String,
+    workers: usize,
+}
+
+/// The retry form: the dead letter's object key (the CSRF token is the layer's).
+#[derive(Debug, Deserialize)]
+pub(crate) struct RetryForm {
+    #[serde(default)]
+    letter: String,
+}
+
+/// What a page shows after an action.
+#[derive(Default)]
+struct Shown {
+    notice: Option<String>,
+    problem: Option<String>,
 }
 
 /// The filter as the form sends it.
@@ -80,13 +117,65 @@ pub(crate) struct ActivityQuery {
 /// The activity page.
 pub(crate) async fn page(
     State(services): State<Services>,
+    on: OnConnection,
+    Query(query): Query<ActivityQuery>,
+) -> Response {
+    render(&services, on, query, Shown::default()).await
+}
+
+/// Queues a dead letter's work again and shows the page with what happened.
+pub(crate) async fn retry(
+    State(services): State<Services>,
+    on: OnConnection,
+    Form(form): Form<RetryForm>,
+) -> Response {
+    let retried = retry_dead_letter(
+        services.objects.as_ref(),
+        services.queue.as_ref(),
+        &on.connection.id,
+        form.letter.trim(),
+    )
+    .await;
+    let shown = match retried {
+        Ok(item) => {
+            tracing::info!(connection = %on.connection.id, delivery = %item.delivery_id, by = %on.caller.actor().label(), "console: a dead letter queued again");
+            Shown {
+                notice: Some(format!(
+                    "Queued again: the work of delivery {} ({} worker{}). If it fails again, it comes back here with its reason.",
+                    item.delivery_id,
+                    item.workers.len(),
+                    if item.workers.len() == 1 { "" } else { "s" }
+                )),
+                problem: None,
+            }
+        }
+        Err(error @ RetryError::NotFound { .. }) => Shown {
+            notice: None,
+            problem: Some(format!("Nothing was queued: {error}.")),
+        },
+        Err(error) => {
+            return ErrorPage::failed(
+                on.partial,
+                Some(on.chrome),
+                "queue the dead letter again",
+                &error,
+            );
+        }
+    };
+    render(&services, on, ActivityQuery::default(), shown).await
+}
+
+/// The page for `query`, with `shown` above it.
+async fn render(
+    services: &Services,
     OnConnection {
         chrome,
         connection,
         caller: _,
         partial,
     }: OnConnection,
-    Query(query): Query<ActivityQuery>,
+    query: ActivityQuery,
+    shown: Shown,
 ) -> Response {
     let worker = query.worker.trim().to_owned();
     let day_text = query.day.trim().to_owned();
@@ -130,6 +219,16 @@ pub(crate) async fn page(
                 )
         }
     };
+    let (runs, runs_note) = match runs(services.objects.as_ref(), &connection.id).await {
+        Ok(runs) => (runs.into_iter().map(run_row).collect(), None),
+        Err(error) => {
+            tracing::info!(connection = %connection.id, %error, "console: runs not read");
+            (
+                Vec::new(),
+                Some("The runs' records could not be read just now.".to_owned()),
+            )
+        }
+    };
     let filtered = filter.worker.is_some() || filter.day.is_some() || filter.kind.is_some();
     let kinds = found
         .kinds
@@ -140,6 +239,7 @@ pub(crate) async fn page(
         .map(|k| (k.clone(), k.replace('_', " ")))
         .collect();
     let page = ActivityPage {
+        csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
         title: format!("Activity of {}", connection.display_name()),
         id: connection.id.to_string(),
@@ -185,16 +285,16 @@ pub(crate) async fn page(
                 status: a.status,
             })
             .collect(),
-        dead_letters: letters
-            .into_iter()
-            .map(|l| LetterRow {
-                reason: l.reason,
-                message_id: l.message_id,
-            })
-            .collect(),
+        dead_letters: letters.into_iter().map(letter_row).collect(),
         dead_letters_note,
+        runs,
+        runs_note,
+        notice: shown.notice,
+        problem: shown.problem,
     };
-    let status = if page.worker_error.is_some() || page.day_error.is_some() {
+    let status = if page.problem.is_some() {
+        StatusCode::NOT_FOUND
+    } else if page.worker_error.is_some() || page.day_error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -206,4 +306,33 @@ pub(crate) async fn page(
         || page.render(),
         || page.as_content().render(),
     )
+}
+
+fn run_row(summary: RunSummary) -> RunRow {
+    let r = summary.record;
+    RunRow {
+        at: labels::when(r.at),
+        run: r.run,
+        settled: format!("{} of {}", r.settled.0, r.settled.1),
+        changes: summary.changes,
+        digest_sent: r.digest_sent,
+        items: r
+            .items
+            .into_iter()
+            .map(|i| (i.kind.label(), i.line))
+            .collect(),
+    }
+}
+
+fn letter_row(kept: crate::service::activity::KeptDeadLetter) -> LetterRow {
+    let item = serde_json::from_str::<crate::queue::WorkItem>(&kept.letter.body).ok();
+    LetterRow {
+        key: kept.key.as_str().to_owned(),
+        reason: kept.letter.reason,
+        message_id: kept.letter.message_id,
+        delivery: item
+            .as_ref()
+            .map_or_else(String::new, |i| i.delivery_id.clone()),
+        workers: item.map_or(0, |i| i.workers.len()),
+    }
 }

@@ -29,7 +29,8 @@
 //! | `GET`, `POST /console/connections/{id}/exchange` | its administrators | Exchange Online: how it is reached, the anchor mailbox, the roles; proved with `Get-Mailbox` on save |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
-//! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
+//! | `GET /console/connections/{id}/activity` | its administrators | the last runs with what needed an admin, the audit trail by worker, day and kind, administrators' actions, dead letters |
+//! | `POST /console/connections/{id}/activity/dead-letters/retry` | its administrators | queue a dead letter's work again |
 //!
 //! Everything but the landing page and the static files is behind
 //! [`admin_layer`], the one authorization layer: it opens
@@ -134,6 +135,10 @@ pub fn console_routes(services: Services) -> Router {
         )
         .route("/console/connections/{id}/approvals", get(approvals::page))
         .route("/console/connections/{id}/activity", get(activity::page))
+        .route(
+            "/console/connections/{id}/activity/dead-letters/retry",
+            post(activity::retry),
+        )
         .route(
             "/console/connections/{id}/approvals/{approval}/approve",
             post(approvals::approve),

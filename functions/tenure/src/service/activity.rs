@@ -2,15 +2,18 @@
 //! audit trail, `audit/<id>/<day>/<delivery>-<uuid>.jsonl`), what was done through the admin
 //! routes (`audit/<id>/<day>/access-<uuid>.jsonl`, [`crate::service::access_audit`]), and the
 //! work given up on (dead letters kept as objects under `dead-letters/`, as `tenure serve`
-//! keeps them; a deployment on AWS keeps them in its SQS dead-letter queue instead, which is not
-//! read here).
+//! keeps them, each of which can be queued again, [`retry_dead_letter`]; a deployment on AWS
+//! keeps them in its SQS dead-letter queue instead, which is not read here), and the last runs
+//! with what each applied and what needed an admin ([`runs`], from the run records of
+//! [`crate::service::provision::recent_runs`]).
 
 use jiff::civil::Date;
 
 use crate::apply::AuditRecord;
-use crate::queue::{DeadLetter, WorkItem};
+use crate::queue::{DeadLetter, QueueError, WorkItem, WorkQueue};
 use crate::service::access_audit::AccessRecord;
 use crate::service::overview::{is_run, read_records};
+use crate::service::provision::{RunRecord, recent_runs};
 use crate::store::connections::ConnectionId;
 use crate::store::objects::{ObjectError, ObjectKey, ObjectStore};
 
@@ -99,31 +102,144 @@ pub async fn trail(
     Ok(trail)
 }
 
+/// A dead letter kept as an object, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptDeadLetter {
+    /// Its object (`dead-letters/<when>-<uuid>.json`): what a retry names.
+    pub key: ObjectKey,
+    /// The letter.
+    pub letter: DeadLetter,
+}
+
 /// The dead letters of `connection` kept as objects (`dead-letters/`), newest first: those
 /// whose body is a work item of the connection. A letter whose body is not a work item names
 /// no connection and is left out.
 pub async fn dead_letters(
     objects: &dyn ObjectStore,
     connection: &ConnectionId,
-) -> Result<Vec<DeadLetter>, ObjectError> {
+) -> Result<Vec<KeptDeadLetter>, ObjectError> {
     let mut letters = Vec::new();
-    for key in objects.list("dead-letters/").await?.iter().rev() {
-        let Some((bytes, _)) = objects.get(key).await? else {
-            continue;
-        };
-        let Ok(letter) = serde_json::from_slice::<DeadLetter>(&bytes) else {
-            continue;
-        };
-        let ours = serde_json::from_str::<WorkItem>(&letter.body)
-            .is_ok_and(|item| &item.connection_id == connection);
-        if ours {
-            letters.push(letter);
+    for key in objects.list(DEAD_LETTERS).await?.iter().rev() {
+        if let Some(letter) = letter_of(objects, key, connection).await? {
+            letters.push(KeptDeadLetter {
+                key: key.clone(),
+                letter,
+            });
             if letters.len() == MAX_ENTRIES {
                 break;
             }
         }
     }
     Ok(letters)
+}
+
+/// Where dead letters are kept as objects.
+const DEAD_LETTERS: &str = "dead-letters/";
+
+/// The letter at `key` when it is a dead letter of `connection`.
+async fn letter_of(
+    objects: &dyn ObjectStore,
+    key: &ObjectKey,
+    connection: &ConnectionId,
+) -> Result<Option<DeadLetter>, ObjectError> {
+    let Some((bytes, _)) = objects.get(key).await? else {
+        return Ok(None);
+    };
+    let Ok(letter) = serde_json::from_slice::<DeadLetter>(&bytes) else {
+        return Ok(None);
+    };
+    let ours = serde_json::from_str::<WorkItem>(&letter.body)
+        .is_ok_and(|item| &item.connection_id == connection);
+    Ok(ours.then_some(letter))
+}
+
+/// Why a dead letter could not be queued again.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RetryError {
+    /// No dead letter of the connection is kept there (never was, another connection's, or
+    /// already retried).
+    #[error(
+        "no dead letter of connection {connection} is kept as {key}: it was retried already, or never was one"
+    )]
+    NotFound {
+        /// The connection.
+        connection: ConnectionId,
+        /// What the request named.
+        key: String,
+    },
+    /// The object store failed.
+    #[error(transparent)]
+    Objects(#[from] ObjectError),
+    /// The work queue refused the work.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+/// Queues the work of the dead letter `key` of `connection` again, as it was first queued, and
+/// removes the letter: the work is then done (or comes back as a new letter with its reason).
+/// The letter is removed only once the work is queued, so a failure loses nothing.
+pub async fn retry_dead_letter(
+    objects: &dyn ObjectStore,
+    queue: &dyn WorkQueue,
+    connection: &ConnectionId,
+    key: &str,
+) -> Result<WorkItem, RetryError> {
+    let not_found = || RetryError::NotFound {
+        connection: connection.clone(),
+        key: key.to_owned(),
+    };
+    let object = ObjectKey::parse(key)
+        .ok()
+        .filter(|k| k.as_str().starts_with(DEAD_LETTERS))
+        .ok_or_else(not_found)?;
+    let letter = letter_of(objects, &object, connection)
+        .await?
+        .ok_or_else(not_found)?;
+    let item: WorkItem = serde_json::from_str(&letter.body).map_err(|_| not_found())?;
+    queue.send(vec![item.clone()]).await?;
+    objects.delete(&object).await?;
+    Ok(item)
+}
+
+/// A run of the connection: its record and how many changes it applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunSummary {
+    /// What the run records say (when, messages, what needed an admin).
+    pub record: RunRecord,
+    /// How many changes the audit trail holds for its delivery.
+    pub changes: usize,
+}
+
+/// How many runs [`runs`] gives.
+pub const MAX_RUNS: usize = 20;
+
+/// The connection's last runs, newest first, with the changes each applied.
+pub async fn runs(
+    objects: &dyn ObjectStore,
+    connection: &ConnectionId,
+) -> Result<Vec<RunSummary>, ObjectError> {
+    let records = recent_runs(objects, connection, MAX_RUNS).await?;
+    let prefix = format!("audit/{connection}/");
+    let audit = objects.list(&prefix).await?;
+    let mut summaries = Vec::with_capacity(records.len());
+    for record in records {
+        let delivery = record
+            .run
+            .split_once(" (approval ")
+            .map_or(record.run.as_str(), |(delivery, _)| delivery);
+        let mut changes = 0;
+        for key in audit
+            .iter()
+            .filter(|k| is_run(k, &prefix) && delivery_of(k) == delivery)
+        {
+            if let Some((bytes, _)) = objects.get(key).await? {
+                changes += read_records(&bytes).len();
+            }
+        }
+        summaries.push(RunSummary { record, changes });
+    }
+    Ok(summaries)
 }
 
 /// `<delivery>` of `audit/<id>/<day>/<delivery>-<uuid>.jsonl`.

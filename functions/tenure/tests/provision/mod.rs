@@ -4,6 +4,7 @@
 //! queue, and `drain` over the in-process queue with local stores.
 
 mod dates;
+mod dead_letter_retry;
 mod digest;
 mod drain;
 mod first_day;

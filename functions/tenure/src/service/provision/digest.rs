@@ -234,6 +234,74 @@ pub(crate) async fn waiting_approvals(
     lines
 }
 
+/// A run as its records show it, for the console's activity page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// The run: its delivery, and the approval it released.
+    pub run: String,
+    /// When its newest message was settled.
+    pub at: jiff::Timestamp,
+    /// How many of its messages are settled, of how many.
+    pub settled: (usize, u32),
+    /// Whether its digest went out (every message settled and the digest claimed).
+    pub digest_sent: bool,
+    /// What needed an admin, merged over its messages.
+    pub items: Vec<DigestItem>,
+}
+
+/// The newest `limit` runs of a connection with records (kept [`RUN_RECORDS_DAYS`]), newest
+/// first. A record that cannot be read is skipped (and logged).
+pub async fn recent_runs(
+    objects: &dyn crate::store::objects::ObjectStore,
+    connection: &ConnectionId,
+    limit: usize,
+) -> Result<Vec<RunRecord>, ObjectError> {
+    let prefix = format!("connections/{connection}/runs/");
+    let keys = objects.list(&prefix).await?;
+    let mut runs: std::collections::BTreeMap<String, (Vec<PartRecord>, bool)> =
+        std::collections::BTreeMap::new();
+    for key in &keys {
+        let rest = &key.as_str()[prefix.len()..];
+        let Some((run_folder, file)) = rest.split_once('/') else {
+            continue;
+        };
+        if run_folder.starts_with("announced-") {
+            continue;
+        }
+        let entry = runs.entry(run_folder.to_owned()).or_default();
+        if file == "digest.json" {
+            entry.1 = true;
+            continue;
+        }
+        let Some((bytes, _)) = objects.get(key).await? else {
+            continue;
+        };
+        match serde_json::from_slice::<PartRecord>(&bytes) {
+            Ok(part) => entry.0.push(part),
+            Err(error) => tracing::warn!(%key, %error, "a run record cannot be read"),
+        }
+    }
+    let mut records: Vec<RunRecord> = runs
+        .into_values()
+        .filter_map(|(parts, digest_sent)| {
+            let newest = parts.iter().max_by_key(|p| p.at)?;
+            let (run, at, count) = (newest.run.clone(), newest.at, newest.count);
+            let settled = parts.len();
+            let items = Digest::merge(parts.into_iter().map(|p| p.items)).items;
+            Some(RunRecord {
+                run,
+                at,
+                settled: (settled, count),
+                digest_sent,
+                items,
+            })
+        })
+        .collect();
+    records.sort_by_key(|r| std::cmp::Reverse(r.at));
+    records.truncate(limit);
+    Ok(records)
+}
+
 fn folder(connection: &ConnectionId, run: &str) -> String {
     let hash = hex::encode(&Sha256::digest(run.as_bytes())[..16]);
     format!("connections/{connection}/runs/{hash}")

@@ -62,7 +62,7 @@ use crate::today::Today;
 use notices::RunMail;
 
 pub use audit_trail::GROUP_WINDOW;
-pub use digest::{RUN_RECORDS_DAYS, prune_runs};
+pub use digest::{RUN_RECORDS_DAYS, RunRecord, prune_runs, recent_runs};
 pub use drain::{DrainError, drain};
 pub use error::ProvisionError;
 pub use known::known_record_key;
