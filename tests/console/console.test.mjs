@@ -422,6 +422,14 @@ test('HR: the webhook’s URL and a new key shown once that signs from then on; 
   const kept = await page.locator('section[aria-labelledby="export-heading"]').innerText();
   assert.match(kept, /connections\/contoso\/hr\/workers\.csv/);
   assert.match(kept, new RegExp(`workers\\.csv:${rows + 2}\\s+.*hire_date`));
+  // The last deliveries, newest first: the upload kept, the one refused, the signed webhook
+  // delivery queued; the request signed with the old key is not listed (earlier tests'
+  // deliveries come after).
+  const delivered = await page.locator('#deliveries tbody tr').allInnerTexts();
+  assert.ok(delivered.length >= 3, delivered.join('\n'));
+  assert.match(delivered[0], new RegExp(`upload[\\s\\S]*stored for the scheduled sync: ${workers} workers, ${setAside} records set aside`));
+  assert.match(delivered[1], /upload[\s\S]*refused \(400\): the HR export was not stored/);
+  assert.match(delivered[2], new RegExp(`webhook[\\s\\S]*${accepted.delivery_id}[\\s\\S]*accepted: 1 worker queued`));
   await checkPage(page, 'hr-export');
   await page.context().close();
 });
@@ -448,7 +456,7 @@ test('an administrator creates a Customer Owned Application connection: a wrong 
   await page.getByLabel('Connection name').fill('Woodgrove Bank – Zürich');
   await page.getByLabel('Client ID').fill('tenure-local');
   await page.getByLabel('Tenant ID').fill(OTHER_TENANT);
-  await page.getByLabel('Client secret').fill(WRONG_SECRET);
+  await page.getByLabel('Client secret', { exact: true }).fill(WRONG_SECRET);
   await page.getByLabel('Endpoint override (optional)').fill(deployment.tenantUrl);
   await page.getByRole('button', { name: 'Save and prove' }).click();
   // (The first answer had an error there too: wait for this answer's.)
@@ -456,16 +464,16 @@ test('an administrator creates a Customer Owned Application connection: a wrong 
 
   // A wrong secret: kept, not working, and Microsoft's refusal as advice.
   await page.getByLabel('Tenant ID').fill(deployment.tenant);
-  await page.getByLabel('Client secret').fill(WRONG_SECRET);
+  await page.getByLabel('Client secret', { exact: true }).fill(WRONG_SECRET);
   await page.getByRole('button', { name: 'Save and prove' }).click();
   await page.locator('.problem-box').waitFor();
   const advice = await page.locator('.problem-box').innerText();
   assert.match(advice, /secret/i);
-  assert.equal(await page.getByLabel('Client secret').inputValue(), '', 'the secret is never sent back');
+  assert.equal(await page.getByLabel('Client secret', { exact: true }).inputValue(), '', 'the secret is never sent back');
   await checkPage(page, 'create-refused');
 
   // The right one: proved, linked, and the connection's page.
-  await page.getByLabel('Client secret').fill(CUSTOMER_SECRET);
+  await page.getByLabel('Client secret', { exact: true }).fill(CUSTOMER_SECRET);
   await page.getByRole('button', { name: 'Save and prove' }).click();
   // Saved again from the form it was kept in: the same connection, its id the name's slug.
   await page.waitForURL(`${deployment.url}/console/connections/woodgrove-bank-zurich`);

@@ -125,6 +125,7 @@ GRANTS = {
         "s3:GetObject", "{bucket}/connections/*", "{bucket}/plugins/*", "{bucket}/compiled/*"
     )
     | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
+    | allow("s3:PutObject", "{bucket}/connections/*/deliveries/*")
     | CODE_KEY
     | allow("secretsmanager:GetSecretValue", "{secret}tenure/*/webhook-key-??????")
     | allow("sqs:SendMessage", "{queue}"),
@@ -168,7 +169,10 @@ GRANTS = {
     | allow("s3:GetObject", "{bucket}/plugins/*", "{bucket}/compiled/*")
     | allow("s3:PutObject", "{bucket}/connections/*/approvals/*")
     | allow(
-        "s3:DeleteObject", "{bucket}/connections/*/runs/*", "{bucket}/connections/*/hr/known/*"
+        "s3:DeleteObject",
+        "{bucket}/connections/*/runs/*",
+        "{bucket}/connections/*/deliveries/*",
+        "{bucket}/connections/*/hr/known/*",
     )
     | CODE_KEY
     | allow("sqs:SendMessage", "{queue}"),
@@ -193,7 +197,18 @@ GRANTS = {
     | allow("s3:ListBucket", "{bucket}", prefix="connections/*")
     | allow("s3:ListBucket", "{bucket}", prefix="audit/*")
     | allow("s3:PutObject", "{bucket}/connections/*")
-    | allow(SECRET_KINDS_ALL_ACCESS, "{secret}tenure/*/client-secret-??????")
+    | allow("s3:DeleteObject", "{bucket}/connections/*/hr/*")
+    | allow("s3:PutObject", "{bucket}/audit/*")
+    | allow(
+        SECRET_KINDS_ALL_ACCESS,
+        "{secret}tenure/*/client-secret-??????",
+        "{secret}tenure/*/certificate-key-??????",
+        "{secret}tenure/*/webhook-key-??????",
+    )
+    | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
+    | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
+    | allow("s3:DeleteObject", "{bucket}/plugins/*")
+    | CODE_KEY
     | allow("sqs:SendMessage", "{queue}")
     | SESSION_KEY,
 }

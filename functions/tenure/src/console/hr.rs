@@ -15,10 +15,12 @@ use axum::response::Response;
 use secrecy::ExposeSecret as _;
 
 use super::connection::OnConnection;
+use super::labels;
 use super::page::{Chrome, ErrorPage, Partial, answer, base_url};
 use super::upload::chosen_file;
 use crate::connect::{has_webhook_key, keep_webhook_key, new_webhook_key};
 use crate::service::Services;
+use crate::service::deliveries::{self, DeliveryOutcome, DeliveryRecord, DeliverySource};
 use crate::service::hr_export::{self, ExportFormat, HrExportError};
 use crate::service::http::PublicUrl;
 use crate::store::connections::Connection;
@@ -42,7 +44,20 @@ struct HrPage {
     notice: Option<String>,
     problem: Option<String>,
     file_error: Option<String>,
+    deliveries: Vec<DeliveryRow>,
 }
+
+/// One of the last deliveries as the page lists it.
+struct DeliveryRow {
+    at: String,
+    source: &'static str,
+    delivery_id: String,
+    outcome: String,
+    refused: bool,
+}
+
+/// How many deliveries the page lists.
+const MAX_DELIVERIES: usize = 20;
 
 struct ExportView {
     key: String,
@@ -221,7 +236,15 @@ async fn render(
             return ErrorPage::failed(partial, Some(chrome), "read the HR export", &error);
         }
     };
+    let deliveries =
+        match deliveries::recent(services.objects.as_ref(), &connection.id, MAX_DELIVERIES).await {
+            Ok(found) => found.into_iter().map(delivery_row).collect(),
+            Err(error) => {
+                return ErrorPage::failed(partial, Some(chrome), "read the HR deliveries", &error);
+            }
+        };
     let page = HrPage {
+        deliveries,
         csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
         title: format!("HR of {}", connection.display_name()),
@@ -243,4 +266,42 @@ async fn render(
         || page.render(),
         || page.as_content().render(),
     )
+}
+
+fn delivery_row(record: DeliveryRecord) -> DeliveryRow {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let (outcome, refused) = match record.outcome {
+        DeliveryOutcome::Queued { workers } => (
+            format!("accepted: {workers} worker{} queued", plural(workers)),
+            false,
+        ),
+        DeliveryOutcome::Held { workers, approval } => (
+            format!(
+                "accepted, held for approval ({workers} worker{}; approval {approval})",
+                plural(workers)
+            ),
+            false,
+        ),
+        DeliveryOutcome::Stored { workers, set_aside } => (
+            format!(
+                "stored for the scheduled sync: {workers} worker{}, {set_aside} record{} set aside",
+                plural(workers),
+                plural(set_aside)
+            ),
+            false,
+        ),
+        DeliveryOutcome::Refused { status, reason } => {
+            (format!("refused ({status}): {reason}"), true)
+        }
+    };
+    DeliveryRow {
+        at: labels::when(record.at),
+        source: match record.source {
+            DeliverySource::Webhook => "webhook",
+            DeliverySource::Upload => "upload",
+        },
+        delivery_id: record.delivery_id.unwrap_or_default(),
+        outcome,
+        refused,
+    }
 }

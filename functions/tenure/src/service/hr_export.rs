@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::hr::{HrBatch, read_csv, read_json};
 use crate::service::Services;
+use crate::service::deliveries::{self, DeliveryOutcome, DeliveryRecord, DeliverySource};
 use crate::service::schedule::EXPORT_NAMES;
 use crate::store::connections::ConnectionId;
 use crate::store::objects::{Condition, ObjectKey};
@@ -60,6 +61,8 @@ pub struct StoredExport {
     pub workers: usize,
     /// The records set aside, each as `file:line: reason` (the first 50, then how many more).
     pub quarantined: Vec<String>,
+    /// How many records were set aside.
+    pub set_aside: usize,
 }
 
 /// Why an export was not stored.
@@ -88,8 +91,38 @@ impl HrExportError {
     }
 }
 
-/// Checks `bytes` as an export of `format` and stores it for `connection`'s scheduled sync.
+/// Checks `bytes` as an export of `format` and stores it for `connection`'s scheduled sync;
+/// the upload and its outcome are kept among the connection's deliveries
+/// ([`crate::service::deliveries`]).
 pub async fn store_export(
+    services: &Services,
+    connection: &ConnectionId,
+    format: ExportFormat,
+    bytes: Vec<u8>,
+) -> Result<StoredExport, HrExportError> {
+    let at = services.clock.now();
+    let stored = store(services, connection, format, bytes).await;
+    let outcome = match &stored {
+        Ok(stored) => DeliveryOutcome::Stored {
+            workers: stored.workers,
+            set_aside: stored.set_aside,
+        },
+        Err(error) => DeliveryOutcome::Refused {
+            status: error.status(),
+            reason: error.to_string(),
+        },
+    };
+    let record = DeliveryRecord {
+        at,
+        delivery_id: None,
+        source: DeliverySource::Upload,
+        outcome,
+    };
+    deliveries::record(services.objects.as_ref(), connection, &record).await;
+    stored
+}
+
+async fn store(
     services: &Services,
     connection: &ConnectionId,
     format: ExportFormat,
@@ -139,6 +172,7 @@ pub async fn store_export(
         bytes: size,
         workers: workers.len(),
         quarantined: set_aside,
+        set_aside: quarantined.len(),
     })
 }
 

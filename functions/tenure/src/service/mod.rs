@@ -18,11 +18,13 @@
 //! (the axum routers), `plugins/` (the plugin registry), `provision/` (the queue consumer),
 //! `schedule/` (the scheduled fan-out); `settings` is each connection's
 //! [`MappingSettings`](settings::MappingSettings); `overview` what the console lists of each
-//! connection (who may see it, its last run, its pending approvals); `activity` its audit trail,
-//! administrators' actions and dead letters, for a person to read.
+//! connection (who may see it, its last run, its pending approvals); `activity` its last runs,
+//! audit trail, administrators' actions and dead letters, for a person to read; `deliveries`
+//! what HR delivered to it and what became of each.
 
 pub mod access_audit;
 pub mod activity;
+pub mod deliveries;
 pub mod guard;
 pub mod hr_export;
 pub mod http;

@@ -455,3 +455,54 @@ async fn a_delivery_nobody_could_have_signed_reads_no_key() -> TestResult {
     assert_eq!(secrets.reads.load(Ordering::SeqCst), 1);
     Ok(())
 }
+
+/// What the HR page lists: every delivery signed with the key, queued or refused and why, newest
+/// first; nothing for a request anyone could send (no signature, a wrong one, a replay).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_deliveries_are_kept_with_their_outcome_and_unsigned_ones_are_not() -> TestResult {
+    use tenure::service::deliveries::{DeliveryOutcome, DeliverySource, recent};
+    let d = Deployment::new().await?;
+    let objects = d.services.objects.as_ref();
+    let body = sample("generic.json")?;
+    let queued = d.deliver(&body, Timestamp::now()).await?;
+    assert_eq!(queued.status, 202, "{}", queued.body);
+    let malformed = d
+        .deliver(
+            br#"{"events":[{"type":"hire","worker":{}}]}"#,
+            Timestamp::now(),
+        )
+        .await?;
+    assert_eq!(malformed.status, 400);
+
+    let wrong_key = SecretString::from("whsec-not-this-connections-key".to_owned());
+    let unsigned = d
+        .event(&sign_generic(&body, &wrong_key, Timestamp::now()), &body)
+        .send(&d.router()?)
+        .await?;
+    assert_eq!(unsigned.status, 401);
+    // A minute back: not the first delivery's signature (timestamps are in whole seconds).
+    let at = Timestamp::now() - SignedDuration::from_mins(1);
+    let once = d.event(&sign_generic(&body, &d.key(), at), &body);
+    assert_eq!(once.send(&d.router()?).await?.status, 202);
+    assert_eq!(once.send(&d.router()?).await?.status, 401, "a replay");
+
+    let kept = recent(objects, &d.connection, 10).await?;
+    assert_eq!(kept.len(), 3, "two queued and one malformed: {kept:?}");
+    assert!(kept.iter().all(|r| r.source == DeliverySource::Webhook));
+    assert!(
+        matches!(&kept[0].outcome, DeliveryOutcome::Queued { workers } if *workers >= 1),
+        "{:?}",
+        kept[0]
+    );
+    assert!(
+        matches!(&kept[1].outcome, DeliveryOutcome::Refused { status: 400, reason } if reason.contains("$.events[0].type")),
+        "{:?}",
+        kept[1]
+    );
+    assert!(
+        kept[2].delivery_id.is_some(),
+        "a queued delivery has its id"
+    );
+    assert!(kept.iter().all(|r| !format!("{r:?}").contains(&d.key)));
+    Ok(())
+}

@@ -13,6 +13,7 @@ use secrecy::SecretString;
 
 use super::response::{closing, json_error};
 use crate::service::Services;
+use crate::service::deliveries::{self, DeliveryOutcome, DeliveryRecord, DeliverySource};
 use crate::service::guard::ServiceGuard;
 use crate::store::connections::ConnectionId;
 use crate::store::secrets::{SecretKind, SecretName};
@@ -80,17 +81,21 @@ async fn hr_events(
             WebhookError::BadSignature.to_string(),
         );
     };
+    let now = Timestamp::now();
     let accepted = webhook::accept(
         &connection,
         &headers,
         &body,
         &key,
-        Timestamp::now(),
+        now,
         services.replay.as_ref(),
         services.queue.as_ref(),
         &ServiceGuard(&services),
     )
     .await;
+    if let Some(record) = record_of(&accepted, now) {
+        deliveries::record(services.objects.as_ref(), &connection, &record).await;
+    }
     match accepted {
         Ok(webhook::Accepted {
             delivery_id,
@@ -130,6 +135,48 @@ async fn hr_events(
         }
         Err(e) => refused_for(connection.as_str(), &e),
     }
+}
+
+/// The record of a delivery to keep: every delivery signed with the connection's key; none for
+/// one refused as unsigned, stale, from the future or a replay (anyone can send those).
+fn record_of(
+    accepted: &Result<webhook::Accepted, WebhookError>,
+    at: Timestamp,
+) -> Option<DeliveryRecord> {
+    let (delivery_id, outcome) = match accepted {
+        Ok(webhook::Accepted {
+            delivery_id,
+            workers,
+            held: Some(held),
+            ..
+        }) => (
+            Some(delivery_id.clone()),
+            DeliveryOutcome::Held {
+                workers: *workers,
+                approval: held.approval_id.clone(),
+            },
+        ),
+        Ok(accepted) => (
+            Some(accepted.delivery_id.clone()),
+            DeliveryOutcome::Queued {
+                workers: accepted.workers,
+            },
+        ),
+        Err(error) if error.status() == 401 || error.status() == 413 => return None,
+        Err(error) => (
+            None,
+            DeliveryOutcome::Refused {
+                status: error.status(),
+                reason: error.to_string(),
+            },
+        ),
+    };
+    Some(DeliveryRecord {
+        at,
+        delivery_id,
+        source: DeliverySource::Webhook,
+        outcome,
+    })
 }
 
 /// The connection named `id` and its webhook key; `None` when `id` is not a valid connection id

@@ -155,6 +155,8 @@ pub async fn schedule(
     tracing::info!(connection = %scheduled.connection, delivery = %scheduled.delivery_id,
         workers = count, messages = scheduled.messages, "scheduled sync queued");
     crate::service::provision::prune_runs(services, &scheduled.connection).await;
+    let now = services.clock.now();
+    crate::service::deliveries::prune(services.objects.as_ref(), &scheduled.connection, now).await;
     Ok(scheduled)
 }
 
