@@ -1,5 +1,5 @@
-//! `tenure approvals list | approve`: the changes the guard held for approval in the local state
-//! folder. The CLI runs as the operator, so it approves directly; the approved work is then
+//! `tenure approvals list | approve | supervise`: the changes the guard held for approval in the
+//! local state folder, and which changes a connection holds (its supervision). The CLI runs as the operator, so it approves directly; the approved work is then
 //! provisioned by this process (the queue of `tenure serve` lives in that process).
 
 use std::process::ExitCode;
@@ -8,8 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use tenure::service::guard::{self, ApprovalStatus};
 use tenure::service::provision;
+use tenure::service::settings::MappingSettings;
 
-use crate::args::{ApprovalsCommand, ApproveArgs, ExistingConnectionArgs};
+use crate::args::{ApprovalsCommand, ApproveArgs, ExistingConnectionArgs, SuperviseArgs};
 use crate::state::state_dir;
 
 /// The most messages provisioned at once.
@@ -21,6 +22,7 @@ pub(crate) fn run(command: ApprovalsCommand) -> Result<ExitCode> {
         match command {
             ApprovalsCommand::List(args) => list(args).await,
             ApprovalsCommand::Approve(args) => approve(args).await,
+            ApprovalsCommand::Supervise(args) => supervise(args).await,
         }
     })
 }
@@ -30,6 +32,10 @@ async fn list(args: ExistingConnectionArgs) -> Result<ExitCode> {
     let stores = crate::state::Stores::open(&state)?;
     let connection = stores.connection(&args.id).await?;
     let approvals = guard::list(stores.objects.as_ref(), &connection.id).await?;
+    if let Ok((settings, _)) = MappingSettings::load(stores.objects.as_ref(), &connection.id).await
+    {
+        println!("Supervision: {}.", settings.guard.supervision.describe());
+    }
     if approvals.is_empty() {
         println!("Connection {} has no held changes.", connection.id);
     }
@@ -48,6 +54,15 @@ async fn list(args: ExistingConnectionArgs) -> Result<ExitCode> {
             approval.reason
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn supervise(args: SuperviseArgs) -> Result<ExitCode> {
+    let state = state_dir(args.connection.state.state_dir.as_deref())?;
+    let stores = crate::state::Stores::open(&state)?;
+    let connection = stores.connection(&args.connection.id).await?;
+    MappingSettings::set_supervision(stores.objects.as_ref(), &connection.id, args.mode).await?;
+    println!("Connection {}: {}.", connection.id, args.mode.describe());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -41,13 +41,25 @@ pub(crate) enum Command {
     Approvals(ApprovalsCommand),
 }
 
-/// `tenure approvals list | approve`.
+/// `tenure approvals list | approve | supervise`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ApprovalsCommand {
     /// List a connection's held changes, oldest first, with their reason and state.
     List(ExistingConnectionArgs),
     /// Approve a held change and provision it now (once: approving it again does nothing).
     Approve(ApproveArgs),
+    /// Set which of a connection's changes wait for approval: automatic (only what the guard
+    /// refuses), leavers (every plan with a leaver too) or every-change (every plan).
+    Supervise(SuperviseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SuperviseArgs {
+    /// automatic, leavers or every-change.
+    #[arg(value_name = "MODE", value_parser = tenure::service::settings::Supervision::parse)]
+    pub(crate) mode: tenure::service::settings::Supervision,
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
 }
 
 #[derive(Debug, clap::Args)]

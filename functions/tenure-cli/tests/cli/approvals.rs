@@ -145,3 +145,52 @@ async fn a_held_change_is_listed_approved_once_and_provisioned() {
         stderr(&unknown)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervise_sets_which_changes_wait_and_list_says_it() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let uri = sandbox.tenant.uri();
+    let mut connect = tenure(&sandbox, &sandbox.connect_args("contoso", &uri));
+    connect.env("CUSTOMER_APP_SECRET", SECRET);
+    assert!(run(connect).await.status.success());
+    let supervise = |mode: &'static str| {
+        tenure(
+            &sandbox,
+            &["approvals", "supervise", mode, "--connection", "contoso"],
+        )
+    };
+    // Without a mapping there is nothing to supervise: said, with what to do.
+    let early = run(supervise("leavers")).await;
+    assert_eq!(early.status.code(), Some(1));
+    assert!(
+        stderr(&early).contains("no mapping settings yet"),
+        "{}",
+        stderr(&early)
+    );
+
+    connected(&sandbox).await;
+    let wrong = run(supervise("sometimes")).await;
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("not a supervision mode"),
+        "{}",
+        stderr(&wrong)
+    );
+    let set = run(supervise("every-change")).await;
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(
+        stdout(&set).contains("Supervised for every change"),
+        "{}",
+        stdout(&set)
+    );
+    let listed = run(tenure(
+        &sandbox,
+        &["approvals", "list", "--connection", "contoso"],
+    ))
+    .await;
+    assert!(
+        stdout(&listed).contains("Supervision: Supervised for every change"),
+        "{}",
+        stdout(&listed)
+    );
+}

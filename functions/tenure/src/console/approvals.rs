@@ -3,9 +3,12 @@
 //! now ([`crate::service::guard::preview`], shown as `tenure plan` writes it); `POST
 //! …/approvals/{approval}/approve` approves one ([`crate::service::guard::approve`]) on
 //! behalf of the signed-in user, who is kept as the approver on the approval and in the audit
-//! trail (the admin layer writes the access record).
+//! trail (the admin layer writes the access record). `POST …/approvals/supervision` sets the
+//! connection's supervised mode ([`MappingSettings::set_supervision`]), which the page shows
+//! first.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,6 +18,7 @@ use super::page::{Chrome, ErrorPage, Partial, answer};
 use crate::report::plan_text;
 use crate::service::Services;
 use crate::service::guard::{self, Approval, ApprovalError, ApprovalStatus, Origin};
+use crate::service::settings::{MappingSettings, SettingsError, Supervision};
 use crate::store::connections::Connection;
 
 #[derive(Template)]
@@ -28,7 +32,31 @@ struct ApprovalsPage {
     csrf_token: String,
     notice: Option<String>,
     problem: Option<String>,
+    supervision: Vec<ModeView>,
+    /// Whether the connection has mapping settings (where the supervision is kept).
+    has_mapping: bool,
+    /// Why the supervision cannot be set (no mapping yet), or what was wrong with the choice.
+    supervision_error: Option<String>,
     approvals: Vec<ApprovalView>,
+}
+
+/// One supervision mode as the form offers it.
+struct ModeView {
+    name: &'static str,
+    label: &'static str,
+    checked: bool,
+}
+
+/// Why the supervision of a connection without mapping settings cannot be set.
+const NO_MAPPING: &str =
+    "This connection has no mapping yet, so nothing to supervise: save a mapping first (Mapping).";
+
+/// What an answer says besides the page itself.
+#[derive(Default)]
+struct Said {
+    notice: Option<String>,
+    problem: Option<String>,
+    supervision_error: Option<String>,
 }
 
 struct ApprovalView {
@@ -60,8 +88,82 @@ pub(crate) async fn page(
         &connection,
         partial,
         StatusCode::OK,
-        None,
-        None,
+        Said::default(),
+    )
+    .await
+}
+
+/// Sets the connection's supervision from the form's `supervision` field, then shows the page
+/// with what happened (an unknown mode, or a connection without mapping settings, is said by
+/// the field).
+pub(crate) async fn set_supervision(
+    State(services): State<Services>,
+    OnConnection {
+        chrome,
+        connection,
+        caller: _,
+        partial,
+    }: OnConnection,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let chosen = fields
+        .iter()
+        .find(|(name, _)| name == "supervision")
+        .map(|(_, value)| value.as_str());
+    let mode = match chosen.map(Supervision::parse) {
+        Some(Ok(mode)) => mode,
+        Some(Err(message)) => {
+            return field_error(&services, chrome, &connection, partial, message).await;
+        }
+        None => {
+            let message = "Choose how this connection is supervised.".to_owned();
+            return field_error(&services, chrome, &connection, partial, message).await;
+        }
+    };
+    let set =
+        MappingSettings::set_supervision(services.objects.as_ref(), &connection.id, mode).await;
+    let said = match set {
+        Ok(_) => Said {
+            notice: Some(format!("Saved. {}.", mode.describe())),
+            ..Said::default()
+        },
+        Err(SettingsError::Missing(_)) => {
+            let message = NO_MAPPING.to_owned();
+            return field_error(&services, chrome, &connection, partial, message).await;
+        }
+        Err(error) => {
+            return ErrorPage::failed(partial, Some(chrome), "save the supervision", &error);
+        }
+    };
+    render(
+        &services,
+        chrome,
+        &connection,
+        partial,
+        StatusCode::OK,
+        said,
+    )
+    .await
+}
+
+async fn field_error(
+    services: &Services,
+    chrome: Chrome,
+    connection: &Connection,
+    partial: Partial,
+    message: String,
+) -> Response {
+    let said = Said {
+        supervision_error: Some(message),
+        ..Said::default()
+    };
+    render(
+        services,
+        chrome,
+        connection,
+        partial,
+        StatusCode::BAD_REQUEST,
+        said,
     )
     .await
 }
@@ -109,16 +211,12 @@ pub(crate) async fn approve(
             (status, None, Some(format!("Not approved: {error}")))
         }
     };
-    render(
-        &services,
-        chrome,
-        &connection,
-        partial,
-        status,
+    let said = Said {
         notice,
         problem,
-    )
-    .await
+        ..Said::default()
+    };
+    render(&services, chrome, &connection, partial, status, said).await
 }
 
 async fn render(
@@ -127,9 +225,29 @@ async fn render(
     connection: &Connection,
     partial: Partial,
     status: StatusCode,
-    notice: Option<String>,
-    problem: Option<String>,
+    said: Said,
 ) -> Response {
+    let current = match MappingSettings::load(services.objects.as_ref(), &connection.id).await {
+        Ok((settings, _)) => Some(settings.guard.supervision),
+        Err(SettingsError::Missing(_)) => None,
+        Err(error) => {
+            return ErrorPage::failed(
+                partial,
+                Some(chrome),
+                "read the connection's settings",
+                &error,
+            );
+        }
+    };
+    let supervision = Supervision::ALL
+        .into_iter()
+        .map(|mode| ModeView {
+            name: mode.name(),
+            label: mode.describe(),
+            checked: current.unwrap_or_default() == mode,
+        })
+        .collect();
+
     let approvals = match guard::list(services.objects.as_ref(), &connection.id).await {
         Ok(approvals) => approvals,
         Err(error) => {
@@ -148,8 +266,11 @@ async fn render(
         id: connection.id.to_string(),
         name: connection.display_name().to_owned(),
         section: "approvals",
-        notice,
-        problem,
+        notice: said.notice,
+        problem: said.problem,
+        supervision,
+        has_mapping: current.is_some(),
+        supervision_error: said.supervision_error,
         approvals: views,
     };
     answer(
@@ -189,7 +310,7 @@ async fn view(services: &Services, connection: &Connection, approval: &Approval)
         origin: match approval.origin {
             Origin::Webhook => "a webhook delivery",
             Origin::Schedule => "a scheduled sync",
-            Origin::Provision => "a provision run over the budget",
+            Origin::Provision => "a provision run",
         },
         reason: approval.reason.clone(),
         effect: approval.effect.describe(),

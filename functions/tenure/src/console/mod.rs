@@ -28,6 +28,7 @@
 //! | `POST /console/connections/{id}/mapping/standard` | its administrators | use the standard mapper again |
 //! | `GET`, `POST /console/connections/{id}/exchange` | its administrators | Exchange Online: how it is reached, the anchor mailbox, the roles; proved with `Get-Mailbox` on save |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
+//! | `POST /console/connections/{id}/approvals/supervision` | its administrators | which changes wait for approval: automatic, leavers, every change |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
 //! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
 //!
@@ -134,6 +135,10 @@ pub fn console_routes(services: Services) -> Router {
         )
         .route("/console/connections/{id}/approvals", get(approvals::page))
         .route("/console/connections/{id}/activity", get(activity::page))
+        .route(
+            "/console/connections/{id}/approvals/supervision",
+            post(approvals::set_supervision),
+        )
         .route(
             "/console/connections/{id}/approvals/{approval}/approve",
             post(approvals::approve),
