@@ -58,6 +58,7 @@ struct AccessRow {
     at: String,
     who: String,
     request: String,
+    detail: Option<String>,
     status: u16,
 }
 
@@ -182,6 +183,7 @@ pub(crate) async fn page(
                     } => format!("API token {token_name} ({token_id})"),
                 },
                 request: format!("{} {}", a.method, a.path),
+                detail: a.detail,
                 status: a.status,
             })
             .collect(),

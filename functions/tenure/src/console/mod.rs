@@ -30,6 +30,7 @@
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
 //! | `POST /console/connections/{id}/approvals/supervision` | its administrators | which changes wait for approval: automatic, leavers, every change |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
+//! | `POST /console/connections/{id}/approvals/{approval}/reject` | its administrators | reject one, with a note |
 //! | `GET /console/connections/{id}/activity` | its administrators | the audit trail by worker and day, administrators' actions, dead letters |
 //!
 //! Everything but the landing page and the static files is behind
@@ -142,6 +143,10 @@ pub fn console_routes(services: Services) -> Router {
         .route(
             "/console/connections/{id}/approvals/{approval}/approve",
             post(approvals::approve),
+        )
+        .route(
+            "/console/connections/{id}/approvals/{approval}/reject",
+            post(approvals::reject),
         )
         .route_layer(from_fn_with_state(services.clone(), admin_layer));
     Router::new()
