@@ -41,13 +41,39 @@ pub(crate) enum Command {
     Approvals(ApprovalsCommand),
 }
 
-/// `tenure approvals list | approve`.
+/// `tenure approvals list | approve | reject | supervise`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ApprovalsCommand {
     /// List a connection's held changes, oldest first, with their reason and state.
     List(ExistingConnectionArgs),
     /// Approve a held change and provision it now (once: approving it again does nothing).
     Approve(ApproveArgs),
+    /// Reject a held change with a note: it is never applied, and cannot be approved afterwards.
+    Reject(RejectArgs),
+    /// Set which of a connection's changes wait for approval: automatic (only what the guard
+    /// refuses), leavers (every plan with a leaver too) or every-change (every plan).
+    Supervise(SuperviseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct RejectArgs {
+    /// The approval's id, as `tenure approvals list` shows it.
+    #[arg(value_name = "APPROVAL")]
+    pub(crate) approval: String,
+    /// Why it is rejected (kept on the approval).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) note: String,
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SuperviseArgs {
+    /// automatic, leavers or every-change.
+    #[arg(value_name = "MODE", value_parser = tenure::service::settings::Supervision::parse)]
+    pub(crate) mode: tenure::service::settings::Supervision,
+    #[command(flatten)]
+    pub(crate) connection: ExistingConnectionArgs,
 }
 
 #[derive(Debug, clap::Args)]

@@ -145,3 +145,116 @@ async fn a_held_change_is_listed_approved_once_and_provisioned() {
         stderr(&unknown)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervise_sets_which_changes_wait_and_list_says_it() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    let uri = sandbox.tenant.uri();
+    let mut connect = tenure(&sandbox, &sandbox.connect_args("contoso", &uri));
+    connect.env("CUSTOMER_APP_SECRET", SECRET);
+    assert!(run(connect).await.status.success());
+    let supervise = |mode: &'static str| {
+        tenure(
+            &sandbox,
+            &["approvals", "supervise", mode, "--connection", "contoso"],
+        )
+    };
+    // Without a mapping there is nothing to supervise: said, with what to do.
+    let early = run(supervise("leavers")).await;
+    assert_eq!(early.status.code(), Some(1));
+    assert!(
+        stderr(&early).contains("no mapping settings yet"),
+        "{}",
+        stderr(&early)
+    );
+
+    connected(&sandbox).await;
+    let wrong = run(supervise("sometimes")).await;
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("not a supervision mode"),
+        "{}",
+        stderr(&wrong)
+    );
+    let set = run(supervise("every-change")).await;
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(
+        stdout(&set).contains("Supervised for every change"),
+        "{}",
+        stdout(&set)
+    );
+    let listed = run(tenure(
+        &sandbox,
+        &["approvals", "list", "--connection", "contoso"],
+    ))
+    .await;
+    assert!(
+        stdout(&listed).contains("Supervision: Supervised for every change"),
+        "{}",
+        stdout(&listed)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_change_is_never_provisioned_and_cannot_be_approved() {
+    let sandbox = Sandbox::start(Faults::default(), 1).await;
+    connected(&sandbox).await;
+    let id = held_ceo_leaving(&sandbox).await;
+    let reject = |note: &str| {
+        let mut command = tenure(
+            &sandbox,
+            &[
+                "approvals",
+                "reject",
+                id.as_str(),
+                "--connection",
+                "contoso",
+            ],
+        );
+        command.arg("--note").arg(note);
+        command
+    };
+    let blank = run(reject("  ")).await;
+    assert_eq!(blank.status.code(), Some(1));
+    assert!(
+        stderr(&blank).contains("write a note"),
+        "{}",
+        stderr(&blank)
+    );
+
+    let rejected = run(reject("the CEO is staying; HR fixed the record")).await;
+    assert!(rejected.status.success(), "{}", stderr(&rejected));
+    assert!(
+        stdout(&rejected).contains("will never be applied"),
+        "{}",
+        stdout(&rejected)
+    );
+    let approve = run(tenure(
+        &sandbox,
+        &[
+            "approvals",
+            "approve",
+            id.as_str(),
+            "--connection",
+            "contoso",
+        ],
+    ))
+    .await;
+    assert_eq!(approve.status.code(), Some(1));
+    assert!(
+        stderr(&approve).contains("was rejected by cli:ops-anna"),
+        "{}",
+        stderr(&approve)
+    );
+    assert!(ceo_enabled(&sandbox), "never applied");
+    let listed = run(tenure(
+        &sandbox,
+        &["approvals", "list", "--connection", "contoso"],
+    ))
+    .await;
+    assert!(
+        stdout(&listed).contains("rejected") && stdout(&listed).contains("HR fixed the record"),
+        "{}",
+        stdout(&listed)
+    );
+}

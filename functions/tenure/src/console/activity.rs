@@ -78,6 +78,7 @@ struct AccessRow {
     at: String,
     who: String,
     request: String,
+    detail: Option<String>,
     status: u16,
 }
 
@@ -282,6 +283,7 @@ async fn render(
                     } => format!("API token {token_name} ({token_id})"),
                 },
                 request: format!("{} {}", a.method, a.path),
+                detail: a.detail,
                 status: a.status,
             })
             .collect(),

@@ -28,7 +28,9 @@
 //! | `POST /console/connections/{id}/mapping/standard` | its administrators | use the standard mapper again |
 //! | `GET`, `POST /console/connections/{id}/exchange` | its administrators | Exchange Online: how it is reached, the anchor mailbox, the roles; proved with `Get-Mailbox` on save |
 //! | `GET /console/connections/{id}/approvals` | its administrators | held changes, with the plan each would make |
+//! | `POST /console/connections/{id}/approvals/supervision` | its administrators | which changes wait for approval: automatic, leavers, every change |
 //! | `POST /console/connections/{id}/approvals/{approval}/approve` | its administrators | approve one |
+//! | `POST /console/connections/{id}/approvals/{approval}/reject` | its administrators | reject one, with a note |
 //! | `GET /console/connections/{id}/activity` | its administrators | the last runs with what needed an admin, the audit trail by worker, day and kind, administrators' actions, dead letters |
 //! | `POST /console/connections/{id}/activity/dead-letters/retry` | its administrators | queue a dead letter's work again |
 //!
@@ -140,8 +142,16 @@ pub fn console_routes(services: Services) -> Router {
             post(activity::retry),
         )
         .route(
+            "/console/connections/{id}/approvals/supervision",
+            post(approvals::set_supervision),
+        )
+        .route(
             "/console/connections/{id}/approvals/{approval}/approve",
             post(approvals::approve),
+        )
+        .route(
+            "/console/connections/{id}/approvals/{approval}/reject",
+            post(approvals::reject),
         )
         .route_layer(from_fn_with_state(services.clone(), admin_layer));
     Router::new()

@@ -66,7 +66,16 @@ pub struct AccessRecord {
     pub path: String,
     /// The answer's status.
     pub status: u16,
+    /// What the handler added (a rejection's note), if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
+
+/// What a handler adds to its request's access record, such as the note of a rejection: put
+/// on the response as an extension, and the admin layer writes it as the record's `detail`.
+/// Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditDetail(pub String);
 
 /// Writes the record; a failure is logged (the request was already answered).
 pub async fn write(services: &Services, record: &AccessRecord) {

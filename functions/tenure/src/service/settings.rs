@@ -65,6 +65,63 @@ pub struct GuardSettings {
     /// The rolling 24-hour budget every provision run draws from.
     #[serde(default)]
     pub budget: BudgetSettings,
+    /// Which changes wait for a person even when the guard lets them through. Default
+    /// [`Supervision::Automatic`] (settings written before it existed read as that).
+    #[serde(default)]
+    pub supervision: Supervision,
+}
+
+/// Which of a connection's changes wait for a person's approval before they are applied,
+/// besides those the guard refuses ([`crate::service::guard::supervise`] decides).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Supervision {
+    /// Only what the guard refuses (a mass change, the budget spent) is held.
+    #[default]
+    Automatic,
+    /// Every plan with a leaver (an account disabled, access removed as the worker leaves) is
+    /// held, and what the guard refuses.
+    Leavers,
+    /// Every plan that changes anything is held.
+    EveryChange,
+}
+
+impl Supervision {
+    /// Every mode, in the order forms list them.
+    pub const ALL: [Self; 3] = [Self::Automatic, Self::Leavers, Self::EveryChange];
+
+    /// The name in settings, forms and the CLI (`automatic`, `leavers`, `every_change`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Automatic => "automatic",
+            Self::Leavers => "leavers",
+            Self::EveryChange => "every_change",
+        }
+    }
+
+    /// The mode a name (as [`Self::name`] gives it; `-` for `_` too) stands for.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let wanted = name.trim().replace('-', "_");
+        Self::ALL
+            .into_iter()
+            .find(|mode| mode.name() == wanted)
+            .ok_or_else(|| {
+                format!("{name:?} is not a supervision mode (automatic, leavers or every_change)")
+            })
+    }
+
+    /// What the mode means, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Automatic => {
+                "Automatic: changes are applied as they come; only what the guard refuses waits for approval"
+            }
+            Self::Leavers => {
+                "Supervised for leavers and guard refusals: every plan with a leaver waits for approval"
+            }
+            Self::EveryChange => "Supervised for every change: every plan waits for approval",
+        }
+    }
 }
 
 impl Default for GuardSettings {
@@ -74,6 +131,7 @@ impl Default for GuardSettings {
             max_share: policy.max_share,
             min_users: policy.min_users,
             budget: BudgetSettings::default(),
+            supervision: Supervision::Automatic,
         }
     }
 }
@@ -138,10 +196,16 @@ pub enum SettingsError {
         /// What is wrong, with the JSON path.
         message: String,
     },
+    /// Other writers kept changing the settings.
+    #[error("the settings of connection {0} kept changing under this change; try again")]
+    Contended(ConnectionId),
     /// The object store failed.
     #[error(transparent)]
     Store(#[from] ObjectError),
 }
+
+/// How many times a change of the settings is tried when another writer changed them meanwhile.
+const SAVE_ATTEMPTS: usize = 8;
 
 /// The key of a connection's settings.
 pub fn settings_key(connection: &ConnectionId) -> ObjectKey {
@@ -199,6 +263,32 @@ impl MappingSettings {
         Ok(objects
             .put(&settings_key(connection), bytes, condition)
             .await?)
+    }
+
+    /// Sets the connection's supervision ([`GuardSettings::supervision`]) by compare-and-swap,
+    /// everything else as it is; returns the settings kept. A connection without mapping
+    /// settings is refused ([`SettingsError::Missing`]): it has nothing to supervise yet.
+    pub async fn set_supervision(
+        objects: &dyn ObjectStore,
+        connection: &ConnectionId,
+        supervision: Supervision,
+    ) -> Result<Self, SettingsError> {
+        for _ in 0..SAVE_ATTEMPTS {
+            let (mut settings, version) = Self::load(objects, connection).await?;
+            settings.guard.supervision = supervision;
+            match settings
+                .save(objects, connection, Condition::Matches(version))
+                .await
+            {
+                Ok(_) => {
+                    tracing::info!(%connection, supervision = supervision.name(), "supervision set");
+                    return Ok(settings);
+                }
+                Err(SettingsError::Store(ObjectError::Conflict { .. })) => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(SettingsError::Contended(connection.clone()))
     }
 
     /// The configuration as the plugin takes it (JSON text).

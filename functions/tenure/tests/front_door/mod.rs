@@ -11,3 +11,4 @@ mod hr_and_matches;
 mod link;
 mod sessions;
 mod sign_in;
+mod supervised;

@@ -34,7 +34,7 @@ const TERMINATION: usize = 17;
 
 /// The sample company as CSV, each row's fields passed through `edit`; rows it answers `false`
 /// for are left out.
-fn company(edit: impl Fn(&mut Vec<String>) -> bool) -> Result<String, Error> {
+pub(super) fn company(edit: impl Fn(&mut Vec<String>) -> bool) -> Result<String, Error> {
     let text = String::from_utf8(crate::support::samples::read("company.csv")?)?;
     let mut lines = text.lines();
     let mut out = format!("{}\n", lines.next().ok_or("an empty company.csv")?);
@@ -49,7 +49,7 @@ fn company(edit: impl Fn(&mut Vec<String>) -> bool) -> Result<String, Error> {
 }
 
 /// The sample company's workers (the records the HR checks accept).
-fn workers() -> Result<Vec<tenure::hr::SourcedWorker>, Error> {
+pub(super) fn workers() -> Result<Vec<tenure::hr::SourcedWorker>, Error> {
     Ok(read_csv(company(|_| true)?.as_bytes(), "workers.csv".into())?.workers)
 }
 
@@ -62,7 +62,7 @@ fn employee_ids() -> Result<Vec<String>, Error> {
 }
 
 /// The work items of HR saying that `ids` left on [`LAST_DAY`] (full records, one per lane).
-fn leavers(env: &Env, delivery: &str, ids: &[String]) -> Result<Vec<WorkItem>, Error> {
+pub(super) fn leavers(env: &Env, delivery: &str, ids: &[String]) -> Result<Vec<WorkItem>, Error> {
     let csv = company(|row| {
         let leaving = ids.contains(&row[0]);
         if leaving {
@@ -79,7 +79,7 @@ fn leavers(env: &Env, delivery: &str, ids: &[String]) -> Result<Vec<WorkItem>, E
 }
 
 /// The employees with an enabled account in the tenant now.
-fn enabled(env: &Env) -> Vec<String> {
+pub(super) fn enabled(env: &Env) -> Vec<String> {
     let mut ids: Vec<String> = env
         .tenant
         .state()
@@ -95,7 +95,7 @@ fn enabled(env: &Env) -> Vec<String> {
 /// A connection on local stores whose clock reads [`START`], with the sample company as its HR
 /// export and a directory cache left by one provision run (what whole changes are judged
 /// against).
-async fn warmed() -> Result<Env, Error> {
+pub(super) async fn warmed() -> Result<Env, Error> {
     let mut env = Env::local(Duration::from_secs(60)).await?;
     env.services.clock = Clock::manual(START.parse()?);
     let key = ObjectKey::parse(&format!("connections/{}/hr/workers.csv", env.connection))?;
@@ -123,7 +123,7 @@ async fn converged() -> Result<Env, Error> {
     Ok(env)
 }
 
-async fn set_guard(env: &Env, edit: impl Fn(&mut MappingSettings)) -> TestResult {
+pub(super) async fn set_guard(env: &Env, edit: impl Fn(&mut MappingSettings)) -> TestResult {
     let objects = env.services.objects.as_ref();
     let (mut settings, version) = MappingSettings::load(objects, &env.connection).await?;
     edit(&mut settings);
@@ -135,7 +135,7 @@ async fn set_guard(env: &Env, edit: impl Fn(&mut MappingSettings)) -> TestResult
 
 /// Everything on the in-process queue now.
 /// The work queued: items with workers (a hold's notice, which has none, is left out).
-async fn queued(env: &Env) -> Result<Vec<WorkItem>, Error> {
+pub(super) async fn queued(env: &Env) -> Result<Vec<WorkItem>, Error> {
     let mut items = Vec::new();
     for received in env.services.queue.receive(10, Duration::ZERO).await? {
         let item = received.item?;

@@ -16,6 +16,7 @@ mod notifications;
 mod refusals;
 mod schedule;
 mod sqs;
+mod supervised;
 
 /// The handlers' futures can be spawned (`tenure serve`) and run by the Lambda runtime.
 #[test]

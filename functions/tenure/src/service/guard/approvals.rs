@@ -1,5 +1,7 @@
 //! Pending approvals: changes the guard held back, kept with their reason until a person
-//! approves them. One JSON object per approval, `connections/<id>/approvals/<approval>.json`.
+//! approves or rejects them. One JSON object per approval,
+//! `connections/<id>/approvals/<approval>.json`. A rejected change is never released (its work
+//! is never queued) and cannot be approved afterwards.
 //!
 //! Approving is compare-and-swap from pending to approved, then the held work is queued marked
 //! with the approval's id (provisioning lets it past the guard and the budget once it has read
@@ -72,7 +74,19 @@ pub enum ApprovalStatus {
         /// Who (a user, an API token's id, `cli:<operator>`).
         by: String,
     },
+    /// Rejected: never applied.
+    Rejected {
+        /// When.
+        at: Timestamp,
+        /// Who.
+        by: String,
+        /// Why, in the rejecter's words.
+        note: String,
+    },
 }
+
+/// The longest note a rejection takes, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
 
 /// What an approval did.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,6 +127,32 @@ pub enum ApprovalError {
     /// The object store failed.
     #[error(transparent)]
     Store(#[from] ObjectError),
+    /// The change was rejected, so it is never applied and cannot be approved.
+    #[error(
+        "approval {id} was rejected by {by} ({note}): a rejected change is never applied; if it \
+         is wanted after all, let HR send it again"
+    )]
+    Rejected {
+        /// The approval.
+        id: String,
+        /// Who rejected it.
+        by: String,
+        /// Their note.
+        note: String,
+    },
+    /// The change was approved already, so it cannot be rejected.
+    #[error(
+        "approval {id} was approved by {by} already and its work released; it cannot be rejected"
+    )]
+    AlreadyApproved {
+        /// The approval.
+        id: String,
+        /// Who approved it.
+        by: String,
+    },
+    /// A rejection without a usable note.
+    #[error("{0}")]
+    BadNote(String),
     /// The released work could not be queued (the approval is pending again).
     #[error("cannot queue the approved change (it is still pending): {0}")]
     Queue(#[from] QueueError),
@@ -235,7 +275,8 @@ pub async fn get(
 }
 
 /// Approves a held change on behalf of `by` and releases its work to provisioning, exactly
-/// once: an approval already approved is left as it is (`released: false`).
+/// once: an approval already approved is left as it is (`released: false`); a rejected one is
+/// refused ([`ApprovalError::Rejected`]).
 pub async fn approve(
     services: &Services,
     connection: &ConnectionId,
@@ -252,11 +293,21 @@ pub async fn approve(
             });
         };
         let pending = decode(&bytes, &key)?;
-        if pending.status != ApprovalStatus::Pending {
-            return Ok(Approved {
-                approval: pending,
-                released: false,
-            });
+        match &pending.status {
+            ApprovalStatus::Pending => {}
+            ApprovalStatus::Approved { .. } => {
+                return Ok(Approved {
+                    approval: pending,
+                    released: false,
+                });
+            }
+            ApprovalStatus::Rejected { by, note, .. } => {
+                return Err(ApprovalError::Rejected {
+                    id: id.to_owned(),
+                    by: by.clone(),
+                    note: note.clone(),
+                });
+            }
         }
         let approved = Approval {
             status: ApprovalStatus::Approved {
@@ -312,6 +363,93 @@ pub async fn approve(
         });
     }
     Err(ApprovalError::Contended(id.to_owned()))
+}
+
+/// Rejects a held change on behalf of `by` with `note` (required, at most [`MAX_NOTE_CHARS`]
+/// characters): its work is never queued, and approving it afterwards is refused. Rejecting
+/// a rejected change again leaves the first rejection as it is; an approved one is refused
+/// ([`ApprovalError::AlreadyApproved`]).
+pub async fn reject(
+    services: &Services,
+    connection: &ConnectionId,
+    id: &str,
+    by: &str,
+    note: &str,
+) -> Result<Approval, ApprovalError> {
+    let note = check_note(note)?;
+    let key = approval_key(connection, id)?;
+    let objects = services.objects.as_ref();
+    for _ in 0..CAS_ATTEMPTS {
+        let Some((bytes, version)) = objects.get(&key).await? else {
+            return Err(ApprovalError::NotFound {
+                connection: connection.clone(),
+                id: id.to_owned(),
+            });
+        };
+        let pending = decode(&bytes, &key)?;
+        match &pending.status {
+            ApprovalStatus::Pending => {}
+            ApprovalStatus::Rejected { .. } => return Ok(pending),
+            ApprovalStatus::Approved { by, .. } => {
+                return Err(ApprovalError::AlreadyApproved {
+                    id: id.to_owned(),
+                    by: by.clone(),
+                });
+            }
+        }
+        let rejected = Approval {
+            status: ApprovalStatus::Rejected {
+                at: services.clock.now(),
+                by: by.to_owned(),
+                note: note.clone(),
+            },
+            ..pending
+        };
+        match objects
+            .put(&key, encode(&rejected, &key)?, Condition::Matches(version))
+            .await
+        {
+            Ok(_) => {
+                tracing::info!(%connection, approval = %id, by, "held change rejected");
+                return Ok(rejected);
+            }
+            Err(ObjectError::Conflict { .. }) => continue,
+            Err(ObjectError::NotFound { .. }) => {
+                return Err(ApprovalError::NotFound {
+                    connection: connection.clone(),
+                    id: id.to_owned(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApprovalError::Contended(id.to_owned()))
+}
+
+/// The note of a rejection, trimmed: required, at most [`MAX_NOTE_CHARS`] characters, no
+/// control characters but line breaks and tabs.
+fn check_note(note: &str) -> Result<String, ApprovalError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(ApprovalError::BadNote(
+            "write a note saying why the change is rejected".to_owned(),
+        ));
+    }
+    let chars = note.chars().count();
+    if chars > MAX_NOTE_CHARS {
+        return Err(ApprovalError::BadNote(format!(
+            "the note is {chars} characters; at most {MAX_NOTE_CHARS}"
+        )));
+    }
+    if note
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ApprovalError::BadNote(
+            "the note holds control characters; write plain text".to_owned(),
+        ));
+    }
+    Ok(note.to_owned())
 }
 
 fn encode(approval: &Approval, key: &ObjectKey) -> Result<Vec<u8>, ApprovalError> {

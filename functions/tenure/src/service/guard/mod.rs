@@ -3,15 +3,18 @@
 //! the pending approvals where whatever the guard refused waits for a person ([`approvals`]).
 //!
 //! Files: `whole` (judging a delivery or an export against the cached directory), `budget` (the
-//! ledger and its compare-and-swap draws), `approvals` (held changes: keep, list, approve).
+//! ledger and its compare-and-swap draws), `approvals` (held changes: keep, list, approve, reject),
+//! `supervision` (which plans a connection's supervised mode holds for a person).
 
 pub mod approvals;
 pub mod budget;
+mod supervision;
 mod whole;
 
 pub use approvals::{
-    Approval, ApprovalError, ApprovalStatus, Approved, Hold, Origin, approval_key, approve, hold,
-    list,
+    Approval, ApprovalError, ApprovalStatus, Approved, Hold, MAX_NOTE_CHARS, Origin, approval_key,
+    approve, hold, list, reject,
 };
 pub use budget::{BUDGET_WINDOW, BudgetError, Grant, Request, budget_key, draw};
+pub use supervision::{EVERY_CHANGE_NEEDS_APPROVAL, LEAVERS_NEED_APPROVAL, supervise};
 pub use whole::{JudgeError, Judgment, ServiceGuard, judge_whole, preview};

@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use super::approvals::{self, Hold, Origin};
+use super::supervision::supervise;
 use crate::guard::Effect;
 use crate::pipeline::{self, PipelineError, PlanRequest};
 use crate::plan::Plan;
@@ -13,7 +14,7 @@ use crate::queue::WorkItem;
 use crate::service::Services;
 use crate::service::plugins::{self, PluginLoadError};
 use crate::service::provision::{batch, known, records};
-use crate::service::settings::{MappingSettings, SettingsError};
+use crate::service::settings::{MappingSettings, SettingsError, Supervision};
 use crate::store::connections::{ConnectionError, ConnectionId};
 use crate::store::objects::ObjectError;
 use crate::today::Today;
@@ -57,7 +58,9 @@ pub enum JudgeError {
 }
 
 /// Judges the work `items` of one connection as a whole: plans it against the cached
-/// directory with the connection's plugin and guard share, without writing anything.
+/// directory with the connection's plugin and guard share, without writing anything. Held
+/// when the connection's supervision holds the plan ([`supervise`]) or the guard refuses it;
+/// both reasons are given when both hold it.
 pub async fn judge_whole(
     services: &Services,
     connection: &ConnectionId,
@@ -69,8 +72,10 @@ pub async fn judge_whole(
         Err(e) => return Err(e.into()),
     };
     let workers: usize = items.iter().map(|i| i.workers.len()).sum();
-    // The guard never refuses a change of at most `min_users` users: nothing to read.
-    if workers <= settings.guard.policy().min_users {
+    let supervision = settings.guard.supervision;
+    // The guard never refuses a change of at most `min_users` users: nothing to read, unless
+    // the connection is supervised.
+    if workers <= settings.guard.policy().min_users && supervision == Supervision::Automatic {
         return Ok(Judgment::Pass);
     }
     let Some(plan) = plan_with(services, connection, &settings, items).await? else {
@@ -78,15 +83,24 @@ pub async fn judge_whole(
             "no cached directory to judge the change against: each provision run is judged");
         return Ok(Judgment::Pass);
     };
-    match plan.guard {
-        Some(verdict) if !verdict.allowed => Ok(Judgment::Hold {
-            reason: verdict
+    let mut reasons: Vec<String> = supervise(supervision, &plan.workers)
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    if let Some(verdict) = plan.guard.filter(|verdict| !verdict.allowed) {
+        reasons.push(
+            verdict
                 .message
                 .unwrap_or_else(|| "refused by the guard".to_owned()),
-            effect: Effect::of_workers(&plan.workers),
-        }),
-        _ => Ok(Judgment::Pass),
+        );
     }
+    if reasons.is_empty() {
+        return Ok(Judgment::Pass);
+    }
+    Ok(Judgment::Hold {
+        reason: reasons.join("; "),
+        effect: Effect::of_workers(&plan.workers),
+    })
 }
 
 /// The plan of the work `items` against the connection's cached directory, as provisioning

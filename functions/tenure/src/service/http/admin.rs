@@ -34,7 +34,7 @@ use super::response::{json_error, redirect};
 use crate::auth::api_token::{PresentedToken, Scope};
 use crate::auth::{Access, Session, SessionCookies, SessionError, access, csrf};
 use crate::service::Services;
-use crate::service::access_audit::{self, AccessRecord, Actor};
+use crate::service::access_audit::{self, AccessRecord, Actor, AuditDetail};
 use crate::service::tokens::{self, Refusal};
 use crate::store::connections::{Connection, ConnectionId};
 
@@ -232,7 +232,11 @@ pub async fn admin_layer(
     request.extensions_mut().insert(caller);
     let mut response = next.run(request).await;
     if let Some(caller) = audited {
-        audit(services, &caller, &method, &path, response.status()).await;
+        let detail = response
+            .extensions()
+            .get::<AuditDetail>()
+            .map(|d| d.0.clone());
+        audit(services, &caller, &method, &path, response.status(), detail).await;
     }
     // A handler that set the session cookie itself (sign-out) has the last word.
     let handler_set_session = response
@@ -336,6 +340,10 @@ async fn token_request(
     };
     tracing::info!(%connection, token = %token.id, %method, path, status = answer.status().as_u16(),
         "API token used");
+    let detail = answer
+        .extensions()
+        .get::<AuditDetail>()
+        .map(|d| d.0.clone());
     audit_for(
         services,
         &connection,
@@ -343,6 +351,7 @@ async fn token_request(
         &method,
         &path,
         answer.status(),
+        detail,
     )
     .await;
     answer
@@ -365,12 +374,23 @@ async fn audit(
     method: &Method,
     path: &str,
     status: StatusCode,
+    detail: Option<String>,
 ) {
     if let Some(connection) = &caller.connection {
-        audit_for(services, &connection.id, caller, method, path, status).await;
+        audit_for(
+            services,
+            &connection.id,
+            caller,
+            method,
+            path,
+            status,
+            detail,
+        )
+        .await;
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn audit_for(
     services: &Services,
     connection: &ConnectionId,
@@ -378,6 +398,7 @@ async fn audit_for(
     method: &Method,
     path: &str,
     status: StatusCode,
+    detail: Option<String>,
 ) {
     let record = AccessRecord {
         at: Timestamp::now(),
@@ -386,6 +407,7 @@ async fn audit_for(
         method: method.to_string(),
         path: path.to_owned(),
         status: status.as_u16(),
+        detail,
     };
     access_audit::write(services, &record).await;
 }

@@ -1,6 +1,6 @@
-//! Held changes over HTTP ([`crate::service::guard`]): the same list and approve as
-//! `tenure approvals`, with the approver (a user, or an API token's id) kept on the approval
-//! and in the audit trail.
+//! Held changes over HTTP ([`crate::service::guard`]): the same list, approve and reject as
+//! `tenure approvals`, with the approver or rejecter (a user, or an API token's id) kept on the
+//! approval and in the audit trail (a rejection's note too).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,6 +13,7 @@ use super::admin::{AdminCaller, AdminRoute, admin_layer};
 use super::response::json_error;
 use crate::auth::api_token::Scope;
 use crate::service::Services;
+use crate::service::access_audit::AuditDetail;
 use crate::service::guard::{self, Approval, ApprovalError};
 
 /// The approval routes:
@@ -25,8 +26,14 @@ use crate::service::guard::{self, Approval, ApprovalError};
 ///   with `"released"` (this request released the held work to provisioning; false when it was
 ///   approved before). API tokens: `plans:approve`.
 ///
-/// Refusals: 400 (not an approval id), 404 (no such approval), 409 (other writers kept
-/// changing it), 503 (a store or the queue could not be reached; the approval stays pending).
+/// * `POST /connections/{id}/approvals/{approval_id}/reject` with `{"note": "<why>"}` (required,
+///   at most 2000 characters): `200` the approval as listed, now `rejected` with who and the
+///   note; its work is never queued, and approving it afterwards is refused (`409`). Rejecting
+///   it again answers it as it stands. API tokens: `plans:approve`.
+///
+/// Refusals: 400 (not an approval id, no note), 404 (no such approval), 409 (other writers kept
+/// changing it; approving a rejected change, rejecting an approved one), 503 (a store or the
+/// queue could not be reached; the approval stays pending).
 pub fn approval_routes(services: Services) -> Router {
     let read = from_fn_with_state(
         AdminRoute::tokens(&services, &[Scope::PlansRead]),
@@ -40,7 +47,11 @@ pub fn approval_routes(services: Services) -> Router {
         .route("/connections/{id}/approvals", get(list).route_layer(read))
         .route(
             "/connections/{id}/approvals/{approval_id}/approve",
-            post(approve).route_layer(approve_layer),
+            post(approve).route_layer(approve_layer.clone()),
+        )
+        .route(
+            "/connections/{id}/approvals/{approval_id}/reject",
+            post(reject).route_layer(approve_layer),
         )
         .with_state(services)
 }
@@ -84,6 +95,46 @@ async fn approve(
     }
 }
 
+/// The body of a rejection.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rejection {
+    note: String,
+}
+
+async fn reject(
+    State(services): State<Services>,
+    Extension(caller): Extension<AdminCaller>,
+    Path((_, approval_id)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some(connection) = caller.connection.as_ref() else {
+        return json_error(StatusCode::NOT_FOUND, "no connection");
+    };
+    let note = match serde_json::from_slice::<Rejection>(&body) {
+        Ok(rejection) => rejection.note,
+        Err(error) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                format!("the body must be {{\"note\": \"<why the change is rejected>\"}}: {error}"),
+            );
+        }
+    };
+    let by = caller.actor().label();
+    match guard::reject(&services, &connection.id, &approval_id, &by, &note).await {
+        Ok(approval) => {
+            let mut answer = (StatusCode::OK, Json(summary(&approval))).into_response();
+            if let guard::ApprovalStatus::Rejected { note, .. } = &approval.status {
+                answer
+                    .extensions_mut()
+                    .insert(AuditDetail(format!("rejected: {note}")));
+            }
+            answer
+        }
+        Err(error) => refused(&error),
+    }
+}
+
 /// An approval without the held workers' HR records.
 fn summary(approval: &Approval) -> serde_json::Value {
     let workers: usize = approval.items.iter().map(|i| i.workers.len()).sum();
@@ -101,7 +152,10 @@ fn summary(approval: &Approval) -> serde_json::Value {
 
 fn refused(error: &ApprovalError) -> Response {
     let status = match error {
-        ApprovalError::BadId(_) => StatusCode::BAD_REQUEST,
+        ApprovalError::BadId(_) | ApprovalError::BadNote(_) => StatusCode::BAD_REQUEST,
+        ApprovalError::Rejected { .. } | ApprovalError::AlreadyApproved { .. } => {
+            StatusCode::CONFLICT
+        }
         ApprovalError::NotFound { .. } => StatusCode::NOT_FOUND,
         ApprovalError::Contended(_) => StatusCode::CONFLICT,
         ApprovalError::Invalid { .. } => StatusCode::INTERNAL_SERVER_ERROR,

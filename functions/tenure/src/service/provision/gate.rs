@@ -77,9 +77,10 @@ pub(super) async fn approved_workers(
     approved
 }
 
-/// Judges the plan's workers that are not `approved`: against the share of `settings`, then the
-/// rolling budget. Workers that do not pass leave `plan` and are kept, with their `items`, as a
-/// pending approval.
+/// Judges the plan's workers that are not `approved`: by the connection's supervision
+/// ([`guard::supervise`]: a supervised plan is held whole), then the others against the share
+/// of `settings` and the rolling budget. Workers that do not pass leave `plan` and are kept,
+/// with their `items`, as one pending approval.
 pub(super) async fn gate(
     services: &Services,
     connection: &ConnectionId,
@@ -91,14 +92,23 @@ pub(super) async fn gate(
 ) -> Result<Option<Held>, ProvisionError> {
     let managed = plan.guard.as_ref().map_or(0, |g| g.managed_users);
     let policy: GuardPolicy = settings.policy();
-    let judged = || {
+    let unapproved = || {
         plan.workers
             .iter()
             .filter(|w| !approved.contains(&w.employee_id))
     };
+    let supervised_reason = guard::supervise(settings.supervision, unapproved());
+    let supervised: HashSet<String> = match supervised_reason {
+        Some(_) => unapproved()
+            .filter(|w| !w.actions.is_empty())
+            .map(|w| w.employee_id.clone())
+            .collect(),
+        None => HashSet::new(),
+    };
+    let judged = || unapproved().filter(|w| !supervised.contains(&w.employee_id));
     let verdict = policy.judge_workers(judged(), managed);
     let refused = !verdict.allowed;
-    let (held, reason): (HashSet<String>, String) = if refused {
+    let (mut held, guard_reason): (HashSet<String>, String) = if refused {
         let held = judged().map(|w| w.employee_id.clone()).collect();
         let reason = verdict.message.clone().unwrap_or_default();
         (held, reason)
@@ -111,39 +121,20 @@ pub(super) async fn gate(
             .filter(|r| !r.effect.is_empty())
             .collect();
         if requests.is_empty() {
-            plan.guard = Some(verdict);
-            return Ok(None);
+            (HashSet::new(), String::new())
+        } else {
+            budget_holds(
+                services, connection, deliveries, managed, settings, &requests,
+            )
+            .await?
         }
-        let limit = settings.budget.limit(managed);
-        let delivery = deliveries.first().map_or("delivery", String::as_str);
-        let grant = guard::draw(
-            services.objects.as_ref(),
-            connection,
-            delivery,
-            services.clock.now(),
-            limit,
-            &requests,
-        )
-        .await?;
-        let held: HashSet<String> = requests
-            .iter()
-            .zip(&grant.granted)
-            .filter(|(_, granted)| !**granted)
-            .map(|(r, _)| r.employee_id.clone())
-            .collect();
-        let used: Vec<String> = crate::guard::Reduction::ALL
-            .iter()
-            .map(|k| format!("{} {}", grant.used.get(k).copied().unwrap_or(0), k.name()))
-            .collect();
-        let reason = format!(
-            "held: the rolling 24-hour budget of {limit} users per kind (of {managed} managed \
-             users) is spent ({} drawn in the last 24 hours); approve to apply these {} \
-             workers' changes anyway",
-            used.join(", "),
-            held.len()
-        );
-        (held, reason)
     };
+    let mut reasons: Vec<String> = supervised_reason.map(str::to_owned).into_iter().collect();
+    if !held.is_empty() {
+        reasons.push(guard_reason);
+    }
+    held.extend(supervised);
+    let reason = reasons.join("; ");
     plan.guard = Some(verdict);
     if held.is_empty() {
         return Ok(None);
@@ -191,4 +182,44 @@ pub(super) async fn gate(
         approval: approval.id,
         refused,
     }))
+}
+
+/// Draws the `requests` from the rolling budget: the workers it does not grant, and why.
+async fn budget_holds(
+    services: &Services,
+    connection: &ConnectionId,
+    deliveries: &[String],
+    managed: usize,
+    settings: &GuardSettings,
+    requests: &[Request],
+) -> Result<(HashSet<String>, String), ProvisionError> {
+    let limit = settings.budget.limit(managed);
+    let delivery = deliveries.first().map_or("delivery", String::as_str);
+    let grant = guard::draw(
+        services.objects.as_ref(),
+        connection,
+        delivery,
+        services.clock.now(),
+        limit,
+        requests,
+    )
+    .await?;
+    let held: HashSet<String> = requests
+        .iter()
+        .zip(&grant.granted)
+        .filter(|(_, granted)| !**granted)
+        .map(|(r, _)| r.employee_id.clone())
+        .collect();
+    let used: Vec<String> = crate::guard::Reduction::ALL
+        .iter()
+        .map(|k| format!("{} {}", grant.used.get(k).copied().unwrap_or(0), k.name()))
+        .collect();
+    let reason = format!(
+        "held: the rolling 24-hour budget of {limit} users per kind (of {managed} managed \
+         users) is spent ({} drawn in the last 24 hours); approve to apply these {} \
+         workers' changes anyway",
+        used.join(", "),
+        held.len()
+    );
+    Ok((held, reason))
 }
