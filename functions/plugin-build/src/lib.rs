@@ -1,10 +1,15 @@
 //! For build scripts: compiles packages of the `plugins/` workspace for `wasm32-wasip2` with a
 //! nested cargo, and says where the components are. The engine embeds the standard mapper this
-//! way; the test suite builds its hostile plugins this way.
+//! way; the test suite builds its hostile plugins and the reference plugins this way, those in
+//! JavaScript and Python with the tool chains of [`guest`].
+
+pub mod guest;
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use guest::{Capabilities, GuestBuildError};
 
 /// The `plugins/` workspace as seen from a build script of this repository.
 #[derive(Debug, Clone)]
@@ -79,6 +84,75 @@ impl PluginWorkspace {
             );
         }
         packages.iter().map(|p| self.component(p)).collect()
+    }
+
+    /// componentize-js as `scripts/setup test` installs it (`plugins/toolchains`).
+    pub fn componentize_js_tool(&self) -> PathBuf {
+        self.plugins
+            .join("toolchains/node_modules/.bin/componentize-js")
+    }
+
+    /// componentize-py as `scripts/setup test` installs it (`.venv/` at the repository root).
+    pub fn componentize_py_tool(&self) -> PathBuf {
+        self.plugins.join("../.venv/bin/componentize-py")
+    }
+
+    /// Tells cargo to run the build script again when a guest tool chain is installed or
+    /// changes.
+    pub fn watch_guest_tools(&self) {
+        for tool in [self.componentize_js_tool(), self.componentize_py_tool()] {
+            println!("cargo::rerun-if-changed={}", tool.display());
+        }
+    }
+
+    /// Builds the JavaScript plugin `source` (a path under `plugins/`) with componentize-js
+    /// into `<target>/plugins/guests/<name>.wasm`, and returns that path.
+    pub fn build_javascript(
+        &self,
+        source: &str,
+        name: &str,
+        capabilities: Capabilities,
+    ) -> Result<PathBuf, GuestBuildError> {
+        let out = self.guest_component(name);
+        guest::componentize_js(
+            &self.componentize_js_tool(),
+            &self.plugins.join(source),
+            &self.plugins.join("wit/mapper.wit"),
+            &out,
+            capabilities,
+        )?;
+        Ok(out)
+    }
+
+    /// Builds the Python plugin `module` of the folder `dir` (a path under `plugins/`) with
+    /// componentize-py into `<target>/plugins/guests/<name>.wasm`, and returns that path.
+    pub fn build_python(
+        &self,
+        dir: &str,
+        module: &str,
+        name: &str,
+        capabilities: Capabilities,
+    ) -> Result<PathBuf, GuestBuildError> {
+        let out = self.guest_component(name);
+        guest::componentize_py(
+            &self.componentize_py_tool(),
+            &self.plugins.join(dir),
+            module,
+            &self.plugins.join("wit/mapper.wit"),
+            &out,
+            &self.target_dir.join("guests").join(format!("{name}.src")),
+            capabilities,
+        )?;
+        Ok(out)
+    }
+
+    /// Where [`Self::build_javascript`] and [`Self::build_python`] put the component `name`
+    /// (the folder is made if need be).
+    pub fn guest_component(&self, name: &str) -> PathBuf {
+        let dir = self.target_dir.join("guests");
+        // A failure shows when the tool writes there.
+        let _ = std::fs::create_dir_all(&dir);
+        dir.join(format!("{name}.wasm"))
     }
 
     fn component(&self, package: &str) -> PathBuf {

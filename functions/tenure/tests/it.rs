@@ -13,6 +13,8 @@ mod engine;
 mod front_door;
 /// The Microsoft clients (Graph, Exchange, tokens, delta) against the emulated tenant.
 mod microsoft;
+/// The reference plugins (Rust, JavaScript, Python) built from source: one policy, one plan.
+mod plugin_examples;
 /// The plugin host against hostile and well-behaved plugins built from source.
 mod plugin_sandbox;
 /// The `plugin-upload` function through API Gateway events: checks, trial, storage, activation.

@@ -1,5 +1,6 @@
-//! The hostile (and one well-behaved) test plugins of `plugins/test-programs`, built for
-//! wasm32-wasip2 by this crate's build script, for the plugin host's tests.
+//! The hostile (and one well-behaved) test plugins of `plugins/test-programs` and the reference
+//! plugins of `plugins/examples`, built by this crate's build script (Rust for wasm32-wasip2,
+//! JavaScript with componentize-js, Python with componentize-py), for the plugin host's tests.
 
 use std::path::Path;
 
@@ -19,9 +20,60 @@ pub const WRONG_WORLD: &str = env!("TENURE_TEST_WRONG_WORLD_WASM");
 /// `tenure-test-forbidden-import`: the right contract, plus an import of its own, `acme:exfil/net`.
 pub const FORBIDDEN_IMPORT: &str = env!("TENURE_TEST_FORBIDDEN_IMPORT_WASM");
 
-/// Reads a built test plugin.
+/// `plugins/test-programs/javascript/hostile.js`, built as plugins are (HTTP and fetch
+/// disabled): maps every worker to an active account `<id>@<first domain>`, and misbehaves on
+/// purpose for these employee ids: `loop` (spins forever), `grow` (allocates without end),
+/// `trap` (throws an exception nobody catches), `fetch` (fetches a URL).
+pub const HOSTILE_JS: &str = env!("TENURE_TEST_HOSTILE_JS_WASM");
+
+/// The same program built with componentize-js's defaults: it imports `wasi:http`.
+pub const HOSTILE_JS_FETCH: &str = env!("TENURE_TEST_HOSTILE_JS_FETCH_WASM");
+
+/// `plugins/test-programs/python/hostile.py`, built as plugins are (`--stub-wasi`): like
+/// [`HOSTILE_JS`], with `socket` (opens a TCP connection) instead of `fetch`.
+pub const HOSTILE_PY: &str = env!("TENURE_TEST_HOSTILE_PY_WASM");
+
+/// The same program built with componentize-py's defaults: it imports `wasi:sockets`.
+pub const HOSTILE_PY_SOCKETS: &str = env!("TENURE_TEST_HOSTILE_PY_SOCKETS_WASM");
+
+/// The reference plugin of `plugins/examples/rust` (the contractors policy of
+/// `plugins/examples/README.md`).
+pub const EXAMPLE_RUST: &str = env!("TENURE_EXAMPLE_CONTRACTORS_RUST_WASM");
+
+/// The same policy in JavaScript, `plugins/examples/javascript`.
+pub const EXAMPLE_JS: &str = env!("TENURE_EXAMPLE_CONTRACTORS_JS_WASM");
+
+/// The same policy in Python, `plugins/examples/python`.
+pub const EXAMPLE_PY: &str = env!("TENURE_EXAMPLE_CONTRACTORS_PY_WASM");
+
+/// The JavaScript or Python tool chains that were missing when the plugins were built (empty
+/// when none was).
+const TOOLS_MISSING: &str = env!("TENURE_GUEST_TOOLS_MISSING");
+
+/// Reads a built test plugin. A JavaScript or Python plugin that could not be built because its
+/// tool chain is missing is an error that says so.
 pub fn read(path: &str) -> std::io::Result<Vec<u8>> {
-    std::fs::read(Path::new(path))
+    std::fs::read(Path::new(path)).map_err(|error| {
+        if error.kind() == std::io::ErrorKind::NotFound && !TOOLS_MISSING.is_empty() {
+            std::io::Error::other(format!(
+                "{path} was not built: {TOOLS_MISSING}; then build again"
+            ))
+        } else {
+            error
+        }
+    })
+}
+
+/// A folder for compiled plugins that every test process shares (`<target>/plugins/compiled`):
+/// the interpreters' components take many seconds to compile in a debug build, once.
+pub fn compile_cache() -> std::path::PathBuf {
+    Path::new(EXAMPLE_JS)
+        .parent()
+        .and_then(Path::parent)
+        .map_or_else(
+            || std::env::temp_dir().join("tenure-plugins-compiled"),
+            |plugins| plugins.join("compiled"),
+        )
 }
 
 /// What [`with_extra`] adds to a component: core modules, each defining one linear memory or
