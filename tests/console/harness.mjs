@@ -250,7 +250,7 @@ export async function deliver(deployment, connection, events) {
 /**
  * Gives `contoso` the sample mapping (a guard share of 5%) and a webhook key, lets one delivery
  * be provisioned (which keeps the directory cache), then delivers the leaving of eight workers
- * (their records, terminated yesterday): more than the guard lets through, so it is held for
+ * (their records, terminated two days ago): more than the guard lets through, so it is held for
  * approval. The delivery's answer.
  */
 export async function holdLeavers(deployment) {
@@ -271,10 +271,12 @@ export async function holdLeavers(deployment) {
   await deliver(deployment, 'contoso', [{ type: 'upsert', worker: first }]);
   const cache = path.join(deployment.state, 'store/objects/connections/contoso/directory-cache.json');
   await eventually('the first delivery is provisioned (directory cache kept)', () => existsSync(cache));
-  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  // Two days back in UTC: past in every worker's time zone (a day back is still today in
+  // Los Angeles for the first hours of a UTC day).
+  const lastDay = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
   const leavers = workers.slice(10, 18).map((w) => ({
     type: 'upsert',
-    worker: { ...w, employment_status: 'terminated', termination_date: yesterday },
+    worker: { ...w, employment_status: 'terminated', termination_date: lastDay },
   }));
   return deliver(deployment, 'contoso', leavers);
 }

@@ -210,6 +210,10 @@ GRANTS = {
     | allow("s3:DeleteObject", "{bucket}/plugins/*")
     | CODE_KEY
     | allow("sqs:SendMessage", "{queue}")
+    | allow(
+        ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
+        "{dead_letters}",
+    )
     | SESSION_KEY,
 }
 

@@ -139,7 +139,7 @@ pub const PLUGIN_UPLOAD: Function = Function {
 /// queues its work).
 pub const CONSOLE: Function = Function {
     binary: "console",
-    requires: &[BUCKET, QUEUE_URL],
+    requires: &[BUCKET, QUEUE_URL, DEAD_LETTER_QUEUE_URL],
     optional: &[LOG, PUBLIC_URL, OPERATORS, ALLOW_CUSTOM_ENDPOINTS],
 };
 

@@ -131,7 +131,7 @@ pub(crate) async fn retry(
     Form(form): Form<RetryForm>,
 ) -> Response {
     let retried = retry_dead_letter(
-        services.objects.as_ref(),
+        services.dead_letters.as_ref(),
         services.queue.as_ref(),
         &on.connection.id,
         form.letter.trim(),
@@ -208,16 +208,22 @@ async fn render(
             return ErrorPage::failed(partial, Some(chrome), "read the audit trail", &error);
         }
     };
-    let (letters, dead_letters_note) = match dead_letters(services.objects.as_ref(), &connection.id)
-        .await
+    let (letters, dead_letters_note) = match dead_letters(
+        services.dead_letters.as_ref(),
+        &connection.id,
+    )
+    .await
     {
         Ok(letters) => (letters, None),
         Err(error) => {
             tracing::info!(connection = %connection.id, %error, "console: dead letters not read");
             (
-                    Vec::new(),
-                    Some("Dead letters are not kept where this page can read them: on AWS they are in the deployment's SQS dead-letter queue (<stack>-dead-letters.fifo), with the reason in the message attribute tenure-reason.".to_owned()),
-                )
+                Vec::new(),
+                Some(
+                    "The dead letters could not be read just now; try again in a moment."
+                        .to_owned(),
+                ),
+            )
         }
     };
     let (runs, runs_note) = match runs(services.objects.as_ref(), &connection.id).await {
@@ -326,10 +332,10 @@ fn run_row(summary: RunSummary) -> RunRow {
     }
 }
 
-fn letter_row(kept: crate::service::activity::KeptDeadLetter) -> LetterRow {
+fn letter_row(kept: crate::queue::KeptDeadLetter) -> LetterRow {
     let item = serde_json::from_str::<crate::queue::WorkItem>(&kept.letter.body).ok();
     LetterRow {
-        key: kept.key.as_str().to_owned(),
+        key: kept.id,
         reason: kept.letter.reason,
         message_id: kept.letter.message_id,
         delivery: item

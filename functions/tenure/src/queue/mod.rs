@@ -26,7 +26,8 @@ mod sqs;
 use std::time::Duration;
 
 pub use dead_letters::{
-    DEAD_LETTER_REASON_ATTRIBUTE, DeadLetter, DeadLetters, LocalDeadLetters, SqsDeadLetters,
+    DEAD_LETTER_REASON_ATTRIBUTE, DeadLetter, DeadLetters, KeptDeadLetter, LocalDeadLetters,
+    SqsDeadLetters,
 };
 pub use error::QueueError;
 pub use in_process::InProcessQueue;

@@ -1,16 +1,16 @@
 //! What happened on a connection, for a person to read: the changes provisioning applied (the
 //! audit trail, `audit/<id>/<day>/<delivery>-<uuid>.jsonl`), what was done through the admin
 //! routes (`audit/<id>/<day>/access-<uuid>.jsonl`, [`crate::service::access_audit`]), and the
-//! work given up on (dead letters kept as objects under `dead-letters/`, as `tenure serve`
-//! keeps them, each of which can be queued again, [`retry_dead_letter`]; a deployment on AWS
-//! keeps them in its SQS dead-letter queue instead, which is not read here), and the last runs
+//! work given up on (the dead letters of [`crate::queue::DeadLetters`]: objects under
+//! `dead-letters/` for `tenure serve`, the SQS dead-letter queue on AWS; each can be queued
+//! again, [`retry_dead_letter`]), and the last runs
 //! with what each applied and what needed an admin ([`runs`], from the run records of
 //! [`crate::service::provision::recent_runs`]).
 
 use jiff::civil::Date;
 
 use crate::apply::AuditRecord;
-use crate::queue::{DeadLetter, QueueError, WorkItem, WorkQueue};
+use crate::queue::{DeadLetter, DeadLetters, KeptDeadLetter, QueueError, WorkItem, WorkQueue};
 use crate::service::access_audit::AccessRecord;
 use crate::service::overview::{is_run, read_records};
 use crate::service::provision::{RunRecord, recent_runs};
@@ -102,103 +102,75 @@ pub async fn trail(
     Ok(trail)
 }
 
-/// A dead letter kept as an object, and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeptDeadLetter {
-    /// Its object (`dead-letters/<when>-<uuid>.json`): what a retry names.
-    pub key: ObjectKey,
-    /// The letter.
-    pub letter: DeadLetter,
-}
+/// How many kept letters are read to find a connection's.
+const MAX_LETTERS_READ: usize = 1000;
 
-/// The dead letters of `connection` kept as objects (`dead-letters/`), newest first: those
-/// whose body is a work item of the connection. A letter whose body is not a work item names
-/// no connection and is left out.
+/// The dead letters of `connection`: those whose body is a work item of the connection, as
+/// [`DeadLetters::list`] gives them (newest first as objects; the oldest of each message group
+/// on an SQS FIFO queue). A letter whose body is not a work item names no connection and is
+/// left out.
 pub async fn dead_letters(
-    objects: &dyn ObjectStore,
+    letters: &dyn DeadLetters,
     connection: &ConnectionId,
-) -> Result<Vec<KeptDeadLetter>, ObjectError> {
-    let mut letters = Vec::new();
-    for key in objects.list(DEAD_LETTERS).await?.iter().rev() {
-        if let Some(letter) = letter_of(objects, key, connection).await? {
-            letters.push(KeptDeadLetter {
-                key: key.clone(),
-                letter,
-            });
-            if letters.len() == MAX_ENTRIES {
-                break;
-            }
-        }
-    }
-    Ok(letters)
+) -> Result<Vec<KeptDeadLetter>, QueueError> {
+    Ok(letters
+        .list(MAX_LETTERS_READ)
+        .await?
+        .into_iter()
+        .filter(|kept| is_of(&kept.letter, connection))
+        .take(MAX_ENTRIES)
+        .collect())
 }
 
-/// Where dead letters are kept as objects.
-const DEAD_LETTERS: &str = "dead-letters/";
-
-/// The letter at `key` when it is a dead letter of `connection`.
-async fn letter_of(
-    objects: &dyn ObjectStore,
-    key: &ObjectKey,
-    connection: &ConnectionId,
-) -> Result<Option<DeadLetter>, ObjectError> {
-    let Some((bytes, _)) = objects.get(key).await? else {
-        return Ok(None);
-    };
-    let Ok(letter) = serde_json::from_slice::<DeadLetter>(&bytes) else {
-        return Ok(None);
-    };
-    let ours = serde_json::from_str::<WorkItem>(&letter.body)
-        .is_ok_and(|item| &item.connection_id == connection);
-    Ok(ours.then_some(letter))
+fn is_of(letter: &DeadLetter, connection: &ConnectionId) -> bool {
+    serde_json::from_str::<WorkItem>(&letter.body)
+        .is_ok_and(|item| &item.connection_id == connection)
 }
 
 /// Why a dead letter could not be queued again.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RetryError {
-    /// No dead letter of the connection is kept there (never was, another connection's, or
-    /// already retried).
+    /// No dead letter of the connection is kept under that id (never was, another
+    /// connection's, or already retried).
     #[error(
-        "no dead letter of connection {connection} is kept as {key}: it was retried already, or never was one"
+        "no dead letter of connection {connection} is kept as {id}: it was retried already, or never was one"
     )]
     NotFound {
         /// The connection.
         connection: ConnectionId,
         /// What the request named.
-        key: String,
+        id: String,
     },
-    /// The object store failed.
-    #[error(transparent)]
-    Objects(#[from] ObjectError),
-    /// The work queue refused the work.
+    /// The dead letters or the work queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
 }
 
-/// Queues the work of the dead letter `key` of `connection` again, as it was first queued, and
+/// Queues the work of the dead letter `id` of `connection` again, as it was first queued, and
 /// removes the letter: the work is then done (or comes back as a new letter with its reason).
-/// The letter is removed only once the work is queued, so a failure loses nothing.
+/// The letter is removed only once the work is queued, so a failure loses nothing (at worst
+/// the work is queued twice, which applying makes harmless).
 pub async fn retry_dead_letter(
-    objects: &dyn ObjectStore,
+    letters: &dyn DeadLetters,
     queue: &dyn WorkQueue,
     connection: &ConnectionId,
-    key: &str,
+    id: &str,
 ) -> Result<WorkItem, RetryError> {
     let not_found = || RetryError::NotFound {
         connection: connection.clone(),
-        key: key.to_owned(),
+        id: id.to_owned(),
     };
-    let object = ObjectKey::parse(key)
-        .ok()
-        .filter(|k| k.as_str().starts_with(DEAD_LETTERS))
-        .ok_or_else(not_found)?;
-    let letter = letter_of(objects, &object, connection)
+    let kept = dead_letters(letters, connection)
         .await?
+        .into_iter()
+        .find(|kept| kept.id == id)
         .ok_or_else(not_found)?;
-    let item: WorkItem = serde_json::from_str(&letter.body).map_err(|_| not_found())?;
+    let item: WorkItem = serde_json::from_str(&kept.letter.body).map_err(|_| not_found())?;
     queue.send(vec![item.clone()]).await?;
-    objects.delete(&object).await?;
+    if !letters.remove(id).await? {
+        tracing::warn!(%connection, %id, "a retried dead letter was gone before it was removed");
+    }
     Ok(item)
 }
 

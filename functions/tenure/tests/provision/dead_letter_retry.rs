@@ -34,7 +34,7 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
         .await?;
     assert_eq!(drain(&env.services, 10, Duration::from_secs(2)).await?, 1);
     assert!(env.user("9301").is_none());
-    let letters = dead_letters(env.services.objects.as_ref(), &env.connection).await?;
+    let letters = dead_letters(env.services.dead_letters.as_ref(), &env.connection).await?;
     assert_eq!(letters.len(), 1, "{letters:?}");
 
     let (services, session) = operator_session(env.services.clone()).await?;
@@ -45,7 +45,7 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
         .send(&router)
         .await?;
     assert_eq!(shown.status, 200, "{}", shown.body);
-    let key = letters[0].key.as_str();
+    let key = letters[0].id.as_str();
     assert!(
         shown.body.contains(&format!("value=\"{key}\"")),
         "a Retry for the letter: {}",
@@ -95,7 +95,7 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
     let stranger = ConnectionId::parse("someone-else")?;
     assert!(matches!(
         retry_dead_letter(
-            env.services.objects.as_ref(),
+            env.services.dead_letters.as_ref(),
             env.services.queue.as_ref(),
             &stranger,
             key
@@ -131,7 +131,7 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
     assert_eq!(drain(&env.services, 10, Duration::from_secs(2)).await?, 1);
     assert!(env.user("9301").is_some(), "the retried work was done");
     assert!(
-        dead_letters(env.services.objects.as_ref(), &env.connection)
+        dead_letters(env.services.dead_letters.as_ref(), &env.connection)
             .await?
             .is_empty()
     );
@@ -159,4 +159,90 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
 
 fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The same on the AWS stores: the dead letter is on the SQS dead-letter queue (FIFO, on moto),
+/// the page lists it, and Retry puts its work back on the SQS work queue and takes the letter
+/// off the dead-letter queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_on_the_sqs_dead_letter_queue_is_retried_from_the_activity_page() -> TestResult
+{
+    use tenure::service::provision::handle_sqs;
+
+    use super::helpers::{failures, sqs_event};
+    const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
+
+    let env = Env::aws().await?;
+    let name = SecretName::for_connection(&env.connection, SecretKind::ClientSecret);
+    let (_, version) = env.services.secrets.get(&name).await?.ok_or("no secret")?;
+    env.services
+        .secrets
+        .replace(&name, &SecretString::from("not-the-secret-Vb8k"), &version)
+        .await?;
+    let item = env.hire("d-sqs-retry", "9311")?;
+    let event = sqs_event(ARN, &[("m-1", &item.message_group(), &item.to_json()?)])?;
+    assert!(failures(&handle_sqs(&env.services, event).await).is_empty());
+    let letters = dead_letters(env.services.dead_letters.as_ref(), &env.connection).await?;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let id = letters[0].id.clone();
+
+    let (services, session) = operator_session(env.services.clone()).await?;
+    let router = console_routes(services);
+    let page = format!("/console/connections/{}/activity", env.connection);
+    let shown = session
+        .on(ApiEvent::get("GET /console/{proxy+}", &page))
+        .send(&router)
+        .await?;
+    assert!(
+        shown.body.contains(&format!("value=\"{id}\"")),
+        "{}",
+        shown.body
+    );
+
+    let (_, version) = env.services.secrets.get(&name).await?.ok_or("no secret")?;
+    env.services
+        .secrets
+        .replace(&name, &SecretString::from(SECRET), &version)
+        .await?;
+    let retried = ApiEvent::post(
+        "POST /console/{proxy+}",
+        format!("{page}/dead-letters/retry"),
+    )
+    .header("cookie", &session.cookie)
+    .header("content-type", "application/x-www-form-urlencoded")
+    .body(
+        format!(
+            "csrf_token={}&letter={}",
+            session.csrf_token,
+            urlencode(&id)
+        )
+        .as_bytes(),
+    )
+    .send(&router)
+    .await?;
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    assert!(retried.body.contains("Queued again"), "{}", retried.body);
+    assert!(
+        dead_letters(env.services.dead_letters.as_ref(), &env.connection)
+            .await?
+            .is_empty(),
+        "the letter is off the dead-letter queue"
+    );
+    let mut requeued = Vec::new();
+    for _ in 0..5 {
+        requeued.extend(
+            env.services
+                .queue
+                .receive(10, Duration::from_secs(1))
+                .await?,
+        );
+        if !requeued.is_empty() {
+            break;
+        }
+    }
+    let message = requeued.first().ok_or("nothing was queued again")?;
+    let event = sqs_event(ARN, &[("m-2", &item.message_group(), &message.body)])?;
+    assert!(failures(&handle_sqs(&env.services, event).await).is_empty());
+    assert!(env.user("9311").is_some(), "the retried work was done");
+    Ok(())
 }

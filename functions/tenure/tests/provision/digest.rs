@@ -124,9 +124,11 @@ async fn a_message_given_up_on_and_a_connection_to_link_again_are_in_the_runs_di
     .await?;
     invoke(&env, "m-last", last).await?;
 
-    let letters =
-        tenure::service::activity::dead_letters(env.services.objects.as_ref(), &env.connection)
-            .await?;
+    let letters = tenure::service::activity::dead_letters(
+        env.services.dead_letters.as_ref(),
+        &env.connection,
+    )
+    .await?;
     assert_eq!(letters.len(), 1, "the last message was given up on");
     let digests = mails_to(&env, ADMIN);
     assert_eq!(digests.len(), 1, "{digests:?}");
