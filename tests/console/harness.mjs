@@ -271,7 +271,9 @@ export async function holdLeavers(deployment) {
   await deliver(deployment, 'contoso', [{ type: 'upsert', worker: first }]);
   const cache = path.join(deployment.state, 'store/objects/connections/contoso/directory-cache.json');
   await eventually('the first delivery is provisioned (directory cache kept)', () => existsSync(cache));
-  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  // Two days ago: a last day that has ended in every worker's zone, whatever the hour (yesterday
+  // in UTC is still today in America/Los_Angeles until 08:00 UTC).
+  const yesterday = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
   const leavers = workers.slice(10, 18).map((w) => ({
     type: 'upsert',
     worker: { ...w, employment_status: 'terminated', termination_date: yesterday },
