@@ -689,3 +689,105 @@ test('Exchange Online on a connection: how it is reached, the roles, errors by t
   assert.match(await page.locator('main').innerText(), /Exchange Online\s+managed, through admin@contoso\.com/);
   await page.context().close();
 });
+
+/** The emulated tenant's user with `upn`, if any (Graph, as the customer's app). */
+async function userByUpn(upn) {
+  const token = await fetch(`${deployment.tenantUrl}/${deployment.tenant}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'tenure-local',
+      client_secret: CUSTOMER_SECRET,
+      scope: 'https://graph.microsoft.com/.default',
+    }),
+  }).then((r) => r.json());
+  const filter = encodeURIComponent(`userPrincipalName eq '${upn}'`);
+  const users = await fetch(`${deployment.tenantUrl}/v1.0/users?$filter=${filter}&$select=id,employeeId`, {
+    headers: { authorization: `Bearer ${token.access_token}` },
+  }).then((r) => r.json());
+  return users.value?.[0];
+}
+
+test('supervised: every change waits; a held plan is rejected with a note, the next approved and provisioned', async () => {
+  // After the tests above: contoso has the sample mapping, a directory read and Exchange.
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.goto(`${deployment.url}/console/connections/contoso/approvals`);
+  await page.getByRole('heading', { name: 'Approvals of contoso' }).waitFor();
+  assert.equal(await page.getByLabel(/^Automatic/).isChecked(), true, 'automatic by default');
+  await page.getByLabel(/^Supervised for every change/).check();
+  await page.getByRole('button', { name: 'Save supervision' }).click();
+  await page.locator('p.notice', { hasText: 'Saved. Supervised for every change' }).waitFor();
+  assert.equal(await page.getByLabel(/^Supervised for every change/).isChecked(), true);
+  const settings = path.join(deployment.state, 'store/objects/connections/contoso/mapping.json');
+  assert.equal(JSON.parse(readFileSync(settings, 'utf8')).guard.supervision, 'every_change');
+  await checkPage(page, 'approvals-supervised');
+
+  // The sample HR export, uploaded on the HR page and synced now: held, nothing applied.
+  const syncHeld = async () => {
+    await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'HR' }).click();
+    await page.getByRole('heading', { name: 'HR of contoso' }).waitFor();
+    await page.getByLabel('Upload an export').setInputFiles(path.join(repo, 'samplesdata/company.csv'));
+    await page.getByRole('button', { name: 'Check and keep' }).click();
+    await page.locator('p.notice', { hasText: 'Stored:' }).waitFor();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    const held = page.locator('p.notice', { hasText: 'Held for approval' });
+    await held.waitFor();
+    assert.match(await held.innerText(), /supervised: every change needs approval/);
+  };
+  await syncHeld();
+  await checkPage(page, 'hr-sync-held');
+
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Approvals' }).click();
+  await page.getByRole('heading', { name: 'Approvals of contoso' }).waitFor();
+  const first = page.locator('section.approval').first();
+  assert.match(await first.innerText(), /supervised: every change needs approval[\s\S]*Waiting for approval/);
+  const plan = await first.locator('pre.plan').innerText();
+  const joiners = [...plan.matchAll(/^ {2}\S+ .+ <(\S+@\S+)>$/gm)]
+    .filter((m) => plan.lastIndexOf('Joiners (', m.index) > plan.lastIndexOf('\n\n', m.index) - 1)
+    .map((m) => m[1]);
+  assert.match(plan, /Joiners \([1-9]/, plan);
+  await checkPage(page, 'approvals-supervised-held');
+
+  // Rejected: a note is required (said by the field), then kept; nothing is applied.
+  await first.getByRole('button', { name: 'Reject' }).click();
+  const noteError = page.locator('p.field-error[id^="note-"]');
+  await noteError.waitFor();
+  assert.match(await noteError.innerText(), /write a note/);
+  await checkPage(page, 'approvals-reject-note-missing');
+  const note = 'Not this export: HR sends the corrected one tomorrow (ticket HR-4411).';
+  await page.locator('section.approval').first().getByLabel('Why reject it (required)').fill(note);
+  await page.locator('section.approval').first().getByRole('button', { name: 'Reject' }).click();
+  await page.getByText(/^Rejected: the held work of \d+ worker\(s\) will never be applied\./).waitFor();
+  const rejected = await page.locator('section.approval').first().innerText();
+  assert.match(rejected, /Rejected on .* by user:/);
+  assert.ok(rejected.includes(note), rejected);
+  await checkPage(page, 'approvals-rejected');
+
+  // The same export synced again is held again; this time approved as shown, and provisioned.
+  await syncHeld();
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Approvals' }).click();
+  await page.getByRole('heading', { name: 'Approvals of contoso' }).waitFor();
+  const second = page.locator('section.approval').first();
+  assert.match(await second.innerText(), /Waiting for approval/);
+  await second.getByRole('button', { name: 'Approve and provision' }).click();
+  await page.getByText(/^Approved: the held work of \d+ worker\(s\) is released to provisioning\./).waitFor();
+  await checkPage(page, 'approvals-supervised-approved');
+
+  // The new users are in the emulated tenant, and their creation on the activity page.
+  const upn = joiners[0];
+  assert.ok(upn, `a joiner in the plan: ${plan}`);
+  const created = await eventually(`${upn} is created`, () => userByUpn(upn), 120);
+  await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Activity' }).click();
+  await page.getByRole('heading', { name: 'Activity of contoso' }).waitFor();
+  await page.getByLabel('Worker (employee id)').fill(created.employeeId);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await eventually('the joiner’s creation is in the trail', async () => {
+    await page.reload();
+    return /create user/.test(await page.locator('section[aria-labelledby="changes-heading"]').innerText());
+  });
+  const actions = await page.locator('section[aria-labelledby="access-heading"]').innerText();
+  assert.match(actions, /\/reject[\s\S]*rejected: Not this export/);
+  await checkPage(page, 'activity-supervised');
+  await page.context().close();
+});

@@ -46,7 +46,7 @@ async fn list(args: ExistingConnectionArgs) -> Result<ExitCode> {
         let workers: usize = approval.items.iter().map(|i| i.workers.len()).sum();
         let state = match &approval.status {
             ApprovalStatus::Pending => "pending".to_owned(),
-            ApprovalStatus::Approved { at, by } => format!("approved {at} by {by}"),
+            ApprovalStatus::Approved { at, by, .. } => format!("approved {at} by {by}"),
             ApprovalStatus::Rejected { at, by, note } => {
                 format!("rejected {at} by {by}: {note:?}")
             }

@@ -61,6 +61,8 @@ struct Said {
     supervision_error: Option<String>,
     /// A rejection's note that could not be taken: the approval, what was typed, why.
     note_error: Option<(String, String, String)>,
+    /// An approval refused because its plan changed: the approval and what differs.
+    changed: Option<(String, Vec<String>)>,
 }
 
 struct ApprovalView {
@@ -75,6 +77,10 @@ struct ApprovalView {
     decided: Option<Decided>,
     plan: Option<String>,
     plan_note: String,
+    /// The digest of the plan shown, which the approve form carries (no form without one).
+    plan_digest: Option<String>,
+    /// What differs from the plan the approver saw, when their approval was refused for it.
+    changed: Vec<String>,
     /// The note as typed, shown again with its error.
     note_text: String,
     note_error: Option<String>,
@@ -185,7 +191,9 @@ async fn field_error(
     .await
 }
 
-/// Approves one held change, then shows the approvals again with what happened.
+/// Approves one held change as the form's `plan_digest` says its plan was shown
+/// ([`guard::approve_reviewed`]), then shows the approvals again with what happened: when the
+/// plan changed since, nothing is approved and the page shows what differs and the plan now.
 pub(crate) async fn approve(
     State(services): State<Services>,
     OnConnection {
@@ -195,39 +203,70 @@ pub(crate) async fn approve(
         partial,
     }: OnConnection,
     Path((_, approval_id)): Path<(String, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    let Some(seen) = fields
+        .iter()
+        .find(|(name, _)| name == "plan_digest")
+        .map(|(_, value)| value.clone())
+    else {
+        let said = Said {
+            problem: Some(
+                "Not approved: the form did not say which plan you saw. Read the plan below and approve it again.".to_owned(),
+            ),
+            ..Said::default()
+        };
+        return render(
+            &services,
+            chrome,
+            &connection,
+            partial,
+            StatusCode::BAD_REQUEST,
+            said,
+        )
+        .await;
+    };
     let by = caller.actor().label();
-    let (status, notice, problem) = match guard::approve(
-        &services,
-        &connection.id,
-        &approval_id,
-        &by,
-    )
-    .await
-    {
+    let approved =
+        guard::approve_reviewed(&services, &connection.id, &approval_id, &by, &seen).await;
+    let (status, said) = match approved {
         Ok(done) if done.released => (
             StatusCode::OK,
-            Some(format!(
-                "Approved: the held work of {} worker(s) is released to provisioning.",
-                workers(&done.approval)
-            )),
-            None,
+            Said {
+                notice: Some(format!(
+                    "Approved: the held work of {} worker(s) is released to provisioning.",
+                    workers(&done.approval)
+                )),
+                ..Said::default()
+            },
         ),
         Ok(_) => (
             StatusCode::OK,
-            Some("This change was approved before; nothing more was done.".to_owned()),
-            None,
+            Said {
+                notice: Some("This change was approved before; nothing more was done.".to_owned()),
+                ..Said::default()
+            },
+        ),
+        Err(ApprovalError::PlanChanged { differences, .. }) => (
+            StatusCode::CONFLICT,
+            Said {
+                problem: Some(
+                    "Not approved: the plan changed since it was shown (HR or the directory changed). Nothing was applied. What differs is listed with the change below; approve the plan as it is now if it is right.".to_owned(),
+                ),
+                changed: Some((approval_id.clone(), differences)),
+                ..Said::default()
+            },
         ),
         Err(error) => {
-            let status = decision_refused(&error);
             tracing::warn!(connection = %connection.id, approval = %approval_id, %error, "console: approval failed");
-            (status, None, Some(format!("Not approved: {error}")))
+            (
+                decision_refused(&error),
+                Said {
+                    problem: Some(format!("Not approved: {error}")),
+                    ..Said::default()
+                },
+            )
         }
-    };
-    let said = Said {
-        notice,
-        problem,
-        ..Said::default()
     };
     render(&services, chrome, &connection, partial, status, said).await
 }
@@ -344,6 +383,13 @@ async fn render(
             return ErrorPage::failed(partial, Some(chrome), "read the held changes", &error);
         }
     };
+    if approvals
+        .iter()
+        .any(|a| a.status == ApprovalStatus::Pending)
+    {
+        // The plan shown is the plan of the tenant as it is now.
+        guard::refresh(services, &connection.id).await;
+    }
     let mut views = Vec::with_capacity(approvals.len());
     // Newest first: what waits now matters most.
     for approval in approvals.iter().rev() {
@@ -384,7 +430,7 @@ async fn view(
     };
     let decided = match &approval.status {
         ApprovalStatus::Pending => None,
-        ApprovalStatus::Approved { at, by } => Some(Decided {
+        ApprovalStatus::Approved { at, by, .. } => Some(Decided {
             approved: true,
             when_who: format!("on {} by {by}", super::labels::when(*at)),
             note: None,
@@ -395,20 +441,29 @@ async fn view(
             note: Some(note.clone()),
         }),
     };
-    let (plan, plan_note) = if decided.is_some() {
-        (None, String::new())
+    let (plan, plan_note, plan_digest) = if decided.is_some() {
+        (None, String::new(), None)
     } else {
-        match guard::preview(services, &connection.id, &approval.items).await {
-            Ok(Some(plan)) => (Some(plan_text(&plan)), String::new()),
+        match guard::review(services, &connection.id, approval).await {
+            Ok(Some(review)) => (Some(plan_text(&review.plan)), String::new(), Some(review.digest)),
             Ok(None) => (
                 None,
                 "No plan yet: the connection has no mapping or no directory read yet to plan against. Approving queues the held workers, and provisioning plans them as it runs.".to_owned(),
+                Some(guard::NO_PLAN.to_owned()),
             ),
             Err(error) => {
                 tracing::warn!(connection = %connection.id, approval = %approval.id, %error, "console: cannot preview a held change");
-                (None, format!("The plan cannot be shown now: {error}"))
+                (
+                    None,
+                    format!("The plan cannot be shown now, so it cannot be approved here: {error}"),
+                    None,
+                )
             }
         }
+    };
+    let changed = match &said.changed {
+        Some((id, lines)) if *id == approval.id => lines.clone(),
+        _ => Vec::new(),
     };
     ApprovalView {
         id: approval.id.clone(),
@@ -425,6 +480,8 @@ async fn view(
         decided,
         plan,
         plan_note,
+        plan_digest,
+        changed,
         note_text,
         note_error,
     }

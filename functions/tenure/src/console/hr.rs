@@ -132,6 +132,59 @@ pub(crate) async fn rotate_key(
     .await
 }
 
+/// Reconciles the connection now, as its scheduled sync does
+/// ([`crate::service::schedule::schedule`]): the export (else the workers' last known records)
+/// judged as a whole and queued, or held for approval; the page says which.
+pub(crate) async fn sync_now(
+    State(services): State<Services>,
+    OnConnection {
+        chrome,
+        connection,
+        caller,
+        partial,
+    }: OnConnection,
+    public: Option<Extension<PublicUrl>>,
+) -> Response {
+    let event = serde_json::json!({ "connection_id": connection.id.as_str() });
+    tracing::info!(connection = %connection.id, by = %caller.actor().label(), "console: sync now");
+    let (status, shown) = match crate::service::schedule::schedule(&services, event).await {
+        Ok(scheduled) => match scheduled.held {
+            Some(held) => (
+                StatusCode::OK,
+                Shown {
+                    notice: Some(format!(
+                        "Held for approval ({} workers): {}. Approve or reject it on the Approvals page.",
+                        scheduled.workers, held.reason
+                    )),
+                    ..Shown::default()
+                },
+            ),
+            None => (
+                StatusCode::OK,
+                Shown {
+                    notice: Some(format!(
+                        "Queued: {} workers in {} message(s); provisioning applies what changed.",
+                        scheduled.workers, scheduled.messages
+                    )),
+                    ..Shown::default()
+                },
+            ),
+        },
+        Err(error) => {
+            tracing::warn!(connection = %connection.id, %error, "console: sync now failed");
+            (
+                StatusCode::CONFLICT,
+                Shown {
+                    problem: Some(format!("Nothing was synced: {error}")),
+                    ..Shown::default()
+                },
+            )
+        }
+    };
+    let base = base_url(&services, public);
+    render(&services, chrome, &connection, &base, partial, status, shown).await
+}
+
 /// Checks and stores an uploaded export.
 pub(crate) async fn upload_export(
     State(services): State<Services>,

@@ -21,6 +21,7 @@
 //! | `GET /console/connections/{id}/hr` | its administrators | the webhook's URL and key, the export kept with the records set aside, an upload form |
 //! | `POST /console/connections/{id}/hr/webhook-key` | its administrators | a new webhook signing key, shown once |
 //! | `POST /console/connections/{id}/hr/export` | its administrators | check and keep an uploaded export (`multipart/form-data`) |
+//! | `POST /console/connections/{id}/hr/sync` | its administrators | reconcile now, as the scheduled sync: queued, or held for approval |
 //! | `GET`, `POST /console/connections/{id}/mapping` | its administrators | the plugin in use, its configuration (saved after the plugin checks it), the uploaded versions |
 //! | `POST /console/connections/{id}/mapping/preview` | its administrators | check a configuration and show the plan it would make now |
 //! | `POST /console/connections/{id}/mapping/plugins` | its administrators | upload a plugin component (`multipart/form-data`): checked and tried, kept, not yet in use |
@@ -107,6 +108,7 @@ pub fn console_routes(services: Services) -> Router {
             "/console/connections/{id}/hr/webhook-key",
             post(hr::rotate_key),
         )
+        .route("/console/connections/{id}/hr/sync", post(hr::sync_now))
         .route(
             "/console/connections/{id}/hr/export",
             post(hr::upload_export).layer(DefaultBodyLimit::max(upload_limit)),

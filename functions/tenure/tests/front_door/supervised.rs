@@ -306,7 +306,10 @@ async fn the_consoles_reject_form_says_a_missing_note_by_the_field_and_keeps_the
     );
     let approve = format!("/console/connections/contoso/approvals/{id}/approve");
     let late = admin
-        .send(&router, form(&approve, &format!("csrf_token={csrf}")))
+        .send(
+            &router,
+            form(&approve, &format!("csrf_token={csrf}&plan_digest=none")),
+        )
         .await?;
     assert_eq!(late.status, 409, "{}", late.body);
     assert!(late.body.contains("was rejected"), "{}", late.body);
@@ -316,5 +319,79 @@ async fn the_consoles_reject_form_says_a_missing_note_by_the_field_and_keeps_the
         trail.contains("rejected: Wrong record <b> HR-4411"),
         "{trail}"
     );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_naming_a_plan_that_is_not_the_plan_now_approves_nothing() -> TestResult {
+    let door = Door::new().await?;
+    let id = held_leaver(&door).await?;
+    let mut admin = door.signed_in(ADMIN).await?;
+    let (reader, _) = token(&door.router, &mut admin, "contoso", &["plans:read"]).await?;
+    let (approver, _) = token(&door.router, &mut admin, "contoso", &["plans:approve"]).await?;
+    // Nothing to plan against yet (no mapping): the plan is `none`.
+    let listed = bearer(
+        super::helpers::get("/connections/contoso/approvals"),
+        &reader,
+    )
+    .send(&door.router)
+    .await?;
+    assert_eq!(listed.json()?["approvals"][0]["plan_digest"], "none");
+
+    let approve = format!("/connections/contoso/approvals/{id}/approve");
+    let stale = "ab".repeat(32);
+    let refused = bearer(
+        post(&approve)
+            .header("content-type", "application/json")
+            .body(
+                serde_json::json!({ "plan_digest": stale })
+                    .to_string()
+                    .as_bytes(),
+            ),
+        &approver,
+    )
+    .send(&door.router)
+    .await?;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    let json = refused.json()?;
+    assert_eq!(json["plan_digest"], "none");
+    assert!(
+        json["differences"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not one Tenure showed")
+    );
+    assert_eq!(queued_workers(&door).await?, 0, "nothing released");
+
+    // The console says so on the page, with what differs; the plan now approves.
+    let router = with_console(&door);
+    let csrf = admin.csrf_token(&door.router).await?;
+    let path = format!("/console/connections/contoso/approvals/{id}/approve");
+    let missing = admin
+        .send(&router, form(&path, &format!("csrf_token={csrf}")))
+        .await?;
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    let page = admin
+        .send(
+            &router,
+            form(&path, &format!("csrf_token={csrf}&plan_digest={stale}")),
+        )
+        .await?;
+    assert_eq!(page.status, 409, "{}", page.body);
+    assert!(
+        page.body.contains("What changed since you looked")
+            && page.body.contains("Approve this plan and provision"),
+        "{}",
+        page.body
+    );
+    assert_eq!(queued_workers(&door).await?, 0, "nothing released");
+    let approved = admin
+        .send(
+            &router,
+            form(&path, &format!("csrf_token={csrf}&plan_digest=none")),
+        )
+        .await?;
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    assert_eq!(queued_workers(&door).await?, 1, "released once");
     Ok(())
 }

@@ -3,11 +3,12 @@
 //! holds them wherever they are judged: a whole delivery or export before it is queued, and
 //! each provision run, whatever came before it.
 
+use tenure::plan::Op;
 use tenure::service::guard::{
-    self, ApprovalStatus, EVERY_CHANGE_NEEDS_APPROVAL, Judgment, LEAVERS_NEED_APPROVAL, Origin,
-    judge_whole,
+    self, ApprovalError, ApprovalStatus, EVERY_CHANGE_NEEDS_APPROVAL, Judgment,
+    LEAVERS_NEED_APPROVAL, Origin, judge_whole,
 };
-use tenure::service::provision::provision;
+use tenure::service::provision::{directory_cache_key, provision};
 use tenure::service::schedule::schedule;
 use tenure::service::settings::{MappingSettings, SettingsError, Supervision, settings_key};
 use tenure::store::objects::Condition;
@@ -146,4 +147,170 @@ async fn settings_written_before_supervision_read_as_automatic_and_a_bad_mode_is
     );
     assert!(Supervision::parse("sometimes").is_err());
     Ok(())
+}
+
+/// Sets the account of `employee_id` in the emulated tenant enabled or not (an administrator
+/// acting by hand), then lets one run (a hire) read the tenant again, so the directory Tenure
+/// keeps is the tenant's.
+async fn set_enabled_by_hand(
+    env: &Env,
+    employee_id: &str,
+    enabled: bool,
+    hire: &str,
+) -> TestResult {
+    let mut snapshot = env.tenant.state();
+    let user = snapshot
+        .users
+        .iter_mut()
+        .find(|u| u.employee_id.as_deref() == Some(employee_id))
+        .ok_or("no such account")?;
+    user.account_enabled = enabled;
+    env.tenant.load(snapshot);
+    env.services
+        .objects
+        .delete(&directory_cache_key(&env.connection)?)
+        .await?;
+    let report = provision(&env.services, &[env.hire(&format!("d-{hire}"), hire)?]).await?;
+    assert!(report.held.is_none(), "{report:?}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_applies_only_the_plan_its_approver_saw() -> TestResult {
+    let env = warmed().await?;
+    supervise(&env, Supervision::Leavers).await?;
+    let leaver = enabled(&env)
+        .into_iter()
+        .find(|id| !id.starts_with("93"))
+        .ok_or("nobody enabled")?;
+    let items = leavers(&env, "d-leave", std::slice::from_ref(&leaver))?;
+    let held = provision(&env.services, &items)
+        .await?
+        .held
+        .ok_or("not held")?;
+    let objects = env.services.objects.as_ref();
+    let approval = guard::approvals::get(objects, &env.connection, &held)
+        .await?
+        .ok_or("no approval")?;
+    let shown = guard::review(&env.services, &env.connection, &approval)
+        .await?
+        .ok_or("no plan to show")?;
+    assert!(
+        shown
+            .plan
+            .workers
+            .iter()
+            .any(|w| w.actions.iter().any(|a| a.op == Op::DisableUser)),
+        "the plan shown disables the leaver"
+    );
+
+    // Meanwhile an administrator disabled the account by hand: the plan is not the one shown.
+    set_enabled_by_hand(&env, &leaver, false, "9305").await?;
+    let refused = guard::approve_reviewed(
+        &env.services,
+        &env.connection,
+        &held,
+        "admin-a",
+        &shown.digest,
+    )
+    .await;
+    let Err(ApprovalError::PlanChanged {
+        now, differences, ..
+    }) = refused
+    else {
+        return Err(format!("approved a plan that changed: {refused:?}").into());
+    };
+    assert!(
+        differences
+            .iter()
+            .any(|l| l.starts_with(&format!("- {leaver} ")) && l.contains("disable sign-in")),
+        "{differences:?}"
+    );
+    assert_ne!(now, shown.digest);
+    assert!(queued(&env).await?.is_empty(), "nothing released");
+    let still = guard::approvals::get(objects, &env.connection, &held)
+        .await?
+        .ok_or("gone")?;
+    assert_eq!(still.status, ApprovalStatus::Pending);
+
+    // The plan as it is now, approved, is released with its digest.
+    let approved =
+        guard::approve_reviewed(&env.services, &env.connection, &held, "admin-a", &now).await?;
+    assert!(approved.released);
+    assert!(
+        matches!(&approved.approval.status, ApprovalStatus::Approved { plan: Some(d), .. } if *d == now)
+    );
+    let released = queued(&env).await?;
+
+    // And it changes again before provisioning runs (the account enabled again): provisioning
+    // does not apply what nobody approved; the leaver waits for a new approval.
+    set_enabled_by_hand(&env, &leaver, true, "9306").await?;
+    let report = provision(&env.services, &released).await?;
+    let again = report
+        .held
+        .clone()
+        .ok_or("applied a plan nobody approved")?;
+    assert_ne!(again, held);
+    assert!(enabled(&env).contains(&leaver), "nothing applied");
+    let pending = guard::approvals::get(objects, &env.connection, &again)
+        .await?
+        .ok_or("no new approval")?;
+    assert_eq!(pending.status, ApprovalStatus::Pending);
+    assert_eq!(pending.reason, LEAVERS_NEED_APPROVAL);
+    Ok(())
+}
+
+#[test]
+fn a_plans_digest_is_what_it_does_not_when_or_in_which_order() {
+    use tenure::plan::{Action, Change, WorkerPlan};
+    let worker = |id: &str, reason: &str, ops: Vec<Op>| WorkerPlan {
+        employee_id: id.into(),
+        display_name: id.into(),
+        change: Change::Leaver,
+        user_id: None,
+        user_principal_name: None,
+        actions: ops
+            .into_iter()
+            .map(|op| Action {
+                op,
+                reason: reason.into(),
+            })
+            .collect(),
+        notes: Vec::new(),
+    };
+    let a = worker("1", "r", vec![Op::DisableUser, Op::RevokeSessions]);
+    let b = worker("2", "r", vec![Op::DisableUser]);
+    let idle = worker("3", "r", vec![]);
+    let digest = guard::plan_digest([&a, &b]);
+    assert_eq!(guard::plan_digest([&b, &idle, &a]), digest);
+    assert_eq!(
+        guard::plan_digest([
+            &worker(
+                "1",
+                "other words",
+                vec![Op::DisableUser, Op::RevokeSessions]
+            ),
+            &b
+        ]),
+        digest
+    );
+    assert_ne!(
+        guard::plan_digest([
+            &worker("1", "r", vec![Op::RevokeSessions, Op::DisableUser]),
+            &b
+        ]),
+        digest,
+        "the order of a worker's actions matters"
+    );
+    assert_ne!(guard::plan_digest([&a]), digest);
+    let lines = guard::differences(
+        &[a.clone(), b.clone()],
+        &[worker("1", "r", vec![Op::DisableUser])],
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("- 1 1: revoke"), "{lines:?}");
+    assert!(
+        lines[1].starts_with("- 2 2: no longer in the plan"),
+        "{lines:?}"
+    );
 }

@@ -215,7 +215,7 @@ async fn an_approval_takes_the_forms_csrf_token_and_records_who_approved() -> Te
         ApiEvent::post("POST /console/{proxy+}", path.clone())
             .header("cookie", &session.cookie)
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("csrf_token={token}").as_bytes())
+            .body(format!("csrf_token={token}&plan_digest=none").as_bytes())
     };
     let forged = form("not-the-token").send(&router).await?;
     assert_eq!(forged.status, 403, "{}", forged.body);

@@ -73,6 +73,11 @@ pub enum ApprovalStatus {
         at: Timestamp,
         /// Who (a user, an API token's id, `cli:<operator>`).
         by: String,
+        /// The digest of the plan the approver saw ([`super::plan_digest`]; `none` when no
+        /// plan could be made), when they approved a reviewed plan: provisioning applies the
+        /// approved work only while it still plans to that.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        plan: Option<String>,
     },
     /// Rejected: never applied.
     Rejected {
@@ -150,6 +155,23 @@ pub enum ApprovalError {
         /// Who approved it.
         by: String,
     },
+    /// The plan changed since the approver saw it: nothing was approved.
+    #[error(
+        "the plan of approval {id} changed since it was shown ({} difference(s)): nothing was \
+         approved; review the plan as it is now and approve that",
+        differences.len()
+    )]
+    PlanChanged {
+        /// The approval.
+        id: String,
+        /// The digest of the plan now, to approve it.
+        now: String,
+        /// What differs from the plan seen, one line each ([`super::differences`]).
+        differences: Vec<String>,
+    },
+    /// The held change could not be planned to check what the approver saw.
+    #[error("the held change cannot be planned now to check it against what was approved: {0}")]
+    Review(String),
     /// A rejection without a usable note.
     #[error("{0}")]
     BadNote(String),
@@ -283,6 +305,63 @@ pub async fn approve(
     id: &str,
     by: &str,
 ) -> Result<Approved, ApprovalError> {
+    decide_approve(services, connection, id, by, None).await
+}
+
+/// Approves a held change as its approver reviewed it: only while planning its work again
+/// ([`super::review`]) gives the plan whose digest they saw (`seen`; [`super::NO_PLAN`] when no
+/// plan could be shown). Otherwise nothing is approved, and the error
+/// ([`ApprovalError::PlanChanged`]) says what differs from the plan seen and names the digest
+/// of the plan now. The digest is kept on the approval, and provisioning applies the released
+/// work only while it plans to the same. An approval already approved or rejected is answered
+/// as [`approve`] does.
+pub async fn approve_reviewed(
+    services: &Services,
+    connection: &ConnectionId,
+    id: &str,
+    by: &str,
+    seen: &str,
+) -> Result<Approved, ApprovalError> {
+    let Some(approval) = get(services.objects.as_ref(), connection, id).await? else {
+        return Err(ApprovalError::NotFound {
+            connection: connection.clone(),
+            id: id.to_owned(),
+        });
+    };
+    if approval.status != ApprovalStatus::Pending {
+        return decide_approve(services, connection, id, by, None).await;
+    }
+    super::review::refresh(services, connection).await;
+    let now = super::review(services, connection, &approval)
+        .await
+        .map_err(|e| ApprovalError::Review(e.to_string()))?;
+    let (digest, workers) = match now {
+        Some(review) => (review.digest, review.plan.workers),
+        None => (super::NO_PLAN.to_owned(), Vec::new()),
+    };
+    if digest != seen {
+        let differences = match super::review::reviewed(services, connection, id, seen).await {
+            Some(before) => super::differences(&before, &workers),
+            None => vec![format!(
+                "the plan seen ({seen:?}) is not one Tenure showed for this change; every action of the plan now is new to you"
+            )],
+        };
+        return Err(ApprovalError::PlanChanged {
+            id: id.to_owned(),
+            now: digest,
+            differences,
+        });
+    }
+    decide_approve(services, connection, id, by, Some(digest)).await
+}
+
+async fn decide_approve(
+    services: &Services,
+    connection: &ConnectionId,
+    id: &str,
+    by: &str,
+    plan: Option<String>,
+) -> Result<Approved, ApprovalError> {
     let key = approval_key(connection, id)?;
     let objects = services.objects.as_ref();
     for _ in 0..CAS_ATTEMPTS {
@@ -313,6 +392,7 @@ pub async fn approve(
             status: ApprovalStatus::Approved {
                 at: services.clock.now(),
                 by: by.to_owned(),
+                plan: plan.clone(),
             },
             ..pending.clone()
         };

@@ -19,12 +19,16 @@ use crate::service::guard::{self, Approval, ApprovalError};
 /// The approval routes:
 ///
 /// * `GET /connections/{id}/approvals`: `200` `{"approvals": [{"id", "created_at", "origin",
-///   "deliveries", "reason", "effect", "status", "workers"}…]}`, oldest first (pending and
-///   approved; `workers` is how many workers the held work holds: their HR records are not
-///   answered). API tokens: `plans:read`.
-/// * `POST /connections/{id}/approvals/{approval_id}/approve`: `200` the approval as listed,
-///   with `"released"` (this request released the held work to provisioning; false when it was
-///   approved before). API tokens: `plans:approve`.
+///   "deliveries", "reason", "effect", "status", "workers", "plan_digest"}…]}`, oldest first
+///   (pending, approved and rejected; `workers` is how many workers the held work holds: their
+///   HR records are not answered; `plan_digest`, for a pending one, names the plan it makes now,
+///   `none` when none can be made yet). API tokens: `plans:read`.
+/// * `POST /connections/{id}/approvals/{approval_id}/approve`, optionally with
+///   `{"plan_digest": "<digest>"}` (the `plan_digest` listed: approve only that plan): `200` the
+///   approval as listed, with `"released"` (this request released the held work to
+///   provisioning; false when it was approved before). When the plan is no longer the one named,
+///   `409` `{"error", "plan_digest": <the plan now>, "differences": [...]}` and nothing is
+///   approved. API tokens: `plans:approve`.
 ///
 /// * `POST /connections/{id}/approvals/{approval_id}/reject` with `{"note": "<why>"}` (required,
 ///   at most 2000 characters): `200` the approval as listed, now `rejected` with who and the
@@ -65,7 +69,30 @@ async fn list(
     };
     match guard::list(services.objects.as_ref(), &connection.id).await {
         Ok(approvals) => {
-            let approvals: Vec<_> = approvals.iter().map(summary).collect();
+            if approvals
+                .iter()
+                .any(|a| a.status == guard::ApprovalStatus::Pending)
+            {
+                guard::refresh(&services, &connection.id).await;
+            }
+            let mut listed = Vec::with_capacity(approvals.len());
+            for approval in &approvals {
+                let mut body = summary(approval);
+                if approval.status == guard::ApprovalStatus::Pending {
+                    body["plan_digest"] = match guard::review(&services, &connection.id, approval)
+                        .await
+                    {
+                        Ok(Some(review)) => review.digest.into(),
+                        Ok(None) => guard::NO_PLAN.into(),
+                        Err(error) => {
+                            tracing::warn!(connection = %connection.id, approval = %approval.id, %error, "cannot plan a held change");
+                            serde_json::Value::Null
+                        }
+                    };
+                }
+                listed.push(body);
+            }
+            let approvals = listed;
             (
                 StatusCode::OK,
                 Json(serde_json::json!({ "approvals": approvals })),
@@ -76,16 +103,45 @@ async fn list(
     }
 }
 
+/// The optional body of an approval.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Approving {
+    plan_digest: Option<String>,
+}
+
 async fn approve(
     State(services): State<Services>,
     Extension(caller): Extension<AdminCaller>,
     Path((_, approval_id)): Path<(String, String)>,
+    body: axum::body::Bytes,
 ) -> Response {
     let Some(connection) = caller.connection.as_ref() else {
         return json_error(StatusCode::NOT_FOUND, "no connection");
     };
+    let seen = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice::<Approving>(&body) {
+            Ok(approving) => approving.plan_digest,
+            Err(error) => {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "the body must be empty or {{\"plan_digest\": \"<the plan_digest listed>\"}}: {error}"
+                    ),
+                );
+            }
+        }
+    };
     let by = caller.actor().label();
-    match guard::approve(&services, &connection.id, &approval_id, &by).await {
+    let approved = match &seen {
+        Some(seen) => {
+            guard::approve_reviewed(&services, &connection.id, &approval_id, &by, seen).await
+        }
+        None => guard::approve(&services, &connection.id, &approval_id, &by).await,
+    };
+    match approved {
         Ok(approved) => {
             let mut body = summary(&approved.approval);
             body["released"] = approved.released.into();
@@ -151,11 +207,23 @@ fn summary(approval: &Approval) -> serde_json::Value {
 }
 
 fn refused(error: &ApprovalError) -> Response {
+    if let ApprovalError::PlanChanged {
+        now, differences, ..
+    } = error
+    {
+        let body = serde_json::json!({
+            "error": error.to_string(),
+            "plan_digest": now,
+            "differences": differences,
+        });
+        return (StatusCode::CONFLICT, Json(body)).into_response();
+    }
     let status = match error {
         ApprovalError::BadId(_) | ApprovalError::BadNote(_) => StatusCode::BAD_REQUEST,
         ApprovalError::Rejected { .. } | ApprovalError::AlreadyApproved { .. } => {
             StatusCode::CONFLICT
         }
+        ApprovalError::Review(_) => StatusCode::SERVICE_UNAVAILABLE,
         ApprovalError::NotFound { .. } => StatusCode::NOT_FOUND,
         ApprovalError::Contended(_) => StatusCode::CONFLICT,
         ApprovalError::Invalid { .. } => StatusCode::INTERNAL_SERVER_ERROR,

@@ -77,6 +77,64 @@ pub(super) async fn approved_workers(
     approved
 }
 
+/// Keeps in `approved` only the workers whose part of `plan` is what their approver saw: for
+/// an approval of a reviewed plan (its digest kept on the approval), the run's plan of the
+/// approval's workers must have the digest of the same workers in the plan reviewed (a
+/// release split over lanes is checked part by part). Workers whose plan changed since are
+/// judged again as any other (a supervised connection holds them again, for a new approval).
+pub(super) async fn still_as_approved(
+    services: &Services,
+    connection: &ConnectionId,
+    items: &[WorkItem],
+    plan: &Plan,
+    approved: &mut HashSet<String>,
+) {
+    let mut ids: Vec<&String> = items.iter().filter_map(|i| i.approval.as_ref()).collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let Ok(Some(approval)) =
+            guard::approvals::get(services.objects.as_ref(), connection, id).await
+        else {
+            continue;
+        };
+        let ApprovalStatus::Approved {
+            plan: Some(digest), ..
+        } = &approval.status
+        else {
+            continue;
+        };
+        if digest == guard::NO_PLAN {
+            continue;
+        }
+        let theirs: HashSet<&str> = items
+            .iter()
+            .filter(|i| i.approval.as_ref() == Some(id))
+            .flat_map(|i| &i.workers)
+            .map(|w| w.worker.employee_id.as_str())
+            .filter(|e| approved.contains(*e))
+            .collect();
+        let now = guard::plan_digest(
+            plan.workers
+                .iter()
+                .filter(|w| theirs.contains(w.employee_id.as_str())),
+        );
+        let seen = match guard::review::reviewed(services, connection, id, digest).await {
+            Some(reviewed) => guard::plan_digest(
+                reviewed
+                    .iter()
+                    .filter(|w| theirs.contains(w.employee_id.as_str())),
+            ),
+            None => String::new(),
+        };
+        if now != seen {
+            tracing::warn!(%connection, approval = %id,
+                "the plan of approved work changed since it was approved; its workers are judged again");
+            approved.retain(|e| !theirs.contains(e.as_str()));
+        }
+    }
+}
+
 /// Judges the plan's workers that are not `approved`: by the connection's supervision
 /// ([`guard::supervise`]: a supervised plan is held whole), then the others against the share
 /// of `settings` and the rolling budget. Workers that do not pass leave `plan` and are kept,

@@ -338,6 +338,48 @@ async fn read_directory(
     Ok((directory, read))
 }
 
+/// Reads the connection's tenant again through its directory cache (only what changed since,
+/// by delta) and keeps it, planning and applying nothing: what a person reviewing a held change
+/// plans against ([`crate::service::guard::review`]), so that the plan approved is the plan
+/// provisioning makes from the same tenant. (A run keeps the cache before it applies, so after
+/// a run the cache lacks that run's own changes until the next read.)
+pub async fn refresh_directory(
+    services: &Services,
+    id: &ConnectionId,
+) -> Result<(), ProvisionError> {
+    let connection = send(load_connection(services, id)).await?;
+    let (graph, exchange) = send(open_connection(
+        &connection,
+        services.secrets.clone(),
+        services.tenure_app.as_deref(),
+        services.provision.client(),
+    ))
+    .await
+    .map_err(|source| ProvisionError::Open {
+        connection: id.clone(),
+        source,
+    })?;
+    let cache = send(records::read_cache(services.objects.as_ref(), id)).await;
+    let graph_url = connection.endpoints().graph;
+    let (cached, read_at) = records::decode_cache(cache, id, &graph_url);
+    let (directory, delta, _) = send(read_through_cache(&graph, exchange.as_ref(), cached))
+        .await
+        .map_err(|source| ProvisionError::Directory {
+            connection: id.clone(),
+            source,
+        })?;
+    send(records::save_cache(
+        services.objects.as_ref(),
+        id,
+        &graph_url,
+        &directory,
+        &delta,
+        read_at,
+    ))
+    .await;
+    Ok(())
+}
+
 /// Takes out of `plan` the workers the guard does not let through (the run's share, then the
 /// rolling budget; workers a person approved pass) into a pending approval, and records a
 /// refused run's plan for a person to read.
@@ -347,7 +389,15 @@ async fn hold_what_the_guard_refuses(
     plan: &mut Plan,
     report: &mut ProvisionReport,
 ) -> Result<(), ProvisionError> {
-    let approved = send(gate::approved_workers(services, &run.id, &run.items)).await;
+    let mut approved = send(gate::approved_workers(services, &run.id, &run.items)).await;
+    send(gate::still_as_approved(
+        services,
+        &run.id,
+        &run.items,
+        plan,
+        &mut approved,
+    ))
+    .await;
     let held = send(gate::gate(
         services,
         &run.id,
