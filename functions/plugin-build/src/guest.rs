@@ -4,8 +4,11 @@
 //! Both tools embed an interpreter (SpiderMonkey, CPython) with the program already loaded, so a
 //! component is 12 to 20 MiB and a build takes 5 to 20 seconds. By default both are built without
 //! what the sandbox refuses: componentize-js without its `http` and `fetch-event` features (which
-//! import `wasi:http`), componentize-py with `--stub-wasi` (CPython's socket module imports
-//! `wasi:sockets`; stubbed, the component imports no WASI at all).
+//! import `wasi:http`) nor its `stdio` feature (whose wasi-libc asks for the preopened
+//! directories as soon as anything is written, which the sandbox stops as file access, so that
+//! a `console.log` would fail every worker; without it `console.log` writes nothing and an
+//! uncaught exception is a crash), componentize-py with `--stub-wasi` (CPython's socket module
+//! imports `wasi:sockets`; stubbed, the component imports no WASI at all).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -76,7 +79,7 @@ pub fn componentize_js(
         .args(["--world-name", WORLD, "--out"])
         .arg(out);
     if capabilities == Capabilities::Sandboxed {
-        command.args(["--disable", "http", "fetch-event"]);
+        command.args(["--disable", "http", "fetch-event", "stdio"]);
     }
     run(
         tool,

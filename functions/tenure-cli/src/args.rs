@@ -39,6 +39,35 @@ pub(crate) enum Command {
     /// provisioned by this command).
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
+    /// Mapping plugins of your own: check one as an upload would, offline.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+/// `tenure plugin check`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum PluginCommand {
+    /// Run exactly the checks an upload runs, offline, storing nothing: size, component,
+    /// contract and version, imports; with --connection, the connection's mapping configuration
+    /// in the local state folder; then the trial on sample workers (the connection's HR export,
+    /// else Tenure's sample company). Refusals read as an upload's.
+    Check(PluginCheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PluginCheckArgs {
+    /// The plugin component.
+    #[arg(value_name = "FILE.wasm")]
+    pub(crate) plugin: PathBuf,
+    /// Check it against this connection's mapping configuration and HR export (in the state
+    /// folder), as an upload to it would.
+    #[arg(long = "connection", value_name = "ID")]
+    pub(crate) connection: Option<String>,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+    /// Where compiled plugins are cached (default: $XDG_CACHE_HOME/tenure or ~/.cache/tenure)
+    #[arg(long, env = "TENURE_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
 }
 
 /// `tenure approvals list | approve | reject | supervise`.

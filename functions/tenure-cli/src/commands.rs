@@ -28,6 +28,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Emulate(args) => emulate(args),
         Command::Serve(args) => crate::serve::serve(args),
         Command::Approvals(command) => crate::approvals::run(command),
+        Command::Plugin(command) => crate::plugin::run(command),
     }
 }
 
@@ -199,7 +200,7 @@ fn announce(text: &str) {
 }
 
 /// The plugin cache: the flag or TENURE_CACHE_DIR, else the user's cache folder.
-fn cache_dir(flag: Option<PathBuf>) -> PathBuf {
+pub(crate) fn cache_dir(flag: Option<PathBuf>) -> PathBuf {
     flag.or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("tenure")))
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/tenure")))
         .unwrap_or_else(|| std::env::temp_dir().join("tenure-cache"))

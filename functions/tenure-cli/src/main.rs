@@ -6,7 +6,8 @@
 //! flags, the progress bar, the audit file), `cache` (the directory cache file), `connect`
 //! (`tenure connect customer-app | link | list`), `settings` (`tenure connect webhook-key |
 //! mapping | hr-export`), `serve` (`tenure serve`: the service routers on one port, the
-//! provisioning loop, the optional schedule) and `state` (the state folder and its stores).
+//! provisioning loop, the optional schedule), `plugin` (`tenure plugin check`: an upload's
+//! checks, offline) and `state` (the state folder and its stores).
 
 mod approvals;
 mod args;
@@ -14,6 +15,7 @@ mod cache;
 mod commands;
 mod connect;
 mod matching;
+mod plugin;
 mod serve;
 mod settings;
 mod state;

@@ -1,9 +1,9 @@
 // The reference mapping plugin in JavaScript: the contractors policy of plugins/examples/README.md,
 // the same as the Rust and Python examples beside it.
 //
-// Built with componentize-js against plugins/wit/mapper.wit (world `plugin`), HTTP and fetch
-// disabled: componentize-js plugin.js --wit ../../wit/mapper.wit --world-name plugin \
-//   --disable http fetch-event -o contractors.wasm
+// Built with componentize-js against plugins/wit/mapper.wit (world `plugin`), HTTP, fetch and
+// stdio disabled (console.log then writes nothing): componentize-js plugin.js \
+//   --wit ../../wit/mapper.wit --world-name plugin --disable http fetch-event stdio -o contractors.wasm
 //
 // How the contract looks from JavaScript: records are objects with camelCase fields, enums are
 // their kebab-case names ('active', 'pre-hire'), `option` is a value or undefined, `result` is a

@@ -10,12 +10,25 @@ How the contract looks from Python: records are dataclasses with snake_case fiel
 `Err(MappingError(...))` (in map_batch's list, `Ok(...)` or `Err(...)`).
 """
 
+import io
 import json
+import sys
 from typing import List, Optional
 
 from componentize_py_types import Err, Ok
 from wit_world import exports
 from wit_world.imports import types as t
+
+
+class _Discard(io.TextIOBase):
+    """Where print() and tracebacks go: a plugin built with componentize-py's --stub-wasi has no
+    real stdout or stderr, and writing to them would crash it."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+sys.stdout = sys.stderr = _Discard()
 
 ALL_STAFF = "All Staff"
 LAB = "Secure Lab Access"

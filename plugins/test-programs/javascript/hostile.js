@@ -1,7 +1,7 @@
 // A test plugin in JavaScript for the sandbox tests: maps every worker to an active account
 // `<employee-id>@<first domain>`, and misbehaves on purpose for these employee ids: `loop` spins
 // forever, `grow` allocates without end, `trap` throws an exception nobody catches, `fetch`
-// fetches a URL. Built twice: as plugins are (HTTP and fetch disabled, where `fetch` throws),
+// fetches a URL; `log` writes to the console and then behaves. Built twice: as plugins are (HTTP and fetch disabled, where `fetch` throws),
 // and with componentize-js's defaults (importing `wasi:http`, which the host refuses to load).
 
 function desired(worker, domains) {
@@ -29,12 +29,16 @@ function misbehave(id) {
       for (;;) {}
     case 'grow': {
       const hoard = [];
-      for (;;) hoard.push(new Array(1 << 20).fill(hoard.length));
+      for (;;) hoard.push(new ArrayBuffer(1 << 20));
     }
     case 'trap':
       throw new Error('the hostile JavaScript plugin throws on purpose');
     case 'fetch':
       fetch('http://127.0.0.1:9/exfiltrate');
+      break;
+    case 'log':
+      console.log('mapping', id);
+      console.error('a line for stderr');
       break;
     default:
   }

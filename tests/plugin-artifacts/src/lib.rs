@@ -23,14 +23,16 @@ pub const FORBIDDEN_IMPORT: &str = env!("TENURE_TEST_FORBIDDEN_IMPORT_WASM");
 /// `plugins/test-programs/javascript/hostile.js`, built as plugins are (HTTP and fetch
 /// disabled): maps every worker to an active account `<id>@<first domain>`, and misbehaves on
 /// purpose for these employee ids: `loop` (spins forever), `grow` (allocates without end),
-/// `trap` (throws an exception nobody catches), `fetch` (fetches a URL).
+/// `trap` (throws an exception nobody catches), `fetch` (fetches a URL), `log` (writes to the
+/// console, then behaves).
 pub const HOSTILE_JS: &str = env!("TENURE_TEST_HOSTILE_JS_WASM");
 
 /// The same program built with componentize-js's defaults: it imports `wasi:http`.
 pub const HOSTILE_JS_FETCH: &str = env!("TENURE_TEST_HOSTILE_JS_FETCH_WASM");
 
 /// `plugins/test-programs/python/hostile.py`, built as plugins are (`--stub-wasi`): like
-/// [`HOSTILE_JS`], with `socket` (opens a TCP connection) instead of `fetch`.
+/// [`HOSTILE_JS`], with `socket` (opens a TCP connection) instead of `fetch`, `log` printing (to a discarding `sys.stdout`, as the
+/// templates do) and `raw-print` printing to the real stdout.
 pub const HOSTILE_PY: &str = env!("TENURE_TEST_HOSTILE_PY_WASM");
 
 /// The same program built with componentize-py's defaults: it imports `wasi:sockets`.

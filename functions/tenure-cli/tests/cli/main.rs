@@ -10,6 +10,7 @@ mod lifecycle;
 mod link;
 mod notices;
 mod onboarding;
+mod plugin_check;
 mod plugins;
 mod serve;
 mod sync;

@@ -42,10 +42,13 @@
 //!   `wasi:clocks/wall-clock` and `wasi:filesystem/{types,preopens}`; touching `std::net` adds
 //!   `wasi:clocks/monotonic-clock` and all of `wasi:sockets/*`.
 //! * componentize-js 0.23: by default also `wasi:http/{types,outgoing-handler}` (for `fetch`);
-//!   built with `disableFeatures: ['http', 'fetch-event']`, only `wasi:io`, `wasi:cli`,
-//!   `wasi:clocks`, `wasi:filesystem` and `wasi:random/random`, and it runs here.
+//!   built with `--disable http fetch-event stdio`, only `wasi:io/{poll,error,streams}`,
+//!   `wasi:cli/stderr`, `wasi:clocks` and `wasi:random/random`, and it runs here. (With
+//!   `stdio`, its wasi-libc asks for the preopened directories on the first `console.log`,
+//!   which stops the call as file access.)
 //! * componentize-py 0.25: all of `wasi:sockets/*` (CPython's socket module) besides the rest;
-//!   built with `--stub-wasi`, no WASI at all, and it runs here.
+//!   built with `--stub-wasi`, no WASI at all, and it runs here (writing to the real stdout or
+//!   stderr then traps).
 //!
 //! So plugins may import WASI 0.2's `io`, `cli`, `clocks`, `random` and `filesystem`
 //! interfaces, each of which the host implements so that it gives nothing away:
@@ -75,9 +78,12 @@
 //! Measured on one core of the development machine, release build, 20,000 workers: a trivial
 //! Rust plugin costs about 2.2 µs per worker all included (a fresh instance, about 40 µs, is
 //! shared by 128 workers), the standard mapper about 10 µs (65,000 fuel per worker; about 50,000
-//! for a worker that already has an account, whose identity candidates it skips), a
-//! componentize-py plugin about 30 µs and a componentize-js one about 90 µs. `cargo bench -p
+//! for a worker that already has an account, whose identity candidates it skips). `cargo bench -p
 //! tenure --bench plan` measures the standard mapper on both cores: about 4.5 µs per worker.
+//! JavaScript and Python plugins carry their interpreter: the reference plugins of
+//! `plugins/examples` use about 35,000 fuel per worker in Rust, 3.4 million in JavaScript and
+//! 530,000 in Python (fuel is the same on every machine); their time per worker has not been
+//! benchmarked.
 //!
 //! # Files
 //!

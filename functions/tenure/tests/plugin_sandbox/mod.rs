@@ -12,5 +12,7 @@ mod cache;
 mod config;
 /// One test per hostile behaviour, each inside a batch of well-behaved workers.
 mod hostile;
+/// The hostile cases in JavaScript and Python, contained the same way.
+mod interpreted;
 /// What `load` refuses: size, garbage, the wrong world, forbidden imports.
 mod loading;

@@ -98,7 +98,7 @@ pub async fn activate(
             }
             error => UploadError::Load(error),
         })?;
-    super::upload::check_config(&plugin, connection, &settings.config_json())?;
+    super::admission::check_config(&plugin, connection, &settings.config_json())?;
     set_active(services, connection, &sha256).await?;
     Ok(record)
 }
@@ -116,7 +116,7 @@ pub async fn activate_standard(
     let plugin = super::load(services, connection, &PluginChoice::Standard)
         .await
         .map_err(UploadError::Load)?;
-    super::upload::check_config(&plugin, connection, &settings.config_json())?;
+    super::admission::check_config(&plugin, connection, &settings.config_json())?;
     set_choice(services, connection, PluginChoice::Standard).await
 }
 

@@ -24,12 +24,14 @@
 //!
 //! Files: `keys` (object keys, [`PluginSha256`]), `record` ([`VersionRecord`], [`TrialReport`]),
 //! `quota` (the upload log and pruning),
-//! `upload` (check → configuration → trial → precompile → store → activate), `trial` (mapping
+//! `upload` (check → configuration → trial → precompile → store → activate), `admission` (the
+//! checks before anything is stored, which `tenure plugin check` runs offline), `trial` (mapping
 //! the sample workers), `activate` (listing, re-activation by compare-and-swap of the mapping
 //! settings), `library` ([`PluginLibrary`]: loaded plugins in memory; a cold start deserializes
 //! sealed code from the store; damaged code is compiled again) and `error`.
 
 mod activate;
+mod admission;
 mod error;
 mod keys;
 mod library;
@@ -46,6 +48,7 @@ use crate::plugin::Plugin;
 use crate::store::connections::ConnectionId;
 
 pub use activate::{ListedVersion, Versions, activate, activate_standard, list_versions};
+pub use admission::{admit, compile};
 pub use error::{FailureKind, PluginLoadError, UploadError, WorkerFailure};
 pub use keys::{InvalidPluginVersion, PluginSha256, compiled_key, record_key, wasm_key};
 pub use library::PluginLibrary;

@@ -58,6 +58,11 @@ impl Samples {
                 }
             }
         }
+        Self::sample_company()
+    }
+
+    /// Tenure's sample company, at most [`TRIAL_WORKERS`] of it.
+    pub(super) fn sample_company() -> Result<Self, UploadError> {
         let batch = hr::read_csv(SAMPLE_COMPANY, "samplesdata/company.csv".into())
             .map_err(|e| UploadError::Internal(format!("the sample company: {e}")))?;
         Ok(Self::from_batch(

@@ -7,12 +7,12 @@ use serde::Serialize;
 
 use super::PluginLoadError;
 use super::activate::{connection_must_exist, set_active, stored_record};
+use super::admission::{admit, refused};
 use super::keys::{PluginSha256, compiled_key, record_key, wasm_key};
-use super::trial::Samples;
 use super::{RECORD_FORMAT, TrialReport, UploadError, VersionRecord};
-use crate::plugin::{CodeKey, Plugin, PluginError};
+use crate::plugin::{CodeKey, Plugin};
 use crate::service::Services;
-use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
+use crate::service::settings::PluginChoice;
 use crate::store::connections::ConnectionId;
 use crate::store::objects::{Condition, ObjectError};
 use crate::store::secrets::KeyPurpose;
@@ -68,11 +68,6 @@ pub async fn upload(
         });
     }
     let sha256 = PluginSha256::of(wasm);
-    let settings = match MappingSettings::load(services.objects.as_ref(), connection).await {
-        Ok((settings, _)) => Some(settings),
-        Err(SettingsError::Missing(_)) => None,
-        Err(error) => return Err(UploadError::Settings(error)),
-    };
     let earlier = stored_record(services, connection, &sha256).await?;
 
     // Checked and compiled (or, when these bytes are already stored, deserialized).
@@ -95,20 +90,12 @@ pub async fn upload(
         (plugin, Some(sealed))
     };
 
-    let config = settings
-        .as_ref()
-        .map_or_else(|| "{}".to_owned(), MappingSettings::config_json);
-    if settings.is_some() {
-        check_config(&plugin, connection, &config)?;
-    }
-    let samples = Samples::for_connection(services.objects.as_ref(), connection).await?;
-    let trial = {
-        let plugin = Arc::clone(&plugin);
-        let config_checked = settings.is_some();
-        tokio::task::spawn_blocking(move || samples.try_plugin(&plugin, &config, config_checked))
-            .await
-            .map_err(|e| UploadError::Internal(format!("the trial stopped: {e}")))??
-    };
+    let trial = admit(
+        services.objects.as_ref(),
+        Some(connection),
+        Arc::clone(&plugin),
+    )
+    .await?;
 
     let (record, already_uploaded) = match earlier {
         Some(record) => (record, true),
@@ -178,12 +165,8 @@ async fn precompile(
     })
     .await
     .map_err(|e| UploadError::Internal(format!("the compiler stopped: {e}")))?;
-    match compiled {
-        Ok((plugin, sealed)) => Ok((Arc::new(plugin), sealed)),
-        Err(PluginError::TooLarge { bytes, limit }) => Err(UploadError::TooLarge { bytes, limit }),
-        Err(error @ PluginError::Internal { .. }) => Err(UploadError::Internal(error.to_string())),
-        Err(error) => Err(UploadError::Invalid(error)),
-    }
+    let (plugin, sealed) = compiled.map_err(refused)?;
+    Ok((Arc::new(plugin), sealed))
 }
 
 /// Stores a checked version: WebAssembly, sealed code, then the record that makes it exist.
@@ -223,24 +206,5 @@ async fn store(
             }
         }
         Err(error) => Err(error.into()),
-    }
-}
-
-/// Whether the plugin takes the connection's configuration.
-pub(super) fn check_config(
-    plugin: &crate::plugin::Plugin,
-    connection: &ConnectionId,
-    config: &str,
-) -> Result<(), UploadError> {
-    match plugin.validate_config(config, &[]) {
-        Ok(_) => Ok(()),
-        Err(error @ PluginError::Config(_)) => Err(UploadError::ConfigRefused {
-            connection: connection.clone(),
-            error,
-        }),
-        Err(error) => Err(UploadError::ConfigCheckFailed {
-            connection: connection.clone(),
-            kind: super::FailureKind::of(&error),
-        }),
     }
 }
