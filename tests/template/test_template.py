@@ -214,6 +214,16 @@ GRANTS = {
         ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"],
         "{dead_letters}",
     )
+    | allow("secretsmanager:GetSecretValue", "{app_secret}")
+    | allow(
+        [
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:UpdateSecretVersionStage",
+        ],
+        "{secret}tenure/*/refresh-token-??????",
+    )
     | SESSION_KEY,
 }
 

@@ -140,7 +140,14 @@ pub const PLUGIN_UPLOAD: Function = Function {
 pub const CONSOLE: Function = Function {
     binary: "console",
     requires: &[BUCKET, QUEUE_URL, DEAD_LETTER_QUEUE_URL],
-    optional: &[LOG, PUBLIC_URL, OPERATORS, ALLOW_CUSTOM_ENDPOINTS],
+    optional: &[
+        LOG,
+        APP_CLIENT_ID,
+        APP_CLIENT_SECRET_ID,
+        PUBLIC_URL,
+        OPERATORS,
+        ALLOW_CUSTOM_ENDPOINTS,
+    ],
 };
 
 /// `admin-api`: the admin API behind the admin layer (API tokens, held changes, the HR export,

@@ -309,7 +309,7 @@ pub async fn approve(
 }
 
 /// Approves a held change as its approver reviewed it: only while planning its work again
-/// ([`super::review`]) gives the plan whose digest they saw (`seen`; [`super::NO_PLAN`] when no
+/// ([`mod@super::review`]) gives the plan whose digest they saw (`seen`; [`super::NO_PLAN`] when no
 /// plan could be shown). Otherwise nothing is approved, and the error
 /// ([`ApprovalError::PlanChanged`]) says what differs from the plan seen and names the digest
 /// of the plan now. The digest is kept on the approval, and provisioning applies the released

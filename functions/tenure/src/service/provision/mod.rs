@@ -340,7 +340,7 @@ async fn read_directory(
 
 /// Reads the connection's tenant again through its directory cache (only what changed since,
 /// by delta) and keeps it, planning and applying nothing: what a person reviewing a held change
-/// plans against ([`crate::service::guard::review`]), so that the plan approved is the plan
+/// plans against ([`mod@crate::service::guard::review`]), so that the plan approved is the plan
 /// provisioning makes from the same tenant. (A run keeps the cache before it applies, so after
 /// a run the cache lacks that run's own changes until the next read.)
 pub async fn refresh_directory(
