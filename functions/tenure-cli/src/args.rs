@@ -39,12 +39,13 @@ pub(crate) enum Command {
     /// provisioned by this command).
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
-    /// Mapping plugins of your own: check one as an upload would, offline.
+    /// Mapping plugins of your own: check one as an upload would, offline; test one against
+    /// fixtures.
     #[command(subcommand)]
     Plugin(PluginCommand),
 }
 
-/// `tenure plugin check`.
+/// `tenure plugin check | test`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PluginCommand {
     /// Run exactly the checks an upload runs, offline, storing nothing: size, component,
@@ -52,6 +53,27 @@ pub(crate) enum PluginCommand {
     /// in the local state folder; then the trial on sample workers (the connection's HR export,
     /// else Tenure's sample company). Refusals read as an upload's.
     Check(PluginCheckArgs),
+    /// Run HR rows through a plugin and compare each answer with the desired state (or the
+    /// refusal) the fixtures file expects: a diff for each difference, exit status 1 when any;
+    /// --update writes the plugin's answers into the file instead.
+    Test(PluginTestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PluginTestArgs {
+    /// The plugin component.
+    #[arg(value_name = "FILE.wasm")]
+    pub(crate) plugin: PathBuf,
+    /// The fixtures file (JSON: today, domains, config, and cases of worker and expected
+    /// answer; see docs/plugins.md).
+    #[arg(long, value_name = "FIXTURES.json")]
+    pub(crate) fixtures: PathBuf,
+    /// Write the plugin's answers into the fixtures file as the new expectations.
+    #[arg(long)]
+    pub(crate) update: bool,
+    /// Where compiled plugins are cached (default: $XDG_CACHE_HOME/tenure or ~/.cache/tenure)
+    #[arg(long, env = "TENURE_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -7,13 +7,14 @@
 //! (`tenure connect customer-app | link | list`), `settings` (`tenure connect webhook-key |
 //! mapping | hr-export`), `serve` (`tenure serve`: the service routers on one port, the
 //! provisioning loop, the optional schedule), `plugin` (`tenure plugin check`: an upload's
-//! checks, offline) and `state` (the state folder and its stores).
+//! checks, offline; `tenure plugin test`, with `fixtures`) and `state` (the state folder and its stores).
 
 mod approvals;
 mod args;
 mod cache;
 mod commands;
 mod connect;
+mod fixtures;
 mod matching;
 mod plugin;
 mod serve;

@@ -1,5 +1,6 @@
 //! `tenure plugin check`: the checks an upload runs (the engine's own, `service::plugins`),
-//! offline against the local state folder, storing nothing.
+//! offline against the local state folder, storing nothing; `tenure plugin test`: fixtures
+//! (see `fixtures`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,13 +9,33 @@ use anyhow::{Context, Result};
 use tenure::plugin::{PluginHost, SandboxLimits};
 use tenure::service::plugins::{self, PluginSha256};
 
-use crate::args::{PluginCheckArgs, PluginCommand};
+use crate::args::{PluginCheckArgs, PluginCommand, PluginTestArgs};
 use crate::state::{Stores, state_dir};
 
 pub(crate) fn run(command: PluginCommand) -> Result<ExitCode> {
     match command {
         PluginCommand::Check(args) => check(args),
+        PluginCommand::Test(args) => test(args),
     }
+}
+
+fn test(args: PluginTestArgs) -> Result<ExitCode> {
+    let wasm = std::fs::read(&args.plugin)
+        .with_context(|| format!("cannot read plugin {}", args.plugin.display()))?;
+    let host = PluginHost::new(
+        SandboxLimits::default(),
+        Some(crate::commands::cache_dir(args.cache_dir)),
+    )?;
+    let plugin = host
+        .load(&wasm)
+        .with_context(|| format!("plugin {} cannot be used", args.plugin.display()))?;
+    let report = crate::fixtures::run(&plugin, &args.fixtures, args.update)?;
+    print!("{}", report.text);
+    Ok(if report.all_matched {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn check(args: PluginCheckArgs) -> Result<ExitCode> {
