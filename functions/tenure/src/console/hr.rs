@@ -182,7 +182,16 @@ pub(crate) async fn sync_now(
         }
     };
     let base = base_url(&services, public);
-    render(&services, chrome, &connection, &base, partial, status, shown).await
+    render(
+        &services,
+        chrome,
+        &connection,
+        &base,
+        partial,
+        status,
+        shown,
+    )
+    .await
 }
 
 /// Checks and stores an uploaded export.
