@@ -395,3 +395,34 @@ async fn an_approval_naming_a_plan_that_is_not_the_plan_now_approves_nothing() -
     assert_eq!(queued_workers(&door).await?, 1, "released once");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_now_takes_the_csrf_token_and_only_the_tenants_administrator() -> TestResult {
+    let door = Door::new().await?;
+    let router = with_console(&door);
+    let path = "/console/connections/contoso/hr/sync";
+    let mut admin = door.signed_in(ADMIN).await?;
+    let forged = admin.send(&router, form(path, "")).await?;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    let mut elsewhere = door.signed_in_elsewhere(ADMIN).await?;
+    let other_csrf = elsewhere.csrf_token(&door.router).await?;
+    let foreign = elsewhere
+        .send(&router, form(path, &format!("csrf_token={other_csrf}")))
+        .await?;
+    assert_eq!(foreign.status, 404, "{}", foreign.body);
+    // Nothing to reconcile yet: said, nothing queued.
+    let csrf = admin.csrf_token(&door.router).await?;
+    let answer = admin
+        .send(&router, form(path, &format!("csrf_token={csrf}")))
+        .await?;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert!(
+        answer
+            .body
+            .contains("Nothing was synced: connection contoso has no HR export"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(queued_workers(&door).await?, 0);
+    Ok(())
+}
