@@ -12,7 +12,7 @@ use tenure::service::activity::{RetryError, dead_letters, retry_dead_letter, run
 use tenure::service::provision::drain;
 use tenure::store::connections::ConnectionId;
 use tenure::store::secrets::{SecretKind, SecretName};
-use tenure_test_support::admin::operator_session;
+use tenure_test_support::admin::{SessionHeaders, operator_session};
 use tenure_test_support::apigw::ApiEvent;
 
 use super::helpers::{Env, SECRET, TestResult};
@@ -22,12 +22,7 @@ const VISIBILITY: Duration = Duration::from_millis(500);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed() -> TestResult {
     let env = Env::local(VISIBILITY).await?;
-    let name = SecretName::for_connection(&env.connection, SecretKind::ClientSecret);
-    let (_, version) = env.services.secrets.get(&name).await?.ok_or("no secret")?;
-    env.services
-        .secrets
-        .replace(&name, &SecretString::from("not-the-secret-Lr2v"), &version)
-        .await?;
+    use_secret(&env, "not-the-secret-Lr2v").await?;
     env.services
         .queue
         .send(vec![env.hire("d-retry", "9301")?])
@@ -62,22 +57,7 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
         shown.body
     );
 
-    let retry = |letter: &str| {
-        ApiEvent::post(
-            "POST /console/{proxy+}",
-            format!("{page}/dead-letters/retry"),
-        )
-        .header("cookie", &session.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            format!(
-                "csrf_token={}&letter={}",
-                session.csrf_token,
-                urlencode(letter)
-            )
-            .as_bytes(),
-        )
-    };
+    let retry = |letter: &str| retry_event(&session, &page, letter);
     // A key that is not a dead letter of this connection queues nothing.
     for other in [
         "dead-letters/none.json",
@@ -110,11 +90,7 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
     );
 
     // The cause fixed, the retry does the work.
-    let (_, version) = env.services.secrets.get(&name).await?.ok_or("no secret")?;
-    env.services
-        .secrets
-        .replace(&name, &SecretString::from(SECRET), &version)
-        .await?;
+    use_secret(&env, SECRET).await?;
     let retried = retry(key).send(&router).await?;
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert!(
@@ -157,8 +133,27 @@ async fn a_dead_letter_is_retried_from_the_activity_page_once_its_cause_is_fixed
     Ok(())
 }
 
-fn urlencode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+/// Gives the connection's stored client secret the value `secret`.
+async fn use_secret(env: &Env, secret: &str) -> TestResult {
+    let name = SecretName::for_connection(&env.connection, SecretKind::ClientSecret);
+    let (_, version) = env.services.secrets.get(&name).await?.ok_or("no secret")?;
+    env.services
+        .secrets
+        .replace(&name, &SecretString::from(secret.to_owned()), &version)
+        .await?;
+    Ok(())
+}
+
+/// The activity page's Retry form for dead letter `letter`, posted with the session.
+fn retry_event(session: &SessionHeaders, page: &str, letter: &str) -> ApiEvent {
+    let letter: String = form_urlencoded::byte_serialize(letter.as_bytes()).collect();
+    ApiEvent::post(
+        "POST /console/{proxy+}",
+        format!("{page}/dead-letters/retry"),
+    )
+    .header("cookie", &session.cookie)
+    .header("content-type", "application/x-www-form-urlencoded")
+    .body(format!("csrf_token={}&letter={letter}", session.csrf_token).as_bytes())
 }
 
 /// The same on the AWS stores: the dead letter is on the SQS dead-letter queue (FIFO, on moto),
@@ -173,12 +168,7 @@ async fn a_dead_letter_on_the_sqs_dead_letter_queue_is_retried_from_the_activity
     const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
 
     let env = Env::aws().await?;
-    let name = SecretName::for_connection(&env.connection, SecretKind::ClientSecret);
-    let (_, version) = env.services.secrets.get(&name).await?.ok_or("no secret")?;
-    env.services
-        .secrets
-        .replace(&name, &SecretString::from("not-the-secret-Vb8k"), &version)
-        .await?;
+    use_secret(&env, "not-the-secret-Vb8k").await?;
     let item = env.hire("d-sqs-retry", "9311")?;
     let event = sqs_event(ARN, &[("m-1", &item.message_group(), &item.to_json()?)])?;
     assert!(failures(&handle_sqs(&env.services, event).await).is_empty());
@@ -199,27 +189,8 @@ async fn a_dead_letter_on_the_sqs_dead_letter_queue_is_retried_from_the_activity
         shown.body
     );
 
-    let (_, version) = env.services.secrets.get(&name).await?.ok_or("no secret")?;
-    env.services
-        .secrets
-        .replace(&name, &SecretString::from(SECRET), &version)
-        .await?;
-    let retried = ApiEvent::post(
-        "POST /console/{proxy+}",
-        format!("{page}/dead-letters/retry"),
-    )
-    .header("cookie", &session.cookie)
-    .header("content-type", "application/x-www-form-urlencoded")
-    .body(
-        format!(
-            "csrf_token={}&letter={}",
-            session.csrf_token,
-            urlencode(&id)
-        )
-        .as_bytes(),
-    )
-    .send(&router)
-    .await?;
+    use_secret(&env, SECRET).await?;
+    let retried = retry_event(&session, &page, &id).send(&router).await?;
     assert_eq!(retried.status, 200, "{}", retried.body);
     assert!(retried.body.contains("Queued again"), "{}", retried.body);
     assert!(
