@@ -85,7 +85,7 @@ pub async fn app_certificate(
         .unwrap_or(jiff::Timestamp::MAX);
     Ok(Some(AppCertificate {
         subject: x509.subject().to_string(),
-        thumbprint: hex::encode_upper(<sha1::Sha1 as sha2::Digest>::digest(&block.contents)),
+        thumbprint: hex::encode_upper(<sha1::Sha1 as sha1::Digest>::digest(&block.contents)),
         not_after,
         pem,
     }))

@@ -71,8 +71,9 @@ pub(super) struct Field {
 }
 
 /// The form as the browser sends it (the CSRF token is the layer's): text fields, and the
-/// certificate files when the form came as `multipart/form-data`.
-#[derive(Debug, Default)]
+/// certificate files when the form came as `multipart/form-data`. No `Debug`: it holds the
+/// client secret and a private key.
+#[derive(Default)]
 pub(crate) struct NewConnection {
     name: String,
     /// The connection saved before from this form (hidden), to fix rather than make another.
