@@ -21,8 +21,9 @@ pub fn certificate_secret(certificate_pem: &str, private_key: &SecretString) -> 
     ))
 }
 
-/// Splits a `certificate-key` secret into the certificate and the key.
-fn split_certificate_secret(pem: &str) -> (String, SecretString) {
+/// Splits a PEM text holding a certificate and its key (a `certificate-key` secret, or a file an
+/// administrator uploads) into the certificate blocks and the rest.
+pub(crate) fn split_certificate_secret(pem: &str) -> (String, SecretString) {
     let mut certificate = String::new();
     let mut key = String::new();
     let mut in_certificate = false;

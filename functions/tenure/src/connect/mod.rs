@@ -47,6 +47,7 @@ mod tenure_app;
 mod upsert;
 mod webhook_key;
 
+pub(crate) use credentials::split_certificate_secret;
 pub use credentials::{AppCertificate, app_certificate, certificate_secret, token_source};
 pub use customer_app::{
     Connected, CustomerSecret, connect_customer_app, keep_customer_app, prove_customer_app,

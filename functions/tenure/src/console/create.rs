@@ -29,12 +29,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use super::labels;
 use super::page::{Chrome, ErrorPage, Partial, answer, signed_in};
 use crate::auth::{Access, access};
-use crate::connect::{CustomerSecret, connect_customer_app, keep_customer_app};
+use crate::connect::{
+    CustomerSecret, connect_customer_app, keep_customer_app, split_certificate_secret,
+};
 use crate::microsoft::{
     CertificateError, ClientCertificate, ClientOptions, NationalCloud, new_certificate,
 };
@@ -449,13 +451,15 @@ fn certificate_files(form: &NewConnection, shown: &mut [Field]) -> Result<Custom
         return Err(());
     }
     let text = |bytes: &Bytes| String::from_utf8_lossy(bytes).into_owned();
-    let certificate_pem = text(&form.certificate_file);
-    let key = if form.key_file.is_empty() {
-        key_blocks(&certificate_pem)
+    let (certificate_pem, key) = if form.key_file.is_empty() {
+        split_certificate_secret(&text(&form.certificate_file))
     } else {
-        text(&form.key_file)
+        (
+            text(&form.certificate_file),
+            SecretString::from(text(&form.key_file)),
+        )
     };
-    if key.trim().is_empty() {
+    if key.expose_secret().trim().is_empty() {
         refuse(
             shown,
             KEY_FILE,
@@ -463,7 +467,7 @@ fn certificate_files(form: &NewConnection, shown: &mut [Field]) -> Result<Custom
         );
         return Err(());
     }
-    let private_key = SecretString::from(key);
+    let private_key = key;
     match ClientCertificate::from_pem(&certificate_pem, &private_key) {
         Ok(_) => Ok(CustomerSecret::Certificate {
             certificate_pem,
@@ -478,25 +482,6 @@ fn certificate_files(form: &NewConnection, shown: &mut [Field]) -> Result<Custom
             Err(())
         }
     }
-}
-
-/// The private-key blocks of a PEM text (nothing else of it).
-fn key_blocks(pem: &str) -> String {
-    let mut key = String::new();
-    let mut inside = false;
-    for line in pem.lines() {
-        if line.starts_with("-----BEGIN") && line.contains("PRIVATE KEY") {
-            inside = true;
-        }
-        if inside {
-            key.push_str(line);
-            key.push('\n');
-        }
-        if line.starts_with("-----END") && line.contains("PRIVATE KEY") {
-            inside = false;
-        }
-    }
-    key
 }
 
 /// An error as a sentence for the page: capital first letter, full stop.

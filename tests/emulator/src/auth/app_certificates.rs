@@ -11,11 +11,11 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use sha1::{Digest, Sha1};
 
 use super::approval::holds_consenting_role;
 use super::authorize::signed_in_user;
+use super::client_auth::certificate_der;
 use super::page::{self, escape};
 use crate::state::TenantState;
 
@@ -26,15 +26,7 @@ fn address(client_id: &str) -> String {
 
 /// The upper-case hex SHA-1 thumbprint of a PEM certificate, as the portal shows it.
 pub(crate) fn thumbprint(pem: &str) -> Option<String> {
-    let body = pem
-        .split("-----BEGIN CERTIFICATE-----")
-        .nth(1)?
-        .split("-----END CERTIFICATE-----")
-        .next()?;
-    let text: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .ok()?;
+    let der = certificate_der(pem)?;
     Some(
         Sha1::digest(&der)
             .iter()

@@ -95,7 +95,7 @@ fn check_assertion_type(form: &Form) -> Result<(), TokenError> {
 }
 
 /// The DER bytes of a PEM certificate (`None` for a bare public key).
-fn certificate_der(pem: &str) -> Option<Vec<u8>> {
+pub(crate) fn certificate_der(pem: &str) -> Option<Vec<u8>> {
     let body = pem
         .split("-----BEGIN CERTIFICATE-----")
         .nth(1)?
