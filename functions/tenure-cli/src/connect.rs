@@ -11,9 +11,10 @@ use tenure::connect::{
     prove, save_connection, start_link, token_source,
 };
 use tenure::microsoft::ClientOptions;
+use tenure::names::Upn;
 use tenure::store::connections::{
     BaseUrl, ClientId, Connection, ConnectionId, ConnectionName, ConnectionStatus, ConnectionStore,
-    ConnectionType, CustomerCredential, EndpointOverrides, TenantId, Upn,
+    ConnectionType, CustomerCredential, EndpointOverrides, TenantId,
 };
 use tokio::sync::mpsc;
 

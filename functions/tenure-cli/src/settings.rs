@@ -12,7 +12,8 @@ use secrecy::ExposeSecret as _;
 use tenure::connect::{ExchangeChange, set_exchange};
 use tenure::microsoft::ClientOptions;
 use tenure::service::settings::PluginChoice;
-use tenure::store::connections::{Connection, Upn};
+use tenure::names::Upn;
+use tenure::store::connections::Connection;
 use tenure::store::objects::{Condition, ObjectKey};
 
 use crate::args::{

@@ -17,9 +17,9 @@ use super::error::ConnectError;
 use super::prove::{EXCHANGE_ROLES, prove};
 use super::tenure_app::TenureApp;
 use crate::microsoft::ClientOptions;
+use crate::names::Upn;
 use crate::store::connections::{
     Connection, ConnectionError, ConnectionId, ConnectionStatus, ConnectionStore, ConnectionType,
-    Upn,
 };
 use crate::store::secrets::{SecretKind, SecretStore};
 

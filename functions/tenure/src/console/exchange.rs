@@ -19,7 +19,8 @@ use crate::connect::{
 };
 use crate::microsoft::ClientOptions;
 use crate::service::Services;
-use crate::store::connections::{Connection, Upn};
+use crate::names::Upn;
+use crate::store::connections::Connection;
 
 #[derive(Template)]
 #[template(path = "console/exchange.html", blocks = ["content"])]

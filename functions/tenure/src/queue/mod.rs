@@ -13,21 +13,25 @@
 //! - `sqs`: [`SqsQueue`] on Amazon SQS; on a `.fifo` queue, the message group and a body-hash
 //!   deduplication id.
 //! - `in_process`: [`InProcessQueue`] for `tenure serve`, with a visibility timeout as on SQS.
-//! - `dead_letters`: [`DeadLetters`]: an SQS queue with the `tenure-reason` attribute, or local
-//!   objects.
+//! - `dead_letters`: [`DeadLetters`], kept locally as objects; `sqs_dead_letters` keeps them on an
+//!   SQS queue with the `tenure-reason` attribute.
+//!
+//! `sqs` and `sqs_dead_letters` are built with the `aws` feature (on by default).
 //! - `error`: what queueing fails with.
 
 mod dead_letters;
 mod error;
 mod in_process;
 mod item;
+#[cfg(feature = "aws")]
 mod sqs;
+#[cfg(feature = "aws")]
+mod sqs_dead_letters;
 
 use std::time::Duration;
 
 pub use dead_letters::{
     DEAD_LETTER_REASON_ATTRIBUTE, DeadLetter, DeadLetters, KeptDeadLetter, LocalDeadLetters,
-    SqsDeadLetters,
 };
 pub use error::QueueError;
 pub use in_process::InProcessQueue;
@@ -35,7 +39,10 @@ pub use item::{
     MAX_MESSAGE_BYTES, MessagePart, PER_TENANT_LANES, QueuedWorker, WORK_ITEM_VERSION, WorkItem,
     lane_of,
 };
+#[cfg(feature = "aws")]
 pub use sqs::SqsQueue;
+#[cfg(feature = "aws")]
+pub use sqs_dead_letters::SqsDeadLetters;
 
 /// The queue's id for a message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

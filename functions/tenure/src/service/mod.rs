@@ -40,21 +40,15 @@ pub mod tokens;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::SdkConfig;
-
 use self::plugins::PluginLibrary;
 use crate::auth::AdminAccess;
 use crate::clock::Clock;
 use crate::connect::TenureApp;
 use crate::plugin::PluginHost;
-use crate::queue::{
-    DeadLetters, InProcessQueue, LocalDeadLetters, SqsDeadLetters, SqsQueue, WorkQueue,
-};
-use crate::store::connections::{
-    CloudEndpointsOnly, ConnectionStore, LocalConnectionStore, S3ConnectionStore,
-};
-use crate::store::objects::{LocalObjectStore, ObjectStore, S3ObjectStore};
-use crate::store::secrets::{LocalSecretStore, SecretStore, SecretsManagerStore};
+use crate::queue::{DeadLetters, InProcessQueue, LocalDeadLetters, WorkQueue};
+use crate::store::connections::{CloudEndpointsOnly, ConnectionStore, LocalConnectionStore};
+use crate::store::objects::{LocalObjectStore, ObjectStore};
+use crate::store::secrets::{LocalSecretStore, SecretStore};
 use crate::store::{DataDir, DataDirError, KeyRing};
 use crate::webhook::{ObjectReplayCache, ReplayCache};
 
@@ -98,6 +92,7 @@ pub struct Services {
 pub const LOCAL_QUEUE_VISIBILITY: Duration = Duration::from_secs(60);
 
 /// Where a deployment keeps its state in AWS (the SAM template makes them).
+#[cfg(feature = "aws")]
 #[derive(Debug, Clone, Default)]
 pub struct AwsResources {
     /// The bucket of connection records (under `connections/`), plugins, settings, caches and
@@ -129,7 +124,17 @@ impl Services {
     /// `connections/` of the bucket) and SQS through the AWS SDK configured by `config`, the
     /// webhook replay entries in the bucket; no Tenure's app (see
     /// [`Services::with_tenure_app`]).
-    pub fn aws(config: &SdkConfig, resources: &AwsResources, plugins: PluginHost) -> Self {
+    #[cfg(feature = "aws")]
+    pub fn aws(
+        config: &aws_config::SdkConfig,
+        resources: &AwsResources,
+        plugins: PluginHost,
+    ) -> Self {
+        use crate::queue::{SqsDeadLetters, SqsQueue};
+        use crate::store::connections::S3ConnectionStore;
+        use crate::store::objects::S3ObjectStore;
+        use crate::store::secrets::SecretsManagerStore;
+
         let objects: Arc<dyn ObjectStore> =
             Arc::new(S3ObjectStore::new(config, &resources.bucket, ""));
         Self::assemble(

@@ -24,22 +24,26 @@
 //! - `objects/`, `secrets/`, `connections/`: the three stores, each a trait with its S3 or
 //!   Secrets Manager implementation and its local one.
 //! - `aws`: [`AwsSettings`] (endpoint, region, credentials); `s3_errors`: S3's answers to
-//!   conditional writes read one way.
+//!   conditional writes read one way. These, and the S3 and Secrets Manager stores, are built
+//!   with the `aws` feature (on by default; the CLI builds without it).
 //! - `files`: the local data directory ([`DataDir`]): 0700 folders, 0600 files, atomic replace,
 //!   the folder lock.
 //! - `version`: the [`Version`] a compare-and-swap names.
 //! - `key_ring`: the deployment's own keys ([`KeyRing`]: sessions, compiled-code HMAC, API
 //!   tokens), versioned and rotatable, kept in the secret store.
 
+#[cfg(feature = "aws")]
 mod aws;
 pub mod connections;
 mod files;
 pub mod key_ring;
 pub mod objects;
+#[cfg(feature = "aws")]
 mod s3_errors;
 pub mod secrets;
 mod version;
 
+#[cfg(feature = "aws")]
 pub use aws::{AwsSettings, StaticCredentials};
 pub use files::{DataDir, DataDirError};
 pub use key_ring::KeyRing;

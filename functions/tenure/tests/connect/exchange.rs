@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use tenure::connect::{
     CustomerSecret, ExchangeChange, ExchangeSetupError, connect_customer_app, set_exchange,
 };
-use tenure::store::connections::{ConnectionStore, Upn};
+use tenure::names::Upn;
+use tenure::store::connections::ConnectionStore;
 use tenure_emulator::ExchangeRole;
 
 use super::helpers::{CLIENT_ID, SECRET, TestResult, connection, options, stores, tenant};

@@ -11,9 +11,8 @@ use tenure::queue::WorkItem;
 use tenure::service::Services;
 use tenure::service::provision::ProvisionOptions;
 use tenure::service::settings::MappingSettings;
-use tenure::store::connections::{
-    Connection, ConnectionId, ConnectionType, CustomerCredential, Upn,
-};
+use tenure::names::Upn;
+use tenure::store::connections::{Connection, ConnectionId, ConnectionType, CustomerCredential};
 use tenure::store::objects::{Condition, ObjectKey};
 use tenure_emulator::{EmulatedTenant, TenantConfig};
 use tenure_test_support::services::{LocalServices, ServicesBuilder};

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use tenure::names::Upn;
 use tenure::store::connections::{
     BaseUrl, ConnectionError, ConnectionName, ConnectionStatus, ConnectionType, EndpointOverrides,
-    Upn,
 };
 
 use super::helpers::{ConnectionsUnderTest, TestResult, sample_connection, unique_id};

@@ -2,10 +2,11 @@
 //! names (and never holds), and its stored form.
 
 use tenure::microsoft::{Endpoints, NationalCloud};
+use tenure::names::Upn;
 use tenure::store::DataDir;
 use tenure::store::connections::{
     BaseUrl, ConnectionId, ConnectionName, ConnectionStatus, ConnectionStore, ConnectionType,
-    CustomerCredential, EndpointOverrides, LocalConnectionStore, TenantId, Upn,
+    CustomerCredential, EndpointOverrides, LocalConnectionStore, TenantId,
 };
 use tenure::store::secrets::SecretKind;
 

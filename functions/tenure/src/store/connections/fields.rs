@@ -1,5 +1,5 @@
 //! The small values a connection record holds, each checked when parsed: tenant id, client id,
-//! base URL, UPN. They end up in URLs and headers, so nothing that could break out of its place
+//! base URL (a UPN is [`crate::names::Upn`]). They end up in URLs and headers, so nothing that could break out of its place
 //! (a `/`, a space, a `?`) is accepted.
 
 use std::fmt;
@@ -105,20 +105,6 @@ string_value!(
             "client id",
         )?;
         Ok(v.to_owned())
-    }
-);
-
-string_value!(
-    /// A user principal name, `local@domain`.
-    Upn,
-    |v| {
-        check(v, 256, |b| b.is_ascii_graphic() && b != b'/', "UPN")?;
-        match v.split_once('@') {
-            Some((local, domain)) if !local.is_empty() && !domain.is_empty() && !domain.contains('@') => {
-                Ok(v.to_owned())
-            }
-            _ => Err(InvalidValue(format!("UPN {v:?}: it must be local@domain"))),
-        }
     }
 );
 

@@ -18,6 +18,7 @@ mod id;
 mod local;
 mod name;
 mod record;
+#[cfg(feature = "aws")]
 mod s3;
 
 use async_trait::async_trait;
@@ -26,7 +27,7 @@ use crate::store::Version;
 
 pub use cloud_only::CloudEndpointsOnly;
 pub use error::ConnectionError;
-pub use fields::{BaseUrl, ClientId, InvalidValue, TenantId, Upn};
+pub use fields::{BaseUrl, ClientId, InvalidValue, TenantId};
 pub use format::{InvalidRecord, READ_FORMATS, RECORD_FORMAT};
 pub use id::{ConnectionId, InvalidConnectionId};
 pub use local::LocalConnectionStore;
@@ -35,6 +36,7 @@ pub use record::{
     Connection, ConnectionStatus, ConnectionType, CustomerCredential, EndpointOverrides,
     ExchangeSettings,
 };
+#[cfg(feature = "aws")]
 pub use s3::S3ConnectionStore;
 
 /// A store of connection records with compare-and-swap writes.

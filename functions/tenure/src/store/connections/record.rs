@@ -6,7 +6,8 @@ use jiff::Timestamp;
 use crate::microsoft::{Endpoints, NationalCloud};
 use crate::store::secrets::{SecretKind, SecretName};
 
-use super::fields::{BaseUrl, ClientId, TenantId, Upn};
+use super::fields::{BaseUrl, ClientId, TenantId};
+use crate::names::Upn;
 use super::{ConnectionId, ConnectionName};
 
 /// One customer tenant's connection.
@@ -114,8 +115,19 @@ pub struct ExchangeSettings {
     pub enabled: bool,
     /// The mailbox Exchange requests are anchored to (`X-AnchorMailbox`): the service
     /// account's UPN. Required when Exchange is enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "checked_upn",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub anchor_upn: Option<Upn>,
+}
+
+/// Reads a kept UPN through [`Upn::parse`], as when it was given: it ends up in a header.
+fn checked_upn<'de, D: serde::Deserializer<'de>>(reader: D) -> Result<Option<Upn>, D::Error> {
+    let text: Option<String> = serde::Deserialize::deserialize(reader)?;
+    text.map(|text| Upn::parse(&text).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 /// Whether a connection works.

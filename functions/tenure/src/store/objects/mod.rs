@@ -10,6 +10,7 @@
 mod error;
 mod key;
 mod local;
+#[cfg(feature = "aws")]
 mod s3;
 
 use async_trait::async_trait;
@@ -19,6 +20,7 @@ use crate::store::Version;
 pub use error::ObjectError;
 pub use key::{InvalidObjectKey, ObjectKey};
 pub use local::LocalObjectStore;
+#[cfg(feature = "aws")]
 pub use s3::S3ObjectStore;
 
 /// When a write may happen.

@@ -7,6 +7,7 @@
 //! refreshes of one connection therefore never lose the newest refresh token: the loser re-reads
 //! and sees the winner's.
 
+#[cfg(feature = "aws")]
 mod aws;
 mod error;
 mod local;
@@ -17,6 +18,7 @@ use secrecy::SecretString;
 
 use crate::store::Version;
 
+#[cfg(feature = "aws")]
 pub use aws::{PENDING_LABEL, SecretsManagerStore};
 pub use error::SecretError;
 pub use local::LocalSecretStore;
