@@ -207,7 +207,7 @@ async fn malformed_records_name_the_connection_and_the_field(
     t: ConnectionsUnderTest,
 ) -> TestResult {
     type Change = fn(&mut serde_json::Value);
-    let cases: [(&str, Change, &str, &str); 13] = [
+    let cases: [(&str, Change, &str, &str); 14] = [
         (
             "format",
             |v| v["format"] = 3.into(),
@@ -273,6 +273,15 @@ async fn malformed_records_name_the_connection_and_the_field(
             |v| v["refresh_token"] = "0.AAA".into(),
             "refresh_token",
             "unknown field",
+        ),
+        (
+            "anchor",
+            |v| {
+                v["exchange"] =
+                    serde_json::json!({"enabled": true, "anchor_upn": "admin@contoso.com\r\nX: y"});
+            },
+            "exchange.anchor_upn",
+            "does not accept",
         ),
         (
             "url",
