@@ -180,6 +180,8 @@ GRANTS = {
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
     | allow("s3:DeleteObject", "{bucket}/plugins/*")
+    | allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "{bucket}/plugin-uploads/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="plugin-uploads/*")
     | CODE_KEY
     | SESSION_KEY
     | TOKEN_KEY
@@ -383,6 +385,8 @@ class TransformedTemplate(unittest.TestCase):
             "POST /connections/{id}/plugins",
             "GET /connections/{id}/plugins",
             "POST /connections/{id}/plugins/{sha256}/activate",
+            "POST /connections/{id}/plugins/uploads",
+            "POST /connections/{id}/plugins/uploads/{upload}",
         ):
             self.assertEqual(routed.get(route), "plugin-upload", route)
         for route in ("GET /", "GET /console", "GET /console/{proxy+}", "POST /console/{proxy+}"):

@@ -232,8 +232,7 @@ pub struct Environment {
     pub public_url: Option<PublicUrl>,
     /// [`OPERATORS`]: who may manage every connection (none when unset).
     pub operators: Operators,
-    /// The limits plugins run under (the defaults; `plugin-upload` lowers the size limit to
-    /// [`LAMBDA_UPLOAD_LIMIT`]).
+    /// The limits plugins run under (the defaults).
     pub plugin_limits: SandboxLimits,
     /// [`ALLOW_CUSTOM_ENDPOINTS`]: whether connections may name other hosts than their
     /// cloud's (`false` unless set to `true`).
@@ -310,8 +309,8 @@ pub fn init_tracing() {
 
 /// The largest plugin the `plugin-upload` function takes: Lambda takes at most 6 MB of request
 /// through API Gateway, and API Gateway sends a binary body base64-encoded (4/3 of its size).
-/// Larger components (JavaScript and Python ones are tens of MiB) are uploaded with
-/// `tenure serve`, or put in the bucket by an administrator.
+/// Larger components (JavaScript and Python ones are tens of MiB) go through an upload URL (a
+/// presigned S3 `PUT`, then the same checks).
 pub const LAMBDA_UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
 
 /// The services of `function`: S3, SQS and Secrets Manager through the AWS SDK (whose

@@ -1,13 +1,24 @@
 //! The `plugin-upload` function: API Gateway HTTP API events to
-//! [`tenure::service::http::plugin_routes`], taking components up to
-//! [`tenure_lambda::LAMBDA_UPLOAD_LIMIT`] (what fits in a Lambda request).
+//! [`tenure::service::http::plugin_routes`], taking components of up to
+//! [`tenure_lambda::LAMBDA_UPLOAD_LIMIT`] in a request (what fits in a Lambda request), and
+//! larger ones through an upload URL.
 
 use lambda_http::Error;
+use tenure::service::Services;
+use tenure::service::plugins::UploadLimits;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tenure_lambda::init_tracing();
-    let mut env = tenure_lambda::Environment::read(&tenure_lambda::PLUGIN_UPLOAD)?;
-    env.plugin_limits.max_wasm_bytes = tenure_lambda::LAMBDA_UPLOAD_LIMIT;
-    tenure_lambda::run_http(env, tenure::service::http::plugin_routes).await
+    let env = tenure_lambda::Environment::read(&tenure_lambda::PLUGIN_UPLOAD)?;
+    tenure_lambda::run_http(env, routes).await
+}
+
+/// The plugin routes, each request's body within what a Lambda request carries.
+fn routes(services: Services) -> axum::Router {
+    let uploads = UploadLimits {
+        max_request_bytes: Some(tenure_lambda::LAMBDA_UPLOAD_LIMIT),
+        ..services.uploads
+    };
+    tenure::service::http::plugin_routes(Services { uploads, ..services })
 }

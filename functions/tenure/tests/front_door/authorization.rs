@@ -5,12 +5,16 @@
 
 use tenure::auth::Operators;
 
+use crate::support::ApiEvent;
+
 use super::helpers::{ADMIN, Door, MEMBER, OTHER_TENANT, TestResult, get, post, user_id};
 
 const WASM: &[u8] = b"\0asm\x01\0\0\0";
+/// An upload id of the form Tenure issues.
+const UPLOAD: &str = "0b5e7c4e-2f9a-4d7e-9d53-3b6f0b0c1a2d";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn anonymous_plugin_upload_list_and_activate_answer_401() -> TestResult {
+async fn anonymous_plugin_upload_list_activate_and_upload_urls_answer_401() -> TestResult {
     let door = Door::new().await?;
     for id in ["contoso", "no-such-connection"] {
         let plugins = format!("/connections/{id}/plugins");
@@ -21,6 +25,15 @@ async fn anonymous_plugin_upload_list_and_activate_answer_401() -> TestResult {
                 .base64(),
             get(&plugins),
             post(&format!("{plugins}/{}/activate", "ab".repeat(32))),
+            post(&format!("{plugins}/uploads"))
+                .header("content-type", "application/json")
+                .body(b"{\"bytes\": 8}"),
+            post(&format!("{plugins}/uploads/{UPLOAD}")),
+            ApiEvent::new("PUT", "$default", format!("{plugins}/uploads/{UPLOAD}"))
+                .domain(tenure_test_support::admin::DOMAIN)
+                .header("content-type", "application/wasm")
+                .body(WASM)
+                .base64(),
         ];
         for request in requests {
             let answer = request.send(&door.router).await?;
@@ -32,10 +45,12 @@ async fn anonymous_plugin_upload_list_and_activate_answer_401() -> TestResult {
             );
         }
     }
-    assert!(
-        door.services.objects.list("plugins/").await?.is_empty(),
-        "an anonymous upload was stored"
-    );
+    for stored in ["plugins/", "plugin-uploads/"] {
+        assert!(
+            door.services.objects.list(stored).await?.is_empty(),
+            "an anonymous upload was stored under {stored}"
+        );
+    }
     Ok(())
 }
 

@@ -42,7 +42,12 @@ pub(crate) struct TestApp {
 impl TestApp {
     /// Every store on moto (as the Lambda functions keep them).
     pub(crate) async fn on_s3() -> Result<Self, Error> {
-        let services = builder().on_moto().await?.services;
+        Self::on_s3_with(test_limits()).await
+    }
+
+    /// [`Self::on_s3`] with these sandbox limits.
+    pub(crate) async fn on_s3_with(limits: SandboxLimits) -> Result<Self, Error> {
+        let services = builder().plugin_limits(limits).on_moto().await?.services;
         Self::serving(services, None).await
     }
 
@@ -53,13 +58,21 @@ impl TestApp {
 
     /// [`Self::local`] with these upload limits.
     pub(crate) async fn local_with(uploads: UploadLimits) -> Result<Self, Error> {
+        Self::local_changed(|services| Services {
+            uploads,
+            ..services
+        })
+        .await
+    }
+
+    /// [`Self::local`] with its services changed by `change` (limits, a clock).
+    pub(crate) async fn local_changed(
+        change: impl FnOnce(Services) -> Services,
+    ) -> Result<Self, Error> {
         let local = builder()
             .queue_visibility(Duration::from_secs(30))
             .local()?;
-        let services = Services {
-            uploads,
-            ..local.services.clone()
-        };
+        let services = change(local.services.clone());
         Self::serving(services, Some(local)).await
     }
 
@@ -102,18 +115,31 @@ impl TestApp {
         query: &str,
         body: Option<&[u8]>,
     ) -> Result<(StatusCode, serde_json::Value), Error> {
+        let body = body.map(|body| ("application/wasm", body));
+        let (status, text) = self.send_raw(method, path, query, body).await?;
+        Ok((status, serde_json::from_str(&text)?))
+    }
+
+    /// [`Self::send`] with a body of any type, giving the answer's text (empty for a 204).
+    pub(crate) async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Result<(StatusCode, String), Error> {
         let mut event = ApiEvent::new(method, "$default", path)
             .query(query)
             .header("cookie", &self.session.cookie)
             .header("x-csrf-token", &self.session.csrf_token);
-        if let Some(body) = body {
+        if let Some((content_type, body)) = body {
             event = event
-                .header("content-type", "application/wasm")
+                .header("content-type", content_type)
                 .body(body)
                 .base64();
         }
         let answer = event.send(&self.router).await?;
-        Ok((StatusCode::from_u16(answer.status)?, answer.json()?))
+        Ok((StatusCode::from_u16(answer.status)?, answer.body))
     }
 
     /// `POST /connections/contoso/plugins[?query]` with `wasm`.

@@ -7,5 +7,6 @@ mod helpers;
 mod loading;
 mod quota;
 mod refusals;
+mod staged;
 mod upload;
 mod versions;

@@ -14,6 +14,7 @@ fn limits(uploads_per_window: usize, max_versions: usize) -> UploadLimits {
         uploads_per_window,
         window: Duration::from_secs(3600),
         max_versions,
+        ..UploadLimits::default()
     }
 }
 

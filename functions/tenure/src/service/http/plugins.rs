@@ -2,13 +2,16 @@
 //! ([`crate::service::plugins`]).
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, FailedToBufferBody, QueryRejection};
+use axum::extract::rejection::{
+    BytesRejection, FailedToBufferBody, JsonRejection, QueryRejection,
+};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::admin::{AdminRoute, admin_layer};
@@ -28,6 +31,16 @@ use crate::store::connections::ConnectionId;
 ///   | null, "versions": [{"sha256", "size", "uploaded_at", "trial", "active", …}]}`.
 /// * `POST /connections/{id}/plugins/{sha256}/activate`: `200` with the version's record and
 ///   `"activated": true`.
+/// * `POST /connections/{id}/plugins/uploads` with `{"bytes": N}`: an upload in two steps, for
+///   a component larger than a request may carry (10 MB through API Gateway): `201`
+///   `{"upload", "method": "PUT", "url", "headers", "bytes", "expires_at"}`. `url` is absolute
+///   (an S3 presigned URL: send exactly `headers` and no credentials of yours) or relative to
+///   this API (`tenure serve`: the `PUT` route below, with your credentials).
+/// * `PUT /connections/{id}/plugins/uploads/{upload}` with exactly `bytes` bytes: `204`.
+/// * `POST /connections/{id}/plugins/uploads/{upload}` (`?activate=false` as above): what
+///   arrived goes through the upload's checks; the same answers as `POST …/plugins`. Each
+///   upload URL takes one plugin, once: 404 for an upload completed already or never issued,
+///   409 when nothing has arrived yet or the bytes arrived twice, 410 when it expired empty.
 ///
 /// Refusals are `{"error": "<what is wrong>"}` with 400 (not a plugin Tenure runs, the
 /// configuration refused, a failed trial, a malformed version), 404 (no such connection or
@@ -41,12 +54,7 @@ use crate::store::connections::ConnectionId;
 /// see what it uploaded).
 pub fn plugin_routes(services: Services) -> Router {
     // One byte over the limit is read, so that the upload's own check answers it with its size.
-    let read_limit = services
-        .plugins
-        .host()
-        .limits()
-        .max_wasm_bytes
-        .saturating_add(1);
+    let read_limit = request_limit(&services).saturating_add(1);
     let write = || from_fn_with_state(AdminRoute::tokens(&services, WRITE), admin_layer);
     let read = || from_fn_with_state(AdminRoute::tokens(&services, READ), admin_layer);
     Router::new()
@@ -58,6 +66,18 @@ pub fn plugin_routes(services: Services) -> Router {
         .route(
             "/connections/{id}/plugins/{sha256}/activate",
             post(activate).route_layer(write()),
+        )
+        .route(
+            "/connections/{id}/plugins/uploads",
+            post(issue_upload).route_layer(write()),
+        )
+        .route(
+            "/connections/{id}/plugins/uploads/{upload}",
+            // The bytes of an upload in two steps: up to the host's limit, not a request's.
+            put(receive_upload)
+                .layer(DefaultBodyLimit::max(host_limit(&services).saturating_add(1)))
+                .post(complete_upload)
+                .route_layer(write()),
         )
         .layer(DefaultBodyLimit::max(read_limit))
         .with_state(services)
@@ -84,32 +104,151 @@ async fn upload(
         Ok(connection) => connection,
         Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
     };
-    let activate = match params {
-        Ok(Query(params)) => params.activate.unwrap_or(true),
-        Err(_) => {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                "the query parameter activate must be true or false",
-            );
-        }
+    let activate = match activate_param(params) {
+        Ok(activate) => activate,
+        Err(response) => return response,
     };
-    let limit = services.plugins.host().limits().max_wasm_bytes;
-    let body = match body {
+    let body = match read_body(&services, request_limit(&services), body) {
         Ok(body) => body,
-        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
-            return closing(json_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the plugin is more than the {limit} bytes an upload may have"),
-            ));
-        }
-        Err(e) => {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                format!("the body could not be read: {e}"),
-            );
-        }
+        Err(response) => return response,
     };
     match plugins::upload(&services, &connection, &body, activate).await {
+        Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),
+        Err(error) => refused(&connection, &error),
+    }
+}
+
+/// `?activate=`: true unless `false`.
+fn activate_param(params: Result<Query<UploadParams>, QueryRejection>) -> Result<bool, Response> {
+    match params {
+        Ok(Query(params)) => Ok(params.activate.unwrap_or(true)),
+        Err(_) => Err(json_error(
+            StatusCode::BAD_REQUEST,
+            "the query parameter activate must be true or false",
+        )),
+    }
+}
+
+/// The largest plugin the host takes.
+fn host_limit(services: &Services) -> usize {
+    services.plugins.host().limits().max_wasm_bytes
+}
+
+/// The most one request may carry: [`UploadLimits::max_request_bytes`](plugins::UploadLimits),
+/// else the host's limit.
+fn request_limit(services: &Services) -> usize {
+    let host = host_limit(services);
+    services.uploads.max_request_bytes.map_or(host, |most| most.min(host))
+}
+
+/// A component in the body, up to `limit` (413 beyond, and the connection closed).
+fn read_body(
+    services: &Services,
+    limit: usize,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Bytes, Response> {
+    let host = host_limit(services);
+    match body {
+        Ok(body) => Ok(body),
+        Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
+            let error = if limit < host {
+                format!(
+                    "the plugin is more than the {limit} bytes one request may carry here: ask \
+                     for an upload URL (POST /connections/{{id}}/plugins/uploads with \
+                     {{\"bytes\": <its size>}}) for plugins up to {host} bytes"
+                )
+            } else {
+                format!("the plugin is more than the {limit} bytes an upload may have")
+            };
+            Err(closing(json_error(StatusCode::PAYLOAD_TOO_LARGE, error)))
+        }
+        Err(e) => Err(json_error(
+            StatusCode::BAD_REQUEST,
+            format!("the body could not be read: {e}"),
+        )),
+    }
+}
+
+/// `{"bytes": N}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadUrlRequest {
+    bytes: u64,
+}
+
+async fn issue_upload(
+    State(services): State<Services>,
+    Path(id): Path<String>,
+    body: Result<Json<UploadUrlRequest>, JsonRejection>,
+) -> Response {
+    let connection = match ConnectionId::parse(&id) {
+        Ok(connection) => connection,
+        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
+    };
+    let Ok(Json(request)) = body else {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "the body must be JSON {\"bytes\": <the plugin's size in bytes>}",
+        );
+    };
+    match plugins::issue_upload_url(&services, &connection, request.bytes).await {
+        Ok(issued) => {
+            let url = issued.url.as_ref().map_or_else(
+                || format!("/connections/{connection}/plugins/uploads/{}", issued.upload),
+                |url| url.expose_secret().to_owned(),
+            );
+            let headers: serde_json::Map<String, serde_json::Value> = issued
+                .headers
+                .into_iter()
+                .map(|(name, value)| (name, value.into()))
+                .collect();
+            let body = serde_json::json!({
+                "upload": issued.upload,
+                "method": "PUT",
+                "url": url,
+                "headers": headers,
+                "bytes": issued.bytes,
+                "expires_at": issued.expires_at,
+            });
+            (StatusCode::CREATED, Json(body)).into_response()
+        }
+        Err(error) => refused(&connection, &error),
+    }
+}
+
+async fn receive_upload(
+    State(services): State<Services>,
+    Path((id, upload)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let connection = match ConnectionId::parse(&id) {
+        Ok(connection) => connection,
+        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
+    };
+    let body = match read_body(&services, host_limit(&services), body) {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    match plugins::receive_upload(&services, &connection, &upload, body.to_vec()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => refused(&connection, &error),
+    }
+}
+
+async fn complete_upload(
+    State(services): State<Services>,
+    Path((id, upload)): Path<(String, String)>,
+    params: Result<Query<UploadParams>, QueryRejection>,
+) -> Response {
+    let connection = match ConnectionId::parse(&id) {
+        Ok(connection) => connection,
+        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
+    };
+    let activate = match activate_param(params) {
+        Ok(activate) => activate,
+        Err(response) => return response,
+    };
+    match plugins::complete_upload(&services, &connection, &upload, activate).await {
         Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),
         Err(error) => refused(&connection, &error),
     }

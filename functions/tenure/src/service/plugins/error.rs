@@ -256,6 +256,51 @@ pub enum UploadError {
     /// The object store failed.
     #[error(transparent)]
     Store(#[from] ObjectError),
+    /// An upload URL asked for no bytes.
+    #[error("an upload URL is for a plugin's bytes: ask for one with \"bytes\" above 0")]
+    EmptyUpload,
+    /// The upload id names no upload of the connection: never issued, or used already.
+    #[error(
+        "there is no upload {upload:?} for connection {connection}: it was completed already or \
+         never issued; ask for a new upload URL"
+    )]
+    UnknownUpload {
+        /// The connection.
+        connection: ConnectionId,
+        /// The id given (its start).
+        upload: String,
+    },
+    /// Nothing was uploaded to the upload's URL (yet).
+    #[error("nothing has arrived for upload {upload} yet: PUT the plugin to its URL first")]
+    NothingUploaded {
+        /// The upload.
+        upload: String,
+    },
+    /// The upload's URL expired before anything arrived.
+    #[error("upload {upload}'s URL expired at {expired_at} with nothing uploaded; ask for a new one")]
+    UploadExpired {
+        /// The upload.
+        upload: String,
+        /// When it expired.
+        expired_at: jiff::Timestamp,
+    },
+    /// The bytes that arrived are not as many as the upload URL was issued for.
+    #[error(
+        "the upload URL was issued for {expected} bytes and {got} arrived; ask for a URL for \
+         the plugin's exact size"
+    )]
+    UploadLength {
+        /// The bytes the URL was issued for.
+        expected: u64,
+        /// The bytes that came.
+        got: u64,
+    },
+    /// The upload's bytes arrived, or it was completed, already: each URL takes one plugin, once.
+    #[error("upload {upload} was used already: each upload URL takes one plugin, once")]
+    UploadUsed {
+        /// The upload.
+        upload: String,
+    },
     /// Something failed in Tenure itself.
     #[error("the plugin upload failed inside Tenure: {0}")]
     Internal(String),
@@ -286,7 +331,12 @@ impl UploadError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self {
-            Self::UnknownConnection(_) | Self::UnknownVersion { .. } => 404,
+            Self::UnknownConnection(_)
+            | Self::UnknownVersion { .. }
+            | Self::UnknownUpload { .. } => 404,
+            Self::UploadExpired { .. } => 410,
+            Self::NothingUploaded { .. } | Self::UploadUsed { .. } => 409,
+            Self::EmptyUpload | Self::UploadLength { .. } => 400,
             Self::TooLarge { .. } => 413,
             Self::Invalid(_)
             | Self::ConfigRefused { .. }

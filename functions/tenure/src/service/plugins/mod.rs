@@ -8,6 +8,7 @@
 //! | `plugins/<connection>/<sha256>.wasm` | an uploaded version's WebAssembly |
 //! | `plugins/<connection>/<sha256>.json` | its [`VersionRecord`]: when, how large, what the trial showed |
 //! | `plugins/<connection>/uploads.json` | when its uploads of the last window began ([`UploadLimits`]) |
+//! | `plugin-uploads/<connection>/<upload>.…` | an upload in two steps, while it lasts (`staged`) |
 //! | `compiled/<sha256>/<engine-key>.cwasm` | its machine code for one engine, sealed and authenticated with an HMAC-SHA256 of the deployment's compiled-code key ([`PluginHost::precompile`](crate::plugin::PluginHost::precompile), [`KeyPurpose::PluginCodeHmac`](crate::store::secrets::KeyPurpose)) |
 //!
 //! [`upload`] checks a component, tries it on the connection's sample workers, precompiles
@@ -24,7 +25,9 @@
 //!
 //! Files: `keys` (object keys, [`PluginSha256`]), `record` ([`VersionRecord`], [`TrialReport`]),
 //! `quota` (the upload log and pruning),
-//! `upload` (check → configuration → trial → precompile → store → activate), `admission` (the
+//! `upload` (check → configuration → trial → precompile → store → activate), `staged` (the same
+//! upload in two steps, through an upload URL, for components larger than a request may
+//! carry), `admission` (the
 //! checks before anything is stored, which `tenure plugin check` runs offline), `trial` (mapping
 //! the sample workers), `activate` (listing, re-activation by compare-and-swap of the mapping
 //! settings), `library` ([`PluginLibrary`]: loaded plugins in memory; a cold start deserializes
@@ -37,6 +40,7 @@ mod keys;
 mod library;
 mod quota;
 mod record;
+mod staged;
 mod trial;
 mod upload;
 
@@ -54,6 +58,9 @@ pub use keys::{InvalidPluginVersion, PluginSha256, compiled_key, record_key, was
 pub use library::PluginLibrary;
 pub use quota::UploadLimits;
 pub use record::{RECORD_FORMAT, TrialReport, VersionRecord};
+pub use staged::{
+    IssuedUpload, UPLOAD_URL_LIFETIME, complete_upload, issue_upload_url, receive_upload,
+};
 pub use trial::TRIAL_WORKERS;
 pub use upload::{UploadedVersion, upload};
 

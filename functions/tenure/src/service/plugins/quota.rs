@@ -33,6 +33,13 @@ pub struct UploadLimits {
     ///
     /// Default: 20.
     pub max_versions: usize,
+    /// The largest plugin one request may carry (`POST …/plugins`); a larger one, up to the
+    /// host's [`max_wasm_bytes`](crate::plugin::SandboxLimits::max_wasm_bytes), goes through an
+    /// upload URL ([`issue_upload_url`](super::issue_upload_url)).
+    ///
+    /// Default: `None`, the host's `max_wasm_bytes` (`tenure serve`); the `plugin-upload`
+    /// function sets what fits in a Lambda request.
+    pub max_request_bytes: Option<usize>,
 }
 
 impl Default for UploadLimits {
@@ -41,6 +48,7 @@ impl Default for UploadLimits {
             uploads_per_window: 10,
             window: Duration::from_secs(3600),
             max_versions: 20,
+            max_request_bytes: None,
         }
     }
 }

@@ -134,6 +134,21 @@ impl ObjectStore for LocalObjectStore {
         )
         .await
     }
+
+    async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, ObjectError> {
+        let path = self.path(key);
+        let (key, lost) = (key.clone(), key.clone());
+        files::blocking(
+            move || match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
+                Ok(_) => Ok(None),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(ObjectError::unavailable("read the size of", &key, e.to_string())),
+            },
+            move |m| ObjectError::unavailable("read the size of", &lost, m),
+        )
+        .await
+    }
 }
 
 /// The folder and file name of an object's path (a key always has a last segment).

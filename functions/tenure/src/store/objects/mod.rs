@@ -13,7 +13,10 @@ mod local;
 #[cfg(feature = "aws")]
 mod s3;
 
+use std::time::Duration;
+
 use async_trait::async_trait;
+use secrecy::SecretString;
 
 use crate::store::Version;
 
@@ -54,4 +57,29 @@ pub trait ObjectStore: Send + Sync {
 
     /// Deletes the object; one that does not exist is not an error.
     async fn delete(&self, key: &ObjectKey) -> Result<(), ObjectError>;
+
+    /// The object's size in bytes, without reading it; `None` when there is none.
+    async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, ObjectError>;
+
+    /// A URL through which whoever holds it may create the object `key` once, with exactly
+    /// `bytes` bytes, for `lifetime`, with no other credential (an S3 presigned `PUT`); `None`
+    /// when this store has no such URLs (the local store: the server takes the bytes itself).
+    async fn upload_url(
+        &self,
+        key: &ObjectKey,
+        bytes: u64,
+        lifetime: Duration,
+    ) -> Result<Option<UploadUrl>, ObjectError> {
+        let _ = (key, bytes, lifetime);
+        Ok(None)
+    }
+}
+
+/// A URL that creates one object: the request to make, as [`ObjectStore::upload_url`] gave it.
+#[derive(Debug, Clone)]
+pub struct UploadUrl {
+    /// The URL to `PUT` the bytes to. It is a credential until it expires: never logged.
+    pub url: SecretString,
+    /// The headers the request must carry, as signed (`content-length`, `if-none-match`).
+    pub headers: Vec<(String, String)>,
 }

@@ -4,16 +4,20 @@
 //! `If-Match: <etag>`, so S3 itself refuses a write from a stale read (412, or 409 when two
 //! conditional writes race). moto implements both headers; the tests run against it.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::DisplayErrorContext;
+use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
+use secrecy::SecretString;
 
 use crate::store::Version;
 use crate::store::s3_errors::{refused_condition, status};
 
-use super::{Condition, ObjectError, ObjectKey, ObjectStore};
+use super::{Condition, ObjectError, ObjectKey, ObjectStore, UploadUrl};
 
 /// Objects in an S3 bucket.
 #[derive(Debug, Clone)]
@@ -170,5 +174,54 @@ impl ObjectStore for S3ObjectStore {
             .map_err(|e| {
                 ObjectError::unavailable("delete", key, DisplayErrorContext(&e).to_string())
             })
+    }
+
+    async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, ObjectError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.s3_key(key))
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out.content_length().unwrap_or(0).try_into().unwrap_or(0))),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
+            Err(e) => Err(ObjectError::unavailable(
+                "read the size of",
+                key,
+                DisplayErrorContext(&e).to_string(),
+            )),
+        }
+    }
+
+    /// A presigned `PUT` that signs the length and `If-None-Match: *`: S3 refuses another
+    /// length, and a second upload to the same key while the first is there.
+    async fn upload_url(
+        &self,
+        key: &ObjectKey,
+        bytes: u64,
+        lifetime: Duration,
+    ) -> Result<Option<UploadUrl>, ObjectError> {
+        let fail = |message: String| ObjectError::unavailable("sign an upload of", key, message);
+        let length = i64::try_from(bytes).map_err(|_| fail(format!("{bytes} bytes is too many")))?;
+        let presigning = PresigningConfig::expires_in(lifetime).map_err(|e| fail(e.to_string()))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.s3_key(key))
+            .content_length(length)
+            .if_none_match("*")
+            .presigned(presigning)
+            .await
+            .map_err(|e| fail(DisplayErrorContext(&e).to_string()))?;
+        Ok(Some(UploadUrl {
+            url: SecretString::from(request.uri().to_owned()),
+            headers: request
+                .headers()
+                .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+                .collect(),
+        }))
     }
 }
