@@ -11,8 +11,8 @@ use anyhow::{Context, Result};
 use secrecy::ExposeSecret as _;
 use tenure::connect::{ExchangeChange, set_exchange};
 use tenure::microsoft::ClientOptions;
-use tenure::service::settings::PluginChoice;
 use tenure::names::Upn;
+use tenure::service::settings::PluginChoice;
 use tenure::store::connections::Connection;
 use tenure::store::objects::{Condition, ObjectKey};
 

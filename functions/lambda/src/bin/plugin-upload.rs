@@ -20,5 +20,8 @@ fn routes(services: Services) -> axum::Router {
         max_request_bytes: Some(tenure_lambda::LAMBDA_UPLOAD_LIMIT),
         ..services.uploads
     };
-    tenure::service::http::plugin_routes(Services { uploads, ..services })
+    tenure::service::http::plugin_routes(Services {
+        uploads,
+        ..services
+    })
 }

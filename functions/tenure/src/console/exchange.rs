@@ -18,8 +18,8 @@ use crate::connect::{
     set_exchange,
 };
 use crate::microsoft::ClientOptions;
-use crate::service::Services;
 use crate::names::Upn;
+use crate::service::Services;
 use crate::store::connections::Connection;
 
 #[derive(Template)]

@@ -64,7 +64,6 @@ pub trait DeadLetters: Send + Sync {
     async fn remove(&self, id: &str) -> Result<bool, QueueError>;
 }
 
-
 /// Dead letters as objects `dead-letters/<timestamp>-<uuid>.json` (body, reason and message
 /// id), for `tenure serve`.
 #[derive(Clone)]

@@ -224,9 +224,7 @@ async fn missing_consent_and_a_missing_exchange_role_name_what_to_grant() -> Tes
     .await?;
     let mut record = connection(&t, "exchange", t.tenant_id(), CLIENT_ID)?;
     record.exchange.enabled = true;
-    record.exchange.anchor_upn = Some(tenure::names::Upn::parse(
-        "admin@contoso.onmicrosoft.com",
-    )?);
+    record.exchange.anchor_upn = Some(tenure::names::Upn::parse("admin@contoso.onmicrosoft.com")?);
     let error = connect(record, secret(SECRET), &s)
         .await
         .expect_err("no Exchange role");

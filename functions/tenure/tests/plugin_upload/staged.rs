@@ -16,7 +16,12 @@ async fn issue(app: &TestApp, bytes: u64) -> Result<(StatusCode, serde_json::Val
     let body = serde_json::json!({ "bytes": bytes }).to_string();
     let path = format!("/connections/{}/plugins/uploads", app.connection);
     let (status, text) = app
-        .send_raw("POST", &path, "", Some(("application/json", body.as_bytes())))
+        .send_raw(
+            "POST",
+            &path,
+            "",
+            Some(("application/json", body.as_bytes())),
+        )
         .await?;
     Ok((status, serde_json::from_str(&text)?))
 }
@@ -87,7 +92,10 @@ async fn a_30_mib_plugin_goes_through_a_presigned_url_and_the_upload_checks() ->
     assert_eq!(issued["method"], "PUT");
     assert_eq!(issued["bytes"], wasm.len());
     let url = issued["url"].as_str().ok_or("no url")?;
-    assert!(url.starts_with("http://127.0.0.1:"), "a presigned URL on moto: {url}");
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "a presigned URL on moto: {url}"
+    );
     assert!(url.contains("X-Amz-Signature="), "{url}");
     assert_eq!(issued["headers"]["if-none-match"], "*", "{issued}");
     let expires_at: Timestamp = issued["expires_at"].as_str().ok_or("no expiry")?.parse()?;
@@ -100,7 +108,10 @@ async fn a_30_mib_plugin_goes_through_a_presigned_url_and_the_upload_checks() ->
     assert_eq!(answer["sha256"], PluginSha256::of(&wasm).as_str());
     assert_eq!(answer["size"], wasm.len());
     assert_eq!(answer["activated"], true);
-    assert_eq!(answer["trial"]["workers_mapped"], answer["trial"]["workers_tried"]);
+    assert_eq!(
+        answer["trial"]["workers_mapped"],
+        answer["trial"]["workers_tried"]
+    );
     assert_eq!(
         app.objects.list("plugin-uploads/").await?,
         Vec::new(),
@@ -123,8 +134,7 @@ async fn a_30_mib_plugin_goes_through_a_presigned_url_and_the_upload_checks() ->
 }
 
 #[tokio::test]
-async fn bytes_other_than_the_url_was_issued_for_are_refused_and_nothing_is_stored() -> TestResult
-{
+async fn bytes_other_than_the_url_was_issued_for_are_refused_and_nothing_is_stored() -> TestResult {
     let app = TestApp::on_s3().await?;
     app.store_settings().await?;
     let echo = artifact(plugin_artifacts::ECHO)?;
@@ -170,7 +180,11 @@ async fn an_upload_url_is_refused_for_no_bytes_too_many_or_a_body_that_is_not_as
     let upload = answer["upload"].as_str().ok_or("no upload id")?;
     assert_eq!(status, StatusCode::CREATED);
     let (status, answer) = complete(&app, upload).await?;
-    assert_eq!(status, StatusCode::CONFLICT, "nothing has arrived yet: {answer}");
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "nothing has arrived yet: {answer}"
+    );
     assert_eq!(
         app.objects.list("plugin-uploads/").await?.len(),
         1,
@@ -189,7 +203,11 @@ async fn locally_the_bytes_go_to_the_server_itself_once_and_of_the_issued_size()
     assert_eq!(status, StatusCode::CREATED, "{issued}");
     let upload = issued["upload"].as_str().ok_or("no upload id")?;
     let route = format!("/connections/{}/plugins/uploads/{upload}", app.connection);
-    assert_eq!(issued["url"], route.as_str(), "relative to the API: {issued}");
+    assert_eq!(
+        issued["url"],
+        route.as_str(),
+        "relative to the API: {issued}"
+    );
     assert_eq!(issued["headers"], serde_json::json!({}));
 
     let wasm = Some(("application/wasm", &echo[..]));
@@ -230,7 +248,9 @@ async fn an_upload_url_that_expired_empty_is_refused_and_forgotten() -> TestResu
     let (status, answer) = complete(&app, upload).await?;
     assert_eq!(status, StatusCode::GONE, "{answer}");
     assert!(
-        answer["error"].as_str().is_some_and(|e| e.contains("expired")),
+        answer["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("expired")),
         "{answer}"
     );
     assert_eq!(app.objects.list("plugin-uploads/").await?, Vec::new());
@@ -254,7 +274,10 @@ async fn a_plugin_larger_than_a_request_may_carry_is_sent_to_an_upload_url() -> 
     let (status, answer) = app.upload(&echo, "").await?;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
     let error = answer["error"].as_str().unwrap_or_default();
-    assert!(error.contains("POST /connections/{id}/plugins/uploads"), "{error}");
+    assert!(
+        error.contains("POST /connections/{id}/plugins/uploads"),
+        "{error}"
+    );
 
     let (status, issued) = issue(&app, echo.len() as u64).await?;
     assert_eq!(status, StatusCode::CREATED, "{issued}");

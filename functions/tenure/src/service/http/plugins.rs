@@ -2,9 +2,7 @@
 //! ([`crate::service::plugins`]).
 
 use axum::body::Bytes;
-use axum::extract::rejection::{
-    BytesRejection, FailedToBufferBody, JsonRejection, QueryRejection,
-};
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody, JsonRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
@@ -75,7 +73,9 @@ pub fn plugin_routes(services: Services) -> Router {
             "/connections/{id}/plugins/uploads/{upload}",
             // The bytes of an upload in two steps: up to the host's limit, not a request's.
             put(receive_upload)
-                .layer(DefaultBodyLimit::max(host_limit(&services).saturating_add(1)))
+                .layer(DefaultBodyLimit::max(
+                    host_limit(&services).saturating_add(1),
+                ))
                 .post(complete_upload)
                 .route_layer(write()),
         )
@@ -106,11 +106,11 @@ async fn upload(
     };
     let activate = match activate_param(params) {
         Ok(activate) => activate,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     let body = match read_body(&services, request_limit(&services), body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     match plugins::upload(&services, &connection, &body, activate).await {
         Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),
@@ -118,13 +118,28 @@ async fn upload(
     }
 }
 
+/// A request refused before any work: its status and why (a 413 also closes the connection).
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let Self(status, error) = self;
+        let response = json_error(status, error);
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            closing(response)
+        } else {
+            response
+        }
+    }
+}
+
 /// `?activate=`: true unless `false`.
-fn activate_param(params: Result<Query<UploadParams>, QueryRejection>) -> Result<bool, Response> {
+fn activate_param(params: Result<Query<UploadParams>, QueryRejection>) -> Result<bool, Refusal> {
     match params {
         Ok(Query(params)) => Ok(params.activate.unwrap_or(true)),
-        Err(_) => Err(json_error(
+        Err(_) => Err(Refusal(
             StatusCode::BAD_REQUEST,
-            "the query parameter activate must be true or false",
+            "the query parameter activate must be true or false".to_owned(),
         )),
     }
 }
@@ -138,7 +153,10 @@ fn host_limit(services: &Services) -> usize {
 /// else the host's limit.
 fn request_limit(services: &Services) -> usize {
     let host = host_limit(services);
-    services.uploads.max_request_bytes.map_or(host, |most| most.min(host))
+    services
+        .uploads
+        .max_request_bytes
+        .map_or(host, |most| most.min(host))
 }
 
 /// A component in the body, up to `limit` (413 beyond, and the connection closed).
@@ -146,7 +164,7 @@ fn read_body(
     services: &Services,
     limit: usize,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Bytes, Response> {
+) -> Result<Bytes, Refusal> {
     let host = host_limit(services);
     match body {
         Ok(body) => Ok(body),
@@ -160,9 +178,9 @@ fn read_body(
             } else {
                 format!("the plugin is more than the {limit} bytes an upload may have")
             };
-            Err(closing(json_error(StatusCode::PAYLOAD_TOO_LARGE, error)))
+            Err(Refusal(StatusCode::PAYLOAD_TOO_LARGE, error))
         }
-        Err(e) => Err(json_error(
+        Err(e) => Err(Refusal(
             StatusCode::BAD_REQUEST,
             format!("the body could not be read: {e}"),
         )),
@@ -194,7 +212,12 @@ async fn issue_upload(
     match plugins::issue_upload_url(&services, &connection, request.bytes).await {
         Ok(issued) => {
             let url = issued.url.as_ref().map_or_else(
-                || format!("/connections/{connection}/plugins/uploads/{}", issued.upload),
+                || {
+                    format!(
+                        "/connections/{connection}/plugins/uploads/{}",
+                        issued.upload
+                    )
+                },
                 |url| url.expose_secret().to_owned(),
             );
             let headers: serde_json::Map<String, serde_json::Value> = issued
@@ -227,7 +250,7 @@ async fn receive_upload(
     };
     let body = match read_body(&services, host_limit(&services), body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     match plugins::receive_upload(&services, &connection, &upload, body.to_vec()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -246,7 +269,7 @@ async fn complete_upload(
     };
     let activate = match activate_param(params) {
         Ok(activate) => activate,
-        Err(response) => return response,
+        Err(refusal) => return refusal.into_response(),
     };
     match plugins::complete_upload(&services, &connection, &upload, activate).await {
         Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),

@@ -277,7 +277,9 @@ pub enum UploadError {
         upload: String,
     },
     /// The upload's URL expired before anything arrived.
-    #[error("upload {upload}'s URL expired at {expired_at} with nothing uploaded; ask for a new one")]
+    #[error(
+        "upload {upload}'s URL expired at {expired_at} with nothing uploaded; ask for a new one"
+    )]
     UploadExpired {
         /// The upload.
         upload: String,

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::UploadError;
 use super::activate::connection_must_exist;
-use super::upload::{UploadedVersion, upload};
+use super::upload::UploadedVersion;
 use crate::service::Services;
 use crate::store::connections::ConnectionId;
 use crate::store::objects::{Condition, ObjectError, ObjectKey};
@@ -184,7 +184,7 @@ pub async fn complete_upload(
     }
     let outcome = if size == ticket.bytes {
         match services.objects.get(&keys.bytes).await? {
-            Some((wasm, _)) => upload(services, connection, &wasm, activate).await,
+            Some((wasm, _)) => super::upload(services, connection, &wasm, activate).await,
             None => Err(UploadError::NothingUploaded {
                 upload: upload.to_owned(),
             }),
@@ -209,7 +209,11 @@ async fn read_ticket(
         connection: connection.clone(),
         upload: upload.to_owned(),
     };
-    let (json, _) = services.objects.get(&keys.ticket).await?.ok_or_else(unknown)?;
+    let (json, _) = services
+        .objects
+        .get(&keys.ticket)
+        .await?
+        .ok_or_else(unknown)?;
     let ticket: Ticket = serde_json::from_slice(&json).map_err(|_| unknown())?;
     if ticket.format != TICKET_FORMAT {
         return Err(unknown());

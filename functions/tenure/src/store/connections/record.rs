@@ -7,8 +7,8 @@ use crate::microsoft::{Endpoints, NationalCloud};
 use crate::store::secrets::{SecretKind, SecretName};
 
 use super::fields::{BaseUrl, ClientId, TenantId};
-use crate::names::Upn;
 use super::{ConnectionId, ConnectionName};
+use crate::names::Upn;
 
 /// One customer tenant's connection.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

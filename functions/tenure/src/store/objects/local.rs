@@ -143,7 +143,11 @@ impl ObjectStore for LocalObjectStore {
                 Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
                 Ok(_) => Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(ObjectError::unavailable("read the size of", &key, e.to_string())),
+                Err(e) => Err(ObjectError::unavailable(
+                    "read the size of",
+                    &key,
+                    e.to_string(),
+                )),
             },
             move |m| ObjectError::unavailable("read the size of", &lost, m),
         )

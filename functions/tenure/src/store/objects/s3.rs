@@ -185,7 +185,9 @@ impl ObjectStore for S3ObjectStore {
             .send()
             .await
         {
-            Ok(out) => Ok(Some(out.content_length().unwrap_or(0).try_into().unwrap_or(0))),
+            Ok(out) => Ok(Some(
+                out.content_length().unwrap_or(0).try_into().unwrap_or(0),
+            )),
             Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
             Err(e) => Err(ObjectError::unavailable(
                 "read the size of",
@@ -204,7 +206,8 @@ impl ObjectStore for S3ObjectStore {
         lifetime: Duration,
     ) -> Result<Option<UploadUrl>, ObjectError> {
         let fail = |message: String| ObjectError::unavailable("sign an upload of", key, message);
-        let length = i64::try_from(bytes).map_err(|_| fail(format!("{bytes} bytes is too many")))?;
+        let length =
+            i64::try_from(bytes).map_err(|_| fail(format!("{bytes} bytes is too many")))?;
         let presigning = PresigningConfig::expires_in(lifetime).map_err(|e| fail(e.to_string()))?;
         let request = self
             .client
