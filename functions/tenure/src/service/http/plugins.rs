@@ -99,23 +99,21 @@ async fn upload(
     Path(id): Path<String>,
     params: Result<Query<UploadParams>, QueryRejection>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let connection = match ConnectionId::parse(&id) {
-        Ok(connection) => connection,
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
-    };
-    let activate = match activate_param(params) {
-        Ok(activate) => activate,
-        Err(refusal) => return refusal.into_response(),
-    };
-    let body = match read_body(&services, request_limit(&services), body) {
-        Ok(body) => body,
-        Err(refusal) => return refusal.into_response(),
-    };
-    match plugins::upload(&services, &connection, &body, activate).await {
-        Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),
-        Err(error) => refused(&connection, &error),
-    }
+) -> Result<Response, Refusal> {
+    let connection = connection_of(&id)?;
+    let activate = activate_param(params)?;
+    let body = read_body(&services, request_limit(&services), body)?;
+    Ok(
+        match plugins::upload(&services, &connection, &body, activate).await {
+            Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),
+            Err(error) => refused(&connection, &error),
+        },
+    )
+}
+
+/// The connection `{id}` names; 404 when it cannot be one.
+fn connection_of(id: &str) -> Result<ConnectionId, Refusal> {
+    ConnectionId::parse(id).map_err(|e| Refusal(StatusCode::NOT_FOUND, e.to_string()))
 }
 
 /// A request refused before any work: its status and why (a 413 also closes the connection).
@@ -198,114 +196,104 @@ async fn issue_upload(
     State(services): State<Services>,
     Path(id): Path<String>,
     body: Result<Json<UploadUrlRequest>, JsonRejection>,
-) -> Response {
-    let connection = match ConnectionId::parse(&id) {
-        Ok(connection) => connection,
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
-    };
+) -> Result<Response, Refusal> {
+    let connection = connection_of(&id)?;
     let Ok(Json(request)) = body else {
-        return json_error(
+        return Err(Refusal(
             StatusCode::BAD_REQUEST,
-            "the body must be JSON {\"bytes\": <the plugin's size in bytes>}",
-        );
+            "the body must be JSON {\"bytes\": <the plugin's size in bytes>}".to_owned(),
+        ));
     };
-    match plugins::issue_upload_url(&services, &connection, request.bytes).await {
-        Ok(issued) => {
-            let url = issued.url.as_ref().map_or_else(
-                || {
-                    format!(
-                        "/connections/{connection}/plugins/uploads/{}",
-                        issued.upload
-                    )
-                },
-                |url| url.expose_secret().to_owned(),
-            );
-            let headers: serde_json::Map<String, serde_json::Value> = issued
-                .headers
-                .into_iter()
-                .map(|(name, value)| (name, value.into()))
-                .collect();
-            let body = serde_json::json!({
-                "upload": issued.upload,
-                "method": "PUT",
-                "url": url,
-                "headers": headers,
-                "bytes": issued.bytes,
-                "expires_at": issued.expires_at,
-            });
-            (StatusCode::CREATED, Json(body)).into_response()
-        }
-        Err(error) => refused(&connection, &error),
-    }
+    Ok(
+        match plugins::issue_upload_url(&services, &connection, request.bytes).await {
+            Ok(issued) => {
+                let url = issued.url.as_ref().map_or_else(
+                    || {
+                        format!(
+                            "/connections/{connection}/plugins/uploads/{}",
+                            issued.upload
+                        )
+                    },
+                    |url| url.expose_secret().to_owned(),
+                );
+                let headers: serde_json::Map<String, serde_json::Value> = issued
+                    .headers
+                    .into_iter()
+                    .map(|(name, value)| (name, value.into()))
+                    .collect();
+                let body = serde_json::json!({
+                    "upload": issued.upload,
+                    "method": "PUT",
+                    "url": url,
+                    "headers": headers,
+                    "bytes": issued.bytes,
+                    "expires_at": issued.expires_at,
+                });
+                (StatusCode::CREATED, Json(body)).into_response()
+            }
+            Err(error) => refused(&connection, &error),
+        },
+    )
 }
 
 async fn receive_upload(
     State(services): State<Services>,
     Path((id, upload)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let connection = match ConnectionId::parse(&id) {
-        Ok(connection) => connection,
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
-    };
-    let body = match read_body(&services, host_limit(&services), body) {
-        Ok(body) => body,
-        Err(refusal) => return refusal.into_response(),
-    };
-    match plugins::receive_upload(&services, &connection, &upload, body.to_vec()).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(error) => refused(&connection, &error),
-    }
+) -> Result<Response, Refusal> {
+    let connection = connection_of(&id)?;
+    let body = read_body(&services, host_limit(&services), body)?;
+    Ok(
+        match plugins::receive_upload(&services, &connection, &upload, body.to_vec()).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(error) => refused(&connection, &error),
+        },
+    )
 }
 
 async fn complete_upload(
     State(services): State<Services>,
     Path((id, upload)): Path<(String, String)>,
     params: Result<Query<UploadParams>, QueryRejection>,
-) -> Response {
-    let connection = match ConnectionId::parse(&id) {
-        Ok(connection) => connection,
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
-    };
-    let activate = match activate_param(params) {
-        Ok(activate) => activate,
-        Err(refusal) => return refusal.into_response(),
-    };
-    match plugins::complete_upload(&services, &connection, &upload, activate).await {
-        Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),
-        Err(error) => refused(&connection, &error),
-    }
+) -> Result<Response, Refusal> {
+    let connection = connection_of(&id)?;
+    let activate = activate_param(params)?;
+    Ok(
+        match plugins::complete_upload(&services, &connection, &upload, activate).await {
+            Ok(uploaded) => (StatusCode::CREATED, Json(uploaded)).into_response(),
+            Err(error) => refused(&connection, &error),
+        },
+    )
 }
 
-async fn list(State(services): State<Services>, Path(id): Path<String>) -> Response {
-    let connection = match ConnectionId::parse(&id) {
-        Ok(connection) => connection,
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
-    };
-    match plugins::list_versions(&services, &connection).await {
+async fn list(
+    State(services): State<Services>,
+    Path(id): Path<String>,
+) -> Result<Response, Refusal> {
+    let connection = connection_of(&id)?;
+    Ok(match plugins::list_versions(&services, &connection).await {
         Ok(versions) => (StatusCode::OK, Json(versions)).into_response(),
         Err(error) => refused(&connection, &error),
-    }
+    })
 }
 
 async fn activate(
     State(services): State<Services>,
     Path((id, sha256)): Path<(String, String)>,
-) -> Response {
-    let connection = match ConnectionId::parse(&id) {
-        Ok(connection) => connection,
-        Err(e) => return json_error(StatusCode::NOT_FOUND, e.to_string()),
-    };
-    match plugins::activate(&services, &connection, &sha256).await {
-        Ok(record) => {
-            let mut body = serde_json::to_value(&record).unwrap_or_default();
-            if let Some(fields) = body.as_object_mut() {
-                fields.insert("activated".into(), true.into());
+) -> Result<Response, Refusal> {
+    let connection = connection_of(&id)?;
+    Ok(
+        match plugins::activate(&services, &connection, &sha256).await {
+            Ok(record) => {
+                let mut body = serde_json::to_value(&record).unwrap_or_default();
+                if let Some(fields) = body.as_object_mut() {
+                    fields.insert("activated".into(), true.into());
+                }
+                (StatusCode::OK, Json(body)).into_response()
             }
-            (StatusCode::OK, Json(body)).into_response()
-        }
-        Err(error) => refused(&connection, &error),
-    }
+            Err(error) => refused(&connection, &error),
+        },
+    )
 }
 
 /// The error's answer; `NotActivated` also names the version that was kept.
