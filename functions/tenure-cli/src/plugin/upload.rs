@@ -40,6 +40,7 @@ pub(crate) fn upload(args: PluginUploadArgs) -> Result<ExitCode> {
         "{base}/connections/{}/plugins?activate={}",
         args.connection, !args.no_activate
     );
+    let size = wasm.len();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let response = runtime.block_on(async {
         let answer = reqwest::Client::new()
@@ -49,7 +50,13 @@ pub(crate) fn upload(args: PluginUploadArgs) -> Result<ExitCode> {
             .body(wasm)
             .send()
             .await
-            .with_context(|| format!("cannot reach Tenure at {base}"))?;
+            .with_context(|| {
+                format!(
+                    "the upload to {base} got no answer (is Tenure there? a server may also \
+                     close the connection on a plugin larger than it takes: this one is {size} \
+                     bytes)"
+                )
+            })?;
         let status = answer.status();
         let retry_after = answer
             .headers()

@@ -1,7 +1,8 @@
 //! `tenure plugin upload` against `tenure serve`: with an API token of the connection (from a
 //! file or the environment) the plugin is uploaded and activated; without a token nothing is
-//! sent; a wrong token or one without the plugins:write scope is refused with the server's
-//! message; no token ever appears in the command's output.
+//! sent; a wrong token, one without the plugins:write scope, a plugin too large and one that
+//! is not a plugin are refused with the server's status and message; no token ever appears in
+//! the command's output.
 
 use std::process::Output;
 
@@ -134,6 +135,27 @@ async fn a_plugin_is_uploaded_with_a_token_and_refused_without_one_and_no_token_
     assert_eq!(output.status.code(), Some(1), "{out}");
     assert!(out.contains("403 Forbidden"), "{out}");
     assert!(out.contains("plugins:write"), "{out}");
+
+    // Larger than `tenure serve` takes: the server's 413, said as such.
+    let large = files.path().join("large.wasm");
+    std::fs::write(&large, vec![0u8; 64 * 1024 * 1024 + 1])?;
+    let output = upload(&large, &served.url, &[], Some(&uploader)).await;
+    let out = text(&output);
+    printed.push(out.clone());
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("413 Payload Too Large"), "{out}");
+    assert!(out.contains("larger than this Tenure accepts"), "{out}");
+
+    // Not a plugin: the server's refusal, quoted.
+    let garbage = files.path().join("garbage.wasm");
+    std::fs::write(&garbage, b"not a component")?;
+    let output = upload(&garbage, &served.url, &[], Some(&uploader)).await;
+    let out = text(&output);
+    printed.push(out.clone());
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("400 Bad Request"), "{out}");
+    assert!(out.contains("the plugin was refused"), "{out}");
+    assert!(out.contains("It said: "), "{out}");
 
     for (what, token) in [
         ("uploader", &uploader),
