@@ -39,15 +39,24 @@ pub(crate) enum Command {
     /// provisioned by this command).
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
-    /// Mapping plugins of your own: check one as an upload would, offline; test one against
-    /// fixtures.
+    /// Mapping plugins of your own: start one from a template, build it, test it against
+    /// fixtures, check it as an upload would (offline), upload it.
     #[command(subcommand)]
     Plugin(PluginCommand),
 }
 
-/// `tenure plugin check | test`.
+/// `tenure plugin new | build | check | test | upload`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PluginCommand {
+    /// Start a plugin project in a new folder: the contract (wit/mapper.wit) and its bindings
+    /// for the language, a small documented policy to change into yours, fixtures for `plugin
+    /// test` and a README with the build command.
+    New(PluginNewArgs),
+    /// Build a plugin project with its language's own tool chain (cargo for Rust,
+    /// componentize-js for JavaScript, tsc then componentize-js for TypeScript,
+    /// componentize-py for Python), with nothing the sandbox refuses, into plugin.wasm; then
+    /// run the checks an upload runs and report the component's size and contract version.
+    Build(PluginBuildArgs),
     /// Run exactly the checks an upload runs, offline, storing nothing: size, component,
     /// contract and version, imports; with --connection, the connection's mapping configuration
     /// in the local state folder; then the trial on sample workers (the connection's HR export,
@@ -57,6 +66,82 @@ pub(crate) enum PluginCommand {
     /// refusal) the fixtures file expects: a diff for each difference, exit status 1 when any;
     /// --update writes the plugin's answers into the file instead.
     Test(PluginTestArgs),
+    /// Upload a plugin to a connection over HTTP (`tenure serve` or a deployed Tenure), with an
+    /// API token that has the plugins:write scope, read from an environment variable or a
+    /// file (never a flag, never printed); the server checks it, tries it and activates it.
+    Upload(PluginUploadArgs),
+}
+
+/// The languages `tenure plugin new` has templates for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PluginLanguage {
+    /// Rust with wit-bindgen, built by cargo for wasm32-wasip2.
+    Rust,
+    /// An ES module, built by componentize-js.
+    Javascript,
+    /// TypeScript, compiled by tsc, then built by componentize-js.
+    Typescript,
+    /// A Python module, built by componentize-py.
+    Python,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PluginNewArgs {
+    /// The plugin's name: lower-case letters, digits and '-', starting with a letter (it names
+    /// the Rust package too), e.g. acme-mapper.
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+    /// The language to write it in.
+    #[arg(long, value_enum)]
+    pub(crate) lang: PluginLanguage,
+    /// The folder to create (default: NAME in the current folder); an existing one must be
+    /// empty.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PluginBuildArgs {
+    /// The plugin project (default: the current folder): its language is known by its files
+    /// (Cargo.toml, tsconfig.json, plugin.js or plugin.py).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub(crate) dir: PathBuf,
+    /// Where to write the component (default: plugin.wasm in the project).
+    #[arg(long, value_name = "FILE.wasm")]
+    pub(crate) out: Option<PathBuf>,
+    /// Where the JavaScript, TypeScript and Python tool chains are installed: a folder with
+    /// node_modules (componentize-js, typescript) and a Python virtual environment with
+    /// componentize-py (itself, or as .venv); default: those of the Tenure checkout this
+    /// command runs from (plugins/toolchains, .venv), else the PATH.
+    #[arg(long, env = "TENURE_PLUGIN_TOOLCHAINS", value_name = "DIR")]
+    pub(crate) toolchains: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) state: StateArgs,
+    /// Where compiled plugins are cached (default: $XDG_CACHE_HOME/tenure or ~/.cache/tenure)
+    #[arg(long, env = "TENURE_CACHE_DIR", value_name = "DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PluginUploadArgs {
+    /// The plugin component.
+    #[arg(value_name = "FILE.wasm")]
+    pub(crate) plugin: PathBuf,
+    /// The connection to upload it to.
+    #[arg(long = "connection", value_name = "ID")]
+    pub(crate) connection: String,
+    /// Tenure's address: `tenure serve`'s (http://127.0.0.1:8080) or the deployed API's.
+    #[arg(long, env = "TENURE_URL", value_name = "URL")]
+    pub(crate) url: String,
+    /// The environment variable holding the API token (never printed).
+    #[arg(long, default_value = "TENURE_API_TOKEN", value_name = "VAR")]
+    pub(crate) token_env: String,
+    /// A file holding the API token instead (only its first line is read).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) token_file: Option<PathBuf>,
+    /// Store the version without activating it (activate it later, or roll back to it).
+    #[arg(long)]
+    pub(crate) no_activate: bool,
 }
 
 #[derive(Debug, clap::Args)]

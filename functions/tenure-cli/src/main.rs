@@ -6,8 +6,8 @@
 //! flags, the progress bar, the audit file), `cache` (the directory cache file), `connect`
 //! (`tenure connect customer-app | link | list`), `settings` (`tenure connect webhook-key |
 //! mapping | hr-export`), `serve` (`tenure serve`: the service routers on one port, the
-//! provisioning loop, the optional schedule), `plugin` (`tenure plugin check`: an upload's
-//! checks, offline; `tenure plugin test`, with `fixtures`) and `state` (the state folder and its stores).
+//! provisioning loop, the optional schedule), `plugin` (`tenure plugin new | build | check |
+//! test | upload`: a customer's plugin from a template to an upload; `test` with `fixtures`) and `state` (the state folder and its stores).
 
 mod approvals;
 mod args;

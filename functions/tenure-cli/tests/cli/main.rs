@@ -11,6 +11,7 @@ mod link;
 mod notices;
 mod onboarding;
 mod plugin_check;
+mod plugin_new;
 mod plugin_test;
 mod plugins;
 mod serve;

@@ -121,24 +121,25 @@ fn parse_version(text: &str) -> Option<Version> {
 }
 
 /// Refuses a component that does not export the mapping interface at version 1.x, or that
-/// imports anything outside [`ALLOWED`].
-pub(crate) fn check(engine: &Engine, component: &Component) -> Result<(), PluginError> {
+/// imports anything outside [`ALLOWED`]; gives the name of the mapping interface it exports
+/// (`tenure:mapper/mapping@1.0.0`).
+pub(crate) fn check(engine: &Engine, component: &Component) -> Result<String, PluginError> {
     let ty = component.component_type();
     let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
-    check_exports(&exports)?;
+    let contract = check_exports(&exports)?.to_owned();
     for (name, _) in ty.imports(engine) {
         check_import(name)?;
     }
-    Ok(())
+    Ok(contract)
 }
 
-fn check_exports(exports: &[&str]) -> Result<(), PluginError> {
-    let exports_mapping = exports.iter().any(|name| {
+fn check_exports<'a>(exports: &[&'a str]) -> Result<&'a str, PluginError> {
+    let mapping = exports.iter().find(|name| {
         InterfaceName::parse(name)
             .is_some_and(|parsed| parsed.is(MAPPING.0, MAPPING.1, Track::Major(MAJOR)))
     });
-    if exports_mapping {
-        return Ok(());
+    if let Some(mapping) = mapping {
+        return Ok(mapping);
     }
     let found = if exports.is_empty() {
         "nothing".to_owned()
@@ -174,8 +175,14 @@ mod tests {
 
     #[test]
     fn the_contract_at_any_1_x_version_is_accepted() {
-        assert!(check_exports(&["tenure:mapper/mapping@1.0.0"]).is_ok());
-        assert!(check_exports(&["other:pkg/thing@0.1.0", "tenure:mapper/mapping@1.4.2"]).is_ok());
+        assert_eq!(
+            check_exports(&["tenure:mapper/mapping@1.0.0"]).ok(),
+            Some("tenure:mapper/mapping@1.0.0")
+        );
+        assert_eq!(
+            check_exports(&["other:pkg/thing@0.1.0", "tenure:mapper/mapping@1.4.2"]).ok(),
+            Some("tenure:mapper/mapping@1.4.2")
+        );
     }
 
     #[test]

@@ -160,7 +160,7 @@ impl PluginHost {
         digest: &[u8; 32],
         from_cache: bool,
     ) -> Result<Plugin, PluginError> {
-        contract::check(&self.engine, component)?;
+        let contract = contract::check(&self.engine, component)?;
         let instance_pre = self.linker.instantiate_pre(component).map_err(|error| {
             // Every allowed import has a definition, so this is a type that does not match.
             PluginError::NotAComponent {
@@ -177,6 +177,7 @@ impl PluginHost {
         Ok(Plugin::new(
             pre,
             hex::encode(digest),
+            contract,
             self.limits,
             from_cache,
             Arc::clone(&self.ticker),

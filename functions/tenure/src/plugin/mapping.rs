@@ -26,6 +26,7 @@ const BATCH: usize = 128;
 pub struct Plugin {
     pre: PluginPre<StoreState>,
     sha256: String,
+    contract: String,
     limits: SandboxLimits,
     from_cache: bool,
     /// Keeps deadlines ticking while the plugin lives, even if its host is gone.
@@ -68,6 +69,7 @@ impl Plugin {
     pub(crate) fn new(
         pre: PluginPre<StoreState>,
         sha256: String,
+        contract: String,
         limits: SandboxLimits,
         from_cache: bool,
         ticker: Arc<EpochTicker>,
@@ -75,6 +77,7 @@ impl Plugin {
         Self {
             pre,
             sha256,
+            contract,
             limits,
             from_cache,
             _ticker: ticker,
@@ -84,6 +87,12 @@ impl Plugin {
     /// The SHA-256 of the plugin's WebAssembly, in lower-case hex: its identity and version.
     pub fn sha256(&self) -> &str {
         &self.sha256
+    }
+
+    /// The contract it exports, with the version it was built for:
+    /// `tenure:mapper/mapping@1.0.0`.
+    pub fn contract(&self) -> &str {
+        &self.contract
     }
 
     /// Whether its machine code came from the compile cache rather than being compiled by

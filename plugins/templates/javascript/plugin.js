@@ -1,0 +1,126 @@
+// A Tenure mapping plugin: the starting policy of this project's README, to change into yours.
+//
+// Tenure calls `mapBatch` with the workers of an HR file and `validateConfig` with the
+// connection's configuration; the contract is wit/mapper.wit. From JavaScript: records are
+// objects with camelCase fields, enums their kebab-case names ('pre-hire'), `option` a value or
+// undefined, a `result` a returned value or a thrown `{ payload: mappingError }` (in mapBatch's
+// list, `{ tag: 'ok', val }` or `{ tag: 'err', val }`). console.log writes nothing: the plugin
+// is built without stdio, and cannot fetch, open files or sockets.
+
+// The one group this plugin manages: only its memberships are ever added or taken away.
+const ALL_STAFF = 'All Staff';
+
+// A refusal: the worker (or the configuration) is not mapped, for this reason.
+class Refusal extends Error {
+  constructor(field, message) {
+    super(message);
+    this.payload = { field, message };
+  }
+}
+
+// The configuration (a JSON object) may name the UPN domain, {"domain": "contoso.com"}, which
+// must be one of the tenant's verified domains; else the first verified domain.
+function domainOf(config, domains) {
+  let parsed;
+  try {
+    parsed = JSON.parse(config);
+  } catch (error) {
+    throw new Refusal(undefined, `the configuration is not JSON: ${error.message}`);
+  }
+  const wanted = parsed?.domain;
+  if (wanted === undefined) {
+    if (domains.length === 0) throw new Refusal('domain', 'the tenant has no verified domain');
+    return domains[0];
+  }
+  if (typeof wanted !== 'string') throw new Refusal('domain', 'must be a string');
+  const found = domains.find((verified) => verified.toLowerCase() === wanted.toLowerCase());
+  if (found === undefined) {
+    throw new Refusal('domain', `${wanted} is not a verified domain of the tenant`);
+  }
+  return found;
+}
+
+// A name as it goes into a user principal name: lower case, only a-z, 0-9 and -.
+const upnPart = (name) => name.toLowerCase().replace(/[^a-z0-9-]/g, '');
+const key = (date) => date.year * 10000 + date.month * 100 + date.day;
+const allStaff = () => ({ kind: 'security', name: ALL_STAFF });
+
+function desiredState(worker, today, domain) {
+  const first = worker.preferredName ?? worker.firstName;
+  if (first === undefined) {
+    throw new Refusal('first_name', 'a first name is needed for the user principal name');
+  }
+  const last = worker.lastName;
+  if (last === undefined) {
+    throw new Refusal('last_name', 'a last name is needed for the user principal name');
+  }
+  const local = `${upnPart(first)}.${upnPart(last)}`;
+  // The first candidate whose UPN and mail nickname are both free is taken.
+  const identities = [local, `${local}.${worker.employeeId}`].map((nickname) => ({
+    userPrincipalName: `${nickname}@${domain}`,
+    mailNickname: nickname,
+  }));
+  const leaving =
+    worker.employmentStatus === 'terminated' ||
+    (worker.terminationDate !== undefined && key(worker.terminationDate) <= key(today));
+  let phase;
+  if (leaving) phase = 'terminated';
+  else if (worker.hireDate !== undefined && key(worker.hireDate) > key(today)) phase = 'pre-hire';
+  else if (worker.employmentStatus === 'leave') phase = 'on-leave';
+  else phase = 'active';
+  return {
+    phase,
+    account: {
+      enabled: phase === 'active' || phase === 'on-leave',
+      identities,
+      displayName: `${first} ${last}`,
+      attributes: [
+        { name: 'givenName', value: first },
+        { name: 'surname', value: last },
+        { name: 'jobTitle', value: worker.jobTitle },
+        { name: 'department', value: worker.department },
+      ],
+      managerEmployeeId: worker.managerEmployeeId,
+      groups: leaving ? [] : [allStaff()],
+      licenses: [],
+      // undefined leaves the mailbox as it is.
+      mailbox: undefined,
+      onDisable: { revokeSessions: true, scramblePassword: true },
+    },
+  };
+}
+
+// A thrown Refusal as the contract's mapping error; anything else is a bug, and stays a crash.
+function asResult(run) {
+  try {
+    return { tag: 'ok', val: run() };
+  } catch (error) {
+    if (error instanceof Refusal) return { tag: 'err', val: error.payload };
+    throw error;
+  }
+}
+
+// The contract's `result` error case is thrown as `{ payload }`.
+function orThrow(run) {
+  const result = asResult(run);
+  if (result.tag === 'ok') return result.val;
+  throw { payload: result.val };
+}
+
+export const mapping = {
+  validateConfig(config, domains) {
+    return orThrow(() => {
+      domainOf(config, domains);
+      return { groups: [allStaff()], licenses: [] };
+    });
+  },
+  map(worker, context) {
+    return orThrow(() => desiredState(worker, context.today, domainOf(context.config, context.domains)));
+  },
+  mapBatch(items, domains, config) {
+    const domain = asResult(() => domainOf(config, domains));
+    return items.map((item) =>
+      domain.tag === 'err' ? domain : asResult(() => desiredState(item.worker, item.today, domain.val)),
+    );
+  },
+};
