@@ -16,10 +16,11 @@ use super::connection::OnConnection;
 use super::labels;
 use super::page::{Chrome, ErrorPage, answer};
 use crate::service::Services;
-use crate::service::access_audit::Actor;
+use crate::service::access_audit::{AccessRecord, Actor};
 use crate::service::activity::{
-    RetryError, RunSummary, TrailFilter, dead_letters, retry_dead_letter, runs, trail,
+    Change, RetryError, RunSummary, TrailFilter, dead_letters, retry_dead_letter, runs, trail,
 };
+use crate::store::connections::ConnectionId;
 
 /// The longest employee id the filter takes.
 const MAX_WORKER_ID: usize = 64;
@@ -178,64 +179,16 @@ async fn render(
     query: ActivityQuery,
     shown: Shown,
 ) -> Response {
-    let worker = query.worker.trim().to_owned();
-    let day_text = query.day.trim().to_owned();
-    let worker_error =
-        (worker.len() > MAX_WORKER_ID || worker.chars().any(char::is_control)).then(|| {
-            format!(
-                "An employee id has at most {MAX_WORKER_ID} characters and no control characters."
-            )
-        });
-    let (day, day_error) = match day_text.as_str() {
-        "" => (None, None),
-        text => match text.parse::<jiff::civil::Date>() {
-            Ok(day) => (Some(day), None),
-            Err(_) => (
-                None,
-                Some(format!("{text:?} is not a day: write it as 2026-12-04.")),
-            ),
-        },
-    };
-    let kind = query.kind.trim().to_owned();
-    let filter = TrailFilter {
-        worker: (!worker.is_empty() && worker_error.is_none()).then(|| worker.clone()),
-        day,
-        kind: (!kind.is_empty()).then(|| kind.clone()),
-    };
-    let found = match trail(services.objects.as_ref(), &connection.id, &filter).await {
+    let form = FilterForm::read(query);
+    let found = match trail(services.objects.as_ref(), &connection.id, &form.filter).await {
         Ok(found) => found,
         Err(error) => {
             return ErrorPage::failed(partial, Some(chrome), "read the audit trail", &error);
         }
     };
-    let (letters, dead_letters_note) = match dead_letters(
-        services.dead_letters.as_ref(),
-        &connection.id,
-    )
-    .await
-    {
-        Ok(letters) => (letters, None),
-        Err(error) => {
-            tracing::info!(connection = %connection.id, %error, "console: dead letters not read");
-            (
-                Vec::new(),
-                Some(
-                    "The dead letters could not be read just now; try again in a moment."
-                        .to_owned(),
-                ),
-            )
-        }
-    };
-    let (runs, runs_note) = match runs(services.objects.as_ref(), &connection.id).await {
-        Ok(runs) => (runs.into_iter().map(run_row).collect(), None),
-        Err(error) => {
-            tracing::info!(connection = %connection.id, %error, "console: runs not read");
-            (
-                Vec::new(),
-                Some("The runs' records could not be read just now.".to_owned()),
-            )
-        }
-    };
+    let (dead_letters, dead_letters_note) = dead_letter_rows(services, &connection.id).await;
+    let (runs, runs_note) = run_rows(services, &connection.id).await;
+    let filter = &form.filter;
     let filtered = filter.worker.is_some() || filter.day.is_some() || filter.kind.is_some();
     let kinds = found
         .kinds
@@ -252,48 +205,17 @@ async fn render(
         id: connection.id.to_string(),
         name: connection.display_name().to_owned(),
         section: "activity",
-        worker,
-        day: day_text,
-        kind,
+        worker: form.worker,
+        day: form.day,
+        kind: form.kind,
         kinds,
-        worker_error,
-        day_error,
+        worker_error: form.worker_error,
+        day_error: form.day_error,
         filtered,
-        changes: found
-            .changes
-            .into_iter()
-            .map(|c| ChangeRow {
-                at: labels::when_text(&c.record.at),
-                delivery: c.delivery,
-                worker: c.record.employee_id,
-                action: c.record.action.replace('_', " "),
-                before: c.record.before.to_string(),
-                after: c.record.after.to_string(),
-                reason: c.record.reason,
-                request_id: c.record.request_id,
-                interrupted: c.record.interrupted,
-            })
-            .collect(),
+        changes: found.changes.into_iter().map(change_row).collect(),
         more_changes: found.more_changes,
-        access: found
-            .access
-            .into_iter()
-            .map(|a| AccessRow {
-                at: labels::when(a.at),
-                who: match a.actor {
-                    Actor::User { username, .. } => username,
-                    Actor::ApiToken {
-                        token_name,
-                        token_id,
-                        ..
-                    } => format!("API token {token_name} ({token_id})"),
-                },
-                request: format!("{} {}", a.method, a.path),
-                detail: a.detail,
-                status: a.status,
-            })
-            .collect(),
-        dead_letters: letters.into_iter().map(letter_row).collect(),
+        access: found.access.into_iter().map(access_row).collect(),
+        dead_letters,
         dead_letters_note,
         runs,
         runs_note,
@@ -314,6 +236,114 @@ async fn render(
         || page.render(),
         || page.as_content().render(),
     )
+}
+
+/// The filter form as typed, what is wrong with it, and the filter it makes.
+struct FilterForm {
+    worker: String,
+    day: String,
+    kind: String,
+    worker_error: Option<String>,
+    day_error: Option<String>,
+    filter: TrailFilter,
+}
+
+impl FilterForm {
+    /// Reads the query: an employee id (at most [`MAX_WORKER_ID`] characters, no control
+    /// character), a day (`2026-12-04`) and a kind of change; a field with an error filters
+    /// nothing.
+    fn read(query: ActivityQuery) -> Self {
+        let worker = query.worker.trim().to_owned();
+        let day = query.day.trim().to_owned();
+        let kind = query.kind.trim().to_owned();
+        let worker_error = (worker.len() > MAX_WORKER_ID || worker.chars().any(char::is_control))
+            .then(|| {
+                format!(
+                    "An employee id has at most {MAX_WORKER_ID} characters and no control characters."
+                )
+            });
+        let (parsed_day, day_error) = match day.as_str() {
+            "" => (None, None),
+            text => match text.parse::<jiff::civil::Date>() {
+                Ok(day) => (Some(day), None),
+                Err(_) => (
+                    None,
+                    Some(format!("{text:?} is not a day: write it as 2026-12-04.")),
+                ),
+            },
+        };
+        let filter = TrailFilter {
+            worker: (!worker.is_empty() && worker_error.is_none()).then(|| worker.clone()),
+            day: parsed_day,
+            kind: (!kind.is_empty()).then(|| kind.clone()),
+        };
+        Self {
+            worker,
+            day,
+            kind,
+            worker_error,
+            day_error,
+            filter,
+        }
+    }
+}
+
+/// The connection's dead letters as rows, or a note that they could not be read.
+async fn dead_letter_rows(
+    services: &Services,
+    connection: &ConnectionId,
+) -> (Vec<LetterRow>, Option<String>) {
+    match dead_letters(services.dead_letters.as_ref(), connection).await {
+        Ok(letters) => (letters.into_iter().map(letter_row).collect(), None),
+        Err(error) => {
+            tracing::info!(%connection, %error, "console: dead letters not read");
+            let note = "The dead letters could not be read just now; try again in a moment.";
+            (Vec::new(), Some(note.to_owned()))
+        }
+    }
+}
+
+/// The connection's last runs as rows, or a note that they could not be read.
+async fn run_rows(services: &Services, connection: &ConnectionId) -> (Vec<RunRow>, Option<String>) {
+    match runs(services.objects.as_ref(), connection).await {
+        Ok(runs) => (runs.into_iter().map(run_row).collect(), None),
+        Err(error) => {
+            tracing::info!(%connection, %error, "console: runs not read");
+            let note = "The runs' records could not be read just now.";
+            (Vec::new(), Some(note.to_owned()))
+        }
+    }
+}
+
+fn change_row(c: Change) -> ChangeRow {
+    ChangeRow {
+        at: labels::when_text(&c.record.at),
+        delivery: c.delivery,
+        worker: c.record.employee_id,
+        action: c.record.action.replace('_', " "),
+        before: c.record.before.to_string(),
+        after: c.record.after.to_string(),
+        reason: c.record.reason,
+        request_id: c.record.request_id,
+        interrupted: c.record.interrupted,
+    }
+}
+
+fn access_row(a: AccessRecord) -> AccessRow {
+    AccessRow {
+        at: labels::when(a.at),
+        who: match a.actor {
+            Actor::User { username, .. } => username,
+            Actor::ApiToken {
+                token_name,
+                token_id,
+                ..
+            } => format!("API token {token_name} ({token_id})"),
+        },
+        request: format!("{} {}", a.method, a.path),
+        detail: a.detail,
+        status: a.status,
+    }
 }
 
 fn run_row(summary: RunSummary) -> RunRow {
