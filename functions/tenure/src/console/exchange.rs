@@ -143,54 +143,13 @@ pub(crate) async fn save(
     }: OnConnection,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let value = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    let mut shown = Shown {
-        enabled: value("enabled").is_some(),
-        anchor: value("anchor").unwrap_or_default(),
-        ticked: fields
-            .iter()
-            .filter(|(k, _)| k.starts_with("role-"))
-            .map(|(k, _)| k.clone())
-            .collect(),
-        ..Shown::default()
-    };
+    let mut shown = Shown::from_form(&fields);
     let change = if shown.enabled {
-        let anchor = Upn::parse(&shown.anchor).map_err(|e| e.to_string());
-        if let Err(error) = &anchor {
-            shown.anchor_error = Some(if shown.anchor.is_empty() {
-                "Enter the anchor mailbox's UPN, such as svc-tenure@contoso.com.".to_owned()
-            } else {
-                error.clone()
-            });
-        }
-        let missing: Vec<&str> = roles_needed(&connection)
-            .iter()
-            .filter(|(n, _)| !shown.ticked.contains(&key_of(n)))
-            .map(|(n, _)| *n)
-            .collect();
-        if !missing.is_empty() {
-            shown.roles_error = Some(format!(
-                "Assign and tick every role: {} missing.",
-                missing.join(", ")
-            ));
-        }
-        match anchor {
-            Ok(anchor) if missing.is_empty() => ExchangeChange::Enable { anchor },
-            _ => {
-                return render(
-                    &services,
-                    chrome,
-                    &connection,
-                    shown,
-                    partial,
-                    StatusCode::BAD_REQUEST,
-                )
-                .await;
+        match enable_change(&connection, &mut shown) {
+            Some(change) => change,
+            None => {
+                let status = StatusCode::BAD_REQUEST;
+                return render(&services, chrome, &connection, shown, partial, status).await;
             }
         }
     } else {
@@ -206,57 +165,89 @@ pub(crate) async fn save(
         services.clock.now(),
     )
     .await;
+    let refused = StatusCode::UNPROCESSABLE_ENTITY;
     match result {
         Ok(kept) => {
-            shown.saved = Some(match change {
-                ExchangeChange::Enable { anchor } => format!(
-                    "Saved and proved: Exchange Online answered Get-Mailbox through {anchor}. Tenure manages mailboxes, distribution lists and mail-enabled security groups from the next sync."
-                ),
-                ExchangeChange::Disable => {
-                    "Saved: Tenure manages no mailbox, distribution list or mail-enabled group of this connection.".to_owned()
-                }
-            });
+            shown.saved = Some(saved_text(&change));
             tracing::info!(connection = %kept.id, enabled = kept.exchange.enabled, "Exchange Online set in the console");
             render(&services, chrome, &kept, shown, partial, StatusCode::OK).await
         }
         Err(ExchangeSetupError::Refused { advice }) => {
             shown.roles_error = Some(advice);
-            render(
-                &services,
-                chrome,
-                &connection,
-                shown,
-                partial,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(&services, chrome, &connection, shown, partial, refused).await
         }
         Err(ExchangeSetupError::Unproved { advice }) => {
             shown.anchor_error = Some(advice);
-            render(
-                &services,
-                chrome,
-                &connection,
-                shown,
-                partial,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(&services, chrome, &connection, shown, partial, refused).await
         }
         Err(ExchangeSetupError::Credential(error)) => {
             shown.problem = Some(error.to_string());
-            render(
-                &services,
-                chrome,
-                &connection,
-                shown,
-                partial,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            render(&services, chrome, &connection, shown, partial, refused).await
         }
         Err(error) => {
             ErrorPage::failed(partial, Some(chrome), "keep the Exchange settings", &error)
+        }
+    }
+}
+
+impl Shown {
+    /// The form as it was sent: Exchange on or off, the anchor mailbox, the roles ticked.
+    fn from_form(fields: &[(String, String)]) -> Self {
+        let value = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.trim().to_owned())
+        };
+        Self {
+            enabled: value("enabled").is_some(),
+            anchor: value("anchor").unwrap_or_default(),
+            ticked: fields
+                .iter()
+                .filter(|(k, _)| k.starts_with("role-"))
+                .map(|(k, _)| k.clone())
+                .collect(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Turning Exchange on, when the form has a UPN for the anchor mailbox and every role the
+/// connection needs ticked; else `None`, with what is wrong said next to each field.
+fn enable_change(connection: &Connection, shown: &mut Shown) -> Option<ExchangeChange> {
+    let anchor = Upn::parse(&shown.anchor);
+    if let Err(error) = &anchor {
+        shown.anchor_error = Some(if shown.anchor.is_empty() {
+            "Enter the anchor mailbox's UPN, such as svc-tenure@contoso.com.".to_owned()
+        } else {
+            error.to_string()
+        });
+    }
+    let missing: Vec<&str> = roles_needed(connection)
+        .iter()
+        .filter(|(n, _)| !shown.ticked.contains(&key_of(n)))
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        shown.roles_error = Some(format!(
+            "Assign and tick every role: {} missing.",
+            missing.join(", ")
+        ));
+    }
+    match anchor {
+        Ok(anchor) if missing.is_empty() => Some(ExchangeChange::Enable { anchor }),
+        _ => None,
+    }
+}
+
+/// What the page says once the change is kept.
+fn saved_text(change: &ExchangeChange) -> String {
+    match change {
+        ExchangeChange::Enable { anchor } => format!(
+            "Saved and proved: Exchange Online answered Get-Mailbox through {anchor}. Tenure manages mailboxes, distribution lists and mail-enabled security groups from the next sync."
+        ),
+        ExchangeChange::Disable => {
+            "Saved: Tenure manages no mailbox, distribution list or mail-enabled group of this connection.".to_owned()
         }
     }
 }
