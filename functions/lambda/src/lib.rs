@@ -307,12 +307,6 @@ pub fn init_tracing() {
         .try_init();
 }
 
-/// The largest plugin the `plugin-upload` function takes: Lambda takes at most 6 MB of request
-/// through API Gateway, and API Gateway sends a binary body base64-encoded (4/3 of its size).
-/// Larger components (JavaScript and Python ones are tens of MiB) go through an upload URL (a
-/// presigned S3 `PUT`, then the same checks).
-pub const LAMBDA_UPLOAD_LIMIT: usize = 4 * 1024 * 1024;
-
 /// The services of `function`: S3, SQS and Secrets Manager through the AWS SDK (whose
 /// endpoint, region and credentials come from the usual `AWS_*` variables, so
 /// `AWS_ENDPOINT_URL` points them at a local emulator).

@@ -122,6 +122,28 @@ pub fn with_extra(component: &[u8], extra: Extra, count: u32) -> Vec<u8> {
     bytes
 }
 
+/// `component` grown to exactly `size` bytes with a custom section named `padding` (which a
+/// component may carry anywhere, and which is never compiled): a plugin as large as a
+/// JavaScript or Python one. `None` when `size` leaves no room for the section.
+pub fn padded(component: &[u8], size: usize) -> Option<Vec<u8>> {
+    const CUSTOM: u8 = 0;
+    let name = b"padding";
+    // The section's size is LEB128-encoded in 1 to 5 bytes: find the length that fits.
+    let content = (1..=5).find_map(|length: usize| {
+        let content = size.checked_sub(component.len() + 1 + length)?;
+        let mut encoded = Vec::new();
+        leb128(&mut encoded, u32::try_from(content).ok()?);
+        (encoded.len() == length).then_some(content)
+    })?;
+    let mut payload = Vec::with_capacity(content);
+    leb128(&mut payload, name.len() as u32);
+    payload.extend_from_slice(name);
+    payload.resize(content, 0);
+    let mut bytes = component.to_vec();
+    section(&mut bytes, CUSTOM, &payload);
+    (bytes.len() == size).then_some(bytes)
+}
+
 /// A core module that defines one memory or table and nothing else.
 fn core_module(extra: Extra) -> Vec<u8> {
     let mut module = b"\0asm\x01\0\0\0".to_vec();

@@ -1,6 +1,7 @@
 //! `tenure plugin upload`: a plugin sent to a connection's `POST /connections/{id}/plugins`
 //! (`tenure serve` or the deployed API) with an API token, which is read from an environment
-//! variable or a file and never printed.
+//! variable or a file and never printed. A plugin larger than one request through API Gateway
+//! carries ([`LAMBDA_REQUEST_BYTES`]) goes through an upload URL instead.
 
 use std::process::ExitCode;
 
@@ -9,6 +10,8 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+
+use tenure::service::plugins::LAMBDA_REQUEST_BYTES;
 
 use crate::args::PluginUploadArgs;
 
@@ -35,28 +38,184 @@ pub(crate) fn upload(args: PluginUploadArgs) -> Result<ExitCode> {
     let token = token(&args)?;
     let wasm = std::fs::read(&args.plugin)
         .with_context(|| format!("cannot read plugin {}", args.plugin.display()))?;
-    let base = args.url.trim_end_matches('/');
-    let url = format!(
-        "{base}/connections/{}/plugins?activate={}",
-        args.connection, !args.no_activate
-    );
-    let size = wasm.len();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let response = runtime.block_on(async {
-        let answer = reqwest::Client::new()
-            .post(&url)
-            .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
+    let server = Server {
+        base: args.url.trim_end_matches('/').to_owned(),
+        connection: args.connection.clone(),
+        token,
+        client: reqwest::Client::new(),
+    };
+    let activate = !args.no_activate;
+    let staged = wasm.len() > LAMBDA_REQUEST_BYTES;
+    let answer = runtime.block_on(async {
+        if staged {
+            server.upload_in_two_steps(wasm, activate).await
+        } else {
+            server.upload_in_one_request(wasm, activate).await
+        }
+    })?;
+    if answer.status != StatusCode::CREATED {
+        bail!(refusal(
+            &args,
+            answer.status,
+            answer.retry_after.as_deref(),
+            &answer.body
+        ));
+    }
+    let uploaded: Uploaded = serde_json::from_str(&answer.body).with_context(|| {
+        format!(
+            "{} answered 201 with a body that is not an upload's",
+            server.base
+        )
+    })?;
+    if staged {
+        println!(
+            "{}: {} bytes, more than one request through API Gateway carries: sent through an \
+             upload URL",
+            args.plugin.display(),
+            uploaded.size
+        );
+    }
+    print_uploaded(&args, &uploaded);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A Tenure's plugin routes for one connection, reached with an API token.
+struct Server {
+    base: String,
+    connection: String,
+    token: SecretString,
+    client: reqwest::Client,
+}
+
+/// An answer as far as it is needed: status, `Retry-After`, body.
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<String>,
+    body: String,
+}
+
+/// The upload URL Tenure issued (`201` of `POST …/plugins/uploads`).
+#[derive(Deserialize)]
+struct Issued {
+    upload: String,
+    url: String,
+    headers: std::collections::BTreeMap<String, String>,
+}
+
+impl Server {
+    /// `POST /connections/{id}/plugins` with the plugin as the body.
+    async fn upload_in_one_request(&self, wasm: Vec<u8>, activate: bool) -> Result<Answer> {
+        let size = wasm.len();
+        let request = self
+            .client
+            .post(self.plugins(&format!("?activate={activate}")))
             .header(CONTENT_TYPE, "application/wasm")
+            .body(wasm);
+        self.send(request, || {
+            format!(
+                "the upload to {} got no answer (is Tenure there? a server may also close the \
+                 connection on a plugin larger than it takes: this one is {size} bytes)",
+                self.base
+            )
+        })
+        .await
+    }
+
+    /// An upload URL for the plugin's size, the bytes to it, then the upload's checks on what
+    /// arrived (`POST …/plugins/uploads`, `PUT <url>`, `POST …/plugins/uploads/{upload}`). An
+    /// answer other than `201` from the first or last step is the answer.
+    async fn upload_in_two_steps(&self, wasm: Vec<u8>, activate: bool) -> Result<Answer> {
+        let size = wasm.len();
+        let request = self
+            .client
+            .post(self.plugins("/uploads"))
+            .json(&serde_json::json!({ "bytes": size }));
+        let asked = self
+            .send(request, || {
+                format!("asking {} for an upload URL got no answer", self.base)
+            })
+            .await?;
+        if asked.status != StatusCode::CREATED {
+            return Ok(asked);
+        }
+        let issued: Issued = serde_json::from_str(&asked.body).with_context(|| {
+            format!(
+                "{} answered 201 with a body that is not an upload URL",
+                self.base
+            )
+        })?;
+        self.put_bytes(&issued, wasm).await?;
+        let request = self
+            .client
+            .post(self.plugins(&format!("/uploads/{}?activate={activate}", issued.upload)));
+        self.send(request, || {
+            format!("completing the upload at {} got no answer", self.base)
+        })
+        .await
+    }
+
+    /// `PUT`s the bytes where the upload URL says: an absolute URL (S3, presigned) with
+    /// exactly the headers listed and none of Tenure's credentials; a path under the API
+    /// (`tenure serve`) with the token. The URL is never printed (a presigned URL is a
+    /// credential until it expires).
+    async fn put_bytes(&self, issued: &Issued, wasm: Vec<u8>) -> Result<()> {
+        let absolute = issued.url.starts_with("https://") || issued.url.starts_with("http://");
+        let mut request = if absolute {
+            self.client.put(&issued.url)
+        } else {
+            self.client
+                .put(format!("{}{}", self.base, issued.url))
+                .header(
+                    AUTHORIZATION,
+                    format!("Bearer {}", self.token.expose_secret()),
+                )
+                .header(CONTENT_TYPE, "application/wasm")
+        };
+        for (name, value) in &issued.headers {
+            request = request.header(name, value);
+        }
+        let answer = request
             .body(wasm)
             .send()
             .await
-            .with_context(|| {
-                format!(
-                    "the upload to {base} got no answer (is Tenure there? a server may also \
-                     close the connection on a plugin larger than it takes: this one is {size} \
-                     bytes)"
-                )
-            })?;
+            .context("sending the plugin to its upload URL got no answer")?;
+        let status = answer.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        // S3's refusals can quote the signed request, credentials included: never shown.
+        let said = if absolute {
+            String::new()
+        } else {
+            let text = answer.text().await.unwrap_or_default();
+            format!(" It said: {}", text.chars().take(300).collect::<String>())
+        };
+        bail!("the upload URL refused the plugin ({status}); nothing was uploaded.{said}")
+    }
+
+    /// `{base}/connections/{id}/plugins{rest}`.
+    fn plugins(&self, rest: &str) -> String {
+        format!(
+            "{}/connections/{}/plugins{rest}",
+            self.base, self.connection
+        )
+    }
+
+    /// Sends `request` with the token; `no_answer` says what failed when nothing came back.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        no_answer: impl FnOnce() -> String,
+    ) -> Result<Answer> {
+        let answer = request
+            .header(
+                AUTHORIZATION,
+                format!("Bearer {}", self.token.expose_secret()),
+            )
+            .send()
+            .await
+            .with_context(no_answer)?;
         let status = answer.status();
         let retry_after = answer
             .headers()
@@ -66,17 +225,13 @@ pub(crate) fn upload(args: PluginUploadArgs) -> Result<ExitCode> {
         let body = answer
             .text()
             .await
-            .with_context(|| format!("the answer from {base} could not be read"))?;
-        anyhow::Ok((status, retry_after, body))
-    })?;
-    let (status, retry_after, body) = response;
-    if status != StatusCode::CREATED {
-        bail!(refusal(&args, status, retry_after.as_deref(), &body));
+            .with_context(|| format!("the answer from {} could not be read", self.base))?;
+        Ok(Answer {
+            status,
+            retry_after,
+            body,
+        })
     }
-    let uploaded: Uploaded = serde_json::from_str(&body)
-        .with_context(|| format!("{base} answered 201 with a body that is not an upload's"))?;
-    print_uploaded(&args, &uploaded);
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The token: the file's first line, else the environment variable, trimmed.

@@ -50,26 +50,10 @@ async fn put_presigned(
     Ok(request.send().await?.status().as_u16())
 }
 
-/// The echo test plugin grown to `size` bytes with a custom section (which a component may
-/// carry anywhere, and which is not compiled): a plugin as large as a JavaScript or Python one.
+/// The echo test plugin grown to `size` bytes: as large as a JavaScript or Python plugin.
 fn padded_plugin(size: usize) -> Result<Vec<u8>, Error> {
-    let mut wasm = artifact(plugin_artifacts::ECHO)?;
-    let name = b"padding";
-    // The section: id 0, its size as a five-byte LEB128, the name's length and the name, zeros.
-    let header = 1 + 5 + 1 + name.len();
-    let padding = size
-        .checked_sub(wasm.len() + header)
-        .ok_or("the plugin is larger than asked")?;
-    let content = 1 + name.len() + padding;
-    wasm.push(0);
-    wasm.extend((0..5).map(|i| {
-        let bits = ((content >> (7 * i)) & 0x7f) as u8;
-        if i < 4 { bits | 0x80 } else { bits }
-    }));
-    wasm.push(u8::try_from(name.len())?);
-    wasm.extend_from_slice(name);
-    wasm.resize(size, 0);
-    Ok(wasm)
+    let echo = artifact(plugin_artifacts::ECHO)?;
+    Ok(plugin_artifacts::padded(&echo, size).ok_or("no room for the padding")?)
 }
 
 /// Limits with room for a 30 MiB component.

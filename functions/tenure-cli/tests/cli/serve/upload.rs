@@ -1,6 +1,7 @@
 //! `tenure plugin upload` against `tenure serve`: with an API token of the connection (from a
 //! file or the environment) the plugin is uploaded and activated; without a token nothing is
-//! sent; a wrong token, one without the plugins:write scope, a plugin too large and one that
+//! sent; a plugin larger than one request through API Gateway carries goes through an upload
+//! URL; a wrong token, one without the plugins:write scope, a plugin too large and one that
 //! is not a plugin are refused with the server's status and message; no token ever appears in
 //! the command's output.
 
@@ -101,6 +102,19 @@ async fn a_plugin_is_uploaded_with_a_token_and_refused_without_one_and_no_token_
         sha256.as_str(),
         "{listed}"
     );
+
+    // Larger than one request through API Gateway carries: through an upload URL.
+    let padded = plugin_artifacts::padded(tenure::plugin::STANDARD_MAPPER, 5 << 20)
+        .ok_or("no room for the padding")?;
+    let large_plugin = files.path().join("large-plugin.wasm");
+    std::fs::write(&large_plugin, &padded)?;
+    let output = upload(&large_plugin, &served.url, &["--no-activate"], Some(&uploader)).await;
+    let out = text(&output);
+    printed.push(out.clone());
+    assert!(output.status.success(), "{out}");
+    assert!(out.contains("sent through an upload URL"), "{out}");
+    assert!(out.contains(&hex::encode(Sha256::digest(&padded))), "{out}");
+    assert!(out.contains("stored, not active"), "{out}");
 
     // From the environment, stored without activating: the same bytes again.
     let output = upload(&plugin, &served.url, &["--no-activate"], Some(&uploader)).await;

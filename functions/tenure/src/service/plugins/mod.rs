@@ -56,7 +56,7 @@ pub use admission::{admit, compile};
 pub use error::{FailureKind, PluginLoadError, UploadError, WorkerFailure};
 pub use keys::{InvalidPluginVersion, PluginSha256, compiled_key, record_key, wasm_key};
 pub use library::PluginLibrary;
-pub use quota::UploadLimits;
+pub use quota::{LAMBDA_REQUEST_BYTES, UploadLimits};
 pub use record::{RECORD_FORMAT, TrialReport, VersionRecord};
 pub use staged::{
     IssuedUpload, UPLOAD_URL_LIFETIME, complete_upload, issue_upload_url, receive_upload,

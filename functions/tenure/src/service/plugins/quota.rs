@@ -16,6 +16,13 @@ use crate::store::objects::{Condition, ObjectError, ObjectKey};
 /// How many times a count re-reads a log another upload changed at the same moment.
 const COUNT_ATTEMPTS: usize = 16;
 
+/// The largest plugin one request carries through API Gateway to a Lambda function: Lambda
+/// takes at most 6 MB of request, and API Gateway sends a binary body base64-encoded (4/3 of
+/// its size). The `plugin-upload` function takes no more in one request; larger plugins
+/// (JavaScript and Python ones are tens of MiB) go through an upload URL, which is how
+/// `tenure plugin upload` sends them.
+pub const LAMBDA_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
 /// What uploads may cost one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadLimits {
