@@ -186,6 +186,31 @@ fn bad_names_folders_in_use_and_unknown_languages_are_refused_with_nothing_writt
 }
 
 #[test]
+fn a_type_error_stops_a_typescript_build_with_tscs_message() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let made = new(parent.path(), "acme", "typescript");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let project = parent.path().join("acme");
+    let source = std::fs::read_to_string(project.join("plugin.ts")).expect("plugin.ts");
+    let broken = source.replace("else phase = 'active';", "else phase = 'actve';");
+    assert_ne!(broken, source);
+    std::fs::write(project.join("plugin.ts"), broken).expect("write");
+    let state = tempfile::tempdir().expect("temp dir");
+    let output = build(&project, state.path());
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let error = stderr(&output);
+    assert!(error.contains("`tsc -p tsconfig.json` failed"), "{error}");
+    assert!(
+        error.contains("plugin.ts") && error.contains("not assignable to type 'Phase'"),
+        "{error}"
+    );
+    assert!(
+        !project.join("plugin.wasm").exists(),
+        "a component was written"
+    );
+}
+
+#[test]
 fn a_build_without_its_tool_chain_says_what_to_install_and_where_it_looked() {
     let parent = tempfile::tempdir().expect("temp dir");
     let made = new(parent.path(), "acme", "typescript");
