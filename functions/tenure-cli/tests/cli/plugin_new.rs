@@ -35,6 +35,12 @@ fn build(project: &Path, state: &Path) -> Output {
         .env("CARGO_NET_OFFLINE", "true")
         .env("CARGO_TARGET_DIR", shared_target())
         .env_remove("TENURE_PLUGIN_TOOLCHAINS")
+        // The test run's own compiler settings are for the host, not for wasm32-wasip2.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .output()
         .expect("tenure runs")
 }
