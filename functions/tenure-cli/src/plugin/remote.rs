@@ -1,6 +1,6 @@
-//! `tenure plugin upload`: a plugin sent to a connection's `POST /connections/{id}/plugins`
-//! (`tenure serve` or the deployed API) with an API token, which is read from an environment
-//! variable or a file and never printed.
+//! `tenure plugin upload | activate`: a connection's plugin routes of a Tenure (`tenure serve` or
+//! the deployed API) over HTTP, with an API token that is read from an environment variable or a
+//! file and never printed.
 
 use std::process::ExitCode;
 
@@ -10,7 +10,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::args::PluginUploadArgs;
+use crate::args::{PluginActivateArgs, PluginUploadArgs, RemoteArgs};
 
 /// The upload's answer (`201`), as far as it is printed.
 #[derive(Debug, Deserialize)]
@@ -31,30 +31,79 @@ struct Trial {
     fuel_consumed: u64,
 }
 
+/// The activation's answer (`200`): the version's record.
+#[derive(Debug, Deserialize)]
+struct Activated {
+    sha256: String,
+    size: u64,
+}
+
 pub(crate) fn upload(args: PluginUploadArgs) -> Result<ExitCode> {
-    let token = token(&args)?;
+    let remote = &args.remote;
+    let token = token(remote)?;
     let wasm = std::fs::read(&args.plugin)
         .with_context(|| format!("cannot read plugin {}", args.plugin.display()))?;
-    let base = args.url.trim_end_matches('/');
-    let url = format!(
-        "{base}/connections/{}/plugins?activate={}",
-        args.connection, !args.no_activate
-    );
-    let size = wasm.len();
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let response = runtime.block_on(async {
-        let answer = reqwest::Client::new()
-            .post(&url)
-            .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
+    let path = format!("plugins?activate={}", !args.no_activate);
+    let request = move |client: &reqwest::Client, url: &str| {
+        client
+            .post(url)
             .header(CONTENT_TYPE, "application/wasm")
             .body(wasm)
+    };
+    let body = send(remote, &token, &path, StatusCode::CREATED, request)?;
+    let uploaded: Uploaded = serde_json::from_str(&body).with_context(|| {
+        format!(
+            "{} answered with a body that is not an upload's",
+            remote.url
+        )
+    })?;
+    print_uploaded(&args, &uploaded);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn activate(args: PluginActivateArgs) -> Result<ExitCode> {
+    let remote = &args.remote;
+    let token = token(remote)?;
+    let path = format!("plugins/{}/activate", args.sha256);
+    let body = send(remote, &token, &path, StatusCode::OK, |client, url| {
+        client.post(url)
+    })?;
+    let activated: Activated = serde_json::from_str(&body).with_context(|| {
+        format!(
+            "{} answered with a body that is not a version's",
+            remote.url
+        )
+    })?;
+    println!(
+        "connection {}: the plugin {} ({} bytes) is active: its runs use it from now on",
+        remote.connection, activated.sha256, activated.size
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sends the request `build` makes for `<url>/connections/<id>/<path>` with the token, and gives
+/// the answer's body when its status is `expected`; else an error with the status, what it
+/// means, and the server's own message.
+fn send(
+    remote: &RemoteArgs,
+    token: &SecretString,
+    path: &str,
+    expected: StatusCode,
+    build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+) -> Result<String> {
+    let base = remote.url.trim_end_matches('/');
+    let url = format!("{base}/connections/{}/{path}", remote.connection);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let (status, retry_after, body) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let answer = build(&client, &url)
+            .header(AUTHORIZATION, format!("Bearer {}", token.expose_secret()))
             .send()
             .await
             .with_context(|| {
                 format!(
-                    "the upload to {base} got no answer (is Tenure there? a server may also \
-                     close the connection on a plugin larger than it takes: this one is {size} \
-                     bytes)"
+                    "no answer from {base}: is Tenure there? (A server may also close the \
+                     connection on a request larger than it takes.)"
                 )
             })?;
         let status = answer.status();
@@ -69,27 +118,23 @@ pub(crate) fn upload(args: PluginUploadArgs) -> Result<ExitCode> {
             .with_context(|| format!("the answer from {base} could not be read"))?;
         anyhow::Ok((status, retry_after, body))
     })?;
-    let (status, retry_after, body) = response;
-    if status != StatusCode::CREATED {
-        bail!(refusal(&args, status, retry_after.as_deref(), &body));
+    if status != expected {
+        bail!(refusal(remote, status, retry_after.as_deref(), &body));
     }
-    let uploaded: Uploaded = serde_json::from_str(&body)
-        .with_context(|| format!("{base} answered 201 with a body that is not an upload's"))?;
-    print_uploaded(&args, &uploaded);
-    Ok(ExitCode::SUCCESS)
+    Ok(body)
 }
 
 /// The token: the file's first line, else the environment variable, trimmed.
-fn token(args: &PluginUploadArgs) -> Result<SecretString> {
-    let (text, origin) = match &args.token_file {
+fn token(remote: &RemoteArgs) -> Result<SecretString> {
+    let (text, origin) = match &remote.token_file {
         Some(file) => (
             std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read the token file {}", file.display()))?,
             format!("the token file {}", file.display()),
         ),
         None => (
-            std::env::var(&args.token_env).unwrap_or_default(),
-            format!("the environment variable {}", args.token_env),
+            std::env::var(&remote.token_env).unwrap_or_default(),
+            format!("the environment variable {}", remote.token_env),
         ),
     };
     let token = text.lines().next().unwrap_or_default().trim();
@@ -98,16 +143,16 @@ fn token(args: &PluginUploadArgs) -> Result<SecretString> {
             "no API token in {origin}: make one with the plugins:write scope for connection {} \
              (the console's API tokens, or POST /connections/{}/tokens as a signed-in \
              administrator), then put it there",
-            args.connection,
-            args.connection
+            remote.connection,
+            remote.connection
         );
     }
     Ok(SecretString::from(token.to_owned()))
 }
 
-/// What a refused upload says: the status, what it means here, and the server's own message.
+/// What a refusal says: the status, what it means here, and the server's own message.
 fn refusal(
-    args: &PluginUploadArgs,
+    remote: &RemoteArgs,
     status: StatusCode,
     retry_after: Option<&str>,
     body: &str,
@@ -116,43 +161,45 @@ fn refusal(
         .ok()
         .and_then(|v| v["error"].as_str().map(str::to_owned))
         .unwrap_or_else(|| body.chars().take(500).collect());
-    let connection = &args.connection;
+    let connection = &remote.connection;
     let meaning = match status {
         StatusCode::UNAUTHORIZED => format!(
             "the API token was not accepted (wrong, expired or revoked): make a new one with the \
              plugins:write scope for connection {connection}"
         ),
         StatusCode::FORBIDDEN => format!(
-            "the API token may not upload plugins to connection {connection}: it needs the \
+            "the API token may not change connection {connection}'s plugins: it needs the \
              plugins:write scope, and must be one of that connection's tokens"
         ),
-        StatusCode::NOT_FOUND => format!("no connection {connection} at {}", args.url),
+        StatusCode::NOT_FOUND => format!(
+            "no connection {connection} at {}, or no such version of its plugin",
+            remote.url
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => "the plugin is larger than this Tenure accepts".to_owned(),
         StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
             "the plugin was refused (tenure plugin check runs the same checks offline)".to_owned()
         }
-        StatusCode::CONFLICT => {
-            "the plugin was stored but not activated: the connection has no mapping settings \
-             yet (tenure connect mapping, or the console)"
-                .to_owned()
-        }
+        StatusCode::CONFLICT => "the plugin was stored but not activated: the connection has \
+                                 no mapping settings yet (tenure connect mapping, or the \
+                                 console)"
+            .to_owned(),
         StatusCode::TOO_MANY_REQUESTS => format!(
             "too many uploads to connection {connection} for now: try again in {} seconds",
             retry_after.unwrap_or("a few")
         ),
-        _ => "the upload failed".to_owned(),
+        _ => "the request failed".to_owned(),
     };
     format!(
-        "{} refused the upload ({status}): {meaning}. It said: {message}",
-        args.url
+        "{} refused ({status}): {meaning}. It said: {message}",
+        remote.url
     )
 }
 
 fn print_uploaded(args: &PluginUploadArgs, uploaded: &Uploaded) {
+    let connection = &args.remote.connection;
     println!(
-        "{}: uploaded to connection {} ({} bytes, sha256 {}){}",
+        "{}: uploaded to connection {connection} ({} bytes, sha256 {}){}",
         args.plugin.display(),
-        args.connection,
         uploaded.size,
         uploaded.sha256,
         if uploaded.already_uploaded {
@@ -175,8 +222,8 @@ fn print_uploaded(args: &PluginUploadArgs, uploaded: &Uploaded) {
         println!("  active: the connection's runs use it from now on");
     } else {
         println!(
-            "  stored, not active: POST /connections/{}/plugins/{}/activate to use it",
-            args.connection, uploaded.sha256
+            "  stored, not active: tenure plugin activate {} --connection {connection} … uses it",
+            uploaded.sha256
         );
     }
 }
