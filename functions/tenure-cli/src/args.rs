@@ -40,7 +40,7 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
     /// Mapping plugins of your own: start one from a template, build it, test it against
-    /// fixtures, check it as an upload would (offline), upload it.
+    /// fixtures, check it as an upload would (offline), upload it, roll back.
     #[command(subcommand)]
     Plugin(PluginCommand),
 }

@@ -192,7 +192,7 @@ fn bad_names_folders_in_use_and_unknown_languages_are_refused_with_nothing_writt
 }
 
 #[test]
-fn a_type_error_stops_a_typescript_build_with_tscs_message() {
+fn a_type_error_stops_a_typescript_build_with_tscs_message_and_the_tool_chains_may_be_named() {
     let parent = tempfile::tempdir().expect("temp dir");
     let made = new(parent.path(), "acme", "typescript");
     assert!(made.status.success(), "{}", stderr(&made));
@@ -201,8 +201,16 @@ fn a_type_error_stops_a_typescript_build_with_tscs_message() {
     let broken = source.replace("else phase = 'active';", "else phase = 'actve';");
     assert_ne!(broken, source);
     std::fs::write(project.join("plugin.ts"), broken).expect("write");
-    let state = tempfile::tempdir().expect("temp dir");
-    let output = build(&project, state.path());
+    // The tool chains named by their folder (here the checkout's, as scripts/setup installs
+    // them).
+    let toolchains = crate::helpers::samples().join("../plugins/toolchains");
+    let output = tenure()
+        .args(["plugin", "build"])
+        .arg(&project)
+        .arg("--toolchains")
+        .arg(&toolchains)
+        .output()
+        .expect("tenure runs");
     assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
     let error = stderr(&output);
     assert!(error.contains("`tsc -p tsconfig.json` failed"), "{error}");
