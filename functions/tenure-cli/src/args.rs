@@ -40,12 +40,12 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Approvals(ApprovalsCommand),
     /// Mapping plugins of your own: start one from a template, build it, test it against
-    /// fixtures, check it as an upload would (offline), upload it.
+    /// fixtures, check it as an upload would (offline), upload it, roll back.
     #[command(subcommand)]
     Plugin(PluginCommand),
 }
 
-/// `tenure plugin new | build | check | test | upload`.
+/// `tenure plugin new | build | check | test | upload | activate`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PluginCommand {
     /// Start a plugin project in a new folder: the contract (wit/mapper.wit) and its bindings
@@ -70,6 +70,9 @@ pub(crate) enum PluginCommand {
     /// API token that has the plugins:write scope, read from an environment variable or a
     /// file (never a flag, never printed); the server checks it, tries it and activates it.
     Upload(PluginUploadArgs),
+    /// Make an uploaded version the connection's plugin again (roll back, or activate one
+    /// uploaded with --no-activate), with an API token as for upload.
+    Activate(PluginActivateArgs),
 }
 
 /// The languages `tenure plugin new` has templates for.
@@ -127,7 +130,26 @@ pub(crate) struct PluginUploadArgs {
     /// The plugin component.
     #[arg(value_name = "FILE.wasm")]
     pub(crate) plugin: PathBuf,
-    /// The connection to upload it to.
+    #[command(flatten)]
+    pub(crate) remote: RemoteArgs,
+    /// Store the version without activating it (activate it later, or roll back to it).
+    #[arg(long)]
+    pub(crate) no_activate: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct PluginActivateArgs {
+    /// The version: its SHA-256, as the upload printed it.
+    #[arg(value_name = "SHA256")]
+    pub(crate) sha256: String,
+    #[command(flatten)]
+    pub(crate) remote: RemoteArgs,
+}
+
+/// A connection of a Tenure reached over HTTP with an API token.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RemoteArgs {
+    /// The connection.
     #[arg(long = "connection", value_name = "ID")]
     pub(crate) connection: String,
     /// Tenure's address: `tenure serve`'s (http://127.0.0.1:8080) or the deployed API's.
@@ -139,9 +161,6 @@ pub(crate) struct PluginUploadArgs {
     /// A file holding the API token instead (only its first line is read).
     #[arg(long, value_name = "FILE")]
     pub(crate) token_file: Option<PathBuf>,
-    /// Store the version without activating it (activate it later, or roll back to it).
-    #[arg(long)]
-    pub(crate) no_activate: bool,
 }
 
 #[derive(Debug, clap::Args)]

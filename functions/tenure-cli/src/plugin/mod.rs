@@ -1,13 +1,13 @@
 //! `tenure plugin`: a customer's own mapping plugin from start to upload. `new` (a project from
 //! the templates), `build` (the language's tool chain, found by `toolchains`, then the checks),
 //! `check` (the checks an upload runs, the engine's own `service::plugins`, offline against the
-//! local state folder, storing nothing), `test` (fixtures, see `crate::fixtures`) and `upload`
-//! (over HTTP with an API token).
+//! local state folder, storing nothing), `test` (fixtures, see `crate::fixtures`), `upload` and
+//! `activate` (`remote`: a Tenure's plugin routes over HTTP with an API token).
 
 mod build;
 mod new;
+mod remote;
 mod toolchains;
-mod upload;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -26,7 +26,8 @@ pub(crate) fn run(command: PluginCommand) -> Result<ExitCode> {
         PluginCommand::Build(args) => build(args),
         PluginCommand::Check(args) => check(args),
         PluginCommand::Test(args) => test(args),
-        PluginCommand::Upload(args) => upload::upload(args),
+        PluginCommand::Upload(args) => remote::upload(args),
+        PluginCommand::Activate(args) => remote::activate(args),
     }
 }
 

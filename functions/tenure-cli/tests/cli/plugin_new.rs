@@ -35,6 +35,12 @@ fn build(project: &Path, state: &Path) -> Output {
         .env("CARGO_NET_OFFLINE", "true")
         .env("CARGO_TARGET_DIR", shared_target())
         .env_remove("TENURE_PLUGIN_TOOLCHAINS")
+        // The test run's own compiler settings are for the host, not for wasm32-wasip2.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("RUSTC_WRAPPER")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .output()
         .expect("tenure runs")
 }
@@ -183,6 +189,39 @@ fn bad_names_folders_in_use_and_unknown_languages_are_refused_with_nothing_writt
         "{error}"
     );
     assert!(!parent.path().join("acme").exists());
+}
+
+#[test]
+fn a_type_error_stops_a_typescript_build_with_tscs_message_and_the_tool_chains_may_be_named() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let made = new(parent.path(), "acme", "typescript");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let project = parent.path().join("acme");
+    let source = std::fs::read_to_string(project.join("plugin.ts")).expect("plugin.ts");
+    let broken = source.replace("else phase = 'active';", "else phase = 'actve';");
+    assert_ne!(broken, source);
+    std::fs::write(project.join("plugin.ts"), broken).expect("write");
+    // The tool chains named by their folder (here the checkout's, as scripts/setup installs
+    // them).
+    let toolchains = crate::helpers::samples().join("../plugins/toolchains");
+    let output = tenure()
+        .args(["plugin", "build"])
+        .arg(&project)
+        .arg("--toolchains")
+        .arg(&toolchains)
+        .output()
+        .expect("tenure runs");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let error = stderr(&output);
+    assert!(error.contains("`tsc -p tsconfig.json` failed"), "{error}");
+    assert!(
+        error.contains("plugin.ts") && error.contains("not assignable to type 'Phase'"),
+        "{error}"
+    );
+    assert!(
+        !project.join("plugin.wasm").exists(),
+        "a component was written"
+    );
 }
 
 #[test]

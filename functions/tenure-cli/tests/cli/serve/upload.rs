@@ -1,7 +1,7 @@
-//! `tenure plugin upload` against `tenure serve`: with an API token of the connection (from a
-//! file or the environment) the plugin is uploaded and activated; without a token nothing is
-//! sent; a plugin larger than one request through API Gateway carries goes through an upload
-//! URL; a wrong token, one without the plugins:write scope, a plugin too large and one that
+//! `tenure plugin upload` and `activate` against `tenure serve`: with an API token of the
+//! connection (from a file or the environment) the plugin is uploaded and activated, and a
+//! version activated again by its SHA-256; a plugin larger than one request through API Gateway
+//! carries goes through an upload URL; without a token nothing is sent; a wrong token, one without the plugins:write scope, a plugin too large and one that
 //! is not a plugin are refused with the server's status and message; no token ever appears in
 //! the command's output.
 
@@ -45,6 +45,20 @@ async fn upload(file: &std::path::Path, url: &str, extra: &[&str], env: Option<&
     run(command).await
 }
 
+/// `tenure plugin activate SHA256 --connection acme --url URL` with the token in the
+/// environment.
+async fn activate(sha256: &str, url: &str, token: Option<&str>) -> Output {
+    let mut command = tenure_process();
+    command
+        .args(["plugin", "activate", sha256])
+        .args(["--connection", CONNECTION, "--url", url])
+        .env_remove("TENURE_API_TOKEN");
+    if let Some(token) = token {
+        command.env("TENURE_API_TOKEN", token);
+    }
+    run(command).await
+}
+
 fn text(output: &Output) -> String {
     format!(
         "{}{}",
@@ -54,7 +68,7 @@ fn text(output: &Output) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plugin_is_uploaded_with_a_token_and_refused_without_one_and_no_token_is_printed()
+async fn a_plugin_is_uploaded_and_rolled_back_with_a_token_and_refused_without_one_and_no_token_is_printed()
 -> Result {
     let sandbox = Sandbox::configured(with_tenure_app).await;
     let uri = sandbox.tenant.uri();
@@ -108,7 +122,13 @@ async fn a_plugin_is_uploaded_with_a_token_and_refused_without_one_and_no_token_
         .ok_or("no room for the padding")?;
     let large_plugin = files.path().join("large-plugin.wasm");
     std::fs::write(&large_plugin, &padded)?;
-    let output = upload(&large_plugin, &served.url, &["--no-activate"], Some(&uploader)).await;
+    let output = upload(
+        &large_plugin,
+        &served.url,
+        &["--no-activate"],
+        Some(&uploader),
+    )
+    .await;
     let out = text(&output);
     printed.push(out.clone());
     assert!(output.status.success(), "{out}");
@@ -170,6 +190,26 @@ async fn a_plugin_is_uploaded_with_a_token_and_refused_without_one_and_no_token_
     assert!(out.contains("400 Bad Request"), "{out}");
     assert!(out.contains("the plugin was refused"), "{out}");
     assert!(out.contains("It said: "), "{out}");
+
+    // Roll back: activate a version by its SHA-256; an unknown one is the server's 404.
+    let output = activate(&sha256, &served.url, Some(&uploader)).await;
+    let out = text(&output);
+    printed.push(out.clone());
+    assert!(output.status.success(), "{out}");
+    assert!(
+        out.contains(&format!("connection {CONNECTION}: the plugin {sha256}")),
+        "{out}"
+    );
+    let unknown = "0".repeat(64);
+    let output = activate(&unknown, &served.url, Some(&uploader)).await;
+    let out = text(&output);
+    printed.push(out.clone());
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("404 Not Found"), "{out}");
+    let output = activate(&sha256, &served.url, Some(&wrong)).await;
+    let out = text(&output);
+    printed.push(out.clone());
+    assert!(out.contains("401 Unauthorized"), "{out}");
 
     for (what, token) in [
         ("uploader", &uploader),
