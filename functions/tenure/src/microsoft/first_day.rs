@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::graph::{GraphClient, OutgoingMail, PassRequest};
 use crate::apply::{Target, WriteError, Written, new_password};
 use crate::notify::{FirstDayAccess, MailFormat, MailKind, NotificationSettings, Templates};
-use crate::plan::{Op, RecipientRole};
+use crate::plan::{AccessRecipient, Op, RecipientRole};
 
 /// What first-day access needs besides Graph.
 #[derive(Debug, Clone)]
@@ -73,33 +73,7 @@ pub(super) async fn deliver(
         });
     };
     let start = (*usable_from).max(jiff::Timestamp::now());
-    let mut made = None;
-    if mail.cloud.offers_access_passes() {
-        let request = PassRequest {
-            start,
-            lifetime_minutes: mail.access.lifetime_minutes,
-            usable_once: mail.access.usable_once,
-        };
-        match graph.create_access_pass(target.user_id, request).await {
-            Ok(pass) => {
-                made = Some((
-                    pass.pass,
-                    Secret::Pass {
-                        start: pass.start.unwrap_or(start),
-                    },
-                ))
-            }
-            Err(error) if pass_unavailable(&error) => {
-                tracing::info!(
-                    employee_id = target.employee_id,
-                    %error,
-                    "no Temporary Access Pass for this user: a first password is mailed instead"
-                );
-            }
-            Err(error) => return Err(super::writer::write_error(error)),
-        }
-    }
-    let (secret, way) = match made {
+    let (secret, way) = match access_pass(graph, mail, &target, start).await? {
         Some(made) => made,
         None => {
             let password = new_password();
@@ -110,49 +84,14 @@ pub(super) async fn deliver(
             (password, Secret::Password)
         }
     };
-    let (kind, valid_from, usage) = match &way {
-        Secret::Pass { start } => (
-            MailKind::FirstDay,
-            start.to_string(),
-            if mail.access.usable_once {
-                "for one sign-in"
-            } else {
-                "for any number of sign-ins"
-            },
-        ),
-        Secret::Password => (MailKind::FirstDayPassword, String::new(), ""),
+    let letter = Letter {
+        worker,
+        to,
+        start_date: start_date.to_string(),
+        secret: &secret,
+        way: &way,
     };
-    let manager = match to.role {
-        RecipientRole::Manager => to.name.clone().unwrap_or_else(|| to.address.clone()),
-        RecipientRole::PersonalEmail => worker.clone(),
-    };
-    let start_date = start_date.to_string();
-    let minutes = mail.access.lifetime_minutes.to_string();
-    let rendered = mail.templates.get(kind).render(
-        &[
-            ("worker", worker),
-            ("manager", &manager),
-            ("upn", target.user_principal_name),
-            ("start_date", &start_date),
-            ("pass", secret.expose_secret()),
-            ("valid_from", &valid_from),
-            ("valid_minutes", &minutes),
-            ("usage", usage),
-        ],
-        &[],
-    );
-    let html = mail.format == MailFormat::Html;
-    let outgoing = OutgoingMail {
-        to: vec![to.address.clone()],
-        subject: rendered.subject.clone(),
-        html,
-        body: SecretString::from(if html {
-            rendered.html.clone()
-        } else {
-            rendered.text.clone()
-        }),
-    };
-    drop(rendered);
+    let outgoing = letter.outgoing(mail, target.user_principal_name);
     let sent = graph
         .send_mail(&mail.sender, &outgoing)
         .await
@@ -170,4 +109,96 @@ pub(super) async fn deliver(
         value: (),
         request_id: sent.request_id,
     })
+}
+
+/// A Temporary Access Pass usable from `start`, where the cloud offers them and the user may
+/// have one; `None` when a first password must do instead.
+async fn access_pass(
+    graph: &GraphClient,
+    mail: &FirstDayMail,
+    target: &Target<'_>,
+    start: jiff::Timestamp,
+) -> Result<Option<(SecretString, Secret)>, WriteError> {
+    if !mail.cloud.offers_access_passes() {
+        return Ok(None);
+    }
+    let request = PassRequest {
+        start,
+        lifetime_minutes: mail.access.lifetime_minutes,
+        usable_once: mail.access.usable_once,
+    };
+    match graph.create_access_pass(target.user_id, request).await {
+        Ok(pass) => Ok(Some((
+            pass.pass,
+            Secret::Pass {
+                start: pass.start.unwrap_or(start),
+            },
+        ))),
+        Err(error) if pass_unavailable(&error) => {
+            tracing::info!(
+                employee_id = target.employee_id,
+                %error,
+                "no Temporary Access Pass for this user: a first password is mailed instead"
+            );
+            Ok(None)
+        }
+        Err(error) => Err(super::writer::write_error(error)),
+    }
+}
+
+/// The first-day mail of one worker, before it is rendered.
+struct Letter<'a> {
+    worker: &'a str,
+    to: &'a AccessRecipient,
+    start_date: String,
+    secret: &'a SecretString,
+    way: &'a Secret,
+}
+
+impl Letter<'_> {
+    /// The mail rendered from the connection's templates, the secret only in its body.
+    fn outgoing(&self, mail: &FirstDayMail, upn: &str) -> OutgoingMail {
+        let (kind, valid_from, usage) = match self.way {
+            Secret::Pass { start } => (
+                MailKind::FirstDay,
+                start.to_string(),
+                if mail.access.usable_once {
+                    "for one sign-in"
+                } else {
+                    "for any number of sign-ins"
+                },
+            ),
+            Secret::Password => (MailKind::FirstDayPassword, String::new(), ""),
+        };
+        let to = self.to;
+        let manager = match to.role {
+            RecipientRole::Manager => to.name.clone().unwrap_or_else(|| to.address.clone()),
+            RecipientRole::PersonalEmail => self.worker.to_owned(),
+        };
+        let minutes = mail.access.lifetime_minutes.to_string();
+        let rendered = mail.templates.get(kind).render(
+            &[
+                ("worker", self.worker),
+                ("manager", &manager),
+                ("upn", upn),
+                ("start_date", &self.start_date),
+                ("pass", self.secret.expose_secret()),
+                ("valid_from", &valid_from),
+                ("valid_minutes", &minutes),
+                ("usage", usage),
+            ],
+            &[],
+        );
+        let html = mail.format == MailFormat::Html;
+        OutgoingMail {
+            to: vec![to.address.clone()],
+            subject: rendered.subject.clone(),
+            html,
+            body: SecretString::from(if html {
+                rendered.html.clone()
+            } else {
+                rendered.text.clone()
+            }),
+        }
+    }
 }
