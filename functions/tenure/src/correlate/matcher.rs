@@ -65,57 +65,20 @@ pub fn correlate(
         pool: &pool,
         managers: &managers,
     };
-
-    let mut open: Vec<usize> = (0..seeking.len())
+    let open: Vec<usize> = (0..seeking.len())
         .filter(|&w| !excluded_workers.contains(seeking[w].worker.employee_id.as_str()))
         .collect();
-    let mut taken: HashSet<usize> = HashSet::default();
-    let mut matched: HashMap<usize, (usize, Candidate)> = HashMap::default();
-    let mut ambiguous: HashMap<usize, Vec<Candidate>> = HashMap::default();
-    let mut contested: HashMap<usize, Vec<Candidate>> = HashMap::default();
-    for (r, rule) in config.rules.iter().enumerate() {
-        let mut found: Vec<(usize, Vec<Found>)> = Vec::new();
-        let mut claims: HashMap<usize, usize> = HashMap::default();
-        for &w in &open {
-            let hits: Vec<Found> = judge
-                .candidates(rule, &seeking[w])
-                .into_iter()
-                .filter(|f| !taken.contains(&f.account))
-                .collect();
-            for hit in &hits {
-                *claims.entry(hit.account).or_default() += 1;
-            }
-            if !hits.is_empty() {
-                found.push((w, hits));
-            }
-        }
-        let candidate = |f: Found| pool.candidate(f, config, r);
-        let mut settled: HashSet<usize> = HashSet::default();
-        for (w, mut hits) in found {
-            if hits.len() > 1 {
-                ambiguous
-                    .entry(w)
-                    .or_default()
-                    .extend(hits.into_iter().map(candidate));
-                settled.insert(w);
-            } else if let Some(hit) = hits.pop() {
-                if claims.get(&hit.account) == Some(&1) {
-                    taken.insert(hit.account);
-                    matched.insert(w, (r, candidate(hit)));
-                    settled.insert(w);
-                } else {
-                    contested.entry(w).or_default().push(candidate(hit));
-                }
-            }
-        }
-        open.retain(|w| !settled.contains(w));
-    }
+    let mut rounds = Rounds::run(&judge, seeking, open, config);
 
     let mut report = MatchReport {
         auto_confirm: config.auto_confirm,
         ..MatchReport::default()
     };
-    let matched_ids: HashSet<String> = matched.values().map(|(_, c)| c.user_id.clone()).collect();
+    let matched_ids: HashSet<String> = rounds
+        .matched
+        .values()
+        .map(|(_, c)| c.user_id.clone())
+        .collect();
     for (w, seeker) in seeking.iter().enumerate() {
         let employee_id = seeker.worker.employee_id.as_str();
         let (outcome, candidates, note) = if excluded_workers.contains(employee_id) {
@@ -124,22 +87,8 @@ pub fn correlate(
                 Vec::new(),
                 Some("excluded by matching.exclude_workers: a new account is made".to_owned()),
             )
-        } else if let Some((r, candidate)) = matched.remove(&w) {
-            let outcome = match config.rules[r].confidence {
-                super::config::Confidence::Certain => MatchOutcome::Certain,
-                super::config::Confidence::Probable => MatchOutcome::Probable,
-            };
-            (outcome, vec![candidate], None)
         } else {
-            let mut candidates = ambiguous.remove(&w).unwrap_or_default();
-            candidates.extend(contested.remove(&w).unwrap_or_default());
-            candidates.retain(|c| !matched_ids.contains(&c.user_id));
-            let mut seen = HashSet::default();
-            candidates.retain(|c| seen.insert(c.user_id.clone()));
-            match candidates.is_empty() {
-                true => (MatchOutcome::None, candidates, None),
-                false => (MatchOutcome::Ambiguous, candidates, None),
-            }
+            rounds.outcome_of(w, config, &matched_ids)
         };
         report.workers.push(WorkerMatch {
             employee_id: employee_id.to_owned(),
@@ -149,20 +98,120 @@ pub fn correlate(
             note,
         });
     }
-    let mut claimed: HashSet<&str> = HashSet::default();
-    for worker in &report.workers {
-        claimed.extend(worker.candidates.iter().map(|c| c.user_id.as_str()));
+    report.unmatched_accounts = unclaimed(&pool, &report.workers, unmatched);
+    report
+}
+
+/// What the rules found, rule by rule: each worker still open is matched when a rule finds
+/// exactly one account for it that no other open worker's finds; several accounts make it
+/// ambiguous, an account others also find makes it contested.
+struct Rounds {
+    /// Worker → (the rule, the account).
+    matched: HashMap<usize, (usize, Candidate)>,
+    ambiguous: HashMap<usize, Vec<Candidate>>,
+    contested: HashMap<usize, Vec<Candidate>>,
+}
+
+impl Rounds {
+    fn run(
+        judge: &Judge<'_, '_>,
+        seeking: &[Seeking<'_>],
+        mut open: Vec<usize>,
+        config: &MatchingConfig,
+    ) -> Self {
+        let mut rounds = Self {
+            matched: HashMap::default(),
+            ambiguous: HashMap::default(),
+            contested: HashMap::default(),
+        };
+        let mut taken: HashSet<usize> = HashSet::default();
+        for (r, rule) in config.rules.iter().enumerate() {
+            let mut found: Vec<(usize, Vec<Found>)> = Vec::new();
+            let mut claims: HashMap<usize, usize> = HashMap::default();
+            for &w in &open {
+                let hits: Vec<Found> = judge
+                    .candidates(rule, &seeking[w])
+                    .into_iter()
+                    .filter(|f| !taken.contains(&f.account))
+                    .collect();
+                for hit in &hits {
+                    *claims.entry(hit.account).or_default() += 1;
+                }
+                if !hits.is_empty() {
+                    found.push((w, hits));
+                }
+            }
+            let candidate = |f: Found| judge.pool.candidate(f, config, r);
+            let mut settled: HashSet<usize> = HashSet::default();
+            for (w, mut hits) in found {
+                if hits.len() > 1 {
+                    rounds
+                        .ambiguous
+                        .entry(w)
+                        .or_default()
+                        .extend(hits.into_iter().map(candidate));
+                    settled.insert(w);
+                } else if let Some(hit) = hits.pop() {
+                    if claims.get(&hit.account) == Some(&1) {
+                        taken.insert(hit.account);
+                        rounds.matched.insert(w, (r, candidate(hit)));
+                        settled.insert(w);
+                    } else {
+                        rounds.contested.entry(w).or_default().push(candidate(hit));
+                    }
+                }
+            }
+            open.retain(|w| !settled.contains(w));
+        }
+        rounds
     }
+
+    /// Worker `w`'s outcome and candidates: its match, else the accounts it was ambiguous or
+    /// contested between that nobody else was matched to, once each.
+    fn outcome_of(
+        &mut self,
+        w: usize,
+        config: &MatchingConfig,
+        matched_ids: &HashSet<String>,
+    ) -> (MatchOutcome, Vec<Candidate>, Option<String>) {
+        if let Some((r, candidate)) = self.matched.remove(&w) {
+            let outcome = match config.rules[r].confidence {
+                super::config::Confidence::Certain => MatchOutcome::Certain,
+                super::config::Confidence::Probable => MatchOutcome::Probable,
+            };
+            return (outcome, vec![candidate], None);
+        }
+        let mut candidates = self.ambiguous.remove(&w).unwrap_or_default();
+        candidates.extend(self.contested.remove(&w).unwrap_or_default());
+        candidates.retain(|c| !matched_ids.contains(&c.user_id));
+        let mut seen = HashSet::default();
+        candidates.retain(|c| seen.insert(c.user_id.clone()));
+        match candidates.is_empty() {
+            true => (MatchOutcome::None, candidates, None),
+            false => (MatchOutcome::Ambiguous, candidates, None),
+        }
+    }
+}
+
+/// The accounts no worker claims (matched or candidate), with those the pool left out, by UPN.
+fn unclaimed(
+    pool: &Pool<'_>,
+    workers: &[WorkerMatch],
+    mut left_out: Vec<UnmatchedAccount>,
+) -> Vec<UnmatchedAccount> {
+    let claimed: HashSet<&str> = workers
+        .iter()
+        .flat_map(|worker| worker.candidates.iter().map(|c| c.user_id.as_str()))
+        .collect();
     let mut nobody: Vec<UnmatchedAccount> = pool
         .accounts
         .iter()
         .filter(|a| !claimed.contains(a.user.id.as_str()))
         .map(|a| unmatched_account(a.user, "no worker matches it"))
         .collect();
-    nobody.append(&mut unmatched);
+    nobody.append(&mut left_out);
     nobody.sort_by(|a, b| a.user_principal_name.cmp(&b.user_principal_name));
-    report.unmatched_accounts = nobody;
-    report
+    nobody
 }
 
 fn unmatched_account(user: &DirectoryUser, why: &str) -> UnmatchedAccount {
