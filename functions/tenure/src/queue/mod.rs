@@ -32,8 +32,8 @@ pub use dead_letters::{
 pub use error::QueueError;
 pub use in_process::InProcessQueue;
 pub use item::{
-    MAX_MESSAGE_BYTES, MessagePart, PER_TENANT_LANES, QueuedWorker, WORK_ITEM_VERSION, WorkItem,
-    lane_of,
+    Continuation, MAX_MESSAGE_BYTES, MessagePart, PER_TENANT_LANES, QueuedWorker,
+    WORK_ITEM_VERSION, WorkItem, lane_of,
 };
 pub use sqs::SqsQueue;
 

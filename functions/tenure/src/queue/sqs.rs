@@ -14,9 +14,9 @@ const SQS_BATCH: usize = 10;
 
 /// A [`WorkQueue`] on one SQS queue. Build the configuration with
 /// [`crate::store::AwsSettings::load`]. On a FIFO queue (its URL ends in `.fifo`) each message
-/// goes in its item's [`WorkItem::message_group`] (a lane of its connection) with the SHA-256
-/// of its body as deduplication id, so a duplicate delivery within SQS's five-minute window is
-/// queued once.
+/// goes in its item's [`WorkItem::message_group`] (a lane of its connection) with
+/// [`WorkItem::deduplication_id`] (the SHA-256 of its body; a continuation's from the message it
+/// continues), so a duplicate delivery within SQS's five-minute window is queued once.
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
     client: Client,
@@ -73,7 +73,7 @@ impl WorkQueue for SqsQueue {
                 if self.is_fifo() {
                     entry = entry
                         .message_group_id(item.message_group())
-                        .message_deduplication_id(deduplication_id(&body));
+                        .message_deduplication_id(item.deduplication_id(&body));
                 }
                 entries.push(
                     entry
