@@ -373,6 +373,14 @@ impl Stack {
         Ok(Some((json!({ "Records": records }), messages)))
     }
 
+    /// The last `lines` lines a function logged (for a failure's message).
+    pub(crate) fn log_tail(&self, name: &str, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.logs.path().join(format!("{name}.log")))
+            .unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     /// Deletes received messages from the work queue.
     pub(crate) async fn delete_all(&self, messages: &[Message]) -> TestResult {
         for m in messages {

@@ -3,8 +3,8 @@
 //! A run applies its plan in slices of workers (managers first, as planned). With a
 //! [`Deadline`] it starts a slice only before the deadline's stop time, and sizes each slice
 //! from the time the run's slices took per worker so far (the slowest seen), to fill at most
-//! half of the time left: slices shrink as the stop time nears, and the last one ends before
-//! it. The first slice always starts (as many workers as requests may be in flight), so every
+//! half of the time left and half of the margin (a slice cannot be stopped once started):
+//! slices shrink as the stop time nears, and the last one ends before it. The first slice always starts (as many workers as requests may be in flight), so every
 //! invocation makes progress however long the cold start and the directory read took. Without
 //! a deadline the whole plan is one slice, as it always was.
 
@@ -20,12 +20,16 @@ const MAX_SLICE: usize = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Deadline {
     stop_at: Option<Instant>,
+    margin: Duration,
 }
 
 impl Deadline {
     /// No deadline: the whole plan is applied (`tenure serve`, tests).
     pub fn none() -> Self {
-        Self { stop_at: None }
+        Self {
+            stop_at: None,
+            margin: Duration::ZERO,
+        }
     }
 
     /// The run must have answered by `deadline`: it starts no new work `margin` before it, but
@@ -37,6 +41,7 @@ impl Deadline {
         let stop_at = deadline.checked_sub(margin).unwrap_or(now).max(now + half);
         Self {
             stop_at: Some(stop_at),
+            margin,
         }
     }
 
@@ -77,7 +82,9 @@ impl Pace {
         if time_left.is_zero() {
             return 0;
         }
-        let fits = time_left.as_secs_f64() / 2.0 / per_worker.as_secs_f64().max(1e-6);
+        // A slice cannot be stopped once started: it must fit well within the margin too.
+        let budget = time_left.min(self.deadline.margin);
+        let fits = budget.as_secs_f64() / 2.0 / per_worker.as_secs_f64().max(1e-6);
         // Truncation intended: whole workers, at least one while there is time.
         (fits as usize).clamp(1, MAX_SLICE).min(left)
     }

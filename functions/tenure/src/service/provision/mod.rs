@@ -178,6 +178,7 @@ pub async fn provision_until(
         });
     }
     let deliveries = deliveries_of(items);
+    let started = std::time::Instant::now();
     let run = send(open_run(services, id, items)).await?;
     let hr = batch::hr_batch(&run.items);
     let mut report = ProvisionReport {
@@ -214,6 +215,7 @@ pub async fn provision_until(
         source,
     })?;
     report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
+    tracing::debug!(took = ?started.elapsed(), actions = report.planned, "read and planned");
     // What needs an admin is read off the whole plan, before the guard holds any of it.
     let digest = Digest::from_plan(&plan);
     send(hold_what_the_guard_refuses(
@@ -534,6 +536,7 @@ async fn apply_and_audit(
         futures::join!(send(apply), send(trail.write(objects, applied_records)));
     report.audit = written.map_err(store_error)?;
     send(trail.end(objects)).await.map_err(store_error)?;
+    tracing::debug!(records = report.audit.len(), "applied and audited");
     let remainders = continuation::remainders(received, &unfinished);
     let continued: Vec<bool> = remainders.iter().map(Option::is_some).collect();
     report.continuations = remainders.into_iter().flatten().collect();
@@ -542,6 +545,7 @@ async fn apply_and_audit(
     mail.digest.add_not_delivered(&applied);
     let leavers = leaver_notices(&done, &applied, directory);
     report.mail = send(mail.send(services, &run.id, &run.items, &continued, leavers)).await;
+    tracing::debug!("notices sent");
     let (done, deferred, failed, skipped) = applied.counts();
     tracing::info!(connection = %run.id, applied = done, deferred, failed, skipped,
         unfinished = unfinished.len(), continuations = report.continuations.len(), "provisioned");
@@ -589,6 +593,9 @@ async fn apply_in_slices(
         let started = std::time::Instant::now();
         let (report, _) = apply_observed(&slice, writer, options, observer).await;
         pace.record(size, started.elapsed());
+        tracing::debug!(workers = size, took = ?started.elapsed(), left = working.len() - next - size,
+            stop_in = ?deadline.stop_at().map(|at| at.saturating_duration_since(std::time::Instant::now())),
+            "slice applied");
         applied.outcomes.extend(report.outcomes);
         next += size;
     }
