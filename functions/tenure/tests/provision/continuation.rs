@@ -193,3 +193,134 @@ fn a_deadline_stops_work_its_margin_before_but_keeps_half_the_time_left() {
     );
     assert_eq!(Deadline::none().stop_at(), None);
 }
+
+/// Under a deadline on a slow tenant, `handle_sqs` does what it can, queues the rest of each
+/// message on the FIFO work queue (moto) and reports every message done; the same batch handled
+/// again (a retried invocation) queues no second remainder; the remainders finish the work, each
+/// account made and recorded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_run_continues_its_messages_once_even_when_retried() -> TestResult {
+    use std::collections::BTreeMap;
+    use tenure::apply::AuditRecord;
+    use tenure::service::provision::handle_sqs;
+    use tenure_emulator::Faults;
+
+    use super::helpers::{Env, failures, sqs_event};
+
+    const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
+    let env = Env::aws().await?;
+    let ids: Vec<String> = (0..20).map(|n| format!("96{n:02}")).collect();
+    let workers = ids
+        .iter()
+        .map(|id| new_hire(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let items = WorkItem::split(&env.connection, "d-continued", workers)?;
+    let bodies: Vec<(String, String, String)> = items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| Ok((format!("m-{n}"), item.message_group(), item.to_json()?)))
+        .collect::<Result<_, Error>>()?;
+    let records: Vec<(&str, &str, &str)> = bodies
+        .iter()
+        .map(|(id, group, body)| (id.as_str(), group.as_str(), body.as_str()))
+        .collect();
+    let event = sqs_event(ARN, &records)?;
+
+    // Each request takes 300 ms and the run must stop starting work within a second: the
+    // tenant read and the first slice alone take longer, so most of the workers are left.
+    env.tenant.set_faults(Faults {
+        slow: 1.0,
+        slow_delay: Duration::from_millis(300),
+        ..Faults::default()
+    });
+    let soon = || Deadline::at(Instant::now() + Duration::from_secs(1), Duration::ZERO);
+    let response = handle_sqs(&env.services, event.clone(), soon()).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let made_first = ids.iter().filter(|id| env.user(id).is_some()).count();
+    assert!(
+        made_first < ids.len(),
+        "{made_first} made: nothing was left"
+    );
+    // The invocation is retried (its answer was lost): the same messages, the same stop.
+    let response = handle_sqs(&env.services, event, soon()).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    env.tenant.set_faults(Faults::default());
+
+    // One remainder per message that had any left: the retry's were dropped as duplicates.
+    let mut continuations: Vec<(String, WorkItem)> = Vec::new();
+    loop {
+        let received = env
+            .services
+            .queue
+            .receive(10, Duration::from_secs(1))
+            .await?;
+        if received.is_empty() {
+            break;
+        }
+        for message in received {
+            env.services.queue.delete(&message.receipt).await?;
+            continuations.push((message.id.0, message.item?));
+        }
+    }
+    assert!(!continuations.is_empty());
+    let mut groups: Vec<String> = continuations
+        .iter()
+        .map(|(_, c)| c.message_group())
+        .collect();
+    groups.sort();
+    let distinct = groups.len();
+    groups.dedup();
+    assert_eq!(groups.len(), distinct, "a message was continued twice");
+    for (_, continuation) in &continuations {
+        assert_eq!(continuation.continues.as_ref().map(|c| c.step), Some(1));
+    }
+    for id in ids.iter().filter(|id| env.user(id).is_none()) {
+        assert!(
+            continuations.iter().any(|(_, c)| c.workers.iter().any(|w| w
+                .worker
+                .employee_id
+                .as_str()
+                == id)),
+            "{id} was neither done nor continued"
+        );
+    }
+
+    // The remainders finish the work.
+    let bodies: Vec<(String, String, String)> = continuations
+        .iter()
+        .map(|(id, c)| Ok((id.clone(), c.message_group(), c.to_json()?)))
+        .collect::<Result<_, Error>>()?;
+    let records: Vec<(&str, &str, &str)> = bodies
+        .iter()
+        .map(|(id, group, body)| (id.as_str(), group.as_str(), body.as_str()))
+        .collect();
+    let response = handle_sqs(&env.services, sqs_event(ARN, &records)?, Deadline::none()).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let mut creates: BTreeMap<String, usize> = BTreeMap::new();
+    for (key, text) in env.all_objects().await? {
+        if !key
+            .as_str()
+            .starts_with(&format!("audit/{}/", env.connection))
+            || key.as_str().contains("/access-")
+        {
+            continue;
+        }
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            let record: AuditRecord = serde_json::from_str(line)?;
+            if record.action == "create_user" {
+                *creates.entry(record.employee_id).or_default() += 1;
+            }
+        }
+    }
+    let state = env.tenant.state();
+    for id in &ids {
+        let accounts = state
+            .users
+            .iter()
+            .filter(|u| u.employee_id.as_deref() == Some(id.as_str()))
+            .count();
+        assert_eq!(accounts, 1, "{id}");
+        assert_eq!(creates.get(id), Some(&1), "{id}'s creation recorded");
+    }
+    Ok(())
+}
