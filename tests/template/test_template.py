@@ -135,6 +135,8 @@ GRANTS = {
             "sqs:DeleteMessage",
             "sqs:ChangeMessageVisibility",
             "sqs:GetQueueAttributes",
+            # The rest of work not finished before the invocation's deadline, re-queued.
+            "sqs:SendMessage",
         ],
         "{queue}",
     )

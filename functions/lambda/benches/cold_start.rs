@@ -168,6 +168,8 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
         plugin_limits: tenure::plugin::SandboxLimits::default(),
         // The emulated tenant is on http://127.0.0.1.
         allow_custom_endpoints: true,
+        provision_timeout: None,
+        provision_stop_margin: None,
     };
     let settings = AwsSettings::emulator(
         &stack.moto_endpoint,
@@ -203,7 +205,12 @@ async fn in_process(stack: &Stack, event: &Value, runs: usize) -> Result<(), Err
             return Err("the standard mapper was compiled, not deserialized".into());
         }
         let plugged = Instant::now();
-        let answer = tenure::service::provision::handle_sqs(&built, event.clone()).await;
+        let answer = tenure::service::provision::handle_sqs(
+            &built,
+            event.clone(),
+            tenure::service::provision::Deadline::none(),
+        )
+        .await;
         let done = Instant::now();
         if !answer.batch_item_failures.is_empty() {
             return Err(format!("in-process provision failed: {answer:?}").into());

@@ -13,6 +13,8 @@
 //! reads nothing else and does not start without what it requires, and the template check
 //! (`tests/template`, through `examples/environment.rs`) holds `infra/template.yaml` to it.
 
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
 use aws_config::SdkConfig;
 use lambda_http::RequestExt as _;
 use lambda_http::request::RequestContext;
@@ -22,6 +24,7 @@ use tenure::connect::TenureApp;
 use tenure::microsoft::ClientCredential;
 use tenure::plugin::{PluginHost, SandboxLimits};
 use tenure::service::http::{PublicUrl, PublicUrlError};
+use tenure::service::provision::Deadline;
 use tenure::service::{AwsResources, Services};
 use tenure::store::AwsSettings;
 
@@ -47,6 +50,13 @@ pub const OPERATORS: &str = "TENURE_OPERATORS";
 pub const ALLOW_CUSTOM_ENDPOINTS: &str = "TENURE_ALLOW_CUSTOM_ENDPOINTS";
 /// The log filter ([`init_tracing`]).
 pub const LOG: &str = "RUST_LOG";
+/// The provision function's timeout, in seconds (the template's `ProvisionTimeout`): its
+/// invocations' deadline when the Runtime API gives none that is still to come
+/// ([`invocation_deadline`]).
+pub const PROVISION_TIMEOUT: &str = "TENURE_PROVISION_TIMEOUT";
+/// How many seconds before its deadline a provision invocation stops starting new work
+/// (default: 30 s plus the longest Microsoft request, [`tenure::service::provision::ProvisionOptions`]).
+pub const PROVISION_STOP_MARGIN: &str = "TENURE_PROVISION_STOP_MARGIN";
 
 /// A function of the SAM template and its environment: the variables it cannot start without
 /// and those it reads when they are set. [`Environment::read`] reads no others.
@@ -111,15 +121,18 @@ pub const HR_WEBHOOK: Function = Function {
     requires: &[BUCKET, QUEUE_URL],
     optional: &[LOG, ALLOW_CUSTOM_ENDPOINTS],
 };
-/// `provision`: the work queue's consumer (Tenure's app refreshes delegated tokens).
+/// `provision`: the work queue's consumer (Tenure's app refreshes delegated tokens; the rest
+/// of work not finished before the deadline goes back on the work queue).
 pub const PROVISION: Function = Function {
     binary: "provision",
-    requires: &[BUCKET, DEAD_LETTER_QUEUE_URL],
+    requires: &[BUCKET, QUEUE_URL, DEAD_LETTER_QUEUE_URL],
     optional: &[
         LOG,
         APP_CLIENT_ID,
         APP_CLIENT_SECRET_ID,
         ALLOW_CUSTOM_ENDPOINTS,
+        PROVISION_TIMEOUT,
+        PROVISION_STOP_MARGIN,
     ],
 };
 /// `scheduled-sync`: the scheduled reconcile, fanned out over the work queue.
@@ -237,6 +250,10 @@ pub struct Environment {
     /// [`ALLOW_CUSTOM_ENDPOINTS`]: whether connections may name other hosts than their
     /// cloud's (`false` unless set to `true`).
     pub allow_custom_endpoints: bool,
+    /// [`PROVISION_TIMEOUT`], when set.
+    pub provision_timeout: Option<Duration>,
+    /// [`PROVISION_STOP_MARGIN`], when set.
+    pub provision_stop_margin: Option<Duration>,
 }
 
 fn var(name: &'static str) -> Option<String> {
@@ -276,7 +293,49 @@ impl Environment {
             operators: Operators::parse(&get(OPERATORS)?.unwrap_or_default())?,
             plugin_limits: SandboxLimits::default(),
             allow_custom_endpoints: flag(ALLOW_CUSTOM_ENDPOINTS, get(ALLOW_CUSTOM_ENDPOINTS)?)?,
+            provision_timeout: seconds(PROVISION_TIMEOUT, get(PROVISION_TIMEOUT)?)?,
+            provision_stop_margin: seconds(PROVISION_STOP_MARGIN, get(PROVISION_STOP_MARGIN)?)?,
         })
+    }
+}
+
+/// A whole number of seconds; unset is `None`.
+fn seconds(name: &'static str, value: Option<String>) -> Result<Option<Duration>, StartupError> {
+    value
+        .map(|value| match value.trim().parse::<u64>() {
+            Ok(n) => Ok(Duration::from_secs(n)),
+            Err(_) => Err(StartupError::Setting {
+                name,
+                value,
+                expected: "a whole number of seconds",
+            }),
+        })
+        .transpose()
+}
+
+/// The deadline of a provision invocation that started now, with the Runtime API's deadline
+/// `context_deadline_ms` (milliseconds since the Unix epoch, `LambdaEvent::context.deadline`):
+/// the earlier of that and `timeout` from now. A Runtime API deadline already past when the
+/// invocation starts is not believed (cargo-lambda's emulator sends a fixed 600000, in 1970), so
+/// the function's timeout ([`PROVISION_TIMEOUT`]) counts; with neither, there is none.
+pub fn invocation_deadline(
+    context_deadline_ms: u64,
+    timeout: Option<Duration>,
+    margin: Duration,
+) -> Deadline {
+    let now = Instant::now();
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let from_context = Duration::from_millis(context_deadline_ms)
+        .checked_sub(since_epoch)
+        .filter(|left| !left.is_zero())
+        .map(|left| now + left);
+    let from_timeout = timeout.map(|timeout| now + timeout);
+    match (from_context, from_timeout) {
+        (Some(a), Some(b)) => Deadline::at(a.min(b), margin),
+        (Some(at), None) | (None, Some(at)) => Deadline::at(at, margin),
+        (None, None) => Deadline::none(),
     }
 }
 
@@ -388,10 +447,14 @@ pub async fn services_with(
     let app = tenure_app(env, config).await?;
     // Admins sign in at each national cloud's own login; the public URL is the request's.
     let admin = AdminAccess::new(env.operators.clone());
-    Ok(Services::aws(config, &resources, plugins)
+    let mut services = Services::aws(config, &resources, plugins)
         .with_tenure_app(app)
         .with_custom_endpoints(env.allow_custom_endpoints)
-        .with_admin_access(admin))
+        .with_admin_access(admin);
+    if let Some(margin) = env.provision_stop_margin {
+        services.provision.stop_margin = margin;
+    }
+    Ok(services)
 }
 
 /// Tenure's app, its client secret read from Secrets Manager once per instance.

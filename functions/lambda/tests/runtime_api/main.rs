@@ -5,10 +5,12 @@
 //! link a tenant with the redirect URI of the domain they were reached on (`redirect_uri`); `console`
 //! serves its pages to a signed-in operator only (`console`); a
 //! deployment that does not allow custom endpoints refuses a connection to the emulated tenant
-//! (`custom_endpoints`).
+//! (`custom_endpoints`); a batch too large for one invocation completes over several through
+//! continuations, under a short function timeout and a slow tenant (`deadline`).
 
 mod console;
 mod custom_endpoints;
+mod deadline;
 mod redirect_uri;
 mod stack;
 

@@ -103,6 +103,12 @@ impl Stack {
     /// moto with a fresh bucket and queues, the emulated tenant, a connection to it (secrets
     /// and mapping stored) and the Runtime API emulator, with no function started yet.
     pub(crate) async fn without_functions() -> Result<Stack, Error> {
+        Self::with_timeout(None).await
+    }
+
+    /// [`Self::without_functions`], the emulator answering an invocation that took longer than
+    /// `timeout` with 408 (Lambda's function timeout), when given.
+    pub(crate) async fn with_timeout(timeout: Option<Duration>) -> Result<Stack, Error> {
         let config = moto_config().await?;
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let connection = ConnectionId::parse(&format!("e2e-{}", &unique[..12]))?;
@@ -147,6 +153,9 @@ impl Stack {
         let runtime_port = free_port()?;
         let logs = tempfile::tempdir()?;
         let emulator_log = std::fs::File::create(logs.path().join("cargo-lambda.log"))?;
+        let timeout: Vec<String> = timeout
+            .map(|t| vec!["--timeout".to_owned(), t.as_secs().to_string()])
+            .unwrap_or_default();
         let emulator = Process(
             Command::new(repo().join(".venv/bin/cargo-lambda"))
                 .args([
@@ -158,6 +167,7 @@ impl Stack {
                     "-P",
                 ])
                 .arg(runtime_port.to_string())
+                .args(timeout)
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .stdout(emulator_log.try_clone()?)
                 .stderr(emulator_log)
@@ -361,6 +371,63 @@ impl Stack {
             })
             .collect();
         Ok(Some((json!({ "Records": records }), messages)))
+    }
+
+    /// The last `lines` lines a function logged (for a failure's message).
+    pub(crate) fn log_tail(&self, name: &str, lines: usize) -> String {
+        let text = std::fs::read_to_string(self.logs.path().join(format!("{name}.log")))
+            .unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Deletes received messages from the work queue.
+    pub(crate) async fn delete_all(&self, messages: &[Message]) -> TestResult {
+        for m in messages {
+            self.sqs
+                .delete_message()
+                .queue_url(&self.queue_url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Every object under `prefix`, as text (all pages of the listing).
+    pub(crate) async fn objects_under(&self, prefix: &str) -> Result<Vec<(String, String)>, Error> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            keys.extend(
+                page?
+                    .contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+        }
+        let mut objects = Vec::new();
+        for key in keys {
+            let body = self
+                .s3
+                .get_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .send()
+                .await?
+                .body
+                .collect()
+                .await?
+                .into_bytes();
+            objects.push((key, String::from_utf8_lossy(&body).into_owned()));
+        }
+        Ok(objects)
     }
 
     /// The reasons of the messages on the dead-letter queue (left there).

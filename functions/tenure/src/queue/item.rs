@@ -57,6 +57,22 @@ pub struct WorkItem {
     /// Absent in a message written before parts were numbered: a run of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<MessagePart>,
+    /// Present when this message is the unfinished remainder of another, queued by a provision
+    /// run that stopped before its invocation's deadline: its deduplication id comes from
+    /// this, so a retried invocation queues the same remainder once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continues: Option<Continuation>,
+}
+
+/// Which message a continuation carries the rest of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Continuation {
+    /// The SHA-256 (hex) of the body of the message first queued (the one a delivery, a
+    /// schedule or an approval queued), the same for each of its continuations.
+    pub origin: String,
+    /// 1 for the first remainder of that message, 2 for the remainder of that one, and so on.
+    pub step: u32,
 }
 
 /// Which of its run's messages a work item is: `index` of `count` (0-based).
@@ -109,6 +125,7 @@ impl WorkItem {
             workers: Vec::new(),
             approval: None,
             part: None,
+            continues: None,
         }
     }
 
@@ -139,6 +156,7 @@ impl WorkItem {
             workers: Vec::new(),
             approval: None,
             part: None,
+            continues: None,
         };
         let envelope = empty().to_json()?.len();
         let mut lanes: Vec<Vec<SourcedWorker>> =
@@ -196,6 +214,19 @@ impl WorkItem {
     /// provision invocations at once.
     pub fn message_group(&self) -> String {
         format!("{}/{}", self.connection_id, self.lane())
+    }
+
+    /// The FIFO deduplication id of this item sent as `body`: the SHA-256 of the body, so the
+    /// same work queued twice within SQS's five minutes is queued once; for a continuation, the
+    /// SHA-256 of its origin and step, so the remainder a retried invocation queues again (with
+    /// perhaps fewer or more workers done) is dropped as the same message. Hex, 64 characters
+    /// (SQS takes 128).
+    pub fn deduplication_id(&self, body: &str) -> String {
+        let digest = match &self.continues {
+            Some(c) => Sha256::digest(format!("continuation\n{}\n{}", c.origin, c.step)),
+            None => Sha256::digest(body.as_bytes()),
+        };
+        hex::encode(digest)
     }
 
     /// The message body.

@@ -36,8 +36,8 @@ pub use dead_letters::{
 pub use error::QueueError;
 pub use in_process::InProcessQueue;
 pub use item::{
-    MAX_MESSAGE_BYTES, MessagePart, PER_TENANT_LANES, QueuedWorker, WORK_ITEM_VERSION, WorkItem,
-    lane_of,
+    Continuation, MAX_MESSAGE_BYTES, MessagePart, PER_TENANT_LANES, QueuedWorker,
+    WORK_ITEM_VERSION, WorkItem, lane_of,
 };
 #[cfg(feature = "aws")]
 pub use sqs::SqsQueue;

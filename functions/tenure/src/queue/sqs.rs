@@ -12,11 +12,16 @@ use super::{MessageId, QueueError, Receipt, Received, WorkItem, WorkQueue};
 /// SQS takes at most ten messages per batch call.
 const SQS_BATCH: usize = 10;
 
+/// The most body bytes one batch call carries: SQS refuses a batch whose messages together pass
+/// its payload limit (`BatchRequestTooLong`; 256 KiB before August 2025, 1 MiB since), so
+/// batches are cut at the older, lower one.
+const SQS_BATCH_BYTES: usize = 256 * 1024;
+
 /// A [`WorkQueue`] on one SQS queue. Build the configuration with
 /// [`crate::store::AwsSettings::load`]. On a FIFO queue (its URL ends in `.fifo`) each message
-/// goes in its item's [`WorkItem::message_group`] (a lane of its connection) with the SHA-256
-/// of its body as deduplication id, so a duplicate delivery within SQS's five-minute window is
-/// queued once.
+/// goes in its item's [`WorkItem::message_group`] (a lane of its connection) with
+/// [`WorkItem::deduplication_id`] (the SHA-256 of its body; a continuation's from the message it
+/// continues), so a duplicate delivery within SQS's five-minute window is queued once.
 #[derive(Debug, Clone)]
 pub struct SqsQueue {
     client: Client,
@@ -54,6 +59,31 @@ pub(crate) fn deduplication_id(body: &str) -> String {
     hex::encode(Sha256::digest(body.as_bytes()))
 }
 
+/// The items with their bodies in send order, cut into batches SQS takes: at most
+/// [`SQS_BATCH`] messages and [`SQS_BATCH_BYTES`] of bodies each (a body alone larger than that
+/// goes alone, for SQS to judge).
+fn batches<'a>(
+    items: &'a [WorkItem],
+    bodies: &'a [String],
+) -> Vec<Vec<(&'a WorkItem, &'a String)>> {
+    let mut batches: Vec<Vec<(&WorkItem, &String)>> = Vec::new();
+    let mut size = 0;
+    for (item, body) in items.iter().zip(bodies) {
+        let fits = batches
+            .last()
+            .is_some_and(|last| last.len() < SQS_BATCH && size + body.len() <= SQS_BATCH_BYTES);
+        if !fits {
+            batches.push(Vec::new());
+            size = 0;
+        }
+        size += body.len();
+        if let Some(last) = batches.last_mut() {
+            last.push((item, body));
+        }
+    }
+    batches
+}
+
 pub(crate) fn service(operation: &'static str, error: impl std::error::Error) -> QueueError {
     QueueError::Service {
         operation,
@@ -65,15 +95,19 @@ pub(crate) fn service(operation: &'static str, error: impl std::error::Error) ->
 impl WorkQueue for SqsQueue {
     async fn send(&self, items: Vec<WorkItem>) -> Result<Vec<MessageId>, QueueError> {
         let mut ids = Vec::with_capacity(items.len());
-        for chunk in items.chunks(SQS_BATCH) {
+        let bodies = items
+            .iter()
+            .map(WorkItem::to_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        for chunk in batches(&items, &bodies) {
             let mut entries = Vec::with_capacity(chunk.len());
-            for (i, item) in chunk.iter().enumerate() {
-                let body = item.to_json()?;
+            for (i, (item, body)) in chunk.iter().enumerate() {
+                let body = String::clone(body);
                 let mut entry = SendMessageBatchRequestEntry::builder().id(i.to_string());
                 if self.is_fifo() {
                     entry = entry
                         .message_group_id(item.message_group())
-                        .message_deduplication_id(deduplication_id(&body));
+                        .message_deduplication_id(item.deduplication_id(&body));
                 }
                 entries.push(
                     entry

@@ -171,7 +171,17 @@ async fn a_dead_letter_on_the_sqs_dead_letter_queue_is_retried_from_the_activity
     use_secret(&env, "not-the-secret-Vb8k").await?;
     let item = env.hire("d-sqs-retry", "9311")?;
     let event = sqs_event(ARN, &[("m-1", &item.message_group(), &item.to_json()?)])?;
-    assert!(failures(&handle_sqs(&env.services, event).await).is_empty());
+    assert!(
+        failures(
+            &handle_sqs(
+                &env.services,
+                event,
+                tenure::service::provision::Deadline::none()
+            )
+            .await
+        )
+        .is_empty()
+    );
     let letters = dead_letters(env.services.dead_letters.as_ref(), &env.connection).await?;
     assert_eq!(letters.len(), 1, "{letters:?}");
     let id = letters[0].id.clone();
@@ -213,7 +223,17 @@ async fn a_dead_letter_on_the_sqs_dead_letter_queue_is_retried_from_the_activity
     }
     let message = requeued.first().ok_or("nothing was queued again")?;
     let event = sqs_event(ARN, &[("m-2", &item.message_group(), &message.body)])?;
-    assert!(failures(&handle_sqs(&env.services, event).await).is_empty());
+    assert!(
+        failures(
+            &handle_sqs(
+                &env.services,
+                event,
+                tenure::service::provision::Deadline::none()
+            )
+            .await
+        )
+        .is_empty()
+    );
     assert!(env.user("9311").is_some(), "the retried work was done");
     Ok(())
 }

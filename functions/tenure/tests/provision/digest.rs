@@ -43,7 +43,12 @@ async fn split_run(env: &Env, delivery_id: &str) -> Result<Vec<WorkItem>, Error>
 async fn invoke(env: &Env, id: &str, item: &WorkItem) -> TestResult {
     let body = item.to_json()?;
     let event = sqs_event(ARN, &[(id, &item.message_group(), &body)])?;
-    let response = handle_sqs(&env.services, event).await;
+    let response = handle_sqs(
+        &env.services,
+        event,
+        tenure::service::provision::Deadline::none(),
+    )
+    .await;
     assert!(failures(&response).is_empty(), "{response:?}");
     Ok(())
 }
@@ -253,7 +258,12 @@ async fn a_message_that_fails_and_comes_back_is_in_the_runs_digest_without_holdi
     let item = env.hire("d-retry", "9660")?;
     let body = item.to_json()?;
     let event = sqs_event(ARN, &[("m-retry", &item.message_group(), &body)])?;
-    let response = handle_sqs(&env.services, event.clone()).await;
+    let response = handle_sqs(
+        &env.services,
+        event.clone(),
+        tenure::service::provision::Deadline::none(),
+    )
+    .await;
     assert_eq!(failures(&response), ["m-retry"], "the message comes back");
     let digests = mails_to(&env, ADMIN);
     assert_eq!(digests.len(), 1, "the run is settled: {digests:?}");
@@ -264,7 +274,12 @@ async fn a_message_that_fails_and_comes_back_is_in_the_runs_digest_without_holdi
     );
 
     // It comes back (and fails again): the run's digest went out already, none more.
-    let response = handle_sqs(&env.services, event).await;
+    let response = handle_sqs(
+        &env.services,
+        event,
+        tenure::service::provision::Deadline::none(),
+    )
+    .await;
     assert_eq!(failures(&response), ["m-retry"]);
     assert_eq!(mails_to(&env, ADMIN).len(), 1, "one digest per run");
     Ok(())

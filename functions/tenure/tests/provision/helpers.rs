@@ -46,6 +46,7 @@ fn builder() -> ServicesBuilder {
             retry: RetryPolicy::quick(),
             timeout: Duration::from_secs(10),
             concurrency: 4,
+            ..ProvisionOptions::default()
         })
 }
 

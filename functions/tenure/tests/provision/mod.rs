@@ -3,6 +3,7 @@
 //! queue on `moto_server`), EventBridge events fanning a connection's HR export out over a FIFO
 //! queue, and `drain` over the in-process queue with local stores.
 
+mod continuation;
 mod dates;
 mod dead_letter_retry;
 mod digest;
@@ -27,6 +28,7 @@ fn the_handlers_futures_are_send() {
         send(&tenure::service::provision::handle_sqs(
             services,
             Default::default(),
+            tenure::service::provision::Deadline::none(),
         ));
         send(&tenure::service::provision::drain(
             services,

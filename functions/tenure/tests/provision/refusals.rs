@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 use tenure::hr::read_csv;
 use tenure::queue::WorkItem;
-use tenure::service::provision::{handle_sqs, refused_key};
+use tenure::service::provision::{Deadline, handle_sqs, refused_key};
 use tenure::service::settings::MappingSettings;
 use tenure::store::connections::ConnectionStatus;
 use tenure::store::objects::Condition;
@@ -42,7 +42,7 @@ async fn a_plan_the_guard_refuses_is_kept_for_a_person_and_not_retried() -> Test
 
     let item = ceo_leaves(&env, "d-guard")?;
     let event = sqs_event(ARN, &[("m-guard", &item.message_group(), &item.to_json()?)])?;
-    let response = handle_sqs(&env.services, event).await;
+    let response = handle_sqs(&env.services, event, Deadline::none()).await;
     assert!(
         failures(&response).is_empty(),
         "a refusal is not retried: {response:?}"
@@ -85,7 +85,7 @@ async fn a_refused_credential_fails_the_connection_and_dead_letters_the_work() -
 
     let item = env.hire("d-cred", "9106")?;
     let event = sqs_event(ARN, &[("m-cred", &item.message_group(), &item.to_json()?)])?;
-    let response = handle_sqs(&env.services, event).await;
+    let response = handle_sqs(&env.services, event, Deadline::none()).await;
     assert!(
         failures(&response).is_empty(),
         "a refused secret will not pass by itself: {response:?}"

@@ -1,6 +1,6 @@
 //! `handle_sqs`: SQS batches as Lambda delivers them.
 
-use tenure::service::provision::{handle_sqs, provision};
+use tenure::service::provision::{Deadline, handle_sqs, provision};
 use tenure_emulator::Faults;
 
 use super::helpers::{Env, SECRET, TestResult, failures, sqs_event};
@@ -15,7 +15,7 @@ async fn a_queued_hire_is_created_once_even_when_delivered_twice() -> TestResult
     let group = item.message_group();
     let event = sqs_event(ARN, &[("m-1", &group, &body)])?;
 
-    let response = handle_sqs(&env.services, event.clone()).await;
+    let response = handle_sqs(&env.services, event.clone(), Deadline::none()).await;
     assert!(failures(&response).is_empty(), "{response:?}");
     let user = env.user("9101").ok_or("the hire was not created")?;
     assert!(
@@ -26,7 +26,7 @@ async fn a_queued_hire_is_created_once_even_when_delivered_twice() -> TestResult
 
     // The same message again (SQS is at-least-once): nothing left to do.
     let before = env.tenant.state();
-    let response = handle_sqs(&env.services, event).await;
+    let response = handle_sqs(&env.services, event, Deadline::none()).await;
     assert!(failures(&response).is_empty(), "{response:?}");
     assert_eq!(
         env.tenant.state(),
@@ -76,7 +76,7 @@ async fn poison_messages_go_to_the_dead_letter_queue_with_their_reason() -> Test
             ("m-good", &good.message_group(), &good.to_json()?),
         ],
     )?;
-    let response = handle_sqs(&env.services, event).await;
+    let response = handle_sqs(&env.services, event, Deadline::none()).await;
     assert!(
         failures(&response).is_empty(),
         "poison is not retried: {response:?}"
@@ -125,7 +125,7 @@ async fn a_tenant_failing_beyond_retries_sends_only_its_message_back() -> TestRe
             ("m-503", &item.message_group(), &item.to_json()?),
         ],
     )?;
-    let response = handle_sqs(&env.services, event.clone()).await;
+    let response = handle_sqs(&env.services, event.clone(), Deadline::none()).await;
     assert_eq!(failures(&response), vec!["m-503".to_owned()]);
     assert!(env.user("9104").is_none());
     assert_eq!(
@@ -137,7 +137,7 @@ async fn a_tenant_failing_beyond_retries_sends_only_its_message_back() -> TestRe
     // Microsoft is back: the message that came back is done.
     env.tenant.set_faults(Faults::default());
     let retry = sqs_event(ARN, &[("m-503", &item.message_group(), &item.to_json()?)])?;
-    let response = handle_sqs(&env.services, retry).await;
+    let response = handle_sqs(&env.services, retry, Deadline::none()).await;
     assert!(failures(&response).is_empty(), "{response:?}");
     assert!(env.user("9104").is_some());
     Ok(())
@@ -167,6 +167,7 @@ async fn a_connection_needing_relink_is_dead_lettered_with_the_reason() -> TestR
             ARN,
             &[("m-relink", &item.message_group(), &item.to_json()?)],
         )?,
+        Deadline::none(),
     )
     .await;
     assert!(failures(&response).is_empty());

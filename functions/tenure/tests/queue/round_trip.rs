@@ -79,3 +79,26 @@ async fn a_body_of_another_version_is_refused() -> Result<(), Error> {
     assert!(WorkItem::from_json(&json).is_err());
     Ok(())
 }
+
+/// A large reconcile is queued at once: many messages near the size limit are sent in batches
+/// SQS takes (a batch's bodies together stay under its payload limit; moto refuses more than
+/// 1 MiB with `BatchRequestTooLong`, as SQS does).
+#[tokio::test]
+async fn sqs_fifo_takes_many_large_messages_at_once() -> TestResult {
+    let queue = sqs_fifo().await?;
+    let items = WorkItem::split(
+        &tenure::store::connections::ConnectionId::parse("acme")?,
+        "d-large",
+        super::helpers::workers(6_000)?,
+    )?;
+    let large = items
+        .iter()
+        .filter(|i| i.to_json().is_ok_and(|b| b.len() > 150 * 1024))
+        .count();
+    assert!(large >= 10, "{large} messages over 150 KiB");
+    let ids = queue.send(items.clone()).await?;
+    assert_eq!(ids.len(), items.len());
+    let distinct: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), ids.len());
+    Ok(())
+}

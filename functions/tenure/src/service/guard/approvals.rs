@@ -416,6 +416,9 @@ async fn decide_approve(
             .filter(|item| !item.workers.is_empty())
             .map(|item| WorkItem {
                 approval: Some(approved.id.clone()),
+                // A release is new work, not the remainder of a message (a held continuation's
+                // id would make SQS drop the release as a duplicate of it).
+                continues: None,
                 ..item.clone()
             })
             .collect();

@@ -9,7 +9,9 @@
 //! the one whose write succeeds sends it, so a run gets one digest even when its last two
 //! messages finish at once, and none more when a message comes back after the digest went out.
 //! A run queued as one message (or all of whose messages arrive in one invocation) completes at
-//! once. The run folders are removed after [`RUN_RECORDS_DAYS`] by the scheduled sync
+//! once. A message a run did not finish before its deadline is not settled: its share is kept
+//! as `…/continued-<index>-<step>.json` and merged into the digest, and the continuation that
+//! finishes it records the part. The run folders are removed after [`RUN_RECORDS_DAYS`] by the scheduled sync
 //! ([`prune_runs`]).
 
 use serde::{Deserialize, Serialize};
@@ -65,6 +67,7 @@ fn header_of(item: &WorkItem) -> WorkItem {
         workers: Vec::new(),
         approval: item.approval.clone(),
         part: item.part,
+        continues: item.continues.clone(),
     }
 }
 
@@ -118,15 +121,19 @@ pub(crate) fn each_with(
 
 /// Records each message's share and gives the digests of the runs this completed and claimed
 /// (usually none or one). A share that cannot be recorded is logged: the worst it costs is a
-/// digest that waits for that message's retry, or a missing line.
+/// digest that waits for that message's retry, or a missing line. A message `continued` marks
+/// (by position; unmarked when absent) is not settled: its work goes on in a continuation,
+/// whose own share settles the part, so its share is kept apart (`continued-<part>-<step>.json`,
+/// written again by a retry of the same message) and only merged into the digest.
 pub(crate) async fn record(
     services: &Services,
     connection: &ConnectionId,
     shares: Vec<(WorkItem, Vec<DigestItem>)>,
+    continued: &[bool],
 ) -> Vec<Digest> {
     let now = services.clock.now();
     let mut runs: Vec<(String, u32)> = Vec::new();
-    for (item, items) in shares {
+    for (at, (item, items)) in shares.into_iter().enumerate() {
         let run = run_of(&item);
         let part = part_of(&item);
         let record = PartRecord {
@@ -136,8 +143,14 @@ pub(crate) async fn record(
             at: now,
             items,
         };
-        if let Err(error) = write_part(services, connection, &record).await {
+        let goes_on = continued.get(at).copied().unwrap_or(false);
+        let step = item.continues.as_ref().map_or(0, |c| c.step);
+        if let Err(error) = write_part(services, connection, &record, goes_on.then_some(step)).await
+        {
             tracing::warn!(%connection, %run, part = part.index, %error, "cannot record a message's share of the digest");
+            continue;
+        }
+        if goes_on {
             continue;
         }
         if !runs.iter().any(|(r, _)| *r == run) {
@@ -258,7 +271,9 @@ pub async fn recent_runs(
 ) -> Result<Vec<RunRecord>, ObjectError> {
     let prefix = format!("connections/{connection}/runs/");
     let keys = objects.list(&prefix).await?;
-    let mut runs: std::collections::BTreeMap<String, (Vec<PartRecord>, bool)> =
+    // Per run folder: the settled parts, whether the digest went out, and the shares of
+    // messages whose work went on (their lines count, not as settled messages).
+    let mut runs: std::collections::BTreeMap<String, (Vec<PartRecord>, bool, Vec<PartRecord>)> =
         std::collections::BTreeMap::new();
     for key in &keys {
         let rest = &key.as_str()[prefix.len()..];
@@ -277,17 +292,18 @@ pub async fn recent_runs(
             continue;
         };
         match serde_json::from_slice::<PartRecord>(&bytes) {
+            Ok(part) if file.starts_with("continued-") => entry.2.push(part),
             Ok(part) => entry.0.push(part),
             Err(error) => tracing::warn!(%key, %error, "a run record cannot be read"),
         }
     }
     let mut records: Vec<RunRecord> = runs
         .into_values()
-        .filter_map(|(parts, digest_sent)| {
-            let newest = parts.iter().max_by_key(|p| p.at)?;
+        .filter_map(|(parts, digest_sent, going_on)| {
+            let newest = parts.iter().chain(&going_on).max_by_key(|p| p.at)?;
             let (run, at, count) = (newest.run.clone(), newest.at, newest.count);
             let settled = parts.len();
-            let items = Digest::merge(parts.into_iter().map(|p| p.items)).items;
+            let items = Digest::merge(parts.into_iter().chain(going_on).map(|p| p.items)).items;
             Some(RunRecord {
                 run,
                 at,
@@ -315,16 +331,19 @@ fn key(text: &str) -> Result<ObjectKey, ObjectError> {
     })
 }
 
+/// Writes a settled message's share (`part-<index>.json`), or the share of a message whose
+/// work goes on (`continued-<index>-<step>.json`, `step` being that message's own).
 async fn write_part(
     services: &Services,
     connection: &ConnectionId,
     record: &PartRecord,
+    continued_at: Option<u32>,
 ) -> Result<(), ObjectError> {
-    let key = key(&format!(
-        "{}/part-{}.json",
-        folder(connection, &record.run),
-        record.index
-    ))?;
+    let folder = folder(connection, &record.run);
+    let key = key(&match continued_at {
+        None => format!("{folder}/part-{}.json", record.index),
+        Some(step) => format!("{folder}/continued-{}-{step}.json", record.index),
+    })?;
     let bytes = serde_json::to_vec(record).map_err(|e| ObjectError::Unavailable {
         operation: "write",
         target: format!("object {key}"),
@@ -378,6 +397,21 @@ async fn complete(
         Ok(_) => {}
         Err(ObjectError::Conflict { .. }) => return Ok(None),
         Err(error) => return Err(error),
+    }
+    // The shares of messages whose work went on in continuations: lines of the same run.
+    for key in services
+        .objects
+        .list(&format!("{folder}/continued-"))
+        .await?
+    {
+        let Some((bytes, _)) = services.objects.get(&key).await? else {
+            continue;
+        };
+        match serde_json::from_slice::<PartRecord>(&bytes) {
+            Ok(part) if part.run == run => parts.push(part),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%key, %error, "a digest share cannot be read; skipped"),
+        }
     }
     Ok(Some(Digest::merge(parts.into_iter().map(|p| p.items))))
 }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::Deadline;
 use super::sqs::{Message, Settled, by_connection, dead_letter, settle};
 use crate::queue::{QueueError, Receipt};
 use crate::service::Services;
@@ -52,7 +53,7 @@ pub async fn drain(
         }
     }
     for group in by_connection(messages) {
-        if let Settled::Done = settle(services, &group).await {
+        if let Settled::Done = settle(services, &group, Deadline::none()).await {
             for message in &group {
                 if let Some((_, receipt)) = receipts.iter().find(|(id, _)| *id == message.id) {
                     done.push(receipt.clone());

@@ -52,12 +52,18 @@ pub(super) async fn fill_and_remember(
 }
 
 /// Fills every partial record of `items` from the worker's last known record (else its row in
-/// the HR export); writes nothing.
+/// the HR export), and brings a continuation's records that came from a webhook or from the
+/// known records up to date with the last known record; writes nothing.
+///
+/// Why the latter: a continuation goes to the end of its lane, behind messages queued after the
+/// one it continues, and that message's run remembered its records before applying; a known
+/// record different now was remembered by a later message's run, so it is the newer.
 pub(crate) async fn fill(
     services: &Services,
     connection: &ConnectionId,
     items: &mut [WorkItem],
 ) -> Result<(), ObjectError> {
+    refresh_continued(services, connection, items).await?;
     let partial: Vec<String> = items
         .iter()
         .flat_map(|i| &i.workers)
@@ -87,6 +93,43 @@ pub(crate) async fn fill(
                 ),
             }
             queued.partial = false;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a worker's record came from what is remembered: a webhook, or a known record (the
+/// scheduled reconcile of a connection without an HR export names the record's key).
+fn remembered_source(source: &str) -> bool {
+    source.starts_with("webhook") || source.starts_with("connections/")
+}
+
+/// A continuation's remembered records ([`remembered_source`]) replaced by the worker's last
+/// known record, when there is one.
+async fn refresh_continued(
+    services: &Services,
+    connection: &ConnectionId,
+    items: &mut [WorkItem],
+) -> Result<(), ObjectError> {
+    let continued: Vec<String> = items
+        .iter()
+        .filter(|i| i.continues.is_some())
+        .flat_map(|i| &i.workers)
+        .filter(|w| !w.partial && remembered_source(&w.source))
+        .map(|w| w.worker.employee_id.as_str().to_owned())
+        .collect();
+    if continued.is_empty() {
+        return Ok(());
+    }
+    let known = read_known(services, connection, &continued).await?;
+    for item in items.iter_mut().filter(|i| i.continues.is_some()) {
+        for queued in item.workers.iter_mut() {
+            if queued.partial || !remembered_source(&queued.source) {
+                continue;
+            }
+            if let Some(record) = known.get(queued.worker.employee_id.as_str()) {
+                queued.worker = record.clone();
+            }
         }
     }
     Ok(())

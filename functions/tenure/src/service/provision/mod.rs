@@ -10,9 +10,14 @@
 //! retried. Failures say whether they are retryable ([`ProvisionError::is_retryable`]).
 //!
 //! The hosts: [`handle_sqs`] for the Lambda function (partial batch failures, poison messages to
-//! the dead-letter queue with their reason) and [`drain`] for `tenure serve`.
+//! the dead-letter queue with their reason) and [`drain`] for `tenure serve`. The Lambda
+//! function passes its invocation's [`Deadline`]: a run applies its plan in slices and starts
+//! none after the deadline's stop time; what it did not start is re-queued as continuations of
+//! its messages ([`remainders`]) and the messages are done ([`provision_until`]).
 //!
-//! Files: `sqs` ([`handle_sqs`]: grouping by connection, partial batch failures, dead letters),
+//! Files: `sqs` ([`handle_sqs`]: grouping by connection, partial batch failures, dead letters,
+//! continuations queued), `deadline` (when to stop starting work, and the slices' sizes),
+//! `continuation` (what is left of each message, and the continuations' identity),
 //! `drain` (`tenure serve`), `batch` (one connection's HR batch, later records win), `known`
 //! (each webhook-delivered worker's last known HR record, `connections/<id>/hr/known/…`, which
 //! fills the fields a partial `terminate` event leaves out; else the stored HR export),
@@ -25,6 +30,8 @@
 
 mod audit_trail;
 pub(crate) mod batch;
+mod continuation;
+mod deadline;
 mod digest;
 mod drain;
 mod error;
@@ -35,6 +42,7 @@ mod notices;
 pub(crate) mod records;
 mod sqs;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -62,6 +70,8 @@ use crate::today::Today;
 use notices::RunMail;
 
 pub use audit_trail::GROUP_WINDOW;
+pub use continuation::remainders;
+pub use deadline::Deadline;
 pub use digest::{RUN_RECORDS_DAYS, RunRecord, prune_runs, recent_runs};
 pub use drain::{DrainError, drain};
 pub use error::ProvisionError;
@@ -81,16 +91,22 @@ pub struct ProvisionOptions {
     /// The most requests in flight per run (the adaptive limit starts here and backs off on
     /// throttling); see [`crate::queue::PER_TENANT_LANES`] for the runs per tenant.
     pub concurrency: usize,
+    /// How long before its invocation's deadline a run stops starting new work ([`Deadline`]):
+    /// what the slice in progress, the last audit records, the continuations and the digest
+    /// may take.
+    pub stop_margin: Duration,
 }
 
 impl Default for ProvisionOptions {
-    /// Default retries, 100 s per request, at most 8 requests in flight.
+    /// Default retries, 100 s per request, at most 8 requests in flight, and a stop margin of
+    /// 30 s plus the longest request.
     fn default() -> Self {
         let client = ClientOptions::default();
         Self {
             retry: client.retry,
             timeout: client.timeout,
             concurrency: 8,
+            stop_margin: Duration::from_secs(30) + client.timeout,
         }
     }
 }
@@ -130,13 +146,26 @@ pub struct ProvisionReport {
     pub audit: Vec<ObjectKey>,
     /// The notices the run sent (leavers' managers, the admins' digest) and those that failed.
     pub mail: MailReport,
+    /// The remainders of messages the run did not finish before its deadline's stop time
+    /// ([`remainders`]), to queue so the work goes on; the messages themselves are done.
+    pub continuations: Vec<WorkItem>,
 }
 
-/// Plans and applies `items`, all of one connection, against its live tenant. See the module
-/// documentation for what it reads and writes.
+/// Plans and applies `items`, all of one connection, against its live tenant, all of it (no
+/// deadline). See the module documentation for what it reads and writes.
 pub async fn provision(
     services: &Services,
     items: &[WorkItem],
+) -> Result<ProvisionReport, ProvisionError> {
+    provision_until(services, items, Deadline::none()).await
+}
+
+/// [`provision`], starting no new work after `deadline`'s stop time: what is left is in the
+/// report's `continuations`.
+pub async fn provision_until(
+    services: &Services,
+    items: &[WorkItem],
+    deadline: Deadline,
 ) -> Result<ProvisionReport, ProvisionError> {
     let Some(first) = items.first() else {
         return Err(ProvisionError::NoWork);
@@ -149,6 +178,7 @@ pub async fn provision(
         });
     }
     let deliveries = deliveries_of(items);
+    let started = std::time::Instant::now();
     let run = send(open_run(services, id, items)).await?;
     let hr = batch::hr_batch(&run.items);
     let mut report = ProvisionReport {
@@ -162,6 +192,7 @@ pub async fn provision(
         held: None,
         audit: Vec::new(),
         mail: MailReport::default(),
+        continuations: Vec::new(),
     };
     let (directory, read) = send(read_directory(services, &run)).await?;
     report.read = Some(read);
@@ -184,6 +215,7 @@ pub async fn provision(
         source,
     })?;
     report.planned = plan.workers.iter().map(|w| w.actions.len()).sum();
+    tracing::debug!(took = ?started.elapsed(), actions = report.planned, "read and planned");
     // What needs an admin is read off the whole plan, before the guard holds any of it.
     let digest = Digest::from_plan(&plan);
     send(hold_what_the_guard_refuses(
@@ -216,14 +248,18 @@ pub async fn provision(
         source,
     })?;
     if plan.workers.is_empty() {
-        report.mail = send(mail.send(services, &run.id, &run.items, Vec::new())).await;
+        report.mail = send(mail.send(services, &run.id, &run.items, &[], Vec::new())).await;
         return Ok(report);
     }
     let applied = send(apply_and_audit(
         services,
-        run,
-        &plan,
-        &directory,
+        Applying {
+            run,
+            received: items,
+            plan: &plan,
+            directory: &directory,
+            deadline,
+        },
         &mut mail,
         &mut report,
     ))
@@ -437,17 +473,34 @@ async fn hold_what_the_guard_refuses(
     Ok(())
 }
 
-/// Applies `plan`, its audit records durable as it goes ([`audit_trail`]: the intent first,
-/// then the records of applied changes at most a second apart), even when some actions failed;
-/// failed or skipped actions make the run [`ProvisionError::Incomplete`].
+/// What [`apply_and_audit`] works on.
+struct Applying<'a> {
+    run: Run,
+    /// The run's messages as received (a continuation carries records as they were queued).
+    received: &'a [WorkItem],
+    plan: &'a Plan,
+    directory: &'a Snapshot,
+    deadline: Deadline,
+}
+
+/// Applies the plan in slices until the deadline's stop time ([`deadline`]), its audit records
+/// durable as it goes ([`audit_trail`]: the intent first, then the records of applied changes at
+/// most a second apart), even when some actions failed; failed or skipped actions make the run
+/// [`ProvisionError::Incomplete`]. The workers it did not start go into the report's
+/// continuations.
 async fn apply_and_audit(
     services: &Services,
-    run: Run,
-    plan: &Plan,
-    directory: &Snapshot,
+    applying: Applying<'_>,
     mail: &mut RunMail,
     report: &mut ProvisionReport,
 ) -> Result<ApplyReport, ProvisionError> {
+    let Applying {
+        run,
+        received,
+        plan,
+        directory,
+        deadline,
+    } = applying;
     let store_error = |source| ProvisionError::Store {
         connection: run.id.clone(),
         source,
@@ -477,18 +530,25 @@ async fn apply_and_audit(
                 let _ = records.send(record.clone());
             }
         };
-        apply_observed(plan, &writer, options, &observer).await.0
+        apply_in_slices(plan, &writer, options, deadline, &observer).await
     };
-    let (applied, written) =
+    let ((applied, unfinished), written) =
         futures::join!(send(apply), send(trail.write(objects, applied_records)));
     report.audit = written.map_err(store_error)?;
     send(trail.end(objects)).await.map_err(store_error)?;
-    send(first_day::record(services, &run.id, plan, &applied)).await;
+    tracing::debug!(records = report.audit.len(), "applied and audited");
+    let remainders = continuation::remainders(received, &unfinished);
+    let continued: Vec<bool> = remainders.iter().map(Option::is_some).collect();
+    report.continuations = remainders.into_iter().flatten().collect();
+    let done = finished_part(plan, &unfinished);
+    send(first_day::record(services, &run.id, &done, &applied)).await;
     mail.digest.add_not_delivered(&applied);
-    let leavers = leaver_notices(plan, &applied, directory);
-    report.mail = send(mail.send(services, &run.id, &run.items, leavers)).await;
+    let leavers = leaver_notices(&done, &applied, directory);
+    report.mail = send(mail.send(services, &run.id, &run.items, &continued, leavers)).await;
+    tracing::debug!("notices sent");
     let (done, deferred, failed, skipped) = applied.counts();
-    tracing::info!(connection = %run.id, applied = done, deferred, failed, skipped, "provisioned");
+    tracing::info!(connection = %run.id, applied = done, deferred, failed, skipped,
+        unfinished = unfinished.len(), continuations = report.continuations.len(), "provisioned");
     if failed + skipped > 0 {
         let first = applied
             .outcomes
@@ -506,6 +566,70 @@ async fn apply_and_audit(
         });
     }
     Ok(applied)
+}
+
+/// Applies the workers of `plan` that have actions, a slice at a time at the pace `deadline`
+/// allows; gives what became of the actions applied and the employee ids of the workers never
+/// started.
+async fn apply_in_slices(
+    plan: &Plan,
+    writer: &LiveDirectory,
+    options: ApplyOptions,
+    deadline: Deadline,
+    observer: crate::apply::Observer<'_>,
+) -> (ApplyReport, HashSet<String>) {
+    let working: Vec<usize> = (0..plan.workers.len())
+        .filter(|&i| !plan.workers[i].actions.is_empty())
+        .collect();
+    let mut pace = deadline::Pace::new(deadline, options.concurrency);
+    let mut applied = ApplyReport::default();
+    let mut next = 0;
+    while next < working.len() {
+        let size = pace.next(working.len() - next);
+        if size == 0 {
+            break;
+        }
+        let slice = plan_of(plan, &working[next..next + size]);
+        let started = std::time::Instant::now();
+        let (report, _) = apply_observed(&slice, writer, options, observer).await;
+        pace.record(size, started.elapsed());
+        tracing::debug!(workers = size, took = ?started.elapsed(), left = working.len() - next - size,
+            stop_in = ?deadline.stop_at().map(|at| at.saturating_duration_since(std::time::Instant::now())),
+            "slice applied");
+        applied.outcomes.extend(report.outcomes);
+        next += size;
+    }
+    let unfinished = working[next..]
+        .iter()
+        .map(|&i| plan.workers[i].employee_id.clone())
+        .collect();
+    (applied, unfinished)
+}
+
+/// The part of `plan` with only the workers at `indices` (in that order).
+fn plan_of(plan: &Plan, indices: &[usize]) -> Plan {
+    Plan {
+        today: plan.today.clone(),
+        summary: plan.summary.clone(),
+        workers: indices.iter().map(|&i| plan.workers[i].clone()).collect(),
+        quarantined: Vec::new(),
+        guard: plan.guard.clone(),
+        plugin: None,
+        matching: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// `plan` without the workers in `unfinished` (what the run finished, for the first-day
+/// records and the leavers' notices).
+fn finished_part(plan: &Plan, unfinished: &HashSet<String>) -> Plan {
+    let indices: Vec<usize> = (0..plan.workers.len())
+        .filter(|&i| !unfinished.contains(&plan.workers[i].employee_id))
+        .collect();
+    Plan {
+        quarantined: plan.quarantined.clone(),
+        ..plan_of(plan, &indices)
+    }
 }
 
 async fn load_connection(

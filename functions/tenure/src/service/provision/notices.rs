@@ -32,12 +32,14 @@ impl RunMail {
     }
 
     /// Sends the leavers' notices, records this invocation's share of the digest of each run
-    /// among `items`, and sends the digest of every run that share completed.
+    /// among `items` (of a message `continued` marks, as a share of work that goes on), and
+    /// sends the digest of every run that share completed.
     pub(super) async fn send(
         &self,
         services: &Services,
         connection: &ConnectionId,
         items: &[WorkItem],
+        continued: &[bool],
         leavers: Vec<Notice>,
     ) -> MailReport {
         let mut report = send_notices(
@@ -50,7 +52,7 @@ impl RunMail {
         .await;
         let shares = digest::split_over(items, &self.digest);
         let mails = self.mailer.is_some() && !self.settings.admins.is_empty();
-        for mut digest in digest::record(services, connection, shares).await {
+        for mut digest in digest::record(services, connection, shares, continued).await {
             if mails {
                 add_connection_wide(services, connection, &mut digest).await;
             }
@@ -79,7 +81,7 @@ pub(super) async fn record_failed(
     line: impl Fn(&WorkItem) -> DigestItem,
 ) -> MailReport {
     let shares = digest::each_with(items, line);
-    let digests = digest::record(services, connection, shares).await;
+    let digests = digest::record(services, connection, shares, &[]).await;
     if digests.is_empty() {
         return MailReport::default();
     }

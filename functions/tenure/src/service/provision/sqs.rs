@@ -3,7 +3,7 @@
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 
 use super::notices::{dead_letter_line, record_failed, retry_line};
-use super::provision;
+use super::{Deadline, provision_until};
 use crate::queue::{DeadLetter, WorkItem};
 use crate::service::Services;
 use crate::store::connections::ConnectionId;
@@ -33,7 +33,16 @@ pub(super) enum Settled {
 /// connection, missing settings, a connection to re-link…) is sent to the dead-letter queue with
 /// its reason and reported done. A message the dead-letter queue did not take is reported
 /// failed, so it is not lost.
-pub async fn handle_sqs(services: &Services, event: SqsEvent) -> SqsBatchResponse {
+///
+/// No new work starts after `deadline`'s stop time: a message left unfinished is re-queued as a
+/// continuation of its remainder (the same lane; [`super::remainders`]) and reported done, so a
+/// large batch neither times out nor counts as a failed receive. A group not reached by then is
+/// re-queued whole the same way ([`defer`]).
+pub async fn handle_sqs(
+    services: &Services,
+    event: SqsEvent,
+    deadline: Deadline,
+) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     let mut messages = Vec::new();
     for record in event.records {
@@ -50,7 +59,14 @@ pub async fn handle_sqs(services: &Services, event: SqsEvent) -> SqsBatchRespons
         }
     }
     for group in by_connection(messages) {
-        if let Settled::Retry = settle(services, &group).await {
+        let past_stop = deadline
+            .stop_at()
+            .is_some_and(|stop| std::time::Instant::now() >= stop);
+        let settled = match past_stop {
+            true => defer(services, &group).await,
+            false => settle(services, &group, deadline).await,
+        };
+        if let Settled::Retry = settled {
             for message in group {
                 response.add_failure(message.id);
             }
@@ -74,10 +90,11 @@ pub(super) fn by_connection(messages: Vec<Message>) -> Vec<Vec<Message>> {
     groups.into_iter().map(|(_, group)| group).collect()
 }
 
-/// Provisions one connection's messages; dead-letters them when they can never succeed.
-pub(super) async fn settle(services: &Services, group: &[Message]) -> Settled {
+/// Provisions one connection's messages until `deadline`, queueing the remainders of those it
+/// did not finish; dead-letters them when they can never succeed.
+pub(super) async fn settle(services: &Services, group: &[Message], deadline: Deadline) -> Settled {
     let items: Vec<WorkItem> = group.iter().map(|m| m.item.clone()).collect();
-    match provision(services, &items).await {
+    match provision_until(services, &items, deadline).await {
         Ok(report) => {
             tracing::info!(
                 connection = %report.connection,
@@ -85,9 +102,20 @@ pub(super) async fn settle(services: &Services, group: &[Message]) -> Settled {
                 workers = report.workers,
                 actions = report.planned,
                 refused = report.refused.is_some(),
+                continuations = report.continuations.len(),
                 "work done"
             );
-            Settled::Done
+            if report.continuations.is_empty() {
+                return Settled::Done;
+            }
+            match services.queue.send(report.continuations).await {
+                Ok(_) => Settled::Done,
+                Err(error) => {
+                    // The messages come back whole: what this run did is done, the rest is not lost.
+                    tracing::warn!(%error, messages = group.len(), "cannot queue the rest of the work; the messages come back");
+                    Settled::Retry
+                }
+            }
         }
         Err(error) if error.is_retryable() => {
             tracing::warn!(%error, messages = group.len(), "provisioning failed; the messages come back later");
@@ -107,6 +135,32 @@ pub(super) async fn settle(services: &Services, group: &[Message]) -> Settled {
             } else {
                 Settled::Retry
             }
+        }
+    }
+}
+
+/// A group the invocation had no time left to start: each message re-queued whole as its own
+/// continuation and done. A group with a message that carries no workers (one that only brings
+/// a run) comes back instead, as a failed receive.
+async fn defer(services: &Services, group: &[Message]) -> Settled {
+    if group.iter().any(|m| m.item.workers.is_empty()) {
+        return Settled::Retry;
+    }
+    let continuations: Vec<WorkItem> = group
+        .iter()
+        .map(|m| super::continuation::whole(&m.item))
+        .collect();
+    match services.queue.send(continuations).await {
+        Ok(_) => {
+            tracing::info!(
+                messages = group.len(),
+                "no time left to start these messages; queued again"
+            );
+            Settled::Done
+        }
+        Err(error) => {
+            tracing::warn!(%error, messages = group.len(), "cannot queue messages again; they come back");
+            Settled::Retry
         }
     }
 }
