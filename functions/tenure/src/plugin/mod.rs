@@ -81,9 +81,10 @@
 //! for a worker that already has an account, whose identity candidates it skips). `cargo bench -p
 //! tenure --bench plan` measures the standard mapper on both cores: about 4.5 µs per worker.
 //! JavaScript and Python plugins carry their interpreter: the reference plugins of
-//! `plugins/examples` use about 35,000 fuel per worker in Rust, 3.4 million in JavaScript and
-//! 530,000 in Python (fuel is the same on every machine); their time per worker has not been
-//! benchmarked.
+//! `plugins/examples` use about 34,000 fuel per worker in Rust, 3.25 million in JavaScript and
+//! 491,000 in Python (fuel is the same on every machine), about 700–800 µs and 300 µs per
+//! worker on two cores; a fresh instance per batch is a few per cent of that. `cargo bench
+//! --workspace --bench plugins` measures them (docs/benchmarks.md).
 //!
 //! # Files
 //!

@@ -37,7 +37,7 @@ pub(super) enum Settled {
 /// No new work starts after `deadline`'s stop time: a message left unfinished is re-queued as a
 /// continuation of its remainder (the same lane; [`super::remainders`]) and reported done, so a
 /// large batch neither times out nor counts as a failed receive. A group not reached by then is
-/// re-queued whole the same way ([`defer`]).
+/// re-queued whole the same way (`defer`).
 pub async fn handle_sqs(
     services: &Services,
     event: SqsEvent,
