@@ -108,15 +108,7 @@ fn report(path: &Path, wasm: &[u8], connection: Option<&str>, admission: &Admiss
         }
         (None, _) => println!("  configuration: not checked (no --connection)"),
     }
-    println!(
-        "  trial: {} sample workers from {}: {} mapped, {} refused with the plugin's own reason; \
-         fuel used {}",
-        trial.workers_tried,
-        trial.source,
-        trial.workers_mapped,
-        trial.workers_refused,
-        trial.fuel_consumed
-    );
+    print_trial(trial);
     if trial.workers_tried > 0 && trial.workers_refused == trial.workers_tried {
         // The usual reason: the trial knows no tenant, so it passes no verified domains.
         println!(
@@ -162,4 +154,17 @@ fn check(args: PluginCheckArgs) -> Result<ExitCode> {
     )?;
     report(&args.plugin, &wasm, args.connection.as_deref(), &admission);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The trial's line, as `plugin check`, `build` and `upload` print it.
+pub(crate) fn print_trial(trial: &tenure::service::plugins::TrialReport) {
+    println!(
+        "  trial: {} sample workers from {}: {} mapped, {} refused with the plugin's own reason; \
+         fuel used {}",
+        trial.workers_tried,
+        trial.source,
+        trial.workers_mapped,
+        trial.workers_refused,
+        trial.fuel_consumed
+    );
 }

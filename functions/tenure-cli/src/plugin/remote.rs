@@ -12,7 +12,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use tenure::service::plugins::LAMBDA_REQUEST_BYTES;
+use tenure::service::plugins::{LAMBDA_REQUEST_BYTES, TrialReport};
 
 use crate::args::{PluginActivateArgs, PluginUploadArgs, RemoteArgs};
 
@@ -21,18 +21,9 @@ use crate::args::{PluginActivateArgs, PluginUploadArgs, RemoteArgs};
 struct Uploaded {
     sha256: String,
     size: u64,
-    trial: Trial,
+    trial: TrialReport,
     activated: bool,
     already_uploaded: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct Trial {
-    source: String,
-    workers_tried: usize,
-    workers_mapped: usize,
-    workers_refused: usize,
-    fuel_consumed: u64,
 }
 
 /// The activation's answer (`200`): the version's record.
@@ -309,16 +300,7 @@ fn print_uploaded(args: &PluginUploadArgs, uploaded: &Uploaded) {
             ""
         }
     );
-    let trial = &uploaded.trial;
-    println!(
-        "  trial: {} sample workers from {}: {} mapped, {} refused with the plugin's own reason; \
-         fuel used {}",
-        trial.workers_tried,
-        trial.source,
-        trial.workers_mapped,
-        trial.workers_refused,
-        trial.fuel_consumed
-    );
+    super::print_trial(&uploaded.trial);
     if uploaded.activated {
         println!("  active: the connection's runs use it from now on");
     } else {
