@@ -82,8 +82,8 @@
 //! tenure --bench plan` measures the standard mapper on both cores: about 4.5 µs per worker.
 //! JavaScript and Python plugins carry their interpreter: the reference plugins of
 //! `plugins/examples` use about 34,000 fuel per worker in Rust, 3.25 million in JavaScript and
-//! 491,000 in Python (fuel is the same on every machine), about 700–800 µs and 300 µs per
-//! worker on two cores; a fresh instance per batch is a few per cent of that. `cargo bench
+//! 491,000 in Python (fuel is the same on every machine), about 330 µs and 100 µs per worker
+//! on two cores; a fresh instance per batch is a few per cent of that. `cargo bench
 //! --workspace --bench plugins` measures them (docs/benchmarks.md).
 //!
 //! # Files
