@@ -68,7 +68,9 @@ pub(crate) enum PluginCommand {
     Test(PluginTestArgs),
     /// Upload a plugin to a connection over HTTP (`tenure serve` or a deployed Tenure), with an
     /// API token that has the plugins:write scope, read from an environment variable or a
-    /// file (never a flag, never printed); the server checks it, tries it and activates it.
+    /// file (never a flag, never printed); the server checks it, tries it and activates it. A
+    /// plugin over 4 MiB (more than one request through API Gateway carries) goes through an
+    /// upload URL.
     Upload(PluginUploadArgs),
     /// Make an uploaded version the connection's plugin again (roll back, or activate one
     /// uploaded with --no-activate), with an API token as for upload.
