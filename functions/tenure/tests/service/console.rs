@@ -7,7 +7,8 @@ use jiff::Timestamp;
 use tenure::console::console_routes;
 use tenure::microsoft::NationalCloud;
 use tenure::store::connections::{
-    ClientId, Connection, ConnectionId, ConnectionType, CustomerCredential, TenantId,
+    BaseUrl, ClientId, Connection, ConnectionId, ConnectionType, CustomerCredential,
+    EndpointOverrides, TenantId,
 };
 use tenure::store::objects::{Condition, ObjectKey};
 use tenure::store::secrets::SecretKind;
@@ -18,8 +19,10 @@ use super::helpers::{ApiEvent, Local, TestResult};
 const TENANT: &str = "4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e";
 const SECRET: &str = "customer-secret-never-shown~X81";
 
+/// A connection in a national cloud whose every endpoint is a closed port on loopback: what
+/// reads the tenant (a review before an approval) fails at once, and nothing leaves the machine.
 async fn stored(local: &Local, id: &str) -> TestResult<Connection> {
-    let connection = Connection::new(
+    let mut connection = Connection::new(
         ConnectionId::parse(id)?,
         ConnectionType::CustomerApp {
             credential: CustomerCredential::ClientSecret,
@@ -29,6 +32,7 @@ async fn stored(local: &Local, id: &str) -> TestResult<Connection> {
         ClientId::parse("11111111-2222-3333-4444-555555555555")?,
         Timestamp::now(),
     );
+    connection.endpoints = EndpointOverrides::all_at(&closed_port()?);
     local.connections.put_new(&connection).await?;
     local
         .secrets
@@ -38,6 +42,14 @@ async fn stored(local: &Local, id: &str) -> TestResult<Connection> {
         )
         .await?;
     Ok(connection)
+}
+
+/// `http://127.0.0.1:<port>` with nothing listening on the port.
+fn closed_port() -> TestResult<BaseUrl> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    Ok(BaseUrl::parse(&format!("http://127.0.0.1:{port}"))?)
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tenure::connect::TenureApp;
+use tenure::microsoft::RetryPolicy;
 use tenure::service::Services;
+use tenure::service::provision::ProvisionOptions;
 use tenure::store::connections::ConnectionStore;
 use tenure::store::secrets::SecretStore;
 pub(crate) use tenure_test_support::admin::SessionHeaders;
@@ -19,8 +21,8 @@ pub(crate) fn unique_id() -> String {
     crate::support::aws::unique("t")
 }
 
-/// `tenure serve`'s services in a fresh folder, with an in-process queue and an in-memory
-/// replay cache.
+/// `tenure serve`'s services in a fresh folder, with an in-process queue, an in-memory replay
+/// cache and quick retries (a request to Microsoft that fails is not retried for a minute).
 pub(crate) struct Local {
     pub(crate) secrets: Arc<dyn SecretStore>,
     pub(crate) connections: Arc<dyn ConnectionStore>,
@@ -32,6 +34,10 @@ impl Local {
         let local = ServicesBuilder::new()
             .replay_in_memory()
             .queue_visibility(Duration::from_secs(60))
+            .provision(ProvisionOptions {
+                retry: RetryPolicy::quick(),
+                ..ProvisionOptions::default()
+            })
             .local()?;
         Ok(Self {
             secrets: Arc::clone(&local.services.secrets),
