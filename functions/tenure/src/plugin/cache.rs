@@ -6,6 +6,10 @@
 //! all three is deserialized; anything else (missing, truncated, corrupted, written by another
 //! engine) is recompiled and overwritten. The cache never makes a load fail.
 //!
+//! Processes that share the directory compile a plugin once: a process that misses the cache
+//! takes a lock named after the plugin ([`CompileCache::compiling`]) and looks again, so it
+//! waits for another that is compiling the same plugin and then loads its code.
+//!
 //! Machine code is run as it is found, so the directory must be Tenure's alone: it is created
 //! `0700`, its files `0600`, and a directory others can write to is refused when the host
 //! starts.
@@ -90,6 +94,28 @@ impl CompileCache {
         }
     }
 
+    /// Waits until no other process (or thread) sharing the directory is compiling the plugin
+    /// with this digest, and keeps others waiting until the returned lock is dropped (or the
+    /// process ends). `None` without a directory, or when the lock file cannot be had: then
+    /// nothing is waited for, and two processes may compile the same plugin (slower, not wrong).
+    pub(crate) fn compiling(&self, wasm_sha256: &[u8; 32]) -> Option<CompileLock> {
+        let path = self.path(wasm_sha256)?.with_extension("lock");
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options
+            .open(&path)
+            .and_then(|file| file.lock().map(|()| file))
+        {
+            Ok(file) => Some(CompileLock { _file: file, path }),
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "cannot lock a plugin's compilation; compiling without waiting for others");
+                None
+            }
+        }
+    }
+
     fn path(&self, wasm_sha256: &[u8; 32]) -> Option<PathBuf> {
         let engine = hex::encode(&self.engine_key[..8]);
         Some(
@@ -128,6 +154,21 @@ impl CompileCache {
             let _ = fs::remove_file(&temporary);
         }
         result
+    }
+}
+
+/// The right to compile one plugin into a cache directory (an exclusive lock on a file beside
+/// its cache file). Dropping it removes the file and releases the lock: a process still waiting
+/// on the removed file then finds the compiled plugin; one that arrives later takes a new file.
+pub(crate) struct CompileLock {
+    _file: fs::File,
+    path: PathBuf,
+}
+
+impl Drop for CompileLock {
+    fn drop(&mut self) {
+        // Removed while still locked, so no newcomer can take the old file's lock after it.
+        let _ = fs::remove_file(&self.path);
     }
 }
 

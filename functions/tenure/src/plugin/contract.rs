@@ -1,8 +1,11 @@
 //! What a component must export and may import to be loaded as a mapping plugin.
 //!
-//! Checked on the component's declared types before anything is linked or run, so a refusal
-//! names the export or import at fault.
+//! Checked twice, with the same rules and messages: on the names the component's binary declares
+//! ([`check_declared`], before it is compiled, so a plugin that would be refused costs no
+//! compilation), and on the compiled component's types ([`check`], before anything is linked or
+//! run). A refusal names the export or import at fault.
 
+use wasmparser::{Parser, Payload};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
@@ -133,6 +136,51 @@ pub(crate) fn check(engine: &Engine, component: &Component) -> Result<String, Pl
     Ok(contract)
 }
 
+/// The same checks as [`check`], on the names the component's own export and import sections
+/// declare (not those of the components and modules nested in it), read without compiling
+/// anything. Bytes that do not parse pass: compiling them then says what is wrong with them.
+pub(crate) fn check_declared(wasm: &[u8]) -> Result<(), PluginError> {
+    let Some(declared) = Declared::read(wasm) else {
+        return Ok(());
+    };
+    check_exports(&declared.exports)?;
+    declared.imports.into_iter().try_for_each(check_import)
+}
+
+/// The names a component's binary exports and imports at its top level.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Declared<'a> {
+    exports: Vec<&'a str>,
+    imports: Vec<&'a str>,
+}
+
+impl<'a> Declared<'a> {
+    /// `None` when the bytes do not parse as WebAssembly.
+    fn read(wasm: &'a [u8]) -> Option<Self> {
+        let mut declared = Self::default();
+        // How many nested modules and components the parser is inside.
+        let mut depth = 0usize;
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload.ok()? {
+                Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+                Payload::End(_) => depth = depth.saturating_sub(1),
+                Payload::ComponentExportSection(exports) if depth == 0 => {
+                    for export in exports {
+                        declared.exports.push(export.ok()?.name.name);
+                    }
+                }
+                Payload::ComponentImportSection(imports) if depth == 0 => {
+                    for import in imports {
+                        declared.imports.push(import.ok()?.name.name);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(declared)
+    }
+}
+
 fn check_exports<'a>(exports: &[&'a str]) -> Result<&'a str, PluginError> {
     let mapping = exports.iter().find(|name| {
         InterfaceName::parse(name)
@@ -233,5 +281,71 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    fn declared(path: &str) -> Result<(), PluginError> {
+        let wasm = plugin_artifacts::read(path).expect(path);
+        check_declared(&wasm)
+    }
+
+    #[test]
+    fn plugins_in_every_language_pass_on_their_declared_names_alone() {
+        for path in [
+            plugin_artifacts::ECHO,
+            plugin_artifacts::EXAMPLE_RUST,
+            plugin_artifacts::EXAMPLE_JS,
+            plugin_artifacts::EXAMPLE_PY,
+            plugin_artifacts::HOSTILE_JS,
+            plugin_artifacts::HOSTILE_PY,
+        ] {
+            // Their nested core modules import much more (`wasi_snapshot_preview1`, `env`…): only
+            // the component's own imports count.
+            assert_eq!(declared(path), Ok(()), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_forbidden_import_or_the_wrong_world_is_refused_before_compiling() {
+        let forbidden = |path: &str| match declared(path) {
+            Err(PluginError::ForbiddenImport { import }) => import,
+            other => panic!("{path}: {other:?}"),
+        };
+        assert!(forbidden(plugin_artifacts::SOCKET).starts_with("wasi:sockets/"));
+        assert!(forbidden(plugin_artifacts::HOSTILE_PY_SOCKETS).starts_with("wasi:sockets/"));
+        assert!(forbidden(plugin_artifacts::HOSTILE_JS_FETCH).starts_with("wasi:http/"));
+        assert_eq!(
+            forbidden(plugin_artifacts::FORBIDDEN_IMPORT),
+            "acme:exfil/net"
+        );
+        assert!(matches!(
+            declared(plugin_artifacts::WRONG_WORLD),
+            Err(PluginError::WrongWorld { found, .. }) if found == "tenure:mapper/mapping@2.0.0"
+        ));
+    }
+
+    #[test]
+    fn the_declared_names_are_the_compiled_components_names() {
+        let engine = Engine::default();
+        for path in [
+            plugin_artifacts::ECHO,
+            plugin_artifacts::SOCKET,
+            plugin_artifacts::WRONG_WORLD,
+            plugin_artifacts::FORBIDDEN_IMPORT,
+        ] {
+            let wasm = plugin_artifacts::read(path).expect(path);
+            let component = Component::new(&engine, &wasm).expect(path);
+            let ty = component.component_type();
+            let compiled = Declared {
+                exports: ty.exports(&engine).map(|(name, _)| name).collect(),
+                imports: ty.imports(&engine).map(|(name, _)| name).collect(),
+            };
+            assert_eq!(Declared::read(&wasm), Some(compiled), "{path}");
+        }
+    }
+
+    #[test]
+    fn bytes_that_do_not_parse_are_left_to_the_compiler() {
+        assert_eq!(check_declared(b"\0asm\x0d\0\x01\0garbage"), Ok(()));
+        assert_eq!(Declared::read(b"not wasm"), None);
     }
 }

@@ -63,22 +63,26 @@ impl PluginHost {
     /// and one that imports anything beyond the contract and the deny-all WASI.
     pub fn load(&self, wasm: &[u8]) -> Result<Plugin, PluginError> {
         let digest = self.admit(wasm)?;
-        let (component, from_cache, fresh_code) = match self.cache.load(&self.engine, &digest) {
-            Some(component) => (component, true, None),
-            None => {
-                let (component, code) = self.compile(wasm)?;
-                (component, false, code)
-            }
-        };
-        let plugin = self.prelink(&component, &digest, from_cache)?;
+        if let Some(component) = self.cache.load(&self.engine, &digest) {
+            return self.prelink(&component, &digest, true);
+        }
+        // Another process sharing the cache may be compiling this plugin: wait for it, and
+        // look again.
+        let _compiling = self.cache.compiling(&digest);
+        if let Some(component) = self.cache.load(&self.engine, &digest) {
+            return self.prelink(&component, &digest, true);
+        }
+        let (component, code) = self.compile(wasm)?;
+        let plugin = self.prelink(&component, &digest, false)?;
         // Kept only once it has passed every check, so the cache never holds a refused plugin.
-        if let Some(code) = fresh_code {
+        if let Some(code) = code {
             self.cache.store(&digest, &code);
         }
         Ok(plugin)
     }
 
-    /// The first checks of every plugin (its size, that it is a component) and its SHA-256.
+    /// The first checks of every plugin (its size, that it is a component, the names it exports
+    /// and imports), made before it is compiled, and its SHA-256.
     fn admit(&self, wasm: &[u8]) -> Result<[u8; 32], PluginError> {
         if wasm.len() > self.limits.max_wasm_bytes {
             return Err(PluginError::TooLarge {
@@ -87,6 +91,7 @@ impl PluginHost {
             });
         }
         check_header(wasm)?;
+        contract::check_declared(wasm)?;
         Ok(Sha256::digest(wasm).into())
     }
 

@@ -52,6 +52,40 @@ fn a_second_load_takes_the_compiled_plugin_from_the_cache() -> TestResult {
 }
 
 #[test]
+fn hosts_loading_one_new_plugin_at_once_compile_it_once() -> TestResult {
+    let temp = tempfile::tempdir()?;
+    let dir = temp.path().join("cache");
+    let hosts = [cached_host(&dir)?, cached_host(&dir)?, cached_host(&dir)?];
+    let start = std::sync::Barrier::new(hosts.len());
+    let from_cache = std::thread::scope(|scope| {
+        let loads: Vec<_> = hosts
+            .iter()
+            .map(|host| {
+                scope.spawn(|| {
+                    start.wait();
+                    load_and_map(host).map_err(|error| error.to_string())
+                })
+            })
+            .collect();
+        loads
+            .into_iter()
+            .map(|load| load.join().map_err(|_| "a load panicked".to_owned())?)
+            .collect::<Result<Vec<bool>, String>>()
+    })?;
+    let compiled = from_cache.iter().filter(|&&cached| !cached).count();
+    assert_eq!(
+        compiled, 1,
+        "one compiles, the others wait and load its code"
+    );
+    assert_eq!(
+        cache_files(&dir)?.len(),
+        1,
+        "the compiled plugin, no lock left"
+    );
+    Ok(())
+}
+
+#[test]
 fn a_corrupted_cache_file_is_recompiled_not_run() -> TestResult {
     let temp = tempfile::tempdir()?;
     let host = cached_host(temp.path())?;
