@@ -10,10 +10,13 @@
 //! 2. **Write rate under an enforced limit**: ≥ 90 % of the allowed rate, no change failed. The
 //!    tenant allows 500 writes per 10 s (resource units and Exchange left wide open, so writes
 //!    bind); a synthetic company of `RATE_WORKERS` (default 2,500) gets its week's changes plus a
-//!    new `companyName` for everyone, a few thousand writes, applied twice to a fresh tenant:
-//!    answering at once, then every answer 50 ms late (so the requests in flight set the pace of
-//!    each window's writes, as against Microsoft). Every accepted write is counted the way
-//!    Microsoft counts it (requests inside a `$batch` one by one).
+//!    new `companyName` for everyone, a few thousand writes, applied three times to a fresh
+//!    tenant: answering at once, then every answer 50 ms late (so the requests in flight set the
+//!    pace of each window's writes, as against Microsoft), then 50 ms late again with the plan
+//!    split into the tenant's four lanes (`tenure::queue::lane_of`) applied at once, each with
+//!    its own token and adaptive limits, as four provision invocations share a tenant's limit
+//!    in AWS. Every accepted write is counted the way Microsoft counts it (requests inside a
+//!    `$batch` one by one).
 //!
 //! The limit uses fixed windows that open at the first request after the last one ended, and a
 //! `Retry-After` is whole seconds rounded up, so a client that waits exactly as told still
@@ -38,6 +41,7 @@ use tenure::microsoft::{
     LiveDirectory, NationalCloud, ReadOptions, TokenSource, read_directory,
 };
 use tenure::pipeline::{self, PlanRequest};
+use tenure::queue::{PER_TENANT_LANES, lane_of};
 use tenure::plan::{Change, Plan};
 use tenure::plugin::{Plugin, PluginHost, STANDARD_MAPPER, SandboxLimits};
 use tenure::synthetic::SyntheticCompany;
@@ -328,22 +332,38 @@ async fn write_rate(plugin: &Plugin, workers: usize) -> Result<()> {
     );
     println!("  actions: {}", action_kinds(&plan));
     for latency in LATENCIES {
-        limited_apply(plugin, &config, &company, &plan, latency).await?;
+        limited_apply(plugin, &config, &company, &plan, latency, 1).await?;
     }
+    limited_apply(
+        plugin,
+        &config,
+        &company,
+        &plan,
+        LATENCIES[1],
+        PER_TENANT_LANES,
+    )
+    .await?;
     Ok(())
 }
 
 /// Applies `plan` to a fresh tenant holding the company under the write limit, every Graph and
-/// Exchange answer taking `latency`, and reports the rate, the 429s and the end state.
+/// Exchange answer taking `latency`, and reports the rate, the 429s and the end state. With
+/// `lanes` above one, the plan's workers are split by lane and the parts applied at once, each
+/// through clients of its own (its own token and adaptive limits), as provision invocations of
+/// different lanes are.
 async fn limited_apply(
     plugin: &Plugin,
     config: &str,
     company: &SyntheticCompany,
     plan: &Plan,
     latency: Duration,
+    lanes: u32,
 ) -> Result<()> {
     let allowed = f64::from(WRITES_PER_WINDOW) / WRITE_WINDOW.as_secs_f64();
-    println!("\n-- every answer after {} ms --", latency.as_millis());
+    println!(
+        "\n-- every answer after {} ms; {lanes} lane(s) at once --",
+        latency.as_millis()
+    );
     let limits = RateLimits {
         write_window: WRITE_WINDOW,
         writes: WRITES_PER_WINDOW,
@@ -351,9 +371,15 @@ async fn limited_apply(
     };
     let tenant = start_tenant(company.directory.clone(), limits).await?;
     tenant.set_faults(slow(latency));
-    let clients = connect(&tenant)?;
-    let (graph, exchange) = (&clients.graph, &clients.exchange);
-    let writer = LiveDirectory::new(graph.clone(), Some(exchange.clone()));
+    let parts = by_lane(plan, lanes);
+    let clients = parts
+        .iter()
+        .map(|_| connect(&tenant))
+        .collect::<Result<Vec<_>>>()?;
+    let writers: Vec<LiveDirectory> = clients
+        .iter()
+        .map(|c| LiveDirectory::new(c.graph.clone(), Some(c.exchange.clone())))
+        .collect();
     tenant.clear_requests();
     let t = Instant::now();
     let settled = Mutex::new(Vec::with_capacity(plan.summary.actions));
@@ -363,15 +389,20 @@ async fn limited_apply(
             .unwrap_or_else(PoisonError::into_inner)
             .push(t.elapsed());
     };
-    let (report, _) = tenure::apply::apply_observed(
-        plan,
-        &writer,
-        ApplyOptions {
-            concurrency: CONCURRENCY,
-        },
-        &observer,
-    )
+    let options = ApplyOptions {
+        concurrency: CONCURRENCY,
+    };
+    let reports = futures::future::join_all(parts.iter().zip(&writers).map(|(part, writer)| {
+        tenure::apply::apply_observed(part, writer, options, &observer)
+    }))
     .await;
+    let report = ApplyReport {
+        outcomes: reports
+            .into_iter()
+            .flat_map(|(report, _)| report.outcomes)
+            .collect(),
+    };
+    let (graph, exchange) = (&clients[0].graph, &clients[0].exchange);
     let wall = t.elapsed().as_secs_f64();
     let settled = settled.into_inner().unwrap_or_else(PoisonError::into_inner);
     let requests = tenant.requests();
@@ -401,13 +432,19 @@ async fn limited_apply(
     );
     println!(
         "  429s received: {} on HTTP requests, {} inside batches; reads {}, Exchange calls {}; \
-         adaptive width at the end: Graph {}, Exchange {} (of {CONCURRENCY})",
+         adaptive width at the end, per lane: Graph {:?}, Exchange {:?} (of {CONCURRENCY})",
         tally.throttled_outer,
         tally.throttled_inner,
         tally.reads(),
         tally.exchange,
-        clients.graph_limit.limit(),
-        clients.exchange_limit.limit(),
+        clients
+            .iter()
+            .map(|c| c.graph_limit.limit())
+            .collect::<Vec<_>>(),
+        clients
+            .iter()
+            .map(|c| c.exchange_limit.limit())
+            .collect::<Vec<_>>(),
     );
     let bursts = bursts(&settled);
     println!(
@@ -472,6 +509,24 @@ async fn limited_apply(
 
 // ---------------------------------------------------------------------------------------------
 // The tenant, the clients and the plan
+
+/// The plan's workers split by lane into `lanes` plans (the whole plan for one lane).
+fn by_lane(plan: &Plan, lanes: u32) -> Vec<Plan> {
+    if lanes <= 1 {
+        return vec![plan.clone()];
+    }
+    (0..lanes)
+        .map(|lane| Plan {
+            workers: plan
+                .workers
+                .iter()
+                .filter(|w| lane_of(&w.employee_id) % lanes == lane)
+                .cloned()
+                .collect(),
+            ..plan.clone()
+        })
+        .collect()
+}
 
 /// Every Graph and Exchange answer after `latency` (none when zero).
 fn slow(latency: Duration) -> Faults {
