@@ -49,6 +49,15 @@ pub struct UploadLimits {
     pub max_request_bytes: Option<usize>,
 }
 
+impl UploadLimits {
+    /// The largest plugin one request may carry on a host that takes plugins of up to
+    /// `max_wasm_bytes`: [`Self::max_request_bytes`], else the host's limit.
+    pub fn request_bytes(&self, max_wasm_bytes: usize) -> usize {
+        self.max_request_bytes
+            .map_or(max_wasm_bytes, |most| most.min(max_wasm_bytes))
+    }
+}
+
 impl Default for UploadLimits {
     fn default() -> Self {
         Self {
