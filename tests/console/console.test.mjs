@@ -329,7 +329,7 @@ test('plugins: a hostile upload is refused and nothing is kept or put in use; a 
   const row = page.locator('section[aria-labelledby="versions-heading"] tbody tr');
   assert.equal(await row.count(), 1);
   assert.match(await row.innerText(), /workers mapped/);
-  await page.getByRole('button', { name: /^Use version / }).click();
+  await page.getByRole('button', { name: /^Use this version: / }).click();
   await page.locator('p.notice', { hasText: 'is now in use' }).waitFor();
   assert.ok(JSON.parse(readFileSync(settingsFile, 'utf8')).plugin.uploaded, 'the upload is in use');
   assert.match(await page.locator('main').innerText(), /Plugin in use\s+Uploaded plugin, version [0-9a-f]{12}/);
@@ -412,7 +412,7 @@ test('plugins: one larger than a request carries goes through an upload URL with
   await input.setInputFiles(large);
   await send.click();
   await progress.filter({ hasText: 'Not uploaded' }).waitFor();
-  assert.match(await progress.innerText(), /^Not uploaded: the file did not reach storage: the file could not be sent to the upload URL .*Nothing was kept or put in use; your file is still chosen: choose Check, try and keep to try again\.$/);
+  assert.match(await progress.innerText(), /^Not uploaded: the file did not reach storage: the connection failed .*Nothing was kept or put in use; your file is still chosen: choose Check, try and keep to try again\.$/);
   assert.equal(await input.evaluate((i) => i.files[0]?.name), 'large-echo.wasm', 'the file is still chosen');
   assert.equal(await input.getAttribute('aria-invalid'), 'true');
   assert.ok(await send.isEnabled(), 'the button can be pressed again');
@@ -455,7 +455,7 @@ test('plugins: one larger than a request carries goes through an upload URL with
   assert.equal(new URL(page.url()).pathname, '/console/connections/contoso/mapping', 'the history keeps the page, not the completion');
   assert.equal(components().length, kept + 1);
   assert.ok(readdirSync(pluginsDir).some((f) => f.endsWith('.wasm') && readFileSync(path.join(pluginsDir, f)).length === size));
-  assert.match(await page.locator('section[aria-labelledby="versions-heading"] tbody tr').first().innerText(), /1536\.0 KiB/);
+  assert.match(await page.locator('section[aria-labelledby="versions-heading"] tbody tr').first().innerText(), /1\.5 MiB/);
   await checkPage(page, 'mapping-plugin-large');
 
   // A large plugin that is refused is refused as a small one is: by the file field, with why.

@@ -60,7 +60,7 @@
         reject(new Error(`the storage refused the file (${why})`));
       });
       xhr.addEventListener('error', () =>
-        reject(new Error('the file could not be sent to the upload URL (the network, or storage that does not let this page send to it)')));
+        reject(new Error('the connection failed (the network, or storage that does not let this page send to it)')));
       xhr.addEventListener('abort', () => reject(new Error('the upload was stopped')));
       // Without a type, so that the request carries only the headers the URL was signed with.
       xhr.send(file.slice(0, file.size, ''));

@@ -506,7 +506,7 @@ fn version_view(listed: &plugins::ListedVersion) -> VersionView {
     VersionView {
         sha256: record.sha256.clone(),
         short: short(&record.sha256).to_owned(),
-        size: format!("{:.1} KiB", record.size as f64 / 1024.0),
+        size: labels::size(record.size as u64),
         uploaded: super::labels::when(record.uploaded_at),
         trial: format!(
             "{} of {} workers mapped, {} refused by the plugin",
