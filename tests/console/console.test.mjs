@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import {
-  ADMIN, CUSTOMER_SECRET, deliver, repo, MEMBER, WRONG_SECRET, OTHER_TENANT, checkPage, chromiumPath, eventually, holdLeavers, signIn,
-  screenshots, startDeployment, tabStops,
+  ADMIN, CUSTOMER_SECRET, deliver, repo, MEMBER, WRONG_SECRET, OTHER_TENANT, REQUEST_LIMIT, checkPage, chromiumPath, eventually,
+  holdLeavers, signIn, screenshots, startDeployment, tabStops,
 } from './harness.mjs';
 
 let deployment;
@@ -329,7 +329,7 @@ test('plugins: a hostile upload is refused and nothing is kept or put in use; a 
   const row = page.locator('section[aria-labelledby="versions-heading"] tbody tr');
   assert.equal(await row.count(), 1);
   assert.match(await row.innerText(), /workers mapped/);
-  await page.getByRole('button', { name: /^Use version / }).click();
+  await page.getByRole('button', { name: /^Use this version: / }).click();
   await page.locator('p.notice', { hasText: 'is now in use' }).waitFor();
   assert.ok(JSON.parse(readFileSync(settingsFile, 'utf8')).plugin.uploaded, 'the upload is in use');
   assert.match(await page.locator('main').innerText(), /Plugin in use\s+Uploaded plugin, version [0-9a-f]{12}/);
@@ -339,6 +339,137 @@ test('plugins: a hostile upload is refused and nothing is kept or put in use; a 
   await page.getByRole('button', { name: 'Use the standard mapper again' }).click();
   await page.getByText('The standard mapper is in use again.').waitFor();
   assert.equal(JSON.parse(readFileSync(settingsFile, 'utf8')).plugin, 'standard');
+  await page.context().close();
+});
+
+/** `component` grown to `size` bytes by a custom section (as plugin_artifacts::padded does). */
+function padded(component, size) {
+  const leb128 = (n) => {
+    const bytes = [];
+    do {
+      let byte = n & 0x7f;
+      n >>>= 7;
+      if (n !== 0) byte |= 0x80;
+      bytes.push(byte);
+    } while (n !== 0);
+    return bytes;
+  };
+  const name = Buffer.from('padding');
+  const head = [...leb128(name.length), ...name];
+  // The section's length takes 1 to 5 bytes: find the one that fits.
+  for (let width = 1; width <= 5; width += 1) {
+    const content = size - component.length - 1 - width;
+    if (leb128(content).length !== width) continue;
+    const payload = Buffer.alloc(content);
+    Buffer.from(head).copy(payload);
+    return Buffer.concat([component, Buffer.from([0, ...leb128(content)]), payload]);
+  }
+  throw new Error(`no padding makes ${size} bytes`);
+}
+
+test('plugins: one larger than a request carries goes through an upload URL with a progress line, and the page shows its trial; a step that fails says what to do and loses nothing', async () => {
+  // After the plugins test: contoso uses the standard mapper and keeps one uploaded version.
+  const plugins = process.env.TENURE_TEST_PLUGINS ?? path.join(repo, 'target/plugins/wasm32-wasip2/release');
+  const folder = mkdtempSync(path.join(tmpdir(), 'tenure-large-plugin-'));
+  const size = REQUEST_LIMIT + REQUEST_LIMIT / 2;
+  const large = path.join(folder, 'large-echo.wasm');
+  writeFileSync(large, padded(readFileSync(path.join(plugins, 'tenure_test_echo.wasm')), size));
+  const hostile = path.join(folder, 'large-socket.wasm');
+  writeFileSync(hostile, padded(readFileSync(path.join(plugins, 'tenure_test_socket.wasm')), size));
+  const pluginsDir = path.join(deployment.state, 'store/objects/plugins/contoso');
+  const components = () => readdirSync(pluginsDir).filter((f) => f.endsWith('.wasm'));
+  const kept = components().length;
+  const mapping = `${deployment.url}/console/connections/contoso/mapping`;
+
+  // Without JavaScript the form sends it in one request, which is refused with what to do.
+  const plain = await signIn(browser, deployment, ADMIN, { javaScriptEnabled: false });
+  await plain.goto(mapping);
+  assert.match(await plain.locator('#plugin-help').innerText(), /A plugin larger than 1 MiB .* needs JavaScript on this page, or tenure plugin upload/);
+  await plain.getByLabel('Upload a plugin').setInputFiles(large);
+  await plain.getByRole('button', { name: 'Check, try and keep' }).click();
+  await plain.locator('#plugin-error').waitFor();
+  assert.match(await plain.locator('#plugin-error').innerText(), /^Not uploaded: the plugin is 1\.5 MiB, more than the 1 MiB one request carries here\. With JavaScript on, this page sends a larger plugin/);
+  assert.equal(components().length, kept);
+  await plain.context().close();
+
+  const page = await signIn(browser, deployment, ADMIN);
+  await page.goto(mapping);
+  await page.getByRole('heading', { name: 'Mapping of contoso' }).waitFor();
+  // Everything the progress line says, in order.
+  await page.evaluate(() => {
+    window.progressSaid = [];
+    const line = document.querySelector('#plugin-progress');
+    new MutationObserver(() => window.progressSaid.push(line.textContent)).observe(line, { childList: true, characterData: true, subtree: true });
+  });
+  const progress = page.locator('#plugin-progress');
+  const input = page.getByLabel('Upload a plugin');
+  const send = page.getByRole('button', { name: 'Check, try and keep' });
+
+  // The PUT fails on the way (the network): said, with what to do; the file stays chosen.
+  const isPut = (request) => request.method() === 'PUT' && new URL(request.url()).pathname.includes('/mapping/plugins/uploads/');
+  const cutOff = (route) => (isPut(route.request()) ? route.abort('failed') : route.continue());
+  await page.route('**/mapping/plugins/uploads/**', cutOff);
+  await input.setInputFiles(large);
+  await send.click();
+  await progress.filter({ hasText: 'Not uploaded' }).waitFor();
+  assert.match(await progress.innerText(), /^Not uploaded: the file did not reach storage: the connection failed .*Nothing was kept or put in use; your file is still chosen: choose Check, try and keep to try again\.$/);
+  assert.equal(await input.evaluate((i) => i.files[0]?.name), 'large-echo.wasm', 'the file is still chosen');
+  assert.equal(await input.getAttribute('aria-invalid'), 'true');
+  assert.ok(await send.isEnabled(), 'the button can be pressed again');
+  assert.equal(components().length, kept);
+  // The failed line is an announcement, not an error of the page's: the browser logged the cut-off request.
+  page.problems.length = 0;
+  await checkPage(page, 'mapping-plugin-large-failed');
+  await page.unroute('**/mapping/plugins/uploads/**', cutOff);
+
+  // Again, through: the steps are the console's (no one-request upload), and the page says what
+  // it is doing until the trial's report replaces it.
+  const steps = [];
+  page.on('request', (request) => {
+    const { pathname } = new URL(request.url());
+    if (pathname.includes('/mapping/plugins')) steps.push(`${request.method()} ${pathname.replace(/[0-9a-f-]{36}$/, '{upload}')}`);
+  });
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const holdCompletion = async (route) => {
+    if (route.request().method() === 'POST') await held;
+    await route.continue();
+  };
+  await page.route('**/mapping/plugins/uploads/*', holdCompletion);
+  await send.click();
+  await progress.filter({ hasText: 'Tenure is checking it and trying it on sample workers' }).waitFor();
+  assert.ok(await send.isDisabled(), 'one upload at a time');
+  await checkPage(page, 'mapping-plugin-large-uploading');
+  release();
+  await page.locator('p.notice', { hasText: 'It is not in use yet' }).waitFor();
+  await page.unroute('**/mapping/plugins/uploads/*', holdCompletion);
+  const said = await page.evaluate(() => window.progressSaid);
+  assert.ok(said.some((text) => /^large-echo\.wasm is 1\.5 MiB, more than one request carries: asking Tenure for an upload URL…$/.test(text)), said.join(' | '));
+  assert.ok(said.some((text) => /^Uploading large-echo\.wasm: [\d.]+ (bytes|KiB|MiB) of 1\.5 MiB \(\d+%\)…$/.test(text)), said.join(' | '));
+  assert.deepEqual(steps, [
+    'POST /console/connections/contoso/mapping/plugins/uploads',
+    'PUT /console/connections/contoso/mapping/plugins/uploads/{upload}',
+    'POST /console/connections/contoso/mapping/plugins/uploads/{upload}',
+  ]);
+  assert.match(await page.locator('p.notice').innerText(), /^Uploaded version [0-9a-f]{12}: it mapped \d+ of \d+ workers in its trial/);
+  assert.equal(new URL(page.url()).pathname, '/console/connections/contoso/mapping', 'the history keeps the page, not the completion');
+  assert.equal(components().length, kept + 1);
+  assert.ok(readdirSync(pluginsDir).some((f) => f.endsWith('.wasm') && readFileSync(path.join(pluginsDir, f)).length === size));
+  assert.match(await page.locator('section[aria-labelledby="versions-heading"] tbody tr').first().innerText(), /1\.5 MiB/);
+  await checkPage(page, 'mapping-plugin-large');
+
+  // A large plugin that is refused is refused as a small one is: by the file field, with why.
+  steps.length = 0;
+  await page.getByLabel('Upload a plugin').setInputFiles(hostile);
+  await page.getByRole('button', { name: 'Check, try and keep' }).click();
+  await page.locator('#plugin-error').waitFor();
+  assert.match(await page.locator('#plugin-error').innerText(), /^Not uploaded: the plugin was refused: .*wasi:sockets.*Nothing was kept or put in use\.$/);
+  assert.equal(steps.length, 3, steps.join(' | '));
+  assert.equal(components().length, kept + 1);
+  const staged = path.join(deployment.state, 'store/objects/plugin-uploads/contoso');
+  // (The ticket of the upload cut off above stays until it expires; no bytes stay.)
+  assert.deepEqual(existsSync(staged) ? readdirSync(staged).filter((f) => !f.endsWith('.json')) : [], [], 'no staged bytes are left');
+  await checkPage(page, 'mapping-plugin-large-refused');
   await page.context().close();
 });
 

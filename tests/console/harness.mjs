@@ -27,6 +27,8 @@ export const MEMBER = 'olivia.bennett@contoso.com';
 export const CUSTOMER_SECRET = 'console-test-customer-secret-7Qd2';
 export const APP_SECRET = 'console-test-app-secret-Zp41';
 export const WRONG_SECRET = 'console-test-wrong-secret-Hk20';
+/** The most one request to `tenure serve` carries here (`--max-request-bytes`). */
+export const REQUEST_LIMIT = 1024 * 1024;
 /** A tenant that is not the emulated one. */
 export const OTHER_TENANT = '5d1e2c3b-7a8f-4e6d-9c0b-1a2b3c4d5e6f';
 
@@ -125,8 +127,11 @@ export async function startDeployment() {
       '--client-secret-env', 'TENURE_CLIENT_SECRET', '--endpoint', tenantUrl],
     env,
   );
+  // A request carries at most 1 MiB here (4 MiB through API Gateway on AWS): a plugin larger
+  // than that goes through an upload URL, as it does on AWS.
   const serve = startTenure(
-    ['serve', '--listen', `127.0.0.1:${servePort}`, '--public-url', url, '--sign-in-authority', tenantUrl],
+    ['serve', '--listen', `127.0.0.1:${servePort}`, '--public-url', url, '--sign-in-authority', tenantUrl,
+      '--max-request-bytes', `${REQUEST_LIMIT}`],
     env,
     /^Tenure is serving/,
   );

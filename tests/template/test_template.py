@@ -36,6 +36,10 @@ NOT_APPLIED_BY_MOTO = {
     ("AWS::S3::Bucket", "PublicAccessBlockConfiguration"): ("moto blocks nothing", BUCKET_IN_TEMPLATE),
     ("AWS::S3::Bucket", "OwnershipControls"): ("moto sets no ownership", BUCKET_IN_TEMPLATE),
     ("AWS::S3::Bucket", "LifecycleConfiguration"): ("moto sets no rules", BUCKET_IN_TEMPLATE),
+    ("AWS::S3::Bucket", "CorsConfiguration"): (
+        "moto sets no CORS rules",
+        "test_the_bucket_lets_only_the_consoles_origin_put_uploads_across_origins",
+    ),
     ("AWS::Lambda::Function", "Architectures"): (
         "moto reports every function as x86_64",
         "test_each_function_runs_on_arm64_graviton_from_provided_al2023",
@@ -212,6 +216,8 @@ GRANTS = {
     | allow("s3:ListBucket", "{bucket}", prefix="plugins/*")
     | allow(["s3:GetObject", "s3:PutObject"], "{bucket}/plugins/*", "{bucket}/compiled/*")
     | allow("s3:DeleteObject", "{bucket}/plugins/*")
+    | allow(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "{bucket}/plugin-uploads/*")
+    | allow("s3:ListBucket", "{bucket}", prefix="plugin-uploads/*")
     | CODE_KEY
     | allow("sqs:SendMessage", "{queue}")
     | allow(
@@ -469,6 +475,45 @@ class TransformedTemplate(unittest.TestCase):
         replay = rules["expire-webhook-replay-entries"]
         self.assertEqual((replay["Prefix"], replay["ExpirationInDays"]), ("webhook-replay/", 1))
         self.assertIn("NoncurrentVersionExpiration", rules["expire-overwritten-versions"])
+
+    def test_the_bucket_lets_only_the_consoles_origin_put_uploads_across_origins(self) -> None:
+        bucket = self.template["Resources"]["DataBucket"]["Properties"]
+        (rule,) = bucket["CorsConfiguration"]["CorsRules"]
+        self.assertEqual(rule["AllowedMethods"], ["PUT"])
+        # The headers of an upload URL (tenure::store::objects::S3ObjectStore::upload_url).
+        self.assertEqual(rule["AllowedHeaders"], ["if-none-match", "content-type", "x-amz-*"])
+        self.assertNotIn("ExposedHeaders", rule)
+        ((condition, public, own),) = [origin["Fn::If"] for origin in rule["AllowedOrigins"]]
+        self.assertEqual(condition, "HasPublicUrl")
+        # Any execute-api host of the region: naming the API's own would be a cycle (the API
+        # names the functions, which name the bucket).
+        self.assertEqual(own, {"Fn::Sub": "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}"})
+
+        def evaluate(value: Any, public_url: str) -> Any:
+            """The few intrinsic functions of the origin, as CloudFormation evaluates them."""
+            if isinstance(value, list):
+                return [evaluate(v, public_url) for v in value]
+            if not isinstance(value, dict):
+                return value
+            ((function, argument),) = value.items()
+            argument = evaluate(argument, public_url)
+            if function == "Ref":
+                self.assertEqual(argument, "PublicUrl")
+                return public_url
+            if function == "Fn::Split":
+                return argument[1].split(argument[0])
+            if function == "Fn::Select":
+                return argument[1][int(argument[0])]
+            if function == "Fn::Join":
+                return argument[0].join(argument[1])
+            raise AssertionError(f"unexpected {function}")
+
+        for public_url, origin in [
+            ("https://tenure.example.com/hr", "https://tenure.example.com"),
+            ("https://tenure.example.com", "https://tenure.example.com"),
+            ("https://tenure.example.com:8443/a/b", "https://tenure.example.com:8443"),
+        ]:
+            self.assertEqual(evaluate(public, public_url), origin, public_url)
 
     def test_what_moto_does_not_apply_is_checked_here(self) -> None:
         for (kind, name), (reason, test) in NOT_APPLIED_BY_MOTO.items():

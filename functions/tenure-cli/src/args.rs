@@ -489,8 +489,42 @@ pub(crate) struct ServeArgs {
     /// commas.
     #[arg(long, env = "TENURE_OPERATORS", value_name = "TENANT/OBJECT,…")]
     pub(crate) operators: Option<String>,
+    /// The largest plugin one request may carry (bytes, or with KiB or MiB, e.g. 4MiB, what
+    /// API Gateway lets a Lambda function take); a larger one goes through an upload URL, as
+    /// on AWS (`tenure plugin upload` and the console do so). Default: the plugin limit itself
+    /// (64 MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) max_request_bytes: Option<usize>,
     #[command(flatten)]
     pub(crate) state: StateArgs,
+}
+
+/// A size: bytes, or a number of KiB or MiB.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let trimmed = text.trim();
+    let (number, unit) = match trimmed.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => trimmed.split_at(at),
+        None => (trimmed, ""),
+    };
+    let scale: usize = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1024,
+        "MiB" => 1024 * 1024,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a size such as 4194304, 512KiB or 4MiB"
+            ));
+        }
+    };
+    let size = number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{text:?} is not a size such as 4194304, 512KiB or 4MiB"))?;
+    if size == 0 {
+        return Err(format!("{text:?}: a request must carry at least one byte"));
+    }
+    Ok(size)
 }
 
 fn parse_interval(text: &str) -> Result<std::time::Duration, String> {

@@ -53,7 +53,8 @@ async fn run(args: ServeArgs) -> Result<ExitCode> {
     let listening = format!("http://{}", listener.local_addr()?);
     let public_url = given_url.unwrap_or_else(|| listening.clone());
     let admin = admin_access(&args, &public_url)?;
-    let services = services(&state, &public_url)?.with_admin_access(admin);
+    let mut services = services(&state, &public_url)?.with_admin_access(admin);
+    services.uploads.max_request_bytes = args.max_request_bytes;
 
     let app = axum::Router::new()
         .route("/health", axum::routing::get(|| async { "ok\n" }))

@@ -87,3 +87,24 @@ pub(crate) fn admin_roles(roles: &[String]) -> Vec<&'static str> {
         .map(|(_, name)| *name)
         .collect()
 }
+
+/// A size in bytes as people read it: "115.4 KiB", "4 MiB" (binary units, as the limits are
+/// set).
+pub(crate) fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    let scaled = |unit: u64, name: &str| {
+        if bytes.is_multiple_of(unit) {
+            format!("{} {name}", bytes / unit)
+        } else {
+            format!("{:.1} {name}", bytes as f64 / unit as f64)
+        }
+    };
+    if bytes >= MIB {
+        scaled(MIB, "MiB")
+    } else if bytes >= KIB {
+        scaled(KIB, "KiB")
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -17,10 +17,12 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::connection::OnConnection;
+use super::labels;
 use super::page::{Chrome, ErrorPage, Partial, answer};
 use super::upload::chosen_file;
 use crate::report::plan_text;
 use crate::service::Services;
+use crate::service::http::AdminCaller;
 use crate::service::mapping::{self, ConfigError, Preview};
 use crate::service::plugins::{self, UploadError, Versions};
 use crate::service::settings::{MappingSettings, PluginChoice, SettingsError};
@@ -48,6 +50,13 @@ struct MappingPage {
     versions_note: Option<String>,
     plugin_error: Option<String>,
     uploaded_in_use: bool,
+    /// The largest plugin the host takes, in words.
+    max_size: String,
+    /// The largest one request carries, in words, when it is less than [`Self::max_size`]:
+    /// the script sends a larger plugin through an upload URL.
+    request_size: Option<String>,
+    /// The same in bytes, for the script.
+    request_limit: usize,
 }
 
 struct PreviewView {
@@ -195,7 +204,9 @@ pub(crate) async fn activate(
 }
 
 /// Uploads a plugin component: the same checks and trial as the HTTP API's upload; kept, not
-/// yet in use (**Use this version** makes it so).
+/// yet in use (**Use this version** makes it so). One larger than a request may carry here is
+/// refused with what to do: the page's script sends such a plugin through an upload URL
+/// ([`super::plugin_uploads`]), so only a browser without JavaScript gets here with one.
 pub(crate) async fn upload(
     State(services): State<Services>,
     OnConnection {
@@ -208,44 +219,106 @@ pub(crate) async fn upload(
     body: Bytes,
 ) -> Response {
     let mut shown = Shown::default();
+    let limits = Limits::of(&services);
     let status = match chosen_file(&headers, body, "plugin", "the component (.wasm)").await {
         Err(message) => {
             shown.plugin_error = Some(message);
             StatusCode::BAD_REQUEST
         }
-        Ok((_, wasm)) => match plugins::upload(&services, &connection.id, &wasm, false).await {
-            Ok(uploaded) => {
-                tracing::info!(connection = %connection.id, version = %uploaded.sha256, by = %caller.actor().label(), "console: plugin uploaded");
-                let trial = &uploaded.trial;
-                shown.notice = Some(format!(
-                    "{} version {}: it mapped {} of {} workers in its trial ({} refused by the plugin). It is not in use yet: choose Use this version below.",
-                    if uploaded.already_uploaded {
-                        "Uploaded before:"
-                    } else {
-                        "Uploaded"
-                    },
-                    short(&uploaded.sha256),
-                    trial.workers_mapped,
-                    trial.workers_tried,
-                    trial.workers_refused,
-                ));
-                StatusCode::OK
-            }
-            Err(error) => {
-                let status = upload_status(&error);
-                if status == StatusCode::SERVICE_UNAVAILABLE {
-                    tracing::warn!(connection = %connection.id, %error, "console: plugin upload failed");
-                    shown.problem = Some(format!("Not uploaded: {error}"));
-                } else {
-                    shown.plugin_error = Some(format!(
-                        "Not uploaded: {error}. Nothing was kept or put in use."
-                    ));
-                }
-                status
-            }
-        },
+        Ok((_, wasm)) if wasm.len() > limits.request && limits.request < limits.host => {
+            shown.plugin_error = Some(format!(
+                "Not uploaded: the plugin is {}, more than the {} one request carries here. \
+                 With JavaScript on, this page sends a larger plugin (up to {}) straight to \
+                 storage; without it, upload it with tenure plugin upload. Nothing was kept or \
+                 put in use.",
+                labels::size(wasm.len() as u64),
+                labels::size(limits.request as u64),
+                labels::size(limits.host as u64),
+            ));
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        Ok((_, wasm)) => {
+            let outcome = plugins::upload(&services, &connection.id, &wasm, false).await;
+            show_upload(&connection, &caller, outcome, &mut shown)
+        }
     };
     render(&services, chrome, &connection, partial, status, shown).await
+}
+
+/// Answers an upload in two steps that [`super::plugin_uploads`] completed: the page as
+/// [`upload`] answers, with the trial's report or the refusal.
+pub(crate) async fn uploaded(
+    services: &Services,
+    on: OnConnection,
+    outcome: Result<plugins::UploadedVersion, UploadError>,
+) -> Response {
+    let mut shown = Shown::default();
+    let status = show_upload(&on.connection, &on.caller, outcome, &mut shown);
+    render(
+        services,
+        on.chrome,
+        &on.connection,
+        on.partial,
+        status,
+        shown,
+    )
+    .await
+}
+
+/// What the page says of an upload's outcome; its status.
+fn show_upload(
+    connection: &Connection,
+    caller: &AdminCaller,
+    outcome: Result<plugins::UploadedVersion, UploadError>,
+    shown: &mut Shown,
+) -> StatusCode {
+    match outcome {
+        Ok(uploaded) => {
+            tracing::info!(connection = %connection.id, version = %uploaded.sha256, by = %caller.actor().label(), "console: plugin uploaded");
+            let trial = &uploaded.trial;
+            shown.notice = Some(format!(
+                "{} version {}: it mapped {} of {} workers in its trial ({} refused by the plugin). It is not in use yet: choose Use this version below.",
+                if uploaded.already_uploaded {
+                    "Uploaded before:"
+                } else {
+                    "Uploaded"
+                },
+                short(&uploaded.sha256),
+                trial.workers_mapped,
+                trial.workers_tried,
+                trial.workers_refused,
+            ));
+            StatusCode::OK
+        }
+        Err(error) => {
+            let status = upload_status(&error);
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                tracing::warn!(connection = %connection.id, %error, "console: plugin upload failed");
+                shown.problem = Some(format!("Not uploaded: {error}"));
+            } else {
+                shown.plugin_error = Some(format!(
+                    "Not uploaded: {error}. Nothing was kept or put in use."
+                ));
+            }
+            status
+        }
+    }
+}
+
+/// The largest plugin the host takes and the largest one request may carry here.
+pub(crate) struct Limits {
+    pub(crate) host: usize,
+    pub(crate) request: usize,
+}
+
+impl Limits {
+    pub(crate) fn of(services: &Services) -> Self {
+        let host = services.plugins.host().limits().max_wasm_bytes;
+        Self {
+            host,
+            request: services.uploads.request_bytes(host),
+        }
+    }
 }
 
 /// Makes the standard mapper the one in use again.
@@ -279,6 +352,12 @@ fn upload_status(error: &UploadError) -> StatusCode {
         UploadError::UnknownVersion { .. } | UploadError::InvalidVersion(_) => {
             StatusCode::NOT_FOUND
         }
+        UploadError::UnknownUpload { .. } => StatusCode::NOT_FOUND,
+        UploadError::UploadExpired { .. } => StatusCode::GONE,
+        UploadError::NothingUploaded { .. } | UploadError::UploadUsed { .. } => {
+            StatusCode::CONFLICT
+        }
+        UploadError::EmptyUpload | UploadError::UploadLength { .. } => StatusCode::BAD_REQUEST,
         UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         UploadError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         UploadError::Invalid(_)
@@ -387,6 +466,7 @@ async fn render(
             .and_then(|s| serde_json::to_string_pretty(&s.config).ok())
             .unwrap_or_else(|| "{}".to_owned())
     });
+    let limits = Limits::of(services);
     let page = MappingPage {
         csrf_token: chrome.csrf_token.clone(),
         chrome: Some(chrome),
@@ -407,6 +487,9 @@ async fn render(
         versions,
         versions_note,
         plugin_error: shown.plugin_error,
+        max_size: labels::size(limits.host as u64),
+        request_size: (limits.request < limits.host).then(|| labels::size(limits.request as u64)),
+        request_limit: limits.request,
     };
     answer(
         status,
@@ -423,7 +506,7 @@ fn version_view(listed: &plugins::ListedVersion) -> VersionView {
     VersionView {
         sha256: record.sha256.clone(),
         short: short(&record.sha256).to_owned(),
-        size: format!("{:.1} KiB", record.size as f64 / 1024.0),
+        size: labels::size(record.size as u64),
         uploaded: super::labels::when(record.uploaded_at),
         trial: format!(
             "{} of {} workers mapped, {} refused by the plugin",

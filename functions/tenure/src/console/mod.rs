@@ -2,7 +2,9 @@
 //! (the kanidm web UI's shape). Every page is an askama template (type-checked at compile
 //! time, HTML-escaped); a normal request gets the whole page, an htmx request (`HX-Request`)
 //! only its content. htmx is vendored into the binary (`assets`) and only enhances: every
-//! page and form works without JavaScript.
+//! page and form works without JavaScript. The one script of the console's own sends a plugin
+//! larger than one request carries through an upload URL (`plugin_uploads`); without it such a
+//! plugin is refused with what to do.
 //!
 //! Routes ([`console_routes`]):
 //!
@@ -25,6 +27,9 @@
 //! | `GET`, `POST /console/connections/{id}/mapping` | its administrators | the plugin in use, its configuration (saved after the plugin checks it), the uploaded versions |
 //! | `POST /console/connections/{id}/mapping/preview` | its administrators | check a configuration and show the plan it would make now |
 //! | `POST /console/connections/{id}/mapping/plugins` | its administrators | upload a plugin component (`multipart/form-data`): checked and tried, kept, not yet in use |
+//! | `POST /console/connections/{id}/mapping/plugins/uploads` | its administrators | an upload URL for a plugin larger than one request carries (JSON, for the page's script) |
+//! | `PUT /console/connections/{id}/mapping/plugins/uploads/{upload}` | its administrators | its bytes, where the store gives no upload URLs (`tenure serve`) |
+//! | `POST /console/connections/{id}/mapping/plugins/uploads/{upload}` | its administrators | check and try what arrived, kept, not yet in use: the page as for a one-request upload |
 //! | `POST /console/connections/{id}/mapping/versions/{sha256}/activate` | its administrators | use an uploaded version (roll forward or back) |
 //! | `POST /console/connections/{id}/mapping/standard` | its administrators | use the standard mapper again |
 //! | `GET`, `POST /console/connections/{id}/exchange` | its administrators | Exchange Online: how it is reached, the anchor mailbox, the roles; proved with `Get-Mailbox` on save |
@@ -46,7 +51,7 @@
 //! permissions), `create` (a new Customer Owned Application connection), `certificate` (its
 //! certificate: download, prove), `tenure_app` (a new
 //! connection through Tenure's app), `exchange` (a connection's Exchange Online), `hr`, `mapping`,
-//! `approvals`, `activity`.
+//! `plugin_uploads` (a large plugin through an upload URL), `approvals`, `activity`.
 
 mod activity;
 mod approvals;
@@ -61,13 +66,14 @@ mod labels;
 mod landing;
 mod mapping;
 mod page;
+mod plugin_uploads;
 mod tenure_app;
 mod upload;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::service::Services;
 use crate::service::http::admin_layer;
@@ -76,6 +82,7 @@ use crate::service::http::form_data;
 /// The console's routes (see the module docs), for `tenure serve` and the `console` Lambda.
 pub fn console_routes(services: Services) -> Router {
     let upload_limit = form_data::max_bytes(&services);
+    let host_limit = services.plugins.host().limits().max_wasm_bytes;
     let behind_layer = Router::new()
         .route("/console", get(home::page))
         .route(
@@ -122,6 +129,17 @@ pub fn console_routes(services: Services) -> Router {
             post(mapping::upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route(
+            "/console/connections/{id}/mapping/plugins/uploads",
+            post(plugin_uploads::issue),
+        )
+        .route(
+            "/console/connections/{id}/mapping/plugins/uploads/{upload}",
+            // The bytes of an upload in two steps: up to the host's limit, not a request's.
+            put(plugin_uploads::receive)
+                .layer(DefaultBodyLimit::max(host_limit.saturating_add(1)))
+                .post(plugin_uploads::complete),
+        )
+        .route(
             "/console/connections/{id}/mapping/standard",
             post(mapping::use_standard),
         )
@@ -160,5 +178,9 @@ pub fn console_routes(services: Services) -> Router {
         .route("/", get(landing::page))
         .route("/console/assets/{file}", get(assets::file))
         .merge(behind_layer)
+        .layer(from_fn_with_state(
+            page::UploadOrigin::new(&services),
+            page::allow_uploads,
+        ))
         .with_state(services)
 }

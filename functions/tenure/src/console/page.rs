@@ -32,6 +32,77 @@ pub(crate) fn allow_forms_to(mut response: Response, origins: &[String]) -> Resp
     response
 }
 
+/// Where the object store takes uploads through URLs of its own (S3's presigned `PUT`s: another
+/// origin than the console's), learnt once by signing a URL for a probe key (nothing is
+/// created); the console's pages may connect there, so that the mapping page's script can send
+/// a large plugin (`plugin_uploads`).
+#[derive(Clone)]
+pub(crate) struct UploadOrigin {
+    services: crate::service::Services,
+    origin: std::sync::Arc<std::sync::OnceLock<Option<String>>>,
+}
+
+impl UploadOrigin {
+    pub(crate) fn new(services: &crate::service::Services) -> Self {
+        Self {
+            services: services.clone(),
+            origin: std::sync::Arc::default(),
+        }
+    }
+
+    /// The origin, `None` when the store takes no uploads through URLs (the server's own route
+    /// takes them: `'self'`) or it cannot be told now (asked again on the next page).
+    async fn get(&self) -> Option<String> {
+        if let Some(known) = self.origin.get() {
+            return known.clone();
+        }
+        use secrecy::ExposeSecret as _;
+        let probe =
+            crate::store::objects::ObjectKey::parse("plugin-uploads/console-origin-probe").ok()?;
+        let lifetime = std::time::Duration::from_secs(60);
+        let learnt = match self.services.objects.upload_url(&probe, 1, lifetime).await {
+            Ok(Some(url)) => crate::auth::csrf::origin_of(url.url.expose_secret()),
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%error, "console: where uploads go cannot be told now");
+                return None;
+            }
+        };
+        self.origin.get_or_init(|| learnt).clone()
+    }
+}
+
+/// The layer that lets a console page connect to [`UploadOrigin`] too (its
+/// Content-Security-Policy's `connect-src`). Every page carries it, as htmx swaps pages into
+/// the one document whose policy holds.
+pub(crate) async fn allow_uploads(
+    axum::extract::State(uploads): axum::extract::State<UploadOrigin>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let Some(policy) = response
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return response;
+    };
+    if let Some(origin) = uploads.get().await
+        && let Ok(value) = HeaderValue::from_str(&policy.replacen(
+            "connect-src 'self'",
+            &format!("connect-src 'self' {origin}"),
+            1,
+        ))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
 /// Whether the request came from htmx and wants only the page's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Partial(pub(crate) bool);

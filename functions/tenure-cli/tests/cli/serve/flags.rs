@@ -32,6 +32,17 @@ fn bad_flags_are_refused_with_the_reason() {
     assert_eq!(often.status.code(), Some(2), "{}", stderr(&often));
     assert!(stderr(&often).contains("at least 1m"), "{}", stderr(&often));
 
+    for size in ["4GB", "0", "MiB"] {
+        let bad = serve(&["--max-request-bytes", size]);
+        assert_eq!(bad.status.code(), Some(2), "{size}: {}", stderr(&bad));
+        assert!(
+            stderr(&bad).contains("is not a size such as 4194304, 512KiB or 4MiB")
+                || stderr(&bad).contains("a request must carry at least one byte"),
+            "{size}: {}",
+            stderr(&bad)
+        );
+    }
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address = taken.local_addr().expect("bound").to_string();
     let busy = serve(&["--listen", &address]);

@@ -150,11 +150,7 @@ fn host_limit(services: &Services) -> usize {
 /// The most one request may carry: [`UploadLimits::max_request_bytes`](plugins::UploadLimits),
 /// else the host's limit.
 fn request_limit(services: &Services) -> usize {
-    let host = host_limit(services);
-    services
-        .uploads
-        .max_request_bytes
-        .map_or(host, |most| most.min(host))
+    services.uploads.request_bytes(host_limit(services))
 }
 
 /// A component in the body, up to `limit` (413 beyond, and the connection closed).

@@ -18,9 +18,9 @@ const COUNT_ATTEMPTS: usize = 16;
 
 /// The largest plugin one request carries through API Gateway to a Lambda function: Lambda
 /// takes at most 6 MB of request, and API Gateway sends a binary body base64-encoded (4/3 of
-/// its size). The `plugin-upload` function takes no more in one request; larger plugins
-/// (JavaScript and Python ones are tens of MiB) go through an upload URL, which is how
-/// `tenure plugin upload` sends them.
+/// its size). The `plugin-upload` and `console` functions take no more in one request; larger
+/// plugins (JavaScript and Python ones are tens of MiB) go through an upload URL, which is how
+/// `tenure plugin upload` and the console's mapping page send them.
 pub const LAMBDA_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 /// What uploads may cost one connection.
@@ -44,9 +44,19 @@ pub struct UploadLimits {
     /// host's [`max_wasm_bytes`](crate::plugin::SandboxLimits::max_wasm_bytes), goes through an
     /// upload URL ([`issue_upload_url`](super::issue_upload_url)).
     ///
-    /// Default: `None`, the host's `max_wasm_bytes` (`tenure serve`); the `plugin-upload`
-    /// function sets what fits in a Lambda request.
+    /// Default: `None`, the host's `max_wasm_bytes` (`tenure serve`, unless
+    /// `--max-request-bytes`); the `plugin-upload` and `console` functions set what fits in a
+    /// Lambda request.
     pub max_request_bytes: Option<usize>,
+}
+
+impl UploadLimits {
+    /// The largest plugin one request may carry on a host that takes plugins of up to
+    /// `max_wasm_bytes`: [`Self::max_request_bytes`], else the host's limit.
+    pub fn request_bytes(&self, max_wasm_bytes: usize) -> usize {
+        self.max_request_bytes
+            .map_or(max_wasm_bytes, |most| most.min(max_wasm_bytes))
+    }
 }
 
 impl Default for UploadLimits {
