@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::desired::GroupKind;
@@ -314,13 +315,15 @@ impl Snapshot {
 
     /// Ids must be unique and every reference must point at something that exists.
     fn check(&self) -> Result<(), String> {
-        let mut user_ids = std::collections::HashSet::with_capacity(self.users.len());
+        let mut user_ids: HashSet<&str> =
+            HashSet::with_capacity_and_hasher(self.users.len(), Default::default());
         for user in &self.users {
             if !user_ids.insert(user.id.as_str()) {
                 return Err(format!("user id {} appears twice", user.id));
             }
         }
-        let mut group_ids = std::collections::HashSet::with_capacity(self.groups.len());
+        let mut group_ids: HashSet<&str> =
+            HashSet::with_capacity_and_hasher(self.groups.len(), Default::default());
         for group in &self.groups {
             if !group_ids.insert(group.id.as_str()) {
                 return Err(format!("group id {} appears twice", group.id));
@@ -346,7 +349,8 @@ impl Snapshot {
                 ));
             }
         }
-        let mut deleted_ids = std::collections::HashSet::with_capacity(self.deleted_users.len());
+        let mut deleted_ids: HashSet<&str> =
+            HashSet::with_capacity_and_hasher(self.deleted_users.len(), Default::default());
         for user in &self.deleted_users {
             if user_ids.contains(user.id.as_str()) || !deleted_ids.insert(user.id.as_str()) {
                 return Err(format!(
