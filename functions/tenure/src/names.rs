@@ -140,6 +140,28 @@ fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
     text.chars().flat_map(char::to_lowercase)
 }
 
+/// Whether two names are one name to Microsoft: their case-folded characters are the same.
+/// ASCII text (nearly every name) is compared without decoding characters.
+fn same_folded(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        folded(a).eq(folded(b))
+    }
+}
+
+/// Writes `text` case folded (as [`Upn`] and [`MailNickname`] compare it) into `out`, which is
+/// cleared first: a key two names share exactly when they are one name.
+pub(crate) fn fold_into(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(folded(text));
+    }
+}
+
 /// Equality, hashing, display and conversions shared by both name types.
 macro_rules! case_insensitive_name {
     ($name:ident) => {
@@ -157,7 +179,7 @@ macro_rules! case_insensitive_name {
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
-                folded(&self.0).eq(folded(&other.0))
+                same_folded(&self.0, &other.0)
             }
         }
 
@@ -165,7 +187,7 @@ macro_rules! case_insensitive_name {
 
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
-                folded(&self.0).eq(folded(other))
+                same_folded(&self.0, other)
             }
         }
 
@@ -301,6 +323,18 @@ mod tests {
         assert!(set.contains(&Upn::from("JANE.DOE@CONTOSO.COM")));
         assert_eq!(MailNickname::from("JDoe"), "jdoe");
         assert_ne!(Upn::from("jane@contoso.com"), "jane2@contoso.com");
+    }
+
+    #[test]
+    fn folding_is_the_same_for_ascii_and_other_text() {
+        // U+212A KELVIN SIGN folds to an ASCII 'k': the ASCII shortcut must not miss it.
+        assert_eq!(Upn::from("\u{212A}im@contoso.com"), "KIM@contoso.com");
+        assert_ne!(Upn::from("Jürgen@contoso.com"), "jurgen@contoso.com");
+        let mut key = String::from("left over");
+        fold_into("\u{212A}im@Contoso.com", &mut key);
+        assert_eq!(key, "kim@contoso.com");
+        fold_into("JÜRGEN", &mut key);
+        assert_eq!(key, "jürgen");
     }
 
     #[test]

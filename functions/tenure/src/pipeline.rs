@@ -4,7 +4,7 @@
 //! the planner compares them with the directory without calling anything, the guard judges, and
 //! the applier carries the plan out through a [`DirectoryWriter`].
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use crate::apply::{ApplyOptions, ApplyReport, DirectoryWriter, Observer, apply_observed};
 use crate::correlate::{MatchReport, MatchingConfig, MatchingConfigError, correlate};
@@ -184,7 +184,7 @@ pub fn map_items<'a>(
     directory: &Snapshot,
     today: Today,
 ) -> Vec<MapItem<'a>> {
-    let with_account: HashSet<&str> = directory
+    let with_account: FxHashSet<&str> = directory
         .users
         .iter()
         .filter_map(|u| u.employee_id.as_deref())

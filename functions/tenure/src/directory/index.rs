@@ -1,10 +1,12 @@
 //! Lookups over a snapshot, built once per plan.
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{DirectoryGroup, DirectoryUser, Mailbox, Snapshot, SubscribedSku};
 use crate::desired::GroupRef;
-use crate::names::{MailNickname, Upn};
+use crate::names::{MailNickname, Upn, fold_into};
 
 /// Why a group named by a plugin could not be found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,13 +50,13 @@ pub struct DirectoryIndex<'a> {
     snapshot: &'a Snapshot,
     by_employee_id: HashMap<&'a str, Vec<usize>>,
     deleted_by_employee_id: HashMap<&'a str, usize>,
-    upns: HashSet<Upn>,
+    upns: FoldedNames<'a>,
     /// Every address a new account's UPN or primary SMTP address would collide with: users'
     /// UPN, `mail` and SMTP proxy addresses, groups' `mail` and proxy addresses, and those of
     /// deleted users (which keep them until purged). Addresses share the UPN's form and its
     /// case-insensitive comparison.
-    taken_addresses: HashSet<Upn>,
-    taken_nicknames: HashSet<MailNickname>,
+    taken_addresses: FoldedNames<'a>,
+    taken_nicknames: FoldedNames<'a>,
     mailbox_by_user: HashMap<&'a str, usize>,
     sku_by_part_number: HashMap<String, &'a SubscribedSku>,
     group_by_id: HashMap<&'a str, usize>,
@@ -69,24 +71,21 @@ impl<'a> DirectoryIndex<'a> {
         let users = &snapshot.users;
         let mut by_employee_id: HashMap<&str, Vec<usize>> =
             HashMap::with_capacity_and_hasher(users.len(), Default::default());
-        let mut upns = HashSet::with_capacity_and_hasher(users.len(), Default::default());
-        let mut taken_addresses =
-            HashSet::with_capacity_and_hasher(users.len() * 2, Default::default());
-        let mut taken_nicknames = HashSet::with_capacity_and_hasher(
-            users.len() + snapshot.groups.len(),
-            Default::default(),
-        );
-        let mut take_user = |user: &DirectoryUser, upn: &str| {
-            taken_addresses.insert(Upn::from(upn));
-            taken_addresses.extend(user.mail.as_deref().map(Upn::from));
-            taken_addresses.extend(user.smtp_addresses().map(Upn::from));
-            taken_nicknames.extend(user.mail_nickname.clone());
+        let mut upns = FoldedNames::with_capacity(users.len());
+        // A user's UPN, `mail` and primary proxy address are mostly one address: kept once.
+        let mut taken_addresses = FoldedNames::with_capacity(users.len());
+        let mut taken_nicknames = FoldedNames::with_capacity(users.len() + snapshot.groups.len());
+        let mut take_user = |user: &'a DirectoryUser, upn: &'a str| {
+            taken_addresses.insert(upn);
+            taken_addresses.extend(user.mail.as_deref());
+            taken_addresses.extend(user.smtp_addresses());
+            taken_nicknames.extend(user.mail_nickname.as_deref());
         };
         for (i, user) in users.iter().enumerate() {
             if let Some(employee_id) = user.employee_id.as_deref() {
                 by_employee_id.entry(employee_id).or_default().push(i);
             }
-            upns.insert(user.user_principal_name.clone());
+            upns.insert(&user.user_principal_name);
             take_user(user, &user.user_principal_name);
         }
         let mut deleted_by_employee_id = HashMap::default();
@@ -107,10 +106,10 @@ impl<'a> DirectoryIndex<'a> {
                     .entry(mail.to_lowercase())
                     .or_default()
                     .push(i);
-                taken_addresses.insert(Upn::from(mail.as_str()));
+                taken_addresses.insert(mail);
             }
-            taken_addresses.extend(group.smtp_addresses().map(Upn::from));
-            taken_nicknames.extend(group.mail_nickname.clone());
+            taken_addresses.extend(group.smtp_addresses());
+            taken_nicknames.extend(group.mail_nickname.as_deref());
             groups_by_name
                 .entry(group.display_name.to_lowercase())
                 .or_default()
@@ -266,5 +265,49 @@ impl<'a> DirectoryIndex<'a> {
             });
         }
         Ok(group)
+    }
+}
+
+/// A set of names compared as Microsoft compares them (see [`crate::names`]), each kept once
+/// as its case-folded text, which hashes as plain bytes. A name already in folded form (lower
+/// case ASCII, as most addresses are) is borrowed from the snapshot rather than copied.
+#[derive(Debug, Default)]
+struct FoldedNames<'a> {
+    keys: HashSet<Cow<'a, str>>,
+    /// Reused to fold each name inserted.
+    scratch: String,
+}
+
+impl<'a> FoldedNames<'a> {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            keys: HashSet::with_capacity_and_hasher(capacity, Default::default()),
+            scratch: String::new(),
+        }
+    }
+
+    fn insert(&mut self, name: &'a str) {
+        if name.is_ascii() && !name.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.keys.insert(Cow::Borrowed(name));
+            return;
+        }
+        fold_into(name, &mut self.scratch);
+        if !self.keys.contains(self.scratch.as_str()) {
+            self.keys.insert(Cow::Owned(self.scratch.clone()));
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        let mut key = String::with_capacity(name.len());
+        fold_into(name, &mut key);
+        self.keys.contains(key.as_str())
+    }
+}
+
+impl<'a> Extend<&'a str> for FoldedNames<'a> {
+    fn extend<T: IntoIterator<Item = &'a str>>(&mut self, names: T) {
+        for name in names {
+            self.insert(name);
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::desired::GroupKind;
@@ -314,13 +315,15 @@ impl Snapshot {
 
     /// Ids must be unique and every reference must point at something that exists.
     fn check(&self) -> Result<(), String> {
-        let mut user_ids = std::collections::HashSet::with_capacity(self.users.len());
+        let mut user_ids: HashSet<&str> =
+            HashSet::with_capacity_and_hasher(self.users.len(), Default::default());
         for user in &self.users {
             if !user_ids.insert(user.id.as_str()) {
                 return Err(format!("user id {} appears twice", user.id));
             }
         }
-        let mut group_ids = std::collections::HashSet::with_capacity(self.groups.len());
+        let mut group_ids: HashSet<&str> =
+            HashSet::with_capacity_and_hasher(self.groups.len(), Default::default());
         for group in &self.groups {
             if !group_ids.insert(group.id.as_str()) {
                 return Err(format!("group id {} appears twice", group.id));
@@ -346,7 +349,8 @@ impl Snapshot {
                 ));
             }
         }
-        let mut deleted_ids = std::collections::HashSet::with_capacity(self.deleted_users.len());
+        let mut deleted_ids: HashSet<&str> =
+            HashSet::with_capacity_and_hasher(self.deleted_users.len(), Default::default());
         for user in &self.deleted_users {
             if user_ids.contains(user.id.as_str()) || !deleted_ids.insert(user.id.as_str()) {
                 return Err(format!(
@@ -377,13 +381,20 @@ impl DirectoryUser {
     /// object id (without hyphens) in front, and gives the old one back on restore.
     pub fn upn_before_deletion(&self) -> &str {
         let upn = self.user_principal_name.as_str();
-        let prefix = self.id.replace('-', "");
-        match upn.get(..prefix.len()) {
-            Some(head) if !prefix.is_empty() && head.eq_ignore_ascii_case(&prefix) => {
-                &upn[prefix.len()..]
-            }
-            _ => upn,
+        // Compared byte by byte rather than by making the prefix: this runs for every user of
+        // every plan.
+        let mut prefix = self.id.bytes().filter(|&b| b != b'-').peekable();
+        if prefix.peek().is_none() {
+            return upn;
         }
+        let mut length = 0;
+        for expected in prefix {
+            match upn.as_bytes().get(length) {
+                Some(found) if found.eq_ignore_ascii_case(&expected) => length += 1,
+                _ => return upn,
+            }
+        }
+        upn.get(length..).unwrap_or(upn)
     }
 }
 
@@ -400,4 +411,39 @@ fn smtp_addresses(proxies: &[String]) -> impl Iterator<Item = &str> {
         let (kind, address) = p.split_once(':')?;
         kind.eq_ignore_ascii_case("smtp").then_some(address)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DirectoryUser;
+
+    fn deleted(id: &str, upn: &str) -> DirectoryUser {
+        DirectoryUser {
+            id: id.into(),
+            user_principal_name: upn.into(),
+            ..DirectoryUser::default()
+        }
+    }
+
+    #[test]
+    fn a_deleted_users_upn_loses_the_id_graph_puts_in_front() {
+        let id = "0a1b2c3d-0000-4000-8000-00000000000f";
+        let prefix = id.replace('-', "");
+        let before = |upn: &str| deleted(id, upn).upn_before_deletion().to_owned();
+        assert_eq!(
+            before(&format!("{prefix}jane.doe@contoso.com")),
+            "jane.doe@contoso.com"
+        );
+        assert_eq!(
+            before(&format!("{}jane.doe@contoso.com", prefix.to_uppercase())),
+            "jane.doe@contoso.com"
+        );
+        // Not (all of) the id in front: the UPN is the user's own.
+        assert_eq!(before("jane.doe@contoso.com"), "jane.doe@contoso.com");
+        assert_eq!(before("0a1b2c3d"), "0a1b2c3d");
+        assert_eq!(
+            deleted("", "jane.doe@contoso.com").upn_before_deletion(),
+            "jane.doe@contoso.com"
+        );
+    }
 }

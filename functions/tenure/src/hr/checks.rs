@@ -48,17 +48,27 @@ pub(super) fn cross_check(
         }
     }
     mark_manager_loops(&candidates, &mut reasons);
+    drop((lines_by_id, known_ids));
 
-    let mut workers = Vec::with_capacity(candidates.len());
-    for (candidate, reason) in candidates.into_iter().zip(reasons) {
-        match reason {
-            None => workers.push(candidate),
-            Some(reason) => quarantined.push(Quarantined {
-                employee_id: Some(candidate.worker.employee_id.to_string()),
-                source: candidate.source,
-                reason,
-            }),
-        }
+    // The workers stay where they are read: a large file is not copied to drop a few.
+    let mut workers = candidates;
+    let mut reasons = reasons.into_iter();
+    let mut why = Vec::new();
+    let refused: Vec<SourcedWorker> = workers
+        .extract_if(.., |_| match reasons.next().flatten() {
+            Some(reason) => {
+                why.push(reason);
+                true
+            }
+            None => false,
+        })
+        .collect();
+    for (candidate, reason) in refused.into_iter().zip(why) {
+        quarantined.push(Quarantined {
+            employee_id: Some(candidate.worker.employee_id.to_string()),
+            source: candidate.source,
+            reason,
+        });
     }
     quarantined
         .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));

@@ -43,6 +43,7 @@ pub fn read_csv(input: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
         )));
     }
 
+    let columns: Vec<fields::Column<'_>> = headers.iter().map(|h| fields::Column::of(h)).collect();
     let mut candidates = Vec::new();
     let mut quarantined = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -58,8 +59,8 @@ pub fn read_csv(input: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
                     file: file.clone(),
                     line,
                 };
-                let pairs = headers.iter().map(String::as_str).zip(record.iter());
-                match fields::to_worker(pairs) {
+                let pairs = columns.iter().copied().zip(record.iter());
+                match fields::to_worker_by_column(pairs) {
                     Ok(worker) => candidates.push(SourcedWorker { worker, source }),
                     Err((employee_id, reason)) => quarantined.push(Quarantined {
                         employee_id,

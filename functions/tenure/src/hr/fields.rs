@@ -18,11 +18,40 @@ pub const KNOWN_COLUMNS: [&str; HrField::COUNT] = {
     names
 };
 
+/// A column of an HR record: a field Tenure knows, or a custom attribute by its name.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Column<'h> {
+    /// A field Tenure understands.
+    Field(HrField),
+    /// Any other column, by its trimmed name.
+    Custom(&'h str),
+}
+
+impl<'h> Column<'h> {
+    /// The column a header names (case-insensitively, surrounding spaces ignored).
+    pub(super) fn of(header: &'h str) -> Self {
+        let name = header.trim();
+        HrField::from_header(name).map_or(Column::Custom(name), Column::Field)
+    }
+}
+
 /// Turns `(column, value)` pairs into a worker. Blank values count as absent.
 ///
 /// On failure returns the employee id if one could be read, and the first problem found.
 pub(super) fn to_worker<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Worker, (Option<String>, String)> {
+    to_worker_by_column(
+        pairs
+            .into_iter()
+            .map(|(header, value)| (Column::of(header), value)),
+    )
+}
+
+/// As [`to_worker`], with each column already known: a file's header row is read once, not
+/// once per record.
+pub(super) fn to_worker_by_column<'a>(
+    pairs: impl IntoIterator<Item = (Column<'a>, &'a str)>,
 ) -> Result<Worker, (Option<String>, String)> {
     let mut raw = RawWorker::default();
     for (column, value) in pairs {
@@ -30,10 +59,9 @@ pub(super) fn to_worker<'a>(
         if value.is_empty() {
             continue;
         }
-        let key = column.trim();
-        match HrField::from_header(key) {
-            Some(field) => raw.values[field.index()] = Some(value.to_owned()),
-            None => raw.custom.push((key.to_owned(), value.to_owned())),
+        match column {
+            Column::Field(field) => raw.values[field.index()] = Some(value.to_owned()),
+            Column::Custom(name) => raw.custom.push((name.to_owned(), value.to_owned())),
         }
     }
     raw.build()

@@ -96,7 +96,7 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
     let mut entries = admission.admit(input.workers, input.desired, &mut quarantined);
     restore_deleted(&mut entries, &index);
     let matching = match_existing(&mut entries, &index, input.matching);
-    let (kept, accounts) = choose_accounts(entries, &index, &mut quarantined);
+    let (chosen, accounts) = choose_accounts(&mut entries, &index, &mut quarantined);
 
     let member_of = managed_memberships(&groups);
     let reconciler = Reconciler {
@@ -112,8 +112,8 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
             Today::Date(_) => None,
         },
     };
-    let sources: Vec<&SourcedWorker> = kept.iter().map(|(entry, _)| entry.sourced).collect();
-    let (plans, mailboxless) = reconcile_all(&reconciler, kept);
+    let sources: Vec<&SourcedWorker> = entries.iter().map(|entry| entry.sourced).collect();
+    let (plans, mailboxless) = reconcile_all(&reconciler, entries, chosen);
     let workers = managers_first(plans, &sources);
     let warnings = mailboxless
         .into_iter()
@@ -211,53 +211,98 @@ impl<'a> Admission<'_, 'a> {
     }
 }
 
-/// An entry beside the identity chosen for its new account, if it gets one.
-type Kept<'a> = (Entry<'a>, Option<Chosen>);
-
 /// Chooses identities for the new accounts and records every worker's account (existing or
 /// planned), so managers can be pointed at; a worker none of whose candidates can be used is
-/// quarantined.
+/// quarantined (and leaves `entries`). Gives, for each entry kept, the identity chosen for its
+/// new account, if it gets one. The entries stay where they are: a large run copies none.
 fn choose_accounts<'a>(
-    entries: Vec<Entry<'a>>,
+    entries: &mut Vec<Entry<'a>>,
     index: &DirectoryIndex<'a>,
     quarantined: &mut Vec<Quarantined>,
-) -> (Vec<Kept<'a>>, HashMap<&'a str, AccountRef<'a>>) {
-    let identities = allocate_identities(&entries, index);
+) -> (Vec<Option<Chosen>>, HashMap<&'a str, AccountRef<'a>>) {
+    let identities = allocate_identities(entries, index);
     let mut accounts: HashMap<&str, AccountRef> =
         HashMap::with_capacity_and_hasher(entries.len(), Default::default());
-    let mut kept = Vec::with_capacity(entries.len());
-    for (entry, identity) in entries.into_iter().zip(identities) {
+    let mut chosen = Vec::with_capacity(entries.len());
+    let mut keep = Vec::with_capacity(entries.len());
+    for (entry, identity) in entries.iter().zip(identities) {
         let worker_id = entry.sourced.worker.employee_id.as_str();
-        match (entry.existing, identity) {
+        let kept = match (entry.existing, identity) {
             (Some(user), _) => {
                 accounts.insert(worker_id, AccountRef::existing(user));
-                kept.push((entry, None));
+                Some(None)
             }
-            (None, Ok(Some(chosen))) => {
-                accounts.insert(worker_id, AccountRef::planned(&chosen.user_principal_name));
-                kept.push((entry, Some(chosen)));
+            (None, Ok(Some(new))) => {
+                accounts.insert(worker_id, AccountRef::planned(&new.user_principal_name));
+                Some(Some(new))
             }
-            (None, Ok(None)) => kept.push((entry, None)),
-            (None, Err(reason)) => quarantined.push(Quarantined {
-                employee_id: Some(worker_id.to_owned()),
-                source: entry.sourced.source.clone(),
-                reason: reason.to_string(),
-            }),
-        }
+            (None, Ok(None)) => Some(None),
+            (None, Err(reason)) => {
+                quarantined.push(Quarantined {
+                    employee_id: Some(worker_id.to_owned()),
+                    source: entry.sourced.source.clone(),
+                    reason: reason.to_string(),
+                });
+                None
+            }
+        };
+        keep.push(kept.is_some());
+        chosen.extend(kept);
     }
-    (kept, accounts)
+    let mut keep = keep.into_iter();
+    entries.retain(|_| keep.next().unwrap_or(false));
+    (chosen, accounts)
 }
 
+/// Plans with fewer workers than this are reconciled on one thread: a thread costs more than
+/// it saves on a small plan.
+const RECONCILE_ON_TWO_THREADS_FROM: usize = 4096;
+
+/// What reconciling gives: each worker's plan, and the employee ids each mail-enabled group
+/// could not take for want of a mailbox (by group slot).
+type Reconciled = (Vec<WorkerPlan>, BTreeMap<usize, Vec<String>>);
+
 /// Each worker's plan, and the employee ids each mail-enabled group could not take for want
-/// of a mailbox (by group slot). Each desired state is let go as soon as its worker is planned:
-/// large runs stay small.
+/// of a mailbox (by group slot). A large plan is reconciled in two halves on two threads (each
+/// worker's plan depends only on shared, read-only lookups) and the halves are joined in
+/// order, so the result is the same as on one thread.
 fn reconcile_all(
     reconciler: &Reconciler<'_, '_>,
-    kept: Vec<Kept<'_>>,
-) -> (Vec<WorkerPlan>, BTreeMap<usize, Vec<String>>) {
+    mut entries: Vec<Entry<'_>>,
+    mut chosen: Vec<Option<Chosen>>,
+) -> Reconciled {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if cores < 2 || entries.len() < RECONCILE_ON_TWO_THREADS_FROM {
+        return reconcile_in_order(reconciler, entries, chosen);
+    }
+    let half = entries.len() / 2;
+    let (later_entries, later_chosen) = (entries.split_off(half), chosen.split_off(half));
+    let (mut first, later) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| reconcile_in_order(reconciler, later_entries, later_chosen));
+        let first = reconcile_in_order(reconciler, entries, chosen);
+        let later = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, later)
+    });
+    first.0.extend(later.0);
+    for (slot, employee_ids) in later.1 {
+        first.1.entry(slot).or_default().extend(employee_ids);
+    }
+    first
+}
+
+/// [`reconcile_all`] on one thread. Each desired state is let go as soon as its worker is
+/// planned: large runs stay small.
+fn reconcile_in_order(
+    reconciler: &Reconciler<'_, '_>,
+    entries: Vec<Entry<'_>>,
+    chosen: Vec<Option<Chosen>>,
+) -> Reconciled {
     let mut mailboxless: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let plans = kept
+    let plans = entries
         .into_iter()
+        .zip(chosen)
         .map(|(entry, identity)| {
             let (plan, skipped) = reconciler.reconcile(&entry, identity.as_ref());
             for slot in skipped {

@@ -583,3 +583,56 @@ fn quarantined_sources_print_as_file_and_line() {
     let back: Vec<tenure::hr::Quarantined> = serde_json::from_value(json).expect("reads back");
     assert_eq!(back[0].source.file, Arc::from("hr.csv"));
 }
+
+#[test]
+fn a_large_plan_keeps_its_workers_and_warnings_in_file_order() -> Result<(), PlanError> {
+    // Enough workers to be reconciled on two threads (where the machine has two cores).
+    let count = 5_000;
+    let ids: Vec<String> = (0..count).map(|i| format!("E{i:05}")).collect();
+    let rows: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), "")).collect();
+    let mut directory = tenant();
+    directory.users = ids
+        .iter()
+        .map(|id| user(&format!("u-{id}"), id, &format!("{id}@contoso.com")))
+        .collect();
+    let desired = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let mut state = active(id, id);
+            if let Some(account) = state.account.as_mut() {
+                // No mailbox and none coming: the distribution list is left out with a warning.
+                account
+                    .groups
+                    .push(group(GroupKind::Distribution, "Everyone"));
+                if i % 2 == 0 {
+                    account
+                        .groups
+                        .push(group(GroupKind::Security, "Engineering"));
+                }
+            }
+            Ok(state)
+        })
+        .collect();
+
+    let plan = plan(&workers(&rows), desired, &directory)?;
+
+    let planned: Vec<&str> = plan
+        .workers
+        .iter()
+        .map(|w| w.employee_id.as_str())
+        .collect();
+    assert_eq!(planned, ids);
+    for (i, worker) in plan.workers.iter().enumerate() {
+        let kinds: Vec<&str> = worker.actions.iter().map(|a| a.op.kind()).collect();
+        let expected: &[&str] = if i % 2 == 0 {
+            &["add_group_member"]
+        } else {
+            &[]
+        };
+        assert_eq!(kinds, expected, "{}", worker.employee_id);
+    }
+    assert_eq!(plan.warnings.len(), 1);
+    assert_eq!(plan.warnings[0].employee_ids, ids);
+    Ok(())
+}
