@@ -102,12 +102,20 @@ async fn onboard(workers: usize) -> Result<()> {
     let export = ObjectKey::parse(&format!("connections/{id}/hr/workers.csv"))?;
     services
         .objects
-        .put(&export, company.hr_csv.clone().into_bytes(), Condition::Always)
+        .put(
+            &export,
+            company.hr_csv.clone().into_bytes(),
+            Condition::Always,
+        )
         .await?;
     tenant.clear_requests();
 
     let started = Instant::now();
-    let scheduled = schedule(services, serde_json::json!({ "connection_id": id.to_string() })).await?;
+    let scheduled = schedule(
+        services,
+        serde_json::json!({ "connection_id": id.to_string() }),
+    )
+    .await?;
     println!(
         "{workers} workers in the export; scheduled {} workers in {} messages",
         scheduled.workers, scheduled.messages
@@ -179,11 +187,7 @@ async fn report(
     let accounts = ids.len();
     ids.sort_unstable();
     ids.dedup();
-    let letters = services
-        .objects
-        .list("dead-letters/")
-        .await?
-        .len();
+    let letters = services.objects.list("dead-letters/").await?.len();
     println!(
         "accounts with an employee id: {} ({} created twice; {hr_rows} workers in the export, \
          those who have left get none); dead letters: {letters}",

@@ -41,9 +41,9 @@ use tenure::microsoft::{
     LiveDirectory, NationalCloud, ReadOptions, TokenSource, read_directory,
 };
 use tenure::pipeline::{self, PlanRequest};
-use tenure::queue::{PER_TENANT_LANES, lane_of};
 use tenure::plan::{Change, Plan};
 use tenure::plugin::{Plugin, PluginHost, STANDARD_MAPPER, SandboxLimits};
+use tenure::queue::{PER_TENANT_LANES, lane_of};
 use tenure::synthetic::SyntheticCompany;
 use tenure::today::Today;
 use tenure_emulator::{EmulatedTenant, Faults, RateLimits, RecordedRequest, TenantConfig};
@@ -392,9 +392,12 @@ async fn limited_apply(
     let options = ApplyOptions {
         concurrency: CONCURRENCY,
     };
-    let reports = futures::future::join_all(parts.iter().zip(&writers).map(|(part, writer)| {
-        tenure::apply::apply_observed(part, writer, options, &observer)
-    }))
+    let reports = futures::future::join_all(
+        parts
+            .iter()
+            .zip(&writers)
+            .map(|(part, writer)| tenure::apply::apply_observed(part, writer, options, &observer)),
+    )
     .await;
     let report = ApplyReport {
         outcomes: reports
