@@ -25,7 +25,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::connection::OnConnection;
@@ -63,24 +62,8 @@ pub(crate) async fn issue(
         Ok(issued) => {
             tracing::info!(%connection, upload = %issued.upload, bytes, by = %on.caller.actor().label(), "console: plugin upload URL issued");
             let here = upload_path(connection, &issued.upload);
-            let url = issued
-                .url
-                .as_ref()
-                .map_or_else(|| here.clone(), |url| url.expose_secret().to_owned());
-            let headers: serde_json::Map<String, serde_json::Value> = issued
-                .headers
-                .into_iter()
-                .map(|(name, value)| (name, value.into()))
-                .collect();
-            let body = serde_json::json!({
-                "upload": issued.upload,
-                "method": "PUT",
-                "url": url,
-                "headers": headers,
-                "bytes": issued.bytes,
-                "expires_at": issued.expires_at,
-                "complete": here,
-            });
+            let mut body = issued.ticket(&here);
+            body["complete"] = here.into();
             (StatusCode::CREATED, Json(body)).into_response()
         }
         Err(error) => refused_upload(connection, &error),

@@ -9,7 +9,6 @@ use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::admin::{AdminRoute, admin_layer};
@@ -203,28 +202,11 @@ async fn issue_upload(
     Ok(
         match plugins::issue_upload_url(&services, &connection, request.bytes).await {
             Ok(issued) => {
-                let url = issued.url.as_ref().map_or_else(
-                    || {
-                        format!(
-                            "/connections/{connection}/plugins/uploads/{}",
-                            issued.upload
-                        )
-                    },
-                    |url| url.expose_secret().to_owned(),
+                let own_route = format!(
+                    "/connections/{connection}/plugins/uploads/{}",
+                    issued.upload
                 );
-                let headers: serde_json::Map<String, serde_json::Value> = issued
-                    .headers
-                    .into_iter()
-                    .map(|(name, value)| (name, value.into()))
-                    .collect();
-                let body = serde_json::json!({
-                    "upload": issued.upload,
-                    "method": "PUT",
-                    "url": url,
-                    "headers": headers,
-                    "bytes": issued.bytes,
-                    "expires_at": issued.expires_at,
-                });
+                let body = issued.ticket(&own_route);
                 (StatusCode::CREATED, Json(body)).into_response()
             }
             Err(error) => refused(&connection, &error),

@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -57,6 +57,32 @@ pub struct IssuedUpload {
     pub bytes: u64,
     /// Until when the URL takes them.
     pub expires_at: Timestamp,
+}
+
+impl IssuedUpload {
+    /// The answer that hands the upload to its caller (the HTTP API's and the console's alike):
+    /// its id, and a `PUT` of exactly `bytes` bytes with these headers before `expires_at`, to
+    /// the store's URL or, when the store gives none, to `own_route`. It holds the URL, a
+    /// credential: for the caller who asked, never for a log.
+    pub fn ticket(&self, own_route: &str) -> serde_json::Value {
+        let url = self.url.as_ref().map_or_else(
+            || own_route.to_owned(),
+            |url| url.expose_secret().to_owned(),
+        );
+        let headers: serde_json::Map<String, serde_json::Value> = self
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone().into()))
+            .collect();
+        serde_json::json!({
+            "upload": self.upload,
+            "method": "PUT",
+            "url": url,
+            "headers": headers,
+            "bytes": self.bytes,
+            "expires_at": self.expires_at,
+        })
+    }
 }
 
 /// Issues an upload URL for a component of `bytes` bytes for `connection`.
