@@ -28,7 +28,7 @@ use tenure::store::objects::{Condition, ObjectKey};
 use tenure_emulator::{EmulatedTenant, RateLimits, RecordedRequest, TenantConfig};
 use tenure_test_support::machine::{cores, cpu_model};
 use tenure_test_support::services::ServicesBuilder;
-use tenure_test_support::tenant::{connection_to, quick_client_options};
+use tenure_test_support::tenant::{accounts_by_employee_id, connection_to, quick_client_options};
 
 type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
 
@@ -178,25 +178,17 @@ async fn report(
     } else {
         println!("floor: every write fits in the first window; no floor to compare with");
     }
-    let state = tenant.state();
-    let mut ids: Vec<&str> = state
-        .users
-        .iter()
-        .filter_map(|u| u.employee_id.as_deref())
-        .collect();
-    let accounts = ids.len();
-    ids.sort_unstable();
-    ids.dedup();
+    let (accounts, distinct) = accounts_by_employee_id(tenant);
     let letters = services.objects.list("dead-letters/").await?.len();
     println!(
         "accounts with an employee id: {} ({} created twice; {hr_rows} workers in the export, \
          those who have left get none); dead letters: {letters}",
-        ids.len(),
-        accounts - ids.len()
+        distinct,
+        accounts - distinct
     );
     // Every message was deleted by `drain`: done, or dead-lettered (a failed run's messages
     // come back instead), so with no dead letter every run succeeded.
-    let met = accounts == ids.len() && letters == 0;
+    let met = accounts == distinct && letters == 0;
     println!(
         "target: every message provisioned, nobody created twice, nothing dead-lettered: {}",
         if met { "MET" } else { "NOT MET" }

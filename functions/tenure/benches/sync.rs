@@ -23,6 +23,7 @@
 //! starts each window up to a second late: at 10 s windows that alone can cost up to 10 %.
 
 use tenure_test_support::machine;
+use tenure_test_support::tenant::accounts_by_employee_id;
 
 use machine::{cores, cpu_model};
 
@@ -478,15 +479,7 @@ async fn limited_apply(
     // Read back at full speed: the check is not part of the measurement.
     tenant.set_faults(Faults::default());
 
-    let state = tenant.state();
-    let mut ids: Vec<&str> = state
-        .users
-        .iter()
-        .filter_map(|u| u.employee_id.as_deref())
-        .collect();
-    let all = ids.len();
-    ids.sort_unstable();
-    ids.dedup();
+    let (all, distinct) = accounts_by_employee_id(&tenant);
     let again = plan_from(
         plugin,
         config,
@@ -496,7 +489,7 @@ async fn limited_apply(
     )?;
     println!(
         "  users doubled: {}; second plan: {}",
-        all - ids.len(),
+        all - distinct,
         if again.is_empty() {
             "empty".to_owned()
         } else {

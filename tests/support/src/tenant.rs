@@ -47,3 +47,18 @@ pub fn quick_client_options() -> ClientOptions {
         ..ClientOptions::default()
     }
 }
+
+/// The tenant's accounts that carry an employee id, and how many of those ids are distinct:
+/// the difference is the accounts created twice.
+pub fn accounts_by_employee_id(tenant: &EmulatedTenant) -> (usize, usize) {
+    let state = tenant.state();
+    let mut ids: Vec<&str> = state
+        .users
+        .iter()
+        .filter_map(|u| u.employee_id.as_deref())
+        .collect();
+    let accounts = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    (accounts, ids.len())
+}
