@@ -259,4 +259,24 @@ impl SessionHeaders {
             .header("cookie", &self.cookie)
             .header("x-csrf-token", &self.csrf_token)
     }
+
+    /// A console form posted to `path` as a page posts it: the session's cookie, and its CSRF
+    /// token as the form's first field before `fields` (encoded; may be empty).
+    pub fn console_form(&self, path: impl Into<String>, fields: &str) -> ApiEvent {
+        let token = format!("csrf_token={}", self.csrf_token);
+        let fields = if fields.is_empty() {
+            token
+        } else {
+            format!("{token}&{fields}")
+        };
+        self.forged_console_form(path, &fields)
+    }
+
+    /// A console form posted to `path` with the session's cookie and only the given `fields`:
+    /// no CSRF token unless `fields` carries one (a forged or guessed post).
+    pub fn forged_console_form(&self, path: impl Into<String>, fields: &str) -> ApiEvent {
+        ApiEvent::post("POST /console/{proxy+}", path)
+            .header("cookie", &self.cookie)
+            .form(fields)
+    }
 }

@@ -84,6 +84,12 @@ impl ApiEvent {
         self
     }
 
+    /// A form's fields (`application/x-www-form-urlencoded`, already encoded) as the body.
+    pub fn form(self, fields: &str) -> Self {
+        self.header("content-type", "application/x-www-form-urlencoded")
+            .body(fields.as_bytes())
+    }
+
     /// Sends the body base64-encoded (`isBase64Encoded: true`) even when it is text, as API
     /// Gateway does for a content type it does not take for text.
     pub fn base64(mut self) -> Self {

@@ -86,8 +86,7 @@ async fn the_console_binary_serves_its_pages_to_a_signed_in_operator_only() -> T
         format!("/console/connections/{id}/hr/webhook-key"),
     )
     .header("cookie", &cookie)
-    .header("content-type", "application/x-www-form-urlencoded")
-    .body(b"csrf_token=guessed")
+    .form("csrf_token=guessed")
     .json();
     let refused = stack.invoke("console", &forged).await?;
     assert_eq!(refused["statusCode"], 403, "{refused}");

@@ -185,12 +185,7 @@ async fn a_post_without_the_sessions_csrf_token_or_from_another_site_is_forbidde
     );
 
     let form_without = admin
-        .send(
-            &door.router,
-            post(&activate)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(b"csrf_token=guess"),
-        )
+        .send(&door.router, post(&activate).form("csrf_token=guess"))
         .await?;
     assert_eq!(form_without.status, 403, "{}", form_without.body);
 
@@ -223,9 +218,7 @@ async fn a_post_without_the_sessions_csrf_token_or_from_another_site_is_forbidde
     let form = admin
         .send(
             &door.router,
-            post(&activate)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("csrf_token={token}").as_bytes()),
+            post(&activate).form(&format!("csrf_token={token}")),
         )
         .await?;
     assert_eq!(form.status, 404, "{}", form.body);

@@ -117,8 +117,7 @@ async fn signing_out_ends_the_session_and_takes_the_csrf_token() -> TestResult {
             &door.router,
             ApiEvent::post("POST /signout", "/signout")
                 .domain(super::helpers::DOMAIN)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(format!("csrf_token={token}").as_bytes()),
+                .form(&format!("csrf_token={token}")),
         )
         .await?;
     assert_eq!(answer.status, 200, "{}", answer.body);

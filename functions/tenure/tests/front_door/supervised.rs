@@ -38,9 +38,7 @@ async fn supervision(door: &Door) -> Result<Supervision, Error> {
 }
 
 fn form(path: &str, body: &str) -> ApiEvent {
-    post(path)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.as_bytes())
+    post(path).form(body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,8 +31,7 @@ fn request(app: &TestApp, method: &str, path: &str, csrf: Option<&str>) -> ApiEv
 /// Step 1: `POST …/uploads` with `bytes=…` and `csrf` as the header.
 async fn issue(app: &TestApp, bytes: &str, csrf: &str) -> Result<Answer, Error> {
     request(app, "POST", UPLOADS, Some(csrf))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("bytes={bytes}").as_bytes())
+        .form(&format!("bytes={bytes}"))
         .send(&console(app))
         .await
 }
@@ -50,9 +49,8 @@ async fn put(app: &TestApp, path: &str, bytes: &[u8], csrf: &str) -> Result<Answ
 /// Step 3: `POST path` as the page's form posts it (the token in the form), as htmx does.
 async fn complete(app: &TestApp, path: &str, csrf: &str) -> Result<Answer, Error> {
     request(app, "POST", path, None)
-        .header("content-type", "application/x-www-form-urlencoded")
         .header("hx-request", "true")
-        .body(format!("csrf_token={csrf}").as_bytes())
+        .form(&format!("csrf_token={csrf}"))
         .send(&console(app))
         .await
 }
@@ -171,8 +169,7 @@ async fn the_consoles_upload_routes_need_a_session_and_its_csrf_token() -> TestR
     assert_eq!(app.objects.list("plugin-uploads/").await?, Vec::new());
     let anonymous = ApiEvent::new("POST", "$default", UPLOADS)
         .header("x-csrf-token", &app.session.csrf_token)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("bytes={size}").as_bytes())
+        .form(&format!("bytes={size}"))
         .send(&console(&app))
         .await?;
     assert_eq!(anonymous.status, 401, "{}", anonymous.body);
@@ -202,8 +199,7 @@ async fn the_consoles_upload_routes_need_a_session_and_its_csrf_token() -> TestR
         "/console/connections/nowhere/mapping/plugins/uploads",
         Some(&app.session.csrf_token),
     )
-    .header("content-type", "application/x-www-form-urlencoded")
-    .body(b"bytes=1000")
+    .form("bytes=1000")
     .send(&console(&app))
     .await?;
     assert_eq!(elsewhere.status, 404, "{}", elsewhere.body);

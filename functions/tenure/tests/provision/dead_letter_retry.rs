@@ -147,13 +147,10 @@ async fn use_secret(env: &Env, secret: &str) -> TestResult {
 /// The activity page's Retry form for dead letter `letter`, posted with the session.
 fn retry_event(session: &SessionHeaders, page: &str, letter: &str) -> ApiEvent {
     let letter: String = form_urlencoded::byte_serialize(letter.as_bytes()).collect();
-    ApiEvent::post(
-        "POST /console/{proxy+}",
+    session.console_form(
         format!("{page}/dead-letters/retry"),
+        &format!("letter={letter}"),
     )
-    .header("cookie", &session.cookie)
-    .header("content-type", "application/x-www-form-urlencoded")
-    .body(format!("csrf_token={}&letter={letter}", session.csrf_token).as_bytes())
 }
 
 /// The same on the AWS stores: the dead letter is on the SQS dead-letter queue (FIFO, on moto),

@@ -108,13 +108,6 @@ fn get(session: &SessionHeaders, path: &str) -> ApiEvent {
     session.on(ApiEvent::get("GET /console/{proxy+}", path))
 }
 
-fn post(session: &SessionHeaders, path: &str) -> ApiEvent {
-    ApiEvent::post("POST /console/{proxy+}", path)
-        .header("cookie", &session.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf_token={}", session.csrf_token).as_bytes())
-}
-
 #[tokio::test]
 async fn a_certificate_tenure_makes_is_registered_on_the_app_and_proves_the_connection()
 -> TestResult {
@@ -190,7 +183,8 @@ async fn a_certificate_tenure_makes_is_registered_on_the_app_and_proves_the_conn
         "the key is never downloaded"
     );
 
-    let early = post(&session, &format!("{page}/prove"))
+    let early = session
+        .console_form(format!("{page}/prove"), "")
         .send(&router)
         .await?;
     assert_eq!(early.status, 422, "{}", early.body);
@@ -205,7 +199,8 @@ async fn a_certificate_tenure_makes_is_registered_on_the_app_and_proves_the_conn
         listed.contains(&thumbprint),
         "the portal lists it: {listed}"
     );
-    let proved = post(&session, &format!("{page}/prove"))
+    let proved = session
+        .console_form(format!("{page}/prove"), "")
         .send(&router)
         .await?;
     assert_eq!(proved.status, 303, "{}", proved.body);

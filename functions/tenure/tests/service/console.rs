@@ -223,18 +223,18 @@ async fn an_approval_takes_the_forms_csrf_token_and_records_who_approved() -> Te
     )));
 
     let path = format!("/console/connections/contoso/approvals/{}/approve", held.id);
-    let form = |token: &str| {
-        ApiEvent::post("POST /console/{proxy+}", path.clone())
-            .header("cookie", &session.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("csrf_token={token}&plan_digest=none").as_bytes())
-    };
-    let forged = form("not-the-token").send(&router).await?;
+    let forged = session
+        .forged_console_form(&path, "csrf_token=not-the-token&plan_digest=none")
+        .send(&router)
+        .await?;
     assert_eq!(forged.status, 403, "{}", forged.body);
     let still = guard::list(services.objects.as_ref(), &connection.id).await?;
     assert_eq!(still[0].status, ApprovalStatus::Pending);
 
-    let approved = form(&session.csrf_token).send(&router).await?;
+    let approved = session
+        .console_form(&path, "plan_digest=none")
+        .send(&router)
+        .await?;
     assert_eq!(approved.status, 200, "{}", approved.body);
     assert!(
         approved.body.contains("released to provisioning"),
@@ -246,7 +246,10 @@ async fn an_approval_takes_the_forms_csrf_token_and_records_who_approved() -> Te
         return Err("not approved".into());
     };
     assert!(by.starts_with("user:"), "{by}");
-    let again = form(&session.csrf_token).send(&router).await?;
+    let again = session
+        .console_form(&path, "plan_digest=none")
+        .send(&router)
+        .await?;
     assert!(again.body.contains("approved before"), "{}", again.body);
     Ok(())
 }
@@ -365,12 +368,7 @@ async fn creating_a_connection_says_what_is_wrong_next_to_the_field_and_keeps_no
     stored(&local, "taken").await?;
     let (services, session) = local.signed_in(None).await?;
     let router = console_routes(services.clone());
-    let form = |body: &str| {
-        ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
-            .header("cookie", &session.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("csrf_token={}&{body}", session.csrf_token).as_bytes())
-    };
+    let form = |fields: &str| session.console_form("/console/connections/new", fields);
     let empty = session
         .on(ApiEvent::get(
             "GET /console/{proxy+}",
@@ -405,10 +403,8 @@ async fn creating_a_connection_says_what_is_wrong_next_to_the_field_and_keeps_no
         two_lines.body
     );
 
-    let forged = ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
-        .header("cookie", &session.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(b"name=New+one&cloud=global&client_id=a&tenant_id=4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e&client_secret=s")
+    let forged = session
+        .forged_console_form("/console/connections/new", "name=New+one&cloud=global&client_id=a&tenant_id=4f0b6c9e-2d3a-4b5c-8d7e-9f0a1b2c3d4e&client_secret=s")
         .send(&router)
         .await?;
     assert_eq!(forged.status, 403, "no CSRF token: {}", forged.body);
@@ -426,12 +422,7 @@ async fn a_new_connections_id_is_its_names_slug_never_taken_never_reserved() -> 
     let taken = stored(&local, "taken").await?;
     let (services, session) = local.signed_in(None).await?;
     let router = console_routes(services.clone());
-    let form = |body: &str| {
-        ApiEvent::post("POST /console/{proxy+}", "/console/connections/new")
-            .header("cookie", &session.cookie)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("csrf_token={}&{body}", session.csrf_token).as_bytes())
-    };
+    let form = |fields: &str| session.console_form("/console/connections/new", fields);
     // Nothing listens at the endpoint: each connection is kept, and its proof fails.
     let fields = format!(
         "cloud=global&client_id=tenure-local&tenant_id={TENANT}&client_secret=s&endpoint=http%3A%2F%2F127.0.0.1%3A9"
@@ -494,15 +485,8 @@ async fn the_exchange_form_says_what_is_wrong_next_to_the_field_and_keeps_nothin
     ] {
         assert!(page.body.contains(text), "{text}: {}", page.body);
     }
-    let form = |body: &str| {
-        ApiEvent::post(
-            "POST /console/{proxy+}",
-            "/console/connections/contoso/exchange",
-        )
-        .header("cookie", &session.cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!("csrf_token={}&{body}", session.csrf_token).as_bytes())
-    };
+    let exchange = "/console/connections/contoso/exchange";
+    let form = |fields: &str| session.console_form(exchange, fields);
     let wrong = form("enabled=on&anchor=not+a+mailbox&role-distribution-groups=on")
         .send(&router)
         .await?;
@@ -515,15 +499,10 @@ async fn the_exchange_form_says_what_is_wrong_next_to_the_field_and_keeps_nothin
         "{}",
         wrong.body
     );
-    let forged = ApiEvent::post(
-        "POST /console/{proxy+}",
-        "/console/connections/contoso/exchange",
-    )
-    .header("cookie", &session.cookie)
-    .header("content-type", "application/x-www-form-urlencoded")
-    .body(b"enabled=on&anchor=svc%40contoso.com")
-    .send(&router)
-    .await?;
+    let forged = session
+        .forged_console_form(exchange, "enabled=on&anchor=svc%40contoso.com")
+        .send(&router)
+        .await?;
     assert_eq!(forged.status, 403);
     let (kept, _) = services.connections.get(&contoso.id).await?.ok_or("gone")?;
     assert_eq!(kept.exchange, contoso.exchange);

@@ -9,7 +9,7 @@ use tenure_emulator::Faults;
 
 use super::harness::*;
 use crate::helpers::{files, samples, stderr};
-use crate::tenant::{CLIENT, SECRET, Sandbox, stdout};
+use crate::tenant::{CLIENT, Sandbox, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_tenure_emulate_a_signed_hire_is_provisioned_once_and_no_secret_leaks() -> Result {
@@ -124,10 +124,8 @@ async fn with_tenure_emulate_a_signed_hire_is_provisioned_once_and_no_secret_lea
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_deliveries_are_refused_with_a_reason_and_nothing_is_queued() -> Result {
     let sandbox = Sandbox::start(Faults::default(), 1).await;
-    let uri = sandbox.tenant.uri();
-    let tenant_id = sandbox.tenant.tenant_id();
-    let graph = Graph::sign_in(&uri, tenant_id, SECRET).await?;
-    let connected = Connected::to(&uri, tenant_id, SECRET).await;
+    let graph = Graph::of(&sandbox).await?;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let served = connected.serve().await;
     let users_before = graph.users().await?.len();
 
@@ -217,10 +215,8 @@ async fn bad_deliveries_are_refused_with_a_reason_and_nothing_is_queued() -> Res
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminated_worker_is_disabled_and_no_one_else_changes() -> Result {
     let sandbox = Sandbox::start(Faults::default(), 1).await;
-    let uri = sandbox.tenant.uri();
-    let tenant_id = sandbox.tenant.tenant_id();
-    let graph = Graph::sign_in(&uri, tenant_id, SECRET).await?;
-    let connected = Connected::to(&uri, tenant_id, SECRET).await;
+    let graph = Graph::of(&sandbox).await?;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let served = connected.serve().await;
     let before = graph.users().await?;
     let sam = graph.users_with("1040").await?;
@@ -286,7 +282,7 @@ async fn a_terminated_worker_is_disabled_and_no_one_else_changes() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminate_event_for_a_later_day_changes_nothing_yet() -> Result {
     let sandbox = Sandbox::start(Faults::default(), 1).await;
-    let connected = Connected::to(&sandbox.tenant.uri(), sandbox.tenant.tenant_id(), SECRET).await;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let mut export = tenure(
         &connected.state(),
         &["connect", "hr-export", "--connection", CONNECTION],
@@ -323,7 +319,7 @@ async fn a_terminate_event_for_a_later_day_changes_nothing_yet() -> Result {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminate_event_keeps_what_an_earlier_delivery_said() -> Result {
     let sandbox = Sandbox::start(Faults::default(), 1).await;
-    let connected = Connected::to(&sandbox.tenant.uri(), sandbox.tenant.tenant_id(), SECRET).await;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let served = connected.serve().await;
     served
         .accepted(&served.sign(&hire("5101", "Leaving", "Later"), Duration::ZERO))

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{files, samples, stderr, tenure_process};
-use crate::tenant::{CLIENT, stdout};
+use crate::tenant::{CLIENT, SECRET, Sandbox, stdout};
 
 /// How long a test waits for provisioning to show in the tenant: generous, because the machine
 /// may be busy. A wait with a deadline, not a claim about speed.
@@ -155,6 +155,11 @@ pub(crate) struct Connected {
 }
 
 impl Connected {
+    /// Connected to `sandbox`'s tenant with the customer's app and the sandbox's secret.
+    pub(crate) async fn to_sandbox(sandbox: &Sandbox) -> Connected {
+        Self::to(&sandbox.tenant.uri(), sandbox.tenant.tenant_id(), SECRET).await
+    }
+
     pub(crate) async fn to(uri: &str, tenant_id: &str, client_secret: &str) -> Connected {
         let dir = tempfile::tempdir().expect("temp dir");
         let state = dir.path().join("state");
@@ -368,6 +373,11 @@ pub(crate) struct Graph {
 }
 
 impl Graph {
+    /// `sandbox`'s tenant seen with the customer's app and the sandbox's secret.
+    pub(crate) async fn of(sandbox: &Sandbox) -> Result<Graph> {
+        Self::sign_in(&sandbox.tenant.uri(), sandbox.tenant.tenant_id(), SECRET).await
+    }
+
     pub(crate) async fn sign_in(uri: &str, tenant_id: &str, client_secret: &str) -> Result<Graph> {
         let http = reqwest::Client::new();
         let token: Value = http

@@ -11,14 +11,14 @@ use reqwest::Method;
 
 use super::admin::{ADMIN, Admin, MEMBER, with_tenure_app};
 use super::harness::*;
-use crate::tenant::{SECRET, Sandbox};
+use crate::tenant::Sandbox;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_is_uploaded_activated_and_listed_and_garbage_is_refused() -> Result {
     let sandbox =
         Sandbox::configured(|c| with_tenure_app(c.with_faults(Faults::default(), 1))).await;
     let uri = sandbox.tenant.uri();
-    let connected = Connected::to(&uri, sandbox.tenant.tenant_id(), SECRET).await;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let served = connected.serve_with_sign_in(&uri).await;
     let plugins = format!("{}/connections/{CONNECTION}/plugins", served.url);
     let admin = Admin::sign_in(&served, &sandbox.tenant, ADMIN).await?;
@@ -80,7 +80,7 @@ async fn a_plugin_is_uploaded_activated_and_listed_and_garbage_is_refused() -> R
     served
         .accepted(&served.sign(&hire("4001", "Plug", "In"), Duration::ZERO))
         .await;
-    let graph = Graph::sign_in(&uri, sandbox.tenant.tenant_id(), SECRET).await?;
+    let graph = Graph::of(&sandbox).await?;
     let user = served
         .wait_for("the hire 4001 to have an account", async || {
             graph.users_with("4001").await.ok()?.into_iter().next()
@@ -94,7 +94,7 @@ async fn a_plugin_is_uploaded_activated_and_listed_and_garbage_is_refused() -> R
 async fn anonymous_members_and_forged_requests_cannot_touch_plugins() -> Result {
     let sandbox = Sandbox::configured(with_tenure_app).await;
     let uri = sandbox.tenant.uri();
-    let connected = Connected::to(&uri, sandbox.tenant.tenant_id(), SECRET).await;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let served = connected.serve_with_sign_in(&uri).await;
     let plugins = format!("{}/connections/{CONNECTION}/plugins", served.url);
     let activate = format!("{plugins}/{}/activate", "ab".repeat(32));

@@ -8,13 +8,13 @@ use reqwest::header::AUTHORIZATION;
 use super::admin::{ADMIN, Admin, with_tenure_app};
 use super::harness::*;
 use crate::helpers::files;
-use crate::tenant::{SECRET, Sandbox};
+use crate::tenant::Sandbox;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn automation_uploads_with_a_token_and_its_secret_is_never_printed_or_stored() -> Result {
     let sandbox = Sandbox::configured(with_tenure_app).await;
     let uri = sandbox.tenant.uri();
-    let connected = Connected::to(&uri, sandbox.tenant.tenant_id(), SECRET).await;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let served = connected.serve_with_sign_in(&uri).await;
     let base = format!("{}/connections/{CONNECTION}", served.url);
     let admin = Admin::sign_in(&served, &sandbox.tenant, ADMIN).await?;

@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 use super::admin::{ADMIN, Admin, with_tenure_app};
 use super::harness::*;
 use crate::helpers::{run, tenure_process};
-use crate::tenant::{SECRET, Sandbox};
+use crate::tenant::Sandbox;
 
 /// Makes an API token of the connection with these scopes, as a signed-in administrator.
 async fn token(admin: &Admin, base: &str, scopes: &[&str]) -> Result<String> {
@@ -72,7 +72,7 @@ async fn a_plugin_is_uploaded_and_rolled_back_with_a_token_and_refused_without_o
 -> Result {
     let sandbox = Sandbox::configured(with_tenure_app).await;
     let uri = sandbox.tenant.uri();
-    let connected = Connected::to(&uri, sandbox.tenant.tenant_id(), SECRET).await;
+    let connected = Connected::to_sandbox(&sandbox).await;
     let served = connected.serve_with_sign_in(&uri).await;
     let base = format!("{}/connections/{CONNECTION}", served.url);
     let admin = Admin::sign_in(&served, &sandbox.tenant, ADMIN).await?;
