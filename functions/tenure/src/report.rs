@@ -188,7 +188,7 @@ pub fn apply_text(report: &ApplyReport) -> String {
     for o in &report.outcomes {
         let (section, why) = match &o.outcome {
             Outcome::Applied => continue,
-            Outcome::Deferred { reason } => (0, reason),
+            Outcome::Deferred { reason } | Outcome::Postponed { reason } => (0, reason),
             Outcome::Failed { error } => (1, error),
             Outcome::Skipped { reason } => (2, reason),
         };

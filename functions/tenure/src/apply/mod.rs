@@ -7,7 +7,9 @@
 //! whether a user with that employee id already exists (a create cut off halfway by a lost
 //! connection is found and finished, not repeated). An action that cannot happen yet (a
 //! mailbox that does not exist until its license has been processed) is *deferred*: the next
-//! sync plans it again, because plans are computed from state. Every applied change is audited
+//! sync plans it again, because plans are computed from state. An action the directory gave up
+//! on for want of time (a provision run's stop time) is *postponed*, and the run starts nothing
+//! more: its continuation plans it again. Every applied change is audited
 //! with its reason and Microsoft's request id; no secret is ever written into an outcome or an
 //! audit record.
 //!
@@ -18,7 +20,7 @@
 //!   the observer told of each action as it settles.
 //! - `writer`: the [`DirectoryWriter`] seam, and the in-memory directory that applies a plan to a
 //!   snapshot.
-//! - `outcome`: what became of each action: applied, deferred, failed or skipped.
+//! - `outcome`: what became of each action: applied, deferred, postponed, failed or skipped.
 //! - `audit`: the record of an applied change, with before and after.
 //! - `password`: new users' first passwords, only ever held as secrets.
 

@@ -13,6 +13,12 @@ pub enum Outcome {
         /// Why.
         reason: String,
     },
+    /// Not attempted, or not waited for, because the run's time was up (the directory asked
+    /// to wait past the run's stop time): not a failure; the run's continuation plans it again.
+    Postponed {
+        /// Why.
+        reason: String,
+    },
     /// The directory refused it or could not be reached.
     Failed {
         /// What went wrong.
@@ -48,16 +54,29 @@ pub struct ApplyReport {
 }
 
 impl ApplyReport {
-    /// How many actions ended in each way: (applied, deferred, failed, skipped).
+    /// How many actions ended in each way: (applied, deferred, failed, skipped). Postponed
+    /// actions count as deferred: another run does them.
     pub fn counts(&self) -> (usize, usize, usize, usize) {
         self.outcomes
             .iter()
             .fold((0, 0, 0, 0), |(a, d, f, s), o| match o.outcome {
                 Outcome::Applied => (a + 1, d, f, s),
-                Outcome::Deferred { .. } => (a, d + 1, f, s),
+                Outcome::Deferred { .. } | Outcome::Postponed { .. } => (a, d + 1, f, s),
                 Outcome::Failed { .. } => (a, d, f + 1, s),
                 Outcome::Skipped { .. } => (a, d, f, s + 1),
             })
+    }
+
+    /// The workers with an action [`Outcome::Postponed`], each once, in plan order: what a
+    /// run that ran out of time leaves to its continuation.
+    pub fn postponed_workers(&self) -> Vec<&str> {
+        let mut seen = std::collections::HashSet::new();
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o.outcome, Outcome::Postponed { .. }))
+            .map(|o| o.employee_id.as_str())
+            .filter(|id| seen.insert(*id))
+            .collect()
     }
 
     /// Whether every action was applied.

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use rustc_hash::FxHashMap;
@@ -42,6 +43,10 @@ pub async fn apply<W: DirectoryWriter>(
 }
 
 /// [`apply`], telling `observer` of each action as it is settled.
+///
+/// Once the directory gives up on an action for want of time ([`WriteError::OutOfTime`]: a
+/// provision run's stop time came), no further action is started: those in flight settle, and
+/// every action not yet started is [`Outcome::Postponed`] too, for the run's continuation.
 pub async fn apply_observed<W: DirectoryWriter>(
     plan: &Plan,
     writer: &W,
@@ -49,6 +54,14 @@ pub async fn apply_observed<W: DirectoryWriter>(
     observer: Observer<'_>,
 ) -> (ApplyReport, Vec<AuditRecord>) {
     let concurrency = options.concurrency.max(1);
+    let time_up = &TimeUp::default();
+    // Every settled action passes here: the first postponed one stops the starting of others.
+    let observer: Observer<'_> = &|settled: &ActionOutcome, record: Option<&AuditRecord>| {
+        if matches!(settled.outcome, Outcome::Postponed { .. }) {
+            time_up.set();
+        }
+        observer(settled, record);
+    };
     // Accounts an interrupted run already created, looked up together rather than one by one
     // (when that fails, each create asks on its own).
     let to_create: Vec<&str> = plan
@@ -59,11 +72,14 @@ pub async fn apply_observed<W: DirectoryWriter>(
         .collect();
     let existing: Option<FxHashMap<String, String>> = match to_create.is_empty() {
         true => Some(FxHashMap::default()),
-        false => writer
-            .find_users(&to_create)
-            .await
-            .ok()
-            .map(|found| found.into_iter().collect()),
+        false => match writer.find_users(&to_create).await {
+            Ok(found) => Some(found.into_iter().collect()),
+            Err(WriteError::OutOfTime { .. }) => {
+                time_up.set();
+                None
+            }
+            Err(_) => None,
+        },
     };
     let existing = existing.as_ref();
     // New accounts first, so that every manager exists before anyone points at it.
@@ -77,7 +93,7 @@ pub async fn apply_observed<W: DirectoryWriter>(
         .map(|i| async move {
             (
                 i,
-                create(&plan.workers[i], writer, existing, observer).await,
+                create(&plan.workers[i], writer, existing, time_up, observer).await,
             )
         })
         .buffered(concurrency)
@@ -93,11 +109,13 @@ pub async fn apply_observed<W: DirectoryWriter>(
     }
     let new_ids = &new_ids;
     let mut runs: Vec<WorkerRun> = futures::stream::iter(runs.into_iter().enumerate())
-        .map(|(i, run)| async move { rest(&plan.workers[i], run, writer, new_ids, observer).await })
+        .map(|(i, run)| async move {
+            rest(&plan.workers[i], run, writer, new_ids, time_up, observer).await
+        })
         .buffered(concurrency)
         .collect()
         .await;
-    add_to_groups(plan, &mut runs, writer, concurrency, observer).await;
+    add_to_groups(plan, &mut runs, writer, concurrency, time_up, observer).await;
     let mut report = ApplyReport::default();
     let mut audit = Vec::new();
     for run in runs {
@@ -105,6 +123,28 @@ pub async fn apply_observed<W: DirectoryWriter>(
         audit.extend(run.audit);
     }
     (report, audit)
+}
+
+/// Whether the directory gave up on an action for want of time: then nothing more is started.
+#[derive(Debug, Default)]
+struct TimeUp(AtomicBool);
+
+impl TimeUp {
+    fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn is_up(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// What an action the run did not start for want of time ends in.
+fn not_started() -> WriteError {
+    WriteError::OutOfTime {
+        reason: "not started: an earlier request would have waited past the run's stop time"
+            .to_owned(),
+    }
 }
 
 /// One worker's progress.
@@ -176,6 +216,7 @@ async fn create<W: DirectoryWriter>(
     worker: &WorkerPlan,
     writer: &W,
     existing: Option<&FxHashMap<String, String>>,
+    time_up: &TimeUp,
     observer: Observer<'_>,
 ) -> WorkerRun {
     let mut run = WorkerRun::default();
@@ -183,6 +224,7 @@ async fn create<W: DirectoryWriter>(
         return run;
     };
     let found = match existing {
+        _ if time_up.is_up() => Err(not_started()),
         Some(existing) => Ok(existing.get(&worker.employee_id).cloned()),
         None => writer.find_user(&worker.employee_id).await,
     };
@@ -221,6 +263,7 @@ async fn rest<W: DirectoryWriter>(
     mut run: WorkerRun,
     writer: &W,
     new_ids: &FxHashMap<&str, String>,
+    time_up: &TimeUp,
     observer: Observer<'_>,
 ) -> WorkerRun {
     let user_id = run.user_id.clone().or_else(|| worker.user_id.clone());
@@ -229,12 +272,20 @@ async fn rest<W: DirectoryWriter>(
     let actions = &worker.actions;
     let mut ops: Vec<Result<Cow<'_, Op>, Outcome>> = Vec::with_capacity(actions.len());
     for action in actions {
-        ops.push(resolve(&action.op, writer, new_ids).await);
+        ops.push(match time_up.is_up() {
+            true => Err(failed(not_started())),
+            false => resolve(&action.op, writer, new_ids).await,
+        });
     }
     let mut mailbox_waits = false;
     let mut i = skip_create;
     while i < actions.len() {
         let action = &actions[i];
+        if time_up.is_up() {
+            run.record(worker, action, Err(failed(not_started())), observer);
+            i += 1;
+            continue;
+        }
         let Some(user_id) = user_id.as_deref().filter(|_| !run.blocked) else {
             let reason = "the account could not be created".to_owned();
             run.record(worker, action, Err(Outcome::Skipped { reason }), observer);
@@ -354,6 +405,7 @@ async fn add_to_groups<W: DirectoryWriter>(
     runs: &mut [WorkerRun],
     writer: &W,
     concurrency: usize,
+    time_up: &TimeUp,
     observer: Observer<'_>,
 ) {
     let mut by_group: BTreeMap<&str, Vec<GroupAdd>> = BTreeMap::new();
@@ -377,6 +429,10 @@ async fn add_to_groups<W: DirectoryWriter>(
     let results: Vec<(Vec<GroupAdd>, Vec<WriteResult>)> =
         futures::stream::iter(by_group.into_values())
             .map(|members| async move {
+                if time_up.is_up() {
+                    let results = members.iter().map(|_| Err(not_started())).collect();
+                    return (members, results);
+                }
                 let targets: Vec<Target<'_>> = members
                     .iter()
                     .map(|add| {
@@ -423,6 +479,7 @@ fn is_mailbox(op: &Op) -> bool {
 fn failed(error: WriteError) -> Outcome {
     match error {
         WriteError::NotReady { reason } => Outcome::Deferred { reason },
+        WriteError::OutOfTime { reason } => Outcome::Postponed { reason },
         other => Outcome::Failed {
             error: other.to_string(),
         },

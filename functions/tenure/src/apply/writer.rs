@@ -47,6 +47,14 @@ pub enum WriteError {
         /// Why.
         reason: String,
     },
+    /// Not done for want of time: the directory asked to wait past the instant the run stops
+    /// (Microsoft's `Retry-After`), and it was not carried out. Not a failure: the applier
+    /// starts nothing more, and the run's continuation plans it again.
+    #[error("not done in this run: {reason}")]
+    OutOfTime {
+        /// Why.
+        reason: String,
+    },
     /// The directory refused it.
     #[error("refused: {message}{}", request_id.as_deref().map(|r| format!(" (request id {r})")).unwrap_or_default())]
     Rejected {

@@ -66,6 +66,23 @@ pub enum ApiError {
         /// Microsoft's `request-id`.
         request_id: Option<String>,
     },
+    /// Not sent again because the wait before the next try would end after the instant the
+    /// client was told to give up waiting at (a provision run's stop time). The request was
+    /// not carried out (a 429, a connection never made, a read): nothing to undo or audit.
+    /// Not a failure: the run hands the work to its continuation.
+    #[error(
+        "{api} asked to wait {}s before {operation} again, past the run's stop time; \
+         not waited for: left to the run's continuation",
+        wait.as_secs()
+    )]
+    OutOfTime {
+        /// Which API.
+        api: Api,
+        /// What was asked.
+        operation: String,
+        /// The wait that outlives the stop time (Microsoft's `Retry-After`, or the backoff).
+        wait: Duration,
+    },
     /// The request could not be completed (connection refused or dropped, timeout).
     #[error("cannot reach {api} for {operation}: {message}")]
     Network {
@@ -145,6 +162,11 @@ impl ApiError {
             }
             _ => None,
         }
+    }
+
+    /// Whether the request was given up for want of time ([`ApiError::OutOfTime`]), not failed.
+    pub fn is_out_of_time(&self) -> bool {
+        matches!(self, Self::OutOfTime { .. })
     }
 
     /// Whether the object does not exist (yet): Graph's 404 `Request_ResourceNotFound`, or

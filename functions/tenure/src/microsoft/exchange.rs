@@ -97,6 +97,15 @@ impl ExchangeClient {
         })
     }
 
+    /// This client, giving up on a retry whose wait would end after `at` with
+    /// [`ApiError::OutOfTime`] rather than wait for it, as
+    /// [`crate::microsoft::GraphClient::give_up_waiting_after`].
+    #[must_use]
+    pub fn give_up_waiting_after(mut self, at: std::time::Instant) -> Self {
+        self.transport.give_up_at = Some(at);
+        self
+    }
+
     /// Runs a cmdlet and returns every object it answers with (following `@odata.nextLink`),
     /// and the request id of the last call.
     pub async fn invoke(

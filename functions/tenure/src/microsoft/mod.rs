@@ -14,8 +14,9 @@
 //!   self-signed certificate for a customer's app), or delegated from a stored refresh token
 //!   (`token::refresh`); refusals by OAuth error name and AADSTS code (`token::error`).
 //! - `transport`: one HTTP core for Graph and Exchange; `retry` (backoff honouring `Retry-After`
-//!   and `Rate-Limit-Reset`) and `concurrency` (an adaptive in-flight limit) around it; `error`:
-//!   Graph and Exchange errors by code, with request ids.
+//!   and `Rate-Limit-Reset`, and giving up on a wait past an instant a provision run sets) and
+//!   `concurrency` (an adaptive in-flight limit) around it; `error`: Graph and Exchange errors
+//!   by code, with request ids.
 //! - `graph/`: reads with `$select` and paging, the delta endpoints, writes and `$batch`;
 //!   `graph::chain` sends one user's writes as one dependent `$batch`.
 //! - `exchange`: Exchange Online cmdlets through `InvokeCommand`.

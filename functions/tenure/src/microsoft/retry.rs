@@ -7,8 +7,15 @@
 //! provably was not carried out: a 429 or a connection that was never established. Anything
 //! else reaches the caller, and [`super::graph::GraphClient::create_user`] then looks the user
 //! up by `userPrincipalName` before trying again, so a create is never doubled.
+//!
+//! A client may be told to give up waiting after an instant (a provision run's stop time:
+//! [`super::LiveDirectory::give_up_waiting_after`]). A retry of a request that provably was not
+//! carried out (a 429, a connection never made, a read) whose wait would end after it is not
+//! waited for: the request ends in [`super::ApiError::OutOfTime`], so the run hands it to its
+//! continuation rather than outlive its invocation. Without that instant every wait is waited
+//! for, as it always was.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backon::ExponentialBuilder;
 use reqwest::StatusCode;
@@ -74,6 +81,49 @@ impl RetryPolicy {
     }
 }
 
+/// What to do after a failed attempt that may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NextTry {
+    /// Wait this long, then try again.
+    After(Duration),
+    /// Do not wait: the next try could not start before the instant to give up at. `wait`
+    /// is what it would have needed (Microsoft's wait when it named one, uncapped).
+    GiveUp {
+        /// The wait that outlives the instant.
+        wait: Duration,
+    },
+    /// The retries are spent: the failure stands.
+    Stop,
+}
+
+impl RetryPolicy {
+    /// The decision after a failed attempt at `now`: the delay of [`Self::next_delay`], unless
+    /// `give_up_at` is set, the attempt provably was not carried out (`unapplied`), and the next
+    /// try could not start before `give_up_at`. That is judged on Microsoft's own wait, not on
+    /// its capped form: trying again before it ends only earns another 429.
+    ///
+    /// An attempt that may have been carried out (a dropped answer, a 5xx on an idempotent
+    /// write) is always waited for: giving it up would leave a change that may have reached
+    /// the tenant with no audit record.
+    pub(crate) fn next_try(
+        &self,
+        server_wait: Option<Duration>,
+        backoff: Option<Duration>,
+        unapplied: bool,
+        give_up_at: Option<Instant>,
+        now: Instant,
+    ) -> NextTry {
+        let Some(delay) = self.next_delay(server_wait, backoff) else {
+            return NextTry::Stop;
+        };
+        let needed = server_wait.map_or(delay, |wait| wait.max(delay));
+        match give_up_at {
+            Some(at) if unapplied && now + needed > at => NextTry::GiveUp { wait: needed },
+            _ => NextTry::After(delay),
+        }
+    }
+}
+
 /// Whether an answer's status is worth another try.
 pub(crate) fn is_transient(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
@@ -109,7 +159,9 @@ mod tests {
 
     use reqwest::header::{HeaderMap, HeaderValue};
 
-    use super::{RetryPolicy, server_wait};
+    use std::time::Instant;
+
+    use super::{NextTry, RetryPolicy, server_wait};
 
     #[test]
     fn retry_after_is_read_in_seconds() {
@@ -139,5 +191,59 @@ mod tests {
             Some(policy.max_retry_after)
         );
         assert_eq!(policy.next_delay(long, None), None);
+    }
+
+    #[test]
+    fn a_wait_past_the_instant_to_give_up_at_is_not_waited_for() {
+        let policy = RetryPolicy::default();
+        let now = Instant::now();
+        let stop = Some(now + Duration::from_secs(60));
+        let backoff = Some(Duration::from_secs(1));
+        let retry_after = |s| Some(Duration::from_secs(s));
+
+        // Microsoft's wait ends before the stop: waited for.
+        assert_eq!(
+            policy.next_try(retry_after(30), backoff, true, stop, now),
+            NextTry::After(Duration::from_secs(30))
+        );
+        // It ends after the stop: given up, with the wait Microsoft named (not the capped one).
+        assert_eq!(
+            policy.next_try(retry_after(3_600), backoff, true, stop, now),
+            NextTry::GiveUp {
+                wait: Duration::from_secs(3_600)
+            }
+        );
+        // So does a backoff that ends after it (no Retry-After).
+        let past = Some(now + Duration::from_millis(500));
+        assert_eq!(
+            policy.next_try(None, backoff, true, past, now),
+            NextTry::GiveUp {
+                wait: Duration::from_secs(1)
+            }
+        );
+        // The retries spent: the failure stands, deadline or not.
+        assert_eq!(
+            policy.next_try(retry_after(3_600), None, true, stop, now),
+            NextTry::Stop
+        );
+    }
+
+    #[test]
+    fn without_an_instant_or_on_an_unknown_outcome_every_wait_is_waited_for() {
+        let policy = RetryPolicy::default();
+        let now = Instant::now();
+        let backoff = Some(Duration::from_secs(1));
+        let long = Some(Duration::from_secs(3_600));
+        // No deadline: as it always was, the wait capped.
+        assert_eq!(
+            policy.next_try(long, backoff, true, None, now),
+            NextTry::After(policy.max_retry_after)
+        );
+        // An attempt that may have been carried out is not given up, even past the stop.
+        let stop = Some(now + Duration::from_secs(60));
+        assert_eq!(
+            policy.next_try(long, backoff, false, stop, now),
+            NextTry::After(policy.max_retry_after)
+        );
     }
 }

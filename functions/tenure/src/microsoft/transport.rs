@@ -2,9 +2,8 @@
 //! and Microsoft's errors parsed.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use backon::Retryable;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -13,7 +12,7 @@ use serde_json::Value;
 
 use super::concurrency::AdaptiveLimit;
 use super::error::{Api, ApiError, from_answer, header_request_id};
-use super::retry::{RetryPolicy, is_transient, server_wait};
+use super::retry::{NextTry, RetryPolicy, is_transient, server_wait};
 use super::token::TokenSource;
 
 /// How a client behaves on the wire.
@@ -104,6 +103,9 @@ struct Attempt {
     error: ApiError,
     retry: bool,
     wait: Option<Duration>,
+    /// Provably not carried out (a 429, a connection never made, a refused token, a read):
+    /// safe to give up on when the wait outlives the instant to give up at.
+    unapplied: bool,
 }
 
 /// The shared core of [`super::graph::GraphClient`] and [`super::exchange::ExchangeClient`].
@@ -117,6 +119,8 @@ pub(crate) struct Transport {
     scope: String,
     pub(crate) policy: RetryPolicy,
     limit: AdaptiveLimit,
+    /// No retry is waited for past this instant ([`RetryPolicy::next_try`]); `None`: every one.
+    pub(crate) give_up_at: Option<Instant>,
 }
 
 impl Transport {
@@ -151,7 +155,33 @@ impl Transport {
             scope,
             policy: options.retry,
             limit: options.limit,
+            give_up_at: None,
         })
+    }
+
+    /// The decision after a failed attempt, with this transport's instant to give up at.
+    pub(crate) fn next_try(
+        &self,
+        server_wait: Option<Duration>,
+        backoff: Option<Duration>,
+        unapplied: bool,
+    ) -> NextTry {
+        self.policy.next_try(
+            server_wait,
+            backoff,
+            unapplied,
+            self.give_up_at,
+            Instant::now(),
+        )
+    }
+
+    /// The error of a request given up for want of time.
+    pub(crate) fn out_of_time(&self, operation: &str, wait: Duration) -> ApiError {
+        ApiError::OutOfTime {
+            api: self.api,
+            operation: operation.to_owned(),
+            wait,
+        }
     }
 
     /// Refuses `url` ([`ApiError::ForeignLink`], naming it as `what`) unless it is on the
@@ -182,13 +212,23 @@ impl Transport {
     /// host is refused before a token is fetched ([`Self::check_origin`]).
     pub(crate) async fn send(&self, request: &Request) -> Result<Reply, ApiError> {
         self.check_origin(&request.url, "request URL", &request.operation)?;
-        let policy = self.policy;
-        (|| self.attempt(request))
-            .retry(policy.backoff())
-            .when(|a: &Attempt| a.retry)
-            .adjust(|a: &Attempt, backoff| policy.next_delay(a.wait, backoff))
-            .await
-            .map_err(|a| a.error)
+        let mut delays = backon::BackoffBuilder::build(self.policy.backoff());
+        loop {
+            let attempt = match self.attempt(request).await {
+                Ok(reply) => return Ok(reply),
+                Err(attempt) if !attempt.retry => return Err(attempt.error),
+                Err(attempt) => attempt,
+            };
+            match self.next_try(attempt.wait, delays.next(), attempt.unapplied) {
+                NextTry::After(delay) => tokio::time::sleep(delay).await,
+                NextTry::GiveUp { wait } => {
+                    tracing::debug!(operation = %request.operation, ?wait,
+                        "not waiting past the run's stop time: left to its continuation");
+                    return Err(self.out_of_time(&request.operation, wait));
+                }
+                NextTry::Stop => return Err(attempt.error),
+            }
+        }
     }
 
     /// One try: the gate, a token, the request, its answer.
@@ -198,6 +238,7 @@ impl Transport {
             retry: e.is_transient(),
             error: e.into(),
             wait: None,
+            unapplied: true,
         })?;
         let mut builder = self
             .http
@@ -250,6 +291,7 @@ impl Transport {
             // carried out only when doing it twice is harmless.
             retry: request.idempotent || !maybe_applied,
             wait: None,
+            unapplied: !maybe_applied || request.method == Method::GET,
         }
     }
 
@@ -277,6 +319,7 @@ impl Transport {
                 // A throttled request was not carried out: always safe to send again.
                 retry: true,
                 wait,
+                unapplied: true,
             };
         }
         let error = from_answer(
@@ -293,12 +336,14 @@ impl Transport {
                 error,
                 retry: true,
                 wait: None,
+                unapplied: true,
             };
         }
         Attempt {
             error,
             retry: is_transient(status) && request.idempotent,
             wait,
+            unapplied: request.method == Method::GET,
         }
     }
 }

@@ -42,6 +42,19 @@ impl LiveDirectory {
         self
     }
 
+    /// Gives up, rather than wait, on a request whose retry would wait past `at`: a provision
+    /// run passes its stop time, so that a `429` asking to wait beyond it leaves the action to
+    /// the run's continuation ([`WriteError::OutOfTime`]) instead of outliving the invocation.
+    /// Only requests that provably were not carried out are given up (see
+    /// [`crate::microsoft::RetryPolicy`]). Without it (the CLI, `tenure serve`) every wait is
+    /// waited for.
+    #[must_use]
+    pub fn give_up_waiting_after(mut self, at: std::time::Instant) -> Self {
+        self.graph = self.graph.give_up_waiting_after(at);
+        self.exchange = self.exchange.map(|e| e.give_up_waiting_after(at));
+        self
+    }
+
     fn exchange(&self) -> Result<&ExchangeClient, WriteError> {
         self.exchange.as_ref().ok_or_else(|| WriteError::Rejected {
             message: "this needs Exchange Online, and no Exchange connection is configured".into(),
@@ -215,6 +228,9 @@ impl DirectoryWriter for LiveDirectory {
             let mut results = Vec::with_capacity(ops.len());
             for op in ops {
                 results.push(self.write(target, op).await);
+                if out_of_time(&mut results, ops.len()) {
+                    break;
+                }
             }
             return results;
         };
@@ -237,25 +253,50 @@ impl DirectoryWriter for LiveDirectory {
         let mut results = Vec::with_capacity(targets.len());
         for chunk in targets.chunks(MAX_BIND) {
             let ids: Vec<String> = chunk.iter().map(|t| t.user_id.to_owned()).collect();
-            if chunk.len() > 1
-                && let Ok(written) = self.graph.add_members(group_id, &ids).await
-            {
-                let request_id = written.into_iter().next().and_then(|w| w.request_id);
-                results.extend(chunk.iter().map(|_| {
-                    Ok(Written {
-                        value: (),
-                        request_id: request_id.clone(),
-                    })
-                }));
-                continue;
+            if chunk.len() > 1 {
+                match self.graph.add_members(group_id, &ids).await {
+                    Ok(written) => {
+                        let request_id = written.into_iter().next().and_then(|w| w.request_id);
+                        results.extend(chunk.iter().map(|_| {
+                            Ok(Written {
+                                value: (),
+                                request_id: request_id.clone(),
+                            })
+                        }));
+                        continue;
+                    }
+                    // Out of time: neither this bind nor the rest is sent, one by one or not.
+                    Err(error) if error.is_out_of_time() => {
+                        results.push(Err(write_error(error)));
+                        out_of_time(&mut results, targets.len());
+                        return results;
+                    }
+                    Err(_) => {}
+                }
             }
             // One alone, or a bind Graph refused as a whole (a member already there, one
             // unknown id): each on its own, so each gets its own outcome.
             for target in chunk {
                 results.push(self.write(*target, op).await);
+                if out_of_time(&mut results, targets.len()) {
+                    return results;
+                }
             }
         }
         results
+    }
+}
+
+/// When the last of `results` was given up for want of time, fills them up to `len` with the
+/// same (the rest is not sent) and says so.
+fn out_of_time(results: &mut Vec<Result<Written<()>, WriteError>>, len: usize) -> bool {
+    match results.last() {
+        Some(Err(error @ WriteError::OutOfTime { .. })) => {
+            let error = error.clone();
+            results.resize(len, Err(error));
+            true
+        }
+        _ => false,
     }
 }
 
@@ -292,10 +333,14 @@ fn done(written: GraphWritten) -> Written<()> {
     }
 }
 
-/// Microsoft's error as the applier reports it: unreachable or throttled to the end means
-/// "try again later"; anything else is a refusal, with Microsoft's words and request id.
+/// Microsoft's error as the applier reports it: given up for want of time means "the run's
+/// continuation does it"; unreachable or throttled to the end means "try again later"; anything
+/// else is a refusal, with Microsoft's words and request id.
 pub(super) fn write_error(error: ApiError) -> WriteError {
     match &error {
+        ApiError::OutOfTime { .. } => WriteError::OutOfTime {
+            reason: error.to_string(),
+        },
         ApiError::Throttled { .. } | ApiError::Network { .. } | ApiError::Token(_) => {
             WriteError::Unavailable {
                 message: error.to_string(),

@@ -15,6 +15,7 @@ mod killed;
 mod known_pruning;
 mod notifications;
 mod refusals;
+mod retry_after;
 mod schedule;
 mod sqs;
 mod supervised;

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::GraphClient;
 use crate::microsoft::error::{Api, ApiError, from_answer};
+use crate::microsoft::retry::NextTry;
 use crate::microsoft::transport::Request;
 
 /// Graph's limit of requests per `$batch`.
@@ -97,13 +98,32 @@ impl GraphClient {
     /// Sends `requests` in `$batch` calls of at most 20, in order, and returns one answer per
     /// request, in the order given. A dependency in an earlier call that failed gives `424`
     /// without sending; inner `429`s (and the `424`s they caused) are sent again after the
-    /// longest `Retry-After` they name, as often as the retry policy allows.
+    /// longest `Retry-After` they name, as often as the retry policy allows (and, for a client
+    /// told to give up waiting after an instant, only while the wait ends before it: else
+    /// [`ApiError::OutOfTime`]).
     pub async fn batch(&self, requests: &[BatchRequest]) -> Result<Vec<BatchResponse>, ApiError> {
-        let mut done: HashMap<String, BatchResponse> = HashMap::with_capacity(requests.len());
-        for chunk in requests.chunks(MAX_BATCH) {
-            self.run_chunk(chunk, &mut done).await?;
+        match self.batch_answers(requests).await {
+            (answers, None) => Ok(answers),
+            (_, Some(error)) => Err(error),
         }
-        Ok(requests
+    }
+
+    /// [`Self::batch`], keeping what was settled when a call ended it early: one answer per
+    /// request (a `429` as it came, or a `424` for one never settled), and the error that
+    /// ended it, if any.
+    pub(super) async fn batch_answers(
+        &self,
+        requests: &[BatchRequest],
+    ) -> (Vec<BatchResponse>, Option<ApiError>) {
+        let mut done: HashMap<String, BatchResponse> = HashMap::with_capacity(requests.len());
+        let mut ended = None;
+        for chunk in requests.chunks(MAX_BATCH) {
+            if let Err(error) = self.run_chunk(chunk, &mut done).await {
+                ended = Some(error);
+                break;
+            }
+        }
+        let answers = requests
             .iter()
             .map(|r| {
                 done.remove(&r.id).unwrap_or_else(|| BatchResponse {
@@ -113,7 +133,8 @@ impl GraphClient {
                     request_id: None,
                 })
             })
-            .collect())
+            .collect();
+        (answers, ended)
     }
 
     async fn run_chunk(
@@ -144,6 +165,9 @@ impl GraphClient {
                 .collect();
             let mut again: Vec<&BatchRequest> = Vec::new();
             let mut wait = Duration::ZERO;
+            // Whether every request to send again provably was not carried out (a 429, or
+            // blocked by one): only then may the wait be given up for want of time.
+            let mut unapplied = true;
             for request in pending {
                 let Some(inner) = by_id.remove(&request.id) else {
                     done.insert(request.id.clone(), failed_dependency(&request.id));
@@ -159,6 +183,7 @@ impl GraphClient {
                         .iter()
                         .any(|d| again.iter().any(|r| &r.id == d));
                 if throttled || blocked {
+                    unapplied &= inner.status == 429 || blocked;
                     if let Some(seconds) = inner.header("Retry-After").and_then(|s| s.parse().ok())
                     {
                         wait = wait.max(Duration::from_secs_f64(seconds));
@@ -174,11 +199,16 @@ impl GraphClient {
             if again.is_empty() {
                 break;
             }
-            let policy = self.transport.policy;
             let server_wait = (wait > Duration::ZERO).then_some(wait);
-            match policy.next_delay(server_wait, delays.next()) {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => break,
+            match self
+                .transport
+                .next_try(server_wait, delays.next(), unapplied)
+            {
+                NextTry::After(delay) => tokio::time::sleep(delay).await,
+                NextTry::GiveUp { wait } => {
+                    return Err(self.transport.out_of_time("POST /$batch", wait));
+                }
+                NextTry::Stop => break,
             }
             pending = again;
         }

@@ -46,29 +46,33 @@ impl GraphClient {
     /// in one `$batch` (each depending on the one before, so their order holds); a write the
     /// batch did not carry out (a failed dependency, throttling, a server error, or the whole
     /// batch lost) is sent again on its own, so one failure never keeps the others from
-    /// happening.
+    /// happening. When the batch was given up for want of time ([`ApiError::OutOfTime`]), the
+    /// writes it did not carry out end so too, unsent.
     pub async fn write_user_chain(
         &self,
         user_id: &str,
         writes: &[UserWrite],
     ) -> Vec<Result<Written, ApiError>> {
-        let answers = if writes.len() > 1 {
+        let (answers, ended) = if writes.len() > 1 {
             let requests: Vec<BatchRequest> = writes
                 .iter()
                 .enumerate()
                 .map(|(i, write)| self.batch_request(user_id, i, write))
                 .collect();
-            self.batch(&requests).await.ok()
+            let (answers, ended) = self.batch_answers(&requests).await;
+            (Some(answers), ended)
         } else {
-            None
+            (None, None)
         };
+        let out_of_time = ended.filter(ApiError::is_out_of_time);
         let mut results = Vec::with_capacity(writes.len());
         for (i, write) in writes.iter().enumerate() {
             let answer = answers.as_ref().and_then(|a| a.get(i));
-            let result = match answer.map(|a| settle(a, write)) {
-                Some(Settled::Done(written)) => Ok(written),
-                Some(Settled::Refused(error)) => Err(error),
-                Some(Settled::Again) | None => self.write_user(user_id, write).await,
+            let result = match (answer.map(|a| settle(a, write)), &out_of_time) {
+                (Some(Settled::Done(written)), _) => Ok(written),
+                (Some(Settled::Refused(error)), _) => Err(error),
+                (Some(Settled::Again), Some(error)) => Err(error.clone()),
+                (Some(Settled::Again) | None, _) => self.write_user(user_id, write).await,
             };
             results.push(result);
         }

@@ -69,6 +69,16 @@ impl GraphClient {
         })
     }
 
+    /// This client, giving up on a retry whose wait would end after `at` (a provision run's
+    /// stop time) with [`ApiError::OutOfTime`] rather than wait for it; see
+    /// [`crate::microsoft::LiveDirectory::give_up_waiting_after`]. Clones made before keep
+    /// waiting.
+    #[must_use]
+    pub fn give_up_waiting_after(mut self, at: std::time::Instant) -> Self {
+        self.transport.give_up_at = Some(at);
+        self
+    }
+
     /// The absolute URL of a path such as `/users`.
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::{GraphClient, encode};
 use crate::microsoft::error::{Api, ApiError};
+use crate::microsoft::retry::NextTry;
 use crate::microsoft::transport::Request;
 use crate::names::{MailNickname, Upn};
 
@@ -103,7 +104,13 @@ impl GraphClient {
                 Err(error) if outcome_unknown(&error) || error.is_conflict() => error,
                 Err(error) => return Err(error),
             };
-            if let Some(existing) = self.find_user(&user.user_principal_name).await? {
+            let found = match self.find_user(&user.user_principal_name).await {
+                // Whether it happened is unknown: a failure, as it was (not left to a
+                // continuation, whose plan would not know of it).
+                Err(lookup) if lookup.is_out_of_time() => return Err(error),
+                found => found?,
+            };
+            if let Some(existing) = found {
                 if existing.employee_id == user.employee_id {
                     return Ok(CreatedUser {
                         id: existing.id,
@@ -120,9 +127,13 @@ impl GraphClient {
                 // proxy address): sending again would fail the same way.
                 return Err(error);
             }
-            match delays.next() {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => return Err(error),
+            // The user is not there: the create did not happen, and may be given up for time.
+            match self.transport.next_try(None, delays.next(), true) {
+                NextTry::After(delay) => tokio::time::sleep(delay).await,
+                NextTry::GiveUp { wait } => {
+                    return Err(self.transport.out_of_time("POST /users", wait));
+                }
+                NextTry::Stop => return Err(error),
             }
         }
     }

@@ -172,7 +172,7 @@ impl ProvisionError {
 pub(crate) fn api_is_transient(error: &ApiError) -> bool {
     match error {
         ApiError::Token(token) => token_is_transient(token),
-        ApiError::Network { .. } | ApiError::Throttled { .. } => true,
+        ApiError::Network { .. } | ApiError::Throttled { .. } | ApiError::OutOfTime { .. } => true,
         ApiError::ForeignLink { .. } => false,
         ApiError::Service { status, .. } | ApiError::Unexpected { status, .. } => {
             *status >= 500 || *status == 429 || *status == 408

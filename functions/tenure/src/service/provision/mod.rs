@@ -12,8 +12,11 @@
 //! The hosts: [`handle_sqs`] for the Lambda function (partial batch failures, poison messages to
 //! the dead-letter queue with their reason) and [`drain`] for `tenure serve`. The Lambda
 //! function passes its invocation's [`Deadline`]: a run applies its plan in slices and starts
-//! none after the deadline's stop time; what it did not start is re-queued as continuations of
-//! its messages ([`remainders`]) and the messages are done ([`provision_until`]).
+//! none after the deadline's stop time; its clients wait for no retry past that time (a `429`
+//! asking for longer postpones the action, and the slice starts nothing more:
+//! [`LiveDirectory::give_up_waiting_after`]); what it did not finish is re-queued as
+//! continuations of its messages ([`remainders`]) and the messages are done
+//! ([`provision_until`]).
 //!
 //! Files: `sqs` ([`handle_sqs`]: grouping by connection, partial batch failures, dead letters,
 //! continuations queued), `deadline` (when to stop starting work, and the slices' sizes),
@@ -518,7 +521,12 @@ async fn apply_and_audit(
     .await
     .map_err(store_error)?;
     let first_day = FirstDayMail::from_settings(&mail.settings, run.connection.cloud);
-    let writer = LiveDirectory::new(run.graph, run.exchange).with_first_day(first_day);
+    let mut writer = LiveDirectory::new(run.graph, run.exchange).with_first_day(first_day);
+    // A retry that would wait past the stop time is not waited for: started by then, a request
+    // still ends within the margin (which holds the longest request).
+    if let Some(stop_at) = deadline.stop_at() {
+        writer = writer.give_up_waiting_after(stop_at);
+    }
     let options = ApplyOptions {
         concurrency: services.provision.concurrency.max(1),
     };
@@ -569,8 +577,11 @@ async fn apply_and_audit(
 }
 
 /// Applies the workers of `plan` that have actions, a slice at a time at the pace `deadline`
-/// allows; gives what became of the actions applied and the employee ids of the workers never
-/// started.
+/// allows; gives what became of the actions applied and the employee ids of the workers not
+/// finished: never started, or with actions postponed (the writer gave them up rather than
+/// wait past the stop time: the slice then started nothing more, and no slice follows). A
+/// worker partly applied is among them: its continuation plans it again against the tenant,
+/// so what was applied is not planned (nor audited) twice.
 async fn apply_in_slices(
     plan: &Plan,
     writer: &LiveDirectory,
@@ -596,8 +607,26 @@ async fn apply_in_slices(
         tracing::debug!(workers = size, took = ?started.elapsed(), left = working.len() - next - size,
             stop_in = ?deadline.stop_at().map(|at| at.saturating_duration_since(std::time::Instant::now())),
             "slice applied");
+        let postponed: Vec<String> = report
+            .postponed_workers()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         applied.outcomes.extend(report.outcomes);
         next += size;
+        if !postponed.is_empty() {
+            tracing::info!(
+                workers = postponed.len(),
+                "Microsoft asked to wait past the stop time: left to the continuation"
+            );
+            let mut unfinished: HashSet<String> = postponed.into_iter().collect();
+            unfinished.extend(
+                working[next..]
+                    .iter()
+                    .map(|&i| plan.workers[i].employee_id.clone()),
+            );
+            return (applied, unfinished);
+        }
     }
     let unfinished = working[next..]
         .iter()
