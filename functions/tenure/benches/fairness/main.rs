@@ -253,7 +253,7 @@ fn print_details(report: &Report) {
 fn print_row(name: &str, alone: &Report, with: &Report) {
     let triple = |r: &Report| {
         format!(
-            "{:.1}/{:.1}/{:.0}",
+            "{:.1}/{:.1}/{:.1}",
             r.trickle.p50, r.trickle.p99, r.trickle.max
         )
     };
