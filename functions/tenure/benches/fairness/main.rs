@@ -86,21 +86,20 @@ fn main() -> Result<(), Box<dyn Error>> {
 fn configurations() -> Vec<(String, Config, Load)> {
     let deployed = Config::deployed();
     let before = Config {
-        batch_size: 10,
         max_concurrency: 10,
         ..deployed.clone()
     };
     let same = Load::default();
+    let hourly = Load {
+        reconcile: true,
+        ..same
+    };
     let mut all = vec![
         ("deployed defaults".to_owned(), deployed.clone(), same),
-        (
-            "before: batch 10, concurrency 10".to_owned(),
-            before.clone(),
-            same,
-        ),
+        ("before: concurrency 10".to_owned(), before.clone(), same),
     ];
     let mut vary = |name: String, config: Config| all.push((name, config, same));
-    for batch_size in [2, 10] {
+    for batch_size in [1, 5] {
         vary(
             format!("batch {batch_size}"),
             Config {
@@ -118,7 +117,7 @@ fn configurations() -> Vec<(String, Config, Load)> {
             },
         );
     }
-    for max_concurrency in [2, 5, 10] {
+    for max_concurrency in [2, 5] {
         vary(
             format!("concurrency {max_concurrency}"),
             Config {
@@ -163,16 +162,14 @@ fn configurations() -> Vec<(String, Config, Load)> {
             },
         ));
     }
-    for onboardings in [2, 3] {
-        all.push((
-            format!("before, {onboardings} onboardings at once"),
-            before.clone(),
-            Load {
-                onboardings,
-                ..same
-            },
-        ));
-    }
+    all.push((
+        "before, 3 onboardings at once".to_owned(),
+        before.clone(),
+        Load {
+            onboardings: 3,
+            ..same
+        },
+    ));
     all.push((
         "10× the trickle".to_owned(),
         deployed.clone(),
@@ -180,6 +177,34 @@ fn configurations() -> Vec<(String, Config, Load)> {
             trickle: 10.0,
             ..same
         },
+    ));
+    all.push((
+        "hourly reconcile of every tenant".to_owned(),
+        deployed.clone(),
+        hourly,
+    ));
+    all.push((
+        "hourly reconcile, before".to_owned(),
+        before.clone(),
+        hourly,
+    ));
+    for batch_size in [1, 5] {
+        all.push((
+            format!("hourly reconcile, batch {batch_size}"),
+            Config {
+                batch_size,
+                ..deployed.clone()
+            },
+            hourly,
+        ));
+    }
+    all.push((
+        "hourly reconcile, concurrency 50".to_owned(),
+        Config {
+            max_concurrency: 50,
+            ..deployed.clone()
+        },
+        hourly,
     ));
     all
 }
@@ -189,6 +214,8 @@ fn configurations() -> Vec<(String, Config, Load)> {
 struct Load {
     onboardings: usize,
     trickle: f64,
+    /// Every tenant's export queued again every hour (the template's schedule).
+    reconcile: bool,
 }
 
 impl Default for Load {
@@ -196,6 +223,7 @@ impl Default for Load {
         Self {
             onboardings: 1,
             trickle: 1.0,
+            reconcile: false,
         }
     }
 }
@@ -206,6 +234,7 @@ impl Load {
         Scenario {
             onboardings: self.onboardings,
             hires_per_day: (low * self.trickle, high * self.trickle),
+            reconcile_every: if self.reconcile { 3_600 * SECOND } else { 0 },
             ..scenario.clone()
         }
     }

@@ -147,12 +147,49 @@ fn hires_wait_only_when_onboardings_hold_every_invocation() {
         starved.trickle
     );
     assert!(
-        roomy.counts.peak_concurrency > 4,
-        "the onboarding's four lanes and the trickle"
+        roomy.counts.peak_concurrency > 2,
+        "the onboarding's lanes and the trickle at once"
     );
     assert!(
         roomy.trickle.max < 30.0,
         "room beside the onboarding: {:?}",
         roomy.trickle
+    );
+}
+
+#[test]
+fn an_hourly_reconcile_queues_every_export_again_and_changes_nobody_twice() {
+    let day = Scenario {
+        trickle_directory: 300,
+        reconcile_every: 3_600 * SECOND,
+        ..small_day(7)
+    };
+    let quiet = simulate(
+        &Config::deployed(),
+        &Scenario {
+            reconcile_every: 0,
+            ..day.clone()
+        },
+    );
+    let hourly = simulate(&Config::deployed(), &day);
+    assert_eq!(
+        (
+            hourly.missing,
+            hourly.doubled,
+            hourly.unfinished,
+            hourly.left_on_queue
+        ),
+        (0, 0, 0, 0),
+        "{hourly:?}"
+    );
+    assert_eq!(
+        hourly.trickle.count, quiet.trickle.count,
+        "the staff are not hires"
+    );
+    assert!(
+        hourly.counts.invocations >= quiet.counts.invocations + 9,
+        "nine reconciles, each at least one invocation: {} against {}",
+        hourly.counts.invocations,
+        quiet.counts.invocations
     );
 }

@@ -2,13 +2,15 @@
 //! filled from the group waiting longest and then the next, messages not deleted coming back
 //! and, after enough receives, dead-lettered.
 
+use std::sync::Arc;
+
 use tenure::queue::WorkItem;
 
 use super::model::queue::Fifo;
 use super::model::workload::connection;
 
-fn item(t: usize) -> WorkItem {
-    WorkItem::notice(&connection(t), "d")
+fn item(t: usize) -> Arc<WorkItem> {
+    Arc::new(WorkItem::notice(&connection(t), "d"))
 }
 
 #[test]

@@ -67,7 +67,7 @@ impl Config {
     /// The template's defaults (`infra/template.yaml`) and the engine's.
     pub(crate) fn deployed() -> Self {
         Self {
-            batch_size: 1,
+            batch_size: 10,
             max_concurrency: 20,
             lanes: tenure::queue::PER_TENANT_LANES,
             workers_per_message: SCHEDULED_BATCH,
@@ -126,6 +126,11 @@ pub(crate) fn simulate(config: &Config, scenario: &Scenario) -> Report {
     for event in workload::events(scenario) {
         sim.schedule(event.at, Event::Hr(Box::new(event)));
     }
+    if let Some(times) = scenario.working_day.checked_div(scenario.reconcile_every) {
+        for k in 1..=times {
+            sim.schedule(k * scenario.reconcile_every, Event::Reconcile);
+        }
+    }
     sim.run_to_end();
     sim.report()
 }
@@ -147,6 +152,8 @@ pub(crate) enum Event {
     Timeout(usize),
     /// Messages of a killed or failed invocation become visible again.
     Reappear(Vec<queue::MessageId>),
+    /// The scheduled sync of every tenant.
+    Reconcile,
 }
 
 /// The pending events, earliest first (ties in the order scheduled).

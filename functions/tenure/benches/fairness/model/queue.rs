@@ -6,6 +6,7 @@
 //! after the visibility timeout; after `max_receives` receives it goes to the dead-letter queue.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use tenure::queue::WorkItem;
 
@@ -18,7 +19,7 @@ pub(crate) type MessageId = usize;
 #[derive(Debug)]
 pub(crate) struct Message {
     /// The work it carries.
-    pub(crate) item: WorkItem,
+    pub(crate) item: Arc<WorkItem>,
     group: usize,
     sent_at: Micros,
     receives: u32,
@@ -46,8 +47,9 @@ pub(crate) struct Fifo {
 }
 
 impl Fifo {
-    /// Sends `item` to the end of `group` at `now`.
-    pub(crate) fn send(&mut self, item: WorkItem, group: String, now: Micros) -> MessageId {
+    /// Sends `item` to the end of `group` at `now` (shared: a reconcile sends the same export
+    /// every hour).
+    pub(crate) fn send(&mut self, item: Arc<WorkItem>, group: String, now: Micros) -> MessageId {
         let next = self.groups.len();
         let g = *self.group_ids.entry(group).or_insert(next);
         if g == next {

@@ -85,6 +85,10 @@ impl Report {
         for (t, tenant) in deployment.tenants.iter().enumerate() {
             let mut last = 0;
             for worker in tenant.workers.values() {
+                if worker.staff {
+                    report.doubled += usize::from(worker.creates > 1);
+                    continue;
+                }
                 match worker.created_at {
                     None => report.missing += 1,
                     Some(at) if t >= deployment.onboarding => trickle.push(at - worker.queued_at),

@@ -28,6 +28,10 @@ pub(crate) struct Scenario {
     pub(crate) onboarding_workers: usize,
     /// Tenants onboarded at time 0, besides the trickle tenants.
     pub(crate) onboardings: usize,
+    /// Every this often through the working day, a scheduled sync of every tenant (the
+    /// template's `rate(1 hour)`): its whole export queued again, most of it with nothing to
+    /// do. Never when 0.
+    pub(crate) reconcile_every: Micros,
     /// The seed of every random draw.
     pub(crate) seed: u64,
 }
@@ -44,6 +48,7 @@ impl Scenario {
             trickle_directory: 2_000,
             onboarding_workers: 100_000,
             onboardings: 1,
+            reconcile_every: 0,
             seed,
         }
     }
@@ -109,6 +114,19 @@ pub(crate) fn events(scenario: &Scenario) -> Vec<HrEvent> {
     }
     events.sort_by_key(|e| e.at);
     events
+}
+
+/// The HR export of a trickle tenant's `staff` workers, all with an account: what its
+/// scheduled sync queues besides the day's hires.
+pub(crate) fn staff(tenant: usize, staff: usize) -> HrEvent {
+    HrEvent {
+        at: 0,
+        tenant,
+        workers: (0..staff)
+            .map(|n| joiner(&format!("t{tenant:03}s{n:05}"), n))
+            .collect(),
+        scheduled: true,
+    }
 }
 
 /// The connection id of tenant `t`.

@@ -9,14 +9,16 @@
 mod slice;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Instant;
 
+use tenure::queue::WorkItem;
 use tenure::service::provision::{Deadline, Pace, remainders};
 
 use super::graph::Throttle;
 use super::queue::{Fifo, MessageId};
 use super::report::Report;
-use super::workload::{HrEvent, Scenario};
+use super::workload::{HrEvent, Scenario, staff};
 use super::{Agenda, Config, Event, Micros, SECOND, duration, group_of, messages};
 pub(crate) use slice::{Answer, TaskRef};
 use slice::{Phase, Slice};
@@ -49,6 +51,8 @@ pub(crate) struct WorkerState {
     pub(crate) creates: u32,
     /// Writes of its `$batch`.
     rest_writes: u32,
+    /// One of a trickle tenant's staff, with an account before the day (not a hire).
+    pub(crate) staff: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +98,10 @@ pub(crate) struct Deployment {
     base: Instant,
     queue: Fifo,
     pub(crate) tenants: Vec<Tenant>,
+    /// Whether the tenants are reconciled on a schedule.
+    reconciles: bool,
+    /// Each tenant's HR export as its scheduled sync queues it (empty without reconciles).
+    exports: Vec<Vec<(Arc<WorkItem>, String)>>,
     /// The first tenants, which onboard.
     pub(crate) onboarding: usize,
     invocations: Vec<Invocation>,
@@ -137,12 +145,14 @@ impl Deployment {
                 writes: 0,
             })
             .collect();
-        Self {
+        let mut deployment = Self {
+            reconciles: scenario.reconcile_every > 0,
             config,
             now: 0,
             agenda: Agenda::default(),
             base: Instant::now(),
             queue: Fifo::default(),
+            exports: vec![Vec::new(); tenants.len()],
             tenants,
             onboarding,
             invocations: Vec::new(),
@@ -150,7 +160,11 @@ impl Deployment {
             poll_due: false,
             serial: 0,
             counts: Counts::default(),
+        };
+        if deployment.reconciles {
+            deployment.hire_staff(scenario.trickle_directory);
         }
+        deployment
     }
 
     pub(crate) fn schedule(&mut self, at: Micros, event: Event) {
@@ -170,6 +184,7 @@ impl Deployment {
                 Event::Answer(answer) => self.answer(answer),
                 Event::Retry(task) => self.retry(task),
                 Event::Timeout(i) => self.timeout(i),
+                Event::Reconcile => self.reconcile(),
                 Event::Reappear(ids) => {
                     self.queue.reappear(&ids, self.config.max_receives);
                     self.wake();
@@ -201,9 +216,47 @@ impl Deployment {
             );
         }
         for (item, group) in messages(&event, self.config.lanes, self.config.workers_per_message) {
+            let item = Arc::new(item);
+            if event.scheduled && self.reconciles {
+                self.exports[event.tenant].push((Arc::clone(&item), group.clone()));
+            }
             self.queue.send(item, group, self.now);
         }
         self.wake();
+    }
+
+    /// The scheduled sync of every tenant: each export queued again (a trickle tenant's staff;
+    /// an onboarding tenant's whole company).
+    fn reconcile(&mut self) {
+        for t in 0..self.tenants.len() {
+            for (item, group) in self.exports[t].clone() {
+                self.queue.send(item, group, self.now);
+            }
+        }
+        self.wake();
+    }
+
+    /// Puts each trickle tenant's staff in its directory and keeps their export.
+    fn hire_staff(&mut self, directory: usize) {
+        for t in self.onboarding..self.tenants.len() {
+            let event = staff(t, directory);
+            for sourced in &event.workers {
+                self.tenants[t].workers.insert(
+                    sourced.worker.employee_id.as_str().to_owned(),
+                    WorkerState {
+                        created_at: Some(0),
+                        done_at: Some(0),
+                        creates: 1,
+                        staff: true,
+                        ..WorkerState::default()
+                    },
+                );
+            }
+            self.exports[t] = messages(&event, self.config.lanes, self.config.workers_per_message)
+                .into_iter()
+                .map(|(item, group)| (Arc::new(item), group))
+                .collect();
+        }
     }
 
     /// Makes the event source look for work soon.
@@ -280,7 +333,7 @@ impl Deployment {
                 if let Some(run) = run {
                     for item in run.continuations {
                         let group = group_of(&item, self.config.lanes);
-                        self.queue.send(item, group, self.now);
+                        self.queue.send(Arc::new(item), group, self.now);
                         self.counts.continuations += 1;
                     }
                     self.wake();
@@ -305,7 +358,7 @@ impl Deployment {
         if past_stop {
             let items: Vec<_> = ids
                 .iter()
-                .map(|&m| self.queue.message(m).item.clone())
+                .map(|&m| WorkItem::clone(&self.queue.message(m).item))
                 .collect();
             let everyone: HashSet<String> = items
                 .iter()
@@ -388,7 +441,7 @@ impl Deployment {
                 let items: Vec<_> = run
                     .messages
                     .iter()
-                    .map(|&m| self.queue.message(m).item.clone())
+                    .map(|&m| WorkItem::clone(&self.queue.message(m).item))
                     .collect();
                 run.continuations = remainders(&items, &unfinished)
                     .into_iter()
