@@ -25,6 +25,8 @@ mod provision;
 mod queue;
 /// The HTTP functions (`hr-webhook`, `consent`, `oauth-callback`) through API Gateway events.
 mod service;
+/// The fairness model of `benches/fairness` (a simulated deployment): its invariants.
+mod simulation;
 /// The secret, connection and object stores: AWS on moto and local files through one suite.
 mod store;
 /// HR webhooks through `tenure::webhook::accept`: signatures, replays, payloads.

@@ -27,11 +27,17 @@ pub const PER_TENANT_LANES: u32 = 4;
 /// The lane of a worker: a stable hash (SHA-256, not the process-seeded std hasher) of its
 /// employee id, modulo [`PER_TENANT_LANES`].
 pub fn lane_of(employee_id: &str) -> u32 {
+    lane_among(employee_id, PER_TENANT_LANES)
+}
+
+/// The lane of a worker among `lanes` (at least 1) by the hash [`lane_of`] uses: what the lanes
+/// would be with another [`PER_TENANT_LANES`] (the fairness simulation weighs other counts).
+pub fn lane_among(employee_id: &str, lanes: u32) -> u32 {
     let digest = Sha256::digest(employee_id.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
-    // The remainder is below PER_TENANT_LANES, so it fits in a u32.
-    (u64::from_be_bytes(first) % u64::from(PER_TENANT_LANES)) as u32
+    // The remainder is below `lanes`, so it fits in a u32.
+    (u64::from_be_bytes(first) % u64::from(lanes.max(1))) as u32
 }
 
 /// The work one message carries. Serialized as versioned JSON; a reader refuses versions it does

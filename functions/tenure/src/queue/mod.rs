@@ -37,7 +37,7 @@ pub use error::QueueError;
 pub use in_process::InProcessQueue;
 pub use item::{
     Continuation, MAX_MESSAGE_BYTES, MessagePart, PER_TENANT_LANES, QueuedWorker,
-    WORK_ITEM_VERSION, WorkItem, lane_of,
+    WORK_ITEM_VERSION, WorkItem, lane_among, lane_of,
 };
 #[cfg(feature = "aws")]
 pub use sqs::SqsQueue;

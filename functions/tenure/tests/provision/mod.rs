@@ -14,6 +14,7 @@ mod helpers;
 mod killed;
 mod known_pruning;
 mod notifications;
+mod pace;
 mod refusals;
 mod retry_after;
 mod schedule;

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use tenure::queue::{PER_TENANT_LANES, WorkItem, lane_of};
+use tenure::queue::{PER_TENANT_LANES, WorkItem, lane_among, lane_of};
 use tenure::store::connections::ConnectionId;
 
 use super::helpers::{TestResult, workers};
@@ -39,6 +39,19 @@ fn a_lane_is_a_stable_function_of_the_employee_id() {
     assert_eq!(lane_of("1001"), lane_of("1001"));
     let spread: HashSet<u32> = (0..64).map(|i| lane_of(&format!("E{i}"))).collect();
     assert_eq!(spread.len(), PER_TENANT_LANES as usize);
+}
+
+#[test]
+fn lanes_among_another_count_use_the_same_hash() {
+    for i in 0..64 {
+        let id = format!("E{i}");
+        assert_eq!(lane_among(&id, PER_TENANT_LANES), lane_of(&id));
+        assert!(lane_among(&id, 8) < 8);
+        assert_eq!(lane_among(&id, 1), 0);
+        assert_eq!(lane_among(&id, 0), 0, "no lanes reads as one");
+    }
+    let spread: HashSet<u32> = (0..256).map(|i| lane_among(&format!("E{i}"), 8)).collect();
+    assert_eq!(spread.len(), 8);
 }
 
 #[test]

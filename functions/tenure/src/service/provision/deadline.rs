@@ -36,7 +36,12 @@ impl Deadline {
     /// keeps at least half of the time left now (a margin as long as the invocation would
     /// otherwise stop every invocation before its first slice).
     pub fn at(deadline: Instant, margin: Duration) -> Self {
-        let now = Instant::now();
+        Self::at_from(Instant::now(), deadline, margin)
+    }
+
+    /// As [`Deadline::at`], judged from `now` rather than the clock (a simulation's virtual
+    /// time: `benches/fairness`).
+    pub fn at_from(now: Instant, deadline: Instant, margin: Duration) -> Self {
         let half = deadline.saturating_duration_since(now) / 2;
         let stop_at = deadline.checked_sub(margin).unwrap_or(now).max(now + half);
         Self {
@@ -51,9 +56,11 @@ impl Deadline {
     }
 }
 
-/// The pace of one run's slices.
+/// The pace of one run's slices: how many workers each starts, from the deadline and the time
+/// the slices so far took. Public so that the fairness simulation (`benches/fairness`) sizes its
+/// slices with this very rule, in virtual time ([`Pace::next_at`]).
 #[derive(Debug)]
-pub(super) struct Pace {
+pub struct Pace {
     deadline: Deadline,
     first: usize,
     per_worker: Option<Duration>,
@@ -61,7 +68,7 @@ pub(super) struct Pace {
 
 impl Pace {
     /// The pace under `deadline` of a run keeping `concurrency` workers in flight.
-    pub(super) fn new(deadline: Deadline, concurrency: usize) -> Self {
+    pub fn new(deadline: Deadline, concurrency: usize) -> Self {
         Self {
             deadline,
             first: concurrency.clamp(1, MAX_SLICE),
@@ -71,14 +78,19 @@ impl Pace {
 
     /// How many of the `left` workers to start now: 0 once the stop time has passed (never
     /// for the first slice).
-    pub(super) fn next(&self, left: usize) -> usize {
+    pub fn next(&self, left: usize) -> usize {
+        self.next_at(Instant::now(), left)
+    }
+
+    /// As [`Pace::next`], at `now` rather than the clock's now.
+    pub fn next_at(&self, now: Instant, left: usize) -> usize {
         let Some(stop_at) = self.deadline.stop_at else {
             return left;
         };
         let Some(per_worker) = self.per_worker else {
             return self.first.min(left);
         };
-        let time_left = stop_at.saturating_duration_since(Instant::now());
+        let time_left = stop_at.saturating_duration_since(now);
         if time_left.is_zero() {
             return 0;
         }
@@ -90,7 +102,7 @@ impl Pace {
     }
 
     /// A slice of `workers` took `elapsed`.
-    pub(super) fn record(&mut self, workers: usize, elapsed: Duration) {
+    pub fn record(&mut self, workers: usize, elapsed: Duration) {
         let per = elapsed / u32::try_from(workers.max(1)).unwrap_or(u32::MAX);
         self.per_worker = Some(self.per_worker.map_or(per, |seen| seen.max(per)));
     }

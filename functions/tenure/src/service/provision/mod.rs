@@ -74,7 +74,7 @@ use notices::RunMail;
 
 pub use audit_trail::GROUP_WINDOW;
 pub use continuation::remainders;
-pub use deadline::Deadline;
+pub use deadline::{Deadline, Pace};
 pub use digest::{RUN_RECORDS_DAYS, RunRecord, prune_runs, recent_runs};
 pub use drain::{DrainError, drain};
 pub use error::ProvisionError;
