@@ -1,8 +1,10 @@
 //! The plugin host: runs customers' WebAssembly mapping plugins in a strict sandbox.
 //!
 //! A plugin is a WebAssembly component of the world `plugin` in `plugins/wit/mapper.wit`
-//! (`tenure:mapper@1.x`): it exports `validate-config`, `map` and `map-batch`, and turns a
-//! [`Worker`](crate::worker::Worker) into a [`DesiredState`](crate::desired::DesiredState).
+//! (`tenure:mapper@1.0` to `1.1`): it exports `validate-config`, `map` and `map-batch`, and turns
+//! a [`Worker`](crate::worker::Worker) into a [`DesiredState`](crate::desired::DesiredState).
+//! Since 1.1 it may also export `mapping-json.map-batch-json` (world `plugin-json`), the batch
+//! call with its items and answers as JSON text, which Tenure then uses ([`BatchCall`]).
 //!
 //! ```no_run
 //! use tenure::plugin::{PluginHost, SandboxLimits, STANDARD_MAPPER};
@@ -27,7 +29,8 @@
 //!
 //! [`PluginHost::load`] refuses, each with its own [`PluginError`]: an upload over the size
 //! limit; bytes that are not a component; a component that does not export
-//! `tenure:mapper/mapping@1.x` (saying what it exports instead); and one that imports anything
+//! `tenure:mapper/mapping` at 1.0 or 1.1 (saying what it exports instead), or exports
+//! `mapping-json` with another function; and one that imports anything
 //! not on the allow-list below (naming the import). Then it compiles once: with a cache
 //! directory, `Engine::precompile_component` and a file keyed by the wasm's SHA-256 and the
 //! engine's compatibility hash (see the `cache` module); without one, in memory.
@@ -96,6 +99,8 @@
 //! - `cache`: precompiled components on disk, keyed by the wasm's SHA-256 and the engine's
 //!   compatibility hash, checked before they are loaded.
 //! - `mapping`: [`Plugin`]: batches on every core, re-run one by one when a batch fails.
+//! - `json_batch`: the JSON batch call's items written, and its answers read strictly into the
+//!   contract's records.
 //! - `convert`: domain types to contract types and back, parsed at the edge.
 //! - `fault` and `error`: named failures; `stderr`: a crashed plugin's last words.
 
@@ -109,6 +114,7 @@ mod epoch;
 mod error;
 mod fault;
 mod host;
+mod json_batch;
 mod limits;
 mod mapping;
 mod sandbox;
@@ -118,7 +124,7 @@ pub use cache::CodeKey;
 pub use error::PluginError;
 pub use host::PluginHost;
 pub use limits::SandboxLimits;
-pub use mapping::{MapItem, MapOutcome, Plugin};
+pub use mapping::{BatchCall, MapItem, MapOutcome, Plugin};
 
 /// Tenure's standard mapper, driven by a JSON configuration; built from `plugins/standard-mapper`
 /// by the engine's build script.
