@@ -84,9 +84,11 @@
 //! for a worker that already has an account, whose identity candidates it skips). `cargo bench -p
 //! tenure --bench plan` measures the standard mapper on both cores: about 4.5 µs per worker.
 //! JavaScript and Python plugins carry their interpreter: the reference plugins of
-//! `plugins/examples` use about 34,000 fuel per worker in Rust, 3.25 million in JavaScript and
-//! 491,000 in Python (fuel is the same on every machine), about 330 µs and 100 µs per worker
-//! on two cores; a fresh instance per batch is a few per cent of that. `cargo bench
+//! `plugins/examples` use about 34,000 fuel per worker in Rust, 491,000 in Python, and in
+//! JavaScript 522,000 through the JSON batch call (2.58 million through the typed call, whose
+//! componentize-js glue hands every returned string back one character at a time in interpreted
+//! JavaScript); fuel is the same on every machine. On two cores under a load of 7 to 10,
+//! JavaScript took 188 µs per worker (541 µs typed); idle, Python 101 µs. `cargo bench
 //! --workspace --bench plugins` measures them (docs/benchmarks.md).
 //!
 //! # Files
