@@ -8,7 +8,7 @@
 //! its plugins, saying how to install it: nothing is skipped.
 
 use tenure_plugin_build::PluginWorkspace;
-use tenure_plugin_build::guest::{Capabilities, GuestBuildError};
+use tenure_plugin_build::guest::{self, Capabilities, GuestBuildError};
 
 /// Package name, and the environment variable that carries the component's path.
 const PROGRAMS: &[(&str, &str)] = &[
@@ -25,6 +25,9 @@ const PROGRAMS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The current contract, for a JavaScript plugin that also maps batches in JSON (1.1).
+const JSON_WORLD: (&str, &str) = ("wit/mapper.wit", guest::WORLD_JSON);
+
 /// A plugin in JavaScript or Python.
 struct Guest {
     /// The environment variable that carries the component's path.
@@ -36,8 +39,9 @@ struct Guest {
 }
 
 enum Language {
-    /// The module's path under `plugins/`.
-    JavaScript(&'static str),
+    /// The module's path under `plugins/`, and the contract it is built against: the WIT file
+    /// (a path under `plugins/`) and the world.
+    JavaScript(&'static str, (&'static str, &'static str)),
     /// The folder under `plugins/`, and the module in it.
     Python(&'static str, &'static str),
 }
@@ -46,7 +50,16 @@ const GUESTS: &[Guest] = &[
     Guest {
         variable: "TENURE_EXAMPLE_CONTRACTORS_JS_WASM",
         name: "example-contractors-js",
-        language: Language::JavaScript("examples/javascript/plugin.js"),
+        language: Language::JavaScript("examples/javascript/plugin.js", JSON_WORLD),
+        capabilities: Capabilities::Sandboxed,
+    },
+    Guest {
+        variable: "TENURE_EXAMPLE_CONTRACTORS_JS_1_0_WASM",
+        name: "example-contractors-js-1.0",
+        language: Language::JavaScript(
+            "examples/javascript/plugin.js",
+            ("test-programs/contract-1.0/mapper.wit", guest::WORLD),
+        ),
         capabilities: Capabilities::Sandboxed,
     },
     Guest {
@@ -58,13 +71,13 @@ const GUESTS: &[Guest] = &[
     Guest {
         variable: "TENURE_TEST_HOSTILE_JS_WASM",
         name: "hostile-js",
-        language: Language::JavaScript("test-programs/javascript/hostile.js"),
+        language: Language::JavaScript("test-programs/javascript/hostile.js", JSON_WORLD),
         capabilities: Capabilities::Sandboxed,
     },
     Guest {
         variable: "TENURE_TEST_HOSTILE_JS_FETCH_WASM",
         name: "hostile-js-fetch",
-        language: Language::JavaScript("test-programs/javascript/hostile.js"),
+        language: Language::JavaScript("test-programs/javascript/hostile.js", JSON_WORLD),
         capabilities: Capabilities::ToolDefaults,
     },
     Guest {
@@ -129,8 +142,8 @@ fn build_all(plugins: &PluginWorkspace, guests: &[Guest]) -> Vec<Result<(), Gues
         .iter()
         .map(|guest| {
             match guest.language {
-                Language::JavaScript(source) => {
-                    plugins.build_javascript(source, guest.name, guest.capabilities)
+                Language::JavaScript(source, contract) => {
+                    plugins.build_javascript(source, contract, guest.name, guest.capabilities)
                 }
                 Language::Python(dir, module) => {
                     plugins.build_python(dir, module, guest.name, guest.capabilities)

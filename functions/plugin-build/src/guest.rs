@@ -14,8 +14,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The world every plugin is built for.
+/// The world every plugin exports: the typed `mapping` interface (contract 1.0 and later).
 pub const WORLD: &str = "plugin";
+
+/// The world of a plugin that also maps batches in JSON (contract 1.1): the JavaScript and
+/// TypeScript templates and example, whose interpreter reads one JSON text far faster than it
+/// is handed a record field by field.
+pub const WORLD_JSON: &str = "plugin-json";
 
 /// What a guest's tool chain may give it that the sandbox refuses: the tests build hostile
 /// plugins with it, to see them refused.
@@ -62,12 +67,13 @@ impl fmt::Display for GuestBuildError {
 
 impl std::error::Error for GuestBuildError {}
 
-/// Builds the JavaScript module `source` (an ES module exporting `mapping`) into `out` with
-/// componentize-js (`tool`: its command, e.g. `node_modules/.bin/componentize-js`).
+/// Builds the JavaScript module `source` (an ES module exporting `mapping`, and `mappingJson`
+/// for [`WORLD_JSON`]) into `out` with componentize-js (`tool`: its command, e.g.
+/// `node_modules/.bin/componentize-js`), for the world `world` of `wit`.
 pub fn componentize_js(
     tool: &Path,
     source: &Path,
-    wit: &Path,
+    (wit, world): (&Path, &str),
     out: &Path,
     capabilities: Capabilities,
 ) -> Result<(), GuestBuildError> {
@@ -76,7 +82,7 @@ pub fn componentize_js(
         .arg(source)
         .arg("--wit")
         .arg(wit)
-        .args(["--world-name", WORLD, "--out"])
+        .args(["--world-name", world, "--out"])
         .arg(out);
     if capabilities == Capabilities::Sandboxed {
         command.args(["--disable", "http", "fetch-event", "stdio"]);

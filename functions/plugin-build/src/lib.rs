@@ -106,10 +106,12 @@ impl PluginWorkspace {
     }
 
     /// Builds the JavaScript plugin `source` (a path under `plugins/`) with componentize-js
-    /// into `<target>/plugins/guests/<name>.wasm`, and returns that path.
+    /// for the world `world` of the contract `wit` (a path under `plugins/`, such as
+    /// `wit/mapper.wit`) into `<target>/plugins/guests/<name>.wasm`, and returns that path.
     pub fn build_javascript(
         &self,
         source: &str,
+        (wit, world): (&str, &str),
         name: &str,
         capabilities: Capabilities,
     ) -> Result<PathBuf, GuestBuildError> {
@@ -117,7 +119,7 @@ impl PluginWorkspace {
         guest::componentize_js(
             &self.componentize_js_tool(),
             &self.plugins.join(source),
-            &self.plugins.join("wit/mapper.wit"),
+            (&self.plugins.join(wit), world),
             &out,
             capabilities,
         )?;

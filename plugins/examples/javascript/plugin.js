@@ -1,13 +1,16 @@
 // The reference mapping plugin in JavaScript: the contractors policy of plugins/examples/README.md,
 // the same as the Rust and Python examples beside it.
 //
-// Built with componentize-js against plugins/wit/mapper.wit (world `plugin`), HTTP, fetch and
-// stdio disabled (console.log then writes nothing): componentize-js plugin.js \
-//   --wit ../../wit/mapper.wit --world-name plugin --disable http fetch-event stdio -o contractors.wasm
+// Built with componentize-js against plugins/wit/mapper.wit (world `plugin-json`), HTTP, fetch
+// and stdio disabled (console.log then writes nothing): componentize-js plugin.js \
+//   --wit ../../wit/mapper.wit --world-name plugin-json --disable http fetch-event stdio -o contractors.wasm
+// (The tests also build it for world `plugin` of contract 1.0, where `mappingJson` is not used.)
 //
 // How the contract looks from JavaScript: records are objects with camelCase fields, enums are
 // their kebab-case names ('active', 'pre-hire'), `option` is a value or undefined, `result` is a
-// returned value or a thrown error (in map-batch's list, `{ tag: 'ok' | 'err', val }`).
+// returned value or a thrown error (in map-batch's list, `{ tag: 'ok' | 'err', val }`). The JSON
+// batch call (`mappingJson.mapBatchJson`) carries the very same shapes as JSON text, so the
+// policy below serves both calls unchanged.
 
 const ALL_STAFF = 'All Staff';
 const LAB = 'Secure Lab Access';
@@ -181,5 +184,18 @@ export const mapping = {
     return items.map((item) =>
       domain.tag === 'err' ? domain : asResult(() => desiredState(item.worker, item.today, domain.val)),
     );
+  },
+};
+
+// Tenure maps batches through this when the plugin exports it (contract 1.1): the workers as one
+// JSON text, the answers as the UTF-8 bytes of another. componentize-js hands every string back
+// to Tenure by measuring it character by character in interpreted JavaScript, which cost four
+// times the policy itself; a Uint8Array goes back in one copy, and JSON.parse, JSON.stringify and
+// TextEncoder are the engine's own compiled code.
+const utf8 = new TextEncoder();
+
+export const mappingJson = {
+  mapBatchJson(items, domains, config) {
+    return utf8.encode(JSON.stringify(mapping.mapBatch(JSON.parse(items), domains, config)));
   },
 };

@@ -27,7 +27,7 @@ mod template;
 mod bindings {
     wit_bindgen::generate!({ path: "../wit", world: "plugin", additional_derives: [PartialEq, Eq] });
 
-    // Only a component exports the functions: their names (`tenure:mapper/mapping@1.0.0#map`) are
+    // Only a component exports the functions: their names (`tenure:mapper/mapping@1.1.0#map`) are
     // not symbols a native linker accepts, and native builds exist to run the tests.
     #[cfg(target_arch = "wasm32")]
     use super::StandardMapper;

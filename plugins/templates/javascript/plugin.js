@@ -1,11 +1,12 @@
 // A Tenure mapping plugin: the starting policy of this project's README, to change into yours.
 //
-// Tenure calls `mapBatch` with the workers of an HR file and `validateConfig` with the
-// connection's configuration; the contract is wit/mapper.wit. From JavaScript: records are
-// objects with camelCase fields, enums their kebab-case names ('pre-hire'), `option` a value or
-// undefined, a `result` a returned value or a thrown `{ payload: mappingError }` (in mapBatch's
-// list, `{ tag: 'ok', val }` or `{ tag: 'err', val }`). console.log writes nothing: the plugin
-// is built without stdio, and cannot fetch, open files or sockets.
+// Tenure calls `mapBatch` with the workers of an HR file (through `mappingJson` at the bottom)
+// and `validateConfig` with the connection's configuration; the contract is wit/mapper.wit. From
+// JavaScript: records are objects with camelCase fields, enums their kebab-case names
+// ('pre-hire'), `option` a value or undefined, a `result` a returned value or a thrown
+// `{ payload: mappingError }` (in mapBatch's list, `{ tag: 'ok', val }` or `{ tag: 'err', val }`).
+// console.log writes nothing: the plugin is built without stdio, and cannot fetch, open files or
+// sockets.
 
 // The one group this plugin manages: only its memberships are ever added or taken away.
 const ALL_STAFF = 'All Staff';
@@ -122,5 +123,17 @@ export const mapping = {
     return items.map((item) =>
       domain.tag === 'err' ? domain : asResult(() => desiredState(item.worker, item.today, domain.val)),
     );
+  },
+};
+
+// How Tenure calls mapBatch (contract 1.1): the workers as one JSON text, in the very shapes
+// mapBatch takes, and the answers as the UTF-8 bytes of another. About five times faster than the
+// typed call, whose generated bindings hand every string back character by character in
+// interpreted JavaScript; keep it as it is.
+const utf8 = new TextEncoder();
+
+export const mappingJson = {
+  mapBatchJson(items, domains, config) {
+    return utf8.encode(JSON.stringify(mapping.mapBatch(JSON.parse(items), domains, config)));
   },
 };

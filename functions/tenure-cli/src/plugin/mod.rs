@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use tenure::plugin::{PluginHost, SandboxLimits};
+use tenure::plugin::{BatchCall, PluginHost, SandboxLimits};
 use tenure::service::plugins::{self, PluginSha256, TrialReport};
 
 use crate::args::{PluginBuildArgs, PluginCheckArgs, PluginCommand, PluginTestArgs, StateArgs};
@@ -83,7 +83,10 @@ fn admit(
             None => None,
         };
         let plugin = Arc::new(plugins::compile(&host, wasm)?);
-        let contract = plugin.contract().to_owned();
+        let contract = match plugin.batch_call() {
+            BatchCall::Json => format!("{} and its JSON batch call", plugin.contract()),
+            BatchCall::Typed => plugin.contract().to_owned(),
+        };
         let trial = plugins::admit(stores.objects.as_ref(), connection.as_ref(), plugin).await?;
         anyhow::Ok(Admission { contract, trial })
     })

@@ -41,7 +41,7 @@ fn the_reference_plugins_pass_with_their_trial_reported() {
         let out = String::from_utf8_lossy(&output.stdout);
         assert!(output.status.success(), "{path}: {}", stderr(&output));
         assert!(out.contains("accepted, as an upload would be"), "{out}");
-        assert!(out.contains("exports tenure:mapper/mapping@1.0.0"), "{out}");
+        assert!(out.contains("exports tenure:mapper/mapping@1.1.0"), "{out}");
         assert!(
             out.contains("configuration: not checked (no --connection)"),
             "{out}"

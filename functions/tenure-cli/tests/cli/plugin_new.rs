@@ -95,7 +95,15 @@ fn new_build_and_test(lang: &str, files: &[&str]) {
     let out = stdout(&built);
     assert!(built.status.success(), "{lang}: {out}{}", stderr(&built));
     assert!(out.contains("accepted, as an upload would be"), "{out}");
-    assert!(out.contains("exports tenure:mapper/mapping@1.0.0"), "{out}");
+    assert!(out.contains("exports tenure:mapper/mapping@1.1.0"), "{out}");
+    // The interpreted templates map their batches in JSON (contract 1.1); Rust and Python
+    // through the typed call.
+    let json = matches!(lang, "javascript" | "typescript");
+    assert_eq!(
+        out.contains("and its JSON batch call"),
+        json,
+        "{lang}: {out}"
+    );
     let size = std::fs::metadata(project.join("plugin.wasm"))
         .expect("plugin.wasm")
         .len();

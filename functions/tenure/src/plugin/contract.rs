@@ -14,11 +14,34 @@ use super::PluginError;
 /// The package and interface a plugin exports.
 const MAPPING: (&str, &str) = ("tenure:mapper", "mapping");
 
+/// The interface a plugin may export besides, since 1.1: the batch call in JSON.
+const MAPPING_JSON: (&str, &str) = ("tenure:mapper", "mapping-json");
+
+/// The function of [`MAPPING_JSON`].
+pub(crate) const MAP_BATCH_JSON: &str = "map-batch-json";
+
 /// The contract's major version this Tenure runs.
 const MAJOR: u64 = 1;
 
+/// The contract's minor version this Tenure implements: it runs plugins built for any minor
+/// version up to this one (they use a part of what it offers), and refuses one built for a later
+/// one (which may need what it does not know).
+const MINOR: u64 = 1;
+
+/// The versions of the contract this Tenure runs: 1.0 to 1.1, at any patch level.
+const CONTRACT: Track = Track::UpTo(MAJOR, MINOR);
+
 /// What [`PluginError::WrongWorld`] says is expected.
-pub(crate) const EXPECTED: &str = "tenure:mapper/mapping@1.x";
+pub(crate) const EXPECTED: &str = "tenure:mapper/mapping@1.0 to 1.1";
+
+/// What a component exports of the contract, by its full names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exports {
+    /// The mapping interface, such as `tenure:mapper/mapping@1.0.0`.
+    pub(crate) mapping: String,
+    /// The JSON batch interface (1.1), such as `tenure:mapper/mapping-json@1.1.0`, if exported.
+    pub(crate) mapping_json: Option<String>,
+}
 
 /// The interfaces a plugin may import, by package and version track, and interface name.
 ///
@@ -27,7 +50,7 @@ pub(crate) const EXPECTED: &str = "tenure:mapper/mapping@1.x";
 /// deny-all implementation (see [`super::sandbox`]). Sockets, HTTP and anything else are
 /// refused at load.
 const ALLOWED: &[(&str, Track, &[&str])] = &[
-    ("tenure:mapper", Track::Major(MAJOR), &["types"]),
+    ("tenure:mapper", CONTRACT, &["types"]),
     ("wasi:io", WASI_P2, &["error", "poll", "streams"]),
     (
         "wasi:cli",
@@ -60,8 +83,8 @@ const WASI_P2: Track = Track::Minor(0, 2);
 /// A semver-compatible series of versions.
 #[derive(Debug, Clone, Copy)]
 enum Track {
-    /// `major.*.*`, for major ≥ 1.
-    Major(u64),
+    /// `major.0.*` to `major.minor.*`, for major ≥ 1.
+    UpTo(u64, u64),
     /// `0.minor.*`.
     Minor(u64, u64),
 }
@@ -69,7 +92,7 @@ enum Track {
 impl Track {
     fn contains(self, version: Version) -> bool {
         match self {
-            Self::Major(major) => version.major == major,
+            Self::UpTo(major, minor) => version.major == major && version.minor <= minor,
             Self::Minor(major, minor) => version.major == major && version.minor == minor,
         }
     }
@@ -123,17 +146,26 @@ fn parse_version(text: &str) -> Option<Version> {
     parts.next().is_none().then_some(Version { major, minor })
 }
 
-/// Refuses a component that does not export the mapping interface at version 1.x, or that
-/// imports anything outside [`ALLOWED`]; gives the name of the mapping interface it exports
-/// (`tenure:mapper/mapping@1.0.0`).
-pub(crate) fn check(engine: &Engine, component: &Component) -> Result<String, PluginError> {
+/// Refuses a component that does not export the mapping interface at a version this Tenure
+/// runs, or that imports anything outside [`ALLOWED`]; gives the contract's interfaces it exports.
+pub(crate) fn check(engine: &Engine, component: &Component) -> Result<Exports, PluginError> {
     let ty = component.component_type();
     let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
-    let contract = check_exports(&exports)?.to_owned();
+    let mapping = check_exports(&exports)?.to_owned();
     for (name, _) in ty.imports(engine) {
         check_import(name)?;
     }
-    Ok(contract)
+    let mapping_json = exports
+        .iter()
+        .find(|name| {
+            InterfaceName::parse(name)
+                .is_some_and(|parsed| parsed.is(MAPPING_JSON.0, MAPPING_JSON.1, CONTRACT))
+        })
+        .map(|name| (*name).to_owned());
+    Ok(Exports {
+        mapping,
+        mapping_json,
+    })
 }
 
 /// The same checks as [`check`], on the names the component's own export and import sections
@@ -183,8 +215,7 @@ impl<'a> Declared<'a> {
 
 fn check_exports<'a>(exports: &[&'a str]) -> Result<&'a str, PluginError> {
     let mapping = exports.iter().find(|name| {
-        InterfaceName::parse(name)
-            .is_some_and(|parsed| parsed.is(MAPPING.0, MAPPING.1, Track::Major(MAJOR)))
+        InterfaceName::parse(name).is_some_and(|parsed| parsed.is(MAPPING.0, MAPPING.1, CONTRACT))
     });
     if let Some(mapping) = mapping {
         return Ok(mapping);
@@ -222,14 +253,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_contract_at_any_1_x_version_is_accepted() {
+    fn the_contract_at_1_0_or_1_1_is_accepted_at_any_patch_level() {
         assert_eq!(
             check_exports(&["tenure:mapper/mapping@1.0.0"]).ok(),
             Some("tenure:mapper/mapping@1.0.0")
         );
         assert_eq!(
-            check_exports(&["other:pkg/thing@0.1.0", "tenure:mapper/mapping@1.4.2"]).ok(),
-            Some("tenure:mapper/mapping@1.4.2")
+            check_exports(&["other:pkg/thing@0.1.0", "tenure:mapper/mapping@1.1.3"]).ok(),
+            Some("tenure:mapper/mapping@1.1.3")
         );
     }
 
@@ -237,6 +268,8 @@ mod tests {
     fn another_version_or_interface_is_the_wrong_world() {
         for exports in [
             &["tenure:mapper/mapping@2.0.0"][..],
+            // Built for a later minor version: it may need what this Tenure does not know.
+            &["tenure:mapper/mapping@1.2.0"],
             &["tenure:mapper/mapping@1.0.0-rc.1"],
             &["tenure:mapper/mapping"],
             &["tenure:mapper/mapper@1.0.0"],
@@ -260,6 +293,8 @@ mod tests {
             assert!(check_import(name).is_ok(), "{name}");
         }
         assert!(check_import("tenure:mapper/types@1.0.0").is_ok());
+        assert!(check_import("tenure:mapper/types@1.1.0").is_ok());
+        assert!(check_import("tenure:mapper/types@1.2.0").is_err());
     }
 
     #[test]
@@ -294,6 +329,7 @@ mod tests {
             plugin_artifacts::ECHO,
             plugin_artifacts::EXAMPLE_RUST,
             plugin_artifacts::EXAMPLE_JS,
+            plugin_artifacts::EXAMPLE_JS_1_0,
             plugin_artifacts::EXAMPLE_PY,
             plugin_artifacts::HOSTILE_JS,
             plugin_artifacts::HOSTILE_PY,

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, ComponentExportIndex, Linker, Type};
 use wasmtime::{Config, Engine};
 
 use super::bindings::PluginPre;
@@ -59,7 +60,7 @@ impl PluginHost {
     /// Checks, compiles (or takes from the cache) and pre-links a plugin.
     ///
     /// Refuses an upload larger than [`SandboxLimits::max_wasm_bytes`], anything that is not a
-    /// WebAssembly component, a component that does not export `tenure:mapper/mapping@1.x`,
+    /// WebAssembly component, a component that does not export `tenure:mapper/mapping` at 1.0 or 1.1,
     /// and one that imports anything beyond the contract and the deny-all WASI.
     pub fn load(&self, wasm: &[u8]) -> Result<Plugin, PluginError> {
         let digest = self.admit(wasm)?;
@@ -165,7 +166,12 @@ impl PluginHost {
         digest: &[u8; 32],
         from_cache: bool,
     ) -> Result<Plugin, PluginError> {
-        let contract = contract::check(&self.engine, component)?;
+        let exports = contract::check(&self.engine, component)?;
+        let map_batch_json = exports
+            .mapping_json
+            .as_deref()
+            .map(|interface| map_batch_json(component, interface))
+            .transpose()?;
         let instance_pre = self.linker.instantiate_pre(component).map_err(|error| {
             // Every allowed import has a definition, so this is a type that does not match.
             PluginError::NotAComponent {
@@ -182,7 +188,7 @@ impl PluginHost {
         Ok(Plugin::new(
             pre,
             hex::encode(digest),
-            contract,
+            (exports.mapping, map_batch_json),
             self.limits,
             from_cache,
             Arc::clone(&self.ticker),
@@ -203,6 +209,48 @@ impl PluginHost {
             .map_err(compile_error)?;
         let component = cache::deserialize(&self.engine, &code).map_err(PluginError::internal)?;
         Ok((component, Some(code)))
+    }
+}
+
+/// The index of `map-batch-json` in the JSON interface the component exports (contract 1.1),
+/// once its type is checked: a component that exports the interface with another function
+/// is refused, as one whose `mapping` does not match is.
+fn map_batch_json(
+    component: &Component,
+    interface: &str,
+) -> Result<ComponentExportIndex, PluginError> {
+    let expected = format!(
+        "{interface} with `{}: func(items: string, domains: list<string>, config: string) -> \
+         list<u8>`",
+        contract::MAP_BATCH_JSON
+    );
+    let wrong = |what: &str| PluginError::WrongWorld {
+        found: format!("{interface} {what}"),
+        expected: expected.clone(),
+    };
+    let (_, instance) = component
+        .get_export(None, interface)
+        .ok_or_else(|| wrong("as something else than an interface"))?;
+    let Some((ComponentItem::ComponentFunc(ty), index)) =
+        component.get_export(Some(&instance), contract::MAP_BATCH_JSON)
+    else {
+        return Err(wrong(&format!(
+            "without a function {}",
+            contract::MAP_BATCH_JSON
+        )));
+    };
+    let params: Vec<Type> = ty.params().map(|(_, ty)| ty).collect();
+    let results: Vec<Type> = ty.results().collect();
+    let is_string = |ty: &Type| matches!(ty, Type::String);
+    let typed = matches!(&params[..], [Type::String, Type::List(list), Type::String] if is_string(&list.ty()))
+        && matches!(&results[..], [Type::List(list)] if matches!(list.ty(), Type::U8));
+    if typed {
+        Ok(index)
+    } else {
+        Err(wrong(&format!(
+            "whose {} has another type",
+            contract::MAP_BATCH_JSON
+        )))
     }
 }
 

@@ -6,13 +6,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::civil::Date;
 use wasmtime::Store;
+use wasmtime::component::ComponentExportIndex;
 
 use super::bindings::PluginPre;
 use super::bindings::tenure::mapper::types as wit;
 use super::epoch::EpochTicker;
 use super::fault;
 use super::sandbox::{self, StoreState};
-use super::{PluginError, SandboxLimits, convert};
+use super::{PluginError, SandboxLimits, convert, json_batch};
 use crate::desired::{DesiredState, Managed};
 use crate::worker::Worker;
 
@@ -27,10 +28,25 @@ pub struct Plugin {
     pre: PluginPre<StoreState>,
     sha256: String,
     contract: String,
+    /// `mapping-json.map-batch-json`, when the plugin exports it (contract 1.1).
+    map_batch_json: Option<ComponentExportIndex>,
+    batch_call: BatchCall,
     limits: SandboxLimits,
     from_cache: bool,
     /// Keeps deadlines ticking while the plugin lives, even if its host is gone.
     _ticker: Arc<EpochTicker>,
+}
+
+/// Which function of the plugin maps its batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchCall {
+    /// `mapping.map-batch`: the workers and answers as the contract's records, lifted and
+    /// lowered field by field (every plugin exports it).
+    Typed,
+    /// `mapping-json.map-batch-json` (contract 1.1): the workers as one JSON text, the answers
+    /// as another, read back strictly into the same records, then checked as the typed answers
+    /// are. Tenure uses it whenever a plugin exports it.
+    Json,
 }
 
 /// One worker to map: the record, today's date in the worker's time zone, and whether the
@@ -69,7 +85,7 @@ impl Plugin {
     pub(crate) fn new(
         pre: PluginPre<StoreState>,
         sha256: String,
-        contract: String,
+        (contract, map_batch_json): (String, Option<ComponentExportIndex>),
         limits: SandboxLimits,
         from_cache: bool,
         ticker: Arc<EpochTicker>,
@@ -78,6 +94,12 @@ impl Plugin {
             pre,
             sha256,
             contract,
+            batch_call: if map_batch_json.is_some() {
+                BatchCall::Json
+            } else {
+                BatchCall::Typed
+            },
+            map_batch_json,
             limits,
             from_cache,
             _ticker: ticker,
@@ -95,6 +117,19 @@ impl Plugin {
         &self.contract
     }
 
+    /// Which function maps its batches: [`BatchCall::Json`] when it exports
+    /// `mapping-json.map-batch-json` (contract 1.1), else [`BatchCall::Typed`].
+    pub fn batch_call(&self) -> BatchCall {
+        self.batch_call
+    }
+
+    /// The same plugin mapping its batches through the typed `map-batch` even when it exports
+    /// the JSON call: both must give the same answers, and this is how to compare them.
+    pub fn typed_batches(mut self) -> Self {
+        self.batch_call = BatchCall::Typed;
+        self
+    }
+
     /// Whether its machine code came from the compile cache rather than being compiled by
     /// this load.
     pub fn from_cache(&self) -> bool {
@@ -108,8 +143,9 @@ impl Plugin {
         domains: &[String],
     ) -> Result<Managed, PluginError> {
         let domains: Vec<&str> = domains.iter().map(String::as_str).collect();
-        let (answer, _fuel) = self.call(1, |plugin, store| {
-            plugin
+        let (answer, _fuel) = self.call(1, |store| {
+            self.pre
+                .instantiate(&mut *store)?
                 .tenure_mapper_mapping()
                 .call_validate_config(store, config, &domains)
         });
@@ -232,7 +268,8 @@ impl Plugin {
         }
     }
 
-    /// One call of the plugin's `map-batch` in a fresh instance.
+    /// One call of the plugin's `map-batch`, or of `map-batch-json` when it has that and it is
+    /// chosen, in a fresh instance.
     fn call_map_batch(
         &self,
         batch: &[MapItem<'_>],
@@ -248,29 +285,87 @@ impl Plugin {
             .zip(&custom)
             .map(|(item, custom)| convert::batch_item(item, custom))
             .collect();
-        self.call(batch.len(), |plugin, store| {
-            plugin
-                .tenure_mapper_mapping()
-                .call_map_batch(store, &items, domains, config)
-        })
+        match (self.batch_call, &self.map_batch_json) {
+            (BatchCall::Json, Some(function)) => {
+                self.call_map_batch_json(batch, &items, function, (domains, config))
+            }
+            _ => self.call(batch.len(), |store| {
+                self.pre
+                    .instantiate(&mut *store)?
+                    .tenure_mapper_mapping()
+                    .call_map_batch(store, &items, domains, config)
+            }),
+        }
     }
 
-    /// Instantiates the plugin in a fresh store sized for `workers` workers and makes one call.
+    /// One call of `map-batch-json`: the items written as JSON, the answer's text measured
+    /// against the output limit (twice [`SandboxLimits::output_bytes`] per worker: JSON's own
+    /// syntax comes on top of what the limit counts), then read strictly.
+    fn call_map_batch_json(
+        &self,
+        batch: &[MapItem<'_>],
+        items: &[wit::BatchItem<'_>],
+        function: &ComponentExportIndex,
+        (domains, config): (&[&str], &str),
+    ) -> (Result<Answers, PluginError>, u64) {
+        let json = match json_batch::items(items) {
+            Ok(json) => json,
+            Err(error) => return (Err(PluginError::internal(error)), 0),
+        };
+        let (text, fuel) = self.call(batch.len(), |store| {
+            let instance = self.pre.instance_pre().instantiate(&mut *store)?;
+            let map_batch_json = instance
+                .get_typed_func::<(&str, &[&str], &str), (Vec<u8>,)>(&mut *store, function)?;
+            let (text,) = map_batch_json.call(&mut *store, (&json, domains, config))?;
+            Ok(text)
+        });
+        let answers = text.and_then(|text| {
+            let limit = self
+                .limits
+                .output_bytes
+                .saturating_mul(2)
+                .saturating_mul(batch.len().max(1));
+            if text.len() > limit {
+                return Err(PluginError::OutputTooLarge {
+                    bytes: text.len(),
+                    limit,
+                });
+            }
+            json_batch::answers(&text).map_err(|error| {
+                let worker = error
+                    .index
+                    .and_then(|index| batch.get(index))
+                    .map(|item| format!(" for employee {}", item.worker.employee_id.as_str()))
+                    .unwrap_or_default();
+                let at = if error.field.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at `{}`", error.field)
+                };
+                PluginError::InvalidOutput {
+                    reason: format!(
+                        "its JSON answer{worker} is not what map-batch-json must give{at}: {}",
+                        error.message
+                    ),
+                }
+            })
+        });
+        (answers, fuel)
+    }
+
+    /// Makes one call (which instantiates the plugin) in a fresh store sized for `workers` workers.
     /// Gives the answer and the fuel burnt.
     fn call<R>(
         &self,
         workers: usize,
-        call: impl FnOnce(&super::bindings::Plugin, &mut Store<StoreState>) -> wasmtime::Result<R>,
+        call: impl FnOnce(&mut Store<StoreState>) -> wasmtime::Result<R>,
     ) -> (Result<R, PluginError>, u64) {
         let budget = self.limits.budget(workers);
         let mut store = match sandbox::store(self.pre.engine(), budget) {
             Ok(store) => store,
             Err(error) => return (Err(PluginError::internal(error)), 0),
         };
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|plugin| call(&plugin, &mut store));
+        let result = call(&mut store);
         let fuel = budget.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
         (
             result.map_err(|error| fault::classify(&error, store.data(), budget)),

@@ -1,8 +1,10 @@
 //! The plugin host: runs customers' WebAssembly mapping plugins in a strict sandbox.
 //!
 //! A plugin is a WebAssembly component of the world `plugin` in `plugins/wit/mapper.wit`
-//! (`tenure:mapper@1.x`): it exports `validate-config`, `map` and `map-batch`, and turns a
-//! [`Worker`](crate::worker::Worker) into a [`DesiredState`](crate::desired::DesiredState).
+//! (`tenure:mapper@1.0` to `1.1`): it exports `validate-config`, `map` and `map-batch`, and turns
+//! a [`Worker`](crate::worker::Worker) into a [`DesiredState`](crate::desired::DesiredState).
+//! Since 1.1 it may also export `mapping-json.map-batch-json` (world `plugin-json`), the batch
+//! call with its items and answers as JSON text, which Tenure then uses ([`BatchCall`]).
 //!
 //! ```no_run
 //! use tenure::plugin::{PluginHost, SandboxLimits, STANDARD_MAPPER};
@@ -27,7 +29,8 @@
 //!
 //! [`PluginHost::load`] refuses, each with its own [`PluginError`]: an upload over the size
 //! limit; bytes that are not a component; a component that does not export
-//! `tenure:mapper/mapping@1.x` (saying what it exports instead); and one that imports anything
+//! `tenure:mapper/mapping` at 1.0 or 1.1 (saying what it exports instead), or exports
+//! `mapping-json` with another function; and one that imports anything
 //! not on the allow-list below (naming the import). Then it compiles once: with a cache
 //! directory, `Engine::precompile_component` and a file keyed by the wasm's SHA-256 and the
 //! engine's compatibility hash (see the `cache` module); without one, in memory.
@@ -81,9 +84,11 @@
 //! for a worker that already has an account, whose identity candidates it skips). `cargo bench -p
 //! tenure --bench plan` measures the standard mapper on both cores: about 4.5 µs per worker.
 //! JavaScript and Python plugins carry their interpreter: the reference plugins of
-//! `plugins/examples` use about 34,000 fuel per worker in Rust, 3.25 million in JavaScript and
-//! 491,000 in Python (fuel is the same on every machine), about 330 µs and 100 µs per worker
-//! on two cores; a fresh instance per batch is a few per cent of that. `cargo bench
+//! `plugins/examples` use about 34,000 fuel per worker in Rust, 491,000 in Python, and in
+//! JavaScript 522,000 through the JSON batch call (2.58 million through the typed call, whose
+//! componentize-js glue hands every returned string back one character at a time in interpreted
+//! JavaScript); fuel is the same on every machine. On two cores under a load of 3 to 4,
+//! JavaScript took 157 µs per worker (442 µs typed); idle, Python 101 µs. `cargo bench
 //! --workspace --bench plugins` measures them (docs/benchmarks.md).
 //!
 //! # Files
@@ -96,6 +101,8 @@
 //! - `cache`: precompiled components on disk, keyed by the wasm's SHA-256 and the engine's
 //!   compatibility hash, checked before they are loaded.
 //! - `mapping`: [`Plugin`]: batches on every core, re-run one by one when a batch fails.
+//! - `json_batch`: the JSON batch call's items written, and its answers read strictly into the
+//!   contract's records.
 //! - `convert`: domain types to contract types and back, parsed at the edge.
 //! - `fault` and `error`: named failures; `stderr`: a crashed plugin's last words.
 
@@ -109,6 +116,7 @@ mod epoch;
 mod error;
 mod fault;
 mod host;
+mod json_batch;
 mod limits;
 mod mapping;
 mod sandbox;
@@ -118,7 +126,7 @@ pub use cache::CodeKey;
 pub use error::PluginError;
 pub use host::PluginHost;
 pub use limits::SandboxLimits;
-pub use mapping::{MapItem, MapOutcome, Plugin};
+pub use mapping::{BatchCall, MapItem, MapOutcome, Plugin};
 
 /// Tenure's standard mapper, driven by a JSON configuration; built from `plugins/standard-mapper`
 /// by the engine's build script.

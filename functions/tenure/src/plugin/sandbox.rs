@@ -252,7 +252,7 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<StoreState>> {
     deny(&mut monotonic, "subscribe-duration", "timers")?;
 
     // Types only; the contract's functions are all exports.
-    linker.instance("tenure:mapper/types@1.0.0")?;
+    linker.instance("tenure:mapper/types@1.1.0")?;
     Ok(linker)
 }
 

@@ -26,12 +26,12 @@ fn the_wrong_world_says_what_it_exports_and_what_is_expected() -> TestResult {
         error,
         Some(PluginError::WrongWorld {
             found: "tenure:mapper/mapping@2.0.0".into(),
-            expected: "tenure:mapper/mapping@1.x".into(),
+            expected: "tenure:mapper/mapping@1.0 to 1.1".into(),
         })
     );
     let message = error.map(|error| error.to_string()).unwrap_or_default();
     assert!(
-        message.starts_with("the plugin exports tenure:mapper/mapping@2.0.0; this Tenure runs tenure:mapper/mapping@1.x"),
+        message.starts_with("the plugin exports tenure:mapper/mapping@2.0.0; this Tenure runs tenure:mapper/mapping@1.0 to 1.1"),
         "{message}"
     );
     Ok(())

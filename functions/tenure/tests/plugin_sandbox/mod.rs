@@ -14,5 +14,7 @@ mod config;
 mod hostile;
 /// The hostile cases in JavaScript and Python, contained the same way.
 mod interpreted;
+/// The JSON batch call (contract 1.1): broken JSON answers fail only their worker, named.
+mod json_batch;
 /// What `load` refuses: size, garbage, the wrong world, forbidden imports.
 mod loading;

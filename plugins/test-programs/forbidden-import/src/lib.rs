@@ -11,7 +11,7 @@ wit_bindgen::generate!({
         }
 
         world leaky {
-            include tenure:mapper/plugin@1.0.0;
+            include tenure:mapper/plugin@1.1.0;
             import net;
         }
     ",
