@@ -87,9 +87,9 @@
 //! `plugins/examples` use about 34,000 fuel per worker in Rust, 491,000 in Python, and in
 //! JavaScript 522,000 through the JSON batch call (2.58 million through the typed call, whose
 //! componentize-js glue hands every returned string back one character at a time in interpreted
-//! JavaScript); fuel is the same on every machine. On two cores under a load of 3 to 4,
-//! JavaScript took 157 µs per worker (442 µs typed); idle, Python 101 µs. `cargo bench
-//! --workspace --bench plugins` measures them (docs/benchmarks.md).
+//! JavaScript); fuel is the same on every machine. On two idle cores JavaScript took 73 µs per
+//! worker (192 µs typed), Python 89 µs, Rust 18 µs. `cargo bench --workspace --bench plugins`
+//! measures them (docs/benchmarks.md).
 //!
 //! # Files
 //!
