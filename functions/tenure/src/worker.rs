@@ -226,6 +226,37 @@ pub struct SourceRef {
 }
 
 impl Worker {
+    /// An active worker known only by `employee_id`: every other field empty (a starting point
+    /// for synthetic records, with struct update syntax).
+    pub fn active(employee_id: EmployeeId) -> Self {
+        Self {
+            employee_id,
+            first_name: None,
+            last_name: None,
+            preferred_name: None,
+            middle_name: None,
+            personal_email: None,
+            job_title: None,
+            department: None,
+            division: None,
+            cost_center: None,
+            location: None,
+            country: None,
+            manager_employee_id: None,
+            employment_status: EmploymentStatus::Active,
+            leave_type: None,
+            employment_type: None,
+            hire_date: None,
+            termination_date: None,
+            time_zone: None,
+            mobile_phone: None,
+            work_email: None,
+            leave_start_date: None,
+            leave_end_date: None,
+            custom: Vec::new(),
+        }
+    }
+
     /// The employment status on `today` (the worker's local date), with the leave dates
     /// applied: an active worker whose leave has started (and not ended) is on leave; a worker
     /// on leave whose leave has not started yet, or has ended, is active. A terminated worker

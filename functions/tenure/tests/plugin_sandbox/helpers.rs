@@ -1,7 +1,7 @@
 use jiff::civil::date;
 use tenure::desired::DesiredState;
 use tenure::plugin::{MapItem, MapOutcome, Plugin, PluginError, PluginHost, SandboxLimits};
-use tenure::worker::{EmployeeId, EmploymentStatus, Worker};
+use tenure::worker::{EmployeeId, Worker};
 
 pub(crate) use crate::support::{Error, TestResult};
 
@@ -33,32 +33,16 @@ pub(crate) fn try_load(path: &str) -> Result<Result<Plugin, PluginError>, Error>
 
 /// A plain worker with this id.
 pub(crate) fn worker(id: &str) -> Worker {
+    let id = EmployeeId::parse(id).unwrap_or_else(|error| panic!("test id {id:?}: {error}"));
     Worker {
-        employee_id: EmployeeId::parse(id)
-            .unwrap_or_else(|error| panic!("test id {id:?}: {error}")),
         first_name: Some("Jane".into()),
         last_name: Some("Doe".into()),
-        preferred_name: None,
-        middle_name: None,
-        personal_email: None,
         job_title: Some("Engineer".into()),
         department: Some("R&D".into()),
-        division: None,
-        cost_center: None,
-        location: None,
         country: Some("US".into()),
-        manager_employee_id: None,
-        employment_status: EmploymentStatus::Active,
-        leave_type: None,
-        employment_type: None,
         hire_date: Some(date(2024, 1, 15)),
-        termination_date: None,
-        time_zone: None,
-        mobile_phone: None,
-        work_email: None,
-        leave_start_date: None,
-        leave_end_date: None,
         custom: vec![("badge".into(), "42".into())],
+        ..Worker::active(id)
     }
 }
 

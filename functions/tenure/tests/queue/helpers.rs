@@ -7,7 +7,7 @@ use std::time::Duration;
 use tenure::hr::SourcedWorker;
 use tenure::queue::{InProcessQueue, Received, SqsQueue, WorkItem, WorkQueue};
 use tenure::store::connections::ConnectionId;
-use tenure::worker::{EmployeeId, EmploymentStatus, SourceRef, Worker};
+use tenure::worker::{EmployeeId, SourceRef, Worker};
 
 use crate::support::aws::{QueueKind, moto_config, new_queue};
 pub(crate) use crate::support::{Error, TestResult};
@@ -63,30 +63,9 @@ pub(crate) fn workers(count: usize) -> Result<Vec<SourcedWorker>, Error> {
 
 fn worker(id: &str) -> Result<Worker, Error> {
     Ok(Worker {
-        employee_id: EmployeeId::parse(id)?,
         first_name: Some("Ada".into()),
         last_name: Some("Lovelace".into()),
-        preferred_name: None,
-        middle_name: None,
-        personal_email: None,
-        job_title: None,
-        department: None,
-        division: None,
-        cost_center: None,
-        location: None,
-        country: None,
-        manager_employee_id: None,
-        employment_status: EmploymentStatus::Active,
-        leave_type: None,
-        employment_type: None,
-        hire_date: None,
-        termination_date: None,
-        time_zone: None,
-        mobile_phone: None,
-        work_email: None,
-        leave_start_date: None,
-        leave_end_date: None,
-        custom: Vec::new(),
+        ..Worker::active(EmployeeId::parse(id)?)
     })
 }
 

@@ -9,7 +9,7 @@ use tenure::queue::{
     MAX_MESSAGE_BYTES, MessagePart, PER_TENANT_LANES, QueuedWorker, WorkItem, lane_among,
 };
 use tenure::store::connections::ConnectionId;
-use tenure::worker::{EmployeeId, EmploymentStatus, SourceRef, Worker};
+use tenure::worker::{EmployeeId, SourceRef, Worker};
 
 use super::{Micros, SECOND};
 
@@ -235,31 +235,14 @@ pub(crate) fn group_of(item: &WorkItem, lanes: u32) -> String {
 
 /// A new hire with only what the queue needs.
 fn joiner(employee_id: &str, line: usize) -> SourcedWorker {
+    let id = EmployeeId::parse(employee_id).expect("the model's employee ids are valid");
     let worker = Worker {
-        employee_id: EmployeeId::parse(employee_id).expect("the model's employee ids are valid"),
         first_name: Some("Ada".into()),
         last_name: Some(format!("Joiner{line}")),
-        preferred_name: None,
-        middle_name: None,
-        personal_email: None,
         job_title: Some("Engineer".into()),
         department: Some("Research".into()),
-        division: None,
-        cost_center: None,
-        location: None,
         country: Some("GB".into()),
-        manager_employee_id: None,
-        employment_status: EmploymentStatus::Active,
-        leave_type: None,
-        employment_type: None,
-        hire_date: None,
-        termination_date: None,
-        time_zone: None,
-        mobile_phone: None,
-        work_email: None,
-        leave_start_date: None,
-        leave_end_date: None,
-        custom: Vec::new(),
+        ..Worker::active(id)
     };
     SourcedWorker {
         worker,
