@@ -205,7 +205,7 @@ async fn a_stopped_run_continues_its_messages_once_even_when_retried() -> TestRe
     use tenure::service::provision::handle_sqs;
     use tenure_emulator::Faults;
 
-    use super::helpers::{Env, failures, sqs_event};
+    use super::helpers::{Env, failures, items_event, sqs_event};
 
     const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
     let env = Env::aws().await?;
@@ -215,16 +215,7 @@ async fn a_stopped_run_continues_its_messages_once_even_when_retried() -> TestRe
         .map(|id| new_hire(id))
         .collect::<Result<Vec<_>, _>>()?;
     let items = WorkItem::split(&env.connection, "d-continued", workers)?;
-    let bodies: Vec<(String, String, String)> = items
-        .iter()
-        .enumerate()
-        .map(|(n, item)| Ok((format!("m-{n}"), item.message_group(), item.to_json()?)))
-        .collect::<Result<_, Error>>()?;
-    let records: Vec<(&str, &str, &str)> = bodies
-        .iter()
-        .map(|(id, group, body)| (id.as_str(), group.as_str(), body.as_str()))
-        .collect();
-    let event = sqs_event(ARN, &records)?;
+    let event = items_event(ARN, &items)?;
 
     // Each request takes 300 ms and the run must stop starting work within a second: the
     // tenant read and the first slice alone take longer, so most of the workers are left.

@@ -255,6 +255,25 @@ impl Env {
     }
 
     /// The stored connection.
+    /// Every audit record of the connection's changes (not the access trail), with the object
+    /// that holds it.
+    pub(crate) async fn audit_records(
+        &self,
+    ) -> Result<Vec<(String, tenure::apply::AuditRecord)>, Error> {
+        let mut records = Vec::new();
+        for (key, text) in self.all_objects().await? {
+            let key = key.as_str();
+            if !key.starts_with(&format!("audit/{}/", self.connection)) || key.contains("/access-")
+            {
+                continue;
+            }
+            for line in text.lines().filter(|l| !l.is_empty()) {
+                records.push((key.to_owned(), serde_json::from_str(line)?));
+            }
+        }
+        Ok(records)
+    }
+
     pub(crate) async fn connection(&self) -> Result<Connection, Error> {
         Ok(self
             .services
@@ -338,6 +357,24 @@ pub(crate) fn sqs_event(
     Ok(serde_json::from_value(
         serde_json::json!({ "Records": records }),
     )?)
+}
+
+/// An SQS event carrying `items` as Lambda delivers them: message ids `m-0`, `m-1`, …, each in
+/// its item's message group.
+pub(crate) fn items_event(
+    queue_arn: &str,
+    items: &[WorkItem],
+) -> Result<aws_lambda_events::event::sqs::SqsEvent, Error> {
+    let bodies: Vec<(String, String, String)> = items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| Ok((format!("m-{n}"), item.message_group(), item.to_json()?)))
+        .collect::<Result<_, Error>>()?;
+    let records: Vec<(&str, &str, &str)> = bodies
+        .iter()
+        .map(|(id, group, body)| (id.as_str(), group.as_str(), body.as_str()))
+        .collect();
+    sqs_event(queue_arn, &records)
 }
 
 /// The message ids a batch response asks back.

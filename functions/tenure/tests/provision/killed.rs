@@ -14,21 +14,6 @@ use super::helpers::{Env, Error, TestResult, new_hire};
 
 const HIRES: usize = 12;
 
-/// Every audit record of the connection, by object.
-async fn audit(env: &Env) -> Result<Vec<(String, AuditRecord)>, Error> {
-    let mut records = Vec::new();
-    for (key, text) in env.all_objects().await? {
-        let key = key.as_str();
-        if !key.starts_with(&format!("audit/{}/", env.connection)) || key.contains("/access-") {
-            continue;
-        }
-        for line in text.lines().filter(|l| !l.is_empty()) {
-            records.push((key.to_owned(), serde_json::from_str(line)?));
-        }
-    }
-    Ok(records)
-}
-
 async fn intents(env: &Env) -> Result<usize, Error> {
     let prefix = format!("connections/{}/in-flight/", env.connection);
     Ok(env.services.objects.list(&prefix).await?.len())
@@ -76,7 +61,7 @@ async fn a_run_killed_mid_way_loses_no_record_of_what_reached_the_tenant() -> Te
         "recovered and ended: no intent left"
     );
 
-    let records = audit(&env).await?;
+    let records = env.audit_records().await?;
     let mut creates: BTreeMap<&str, Vec<&AuditRecord>> = BTreeMap::new();
     for (_, record) in &records {
         if record.action == "create_user" {
@@ -121,6 +106,6 @@ async fn a_run_killed_mid_way_loses_no_record_of_what_reached_the_tenant() -> Te
     // A retry with nothing left to recover writes nothing more.
     let before = records.len();
     provision(&env.services, &items).await?;
-    assert_eq!(audit(&env).await?.len(), before);
+    assert_eq!(env.audit_records().await?.len(), before);
     Ok(())
 }

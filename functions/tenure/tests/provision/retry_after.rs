@@ -11,7 +11,7 @@ use tenure::queue::WorkItem;
 use tenure::service::provision::{Deadline, handle_sqs, provision, provision_until};
 use tenure_emulator::RateLimits;
 
-use super::helpers::{Env, Error, TestResult, failures, new_hire, sqs_event};
+use super::helpers::{Env, Error, TestResult, failures, items_event, new_hire, sqs_event};
 
 const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
 
@@ -45,21 +45,6 @@ fn hires(env: &Env, delivery: &str, count: usize) -> Result<(Vec<String>, Vec<Wo
     Ok((ids, items))
 }
 
-/// Every audit record of the connection's changes (not the access trail).
-async fn audit(env: &Env) -> Result<Vec<AuditRecord>, Error> {
-    let mut records = Vec::new();
-    for (key, text) in env.all_objects().await? {
-        let key = key.as_str();
-        if !key.starts_with(&format!("audit/{}/", env.connection)) || key.contains("/access-") {
-            continue;
-        }
-        for line in text.lines().filter(|l| !l.is_empty()) {
-            records.push(serde_json::from_str(line)?);
-        }
-    }
-    Ok(records)
-}
-
 /// Each of `ids` has one account and every change made for them is recorded once: no record
 /// twice, and every worker (alike but for the id) with the same changes recorded as the others,
 /// whether its actions were applied in one run or split over a run and its continuation.
@@ -73,7 +58,12 @@ async fn each_made_and_recorded_once(env: &Env, ids: &[String]) -> TestResult {
             .count();
         assert_eq!(accounts, 1, "{id}'s accounts");
     }
-    let records = audit(env).await?;
+    let records: Vec<AuditRecord> = env
+        .audit_records()
+        .await?
+        .into_iter()
+        .map(|(_, record)| record)
+        .collect();
     let mut seen = HashSet::new();
     let mut kinds: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for record in &records {
@@ -183,16 +173,7 @@ async fn a_wait_past_the_stop_time_postpones_the_rest_to_a_continuation() -> Tes
 async fn a_closed_write_window_neither_fails_nor_dead_letters_the_batch() -> TestResult {
     let env = Env::aws().await?;
     let (ids, items) = hires(&env, "d-closed", 12)?;
-    let bodies: Vec<(String, String, String)> = items
-        .iter()
-        .enumerate()
-        .map(|(n, item)| Ok((format!("m-{n}"), item.message_group(), item.to_json()?)))
-        .collect::<Result<_, Error>>()?;
-    let records: Vec<(&str, &str, &str)> = bodies
-        .iter()
-        .map(|(id, group, body)| (id.as_str(), group.as_str(), body.as_str()))
-        .collect();
-    let event = sqs_event(ARN, &records)?;
+    let event = items_event(ARN, &items)?;
     env.tenant.set_limits(window_closing_after(6));
 
     let response = handle_sqs(&env.services, event.clone(), a_minute_away()).await;
@@ -226,10 +207,10 @@ async fn a_closed_write_window_neither_fails_nor_dead_letters_the_batch() -> Tes
     each_made_and_recorded_once(&env, &ids).await?;
 
     // Planned again, the same messages change nothing and record nothing.
-    let before = audit(&env).await?.len();
+    let before = env.audit_records().await?.len();
     let response = handle_sqs(&env.services, event, Deadline::none()).await;
     assert!(failures(&response).is_empty(), "{response:?}");
-    assert_eq!(audit(&env).await?.len(), before);
+    assert_eq!(env.audit_records().await?.len(), before);
     assert!(env.dead_letters().await?.is_empty());
     each_made_and_recorded_once(&env, &ids).await
 }
