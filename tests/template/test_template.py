@@ -57,10 +57,10 @@ STACK_VALUES = {
     "TENURE_QUEUE_URL": lambda stack: stack.resource("WorkQueue"),
     "TENURE_DEAD_LETTER_QUEUE_URL": lambda stack: stack.resource("WorkDeadLetterQueue"),
     "RUST_LOG": lambda stack: stack.parameters["LogLevel"],
-    "TENURE_APP_CLIENT_ID": lambda stack: stack.parameters["ServiceAppClientId"] or None,
+    "TENURE_APP_CLIENT_ID": lambda stack: stack.parameters["TenureAppClientId"] or None,
     "TENURE_APP_CLIENT_SECRET_ID": lambda stack: (
-        stack.parameters["ServiceAppClientSecretName"]
-        if stack.parameters["ServiceAppClientId"]
+        stack.parameters["TenureAppClientSecretName"]
+        if stack.parameters["TenureAppClientId"]
         else None
     ),
     "TENURE_PUBLIC_URL": lambda stack: stack.parameters["PublicUrl"] or None,
@@ -717,7 +717,7 @@ class TheStack(unittest.TestCase):
             "queue": self.queue("WorkQueue")["QueueArn"],
             "dead_letters": self.queue("WorkDeadLetterQueue")["QueueArn"],
             "secret": secret,
-            "app_secret": f"{secret}{self.stack.parameters['ServiceAppClientSecretName']}-??????",
+            "app_secret": f"{secret}{self.stack.parameters['TenureAppClientSecretName']}-??????",
         }
         for logical_id, binary in self.binaries.items():
             with self.subTest(function=logical_id):
@@ -756,8 +756,8 @@ class TheStackWithEveryOption(TheStack):
     """Tenure's app, a custom domain, no reserved concurrency, the longest provision runs."""
 
     PARAMETERS = {
-        "ServiceAppClientId": "11111111-2222-3333-4444-555555555555",
-        "ServiceAppClientSecretName": "tenure-app/prod/client-secret",
+        "TenureAppClientId": "11111111-2222-3333-4444-555555555555",
+        "TenureAppClientSecretName": "tenure-app/prod/client-secret",
         "PublicUrl": "https://tenure.example.com/hr",
         "ReserveConcurrency": "false",
         "ProvisionTimeout": "900",

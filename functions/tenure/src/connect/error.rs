@@ -10,7 +10,7 @@ use crate::store::secrets::SecretError;
 pub enum LinkError {
     /// The connection is not one of Tenure's app.
     #[error("connection {connection} does not use Tenure's app, so it is not linked by signing in")]
-    NotServiceApp {
+    NotTenureApp {
         /// The connection.
         connection: String,
     },

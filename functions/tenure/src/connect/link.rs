@@ -145,7 +145,7 @@ pub async fn start_link(
     now: Timestamp,
 ) -> Result<LinkStart, LinkError> {
     if connection.app != ConnectionType::TenureApp {
-        return Err(LinkError::NotServiceApp {
+        return Err(LinkError::NotTenureApp {
             connection: connection.id.to_string(),
         });
     }

@@ -83,7 +83,7 @@ fn wants_admin_consent(query: Option<&str>) -> bool {
 
 fn status_of(error: &LinkError) -> StatusCode {
     match error {
-        LinkError::NotServiceApp { .. } => StatusCode::BAD_REQUEST,
+        LinkError::NotTenureApp { .. } => StatusCode::BAD_REQUEST,
         LinkError::Secrets(_) | LinkError::Connections(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
