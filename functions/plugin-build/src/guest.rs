@@ -33,6 +33,16 @@ pub enum Capabilities {
     ToolDefaults,
 }
 
+impl Capabilities {
+    /// A short name, for what a component was built with.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sandboxed => "sandboxed",
+            Self::ToolDefaults => "tool-defaults",
+        }
+    }
+}
+
 /// Why a guest plugin could not be built.
 #[derive(Debug)]
 pub enum GuestBuildError {

@@ -4,12 +4,14 @@
 //! JavaScript and Python with the tool chains of [`guest`].
 
 pub mod guest;
+mod inputs;
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use guest::{Capabilities, GuestBuildError};
+use inputs::Inputs;
 
 /// The `plugins/` workspace as seen from a build script of this repository.
 #[derive(Debug, Clone)]
@@ -107,7 +109,8 @@ impl PluginWorkspace {
 
     /// Builds the JavaScript plugin `source` (a path under `plugins/`) with componentize-js
     /// for the world `world` of the contract `wit` (a path under `plugins/`, such as
-    /// `wit/mapper.wit`) into `<target>/plugins/guests/<name>.wasm`, and returns that path.
+    /// `wit/mapper.wit`) into `<target>/plugins/guests/<name>.wasm`, and returns that path. A
+    /// component built from the same inputs is kept (see the `inputs` module).
     pub fn build_javascript(
         &self,
         source: &str,
@@ -116,18 +119,25 @@ impl PluginWorkspace {
         capabilities: Capabilities,
     ) -> Result<PathBuf, GuestBuildError> {
         let out = self.guest_component(name);
-        guest::componentize_js(
-            &self.componentize_js_tool(),
-            &self.plugins.join(source),
-            (&self.plugins.join(wit), world),
-            &out,
-            capabilities,
-        )?;
+        let (tool, source, wit) = (
+            self.componentize_js_tool(),
+            self.plugins.join(source),
+            self.plugins.join(wit),
+        );
+        let inputs = Inputs::of(
+            &tool,
+            &[parent(&source), parent(&wit)],
+            &[world, capabilities.name()],
+        );
+        Inputs::build_unless_built(inputs.as_ref(), &out, || {
+            guest::componentize_js(&tool, &source, (&wit, world), &out, capabilities)
+        })?;
         Ok(out)
     }
 
     /// Builds the Python plugin `module` of the folder `dir` (a path under `plugins/`) with
-    /// componentize-py into `<target>/plugins/guests/<name>.wasm`, and returns that path.
+    /// componentize-py into `<target>/plugins/guests/<name>.wasm`, and returns that path. A
+    /// component built from the same inputs is kept.
     pub fn build_python(
         &self,
         dir: &str,
@@ -136,15 +146,16 @@ impl PluginWorkspace {
         capabilities: Capabilities,
     ) -> Result<PathBuf, GuestBuildError> {
         let out = self.guest_component(name);
-        guest::componentize_py(
-            &self.componentize_py_tool(),
-            &self.plugins.join(dir),
-            module,
-            &self.plugins.join("wit/mapper.wit"),
-            &out,
-            &self.target_dir.join("guests").join(format!("{name}.src")),
-            capabilities,
-        )?;
+        let (tool, dir, wit) = (
+            self.componentize_py_tool(),
+            self.plugins.join(dir),
+            self.plugins.join("wit/mapper.wit"),
+        );
+        let inputs = Inputs::of(&tool, &[&dir, parent(&wit)], &[module, capabilities.name()]);
+        let scratch = self.target_dir.join("guests").join(format!("{name}.src"));
+        Inputs::build_unless_built(inputs.as_ref(), &out, || {
+            guest::componentize_py(&tool, &dir, module, &wit, &out, &scratch, capabilities)
+        })?;
         Ok(out)
     }
 
@@ -162,4 +173,9 @@ impl PluginWorkspace {
             .join("wasm32-wasip2/release")
             .join(format!("{}.wasm", package.replace('-', "_")))
     }
+}
+
+/// The folder a file is in (itself for a path without one).
+fn parent(file: &Path) -> &Path {
+    file.parent().unwrap_or(file)
 }
