@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     println!();
     println!(
-        "{:<34} | {:>22} | {:>22} | {:>15} | {:>6} {:>5} {:>7} {:>6} {:>6} {:>4} {:>6}",
+        "{:<34} | {:>22} | {:>22} | {:>15} | {:>6} {:>5} {:>7} {:>6} {:>6} {:>6} {:>4} {:>6}",
         "configuration",
         "trickle alone p50/p99/max s",
         "with onboarding",
@@ -55,6 +55,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "peak",
         "busy h",
         "429s",
+        "postp.",
         "killed",
         "dead",
         "lost"
@@ -263,13 +264,15 @@ fn print_details(report: &Report) {
     let c = &report.counts;
     println!(
         "lambda: {} invocations ({} with onboarding work), peak concurrency {}, {:.1} invocation-hours; \
-         {} requests answered 429, {} runs failed, {} invocations killed at their timeout, \
-         {} continuations, {} messages deferred whole, {} dead letters; last event at {:.0} s",
+         {} requests answered 429 ({} not waited for: past the stop time), {} runs failed, \
+         {} invocations killed at their timeout, {} continuations, {} messages deferred whole, \
+         {} dead letters; last event at {:.0} s",
         c.invocations,
         c.onboarding_invocations,
         c.peak_concurrency,
         c.busy as f64 / (3_600 * SECOND) as f64,
         c.throttled,
+        c.postponed,
         c.failed_runs,
         c.killed,
         c.continuations,
@@ -291,7 +294,7 @@ fn print_row(name: &str, alone: &Report, with: &Report) {
     });
     let c = &with.counts;
     println!(
-        "{name:<34} | {:>22} | {:>22} | {:>15} | {:>6} {:>5} {:>7.1} {:>6} {:>6} {:>4} {:>6}",
+        "{name:<34} | {:>22} | {:>22} | {:>15} | {:>6} {:>5} {:>7.1} {:>6} {:>6} {:>6} {:>4} {:>6}",
         triple(alone),
         triple(with),
         onboarding,
@@ -299,6 +302,7 @@ fn print_row(name: &str, alone: &Report, with: &Report) {
         c.peak_concurrency,
         c.busy as f64 / (3_600 * SECOND) as f64,
         c.throttled,
+        c.postponed,
         c.killed,
         with.dead_letters,
         with.missing,

@@ -102,7 +102,7 @@ pub use graph::{AccessPass, GraphClient, OutgoingMail, PassRequest};
 pub use group_delta::{GroupChange, GroupDelta};
 pub use mailer::{MailReport, Mailer};
 pub use new_certificate::{NEW_CERTIFICATE_LIFETIME, NewCertificate, new_certificate};
-pub use retry::{RetryPolicy, server_wait};
+pub use retry::{NextTry, RetryPolicy, server_wait};
 pub(crate) use token::token_error;
 pub use token::{ClientCredential, RefreshTokenStore, TokenError, TokenSource};
 pub use transport::ClientOptions;

@@ -83,7 +83,7 @@ impl RetryPolicy {
 
 /// What to do after a failed attempt that may be sent again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NextTry {
+pub enum NextTry {
     /// Wait this long, then try again.
     After(Duration),
     /// Do not wait: the next try could not start before the instant to give up at. `wait`
@@ -105,7 +105,7 @@ impl RetryPolicy {
     /// An attempt that may have been carried out (a dropped answer, a 5xx on an idempotent
     /// write) is always waited for: giving it up would leave a change that may have reached
     /// the tenant with no audit record.
-    pub(crate) fn next_try(
+    pub fn next_try(
         &self,
         server_wait: Option<Duration>,
         backoff: Option<Duration>,

@@ -193,3 +193,42 @@ fn an_hourly_reconcile_queues_every_export_again_and_changes_nobody_twice() {
         quiet.counts.invocations
     );
 }
+
+#[test]
+fn a_wait_past_the_stop_time_is_left_to_a_continuation_not_waited_out() {
+    // A 180 s timeout stops starting work half-way (90 s); Microsoft's waits run to the end
+    // of its 150 s write window, so some end past the stop time.
+    let report = simulate(
+        &Config {
+            timeout: 180 * SECOND,
+            ..Config::deployed()
+        },
+        &small_day(7),
+    );
+    assert!(
+        report.counts.postponed > 0,
+        "some waits end past the stop time: {:?}",
+        report.counts
+    );
+    assert!(report.counts.continuations > 0, "{:?}", report.counts);
+    assert_eq!(
+        (
+            report.counts.killed,
+            report.counts.failed_runs,
+            report.dead_letters
+        ),
+        (0, 0, 0),
+        "no invocation outlives its timeout for a wait: {:?}",
+        report.counts
+    );
+    assert_eq!(
+        (
+            report.missing,
+            report.doubled,
+            report.unfinished,
+            report.left_on_queue
+        ),
+        (0, 0, 0, 0),
+        "the continuations finish the work, nobody twice: {report:?}"
+    );
+}

@@ -2,7 +2,8 @@
 //! invocation as `handle_sqs` runs it — its messages grouped by connection in the order
 //! received, each group one run (set-up, plan, slices paced by the engine's `Pace` until the
 //! deadline's stop time, then its remainders re-queued as continuations with the engine's
-//! `remainders`), a group reached after the stop time re-queued whole, a run with a failed
+//! `remainders`; a slice that Microsoft asked to wait past the stop time ends the run early),
+//! a group reached after the stop time re-queued whole, a run with a failed
 //! action left to come back after the visibility timeout, an invocation past its timeout
 //! killed. A run's slices and their requests: `slice`.
 
@@ -73,6 +74,8 @@ struct Run {
     pace: Pace,
     slice: Option<Slice>,
     failed: bool,
+    /// The workers of a slice that stopped for a wait past the stop time and were not done.
+    postponed: Vec<String>,
     continuations: Vec<tenure::queue::WorkItem>,
 }
 
@@ -122,6 +125,8 @@ pub(crate) struct Counts {
     pub(crate) throttled: usize,
     pub(crate) failed_runs: usize,
     pub(crate) killed: usize,
+    /// Requests given up rather than waited for: Microsoft's wait ended past the stop time.
+    pub(crate) postponed: usize,
     pub(crate) continuations: usize,
     pub(crate) deferred: usize,
     pub(crate) end: Micros,
@@ -402,6 +407,7 @@ impl Deployment {
             pace: Pace::new(self.invocations[i].stop, self.config.provision.concurrency),
             slice: None,
             failed: false,
+            postponed: Vec::new(),
             continuations,
         }
     }
@@ -436,7 +442,11 @@ impl Deployment {
             self.counts.failed_runs += 1;
             inv.retry.extend(run.messages.iter().copied());
         } else {
-            let unfinished: HashSet<String> = run.working[run.next..].iter().cloned().collect();
+            let unfinished: HashSet<String> = run.working[run.next..]
+                .iter()
+                .chain(&run.postponed)
+                .cloned()
+                .collect();
             if !unfinished.is_empty() {
                 let items: Vec<_> = run
                     .messages

@@ -3,8 +3,15 @@
 //! workers at once in order (`buffered`), every request through the run's adaptive gate (halved
 //! on a `429`, one wider per success) and retried after `Retry-After` (capped, a bounded number
 //! of times). Each slice's size is the engine's `Pace`.
+//!
+//! A `429` whose wait would end past the run's stop time is not waited for (the engine's
+//! `RetryPolicy::next_try` decides, as provision's clients do): the request is postponed, the
+//! slice starts nothing more, what it started settles, and its workers not done go to the
+//! run's continuation with those of the slices it did not start.
 
 use std::collections::VecDeque;
+
+use tenure::microsoft::NextTry;
 
 use super::super::{Event, Micros, duration};
 use super::{Deployment, Stage};
@@ -49,6 +56,11 @@ pub(super) struct Slice {
     in_flight: usize,
     limit: usize,
     waiting: VecDeque<usize>,
+    /// Tasks waiting out a `Retry-After` before their next try.
+    retrying: usize,
+    /// Microsoft asked one of its requests to wait past the stop time: the slice starts no
+    /// more tasks and ends once those it started have settled.
+    stopping: bool,
 }
 
 impl Deployment {
@@ -84,6 +96,8 @@ impl Deployment {
             in_flight: 0,
             limit: self.config.provision.concurrency.max(1),
             waiting: VecDeque::new(),
+            retrying: 0,
+            stopping: false,
         });
         self.serial += 1;
         if creates {
@@ -134,7 +148,7 @@ impl Deployment {
     fn advance(&mut self, i: usize) {
         let concurrency = self.config.provision.concurrency.max(1);
         let mut to_send = Vec::new();
-        let (phase_done, phase, serial) = {
+        let (phase_done, phase, serial, stopping) = {
             let Some(slice) = self.invocations[i]
                 .run
                 .as_mut()
@@ -145,7 +159,8 @@ impl Deployment {
             while slice.head < slice.tasks.len() && slice.tasks[slice.head].done {
                 slice.head += 1;
             }
-            while slice.started_tasks < slice.tasks.len()
+            while !slice.stopping
+                && slice.started_tasks < slice.tasks.len()
                 && slice.started_tasks - slice.head < concurrency
             {
                 slice.waiting.push_back(slice.started_tasks);
@@ -158,7 +173,13 @@ impl Deployment {
                 slice.in_flight += 1;
                 to_send.push(task);
             }
-            (slice.head == slice.tasks.len(), slice.phase, slice.serial)
+            let settled = slice.in_flight == 0 && slice.waiting.is_empty() && slice.retrying == 0;
+            let done = if slice.stopping {
+                settled
+            } else {
+                slice.head == slice.tasks.len()
+            };
+            (done, slice.phase, slice.serial, slice.stopping)
         };
         for task in to_send {
             self.send(TaskRef {
@@ -169,8 +190,8 @@ impl Deployment {
         }
         if phase_done {
             match phase {
-                Phase::Create => self.phase(i, Phase::Rest),
-                Phase::Rest => self.slice_done(i),
+                Phase::Create if !stopping => self.phase(i, Phase::Rest),
+                Phase::Create | Phase::Rest => self.slice_done(i),
             }
         }
     }
@@ -216,6 +237,18 @@ impl Deployment {
         let task = answer.task;
         let policy = self.config.provision.retry;
         let max = self.config.provision.concurrency.max(1);
+        let next_try = match answer.outcome {
+            Ok(_) => None,
+            Err(wait) => {
+                let stop_at = self
+                    .invocations
+                    .get(task.invocation)
+                    .and_then(|inv| inv.stop.stop_at());
+                let backoff = Some(policy.min_delay);
+                let now = self.instant(now);
+                Some(policy.next_try(Some(duration(wait)), backoff, true, stop_at, now))
+            }
+        };
         let Some((slice, tenant)) = self.live_slice(task) else {
             return;
         };
@@ -224,29 +257,40 @@ impl Deployment {
         let state = &mut slice.tasks[task.task];
         let worker = state.worker.clone();
         let mut gave_up = false;
-        match answer.outcome {
-            Ok(_) => {
+        match (answer.outcome, next_try) {
+            (Ok(_), _) => {
                 slice.limit = (slice.limit + 1).min(max);
                 state.done = true;
             }
-            Err(_) => {
+            (Err(_), next_try) => {
                 slice.limit = (slice.limit / 2).max(1);
                 state.attempts += 1;
                 gave_up = state.attempts > policy.max_retries;
-                state.done = gave_up;
+                match next_try {
+                    _ if gave_up => state.done = true,
+                    Some(NextTry::After(_)) => slice.retrying += 1,
+                    // Postponed: done in this slice, left to the continuation.
+                    _ => {
+                        state.done = true;
+                        slice.stopping = true;
+                    }
+                }
             }
         }
-        match answer.outcome {
-            Ok(writes) => self.applied(tenant, &worker, phase, writes),
-            Err(_) if gave_up => {
+        match (answer.outcome, next_try) {
+            (Ok(writes), _) => self.applied(tenant, &worker, phase, writes),
+            (Err(_), _) if gave_up => {
                 if let Some(run) = self.invocations[task.invocation].run.as_mut() {
                     run.failed = true;
                 }
             }
-            Err(wait) => {
+            (Err(_), Some(NextTry::After(delay))) => {
                 self.counts.throttled += 1;
-                let wait = duration(wait).min(policy.max_retry_after).as_micros() as Micros;
-                self.schedule(now + wait, Event::Retry(task));
+                self.schedule(now + delay.as_micros() as Micros, Event::Retry(task));
+            }
+            (Err(_), _) => {
+                self.counts.throttled += 1;
+                self.counts.postponed += 1;
             }
         }
         self.advance(task.invocation);
@@ -273,20 +317,37 @@ impl Deployment {
         let Some((slice, _)) = self.live_slice(task) else {
             return;
         };
+        slice.retrying -= 1;
         slice.waiting.push_back(task.task);
         self.advance(task.invocation);
     }
 
+    /// The slice is over: the next one starts, or, when it stopped for a wait past the stop
+    /// time, the run ends with the slice's workers not done among those it leaves.
     fn slice_done(&mut self, i: usize) {
         let now = self.now;
         let Some(run) = self.invocations[i].run.as_mut() else {
             return;
         };
+        let mut stopped = false;
         if let Some(slice) = run.slice.take() {
             run.pace
                 .record(slice.workers.len(), duration(now - slice.started));
             run.next += slice.workers.len();
+            if slice.stopping {
+                stopped = true;
+                let workers = &self.tenants[run.tenant].workers;
+                run.postponed = slice
+                    .workers
+                    .into_iter()
+                    .filter(|w| workers.get(w).is_some_and(|w| w.done_at.is_none()))
+                    .collect();
+            }
         }
-        self.next_slice(i);
+        if stopped {
+            self.end_run(i);
+        } else {
+            self.next_slice(i);
+        }
     }
 }
