@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::html::escape_html;
 
-/// What a mail is for; each has its own placeholders and a built-in template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a mail is for; each has its own placeholders and a built-in template. Serialized as
+/// its configuration name ([`MailKind::config_name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MailKind {
     /// To the manager (or the worker's personal address): a new report starts, with the pass.
     FirstDay,

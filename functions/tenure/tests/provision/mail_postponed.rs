@@ -1,0 +1,88 @@
+//! Notices Microsoft asks to wait for past the run's stop time: the run ends within its
+//! deadline with its work done, the notices are neither failed nor sent but kept, and the
+//! connection's next run sends each of them once.
+
+use std::time::Duration;
+
+use tenure::service::provision::{Deadline, provision, provision_until};
+use tenure::service::settings::GuardSettings;
+use tenure_emulator::Faults;
+
+use super::helpers::{Env, SECRET, TestResult};
+use super::notifications::{ADMIN, configure, delivery, duplicate_henrik, mails_to};
+use super::retry_after::a_minute_away;
+
+const MARCUS: &str = "marcus.lindqvist@contoso.com";
+/// Daniel Park leaves; Marcus Lindqvist, his manager, is told.
+const DANIEL_LEAVES: &str = "1006,Daniel,Park,,,daniel.1006@example.net,Engineering Manager,Engineering,Products,CC-200,Seattle,US,1002,terminated,,employee,2019-04-01,2020-01-31,America/Los_Angeles,+1 206 555 1006,";
+/// Quarantined (two accounts carry 1004): the admins' digest names it.
+const HENRIK: &str = "1004,Henrik,Sørensen,,,henrik.1004@example.net,Chief Financial Officer,Finance,Corporate,CC-400,Berlin,DE,1001,active,,employee,2018-02-01,,Europe/Berlin,+1 206 555 1004,";
+
+/// Every `sendMail` answered `429` with a `Retry-After` of an hour.
+fn mail_closed() -> Faults {
+    Faults {
+        send_mail_retry_after: Some(Duration::from_secs(3_600)),
+        ..Faults::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notices_asked_to_wait_past_the_stop_time_are_sent_by_the_next_run_once() -> TestResult {
+    let env = Env::local(Duration::from_secs(1)).await?;
+    configure(&env, GuardSettings::default()).await?;
+    duplicate_henrik(&env);
+    env.tenant.set_faults(mail_closed());
+    let items = delivery(&env, "d-leaver", &[DANIEL_LEAVES, HENRIK])?;
+
+    // The guard breaks a hang; it is not a timing assertion.
+    let run = provision_until(&env.services, &items, a_minute_away());
+    let report = tokio::time::timeout(Duration::from_secs(300), run).await??;
+
+    assert!(env.user("1006").is_some_and(|u| !u.account_enabled));
+    assert!(report.continuations.is_empty(), "the work is done");
+    assert_eq!(report.mail.sent, 0);
+    assert!(report.mail.failed.is_empty(), "{:?}", report.mail.failed);
+    let mut postponed: Vec<Vec<String>> =
+        report.mail.postponed.iter().map(|n| n.to.clone()).collect();
+    postponed.sort();
+    assert_eq!(postponed, [vec![ADMIN.to_owned()], vec![MARCUS.to_owned()]]);
+    assert!(env.tenant.handle().outbox().is_empty(), "nothing was sent");
+    for (key, text) in env.all_objects().await? {
+        assert!(!text.contains(SECRET), "{key}");
+    }
+
+    // Still refused: the next run keeps them (sends nothing, fails nothing, loses nothing).
+    let still = provision_until(
+        &env.services,
+        &delivery(&env, "d-still", &[])?,
+        a_minute_away(),
+    )
+    .await?;
+    assert_eq!(still.mail.sent, 0);
+    assert!(still.mail.failed.is_empty(), "{:?}", still.mail.failed);
+
+    // Microsoft takes mail again: the next run sends each kept notice, and only once.
+    env.tenant.set_faults(Faults::default());
+    let next = provision(&env.services, &delivery(&env, "d-quiet", &[])?).await?;
+    assert_eq!(next.mail.sent, 2, "{:?}", next.mail);
+    let to_marcus = mails_to(&env, MARCUS);
+    assert_eq!(to_marcus.len(), 1, "{to_marcus:?}");
+    assert!(to_marcus[0].subject.contains("Daniel Park"));
+    let digests = mails_to(&env, ADMIN);
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    assert!(
+        digests[0].content.contains("1004"),
+        "{}",
+        digests[0].content
+    );
+
+    let again = provision_until(
+        &env.services,
+        &delivery(&env, "d-again", &[])?,
+        Deadline::none(),
+    )
+    .await?;
+    assert_eq!(again.mail.sent, 0, "{:?}", again.mail);
+    assert_eq!(env.tenant.handle().outbox().len(), 2, "a notice sent twice");
+    Ok(())
+}
