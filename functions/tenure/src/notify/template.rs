@@ -217,6 +217,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_kind_is_stored_under_its_configuration_name() {
+        for kind in [
+            MailKind::FirstDay,
+            MailKind::FirstDayPassword,
+            MailKind::Leaver,
+            MailKind::Digest,
+        ] {
+            let stored = serde_json::to_value(kind).unwrap_or_default();
+            assert_eq!(stored, kind.config_name(), "{kind:?}");
+            assert_eq!(serde_json::from_value::<MailKind>(stored).ok(), Some(kind));
+        }
+    }
+
+    #[test]
     fn every_built_in_template_passes_its_own_check() {
         for kind in [
             MailKind::FirstDay,
