@@ -1,16 +1,18 @@
 //! Notices Microsoft asks to wait for past the run's stop time: the run ends within its
 //! deadline with its work done, the notices are neither failed nor sent but kept, and the
-//! connection's next runs send each of them once.
+//! connection's next runs send each of them once. So is the digest of a run given up on.
 
 use std::time::Duration;
 
-use tenure::service::provision::{Deadline, provision, provision_until};
+use tenure::connect::set_status;
+use tenure::service::provision::{Deadline, handle_sqs, provision, provision_until};
 use tenure::service::settings::GuardSettings;
+use tenure::store::connections::ConnectionStatus;
 use tenure_emulator::Faults;
 
-use super::helpers::{Env, SECRET, TestResult};
+use super::helpers::{Env, SECRET, TestResult, failures, sqs_event};
 use super::notifications::{ADMIN, configure, delivery, duplicate_henrik, mails_to};
-use super::retry_after::a_minute_away;
+use super::retry_after::{ARN, a_minute_away};
 
 const MARCUS: &str = "marcus.lindqvist@contoso.com";
 /// Daniel Park leaves; Marcus Lindqvist, his manager, is told.
@@ -93,5 +95,58 @@ async fn notices_asked_to_wait_past_the_stop_time_are_kept_and_sent_once() -> Te
     .await?;
     assert_eq!(again.mail.sent, 0, "{:?}", again.mail);
     assert_eq!(env.tenant.handle().outbox().len(), 2, "a notice sent twice");
+    Ok(())
+}
+
+/// A message given up on (the connection must be linked again) while Microsoft asks mail to
+/// wait: dead-lettered as before, its run's digest kept; once linked again, the next run mails
+/// the digest naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_of_a_run_given_up_on_is_kept_while_mail_must_wait() -> TestResult {
+    let env = Env::local(Duration::from_secs(1)).await?;
+    configure(&env, GuardSettings::default()).await?;
+    let relink = |reason: &str| ConnectionStatus::NeedsRelink {
+        reason: reason.into(),
+    };
+    let now = jiff::Timestamp::now;
+    let connections = env.services.connections.as_ref();
+    set_status(connections, &env.connection, relink("AADSTS70008"), now()).await?;
+    env.tenant.set_faults(mail_closed());
+    let item = env.hire("d-given-up", "9670")?;
+    let body = item.to_json()?;
+    let event = sqs_event(ARN, &[("m-given-up", &item.message_group(), &body)])?;
+
+    let run = handle_sqs(&env.services, event, a_minute_away());
+    let response = tokio::time::timeout(Duration::from_secs(300), run).await?;
+
+    assert!(
+        failures(&response).is_empty(),
+        "dead-lettered: {response:?}"
+    );
+    let letters = tenure::service::activity::dead_letters(
+        env.services.dead_letters.as_ref(),
+        &env.connection,
+    )
+    .await?;
+    assert_eq!(letters.len(), 1);
+    assert!(mails_to(&env, ADMIN).is_empty());
+
+    set_status(
+        connections,
+        &env.connection,
+        ConnectionStatus::Linked,
+        now(),
+    )
+    .await?;
+    env.tenant.set_faults(Faults::default());
+    let next = provision(&env.services, &delivery(&env, "d-after", &[])?).await?;
+    assert_eq!(next.mail.sent, 1, "{:?}", next.mail);
+    let digests = mails_to(&env, ADMIN);
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    let content = &digests[0].content;
+    assert!(
+        content.contains("dead letter") && content.contains("d-given-up"),
+        "{content}"
+    );
     Ok(())
 }
