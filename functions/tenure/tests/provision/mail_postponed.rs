@@ -150,3 +150,38 @@ async fn the_digest_of_a_run_given_up_on_is_kept_while_mail_must_wait() -> TestR
     );
     Ok(())
 }
+
+/// A notice kept longer than a run's records (the connection had no way to mail meanwhile) is
+/// stale: the run that finds it reports it failed and drops it rather than mail it weeks late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_kept_for_weeks_is_reported_and_dropped_not_sent() -> TestResult {
+    let mut env = Env::local(Duration::from_secs(1)).await?;
+    configure(&env, GuardSettings::default()).await?;
+    env.tenant.set_faults(mail_closed());
+    let items = delivery(&env, "d-leaver", &[DANIEL_LEAVES])?;
+    let report = provision_until(&env.services, &items, a_minute_away()).await?;
+    assert_eq!(report.mail.postponed.len(), 1, "{:?}", report.mail);
+
+    env.tenant.set_faults(Faults::default());
+    let later = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(
+        24 * tenure::service::provision::RUN_RECORDS_DAYS + 1,
+    ))?;
+    env.services.clock = tenure::clock::Clock::manual(later);
+    let next = provision(&env.services, &delivery(&env, "d-later", &[])?).await?;
+
+    assert_eq!(next.mail.sent, 0, "{:?}", next.mail);
+    assert_eq!(next.mail.failed.len(), 1, "{:?}", next.mail);
+    assert!(
+        next.mail.failed[0].contains(MARCUS) && next.mail.failed[0].contains("dropped"),
+        "{}",
+        next.mail.failed[0]
+    );
+    assert!(env.tenant.handle().outbox().is_empty(), "sent weeks late");
+    let again = provision(&env.services, &delivery(&env, "d-again", &[])?).await?;
+    assert!(
+        again.mail.failed.is_empty(),
+        "reported once: {:?}",
+        again.mail
+    );
+    Ok(())
+}

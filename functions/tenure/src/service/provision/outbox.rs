@@ -10,7 +10,8 @@
 //! read), so two runs of the connection at once never both send it; a claim not settled within
 //! [`CLAIM_FOR`] (its invocation was killed between claim and removal) lapses, and the notice
 //! is sent by a later run. A kept notice Microsoft then refuses is reported failed, as any mail
-//! that fails, and removed.
+//! that fails, and removed. One not sent within [`KEEP_FOR`] (the connection lost its sender, or
+//! Microsoft kept refusing) is stale: removed and reported failed rather than sent weeks late.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -25,11 +26,16 @@ use crate::store::objects::{Condition, ObjectError, ObjectKey};
 /// How long a run's claim on a kept notice holds: longer than any invocation.
 pub(super) const CLAIM_FOR: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
-/// A kept notice, and when a run claimed it to send it.
+/// How long a kept notice waits to be sent before it is stale: as long as a run's records.
+pub(super) const KEEP_FOR: jiff::SignedDuration =
+    jiff::SignedDuration::from_hours(24 * super::digest::RUN_RECORDS_DAYS);
+
+/// A kept notice, when it was kept, and when a run claimed it to send it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Kept {
     notice: Notice,
+    kept_at: jiff::Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claimed_at: Option<jiff::Timestamp>,
 }
@@ -38,17 +44,30 @@ fn prefix(connection: &ConnectionId) -> String {
     format!("connections/{connection}/outbox/")
 }
 
-fn key_of(connection: &ConnectionId, bytes: &[u8]) -> Result<ObjectKey, ObjectError> {
+/// The key of a kept notice: the SHA-256 of the notice alone, so the same notice is kept once.
+fn key_of(connection: &ConnectionId, notice: &Notice) -> Result<ObjectKey, ObjectError> {
+    let bytes = serde_json::to_vec(notice).map_err(|e| ObjectError::Unavailable {
+        operation: "write",
+        target: format!("the outbox of connection {connection}"),
+        message: e.to_string(),
+    })?;
     let text = format!(
         "{}{}.json",
         prefix(connection),
-        hex::encode(Sha256::digest(bytes))
+        hex::encode(Sha256::digest(&bytes))
     );
     ObjectKey::parse(&text).map_err(|e| ObjectError::Unavailable {
         operation: "write",
         target: format!("object {text:?}"),
         message: e.to_string(),
     })
+}
+
+/// Whether a notice kept at `kept_at` is stale at `now` ([`KEEP_FOR`]).
+fn stale(kept_at: jiff::Timestamp, now: jiff::Timestamp) -> bool {
+    kept_at
+        .checked_add(KEEP_FOR)
+        .is_ok_and(|until| now >= until)
 }
 
 /// Whether a kept notice claimed at `claimed_at` may be claimed at `now`: unclaimed, or its
@@ -65,20 +84,20 @@ pub(super) async fn keep(
     notices: &[Notice],
 ) -> Vec<String> {
     let mut failed = Vec::new();
+    let now = services.clock.now();
     for notice in notices {
         let kept = Kept {
             notice: notice.clone(),
+            kept_at: now,
             claimed_at: None,
         };
-        let written = match serde_json::to_vec(&kept) {
-            Ok(bytes) => match key_of(connection, &bytes) {
-                Ok(key) => services.objects.put(&key, bytes, Condition::Absent).await,
-                Err(error) => Err(error),
-            },
-            Err(error) => {
+        let written = match (serde_json::to_vec(&kept), key_of(connection, notice)) {
+            (Ok(bytes), Ok(key)) => services.objects.put(&key, bytes, Condition::Absent).await,
+            (Err(error), _) => {
                 failed.push(lost(notice, &error.to_string()));
                 continue;
             }
+            (_, Err(error)) => Err(error),
         };
         match written {
             Ok(_) | Err(ObjectError::Conflict { .. }) => {}
@@ -124,13 +143,28 @@ pub(super) async fn send_kept(
         if !mailer.may_start() {
             break;
         }
-        let Some((notice, version)) = claim(services, &key).await else {
+        let Some((kept, version)) = claim(services, &key).await else {
             continue;
         };
-        let sent = mailer.send_all(std::slice::from_ref(&notice)).await;
+        if stale(kept.kept_at, services.clock.now()) {
+            let line = format!(
+                "{} mail to {}: kept since {} and not sent within {} days; dropped",
+                kept.notice.kind.config_name(),
+                kept.notice.to.join(", "),
+                kept.kept_at,
+                super::digest::RUN_RECORDS_DAYS
+            );
+            tracing::warn!(%connection, failure = %line, "a kept notice is stale");
+            report.failed.push(line);
+            if let Err(error) = services.objects.delete(&key).await {
+                tracing::warn!(%connection, %key, %error, "cannot remove a stale kept notice");
+            }
+            continue;
+        }
+        let sent = mailer.send_all(std::slice::from_ref(&kept.notice)).await;
         let settled = match sent.postponed.is_empty() {
             true => services.objects.delete(&key).await,
-            false => release(services, &key, notice, version).await,
+            false => release(services, &key, kept, version).await,
         };
         if let Err(error) = settled {
             tracing::warn!(%connection, %key, %error, "cannot settle a kept notice");
@@ -142,9 +176,9 @@ pub(super) async fn send_kept(
     report
 }
 
-/// Claims the kept notice at `key` for this run: its notice and the version of the claim;
-/// `None` when another run holds it, took it first, or it cannot be read.
-async fn claim(services: &Services, key: &ObjectKey) -> Option<(Notice, Version)> {
+/// Claims the kept notice at `key` for this run: it, and the version of the claim; `None` when
+/// another run holds it, took it first, or it cannot be read.
+async fn claim(services: &Services, key: &ObjectKey) -> Option<(Kept, Version)> {
     let (bytes, version) = match services.objects.get(key).await {
         Ok(Some(found)) => found,
         Ok(None) => return None,
@@ -165,8 +199,8 @@ async fn claim(services: &Services, key: &ObjectKey) -> Option<(Notice, Version)
         return None;
     }
     let claimed = Kept {
-        notice: kept.notice,
         claimed_at: Some(now),
+        ..kept
     };
     let bytes = serde_json::to_vec(&claimed).ok()?;
     match services
@@ -174,7 +208,7 @@ async fn claim(services: &Services, key: &ObjectKey) -> Option<(Notice, Version)
         .put(key, bytes, Condition::Matches(version))
         .await
     {
-        Ok(version) => Some((claimed.notice, version)),
+        Ok(version) => Some((claimed, version)),
         Err(ObjectError::Conflict { .. } | ObjectError::NotFound { .. }) => None,
         Err(error) => {
             tracing::warn!(%key, %error, "cannot claim a kept notice");
@@ -187,12 +221,12 @@ async fn claim(services: &Services, key: &ObjectKey) -> Option<(Notice, Version)
 async fn release(
     services: &Services,
     key: &ObjectKey,
-    notice: Notice,
+    claimed: Kept,
     version: Version,
 ) -> Result<(), ObjectError> {
     let kept = Kept {
-        notice,
         claimed_at: None,
+        ..claimed
     };
     let bytes = serde_json::to_vec(&kept).map_err(|e| ObjectError::Unavailable {
         operation: "write",
@@ -208,7 +242,19 @@ async fn release(
 
 #[cfg(test)]
 mod tests {
-    use super::{CLAIM_FOR, claimable};
+    use super::{CLAIM_FOR, KEEP_FOR, claimable, stale};
+
+    #[test]
+    fn a_notice_kept_longer_than_keep_for_is_stale() {
+        let now: jiff::Timestamp = "2026-12-05T12:00:00Z".parse().unwrap_or_default();
+        assert!(!stale(now, now));
+        let kept_at = now.checked_sub(KEEP_FOR).unwrap_or(now);
+        assert!(stale(kept_at, now), "kept KEEP_FOR ago");
+        let lately = now
+            .checked_sub(KEEP_FOR - jiff::SignedDuration::from_secs(1))
+            .unwrap_or(now);
+        assert!(!stale(lately, now));
+    }
 
     #[test]
     fn a_kept_notice_is_claimed_once_until_its_claim_lapses() {
