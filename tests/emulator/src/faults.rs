@@ -22,6 +22,9 @@ pub struct Faults {
     /// Share of `sendMail` requests answered `503` (drawn after the others; other requests are
     /// not affected).
     pub send_mail_failures: f64,
+    /// Every `sendMail` answered `429` with this `Retry-After` (in whole seconds), whatever the
+    /// budget; other requests are not affected.
+    pub send_mail_retry_after: Option<Duration>,
 }
 
 /// What happens to one request.
@@ -69,6 +72,11 @@ impl FaultState {
         };
         let slow = (self.rng.f64() < f.slow).then_some(f.slow_delay);
         (fault, slow)
+    }
+
+    /// The `Retry-After` every `sendMail` is refused with, if any.
+    pub(crate) fn send_mail_retry_after(&self) -> Option<Duration> {
+        self.faults.send_mail_retry_after
     }
 
     /// Whether one `sendMail` fails.

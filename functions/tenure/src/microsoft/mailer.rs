@@ -1,5 +1,10 @@
 //! Sending notices through Graph's `sendMail` from the connection's sender mailbox. A notice
 //! that cannot be sent (after the transport's retries) is reported, never an error of the run.
+//! A mailer told to give up waiting at an instant (a provision run's stop time) starts no
+//! notice after it and waits for no retry past it: such a notice is handed back unsent
+//! ([`MailReport::postponed`]) for the host to keep and send later.
+
+use std::time::Instant;
 
 use secrecy::SecretString;
 
@@ -14,6 +19,9 @@ pub struct MailReport {
     pub sent: usize,
     /// Why each mail that was not sent failed (its kind and recipients, and Microsoft's words).
     pub failed: Vec<String>,
+    /// The notices not sent for want of time (Microsoft asked to wait past the instant to give
+    /// up at, or it had passed before they were started): not failed, to be sent later.
+    pub postponed: Vec<Notice>,
 }
 
 impl MailReport {
@@ -21,6 +29,7 @@ impl MailReport {
     pub fn add(&mut self, other: MailReport) {
         self.sent += other.sent;
         self.failed.extend(other.failed);
+        self.postponed.extend(other.postponed);
     }
 }
 
@@ -31,6 +40,8 @@ pub struct Mailer {
     sender: String,
     format: MailFormat,
     templates: Templates,
+    /// No notice is started after this instant, nor a retry waited for past it.
+    give_up_at: Option<Instant>,
 }
 
 impl Mailer {
@@ -41,13 +52,33 @@ impl Mailer {
             sender: settings.sender.clone()?,
             format: settings.format,
             templates: settings.templates.clone(),
+            give_up_at: None,
         })
+    }
+
+    /// This mailer, starting no notice after `at` and waiting for no retry past it (see
+    /// [`GraphClient::give_up_waiting_after`]): such notices come back in
+    /// [`MailReport::postponed`].
+    #[must_use]
+    pub fn give_up_waiting_after(mut self, at: Instant) -> Self {
+        self.graph = self.graph.give_up_waiting_after(at);
+        self.give_up_at = Some(at);
+        self
+    }
+
+    /// Whether a notice may still be started now.
+    pub fn may_start(&self) -> bool {
+        may_start_at(self.give_up_at, Instant::now())
     }
 
     /// Sends every notice, each on its own (one failing does not stop the others).
     pub async fn send_all(&self, notices: &[Notice]) -> MailReport {
         let mut report = MailReport::default();
         for notice in notices {
+            if !self.may_start() {
+                report.postponed.push(notice.clone());
+                continue;
+            }
             let rendered = notice.render(&self.templates.get(notice.kind));
             let html = self.format == MailFormat::Html;
             let mail = OutgoingMail {
@@ -58,6 +89,11 @@ impl Mailer {
             };
             match self.graph.send_mail(&self.sender, &mail).await {
                 Ok(_) => report.sent += 1,
+                Err(error) if error.is_out_of_time() => {
+                    tracing::info!(kind = notice.kind.config_name(), reason = %error,
+                        "a notice is not sent now: Microsoft asked to wait past the stop time");
+                    report.postponed.push(notice.clone());
+                }
                 Err(error) => {
                     let what = format!(
                         "{} mail to {}: {}",
@@ -74,6 +110,11 @@ impl Mailer {
     }
 }
 
+/// Whether a notice may start at `now` when mail gives up at `give_up_at` (never, when `None`).
+fn may_start_at(give_up_at: Option<Instant>, now: Instant) -> bool {
+    give_up_at.is_none_or(|at| now < at)
+}
+
 /// Why a `sendMail` failed, with what to do when Microsoft refused it: the permission
 /// (`Mail.Send` for the customer's app, `Mail.Send.Shared` with Send As on the mailbox for
 /// Tenure's app, both asked for when the connection is consented) or a sender without a
@@ -87,5 +128,21 @@ pub(crate) fn send_failure(sender: &str, error: &ApiError) -> String {
             "{error}: {sender} has no mailbox to send from; set notifications.sender to a user or shared mailbox"
         ),
         _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::may_start_at;
+
+    #[test]
+    fn no_notice_starts_once_the_instant_to_give_up_at_has_come() {
+        let now = Instant::now();
+        assert!(may_start_at(None, now), "without an instant, always");
+        assert!(may_start_at(Some(now + Duration::from_secs(1)), now));
+        assert!(!may_start_at(Some(now), now));
+        assert!(!may_start_at(Some(now), now + Duration::from_secs(1)));
     }
 }

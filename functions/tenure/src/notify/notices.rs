@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::template::MailKind;
 use crate::html::escape_html;
 
-/// One mail to send: to whom, which template, and its values. Holds no secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One mail to send: to whom, which template, and its values. Holds no secret (so it may be
+/// kept in the store until it can be sent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Notice {
     /// The recipients' addresses.
     pub to: Vec<String>,

@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::html::escape_html;
 
-/// What a mail is for; each has its own placeholders and a built-in template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a mail is for; each has its own placeholders and a built-in template. Serialized as
+/// its configuration name ([`MailKind::config_name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MailKind {
     /// To the manager (or the worker's personal address): a new report starts, with the pass.
     FirstDay,
@@ -213,6 +215,20 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kind_is_stored_under_its_configuration_name() {
+        for kind in [
+            MailKind::FirstDay,
+            MailKind::FirstDayPassword,
+            MailKind::Leaver,
+            MailKind::Digest,
+        ] {
+            let stored = serde_json::to_value(kind).unwrap_or_default();
+            assert_eq!(stored, kind.config_name(), "{kind:?}");
+            assert_eq!(serde_json::from_value::<MailKind>(stored).ok(), Some(kind));
+        }
+    }
 
     #[test]
     fn every_built_in_template_passes_its_own_check() {

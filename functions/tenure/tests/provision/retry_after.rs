@@ -13,7 +13,7 @@ use tenure_emulator::RateLimits;
 
 use super::helpers::{Env, Error, TestResult, failures, items_event, new_hire, sqs_event};
 
-const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
+pub(super) const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
 
 /// A write window that closes after `writes` writes for an hour: Graph's `Retry-After` then
 /// names about 3,600 s, far past any stop time in these tests.
@@ -27,7 +27,7 @@ fn window_closing_after(writes: u32) -> RateLimits {
 
 /// A deadline a minute away whose stop time is half a minute away: far before the wait
 /// Microsoft asks for, far after the runs here take.
-fn a_minute_away() -> Deadline {
+pub(super) fn a_minute_away() -> Deadline {
     Deadline::at(
         Instant::now() + Duration::from_secs(60),
         Duration::from_secs(30),
@@ -35,7 +35,11 @@ fn a_minute_away() -> Deadline {
 }
 
 /// New hires `9700`, `9701`, … as the messages of one delivery, one per lane.
-fn hires(env: &Env, delivery: &str, count: usize) -> Result<(Vec<String>, Vec<WorkItem>), Error> {
+pub(super) fn hires(
+    env: &Env,
+    delivery: &str,
+    count: usize,
+) -> Result<(Vec<String>, Vec<WorkItem>), Error> {
     let ids: Vec<String> = (0..count).map(|n| format!("97{n:02}")).collect();
     let workers = ids
         .iter()
@@ -48,7 +52,7 @@ fn hires(env: &Env, delivery: &str, count: usize) -> Result<(Vec<String>, Vec<Wo
 /// Each of `ids` has one account and every change made for them is recorded once: no record
 /// twice, and every worker (alike but for the id) with the same changes recorded as the others,
 /// whether its actions were applied in one run or split over a run and its continuation.
-async fn each_made_and_recorded_once(env: &Env, ids: &[String]) -> TestResult {
+pub(super) async fn each_made_and_recorded_once(env: &Env, ids: &[String]) -> TestResult {
     let state = env.tenant.state();
     for id in ids {
         let accounts = state

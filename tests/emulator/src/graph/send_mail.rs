@@ -129,6 +129,10 @@ pub(crate) async fn send(
             "Access is denied. Check credentials and try again.",
         ));
     }
+    let retry_after = shared.faults().send_mail_retry_after();
+    if let Some(wait) = retry_after {
+        return Err(GraphError::throttled(crate::throttle::whole_seconds(wait)));
+    }
     if shared.faults().draw_send_mail_failure() {
         return Err(GraphError::unavailable());
     }

@@ -54,11 +54,21 @@ pub fn remainders(items: &[WorkItem], unfinished: &HashSet<String>) -> Vec<Optio
 }
 
 /// `item` whole as its own continuation (a message the invocation had no time to start).
-pub(super) fn whole(item: &WorkItem) -> WorkItem {
+fn whole(item: &WorkItem) -> WorkItem {
     WorkItem {
         continues: Some(next_step(item)),
         ..item.clone()
     }
+}
+
+/// Each of a run's messages whole as its own continuation: a run the invocation had no time to
+/// start, or whose tenant read was given up. `None` when a message brings no workers (one that
+/// only brings a run): such a run is not continued, its messages come back as a failed receive.
+pub(super) fn whole_run(items: &[WorkItem]) -> Option<Vec<WorkItem>> {
+    if items.iter().any(|item| item.workers.is_empty()) {
+        return None;
+    }
+    Some(items.iter().map(whole).collect())
 }
 
 /// The continuation a remainder of `item` is: of the same origin, one step further.
@@ -73,5 +83,67 @@ fn next_step(item: &WorkItem) -> Continuation {
             origin: hex::encode(Sha256::digest(item.to_json().unwrap_or_default())),
             step: 1,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_run;
+    use crate::queue::{QueuedWorker, WORK_ITEM_VERSION, WorkItem};
+    use crate::store::connections::ConnectionId;
+    use crate::worker::{EmployeeId, Worker};
+
+    fn item(delivery: &str, ids: &[&str]) -> Result<WorkItem, Box<dyn std::error::Error>> {
+        let workers = ids
+            .iter()
+            .map(|id| {
+                Ok(QueuedWorker {
+                    source: "webhook:1".into(),
+                    worker: Worker::active(EmployeeId::parse(id)?),
+                    partial: false,
+                })
+            })
+            .collect::<Result<_, Box<dyn std::error::Error>>>()?;
+        Ok(WorkItem {
+            version: WORK_ITEM_VERSION,
+            connection_id: ConnectionId::parse("c-whole")?,
+            delivery_id: delivery.into(),
+            workers,
+            approval: None,
+            part: None,
+            continues: None,
+        })
+    }
+
+    #[test]
+    fn a_run_goes_on_whole_one_continuation_per_message() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let items = vec![item("d-1", &["1", "2"])?, item("d-1", &["3"])?];
+        let continued = whole_run(&items).ok_or("not continued")?;
+        assert_eq!(continued.len(), 2);
+        for (original, continuation) in items.iter().zip(&continued) {
+            assert_eq!(continuation.workers, original.workers);
+            assert_eq!(continuation.message_group(), original.message_group());
+            let step = continuation
+                .continues
+                .as_ref()
+                .ok_or("not a continuation")?;
+            assert_eq!(step.step, 1);
+        }
+        // Continued again, the same origin one step further (a new deduplication id).
+        let again = whole_run(&continued).ok_or("not continued")?;
+        assert_eq!(
+            again[0].continues.as_ref().map(|c| (&c.origin, c.step)),
+            continued[0].continues.as_ref().map(|c| (&c.origin, 2))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_run_with_a_message_of_no_workers_is_not_continued()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let items = vec![item("d-2", &["1"])?, item("d-2", &[])?];
+        assert!(whole_run(&items).is_none());
+        Ok(())
     }
 }

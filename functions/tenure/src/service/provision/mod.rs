@@ -16,7 +16,12 @@
 //! asking for longer postpones the action, and the slice starts nothing more:
 //! [`LiveDirectory::give_up_waiting_after`]); what it did not finish is re-queued as
 //! continuations of its messages ([`remainders`]) and the messages are done
-//! ([`provision_until`]).
+//! ([`provision_until`]). Bound by the stop time too: the tenant read (given up, it is never
+//! taken for an empty tenant: nothing is applied, the cache stays the old one, the run goes on
+//! whole in continuations, [`ProvisionReport::postponed`] says why) and the notices (none
+//! started after it, none waiting past it; those are kept for the next run, `outbox`). Not
+//! bound: a request already started (up to its timeout, which the margin holds), loading the
+//! plugin, and the stores' own retries.
 //!
 //! Files: `sqs` ([`handle_sqs`]: grouping by connection, partial batch failures, dead letters,
 //! continuations queued), `deadline` (when to stop starting work, and the slices' sizes),
@@ -27,7 +32,8 @@
 //! `records` (object keys of the cache, audit and refusals), `first_day` (which starts got
 //! their first-day access, read before planning and written after applying), `notices` (the
 //! run's mail: leavers' managers and one digest for the admins; a mail that fails is reported,
-//! never fails the run), `digest` (one digest per run however many messages and invocations it
+//! never fails the run), `outbox` (the notices not sent by the stop time, kept for the next
+//! run, each sent once), `digest` (one digest per run however many messages and invocations it
 //! was split over: each message's share recorded under the run, sent by whoever settles the
 //! last) and `error` (retryable or permanent).
 
@@ -42,6 +48,7 @@ mod first_day;
 mod gate;
 pub(crate) mod known;
 mod notices;
+mod outbox;
 pub(crate) mod records;
 mod sqs;
 
@@ -152,6 +159,10 @@ pub struct ProvisionReport {
     /// The remainders of messages the run did not finish before its deadline's stop time
     /// ([`remainders`]), to queue so the work goes on; the messages themselves are done.
     pub continuations: Vec<WorkItem>,
+    /// Why the run planned and applied nothing and goes on whole in its `continuations`:
+    /// Microsoft asked to wait past the stop time while the tenant was read. `None` when the
+    /// tenant was read.
+    pub postponed: Option<String>,
 }
 
 /// Plans and applies `items`, all of one connection, against its live tenant, all of it (no
@@ -196,8 +207,17 @@ pub async fn provision_until(
         audit: Vec::new(),
         mail: MailReport::default(),
         continuations: Vec::new(),
+        postponed: None,
     };
-    let (directory, read) = send(read_directory(services, &run)).await?;
+    let (directory, read) = match send(read_directory(services, &run, deadline)).await? {
+        Read::Done(directory, read) => (directory, read),
+        Read::GivenUp(source) => {
+            return postpone_whole(report, items, &source).ok_or(ProvisionError::Directory {
+                connection: run.id,
+                source,
+            });
+        }
+    };
     report.read = Some(read);
 
     let config = run.settings.config_json();
@@ -228,7 +248,7 @@ pub async fn provision_until(
         &mut report,
     ))
     .await?;
-    let mut mail = RunMail::new(run.graph.clone(), &config, digest);
+    let mut mail = RunMail::new(run.graph.clone(), &config, digest, deadline.stop_at());
     if let Some(held) = &report.held {
         mail.digest.push(
             DigestKind::HeldForApproval,
@@ -345,26 +365,41 @@ async fn open_run(
     })
 }
 
+/// The tenant as a run read it, or the wait that stopped the read.
+enum Read {
+    /// Read (and the cache saved).
+    Done(Snapshot, DirectoryRead),
+    /// Microsoft asked to wait past the stop time ([`ApiError::OutOfTime`]): nothing read is
+    /// used or kept, the cache is as it was.
+    GivenUp(ApiError),
+}
+
 /// The tenant, through the directory cache, which is saved again before anything is applied:
-/// the next run's delta then brings this run's own changes too.
+/// the next run's delta then brings this run's own changes too. The read waits for no retry
+/// past the deadline's stop time ([`Read::GivenUp`]); a read given up saves nothing, so the
+/// cache stays the old one whole.
 async fn read_directory(
     services: &Services,
     run: &Run,
-) -> Result<(Snapshot, DirectoryRead), ProvisionError> {
+    deadline: Deadline,
+) -> Result<Read, ProvisionError> {
     let graph_url = run.connection.endpoints().graph;
     let (cached, read_at) = records::decode_cache(run.cache.clone(), &run.id, &graph_url);
-    let (directory, delta, read) = match send(read_through_cache(
-        &run.graph,
-        run.exchange.as_ref(),
-        cached,
-    ))
-    .await
-    {
-        Ok(read) => read,
-        Err(source) => {
-            return Err(send(api_failure(services, &run.connection, source)).await);
-        }
+    let (graph, exchange) = match deadline.stop_at() {
+        Some(at) => (
+            run.graph.clone().give_up_waiting_after(at),
+            run.exchange.clone().map(|e| e.give_up_waiting_after(at)),
+        ),
+        None => (run.graph.clone(), run.exchange.clone()),
     };
+    let (directory, delta, read) =
+        match send(read_through_cache(&graph, exchange.as_ref(), cached)).await {
+            Ok(read) => read,
+            Err(source) if source.is_out_of_time() => return Ok(Read::GivenUp(source)),
+            Err(source) => {
+                return Err(send(api_failure(services, &run.connection, source)).await);
+            }
+        };
     send(records::save_cache(
         services.objects.as_ref(),
         &run.id,
@@ -374,7 +409,26 @@ async fn read_directory(
         read_at,
     ))
     .await;
-    Ok((directory, read))
+    Ok(Read::Done(directory, read))
+}
+
+/// A run whose tenant read was given up ([`Read::GivenUp`]): it plans and applies nothing, and
+/// each of its messages goes on whole as a continuation (the same lane; the messages are done,
+/// not a failed receive). A run with a message that brings no workers cannot be continued so
+/// ([`continuation::whole_run`]): it fails as a read that may pass, and its messages come back.
+fn postpone_whole(
+    mut report: ProvisionReport,
+    received: &[WorkItem],
+    source: &ApiError,
+) -> Option<ProvisionReport> {
+    let continuations = continuation::whole_run(received)?;
+    tracing::warn!(connection = %report.connection, messages = received.len(), reason = %source,
+        "Microsoft asked to wait past the run's stop time while the tenant was read: nothing applied, the run goes on whole in continuations");
+    report.postponed = Some(format!(
+        "the tenant was not read before the run's stop time: {source}"
+    ));
+    report.continuations = continuations;
+    Some(report)
 }
 
 /// Reads the connection's tenant again through its directory cache (only what changed since,

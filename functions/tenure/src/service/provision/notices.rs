@@ -2,8 +2,16 @@
 //! of what needs them (recorded per message and sent once the run's last message is settled:
 //! `digest`). A mail that fails (after the transport's retries) is in the report and the log,
 //! never an error of the run.
+//!
+//! Mail is bound by the run's stop time like the rest of the run: no notice is started after
+//! it, and none waits for a retry past it. Such a notice is not failed but kept (`outbox`) and
+//! sent by the connection's next run that gets to its mail, before that run's own: Microsoft's
+//! `429` says the mail was not taken, so the manager or the admins get it once, late rather
+//! than never, and an admin need not send it by hand.
 
-use super::digest;
+use std::time::Instant;
+
+use super::{digest, outbox};
 use crate::connect::open_connection;
 use crate::microsoft::{GraphClient, MailReport, Mailer};
 use crate::notify::{Digest, DigestItem, DigestKind, Notice, NotificationSettings, send_notices};
@@ -21,19 +29,26 @@ pub(super) struct RunMail {
 }
 
 impl RunMail {
-    /// The run's mail through `graph`, with the notification settings of `config`.
-    pub(super) fn new(graph: GraphClient, config: &str, digest: Digest) -> Self {
+    /// The run's mail through `graph`, with the notification settings of `config`, giving up
+    /// at `stop_at` (the run's stop time).
+    pub(super) fn new(
+        graph: GraphClient,
+        config: &str,
+        digest: Digest,
+        stop_at: Option<Instant>,
+    ) -> Self {
         let settings = NotificationSettings::from_plugin_config(config).unwrap_or_default();
         Self {
-            mailer: Mailer::new(graph, &settings),
+            mailer: Mailer::new(graph, &settings).map(|m| bounded(m, stop_at)),
             digest,
             settings,
         }
     }
 
-    /// Sends the leavers' notices, records this invocation's share of the digest of each run
-    /// among `items` (of a message `continued` marks, as a share of work that goes on), and
-    /// sends the digest of every run that share completed.
+    /// Sends the notices kept by earlier runs and the leavers' notices, records this
+    /// invocation's share of the digest of each run among `items` (of a message `continued`
+    /// marks, as a share of work that goes on), and sends the digest of every run that share
+    /// completed. What is not sent for want of time is kept for the next run.
     pub(super) async fn send(
         &self,
         services: &Services,
@@ -42,14 +57,20 @@ impl RunMail {
         continued: &[bool],
         leavers: Vec<Notice>,
     ) -> MailReport {
-        let mut report = send_notices(
-            self.mailer.as_ref(),
-            connection.as_str(),
-            &self.settings,
-            None,
-            leavers,
-        )
-        .await;
+        let mut report = match &self.mailer {
+            Some(mailer) => outbox::send_kept(services, connection, mailer).await,
+            None => MailReport::default(),
+        };
+        report.add(
+            send_notices(
+                self.mailer.as_ref(),
+                connection.as_str(),
+                &self.settings,
+                None,
+                leavers,
+            )
+            .await,
+        );
         let shares = digest::split_over(items, &self.digest);
         let mails = self.mailer.is_some() && !self.settings.admins.is_empty();
         for mut digest in digest::record(services, connection, shares, continued).await {
@@ -67,7 +88,17 @@ impl RunMail {
                 .await,
             );
         }
+        let failed = outbox::keep(services, connection, &report.postponed).await;
+        report.failed.extend(failed);
         report
+    }
+}
+
+/// `mailer`, giving up at `stop_at` when there is one.
+fn bounded(mailer: Mailer, stop_at: Option<Instant>) -> Mailer {
+    match stop_at {
+        Some(at) => mailer.give_up_waiting_after(at),
+        None => mailer,
     }
 }
 
@@ -79,6 +110,7 @@ pub(super) async fn record_failed(
     connection: &ConnectionId,
     items: &[WorkItem],
     line: impl Fn(&WorkItem) -> DigestItem,
+    stop_at: Option<Instant>,
 ) -> MailReport {
     let shares = digest::each_with(items, line);
     let digests = digest::record(services, connection, shares, &[]).await;
@@ -88,6 +120,7 @@ pub(super) async fn record_failed(
     let Some((mailer, settings)) = open_mailer(services, connection).await else {
         return MailReport::default();
     };
+    let mailer = bounded(mailer, stop_at);
     let mut report = MailReport::default();
     if settings.admins.is_empty() {
         return report;
@@ -105,6 +138,8 @@ pub(super) async fn record_failed(
             .await,
         );
     }
+    let failed = outbox::keep(services, connection, &report.postponed).await;
+    report.failed.extend(failed);
     report
 }
 

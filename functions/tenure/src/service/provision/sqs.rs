@@ -37,7 +37,8 @@ pub(super) enum Settled {
 /// No new work starts after `deadline`'s stop time: a message left unfinished is re-queued as a
 /// continuation of its remainder (the same lane; [`super::remainders`]) and reported done, so a
 /// large batch neither times out nor counts as a failed receive. A group not reached by then is
-/// re-queued whole the same way (`defer`).
+/// re-queued whole the same way (`defer`), and so is a group whose tenant read Microsoft asked
+/// to wait for past the stop time (nothing of it applied: [`super::ProvisionReport::postponed`]).
 pub async fn handle_sqs(
     services: &Services,
     event: SqsEvent,
@@ -103,6 +104,7 @@ pub(super) async fn settle(services: &Services, group: &[Message], deadline: Dea
                 actions = report.planned,
                 refused = report.refused.is_some(),
                 continuations = report.continuations.len(),
+                postponed = report.postponed.as_deref(),
                 "work done"
             );
             if report.continuations.is_empty() {
@@ -120,7 +122,7 @@ pub(super) async fn settle(services: &Services, group: &[Message], deadline: Dea
         Err(error) if error.is_retryable() => {
             tracing::warn!(%error, messages = group.len(), "provisioning failed; the messages come back later");
             let reason = error.to_string();
-            record_failed_group(services, &items, |item| retry_line(item, &reason)).await;
+            record_failed_group(services, &items, |item| retry_line(item, &reason), deadline).await;
             Settled::Retry
         }
         Err(error) => {
@@ -130,7 +132,13 @@ pub(super) async fn settle(services: &Services, group: &[Message], deadline: Dea
                 all_kept &= dead_letter(services, &message.id, &message.body, &reason).await;
             }
             if all_kept {
-                record_failed_group(services, &items, |item| dead_letter_line(item, &reason)).await;
+                record_failed_group(
+                    services,
+                    &items,
+                    |item| dead_letter_line(item, &reason),
+                    deadline,
+                )
+                .await;
                 Settled::Done
             } else {
                 Settled::Retry
@@ -143,13 +151,10 @@ pub(super) async fn settle(services: &Services, group: &[Message], deadline: Dea
 /// continuation and done. A group with a message that carries no workers (one that only brings
 /// a run) comes back instead, as a failed receive.
 async fn defer(services: &Services, group: &[Message]) -> Settled {
-    if group.iter().any(|m| m.item.workers.is_empty()) {
+    let items: Vec<WorkItem> = group.iter().map(|m| m.item.clone()).collect();
+    let Some(continuations) = super::continuation::whole_run(&items) else {
         return Settled::Retry;
-    }
-    let continuations: Vec<WorkItem> = group
-        .iter()
-        .map(|m| super::continuation::whole(&m.item))
-        .collect();
+    };
     match services.queue.send(continuations).await {
         Ok(_) => {
             tracing::info!(
@@ -189,11 +194,19 @@ async fn record_failed_group(
     services: &Services,
     items: &[WorkItem],
     line: impl Fn(&WorkItem) -> crate::notify::DigestItem,
+    deadline: Deadline,
 ) {
     let Some(first) = items.first() else {
         return;
     };
-    let report = record_failed(services, &first.connection_id, items, line).await;
+    let report = record_failed(
+        services,
+        &first.connection_id,
+        items,
+        line,
+        deadline.stop_at(),
+    )
+    .await;
     if report.sent > 0 {
         tracing::info!(connection = %first.connection_id, mails = report.sent, "digest sent for a run that failed");
     }
