@@ -782,7 +782,7 @@ class TheStackWithOtherReservations(TheStack):
         "PluginUploadConcurrency": "1",
         "ScheduledSyncConcurrency": "1",
         "ProvisionMaxConcurrency": "25",
-        "ProvisionTimeout": "60",
+        "ProvisionTimeout": "180",
     }
 
 
