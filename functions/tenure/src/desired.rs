@@ -1,5 +1,7 @@
 //! The desired state a mapping plugin returns for a worker: what the account should be, not what to do.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::directory::UserAttribute;
@@ -57,7 +59,7 @@ pub struct GroupRef {
     /// The kind the plugin expects the group to be.
     pub kind: GroupKind,
     /// Display name, mail address or object id.
-    pub name: String,
+    pub name: Arc<str>,
 }
 
 /// Someone to be given access to a mailbox.
@@ -101,7 +103,9 @@ pub struct OnDisable {
     pub scramble_password: bool,
 }
 
-/// The account a worker should have.
+/// The account a worker should have. The values many workers share (attributes, group names,
+/// licenses) are shared strings: the answers of a large mapping hold each distinct one once per
+/// mapping thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     /// Whether sign-in is allowed.
@@ -111,13 +115,13 @@ pub struct Account {
     /// `displayName`.
     pub display_name: String,
     /// Graph user properties; `None` clears one.
-    pub attributes: Vec<(UserAttribute, Option<String>)>,
+    pub attributes: Vec<(UserAttribute, Option<Arc<str>>)>,
     /// The manager, by employee id.
     pub manager_employee_id: Option<String>,
     /// Memberships the rules give.
     pub groups: Vec<GroupRef>,
     /// License SKU part numbers.
-    pub licenses: Vec<String>,
+    pub licenses: Vec<Arc<str>>,
     /// `None` leaves the mailbox alone.
     pub mailbox: Option<MailboxState>,
     /// What to do once when the account is disabled as a leaver.

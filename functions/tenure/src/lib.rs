@@ -23,6 +23,7 @@ mod error_text;
 pub mod guard;
 pub mod hr;
 pub mod html;
+mod interned;
 pub mod microsoft;
 pub mod names;
 pub mod notify;

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::interned;
+
 /// Why an HR value was refused; the message names the column and quotes the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HrValueError {
@@ -147,14 +149,14 @@ impl EmploymentStatus {
 /// An IANA time zone name that Tenure's time zone database knows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct TimeZoneName(String);
+pub struct TimeZoneName(Arc<str>);
 
 impl TimeZoneName {
     /// Checks the name against the bundled time zone database.
     pub fn parse(raw: &str) -> Result<Self, HrValueError> {
         let name = raw.trim();
         jiff::tz::TimeZone::get(name)
-            .map(|_| Self(name.to_owned()))
+            .map(|_| Self(interned::share(name)))
             .map_err(|_| HrValueError::UnknownTimeZone(name.to_owned()))
     }
 
@@ -179,7 +181,7 @@ impl TryFrom<String> for TimeZoneName {
 
 impl From<TimeZoneName> for String {
     fn from(value: TimeZoneName) -> Self {
-        value.0
+        value.0.to_string()
     }
 }
 
@@ -207,10 +209,10 @@ pub fn parse_hr_date(field: &'static str, raw: &str) -> Result<Date, HrValueErro
 }
 
 /// Parses an ISO 3166 alpha-2 country code (two letters), returned upper case.
-pub fn parse_country(raw: &str) -> Result<String, HrValueError> {
+pub fn parse_country(raw: &str) -> Result<Arc<str>, HrValueError> {
     let code = raw.trim();
     if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Ok(code.to_ascii_uppercase())
+        Ok(interned::share(&code.to_ascii_uppercase()))
     } else {
         Err(HrValueError::Country(code.to_owned()))
     }
@@ -317,40 +319,44 @@ impl fmt::Display for SourceRef {
 }
 
 /// One worker, normalised: every value trimmed, empty values absent, dates and codes checked.
+///
+/// The values many workers share (names, job title, department, location, country…) are shared
+/// strings: a file read by [`crate::hr`] keeps each distinct value once, however many workers
+/// have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Worker {
     /// The key to the directory user.
     pub employee_id: EmployeeId,
     /// Legal first name.
-    pub first_name: Option<String>,
+    pub first_name: Option<Arc<str>>,
     /// Legal last name.
-    pub last_name: Option<String>,
+    pub last_name: Option<Arc<str>>,
     /// The name the worker goes by, if not the first name.
-    pub preferred_name: Option<String>,
+    pub preferred_name: Option<Arc<str>>,
     /// Middle name(s).
-    pub middle_name: Option<String>,
+    pub middle_name: Option<Arc<str>>,
     /// A private address, for delivering the first password.
     pub personal_email: Option<String>,
     /// Job title.
-    pub job_title: Option<String>,
+    pub job_title: Option<Arc<str>>,
     /// Department.
-    pub department: Option<String>,
+    pub department: Option<Arc<str>>,
     /// Division.
-    pub division: Option<String>,
+    pub division: Option<Arc<str>>,
     /// Cost center.
-    pub cost_center: Option<String>,
+    pub cost_center: Option<Arc<str>>,
     /// Office or site.
-    pub location: Option<String>,
+    pub location: Option<Arc<str>>,
     /// ISO 3166 alpha-2, upper case.
-    pub country: Option<String>,
+    pub country: Option<Arc<str>>,
     /// The manager's employee id; checked to exist among the records.
     pub manager_employee_id: Option<EmployeeId>,
     /// Employment status.
     pub employment_status: EmploymentStatus,
     /// Kind of leave, when on leave.
-    pub leave_type: Option<String>,
+    pub leave_type: Option<Arc<str>>,
     /// Employee, contractor, intern…
-    pub employment_type: Option<String>,
+    pub employment_type: Option<Arc<str>>,
     /// First working day.
     pub hire_date: Option<Date>,
     /// Last working day.

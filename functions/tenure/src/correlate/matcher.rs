@@ -6,6 +6,8 @@
 //! another worker also found goes on to the later rules, which may tell them apart (two Alex
 //! Kims in different departments). A worker left with candidates but no match is ambiguous.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::config::{AddressField, Agreement, HrAddress, MatchRule, MatchingConfig, NameMatch};
@@ -534,7 +536,7 @@ impl Judge<'_, '_> {
         worker: &Worker,
         user: &DirectoryUser,
     ) -> Option<String> {
-        let same = |hr: &Option<String>, directory: &Option<String>| -> Option<String> {
+        let same = |hr: &Option<Arc<str>>, directory: &Option<Arc<str>>| -> Option<String> {
             let (hr, directory) = (hr.as_deref()?.trim(), directory.as_deref()?.trim());
             (!hr.is_empty() && hr.eq_ignore_ascii_case(directory)).then(|| hr.to_owned())
         };

@@ -1,5 +1,7 @@
 //! The user properties a plugin may set, by their Microsoft Graph names.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::DirectoryUser;
@@ -119,13 +121,14 @@ impl UserAttribute {
             Self::PostalCode => &mut user.postal_code,
             Self::PreferredLanguage => &mut user.preferred_language,
         };
-        *slot = value;
+        *slot = value.map(Arc::from);
     }
 
     /// Whether two values mean the same. `employeeHireDate` is a timestamp, compared as one.
     pub fn same_value(self, current: Option<&str>, wanted: Option<&str>) -> bool {
         match (self, current, wanted) {
-            (Self::EmployeeHireDate, Some(a), Some(b)) => {
+            // The same text is the same moment: only different texts are parsed.
+            (Self::EmployeeHireDate, Some(a), Some(b)) if a != b => {
                 match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {
                     (Ok(a), Ok(b)) => a == b,
                     _ => a == b,

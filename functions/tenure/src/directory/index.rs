@@ -234,7 +234,7 @@ impl<'a> DirectoryIndex<'a> {
         let groups = &self.snapshot.groups;
         let kind = wanted.kind.describe();
         let key = wanted.name.to_lowercase();
-        let candidates: Vec<usize> = if let Some(&i) = self.group_by_id.get(wanted.name.as_str()) {
+        let candidates: Vec<usize> = if let Some(&i) = self.group_by_id.get(&*wanted.name) {
             vec![i]
         } else if let Some(found) = self.groups_by_mail.get(&key) {
             found.clone()
@@ -245,21 +245,21 @@ impl<'a> DirectoryIndex<'a> {
             [] => {
                 return Err(GroupLookupError::NotFound {
                     kind,
-                    name: wanted.name.clone(),
+                    name: wanted.name.to_string(),
                 });
             }
             [one] => &groups[*one],
             many => {
                 return Err(GroupLookupError::Ambiguous {
                     kind,
-                    name: wanted.name.clone(),
+                    name: wanted.name.to_string(),
                     count: many.len(),
                 });
             }
         };
         if group.kind() != wanted.kind {
             return Err(GroupLookupError::WrongKind {
-                name: wanted.name.clone(),
+                name: wanted.name.to_string(),
                 found: group.kind().describe(),
                 expected: kind,
             });

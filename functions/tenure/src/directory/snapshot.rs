@@ -1,11 +1,13 @@
 //! The directory snapshot format: what a tenant holds, in Microsoft Graph's property names.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::desired::GroupKind;
+use crate::interned;
 use crate::names::{MailNickname, Upn};
 
 /// A tenant's state. Every list may be absent in the JSON (it reads as empty).
@@ -133,6 +135,10 @@ pub struct AssignedLicense {
 }
 
 /// A user, with the Graph properties Tenure reads and writes. Other properties are ignored.
+///
+/// The properties of [`UserAttribute`](super::UserAttribute) (department, office, job title…)
+/// are shared strings: a snapshot read with [`Snapshot::parse`] keeps each distinct value once,
+/// however many users have it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)] // Each field is the Graph user property of the same name.
@@ -152,38 +158,102 @@ pub struct DirectoryUser {
     /// read-only in Graph, kept by Exchange. Unique across users, groups and deleted users.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proxy_addresses: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub surname: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub job_title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub department: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub office_location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub usage_location: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub employee_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub employee_hire_date: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mobile_phone: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub street_address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_language: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub given_name: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub surname: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub job_title: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub department: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub company_name: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub office_location: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub usage_location: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub employee_type: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub employee_hire_date: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub mobile_phone: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub city: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub state: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub country: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub street_address: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub postal_code: Option<Arc<str>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub preferred_language: Option<Arc<str>>,
     /// The manager (Graph: `$expand=manager($select=id)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<ObjectRef>,
@@ -302,9 +372,12 @@ impl Snapshot {
 
     /// Parses snapshot JSON; `file` names it in errors.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Self, SnapshotError> {
-        let snapshot: Self = serde_json::from_slice(bytes).map_err(|e| SnapshotError::Invalid {
-            file: file.to_owned(),
-            message: e.to_string(),
+        // The values users share are kept once each (see `interned`).
+        let snapshot: Self = interned::sharing(|| serde_json::from_slice(bytes)).map_err(|e| {
+            SnapshotError::Invalid {
+                file: file.to_owned(),
+                message: e.to_string(),
+            }
         })?;
         snapshot.check().map_err(|message| SnapshotError::Invalid {
             file: file.to_owned(),

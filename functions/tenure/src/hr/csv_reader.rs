@@ -3,12 +3,18 @@
 use std::sync::Arc;
 
 use super::{HrBatch, HrError, Quarantined, SourcedWorker, fields, finish};
+use crate::interned;
 use crate::worker::SourceRef;
 
 /// Reads workers from CSV. The header must have an `employee_id` column; names are matched
 /// case-insensitively; unknown columns become custom attributes. A malformed row is quarantined.
 /// Line numbers are physical lines of the file, whether it ends its lines with LF or CRLF.
 pub fn read_csv(input: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
+    // The values workers share are kept once each (see `interned`).
+    interned::sharing(|| read_records(input, file))
+}
+
+fn read_records(input: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
     let mut lines = LineCounter::new(input);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)

@@ -1,6 +1,10 @@
 //! One raw HR record (column name → text) to a normalised [`Worker`].
 
+use std::sync::Arc;
+
 use tenure_hr_fields::HrField;
+
+use crate::interned;
 
 use crate::worker::{
     EmployeeId, EmploymentStatus, HrValueError, TimeZoneName, Worker, parse_country, parse_hr_date,
@@ -53,48 +57,62 @@ pub(super) fn to_worker<'a>(
 pub(super) fn to_worker_by_column<'a>(
     pairs: impl IntoIterator<Item = (Column<'a>, &'a str)>,
 ) -> Result<Worker, (Option<String>, String)> {
-    let mut raw = RawWorker::default();
+    let mut raw = RawWorker {
+        values: [None; HrField::COUNT],
+        custom: Vec::new(),
+    };
     for (column, value) in pairs {
         let value = value.trim();
         if value.is_empty() {
             continue;
         }
         match column {
-            Column::Field(field) => raw.values[field.index()] = Some(value.to_owned()),
+            Column::Field(field) => raw.values[field.index()] = Some(value),
             Column::Custom(name) => raw.custom.push((name.to_owned(), value.to_owned())),
         }
     }
     raw.build()
 }
 
-/// One record's values by [`HrField`], before they are checked.
-#[derive(Default)]
-struct RawWorker {
-    values: [Option<String>; HrField::COUNT],
+/// One record's values by [`HrField`], before they are checked: borrowed from the record, so
+/// that only the values a worker keeps are copied (a date or a status is parsed and dropped).
+struct RawWorker<'a> {
+    values: [Option<&'a str>; HrField::COUNT],
     custom: Vec<(String, String)>,
 }
 
-impl RawWorker {
+impl<'a> RawWorker<'a> {
     /// Takes the value of `field` out of the record.
-    fn take(&mut self, field: HrField) -> Option<String> {
+    fn take(&mut self, field: HrField) -> Option<&'a str> {
         self.values[field.index()].take()
+    }
+
+    /// Takes the value of `field` out of the record, as the worker keeps it.
+    fn take_owned(&mut self, field: HrField) -> Option<String> {
+        self.take(field).map(str::to_owned)
+    }
+
+    /// Takes the value of `field` out of the record, shared with the workers that have it too.
+    fn take_shared(&mut self, field: HrField) -> Option<Arc<str>> {
+        self.take(field).map(interned::share)
     }
 
     fn build(mut self) -> Result<Worker, (Option<String>, String)> {
         let Some(raw_id) = self.take(HrField::EmployeeId) else {
             return Err((None, "employee_id is missing".into()));
         };
-        let employee_id = EmployeeId::parse(&raw_id).map_err(|e| (None, e.to_string()))?;
-        let id = Some(employee_id.as_str().to_owned());
-        let fail = |message: String| (id.clone(), message);
-        let refused = |error: HrValueError| (id.clone(), error.to_string());
+        let employee_id = EmployeeId::parse(raw_id).map_err(|e| (None, e.to_string()))?;
+        // The id is copied for an error only: most records have none.
+        let id = || Some(employee_id.as_str().to_owned());
+        let fail = |message: String| (id(), message);
+        let refused = |error: HrValueError| (id(), error.to_string());
         let employment_status = match self.take(HrField::EmploymentStatus) {
-            Some(raw) => EmploymentStatus::parse(&raw).map_err(refused)?,
+            Some(raw) => EmploymentStatus::parse(raw).map_err(refused)?,
             None => return Err(fail("employment_status is missing".into())),
         };
         let mut date = |field: HrField| {
             self.take(field)
-                .map(|v| parse_hr_date(field.name(), &v))
+                .map(|v| parse_hr_date(field.name(), v))
                 .transpose()
         };
         let hire_date = date(HrField::HireDate).map_err(refused)?;
@@ -117,21 +135,21 @@ impl RawWorker {
         }
         let country = self
             .take(HrField::Country)
-            .map(|c| parse_country(&c))
+            .map(parse_country)
             .transpose()
             .map_err(refused)?;
         let time_zone = self
             .take(HrField::TimeZone)
-            .map(|z| TimeZoneName::parse(&z))
+            .map(TimeZoneName::parse)
             .transpose()
             .map_err(refused)?;
         let manager_employee_id = self
             .take(HrField::ManagerEmployeeId)
-            .map(|m| EmployeeId::parse_field(HrField::ManagerEmployeeId.name(), &m))
+            .map(|m| EmployeeId::parse_field(HrField::ManagerEmployeeId.name(), m))
             .transpose()
             .map_err(refused)?;
         for field in [HrField::PersonalEmail, HrField::WorkEmail] {
-            if let Some(address) = &self.values[field.index()]
+            if let Some(address) = self.values[field.index()]
                 && !looks_like_email(address)
             {
                 return Err(fail(format!(
@@ -142,26 +160,26 @@ impl RawWorker {
         }
         Ok(Worker {
             employee_id,
-            first_name: self.take(HrField::FirstName),
-            last_name: self.take(HrField::LastName),
-            preferred_name: self.take(HrField::PreferredName),
-            middle_name: self.take(HrField::MiddleName),
-            personal_email: self.take(HrField::PersonalEmail),
-            job_title: self.take(HrField::JobTitle),
-            department: self.take(HrField::Department),
-            division: self.take(HrField::Division),
-            cost_center: self.take(HrField::CostCenter),
-            location: self.take(HrField::Location),
+            first_name: self.take_shared(HrField::FirstName),
+            last_name: self.take_shared(HrField::LastName),
+            preferred_name: self.take_shared(HrField::PreferredName),
+            middle_name: self.take_shared(HrField::MiddleName),
+            personal_email: self.take_owned(HrField::PersonalEmail),
+            job_title: self.take_shared(HrField::JobTitle),
+            department: self.take_shared(HrField::Department),
+            division: self.take_shared(HrField::Division),
+            cost_center: self.take_shared(HrField::CostCenter),
+            location: self.take_shared(HrField::Location),
             country,
             manager_employee_id,
             employment_status,
-            leave_type: self.take(HrField::LeaveType),
-            employment_type: self.take(HrField::EmploymentType),
+            leave_type: self.take_shared(HrField::LeaveType),
+            employment_type: self.take_shared(HrField::EmploymentType),
             hire_date,
             termination_date,
             time_zone,
-            mobile_phone: self.take(HrField::MobilePhone),
-            work_email: self.take(HrField::WorkEmail),
+            mobile_phone: self.take_owned(HrField::MobilePhone),
+            work_email: self.take_owned(HrField::WorkEmail),
             leave_start_date,
             leave_end_date,
             custom: self.custom,

@@ -5,11 +5,17 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{HrBatch, HrError, Quarantined, SourcedWorker, fields, finish};
+use crate::interned;
 use crate::worker::SourceRef;
 
 /// Reads workers from a JSON array of objects, or from JSON lines. Keys are the CSV column names;
 /// values are strings, numbers or null. For an array, the "line" is the record's position (from 1).
 pub fn read_json(bytes: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
+    // The values workers share are kept once each (see `interned`).
+    interned::sharing(|| read_records(bytes, file))
+}
+
+fn read_records(bytes: &[u8], file: Arc<str>) -> Result<HrBatch, HrError> {
     let text = std::str::from_utf8(bytes).map_err(|e| HrError::Json {
         file: file.to_string(),
         message: format!("the file is not UTF-8 text: {e}"),

@@ -48,7 +48,8 @@ impl CachedDirectory {
     /// from another Graph endpoint than `graph`; an error when the bytes are damaged (the caller
     /// reports it and reads the whole tenant).
     pub fn decode(bytes: &[u8], graph: &str) -> Result<Option<Self>, serde_json::Error> {
-        let file: CacheFile = serde_json::from_slice(bytes)?;
+        // The values users share are kept once each, as when a snapshot file is read.
+        let file: CacheFile = crate::interned::sharing(|| serde_json::from_slice(bytes))?;
         Ok(
             (file.version == DIRECTORY_CACHE_VERSION && file.graph == graph).then_some(Self {
                 directory: file.directory,

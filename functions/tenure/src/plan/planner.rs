@@ -520,7 +520,7 @@ fn check_account(
     if account.display_name.trim().is_empty() || account.display_name.chars().count() > 256 {
         return Err("displayName must have 1 to 256 characters".into());
     }
-    let mut usage_location = existing.and_then(|u| u.usage_location.clone());
+    let mut usage_location = existing.and_then(|u| u.usage_location.as_deref());
     for (attribute, value) in &account.attributes {
         match (attribute, value) {
             (UserAttribute::UsageLocation, Some(code)) => {
@@ -529,7 +529,7 @@ fn check_account(
                         "usageLocation {code:?} is not a two-letter country code"
                     ));
                 }
-                usage_location = Some(code.clone());
+                usage_location = Some(&**code);
             }
             (UserAttribute::UsageLocation, None) => usage_location = None,
             (UserAttribute::EmployeeHireDate, Some(date))

@@ -1,6 +1,7 @@
 //! The words of a plan: every action says which HR fact or policy puts it there.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::ConfigWarning;
 use super::action::ValueChange;
@@ -30,12 +31,11 @@ fn facts(worker: &Worker) -> String {
 pub(super) fn hr_name(worker: &Worker) -> String {
     let first = worker
         .preferred_name
-        .as_ref()
-        .or(worker.first_name.as_ref());
-    let name: Vec<&str> = [first, worker.last_name.as_ref()]
+        .as_deref()
+        .or(worker.first_name.as_deref());
+    let name: Vec<&str> = [first, worker.last_name.as_deref()]
         .into_iter()
         .flatten()
-        .map(String::as_str)
         .collect();
     if name.is_empty() {
         worker.employee_id.to_string()
@@ -135,7 +135,7 @@ pub(super) fn grant(worker: &Worker, what: &str) -> String {
 }
 
 pub(super) fn take_away(worker: &Worker, user: &DirectoryUser, what: &str) -> String {
-    let was = |attribute: UserAttribute, now: &Option<String>| -> Option<String> {
+    let was = |attribute: UserAttribute, now: &Option<Arc<str>>| -> Option<String> {
         let before = attribute.get(user)?;
         let now = now.as_deref()?;
         (before != now).then(|| format!("{} {before} → {now}", attribute.graph_name()))

@@ -1,7 +1,10 @@
 //! Tenure's domain types to and from the contract's generated types.
 //!
 //! Workers are lent to the plugin (the generated parameter types borrow), so their strings are
-//! copied once, into the plugin's memory; answers are moved, never cloned.
+//! copied once, into the plugin's memory; answers are moved, never cloned, but for the values
+//! many workers share (attributes, group names, licenses), which are kept once (`interned`).
+
+use std::sync::Arc;
 
 use jiff::civil::Date;
 
@@ -13,6 +16,7 @@ use crate::desired::{
     OnDisable, Phase, Principal,
 };
 use crate::directory::UserAttribute;
+use crate::interned;
 use crate::worker::{EmploymentStatus, Worker};
 
 /// A worker's custom columns as borrowed pairs: the one part of a worker that needs a new
@@ -145,9 +149,9 @@ pub(crate) fn desired_state(state: wit::DesiredState) -> Result<DesiredState, Pl
     })
 }
 
-fn attribute(attribute: wit::Attribute) -> Result<(UserAttribute, Option<String>), PluginError> {
+fn attribute(attribute: wit::Attribute) -> Result<(UserAttribute, Option<Arc<str>>), PluginError> {
     match UserAttribute::from_graph_name(&attribute.name) {
-        Some(known) => Ok((known, attribute.value)),
+        Some(known) => Ok((known, attribute.value.as_deref().map(interned::share))),
         None => {
             let known: Vec<&str> = UserAttribute::ALL.iter().map(|a| a.graph_name()).collect();
             let mut name = attribute.name;
@@ -191,7 +195,11 @@ fn account(account: wit::Account) -> Result<Account, PluginError> {
             .collect::<Result<_, _>>()?,
         manager_employee_id: account.manager_employee_id,
         groups: groups(account.groups),
-        licenses: account.licenses,
+        licenses: account
+            .licenses
+            .iter()
+            .map(|license| interned::share(license))
+            .collect(),
         mailbox: account.mailbox.map(|mailbox| MailboxState {
             shared: mailbox.shared,
             hidden_from_address_lists: mailbox.hidden_from_address_lists,
@@ -214,7 +222,7 @@ fn groups(groups: Vec<wit::GroupRef>) -> Vec<GroupRef> {
                 wit::GroupKind::Distribution => GroupKind::Distribution,
                 wit::GroupKind::MailEnabledSecurity => GroupKind::MailEnabledSecurity,
             },
-            name: group.name,
+            name: interned::share(&group.name),
         })
         .collect()
 }

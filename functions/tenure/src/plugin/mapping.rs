@@ -15,6 +15,7 @@ use super::fault;
 use super::sandbox::{self, StoreState};
 use super::{PluginError, SandboxLimits, convert, json_batch};
 use crate::desired::{DesiredState, Managed};
+use crate::interned;
 use crate::worker::Worker;
 
 /// Workers per call into the plugin: enough to spread the cost of a fresh instance (about
@@ -200,25 +201,30 @@ impl Plugin {
         let threads = std::thread::available_parallelism()
             .map_or(1, NonZeroUsize::get)
             .min(batches.len());
+        // Each thread keeps the values its answers share once (see `interned`).
         if threads <= 1 {
-            return batches
-                .iter()
-                .map(|batch| Some(self.map_batch(batch, domains, config)))
-                .collect();
+            return interned::sharing(|| {
+                batches
+                    .iter()
+                    .map(|batch| Some(self.map_batch(batch, domains, config)))
+                    .collect()
+            });
         }
         let next = AtomicUsize::new(0);
         let finished: Vec<(usize, MapOutcome)> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|_| {
                     scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(batch) = batches.get(index) else {
-                                break mine;
-                            };
-                            mine.push((index, self.map_batch(batch, domains, config)));
-                        }
+                        interned::sharing(|| {
+                            let mut mine = Vec::new();
+                            loop {
+                                let index = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(batch) = batches.get(index) else {
+                                    break mine;
+                                };
+                                mine.push((index, self.map_batch(batch, domains, config)));
+                            }
+                        })
                     })
                 })
                 .collect();

@@ -528,8 +528,10 @@ fn arbitrary_state() -> impl Strategy<Value = DesiredState> {
                 if let Some(m) = a.mailbox.as_mut() {
                     m.shared = shared;
                 }
-                a.attributes
-                    .push((tenure::directory::UserAttribute::JobTitle, title));
+                a.attributes.push((
+                    tenure::directory::UserAttribute::JobTitle,
+                    title.map(Into::into),
+                ));
             }
             state
         })

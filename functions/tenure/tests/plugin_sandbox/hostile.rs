@@ -156,7 +156,7 @@ fn the_environment_and_arguments_are_empty() -> TestResult {
     // The echo plugin reports every variable and argument it sees in its job title.
     assert_eq!(
         account.attributes,
-        vec![(UserAttribute::JobTitle, Some("vars=[] args=[]".to_owned()))]
+        vec![(UserAttribute::JobTitle, Some("vars=[] args=[]".into()))]
     );
     Ok(())
 }

@@ -57,7 +57,7 @@ const NOBODY: [(&str, &str, &str); 14] = [
 ];
 
 fn with_department(mut user: DirectoryUser, department: &str) -> DirectoryUser {
-    user.department = Some(department.to_owned());
+    user.department = Some(department.into());
     user
 }
 

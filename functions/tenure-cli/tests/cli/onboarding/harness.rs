@@ -126,8 +126,8 @@ pub(crate) fn account(id: u32, upn: &str, given: &str, surname: &str) -> Directo
         account_enabled: true,
         display_name: Some(format!("{given} {surname}").trim().to_owned()),
         mail_nickname: upn.split('@').next().map(Into::into),
-        given_name: (!given.is_empty()).then(|| given.to_owned()),
-        surname: (!surname.is_empty()).then(|| surname.to_owned()),
+        given_name: (!given.is_empty()).then(|| given.into()),
+        surname: (!surname.is_empty()).then(|| surname.into()),
         ..DirectoryUser::default()
     }
 }

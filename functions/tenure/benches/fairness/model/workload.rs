@@ -238,7 +238,7 @@ fn joiner(employee_id: &str, line: usize) -> SourcedWorker {
     let id = EmployeeId::parse(employee_id).expect("the model's employee ids are valid");
     let worker = Worker {
         first_name: Some("Ada".into()),
-        last_name: Some(format!("Joiner{line}")),
+        last_name: Some(format!("Joiner{line}").into()),
         job_title: Some("Engineer".into()),
         department: Some("Research".into()),
         country: Some("GB".into()),

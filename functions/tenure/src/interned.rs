@@ -1,0 +1,128 @@
+//! Values many records share (a department, an office, a group, a license), kept once while a
+//! large input is read.
+//!
+//! A 100,000-user tenant has a few dozen departments and offices but writes them on every user,
+//! and a plugin names the same few groups and licenses for every worker: held as a string each
+//! time, they would be most of a plan's allocations. While [`sharing`] runs on a thread, every
+//! distinct value that thread reads through [`option`] or [`share`] is allocated once, and the
+//! records hold shared references to it. Elsewhere (a Graph page read in an async task, a test
+//! building users) each value is allocated on its own, as plain deserializing does: sharing
+//! saves memory and allocations, it never changes a value.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
+use serde::Deserializer;
+use serde::de::{self, Visitor};
+
+thread_local! {
+    /// The values read so far by the [`sharing`] call running on this thread, if any.
+    static VALUES: RefCell<Option<FxHashSet<Arc<str>>>> = const { RefCell::new(None) };
+}
+
+/// Runs `read` with sharing on for this thread, and forgets the table when it returns (the
+/// records keep their values).
+pub(crate) fn sharing<T>(read: impl FnOnce() -> T) -> T {
+    /// Turns sharing off again even if `read` panics.
+    struct Off;
+    impl Drop for Off {
+        fn drop(&mut self) {
+            VALUES.with(|values| values.borrow_mut().take());
+        }
+    }
+    VALUES.with(|values| *values.borrow_mut() = Some(FxHashSet::default()));
+    let _off = Off;
+    read()
+}
+
+/// The shared copy of `text`: the one read before, else a new one (remembered while sharing).
+pub(crate) fn share(text: &str) -> Arc<str> {
+    VALUES.with(|values| match values.borrow_mut().as_mut() {
+        Some(values) => match values.get(text) {
+            Some(known) => Arc::clone(known),
+            None => {
+                let value: Arc<str> = Arc::from(text);
+                values.insert(Arc::clone(&value));
+                value
+            }
+        },
+        None => Arc::from(text),
+    })
+}
+
+/// Deserializes an optional string (`null` or absent: `None`), shared while [`sharing`] runs.
+pub(crate) fn option<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Arc<str>>, D::Error> {
+    deserializer.deserialize_option(OptionalText)
+}
+
+struct OptionalText;
+
+impl<'de> Visitor<'de> for OptionalText {
+    type Value = Option<Arc<str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(Text).map(Some)
+    }
+}
+
+struct Text;
+
+impl Visitor<'_> for Text {
+    type Value = Arc<str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(share(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::{option, sharing};
+
+    fn read(json: &str) -> Option<Arc<str>> {
+        option(&mut serde_json::Deserializer::from_str(json)).expect("a string or null")
+    }
+
+    #[test]
+    fn values_read_while_sharing_are_one_allocation() {
+        let (a, b, c) = sharing(|| (read(r#""Sales""#), read(r#""Sales""#), read(r#""Legal""#)));
+        let (a, b, c) = (a.expect("a"), b.expect("b"), c.expect("c"));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!((&*a, &*c), ("Sales", "Legal"));
+        assert_eq!(read("null"), None);
+    }
+
+    #[test]
+    fn outside_sharing_each_value_is_its_own() {
+        let (a, b) = (read(r#""Sales""#), read(r#""Sales""#));
+        let (a, b) = (a.expect("a"), b.expect("b"));
+        assert_eq!(a, b);
+        assert!(!Arc::ptr_eq(&a, &b));
+        // The values of a finished run are forgotten with it.
+        let first = sharing(|| read(r#""Legal""#)).expect("first");
+        let second = sharing(|| read(r#""Legal""#)).expect("second");
+        assert!(!Arc::ptr_eq(&first, &second));
+    }
+}
