@@ -97,9 +97,10 @@ pub enum NextTry {
 }
 
 impl RetryPolicy {
-    /// The decision after a failed attempt at `now`: the delay of [`Self::next_delay`], unless
-    /// `give_up_at` is set, the attempt provably was not carried out (`unapplied`), and the next
-    /// try could not start before `give_up_at`. That is judged on Microsoft's own wait, not on
+    /// The decision after a failed attempt at `now`: wait Microsoft's wait when it named one
+    /// (capped at `max_retry_after`), else `backoff` (`None`: the retries are spent,
+    /// [`NextTry::Stop`]), unless `give_up_at` is set, the attempt provably was not carried out
+    /// (`unapplied`), and the next try could not start before `give_up_at`. That is judged on Microsoft's own wait, not on
     /// its capped form: trying again before it ends only earns another 429.
     ///
     /// An attempt that may have been carried out (a dropped answer, a 5xx on an idempotent

@@ -365,10 +365,24 @@ pub(crate) fn items_event(
     queue_arn: &str,
     items: &[WorkItem],
 ) -> Result<aws_lambda_events::event::sqs::SqsEvent, Error> {
-    let bodies: Vec<(String, String, String)> = items
+    let queued: Vec<(String, WorkItem)> = items
+        .iter()
+        .map(|item| (item.message_group(), item.clone()))
+        .collect();
+    queued_event(queue_arn, "m", &queued)
+}
+
+/// An SQS event carrying what [`Env::queued`] found, each in the group it was queued in:
+/// message ids `<prefix>-0`, `<prefix>-1`, …
+pub(crate) fn queued_event(
+    queue_arn: &str,
+    prefix: &str,
+    queued: &[(String, WorkItem)],
+) -> Result<aws_lambda_events::event::sqs::SqsEvent, Error> {
+    let bodies: Vec<(String, String, String)> = queued
         .iter()
         .enumerate()
-        .map(|(n, item)| Ok((format!("m-{n}"), item.message_group(), item.to_json()?)))
+        .map(|(n, (group, item))| Ok((format!("{prefix}-{n}"), group.clone(), item.to_json()?)))
         .collect::<Result<_, Error>>()?;
     let records: Vec<(&str, &str, &str)> = bodies
         .iter()

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tenure::service::provision::{directory_cache_key, handle_sqs, provision, provision_until};
 use tenure_emulator::RateLimits;
 
-use super::helpers::{Env, Error, SECRET, TestResult, failures, items_event, sqs_event};
+use super::helpers::{Env, Error, SECRET, TestResult, failures, items_event, queued_event};
 use super::retry_after::{ARN, a_minute_away, each_made_and_recorded_once, hires};
 
 /// Graph's resource units spent for an hour: every Graph request is answered `429` with a
@@ -84,16 +84,8 @@ async fn a_read_asked_to_wait_past_the_stop_time_queues_the_run_again_whole() ->
 
     // Graph answers again: the continuations finish the run.
     env.tenant.set_limits(RateLimits::default());
-    let bodies: Vec<(String, String, String)> = queued
-        .iter()
-        .enumerate()
-        .map(|(n, (group, c))| Ok((format!("c-{n}"), group.clone(), c.to_json()?)))
-        .collect::<Result<_, Error>>()?;
-    let records: Vec<(&str, &str, &str)> = bodies
-        .iter()
-        .map(|(id, group, body)| (id.as_str(), group.as_str(), body.as_str()))
-        .collect();
-    let response = handle_sqs(&env.services, sqs_event(ARN, &records)?, a_minute_away()).await;
+    let event = queued_event(ARN, "c", &queued)?;
+    let response = handle_sqs(&env.services, event, a_minute_away()).await;
     assert!(failures(&response).is_empty(), "{response:?}");
     assert!(
         env.queued().await?.is_empty(),

@@ -11,7 +11,7 @@ use tenure::queue::WorkItem;
 use tenure::service::provision::{Deadline, handle_sqs, provision, provision_until};
 use tenure_emulator::RateLimits;
 
-use super::helpers::{Env, Error, TestResult, failures, items_event, new_hire, sqs_event};
+use super::helpers::{Env, Error, TestResult, failures, items_event, new_hire, queued_event};
 
 pub(super) const ARN: &str = "arn:aws:sqs:us-east-1:123456789012:tenure-work.fifo";
 
@@ -195,16 +195,8 @@ async fn a_closed_write_window_neither_fails_nor_dead_letters_the_batch() -> Tes
     while !queued.is_empty() {
         rounds += 1;
         assert!(rounds <= 3, "the continuations do not end");
-        let bodies: Vec<(String, String, String)> = queued
-            .iter()
-            .enumerate()
-            .map(|(n, (group, c))| Ok((format!("c{rounds}-{n}"), group.clone(), c.to_json()?)))
-            .collect::<Result<_, Error>>()?;
-        let records: Vec<(&str, &str, &str)> = bodies
-            .iter()
-            .map(|(id, group, body)| (id.as_str(), group.as_str(), body.as_str()))
-            .collect();
-        let response = handle_sqs(&env.services, sqs_event(ARN, &records)?, a_minute_away()).await;
+        let event = queued_event(ARN, &format!("c{rounds}"), &queued)?;
+        let response = handle_sqs(&env.services, event, a_minute_away()).await;
         assert!(failures(&response).is_empty(), "{response:?}");
         queued = env.queued().await?;
     }
