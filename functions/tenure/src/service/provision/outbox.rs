@@ -12,12 +12,16 @@
 //! is sent by a later run. A kept notice Microsoft then refuses is reported failed, as any mail
 //! that fails, and removed. One not sent within [`KEEP_FOR`] (the connection lost its sender, or
 //! Microsoft kept refusing) is stale: removed and reported failed rather than sent weeks late.
+//!
+//! Only notices without secrets are kept: a first-day mail (which carries a Temporary Access
+//! Pass or a first password) is an action of the plan and never comes here; were one handed
+//! over, it is reported failed, never written to the object store ([`keepable`]).
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::microsoft::{MailReport, Mailer};
-use crate::notify::Notice;
+use crate::notify::{MailKind, Notice};
 use crate::service::Services;
 use crate::store::Version;
 use crate::store::connections::ConnectionId;
@@ -76,6 +80,17 @@ fn claimable(claimed_at: Option<jiff::Timestamp>, now: jiff::Timestamp) -> bool 
     claimed_at.is_none_or(|at| at.checked_add(CLAIM_FOR).is_ok_and(|until| now >= until))
 }
 
+/// Whether `notice` may be written to the object store: not a first-day mail, whose pass or
+/// password must never be stored.
+fn keepable(notice: &Notice) -> Result<(), &'static str> {
+    match notice.kind {
+        MailKind::FirstDay | MailKind::FirstDayPassword => {
+            Err("a first-day mail carries a pass or a password, which is never stored")
+        }
+        MailKind::Leaver | MailKind::Digest => Ok(()),
+    }
+}
+
 /// Keeps `notices` for a later run. Gives a failure line for each that could not be kept (it
 /// is lost, as a failed mail is: reported and logged).
 pub(super) async fn keep(
@@ -86,6 +101,12 @@ pub(super) async fn keep(
     let mut failed = Vec::new();
     let now = services.clock.now();
     for notice in notices {
+        if let Err(why) = keepable(notice) {
+            let line = lost(notice, why);
+            tracing::warn!(%connection, failure = %line, "a notice was not kept");
+            failed.push(line);
+            continue;
+        }
         let kept = Kept {
             notice: notice.clone(),
             kept_at: now,
@@ -242,7 +263,31 @@ async fn release(
 
 #[cfg(test)]
 mod tests {
-    use super::{CLAIM_FOR, KEEP_FOR, claimable, stale};
+    use super::{CLAIM_FOR, KEEP_FOR, claimable, keepable, lost, stale};
+    use crate::notify::{MailKind, Notice};
+
+    #[test]
+    fn a_first_day_mail_is_never_kept_and_its_failure_names_no_secret() {
+        for (kind, keeps) in [
+            (MailKind::FirstDay, false),
+            (MailKind::FirstDayPassword, false),
+            (MailKind::Leaver, true),
+            (MailKind::Digest, true),
+        ] {
+            let notice = Notice {
+                to: vec!["manager@contoso.example".to_owned()],
+                kind,
+                values: vec![("pass".to_owned(), "TAP-SECRET-VALUE".to_owned())],
+                html: Vec::new(),
+            };
+            assert_eq!(keepable(&notice).is_ok(), keeps, "{kind:?}");
+            if let Err(why) = keepable(&notice) {
+                let line = lost(&notice, why);
+                assert!(!line.contains("TAP-SECRET-VALUE"), "{line}");
+                assert!(line.contains("manager@contoso.example"), "{line}");
+            }
+        }
+    }
 
     #[test]
     fn a_notice_kept_longer_than_keep_for_is_stale() {
