@@ -59,7 +59,7 @@ impl WorkerField {
         })
     }
 
-    /// The worker's value for this field; `None` when absent or blank.
+    /// The worker's value for this field, trimmed; `None` when absent or blank.
     ///
     /// Dates read as `YYYY-MM-DD`; the employment status as `active`, `leave` or `terminated`.
     pub(crate) fn value<'w>(&self, worker: &'w Worker) -> Option<Cow<'w, str>> {
@@ -138,13 +138,24 @@ pub(crate) fn lowercase(text: &str) -> String {
 
 /// Whether `value`, trimmed, equals `lower` ignoring case. `lower` must already be in lower case.
 ///
-/// Compares character by character so that matching a worker allocates nothing.
+/// Compares character by character so that matching a worker allocates nothing. An ASCII
+/// value (most HR values) lowers to ASCII of the same length, so it is compared byte by byte and
+/// a value of another length is told apart at once: rules compare every worker with every value
+/// they accept.
 pub(crate) fn eq_ignore_case(value: &str, lower: &str) -> bool {
-    value
-        .trim()
-        .chars()
-        .flat_map(char::to_lowercase)
-        .eq(lower.chars())
+    trimmed_eq_ignore_case(value.trim(), lower)
+}
+
+/// [`eq_ignore_case`] for a value already trimmed, such as [`WorkerField::value`] gives.
+pub(crate) fn trimmed_eq_ignore_case(value: &str, lower: &str) -> bool {
+    if value.is_ascii() {
+        return value.len() == lower.len()
+            && value
+                .bytes()
+                .zip(lower.bytes())
+                .all(|(v, l)| v.to_ascii_lowercase() == l);
+    }
+    value.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 
 /// The name of an employment status as configurations and messages spell it.
@@ -272,6 +283,23 @@ pub(crate) mod tests {
         assert_eq!(WorkerField::parse("custom:Empty")?.value(&jane), None);
         assert_eq!(WorkerField::parse("custom:Missing")?.value(&jane), None);
         Ok(())
+    }
+
+    proptest::proptest! {
+        /// The ASCII shortcut answers as the character-by-character comparison does, whatever
+        /// the value and the accepted text (the Kelvin sign lowers to an ASCII `k`, `İ` to two
+        /// characters).
+        #[test]
+        fn the_ascii_shortcut_agrees_with_comparing_characters(
+            value in "[ \tAaKkİi\u{212A}ΣσςZz]{0,6}",
+            accepted in "[ aAkKiİσςzZ\u{307}]{0,6}",
+        ) {
+            let lower = lowercase(accepted.trim());
+            let by_characters = value.trim().chars().flat_map(char::to_lowercase).eq(lower.chars());
+            proptest::prop_assert_eq!(eq_ignore_case(&value, &lower), by_characters);
+            let lower_of_value = lowercase(value.trim());
+            proptest::prop_assert!(eq_ignore_case(&value, &lower_of_value));
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use tenure_hr_fields::HrField;
 
-use crate::fields::{self, WorkerField, eq_ignore_case};
+use crate::fields::{self, WorkerField, trimmed_eq_ignore_case};
 use crate::types::{GroupKind, GroupRef, Managed, Worker};
 
 /// One condition of a rule: the field has one of the accepted values, ignoring case.
@@ -57,7 +57,7 @@ impl Condition {
         self.field.value(worker).is_some_and(|value| {
             self.accepted
                 .iter()
-                .any(|accepted| eq_ignore_case(&value, accepted))
+                .any(|accepted| trimmed_eq_ignore_case(&value, accepted))
         })
     }
 }
