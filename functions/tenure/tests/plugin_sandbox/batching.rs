@@ -1,12 +1,17 @@
-use super::helpers::{TestResult, domains, echo, items, upn};
+use tenure::plugin::{MapItem, PluginHost, STANDARD_MAPPER, SandboxLimits};
+
+use super::helpers::{TestResult, domains, echo, items, upn, worker};
+
+/// More workers than three batches hold.
+const WORKERS: usize = 1_600;
 
 #[test]
 fn many_batches_keep_their_order_and_only_the_guilty_fail() -> TestResult {
-    let ids: Vec<String> = (0..300)
+    let ids: Vec<String> = (0..WORKERS)
         .map(|i| match i {
             5 => "panic".to_owned(),
-            130 => "loop".to_owned(),
-            250 => "grow".to_owned(),
+            700 => "loop".to_owned(),
+            1_250 => "grow".to_owned(),
             _ => format!("w{i}"),
         })
         .collect();
@@ -55,5 +60,52 @@ fn no_workers_no_calls() -> TestResult {
     let outcome = echo()?.map_all(&[], &domains(), "{}");
     assert!(outcome.results.is_empty());
     assert_eq!(outcome.fuel_consumed, 0);
+    Ok(())
+}
+
+/// The standard mapper never frees inside an instance (each call gets a fresh one): a whole batch
+/// of workers with long values still fits the default memory limit. Were a batch to run out, its
+/// workers would be mapped again one by one and the run would burn more fuel than mapping each
+/// worker alone, configuration check included (checked: with a 4 MiB limit this test fails).
+#[test]
+fn the_standard_mapper_maps_whole_batches_of_long_records_within_the_default_limits() -> TestResult
+{
+    let plugin = PluginHost::new(SandboxLimits::default(), None)?.load(STANDARD_MAPPER)?;
+    let config = r#"{"upn_domain": "contoso.com",
+        "attributes": {"jobTitle": "{job_title}", "department": "{department}",
+                       "officeLocation": "{custom:notes}", "companyName": "{custom:notes}"},
+        "rules": [{"security_groups": ["All Staff"], "licenses": ["ENTERPRISEPACK"]}]}"#;
+    let notes = "n".repeat(4_000);
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|i| {
+            let mut worker = worker(&format!("w{i}"));
+            worker.job_title = Some("t".repeat(500).into());
+            worker.custom.push(("notes".into(), notes.clone()));
+            worker
+        })
+        .collect();
+    let items: Vec<MapItem<'_>> = workers
+        .iter()
+        .map(|worker| MapItem {
+            worker,
+            today: jiff::civil::date(2025, 6, 1),
+            has_account: false,
+        })
+        .collect();
+    let batched = plugin.map_all(&items, &domains(), config);
+    assert!(batched.results.iter().all(Result::is_ok));
+    let one_by_one: u64 = items
+        .iter()
+        .map(|item| {
+            plugin
+                .map_all(std::slice::from_ref(item), &domains(), config)
+                .fuel_consumed
+        })
+        .sum();
+    assert!(
+        batched.fuel_consumed < one_by_one,
+        "batched {} fuel, one by one {one_by_one}: a batch was mapped again worker by worker",
+        batched.fuel_consumed
+    );
     Ok(())
 }
