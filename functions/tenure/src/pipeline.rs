@@ -13,7 +13,7 @@ use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
 use crate::hr::{HrBatch, SourcedWorker};
 use crate::notify::{Delivered, NotificationSettings, NotificationsConfigError};
-use crate::plan::{FirstDayPlanning, Plan, PlanError, PlanInput, PluginReport, build_plan};
+use crate::plan::{FirstDayPlanning, Plan, PlanError, PlanInput, PluginReport, build_plan_indexed};
 use crate::plugin::{MapItem, Plugin, PluginError};
 use crate::today::Today;
 
@@ -75,26 +75,37 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
     apply_leave_dates(&mut hr.workers, today);
     let notifications = NotificationSettings::from_plugin_config(plugin_config)?;
     let items = map_items(&hr.workers, directory, today);
-    let outcome = plugin.map_all(&items, &domains, plugin_config);
+    // The directory's index is made while the plugin maps: the planner needs it first thing.
+    let (outcome, index) = std::thread::scope(|scope| {
+        let index = scope.spawn(|| DirectoryIndex::new(directory));
+        let outcome = plugin.map_all(&items, &domains, plugin_config);
+        let index = index
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (outcome, index)
+    });
     drop(items);
     let desired = outcome
         .results
         .into_iter()
         .map(|result| result.map_err(|error| error.to_string()))
         .collect();
-    let mut plan = build_plan(PlanInput {
-        today,
-        workers: &hr.workers,
-        desired,
-        quarantined: hr.quarantined,
-        managed: &managed,
-        directory,
-        matching: &matching,
-        first_day: notifications.first_day().map(|access| FirstDayPlanning {
-            access,
-            delivered: &first_day_delivered,
-        }),
-    })?;
+    let mut plan = build_plan_indexed(
+        PlanInput {
+            today,
+            workers: &hr.workers,
+            desired,
+            quarantined: hr.quarantined,
+            managed: &managed,
+            directory,
+            matching: &matching,
+            first_day: notifications.first_day().map(|access| FirstDayPlanning {
+                access,
+                delivered: &first_day_delivered,
+            }),
+        },
+        &index,
+    )?;
     crate::plan::name_rules(&mut plan.warnings, plugin_config, directory);
     let managed_users = directory
         .users

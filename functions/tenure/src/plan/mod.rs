@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 pub use action::{AccessRecipient, Action, Op, RecipientRole, ValueChange};
 pub use first_day::FirstDayPlanning;
 pub use identity::{IdentityError, MAX_LOCAL_PART, shorten};
-pub use planner::{PlanError, PlanInput, build_plan};
+pub use planner::{PlanError, PlanInput, build_plan, build_plan_indexed};
 pub use warnings::name_rules;
 
 use crate::correlate::MatchReport;

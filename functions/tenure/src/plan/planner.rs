@@ -77,30 +77,43 @@ fn bullet(lines: &[String]) -> String {
 /// without one (deleted, then matched), choose identities for new accounts, reconcile each
 /// worker against the directory, and put managers before their reports.
 pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
+    let index = DirectoryIndex::new(input.directory);
+    build_plan_indexed(input, &index)
+}
+
+/// [`build_plan`] with the directory's index already made (a caller may make it while the
+/// plugin maps). `index` must be the index of `input.directory`.
+pub fn build_plan_indexed<'a>(
+    input: PlanInput<'a>,
+    index: &DirectoryIndex<'a>,
+) -> Result<Plan, PlanError> {
+    assert!(
+        std::ptr::eq(index.snapshot(), input.directory),
+        "the index of another directory"
+    );
     if input.desired.len() != input.workers.len() {
         return Err(PlanError::AnswerCount {
             expected: input.workers.len(),
             got: input.desired.len(),
         });
     }
-    let index = DirectoryIndex::new(input.directory);
-    let (groups, group_slot, skus) = resolve_managed(&index, input.managed)?;
+    let (groups, group_slot, skus) = resolve_managed(index, input.managed)?;
     let mut quarantined = input.quarantined;
 
     let admission = Admission {
-        index: &index,
+        index,
         today: &input.today,
         group_slot: &group_slot,
         skus: &skus,
     };
     let mut entries = admission.admit(input.workers, input.desired, &mut quarantined);
-    restore_deleted(&mut entries, &index);
-    let matching = match_existing(&mut entries, &index, input.matching);
-    let (chosen, accounts) = choose_accounts(&mut entries, &index, &mut quarantined);
+    restore_deleted(&mut entries, index);
+    let matching = match_existing(&mut entries, index, input.matching);
+    let (chosen, accounts) = choose_accounts(&mut entries, index, &mut quarantined);
 
     let member_of = managed_memberships(&groups);
     let reconciler = Reconciler {
-        index: &index,
+        index,
         groups: &groups,
         member_of: &member_of,
         group_slot: &group_slot,
@@ -146,8 +159,39 @@ struct Admission<'r, 'a> {
 
 impl<'a> Admission<'_, 'a> {
     /// The workers that can be planned, each beside its desired state and account; the others
-    /// are quarantined with the reason.
+    /// are quarantined with the reason. A large plan is admitted on two threads, a half each,
+    /// the halves joined in order.
     fn admit(
+        &self,
+        workers: &'a [SourcedWorker],
+        mut desired: Vec<Result<DesiredState, String>>,
+        quarantined: &mut Vec<Quarantined>,
+    ) -> Vec<Entry<'a>> {
+        if !on_two_threads(workers.len()) {
+            return self.admit_in_order(workers, desired, quarantined);
+        }
+        let (first_workers, later_workers) = workers.split_at(workers.len() / 2);
+        let later_desired = desired.split_off(first_workers.len());
+        let (mut entries, (later, later_quarantined)) = std::thread::scope(|scope| {
+            let later = scope.spawn(|| {
+                let mut later_quarantined = Vec::new();
+                let later =
+                    self.admit_in_order(later_workers, later_desired, &mut later_quarantined);
+                (later, later_quarantined)
+            });
+            let first = self.admit_in_order(first_workers, desired, quarantined);
+            let later = later
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (first, later)
+        });
+        entries.extend(later);
+        quarantined.extend(later_quarantined);
+        entries
+    }
+
+    /// [`Self::admit`] on one thread.
+    fn admit_in_order(
         &self,
         workers: &'a [SourcedWorker],
         desired: Vec<Result<DesiredState, String>>,
@@ -254,9 +298,15 @@ fn choose_accounts<'a>(
     (chosen, accounts)
 }
 
-/// Plans with fewer workers than this are reconciled on one thread: a thread costs more than
-/// it saves on a small plan.
-const RECONCILE_ON_TWO_THREADS_FROM: usize = 4096;
+/// Plans with fewer workers than this are admitted and reconciled on one thread: a thread costs
+/// more than it saves on a small plan.
+const TWO_THREADS_FROM: usize = 4096;
+
+/// Whether `workers` are worth splitting over two threads (and this machine has two cores).
+fn on_two_threads(workers: usize) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores >= 2 && workers >= TWO_THREADS_FROM
+}
 
 /// What reconciling gives: each worker's plan, and the employee ids each mail-enabled group
 /// could not take for want of a mailbox (by group slot).
@@ -271,8 +321,7 @@ fn reconcile_all(
     mut entries: Vec<Entry<'_>>,
     mut chosen: Vec<Option<Chosen>>,
 ) -> Reconciled {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if cores < 2 || entries.len() < RECONCILE_ON_TWO_THREADS_FROM {
+    if !on_two_threads(entries.len()) {
         return reconcile_in_order(reconciler, entries, chosen);
     }
     let half = entries.len() / 2;

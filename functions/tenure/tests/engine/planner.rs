@@ -588,8 +588,11 @@ fn quarantined_sources_print_as_file_and_line() {
 
 #[test]
 fn a_large_plan_keeps_its_workers_and_warnings_in_file_order() -> Result<(), PlanError> {
-    // Enough workers to be reconciled on two threads (where the machine has two cores).
+    // Enough workers to be admitted and reconciled on two threads (where the machine has two
+    // cores). Every 1,000th answer is a refusal naming its worker: each must be quarantined
+    // with its own reason, in either half.
     let count = 5_000;
+    let refused = |i: usize| i % 1_000 == 999;
     let ids: Vec<String> = (0..count).map(|i| format!("E{i:05}")).collect();
     let rows: Vec<(&str, &str)> = ids.iter().map(|id| (id.as_str(), "")).collect();
     let mut directory = tenant();
@@ -613,19 +616,28 @@ fn a_large_plan_keeps_its_workers_and_warnings_in_file_order() -> Result<(), Pla
                         .push(group(GroupKind::Security, "Engineering"));
                 }
             }
+            if refused(i) {
+                return Err(format!("no answer for {id}"));
+            }
             Ok(state)
         })
         .collect();
 
     let plan = plan(&workers(&rows), desired, &directory)?;
 
+    let kept: Vec<(usize, &str)> = ids
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !refused(*i))
+        .map(|(i, id)| (i, id.as_str()))
+        .collect();
     let planned: Vec<&str> = plan
         .workers
         .iter()
         .map(|w| w.employee_id.as_str())
         .collect();
-    assert_eq!(planned, ids);
-    for (i, worker) in plan.workers.iter().enumerate() {
+    assert_eq!(planned, kept.iter().map(|(_, id)| *id).collect::<Vec<_>>());
+    for ((i, _), worker) in kept.iter().zip(&plan.workers) {
         let kinds: Vec<&str> = worker.actions.iter().map(|a| a.op.kind()).collect();
         let expected: &[&str] = if i % 2 == 0 {
             &["add_group_member"]
@@ -634,7 +646,53 @@ fn a_large_plan_keeps_its_workers_and_warnings_in_file_order() -> Result<(), Pla
         };
         assert_eq!(kinds, expected, "{}", worker.employee_id);
     }
+    let quarantined: Vec<(Option<&str>, &str)> = plan
+        .quarantined
+        .iter()
+        .map(|q| (q.employee_id.as_deref(), q.reason.as_str()))
+        .collect();
+    let reasons: Vec<String> = (0..count)
+        .filter(|i| refused(*i))
+        .map(|i| {
+            format!(
+                "the mapping plugin refused this worker: no answer for {}",
+                ids[i]
+            )
+        })
+        .collect();
+    let expected: Vec<(Option<&str>, &str)> = (0..count)
+        .filter(|i| refused(*i))
+        .zip(&reasons)
+        .map(|(i, reason)| (Some(ids[i].as_str()), reason.as_str()))
+        .collect();
+    assert_eq!(quarantined, expected);
     assert_eq!(plan.warnings.len(), 1);
-    assert_eq!(plan.warnings[0].employee_ids, ids);
+    let warned: Vec<&str> = plan.warnings[0]
+        .employee_ids
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(warned, kept.iter().map(|(_, id)| *id).collect::<Vec<_>>());
     Ok(())
+}
+
+#[test]
+#[should_panic(expected = "the index of another directory")]
+fn a_plan_refuses_the_index_of_another_directory() {
+    let directory = tenant();
+    let other = tenant();
+    let index = tenure::directory::DirectoryIndex::new(&other);
+    let _ = tenure::plan::build_plan_indexed(
+        PlanInput {
+            today: Today::parse("2026-12-01").expect("date"),
+            workers: &[],
+            desired: Vec::new(),
+            quarantined: Vec::new(),
+            managed: &Managed::default(),
+            directory: &directory,
+            matching: &tenure::correlate::MatchingConfig::default(),
+            first_day: None,
+        },
+        &index,
+    );
 }
