@@ -78,11 +78,13 @@
 //! batch fails it maps that batch's workers one by one, so a trap, a hang, a memory bomb or
 //! an oversized answer fails only the worker that caused it.
 //!
-//! Measured on one core of the development machine, release build, 20,000 workers: a trivial
-//! Rust plugin costs about 2.2 µs per worker all included (a fresh instance, about 40 µs, is
-//! shared by 128 workers), the standard mapper about 10 µs (65,000 fuel per worker; about 50,000
-//! for a worker that already has an account, whose identity candidates it skips). `cargo bench -p
-//! tenure --bench plan` measures the standard mapper on both cores: about 4.5 µs per worker.
+//! Measured on one core of the development machine, release build, 20,000 workers, in batches
+//! of 128 then: a trivial Rust plugin costs about 2.2 µs per worker all included (a fresh
+//! instance, about 40 µs, is shared by the batch). The standard mapper uses about 28,500 fuel per
+//! worker with its README's example configuration, about 14,200 for a worker that already has an
+//! account, whose identity candidates it skips (65,000 and 50,000 before it allocated from a
+//! bump allocator); on a 100,000-worker plan it maps about 3.5 µs per worker on both cores
+//! (docs/benchmarks.md).
 //! JavaScript and Python plugins carry their interpreter: the reference plugins of
 //! `plugins/examples` use about 34,000 fuel per worker in Rust, 491,000 in Python, and in
 //! JavaScript 522,000 through the JSON batch call (2.58 million through the typed call, whose
