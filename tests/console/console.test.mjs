@@ -267,6 +267,11 @@ test('the mapping: what is not JSON and what the plugin refuses are said by the 
   await page.locator('#config-error', { hasText: 'colour' }).waitFor();
   assert.match(await page.locator('#config-error').innerText(), /the plugin refused the configuration: .*colour/);
   await checkPage(page, 'mapping-refused');
+  // The address is still the mapping page's (not the preview's POST-only one), so a reload
+  // shows the page again.
+  assert.match(page.url(), /\/console\/connections\/contoso\/mapping$/);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Mapping of contoso' }).waitFor();
 
   const changed = { ...stored, attributes: { ...stored.attributes, companyName: 'Contoso Ltd' } };
   await editor.fill(JSON.stringify(changed, null, 2));

@@ -2,7 +2,9 @@
 //! (the kanidm web UI's shape). Every page is an askama template (type-checked at compile
 //! time, HTML-escaped); a normal request gets the whole page, an htmx request (`HX-Request`)
 //! only its content. htmx is vendored into the binary (`assets`) and only enhances: every
-//! page and form works without JavaScript. The one script of the console's own sends a plugin
+//! page and form works without JavaScript. A form answered with a page leaves the address bar
+//! on the page the form was on (`page::keep_address`), so a reload never asks for a POST-only
+//! address. The one script of the console's own sends a plugin
 //! larger than one request carries through an upload URL (`plugin_uploads`); without it such a
 //! plugin is refused with what to do.
 //!
@@ -182,5 +184,6 @@ pub fn console_routes(services: Services) -> Router {
             page::UploadOrigin::new(&services),
             page::allow_uploads,
         ))
+        .layer(axum::middleware::from_fn(page::keep_address))
         .with_state(services)
 }

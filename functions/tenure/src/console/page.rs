@@ -103,6 +103,35 @@ pub(crate) async fn allow_uploads(
     response
 }
 
+/// The layer that keeps the address bar on the page a form was sent from. htmx puts the address
+/// a boosted form was posted to into the history; for a POST answered with a page, that address
+/// is one a browser cannot load (a reload asks for a page that only takes POST: `405`). So such
+/// an answer says not to (`HX-Push-Url: false`) and the address stays the page the form was on,
+/// which a reload shows afresh. Answers that say where to go themselves (a redirect,
+/// `HX-Redirect`, their own history header) are left as they are.
+pub(crate) async fn keep_address(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let htmx_post = request.method() == axum::http::Method::POST
+        && request.headers().contains_key("hx-request");
+    let mut response = next.run(request).await;
+    let says_where = [
+        "hx-redirect",
+        "hx-push-url",
+        "hx-replace-url",
+        "hx-location",
+    ]
+    .iter()
+    .any(|name| response.headers().contains_key(*name));
+    if htmx_post && !response.status().is_redirection() && !says_where {
+        response
+            .headers_mut()
+            .insert("hx-push-url", HeaderValue::from_static("false"));
+    }
+    response
+}
+
 /// Whether the request came from htmx and wants only the page's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Partial(pub(crate) bool);

@@ -508,3 +508,35 @@ async fn the_exchange_form_says_what_is_wrong_next_to_the_field_and_keeps_nothin
     assert_eq!(kept.exchange, contoso.exchange);
     Ok(())
 }
+
+/// A boosted form's answer keeps the address bar on the page the form was on: htmx would
+/// otherwise put the POST-only address into the history, and a reload would answer 405. A
+/// form sent without htmx and a page asked for with GET are left alone.
+#[tokio::test]
+async fn a_form_answered_with_a_page_keeps_the_address_of_the_page_it_was_on() -> TestResult {
+    let local = Local::new()?;
+    let (services, session) = local.signed_in(None).await?;
+    let router = console_routes(services.clone());
+    let form = || session.console_form("/console/connections/new", "name=+++&cloud=global");
+
+    // htmx gets the refused form's content (as 200, which it swaps in).
+    let refused = form().header("hx-request", "true").send(&router).await?;
+    assert!(refused.body.contains("id=\"name-error\""), "{}", refused.body);
+    assert_eq!(refused.header("hx-push-url"), Some("false"));
+
+    let without_htmx = form().send(&router).await?;
+    assert_eq!(without_htmx.status, 400, "{}", without_htmx.body);
+    assert_eq!(without_htmx.header("hx-push-url"), None);
+
+    let page = session
+        .on(ApiEvent::get(
+            "GET /console/{proxy+}",
+            "/console/connections/new",
+        ))
+        .header("hx-request", "true")
+        .send(&router)
+        .await?;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.header("hx-push-url"), None);
+    Ok(())
+}
