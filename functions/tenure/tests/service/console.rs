@@ -521,7 +521,11 @@ async fn a_form_answered_with_a_page_keeps_the_address_of_the_page_it_was_on() -
 
     // htmx gets the refused form's content (as 200, which it swaps in).
     let refused = form().header("hx-request", "true").send(&router).await?;
-    assert!(refused.body.contains("id=\"name-error\""), "{}", refused.body);
+    assert!(
+        refused.body.contains("id=\"name-error\""),
+        "{}",
+        refused.body
+    );
     assert_eq!(refused.header("hx-push-url"), Some("false"));
 
     let without_htmx = form().send(&router).await?;
