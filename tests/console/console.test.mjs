@@ -876,7 +876,12 @@ test('supervised: every change waits; a held plan is rejected with a note, the n
 
   await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Approvals' }).click();
   await page.getByRole('heading', { name: 'Approvals of contoso' }).waitFor();
-  const first = page.locator('section.approval').first();
+  // The plan the sync held, found by where it came from and then by its id: a provision run of
+  // the connection may hold a plan of its own beside it, listed first.
+  const heldBySync = () => page.locator('section.approval', { hasText: '(a scheduled sync)' })
+    .filter({ hasText: 'Waiting for approval' }).first();
+  const firstId = await heldBySync().getAttribute('aria-labelledby');
+  const first = page.locator(`section.approval[aria-labelledby="${firstId}"]`);
   assert.match(await first.innerText(), /supervised: every change needs approval[\s\S]*Waiting for approval/);
   const plan = await first.locator('pre.plan').innerText();
   const joiners = [...plan.matchAll(/^ {2}\S+ .+ <(\S+@\S+)>$/gm)]
@@ -892,10 +897,10 @@ test('supervised: every change waits; a held plan is rejected with a note, the n
   assert.match(await noteError.innerText(), /write a note/);
   await checkPage(page, 'approvals-reject-note-missing');
   const note = 'Not this export: HR sends the corrected one tomorrow (ticket HR-4411).';
-  await page.locator('section.approval').first().getByLabel('Why reject it (required)').fill(note);
-  await page.locator('section.approval').first().getByRole('button', { name: 'Reject' }).click();
+  await first.getByLabel('Why reject it (required)').fill(note);
+  await first.getByRole('button', { name: 'Reject' }).click();
   await page.getByText(/^Rejected: the held work of \d+ worker\(s\) will never be applied\./).waitFor();
-  const rejected = await page.locator('section.approval').first().innerText();
+  const rejected = await first.innerText();
   assert.match(rejected, /Rejected on .* by user:/);
   assert.ok(rejected.includes(note), rejected);
   await checkPage(page, 'approvals-rejected');
@@ -904,7 +909,7 @@ test('supervised: every change waits; a held plan is rejected with a note, the n
   await syncHeld();
   await page.getByRole('navigation', { name: 'Connection' }).getByRole('link', { name: 'Approvals' }).click();
   await page.getByRole('heading', { name: 'Approvals of contoso' }).waitFor();
-  const second = page.locator('section.approval').first();
+  const second = heldBySync();
   assert.match(await second.innerText(), /Waiting for approval/);
   await second.getByRole('button', { name: 'Approve and provision' }).click();
   await page.getByText(/^Approved: the held work of \d+ worker\(s\) is released to provisioning\./).waitFor();
