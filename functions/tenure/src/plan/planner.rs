@@ -172,19 +172,15 @@ impl<'a> Admission<'_, 'a> {
         }
         let (first_workers, later_workers) = workers.split_at(workers.len() / 2);
         let later_desired = desired.split_off(first_workers.len());
-        let (mut entries, (later, later_quarantined)) = std::thread::scope(|scope| {
-            let later = scope.spawn(|| {
+        let (mut entries, (later, later_quarantined)) = beside(
+            || self.admit_in_order(first_workers, desired, quarantined),
+            || {
                 let mut later_quarantined = Vec::new();
                 let later =
                     self.admit_in_order(later_workers, later_desired, &mut later_quarantined);
                 (later, later_quarantined)
-            });
-            let first = self.admit_in_order(first_workers, desired, quarantined);
-            let later = later
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (first, later)
-        });
+            },
+        );
         entries.extend(later);
         quarantined.extend(later_quarantined);
         entries
@@ -308,6 +304,19 @@ fn on_two_threads(workers: usize) -> bool {
     cores >= 2 && workers >= TWO_THREADS_FROM
 }
 
+/// Runs `first` on this thread and `later` on another at the same time; a panic in either is
+/// raised here.
+fn beside<A, B: Send>(first: impl FnOnce() -> A, later: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|scope| {
+        let later = scope.spawn(later);
+        let first = first();
+        let later = later
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (first, later)
+    })
+}
+
 /// What reconciling gives: each worker's plan, and the employee ids each mail-enabled group
 /// could not take for want of a mailbox (by group slot).
 type Reconciled = (Vec<WorkerPlan>, BTreeMap<usize, Vec<String>>);
@@ -326,14 +335,10 @@ fn reconcile_all(
     }
     let half = entries.len() / 2;
     let (later_entries, later_chosen) = (entries.split_off(half), chosen.split_off(half));
-    let (mut first, later) = std::thread::scope(|scope| {
-        let later = scope.spawn(|| reconcile_in_order(reconciler, later_entries, later_chosen));
-        let first = reconcile_in_order(reconciler, entries, chosen);
-        let later = later
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (first, later)
-    });
+    let (mut first, later) = beside(
+        || reconcile_in_order(reconciler, entries, chosen),
+        || reconcile_in_order(reconciler, later_entries, later_chosen),
+    );
     first.0.extend(later.0);
     for (slot, employee_ids) in later.1 {
         first.1.entry(slot).or_default().extend(employee_ids);
