@@ -1,9 +1,8 @@
 //! The desired state a mapping plugin returns for a worker: what the account should be, not what to do.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
+use crate::SharedStr;
 use crate::directory::UserAttribute;
 
 /// Where a worker stands in the lifecycle, as the plugin judged it from the HR record and today.
@@ -59,7 +58,7 @@ pub struct GroupRef {
     /// The kind the plugin expects the group to be.
     pub kind: GroupKind,
     /// Display name, mail address or object id.
-    pub name: Arc<str>,
+    pub name: SharedStr,
 }
 
 /// Someone to be given access to a mailbox.
@@ -115,13 +114,13 @@ pub struct Account {
     /// `displayName`.
     pub display_name: String,
     /// Graph user properties; `None` clears one.
-    pub attributes: Vec<(UserAttribute, Option<Arc<str>>)>,
+    pub attributes: Vec<(UserAttribute, Option<SharedStr>)>,
     /// The manager, by employee id.
     pub manager_employee_id: Option<String>,
     /// Memberships the rules give.
     pub groups: Vec<GroupRef>,
     /// License SKU part numbers.
-    pub licenses: Vec<Arc<str>>,
+    pub licenses: Vec<SharedStr>,
     /// `None` leaves the mailbox alone.
     pub mailbox: Option<MailboxState>,
     /// What to do once when the account is disabled as a leaver.

@@ -11,15 +11,18 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::sync::Arc;
 
 use rustc_hash::FxHashSet;
 use serde::Deserializer;
 use serde::de::{self, Visitor};
 
+/// A string records share: immutable, reference-counted, and one pointer wide (an `Arc<str>`
+/// is two), so that an absent value costs 8 bytes on each of a hundred thousand records.
+pub type SharedStr = arcstr::ArcStr;
+
 thread_local! {
     /// The values read so far by the [`sharing`] call running on this thread, if any.
-    static VALUES: RefCell<Option<FxHashSet<Arc<str>>>> = const { RefCell::new(None) };
+    static VALUES: RefCell<Option<FxHashSet<SharedStr>>> = const { RefCell::new(None) };
 }
 
 /// Runs `read` with sharing on for this thread, and forgets the table when it returns (the
@@ -38,31 +41,70 @@ pub(crate) fn sharing<T>(read: impl FnOnce() -> T) -> T {
 }
 
 /// The shared copy of `text`: the one read before, else a new one (remembered while sharing).
-pub(crate) fn share(text: &str) -> Arc<str> {
+pub(crate) fn share(text: &str) -> SharedStr {
     VALUES.with(|values| match values.borrow_mut().as_mut() {
         Some(values) => match values.get(text) {
-            Some(known) => Arc::clone(known),
+            Some(known) => known.clone(),
             None => {
-                let value: Arc<str> = Arc::from(text);
-                values.insert(Arc::clone(&value));
+                let value = SharedStr::from(text);
+                values.insert(value.clone());
                 value
             }
         },
-        None => Arc::from(text),
+        None => SharedStr::from(text),
     })
 }
 
 /// Deserializes an optional string (`null` or absent: `None`), shared while [`sharing`] runs.
 pub(crate) fn option<'de, D: Deserializer<'de>>(
     deserializer: D,
-) -> Result<Option<Arc<str>>, D::Error> {
+) -> Result<Option<SharedStr>, D::Error> {
     deserializer.deserialize_option(OptionalText)
+}
+
+/// Deserializes a string, shared while [`sharing`] runs.
+pub(crate) fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SharedStr, D::Error> {
+    deserializer.deserialize_str(Text)
+}
+
+/// Deserializes a list of strings, each shared while [`sharing`] runs.
+pub(crate) fn list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<SharedStr>, D::Error> {
+    deserializer.deserialize_seq(TextList)
+}
+
+struct TextList;
+
+impl<'de> Visitor<'de> for TextList {
+    type Value = Vec<SharedStr>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of strings")
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
+        let mut list = Vec::with_capacity(items.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = items.next_element_seed(Shared)? {
+            list.push(item);
+        }
+        Ok(list)
+    }
+}
+
+/// One string of a list, shared.
+struct Shared;
+
+impl<'de> de::DeserializeSeed<'de> for Shared {
+    type Value = SharedStr;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<SharedStr, D::Error> {
+        text(deserializer)
+    }
 }
 
 struct OptionalText;
 
 impl<'de> Visitor<'de> for OptionalText {
-    type Value = Option<Arc<str>>;
+    type Value = Option<SharedStr>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string or null")
@@ -84,7 +126,7 @@ impl<'de> Visitor<'de> for OptionalText {
 struct Text;
 
 impl Visitor<'_> for Text {
-    type Value = Arc<str>;
+    type Value = SharedStr;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
@@ -97,11 +139,9 @@ impl Visitor<'_> for Text {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use super::{SharedStr, option, sharing};
 
-    use super::{option, sharing};
-
-    fn read(json: &str) -> Option<Arc<str>> {
+    fn read(json: &str) -> Option<SharedStr> {
         option(&mut serde_json::Deserializer::from_str(json)).expect("a string or null")
     }
 
@@ -109,7 +149,7 @@ mod tests {
     fn values_read_while_sharing_are_one_allocation() {
         let (a, b, c) = sharing(|| (read(r#""Sales""#), read(r#""Sales""#), read(r#""Legal""#)));
         let (a, b, c) = (a.expect("a"), b.expect("b"), c.expect("c"));
-        assert!(Arc::ptr_eq(&a, &b));
+        assert!(SharedStr::ptr_eq(&a, &b));
         assert_eq!((&*a, &*c), ("Sales", "Legal"));
         assert_eq!(read("null"), None);
     }
@@ -119,10 +159,10 @@ mod tests {
         let (a, b) = (read(r#""Sales""#), read(r#""Sales""#));
         let (a, b) = (a.expect("a"), b.expect("b"));
         assert_eq!(a, b);
-        assert!(!Arc::ptr_eq(&a, &b));
+        assert!(!SharedStr::ptr_eq(&a, &b));
         // The values of a finished run are forgotten with it.
         let first = sharing(|| read(r#""Legal""#)).expect("first");
         let second = sharing(|| read(r#""Legal""#)).expect("second");
-        assert!(!Arc::ptr_eq(&first, &second));
+        assert!(!SharedStr::ptr_eq(&first, &second));
     }
 }

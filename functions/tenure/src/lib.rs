@@ -40,3 +40,4 @@ pub mod webhook;
 pub mod worker;
 
 pub use error_text::error_text;
+pub use interned::SharedStr;

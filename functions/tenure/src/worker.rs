@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::interned;
+use crate::interned::{self, SharedStr};
 
 /// Why an HR value was refused; the message names the column and quotes the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -149,7 +149,7 @@ impl EmploymentStatus {
 /// An IANA time zone name that Tenure's time zone database knows.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct TimeZoneName(Arc<str>);
+pub struct TimeZoneName(SharedStr);
 
 impl TimeZoneName {
     /// Checks the name against the bundled time zone database.
@@ -209,7 +209,7 @@ pub fn parse_hr_date(field: &'static str, raw: &str) -> Result<Date, HrValueErro
 }
 
 /// Parses an ISO 3166 alpha-2 country code (two letters), returned upper case.
-pub fn parse_country(raw: &str) -> Result<Arc<str>, HrValueError> {
+pub fn parse_country(raw: &str) -> Result<SharedStr, HrValueError> {
     let code = raw.trim();
     if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
         Ok(interned::share(&code.to_ascii_uppercase()))
@@ -328,35 +328,35 @@ pub struct Worker {
     /// The key to the directory user.
     pub employee_id: EmployeeId,
     /// Legal first name.
-    pub first_name: Option<Arc<str>>,
+    pub first_name: Option<SharedStr>,
     /// Legal last name.
-    pub last_name: Option<Arc<str>>,
+    pub last_name: Option<SharedStr>,
     /// The name the worker goes by, if not the first name.
-    pub preferred_name: Option<Arc<str>>,
+    pub preferred_name: Option<SharedStr>,
     /// Middle name(s).
-    pub middle_name: Option<Arc<str>>,
+    pub middle_name: Option<SharedStr>,
     /// A private address, for delivering the first password.
     pub personal_email: Option<String>,
     /// Job title.
-    pub job_title: Option<Arc<str>>,
+    pub job_title: Option<SharedStr>,
     /// Department.
-    pub department: Option<Arc<str>>,
+    pub department: Option<SharedStr>,
     /// Division.
-    pub division: Option<Arc<str>>,
+    pub division: Option<SharedStr>,
     /// Cost center.
-    pub cost_center: Option<Arc<str>>,
+    pub cost_center: Option<SharedStr>,
     /// Office or site.
-    pub location: Option<Arc<str>>,
+    pub location: Option<SharedStr>,
     /// ISO 3166 alpha-2, upper case.
-    pub country: Option<Arc<str>>,
+    pub country: Option<SharedStr>,
     /// The manager's employee id; checked to exist among the records.
     pub manager_employee_id: Option<EmployeeId>,
     /// Employment status.
     pub employment_status: EmploymentStatus,
     /// Kind of leave, when on leave.
-    pub leave_type: Option<Arc<str>>,
+    pub leave_type: Option<SharedStr>,
     /// Employee, contractor, intern…
-    pub employment_type: Option<Arc<str>>,
+    pub employment_type: Option<SharedStr>,
     /// First working day.
     pub hire_date: Option<Date>,
     /// Last working day.

@@ -401,7 +401,7 @@ fn change_distribution_group_member(
         return Err(CmdletError::not_found(&identity));
     };
     let (group_id, group_name) = (group.id.clone(), group.display_name.clone());
-    let present = group.members.contains(&user_id);
+    let present = group.members.iter().any(|m| *m == user_id);
     match (adding, present) {
         (true, true) => Err(CmdletError::new(
             "Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException",
@@ -638,7 +638,7 @@ fn mailbox_user(directory: &Directory, identity: &str) -> Result<String, CmdletE
     if let Some(user) = directory.user(identity)
         && directory.mailbox(&user.id).is_some()
     {
-        return Ok(user.id.clone());
+        return Ok(user.id.to_string());
     }
     directory
         .snapshot
@@ -655,7 +655,7 @@ fn mailbox_user(directory: &Directory, identity: &str) -> Result<String, CmdletE
                         .as_deref()
                         .is_some_and(|m| m.eq_ignore_ascii_case(identity)))
         })
-        .map(|u| u.id.clone())
+        .map(|u| u.id.to_string())
         .ok_or_else(|| CmdletError::not_found(identity))
 }
 

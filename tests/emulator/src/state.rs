@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use tenure::SharedStr;
 use tenure::directory::{DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot};
 use tenure::microsoft::NationalCloud;
 
@@ -370,7 +371,7 @@ impl TenantState {
             .shared
             .directory()
             .user(user)
-            .map_or_else(|| user.to_owned(), |u| u.id.clone());
+            .map_or_else(|| user.to_owned(), |u| u.id.to_string());
         self.shared.login().revoke(Some(&user_id), None)
     }
 
@@ -422,7 +423,7 @@ pub(crate) struct Directory {
     /// Lower-cased object id and UPN → position in `snapshot.users`.
     user_index: HashMap<String, usize>,
     /// Owner's object id → position in `snapshot.mailboxes`.
-    mailbox_index: HashMap<String, usize>,
+    mailbox_index: HashMap<SharedStr, usize>,
     journal: Journal,
     pending_mailboxes: Vec<(String, Instant)>,
     /// What a deleted user gets back when restored: its groups and mailbox, and when it went.
@@ -599,7 +600,7 @@ impl Directory {
         if group.members.iter().any(|m| m == user_id) {
             return false;
         }
-        group.members.push(user_id.to_owned());
+        group.members.push(user_id.into());
         self.journal.member_changed(&group.id, user_id, true);
         true
     }
@@ -635,8 +636,8 @@ impl Directory {
         else {
             return;
         };
-        let previous = user.manager.take().map(|m| m.id);
-        user.manager = manager_id.map(|id| ObjectRef { id: id.to_owned() });
+        let previous = user.manager.take().map(|m| m.id.to_string());
+        user.manager = manager_id.map(|id| ObjectRef { id: id.into() });
         let id = user.id.clone();
         if previous.as_deref() == manager_id {
             self.touch(&id);
@@ -699,7 +700,7 @@ impl Directory {
             .users
             .iter()
             .filter(|u| u.manager.as_ref().is_some_and(|m| m.id == user_id))
-            .map(|u| u.id.clone())
+            .map(|u| u.id.to_string())
             .collect();
         self.reindex();
         for id in reports {
@@ -725,7 +726,7 @@ impl Directory {
         let mailbox = self.mailbox(user_id).cloned();
         self.remove_user(user_id);
         self.recycled.insert(
-            user.id.clone(),
+            user.id.to_string(),
             Recycled {
                 groups,
                 mailbox,
@@ -769,7 +770,7 @@ impl Directory {
             return Err(RestoreRefusal::Conflict);
         }
         self.snapshot.deleted_users.remove(at);
-        let recycled = self.recycled.remove(&user.id).unwrap_or_default();
+        let recycled = self.recycled.remove(user.id.as_str()).unwrap_or_default();
         let id = user.id.clone();
         self.insert_user(user.clone());
         for group in recycled.groups {
@@ -859,6 +860,7 @@ impl Directory {
                 let primary = user.mail.clone().unwrap_or_else(|| upn.to_string());
                 user.proxy_addresses = vec![format!("SMTP:{primary}")];
             }
+            let id = SharedStr::from(id);
             self.mailbox_index
                 .insert(id.clone(), self.snapshot.mailboxes.len());
             self.journal.stamp_mailbox(&id);

@@ -193,7 +193,7 @@ pub(crate) fn comparable(snapshot: &Snapshot) -> Value {
     let mut names: Vec<(String, String)> = snapshot
         .users
         .iter()
-        .map(|u| (u.id.clone(), format!("user:{}", u.user_principal_name)))
+        .map(|u| (u.id.to_string(), format!("user:{}", u.user_principal_name)))
         .collect();
     names.extend(
         snapshot

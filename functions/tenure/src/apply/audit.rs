@@ -48,7 +48,7 @@ impl AuditRecord {
         Self {
             at: at.to_owned(),
             employee_id: worker.employee_id.clone(),
-            user_id: user_id.or_else(|| worker.user_id.clone()),
+            user_id: user_id.or_else(|| worker.user_id.as_deref().map(str::to_owned)),
             action: action.op.kind().to_owned(),
             before,
             after,

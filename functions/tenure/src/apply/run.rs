@@ -266,7 +266,10 @@ async fn rest<W: DirectoryWriter>(
     time_up: &TimeUp,
     observer: Observer<'_>,
 ) -> WorkerRun {
-    let user_id = run.user_id.clone().or_else(|| worker.user_id.clone());
+    let user_id = run
+        .user_id
+        .clone()
+        .or_else(|| worker.user_id.as_deref().map(str::to_owned));
     let upn = worker.user_principal_name.clone().unwrap_or_default();
     let skip_create = usize::from(creates(worker).is_some());
     let actions = &worker.actions;
@@ -423,7 +426,11 @@ async fn add_to_groups<W: DirectoryWriter>(
     let user_ids: Vec<Option<String>> = runs
         .iter()
         .zip(&plan.workers)
-        .map(|(run, worker)| run.user_id.clone().or_else(|| worker.user_id.clone()))
+        .map(|(run, worker)| {
+            run.user_id
+                .clone()
+                .or_else(|| worker.user_id.as_deref().map(str::to_owned))
+        })
         .collect();
     let user_ids = &user_ids;
     let results: Vec<(Vec<GroupAdd>, Vec<WriteResult>)> =

@@ -197,7 +197,7 @@ impl DirectoryWriter for InMemoryDirectory {
             .users
             .iter()
             .find(|u| u.employee_id.as_deref() == Some(employee_id))
-            .map(|u| u.id.clone()))
+            .map(|u| u.id.to_string()))
     }
 
     async fn create_user(

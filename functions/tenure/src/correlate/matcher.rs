@@ -6,8 +6,6 @@
 //! another worker also found goes on to the later rules, which may tell them apart (two Alex
 //! Kims in different departments). A worker left with candidates but no match is ambiguous.
 
-use std::sync::Arc;
-
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::config::{AddressField, Agreement, HrAddress, MatchRule, MatchingConfig, NameMatch};
@@ -218,7 +216,7 @@ fn unclaimed(
 
 fn unmatched_account(user: &DirectoryUser, why: &str) -> UnmatchedAccount {
     UnmatchedAccount {
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         user_principal_name: user.user_principal_name.to_string(),
         display_name: user.display_name.clone(),
         why: why.to_owned(),
@@ -306,7 +304,7 @@ impl<'a> Pool<'a> {
     fn candidate(&self, found: Found, config: &MatchingConfig, rule: usize) -> Candidate {
         let user = self.accounts[found.account].user;
         Candidate {
-            user_id: user.id.clone(),
+            user_id: user.id.to_string(),
             user_principal_name: user.user_principal_name.to_string(),
             display_name: user.display_name.clone(),
             account_enabled: user.account_enabled,
@@ -536,7 +534,9 @@ impl Judge<'_, '_> {
         worker: &Worker,
         user: &DirectoryUser,
     ) -> Option<String> {
-        let same = |hr: &Option<Arc<str>>, directory: &Option<Arc<str>>| -> Option<String> {
+        let same = |hr: &Option<crate::SharedStr>,
+                    directory: &Option<crate::SharedStr>|
+         -> Option<String> {
             let (hr, directory) = (hr.as_deref()?.trim(), directory.as_deref()?.trim());
             (!hr.is_empty() && hr.eq_ignore_ascii_case(directory)).then(|| hr.to_owned())
         };

@@ -10,6 +10,7 @@ use super::{
     AssignedLicense, DirectoryGroup, DirectoryUser, Mailbox, MailboxType, ObjectRef, Snapshot,
     UserAttribute,
 };
+use crate::SharedStr;
 use crate::names::Upn;
 use crate::plan::{Op, Plan, ValueChange, WorkerPlan};
 
@@ -73,12 +74,12 @@ impl Snapshot {
 /// A snapshot being written, with the lookups that keep large applies linear.
 struct Writer<'s> {
     snapshot: &'s mut Snapshot,
-    user_at: HashMap<String, usize>,
+    user_at: HashMap<SharedStr, usize>,
     user_by_employee: HashMap<String, usize>,
     upns: HashSet<Upn>,
     group_at: HashMap<String, usize>,
-    group_members: HashMap<usize, HashSet<String>>,
-    mailbox_at: HashMap<String, usize>,
+    group_members: HashMap<usize, HashSet<SharedStr>>,
+    mailbox_at: HashMap<SharedStr, usize>,
 }
 
 impl<'s> Writer<'s> {
@@ -138,7 +139,8 @@ impl<'s> Writer<'s> {
             if let Op::CreateUser { .. } = &action.op {
                 user_id = Some(
                     self.create_user(&worker.employee_id, &action.op, new_id)
-                        .map_err(fail)?,
+                        .map_err(fail)?
+                        .into(),
                 );
                 continue;
             }
@@ -172,7 +174,7 @@ impl<'s> Writer<'s> {
             ));
         }
         let mut user = DirectoryUser {
-            id: new_id(employee_id),
+            id: new_id(employee_id).into(),
             user_principal_name: user_principal_name.clone(),
             employee_id: Some(employee_id.to_owned()),
             account_enabled: *account_enabled,
@@ -190,7 +192,7 @@ impl<'s> Writer<'s> {
         self.user_at.insert(id.clone(), at);
         self.user_by_employee.insert(employee_id.to_owned(), at);
         self.snapshot.users.push(user);
-        Ok(id)
+        Ok(id.to_string())
     }
 
     /// Brings a deleted user back with the UPN it had.
@@ -334,7 +336,7 @@ impl<'s> Writer<'s> {
         manager_user_id: Option<&str>,
     ) -> Result<(), String> {
         let manager = match manager_user_id {
-            Some(id) => id.to_owned(),
+            Some(id) => SharedStr::from(id),
             None => self
                 .user_by_employee
                 .get(manager_employee_id)
@@ -352,8 +354,9 @@ impl<'s> Writer<'s> {
             .group_members
             .entry(at)
             .or_insert_with(|| group.members.iter().cloned().collect());
-        if members.insert(user_id.to_owned()) {
-            group.members.push(user_id.to_owned());
+        let member = SharedStr::from(user_id);
+        if members.insert(member.clone()) {
+            group.members.push(member);
         }
         Ok(())
     }
@@ -384,10 +387,11 @@ impl<'s> Writer<'s> {
             let upn = user.user_principal_name.clone();
             user.proxy_addresses = vec![format!("SMTP:{upn}")];
             user.mail.get_or_insert_with(|| upn.to_string());
+            let user_id = SharedStr::from(user_id);
             self.mailbox_at
-                .insert(user_id.to_owned(), self.snapshot.mailboxes.len());
+                .insert(user_id.clone(), self.snapshot.mailboxes.len());
             self.snapshot.mailboxes.push(Mailbox {
-                external_directory_object_id: user_id.to_owned(),
+                external_directory_object_id: user_id,
                 user_principal_name: upn,
                 recipient_type_details: MailboxType::UserMailbox,
                 hidden_from_address_lists_enabled: false,

@@ -1,7 +1,5 @@
 //! The user properties a plugin may set, by their Microsoft Graph names.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::DirectoryUser;
@@ -121,7 +119,7 @@ impl UserAttribute {
             Self::PostalCode => &mut user.postal_code,
             Self::PreferredLanguage => &mut user.preferred_language,
         };
-        *slot = value.map(Arc::from);
+        *slot = value.map(crate::SharedStr::from);
     }
 
     /// Whether two values mean the same. `employeeHireDate` is a timestamp, compared as one.

@@ -1,13 +1,12 @@
 //! The directory snapshot format: what a tenant holds, in Microsoft Graph's property names.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
 use crate::desired::GroupKind;
-use crate::interned;
+use crate::interned::{self, SharedStr};
 use crate::names::{MailNickname, Upn};
 
 /// A tenant's state. Every list may be absent in the JSON (it reads as empty).
@@ -120,7 +119,8 @@ impl SubscribedSku {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectRef {
     /// The object id.
-    pub id: String,
+    #[serde(deserialize_with = "interned::text")]
+    pub id: SharedStr,
 }
 
 /// A license assigned to a user.
@@ -143,7 +143,8 @@ pub struct AssignedLicense {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)] // Each field is the Graph user property of the same name.
 pub struct DirectoryUser {
-    pub id: String,
+    #[serde(deserialize_with = "interned::text")]
+    pub id: SharedStr,
     pub user_principal_name: Upn,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<String>,
@@ -163,97 +164,97 @@ pub struct DirectoryUser {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub given_name: Option<Arc<str>>,
+    pub given_name: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub surname: Option<Arc<str>>,
+    pub surname: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub job_title: Option<Arc<str>>,
+    pub job_title: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub department: Option<Arc<str>>,
+    pub department: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub company_name: Option<Arc<str>>,
+    pub company_name: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub office_location: Option<Arc<str>>,
+    pub office_location: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub usage_location: Option<Arc<str>>,
+    pub usage_location: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub employee_type: Option<Arc<str>>,
+    pub employee_type: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub employee_hire_date: Option<Arc<str>>,
+    pub employee_hire_date: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub mobile_phone: Option<Arc<str>>,
+    pub mobile_phone: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub city: Option<Arc<str>>,
+    pub city: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub state: Option<Arc<str>>,
+    pub state: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub country: Option<Arc<str>>,
+    pub country: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub street_address: Option<Arc<str>>,
+    pub street_address: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub postal_code: Option<Arc<str>>,
+    pub postal_code: Option<SharedStr>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "interned::option"
     )]
-    pub preferred_language: Option<Arc<str>>,
+    pub preferred_language: Option<SharedStr>,
     /// The manager (Graph: `$expand=manager($select=id)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<ObjectRef>,
@@ -286,8 +287,8 @@ pub struct DirectoryGroup {
     /// `mailEnabled`.
     pub mail_enabled: bool,
     /// Direct members' user object ids (Graph `members`).
-    #[serde(default)]
-    pub members: Vec<String>,
+    #[serde(default, deserialize_with = "interned::list")]
+    pub members: Vec<SharedStr>,
 }
 
 impl DirectoryGroup {
@@ -324,7 +325,8 @@ pub enum MailboxType {
 #[serde(rename_all = "camelCase")]
 pub struct Mailbox {
     /// The owning user's object id (Exchange `ExternalDirectoryObjectId`).
-    pub external_directory_object_id: String,
+    #[serde(deserialize_with = "interned::text")]
+    pub external_directory_object_id: SharedStr,
     /// The owner's UPN.
     pub user_principal_name: Upn,
     /// `RecipientTypeDetails`.
@@ -488,7 +490,45 @@ fn smtp_addresses(proxies: &[String]) -> impl Iterator<Item = &str> {
 
 #[cfg(test)]
 mod tests {
-    use super::DirectoryUser;
+    use super::{DirectoryUser, Snapshot};
+    use crate::SharedStr;
+
+    #[test]
+    fn an_object_id_read_from_a_file_is_kept_once_however_often_it_is_named() {
+        let json = r#"{
+            "users": [
+                {"id": "u-boss", "userPrincipalName": "boss@contoso.com", "accountEnabled": true},
+                {"id": "u-jane", "userPrincipalName": "jane@contoso.com", "accountEnabled": true,
+                 "manager": {"id": "u-boss"}}
+            ],
+            "groups": [
+                {"id": "g1", "displayName": "Staff", "securityEnabled": true, "mailEnabled": false,
+                 "members": ["u-boss", "u-jane"]},
+                {"id": "g2", "displayName": "Leads", "securityEnabled": true, "mailEnabled": false,
+                 "members": ["u-boss"]}
+            ],
+            "mailboxes": [
+                {"externalDirectoryObjectId": "u-boss", "userPrincipalName": "boss@contoso.com",
+                 "recipientTypeDetails": "UserMailbox"}
+            ]
+        }"#;
+        let snapshot = Snapshot::parse(json.as_bytes(), "test.json").expect("a valid snapshot");
+        let boss = &snapshot.users[0].id;
+        let manager = &snapshot.users[1].manager.as_ref().expect("a manager").id;
+        let named = [
+            manager,
+            &snapshot.groups[0].members[0],
+            &snapshot.groups[1].members[0],
+            &snapshot.mailboxes[0].external_directory_object_id,
+        ];
+        for id in named {
+            assert!(SharedStr::ptr_eq(boss, id), "{id} is a copy");
+        }
+        assert!(SharedStr::ptr_eq(
+            &snapshot.users[1].id,
+            &snapshot.groups[0].members[1]
+        ));
+    }
 
     fn deleted(id: &str, upn: &str) -> DirectoryUser {
         DirectoryUser {

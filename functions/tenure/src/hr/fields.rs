@@ -1,7 +1,5 @@
 //! One raw HR record (column name → text) to a normalised [`Worker`].
 
-use std::sync::Arc;
-
 use tenure_hr_fields::HrField;
 
 use crate::interned;
@@ -93,7 +91,7 @@ impl<'a> RawWorker<'a> {
     }
 
     /// Takes the value of `field` out of the record, shared with the workers that have it too.
-    fn take_shared(&mut self, field: HrField) -> Option<Arc<str>> {
+    fn take_shared(&mut self, field: HrField) -> Option<crate::SharedStr> {
         self.take(field).map(interned::share)
     }
 

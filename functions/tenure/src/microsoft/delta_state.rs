@@ -79,11 +79,11 @@ impl MailboxWatermark {
                 changed.push(mailbox);
                 continue;
             };
-            if self.recent.get(id) == Some(&stamp) {
+            if self.recent.get(id.as_str()) == Some(&stamp) {
                 continue;
             }
             self.newest = self.newest.max(Some(stamp));
-            self.recent.insert(id.clone(), stamp);
+            self.recent.insert(id.to_string(), stamp);
             changed.push(mailbox);
         }
         if let Some(since) = self.since() {

@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::exchange::ExchangeClient;
 use super::graph::GraphClient;
 use super::merge;
+use crate::SharedStr;
 use crate::directory::{DirectoryUser, Mailbox, MailboxType, Snapshot, Tenant};
 
 /// What [`read_directory`] reads besides users, groups, licenses and mailboxes.
@@ -73,13 +74,13 @@ pub async fn read_directory(
 
 /// Whether a mailbox's `FullAccess` holders are read (see [`ReadOptions::full_access`]): a
 /// shared mailbox's, or a disabled account's.
-fn holders_needed(mailbox: &Mailbox, disabled: &HashSet<String>) -> bool {
+fn holders_needed(mailbox: &Mailbox, disabled: &HashSet<SharedStr>) -> bool {
     mailbox.recipient_type_details == MailboxType::SharedMailbox
         || disabled.contains(&mailbox.external_directory_object_id)
 }
 
 /// The object ids of the accounts with sign-in blocked.
-fn disabled_accounts(users: &[DirectoryUser]) -> HashSet<String> {
+fn disabled_accounts(users: &[DirectoryUser]) -> HashSet<SharedStr> {
     users
         .iter()
         .filter(|u| !u.account_enabled)

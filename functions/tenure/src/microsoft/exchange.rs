@@ -364,7 +364,7 @@ fn to_mailbox(recipient: Recipient) -> Option<Mailbox> {
         _ => return None,
     };
     Some(Mailbox {
-        external_directory_object_id: recipient.external_directory_object_id?,
+        external_directory_object_id: recipient.external_directory_object_id?.into(),
         user_principal_name: recipient.user_principal_name?.into(),
         recipient_type_details: kind,
         hidden_from_address_lists_enabled: recipient

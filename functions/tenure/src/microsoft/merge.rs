@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::graph::UserDelta;
 use super::group_delta::GroupDelta;
+use crate::SharedStr;
 use crate::directory::{Mailbox, Snapshot};
 
 /// Applies what `/users/delta` said. A deleted user leaves its groups, loses its mailbox and
@@ -56,13 +57,13 @@ pub(crate) fn apply_users(snapshot: &mut Snapshot, delta: UserDelta) {
             .deleted_users
             .retain(|u| !back.contains(u.id.as_str()));
     }
-    let mut at: HashMap<String, usize> = snapshot
+    let mut at: HashMap<SharedStr, usize> = snapshot
         .users
         .iter()
         .enumerate()
         .map(|(i, u)| (u.id.clone(), i))
         .collect();
-    let mailbox_at: HashMap<String, usize> = snapshot
+    let mailbox_at: HashMap<SharedStr, usize> = snapshot
         .mailboxes
         .iter()
         .enumerate()
@@ -70,7 +71,7 @@ pub(crate) fn apply_users(snapshot: &mut Snapshot, delta: UserDelta) {
         .collect();
     for mut user in delta.changed {
         let known = at.get(&user.id).and_then(|i| snapshot.users.get_mut(*i));
-        if delta.manager_unchanged.contains(&user.id) {
+        if delta.manager_unchanged.contains(user.id.as_str()) {
             user.manager = known.as_ref().and_then(|k| k.manager.clone());
         }
         if let Some(mailbox) = mailbox_at
@@ -121,8 +122,9 @@ pub(crate) fn apply_groups(snapshot: &mut Snapshot, delta: GroupDelta) {
             let removed: HashSet<&str> = change.removed.iter().map(String::as_str).collect();
             group.members.retain(|m| !removed.contains(m.as_str()));
         }
-        let mut present: HashSet<String> = group.members.iter().cloned().collect();
+        let mut present: HashSet<SharedStr> = group.members.iter().cloned().collect();
         for member in change.added {
+            let member = SharedStr::from(member);
             if present.insert(member.clone()) {
                 group.members.push(member);
             }
@@ -137,7 +139,7 @@ pub(crate) fn apply_mailboxes(
     changed: Vec<Mailbox>,
     full_access_read: bool,
 ) {
-    let mut at: HashMap<String, usize> = snapshot
+    let mut at: HashMap<SharedStr, usize> = snapshot
         .mailboxes
         .iter()
         .enumerate()
@@ -191,7 +193,7 @@ mod tests {
             group_types: Vec::new(),
             security_enabled: true,
             mail_enabled: false,
-            members: members.iter().map(|m| (*m).to_owned()).collect(),
+            members: members.iter().map(|m| crate::SharedStr::from(*m)).collect(),
         }
     }
 

@@ -122,7 +122,7 @@ impl DirectoryWriter for LiveDirectory {
             .users_by_employee_id(&[employee_id])
             .await
             .map_err(write_error)?;
-        Ok(users.into_iter().next().map(|u| u.id))
+        Ok(users.into_iter().next().map(|u| u.id.to_string()))
     }
 
     async fn find_users(&self, employee_ids: &[&str]) -> Result<Vec<(String, String)>, WriteError> {
@@ -133,7 +133,7 @@ impl DirectoryWriter for LiveDirectory {
             .map_err(write_error)?;
         Ok(users
             .into_iter()
-            .filter_map(|u| u.employee_id.map(|e| (e, u.id)))
+            .filter_map(|u| u.employee_id.map(|e| (e, u.id.to_string())))
             .collect())
     }
 

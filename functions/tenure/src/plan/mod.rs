@@ -102,7 +102,7 @@ pub struct WorkerPlan {
     pub change: Change,
     /// The directory object id, when the account exists.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::SharedStr>,
     /// The account's UPN (existing, or chosen for a new account).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_principal_name: Option<Upn>,

@@ -1,7 +1,6 @@
 //! The words of a plan: every action says which HR fact or policy puts it there.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use super::ConfigWarning;
 use super::action::ValueChange;
@@ -135,7 +134,7 @@ pub(super) fn grant(worker: &Worker, what: &str) -> String {
 }
 
 pub(super) fn take_away(worker: &Worker, user: &DirectoryUser, what: &str) -> String {
-    let was = |attribute: UserAttribute, now: &Option<Arc<str>>| -> Option<String> {
+    let was = |attribute: UserAttribute, now: &Option<crate::SharedStr>| -> Option<String> {
         let before = attribute.get(user)?;
         let now = now.as_deref()?;
         (before != now).then(|| format!("{} {before} → {now}", attribute.graph_name()))

@@ -4,8 +4,6 @@
 //! copied once, into the plugin's memory; answers are moved, never cloned, but for the values
 //! many workers share (attributes, group names, licenses), which are kept once (`interned`).
 
-use std::sync::Arc;
-
 use jiff::civil::Date;
 
 use super::PluginError;
@@ -149,7 +147,9 @@ pub(crate) fn desired_state(state: wit::DesiredState) -> Result<DesiredState, Pl
     })
 }
 
-fn attribute(attribute: wit::Attribute) -> Result<(UserAttribute, Option<Arc<str>>), PluginError> {
+fn attribute(
+    attribute: wit::Attribute,
+) -> Result<(UserAttribute, Option<crate::SharedStr>), PluginError> {
     match UserAttribute::from_graph_name(&attribute.name) {
         Some(known) => Ok((known, attribute.value.as_deref().map(interned::share))),
         None => {

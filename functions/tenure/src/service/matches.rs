@@ -114,7 +114,7 @@ pub async fn confirm_report(
         .iter()
         .map(|w| ConfirmedPair {
             employee_id: w.employee_id.clone(),
-            user_id: w.user_id.clone().unwrap_or_default(),
+            user_id: w.user_id.as_deref().unwrap_or_default().to_owned(),
             user_principal_name: w
                 .user_principal_name
                 .as_deref()

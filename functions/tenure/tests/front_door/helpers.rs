@@ -140,7 +140,7 @@ pub(crate) fn user_id(tenant: &EmulatedTenant, upn: &str) -> Result<String, Erro
         .find(|u| u.user_principal_name.eq_ignore_ascii_case(upn))
         .ok_or_else(|| format!("no user {upn}"))?
         .id
-        .clone())
+        .to_string())
 }
 
 /// `GET path` as a script would send it (JSON, no `Accept: text/html`).

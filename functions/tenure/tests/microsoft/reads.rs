@@ -53,7 +53,7 @@ async fn a_full_directory_read_includes_the_tenant_and_full_access() -> TestResu
             .iter()
             .map(|m| {
                 (
-                    m.external_directory_object_id.clone(),
+                    m.external_directory_object_id.to_string(),
                     m.full_access.clone(),
                 )
             })
@@ -75,7 +75,7 @@ async fn large_listings_follow_next_links() -> TestResult {
     let mut snapshot = sample()?;
     for n in 0..1_500 {
         snapshot.users.push(DirectoryUser {
-            id: format!("50000000-0000-4000-8000-{n:012}"),
+            id: format!("50000000-0000-4000-8000-{n:012}").into(),
             user_principal_name: format!("bulk{n}@contoso.com").into(),
             employee_id: Some(format!("9{n:05}")),
             account_enabled: true,

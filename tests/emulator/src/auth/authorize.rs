@@ -315,7 +315,7 @@ pub(crate) fn signed_in_user(shared: &Shared, login: &str) -> Result<String, (u3
         Some(user) if !user.account_enabled => {
             Err((50_057, "The user account is disabled.".to_owned()))
         }
-        Some(user) => Ok(user.id.clone()),
+        Some(user) => Ok(user.id.to_string()),
     }
 }
 

@@ -50,7 +50,7 @@ fn admit(state: &TenantState, principal: &Principal, user: &str) -> Result<Strin
     shared
         .directory()
         .user(user)
-        .map(|u| u.id.clone())
+        .map(|u| u.id.to_string())
         .ok_or_else(|| GraphError::not_found(user))
 }
 

@@ -39,7 +39,7 @@ pub(crate) async fn create(
 ) -> Result<Response, GraphError> {
     let mut directory = state.shared.directory();
     let mut user = DirectoryUser {
-        id: new_guid(),
+        id: new_guid().into(),
         ..DirectoryUser::default()
     };
     let written = write_user(&directory, &mut user, &body, true)?;
@@ -231,7 +231,7 @@ pub(crate) async fn revoke_sessions(
     let mut directory = state.shared.directory();
     let user_id = directory
         .user(&id)
-        .map(|u| u.id.clone())
+        .map(|u| u.id.to_string())
         .ok_or_else(|| GraphError::not_found(&id))?;
     *directory.revocations.entry(user_id.clone()).or_default() += 1;
     drop(directory);

@@ -181,13 +181,13 @@ async fn long_answers_page_with_a_next_link_posted_again() -> TestResult {
         let id = format!("50000000-0000-4000-8000-{n:012}");
         let upn = format!("bulk{n}@contoso.com");
         snapshot.users.push(tenure::directory::DirectoryUser {
-            id: id.clone(),
+            id: id.clone().into(),
             user_principal_name: upn.clone().into(),
             account_enabled: true,
             ..Default::default()
         });
         snapshot.mailboxes.push(tenure::directory::Mailbox {
-            external_directory_object_id: id,
+            external_directory_object_id: id.into(),
             user_principal_name: upn.into(),
             recipient_type_details: tenure::directory::MailboxType::UserMailbox,
             hidden_from_address_lists_enabled: false,

@@ -121,7 +121,7 @@ pub(crate) fn users_of<'s>(snapshot: &'s Snapshot, employee_id: &str) -> Vec<&'s
 /// A user without an `employeeId`, as an admin would have made it by hand.
 pub(crate) fn account(id: u32, upn: &str, given: &str, surname: &str) -> DirectoryUser {
     DirectoryUser {
-        id: format!("0000aaaa-0000-4000-8000-{id:012}"),
+        id: format!("0000aaaa-0000-4000-8000-{id:012}").into(),
         user_principal_name: upn.into(),
         account_enabled: true,
         display_name: Some(format!("{given} {surname}").trim().to_owned()),

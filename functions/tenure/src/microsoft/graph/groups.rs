@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::{GraphClient, encode};
+use crate::SharedStr;
 use crate::directory::{DirectoryGroup, SubscribedSku, Tenant};
 use crate::microsoft::error::ApiError;
 use crate::microsoft::group_delta::{GroupDelta, GroupRound};
@@ -49,7 +50,7 @@ impl ListedGroup {
             group_types: self.group_types,
             security_enabled: self.security_enabled.unwrap_or(false),
             mail_enabled: self.mail_enabled.unwrap_or(false),
-            members,
+            members: members.into_iter().map(SharedStr::from).collect(),
         }
     }
 }

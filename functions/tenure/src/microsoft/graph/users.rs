@@ -135,7 +135,7 @@ impl GraphClient {
                             .map_err(read)?
                             .into_iter()
                             .rfind(|r| r.removed.is_none())
-                            .map(|r| ObjectRef { id: r.id });
+                            .map(|r| ObjectRef { id: r.id.into() });
                         true
                     }
                     None => match earlier {
@@ -161,11 +161,11 @@ impl GraphClient {
             ..UserDelta::default()
         };
         for (user, reported) in seen {
-            if removed.contains(&user.id) {
+            if removed.contains(user.id.as_str()) {
                 continue;
             }
             if !reported {
-                delta.manager_unchanged.insert(user.id.clone());
+                delta.manager_unchanged.insert(user.id.to_string());
             }
             delta.changed.push(user);
         }

@@ -113,7 +113,7 @@ impl GraphClient {
             if let Some(existing) = found {
                 if existing.employee_id == user.employee_id {
                     return Ok(CreatedUser {
-                        id: existing.id,
+                        id: existing.id.to_string(),
                         written: Written {
                             request_id: None,
                             already_done: true,
