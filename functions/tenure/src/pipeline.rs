@@ -8,6 +8,7 @@ use rustc_hash::FxHashSet;
 
 use crate::apply::{ApplyOptions, ApplyReport, DirectoryWriter, Observer, apply_observed};
 use crate::correlate::{MatchReport, MatchingConfig, MatchingConfigError, correlate};
+use crate::desired::DesiredState;
 use crate::directory::DirectoryIndex;
 use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
@@ -84,12 +85,21 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (outcome, index)
     });
-    drop(items);
     let desired = outcome
         .results
         .into_iter()
-        .map(|result| result.map_err(|error| error.to_string()))
+        .zip(&items)
+        .map(|(result, item)| match result {
+            Ok(mut state) => {
+                if item.has_account {
+                    forget_identities(&mut state);
+                }
+                Ok(state)
+            }
+            Err(error) => Err(error.to_string()),
+        })
         .collect();
+    drop(items);
     let mut plan = build_plan_indexed(
         PlanInput {
             today,
@@ -173,6 +183,15 @@ pub async fn sync<W: DirectoryWriter>(
         _ => None,
     };
     Ok(SyncReport { plan, applied })
+}
+
+/// Lets go of the identity candidates of a worker who has an account: they only name a new
+/// account, which such a worker never gets (two accounts with the employee id quarantine the
+/// worker instead), and a large plan would hold one set for each of its workers.
+fn forget_identities(state: &mut DesiredState) {
+    if let Some(account) = &mut state.account {
+        account.identities = Vec::new();
+    }
 }
 
 /// Applies each worker's leave dates to their employment status on today (in their zone), so

@@ -375,7 +375,7 @@ fn manager_accounts<'a>(
         .filter_map(|s| s.worker.manager_employee_id.as_ref().map(|m| m.as_str()))
         .collect();
     for id in &wanted {
-        if let [one] = index.users_by_employee_id(id).as_slice() {
+        if let [one] = index.users_by_employee_id(id) {
             managers.insert((*id).to_owned(), one.id.as_str());
         }
     }

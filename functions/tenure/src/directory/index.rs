@@ -48,7 +48,10 @@ pub enum GroupLookupError {
 #[derive(Debug)]
 pub struct DirectoryIndex<'a> {
     snapshot: &'a Snapshot,
-    by_employee_id: HashMap<&'a str, Vec<usize>>,
+    /// Where each `employeeId`'s users are in `users_by_employee`: (start, count).
+    by_employee_id: HashMap<&'a str, (u32, u32)>,
+    /// The users with an `employeeId`, those of one id together, in directory order.
+    users_by_employee: Vec<&'a DirectoryUser>,
     deleted_by_employee_id: HashMap<&'a str, usize>,
     upns: FoldedNames<'a>,
     /// Every address a new account's UPN or primary SMTP address would collide with: users'
@@ -65,12 +68,44 @@ pub struct DirectoryIndex<'a> {
     verified_domains: HashSet<String>,
 }
 
+/// The users with an `employeeId`, those sharing one side by side in directory order, and where
+/// each id's are: one list for the directory rather than one for each of its 100,000 ids.
+fn group_by_employee_id(
+    users: &[DirectoryUser],
+) -> (HashMap<&str, (u32, u32)>, Vec<&DirectoryUser>) {
+    const UNPLACED: u32 = u32::MAX;
+    let mut at: HashMap<&str, (u32, u32)> =
+        HashMap::with_capacity_and_hasher(users.len(), Default::default());
+    let with_id = || {
+        users
+            .iter()
+            .filter_map(|user| Some((user.employee_id.as_deref()?, user)))
+    };
+    for (employee_id, _) in with_id() {
+        at.entry(employee_id).or_insert((UNPLACED, 0)).1 += 1;
+    }
+    let mut grouped: Vec<Option<&DirectoryUser>> = vec![None; with_id().count()];
+    let mut next = 0;
+    for (employee_id, user) in with_id() {
+        let Some((start, placed)) = at.get_mut(employee_id) else {
+            continue;
+        };
+        if *start == UNPLACED {
+            // The count is counted again as the id's users are placed.
+            *start = next;
+            next += std::mem::take(placed);
+        }
+        grouped[(*start + *placed) as usize] = Some(user);
+        *placed += 1;
+    }
+    (at, grouped.into_iter().flatten().collect())
+}
+
 impl<'a> DirectoryIndex<'a> {
     /// Indexes a snapshot.
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let users = &snapshot.users;
-        let mut by_employee_id: HashMap<&str, Vec<usize>> =
-            HashMap::with_capacity_and_hasher(users.len(), Default::default());
+        let (by_employee_id, users_by_employee) = group_by_employee_id(users);
         let mut upns = FoldedNames::with_capacity(users.len());
         // A user's UPN, `mail` and primary proxy address are mostly one address: kept once.
         let mut taken_addresses = FoldedNames::with_capacity(users.len());
@@ -81,10 +116,7 @@ impl<'a> DirectoryIndex<'a> {
             taken_addresses.extend(user.smtp_addresses());
             taken_nicknames.extend(user.mail_nickname.as_deref());
         };
-        for (i, user) in users.iter().enumerate() {
-            if let Some(employee_id) = user.employee_id.as_deref() {
-                by_employee_id.entry(employee_id).or_default().push(i);
-            }
+        for user in users {
             upns.insert(&user.user_principal_name);
             take_user(user, &user.user_principal_name);
         }
@@ -135,6 +167,7 @@ impl<'a> DirectoryIndex<'a> {
         Self {
             snapshot,
             by_employee_id,
+            users_by_employee,
             deleted_by_employee_id,
             upns,
             taken_addresses,
@@ -154,11 +187,14 @@ impl<'a> DirectoryIndex<'a> {
     }
 
     /// Users carrying this `employeeId` (more than one is a directory problem the planner reports).
-    pub fn users_by_employee_id(&self, employee_id: &str) -> Vec<&'a DirectoryUser> {
-        self.by_employee_id
-            .get(employee_id)
-            .map(|ids| ids.iter().map(|&i| &self.snapshot.users[i]).collect())
-            .unwrap_or_default()
+    pub fn users_by_employee_id(&self, employee_id: &str) -> &[&'a DirectoryUser] {
+        match self.by_employee_id.get(employee_id) {
+            Some(&(start, count)) => {
+                let start = start as usize;
+                &self.users_by_employee[start..start + count as usize]
+            }
+            None => &[],
+        }
     }
 
     /// A deleted user (still restorable) that carried this `employeeId`.
@@ -309,5 +345,49 @@ impl<'a> Extend<&'a str> for FoldedNames<'a> {
         for name in names {
             self.insert(name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DirectoryIndex;
+    use crate::directory::{DirectoryUser, Snapshot};
+
+    #[test]
+    fn the_users_of_an_employee_id_are_found_together_in_directory_order() {
+        let ids = [
+            Some("E1"),
+            Some("E2"),
+            None,
+            Some("E1"),
+            Some("E3"),
+            Some("E1"),
+        ];
+        let snapshot = Snapshot {
+            users: ids
+                .iter()
+                .enumerate()
+                .map(|(i, employee_id)| DirectoryUser {
+                    id: format!("u{i}").into(),
+                    user_principal_name: format!("u{i}@contoso.com").into(),
+                    employee_id: employee_id.map(str::to_owned),
+                    ..DirectoryUser::default()
+                })
+                .collect(),
+            ..Snapshot::default()
+        };
+        let index = DirectoryIndex::new(&snapshot);
+        let found = |employee_id: &str| -> Vec<&str> {
+            index
+                .users_by_employee_id(employee_id)
+                .iter()
+                .map(|user| user.id.as_str())
+                .collect()
+        };
+        assert_eq!(found("E1"), ["u0", "u3", "u5"]);
+        assert_eq!(found("E2"), ["u1"]);
+        assert_eq!(found("E3"), ["u4"]);
+        assert!(found("E4").is_empty());
+        assert!(found("e1").is_empty());
     }
 }

@@ -141,7 +141,7 @@ impl FirstDayPlanning<'_> {
 
 /// A manager's name and mail address from the directory (their `mail`, else their UPN).
 pub(super) fn manager_contact(index: &DirectoryIndex<'_>, employee_id: &str) -> ManagerContact {
-    match index.users_by_employee_id(employee_id).as_slice() {
+    match index.users_by_employee_id(employee_id) {
         [one] => Some((
             one.display_name.clone(),
             one.mail

@@ -6,9 +6,10 @@ use super::WorkerPlan;
 use crate::hr::SourcedWorker;
 
 /// Sorts worker plans by their depth in the HR manager tree (top first), keeping file order
-/// among equals. Manager loops were quarantined by the HR checks, so every chain ends.
+/// among equals. Manager loops were quarantined by the HR checks, so every chain ends. The plans
+/// are moved within their own list: a large plan is not copied.
 pub(super) fn managers_first(
-    plans: Vec<WorkerPlan>,
+    mut plans: Vec<WorkerPlan>,
     entries: &[&SourcedWorker],
 ) -> Vec<WorkerPlan> {
     let manager_of: HashMap<&str, &str> = entries
@@ -23,11 +24,9 @@ pub(super) fn managers_first(
         .collect();
     let mut depth_of: HashMap<&str, usize> =
         HashMap::with_capacity_and_hasher(entries.len(), Default::default());
-    let mut depths = Vec::with_capacity(entries.len());
     for entry in entries {
-        let start = entry.worker.employee_id.as_str();
         let mut chain = Vec::new();
-        let mut at = start;
+        let mut at = entry.worker.employee_id.as_str();
         let base = loop {
             if let Some(&known) = depth_of.get(at) {
                 break known;
@@ -42,13 +41,13 @@ pub(super) fn managers_first(
         for (i, id) in chain.iter().rev().enumerate() {
             depth_of.insert(id, base + i + 1);
         }
-        depths.push(depth_of.get(start).copied().unwrap_or(0));
     }
-    let mut keyed: Vec<(usize, usize, WorkerPlan)> = plans
-        .into_iter()
-        .enumerate()
-        .map(|(i, plan)| (depths[i], i, plan))
-        .collect();
-    keyed.sort_by_key(|(depth, i, _)| (*depth, *i));
-    keyed.into_iter().map(|(_, _, plan)| plan).collect()
+    // Each plan is its worker's (one per employee id); the sort keeps the order of equals.
+    plans.sort_by_cached_key(|plan| {
+        depth_of
+            .get(plan.employee_id.as_str())
+            .copied()
+            .unwrap_or(0)
+    });
+    plans
 }

@@ -219,7 +219,6 @@ impl<'a> Admission<'_, 'a> {
         let existing = match self
             .index
             .users_by_employee_id(sourced.worker.employee_id.as_str())
-            .as_slice()
         {
             [] => None,
             [one] => Some(*one),

@@ -533,7 +533,7 @@ impl Reconciler<'_, '_> {
                 upn: account.upn.clone(),
             });
         }
-        match self.index.users_by_employee_id(employee_id).as_slice() {
+        match self.index.users_by_employee_id(employee_id) {
             [one] => Some(AccountRef {
                 user_id: Some(&one.id),
                 upn: Cow::Borrowed(one.user_principal_name.as_str()),
