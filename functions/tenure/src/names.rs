@@ -12,6 +12,8 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Serialize};
 
+use crate::SharedStr;
+
 /// The longest local part (before the `@`) of a user principal name, and the longest mail
 /// nickname, that Microsoft accepts.
 pub const MAX_LOCAL_PART: usize = 64;
@@ -234,20 +236,20 @@ macro_rules! case_insensitive_name {
         /// A value as Microsoft gave it: taken as it is, not checked.
         impl From<String> for $name {
             fn from(text: String) -> Self {
-                Self(text)
+                Self(text.into())
             }
         }
 
         /// A value as Microsoft gave it: taken as it is, not checked.
         impl From<&str> for $name {
             fn from(text: &str) -> Self {
-                Self(text.to_owned())
+                Self(text.into())
             }
         }
 
         impl From<$name> for String {
             fn from(name: $name) -> String {
-                name.0
+                name.0.to_string()
             }
         }
     };
@@ -256,7 +258,7 @@ macro_rules! case_insensitive_name {
 /// A user principal name: `name@domain`, compared without regard to case.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Upn(String);
+pub struct Upn(SharedStr);
 
 case_insensitive_name!(Upn);
 
@@ -277,7 +279,15 @@ impl Upn {
         }
         check_name(text, name, "name")?;
         check_domain(text, domain)?;
-        Ok(Self(text.to_owned()))
+        Ok(Self(text.into()))
+    }
+
+    /// A UPN read from a directory snapshot, kept once with the same text read before it
+    /// (the user's `mail`, the mailbox's owner): see [`crate::interned`].
+    pub(crate) fn shared<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        crate::interned::text(deserializer).map(Self)
     }
 
     /// The part before the `@` (all of it if there is none).
@@ -294,7 +304,7 @@ impl Upn {
 /// A mail nickname (`mailNickname`, Exchange's alias), compared without regard to case.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct MailNickname(String);
+pub struct MailNickname(SharedStr);
 
 case_insensitive_name!(MailNickname);
 
@@ -303,7 +313,7 @@ impl MailNickname {
     /// characters from the same set as a UPN's name.
     pub fn parse(text: &str) -> Result<Self, NameError> {
         check_name(text, text, "mail nickname")?;
-        Ok(Self(text.to_owned()))
+        Ok(Self(text.into()))
     }
 }
 

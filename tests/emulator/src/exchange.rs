@@ -680,7 +680,7 @@ fn recipient_json(user: &DirectoryUser, mailbox: Option<&Mailbox>) -> Value {
         "Alias": user.mail_nickname,
         "DisplayName": user.display_name,
         "UserPrincipalName": user.user_principal_name,
-        "PrimarySmtpAddress": user.mail.clone().unwrap_or_else(|| user.user_principal_name.to_string()),
+        "PrimarySmtpAddress": user.mail.as_deref().unwrap_or(&user.user_principal_name),
         "ExternalDirectoryObjectId": user.id,
         "RecipientType": if mailbox.is_some() { "UserMailbox" } else { "User" },
         "RecipientTypeDetails": details,

@@ -854,10 +854,10 @@ impl Directory {
             };
             let upn = user.user_principal_name.clone();
             if user.mail.is_none() {
-                user.mail = Some(upn.to_string());
+                user.mail = Some(upn.as_str().into());
             }
             if user.proxy_addresses.is_empty() {
-                let primary = user.mail.clone().unwrap_or_else(|| upn.to_string());
+                let primary = user.mail.as_deref().unwrap_or(&upn).to_owned();
                 user.proxy_addresses = vec![format!("SMTP:{primary}")];
             }
             let id = SharedStr::from(id);

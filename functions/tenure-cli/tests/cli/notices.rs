@@ -72,8 +72,9 @@ async fn a_sync_mails_first_day_access_leavers_managers_and_one_digest() {
             .find(|u| u.employee_id.as_deref() == Some(employee_id))
             .unwrap_or_else(|| panic!("{employee_id} has an account"));
         user.mail
-            .clone()
-            .unwrap_or_else(|| user.user_principal_name.to_string())
+            .as_deref()
+            .unwrap_or(&user.user_principal_name)
+            .to_owned()
     };
     let outbox = sandbox.tenant.handle().outbox();
     // Jane Doe (1051, New York) starts on the sync's day; her manager is 1003.

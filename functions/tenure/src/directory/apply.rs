@@ -378,7 +378,7 @@ impl<'s> Writer<'s> {
         }
         if !user.assigned_licenses.iter().any(|l| l.sku_id == sku_id) {
             user.assigned_licenses.push(AssignedLicense {
-                sku_id: sku_id.to_owned(),
+                sku_id: sku_id.into(),
                 disabled_plans: Vec::new(),
             });
         }
@@ -386,7 +386,7 @@ impl<'s> Writer<'s> {
             // Exchange gives the user its primary address as `mail`.
             let upn = user.user_principal_name.clone();
             user.proxy_addresses = vec![format!("SMTP:{upn}")];
-            user.mail.get_or_insert_with(|| upn.to_string());
+            user.mail.get_or_insert_with(|| upn.as_str().into());
             let user_id = SharedStr::from(user_id);
             self.mailbox_at
                 .insert(user_id.clone(), self.snapshot.mailboxes.len());

@@ -128,7 +128,8 @@ pub struct ObjectRef {
 #[serde(rename_all = "camelCase")]
 pub struct AssignedLicense {
     /// The SKU's GUID.
-    pub sku_id: String,
+    #[serde(deserialize_with = "interned::text")]
+    pub sku_id: SharedStr,
     /// Service plans switched off.
     #[serde(default)]
     pub disabled_plans: Vec<String>,
@@ -145,6 +146,7 @@ pub struct AssignedLicense {
 pub struct DirectoryUser {
     #[serde(deserialize_with = "interned::text")]
     pub id: SharedStr,
+    #[serde(deserialize_with = "Upn::shared")]
     pub user_principal_name: Upn,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employee_id: Option<String>,
@@ -153,8 +155,12 @@ pub struct DirectoryUser {
     pub display_name: Option<String>,
     #[serde(default)]
     pub mail_nickname: Option<MailNickname>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mail: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "interned::option"
+    )]
+    pub mail: Option<SharedStr>,
     /// Every address mail reaches the user at (`SMTP:` the primary one, `smtp:` the others);
     /// read-only in Graph, kept by Exchange. Unique across users, groups and deleted users.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -328,6 +334,7 @@ pub struct Mailbox {
     #[serde(deserialize_with = "interned::text")]
     pub external_directory_object_id: SharedStr,
     /// The owner's UPN.
+    #[serde(deserialize_with = "Upn::shared")]
     pub user_principal_name: Upn,
     /// `RecipientTypeDetails`.
     pub recipient_type_details: MailboxType,
@@ -494,12 +501,15 @@ mod tests {
     use crate::SharedStr;
 
     #[test]
-    fn an_object_id_read_from_a_file_is_kept_once_however_often_it_is_named() {
+    fn an_id_or_address_read_from_a_file_is_kept_once_however_often_it_is_named() {
         let json = r#"{
             "users": [
-                {"id": "u-boss", "userPrincipalName": "boss@contoso.com", "accountEnabled": true},
+                {"id": "u-boss", "userPrincipalName": "boss@contoso.com", "accountEnabled": true,
+                 "mail": "boss@contoso.com",
+                 "assignedLicenses": [{"skuId": "sku-e3", "disabledPlans": []}]},
                 {"id": "u-jane", "userPrincipalName": "jane@contoso.com", "accountEnabled": true,
-                 "manager": {"id": "u-boss"}}
+                 "manager": {"id": "u-boss"},
+                 "assignedLicenses": [{"skuId": "sku-e3", "disabledPlans": []}]}
             ],
             "groups": [
                 {"id": "g1", "displayName": "Staff", "securityEnabled": true, "mailEnabled": false,
@@ -528,6 +538,12 @@ mod tests {
             &snapshot.users[1].id,
             &snapshot.groups[0].members[1]
         ));
+        let upn = snapshot.users[0].user_principal_name.as_ptr();
+        assert_eq!(snapshot.mailboxes[0].user_principal_name.as_ptr(), upn);
+        let mail = snapshot.users[0].mail.as_ref().expect("a mail address");
+        assert_eq!(mail.as_ptr(), upn);
+        let license = |user: usize| &snapshot.users[user].assigned_licenses[0].sku_id;
+        assert!(SharedStr::ptr_eq(license(0), license(1)));
     }
 
     fn deleted(id: &str, upn: &str) -> DirectoryUser {

@@ -258,8 +258,9 @@ pub fn leaver_notices(plan: &Plan, applied: &ApplyReport, directory: &Snapshot) 
             to: vec![
                 manager
                     .mail
-                    .clone()
-                    .unwrap_or_else(|| manager.user_principal_name.to_string()),
+                    .as_deref()
+                    .unwrap_or(&manager.user_principal_name)
+                    .to_owned(),
             ],
             kind: MailKind::Leaver,
             values: vec![

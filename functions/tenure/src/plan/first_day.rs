@@ -145,8 +145,9 @@ pub(super) fn manager_contact(index: &DirectoryIndex<'_>, employee_id: &str) -> 
         [one] => Some((
             one.display_name.clone(),
             one.mail
-                .clone()
-                .unwrap_or_else(|| one.user_principal_name.to_string()),
+                .as_deref()
+                .unwrap_or(&one.user_principal_name)
+                .to_owned(),
         )),
         _ => None,
     }

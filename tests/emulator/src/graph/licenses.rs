@@ -47,7 +47,7 @@ fn additions(value: &Value) -> Result<Vec<AssignedLicense>, GraphError> {
                 Some(_) => return Err(invalid("disabledPlans")),
             };
             Ok(AssignedLicense {
-                sku_id,
+                sku_id: sku_id.into(),
                 disabled_plans,
             })
         })

@@ -3,6 +3,7 @@
 //! weak passwords.
 
 use serde_json::{Map, Value, json};
+use tenure::SharedStr;
 use tenure::directory::{DirectoryUser, UserAttribute};
 
 use crate::errors::GraphError;
@@ -105,7 +106,7 @@ pub(crate) fn write_user(
                 if let Some(mail) = &mail {
                     check_address(directory, mail, &user.id)?;
                 }
-                user.mail = mail;
+                user.mail = mail.map(SharedStr::from);
             }
             "proxyAddresses" => {
                 return Err(GraphError::bad_request(

@@ -84,7 +84,7 @@ fn tenant() -> Snapshot {
     let amy = users[0].id.clone();
     for (_, given, surname, upn) in SAME_MAIL {
         let mut user = account(next(), upn, given, surname);
-        user.mail = Some(upn_of(given, surname));
+        user.mail = Some(upn_of(given, surname).into());
         users.push(user);
     }
     let mut bruce = account(next(), "bwong@contoso.com", "Bruce", "Wong");
