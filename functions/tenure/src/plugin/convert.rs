@@ -188,11 +188,7 @@ fn account(account: wit::Account) -> Result<Account, PluginError> {
             })
             .collect(),
         display_name: account.display_name,
-        attributes: account
-            .attributes
-            .into_iter()
-            .map(attribute)
-            .collect::<Result<_, _>>()?,
+        attributes: attributes(account.attributes)?,
         manager_employee_id: account.manager_employee_id,
         groups: groups(account.groups),
         licenses: account
@@ -212,19 +208,31 @@ fn account(account: wit::Account) -> Result<Account, PluginError> {
     })
 }
 
+/// The attributes, in a list of their own size. (Collected from the plugin's list in place, they
+/// would keep its allocation, three times as large: 40 MB more for 100,000 workers.)
+fn attributes(
+    attributes: Vec<wit::Attribute>,
+) -> Result<Vec<(UserAttribute, Option<crate::SharedStr>)>, PluginError> {
+    let mut taken = Vec::with_capacity(attributes.len());
+    for given in attributes {
+        taken.push(attribute(given)?);
+    }
+    Ok(taken)
+}
+
+/// The groups, in a list of their own size (see [`attributes`]).
 fn groups(groups: Vec<wit::GroupRef>) -> Vec<GroupRef> {
-    groups
-        .into_iter()
-        .map(|group| GroupRef {
-            kind: match group.kind {
-                wit::GroupKind::Security => GroupKind::Security,
-                wit::GroupKind::Microsoft365 => GroupKind::Microsoft365,
-                wit::GroupKind::Distribution => GroupKind::Distribution,
-                wit::GroupKind::MailEnabledSecurity => GroupKind::MailEnabledSecurity,
-            },
-            name: interned::share(&group.name),
-        })
-        .collect()
+    let mut taken = Vec::with_capacity(groups.len());
+    taken.extend(groups.into_iter().map(|group| GroupRef {
+        kind: match group.kind {
+            wit::GroupKind::Security => GroupKind::Security,
+            wit::GroupKind::Microsoft365 => GroupKind::Microsoft365,
+            wit::GroupKind::Distribution => GroupKind::Distribution,
+            wit::GroupKind::MailEnabledSecurity => GroupKind::MailEnabledSecurity,
+        },
+        name: interned::share(&group.name),
+    }));
+    taken
 }
 
 fn principal(principal: wit::Principal) -> Principal {
@@ -254,4 +262,44 @@ pub(crate) fn mapping_error(error: wit::MappingError) -> MappingError {
 /// The size of a plugin's refusal, counted as [`desired_state_size`] counts.
 pub(crate) fn mapping_error_size(error: &wit::MappingError) -> usize {
     error.message.len() + error.field.as_ref().map_or(0, String::len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{account, wit};
+
+    #[test]
+    fn an_answers_lists_are_kept_at_their_own_size_not_the_plugins() {
+        let attribute = |name: &str| wit::Attribute {
+            name: name.to_owned(),
+            value: Some("Sales".to_owned()),
+        };
+        let group = |name: &str| wit::GroupRef {
+            kind: wit::GroupKind::Security,
+            name: name.to_owned(),
+        };
+        let answer = wit::Account {
+            enabled: true,
+            identities: Vec::new(),
+            display_name: "Jane Doe".to_owned(),
+            attributes: vec![
+                attribute("department"),
+                attribute("jobTitle"),
+                attribute("city"),
+            ],
+            manager_employee_id: None,
+            groups: vec![group("All Staff"), group("Sales")],
+            licenses: Vec::new(),
+            mailbox: None,
+            on_disable: wit::OnDisable {
+                revoke_sessions: true,
+                scramble_password: false,
+            },
+        };
+        let taken = account(answer).expect("a valid answer");
+        assert_eq!(taken.attributes.len(), 3);
+        assert_eq!(taken.attributes.capacity(), 3);
+        assert_eq!(taken.groups.len(), 2);
+        assert_eq!(taken.groups.capacity(), 2);
+    }
 }
