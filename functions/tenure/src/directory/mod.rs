@@ -7,6 +7,7 @@
 //! # Files
 //!
 //! - `snapshot`: the snapshot format.
+//! - `snapshot_reader`: reading a snapshot file a piece at a time.
 //! - `index`: the lookups the planner uses.
 //! - `attribute`: the user properties Tenure manages.
 //! - `apply`: a snapshot's own state changes when a plan is applied to it (the state machine
@@ -16,6 +17,7 @@ mod apply;
 mod attribute;
 mod index;
 mod snapshot;
+mod snapshot_reader;
 
 pub use apply::ApplyError;
 pub use attribute::UserAttribute;

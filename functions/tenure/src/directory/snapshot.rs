@@ -5,6 +5,7 @@ use std::path::Path;
 use rustc_hash::FxHashSet as HashSet;
 use serde::{Deserialize, Serialize};
 
+use super::snapshot_reader::{self, Refusal, read_in_pieces};
 use crate::desired::GroupKind;
 use crate::interned::{self, SharedStr};
 use crate::names::{MailNickname, Upn};
@@ -369,14 +370,23 @@ pub enum SnapshotError {
 }
 
 impl Snapshot {
-    /// Reads a snapshot file.
+    /// Reads a snapshot file, a piece at a time (its text is never all in memory).
     pub fn read(path: &Path) -> Result<Self, SnapshotError> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+        let io = |source| SnapshotError::Io {
             file: file.clone(),
             source,
-        })?;
-        Self::parse(&bytes, &file)
+        };
+        let opened = std::fs::File::open(path).map_err(io)?;
+        // The values users share are kept once each (see `interned`).
+        let read = interned::sharing(|| read_in_pieces(opened, snapshot_reader::PIECE));
+        match read {
+            Ok(snapshot) => snapshot.checked(&file),
+            Err(Refusal::Io(source)) => Err(io(source)),
+            // What the piecewise reader refuses, the whole-file parse says what is wrong with,
+            // and where.
+            Err(Refusal::Invalid) => Self::parse(&std::fs::read(path).map_err(io)?, &file),
+        }
     }
 
     /// Parses snapshot JSON; `file` names it in errors.
@@ -388,11 +398,16 @@ impl Snapshot {
                 message: e.to_string(),
             }
         })?;
-        snapshot.check().map_err(|message| SnapshotError::Invalid {
+        snapshot.checked(file)
+    }
+
+    /// The snapshot, if its references hold (see [`Self::check`]).
+    fn checked(self, file: &str) -> Result<Self, SnapshotError> {
+        self.check().map_err(|message| SnapshotError::Invalid {
             file: file.to_owned(),
             message,
         })?;
-        Ok(snapshot)
+        Ok(self)
     }
 
     /// Ids must be unique and every reference must point at something that exists.
