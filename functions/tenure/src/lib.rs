@@ -20,6 +20,7 @@ pub mod correlate;
 pub mod desired;
 pub mod directory;
 mod error_text;
+mod grouped;
 pub mod guard;
 pub mod hr;
 pub mod html;

@@ -6,6 +6,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{DirectoryGroup, DirectoryUser, Mailbox, Snapshot, SubscribedSku};
 use crate::desired::GroupRef;
+use crate::grouped::Grouped;
 use crate::names::{MailNickname, Upn, fold_into};
 
 /// Why a group named by a plugin could not be found.
@@ -48,10 +49,8 @@ pub enum GroupLookupError {
 #[derive(Debug)]
 pub struct DirectoryIndex<'a> {
     snapshot: &'a Snapshot,
-    /// Where each `employeeId`'s users are in `users_by_employee`: (start, count).
-    by_employee_id: HashMap<&'a str, (u32, u32)>,
-    /// The users with an `employeeId`, those of one id together, in directory order.
-    users_by_employee: Vec<&'a DirectoryUser>,
+    /// The users carrying each `employeeId`, in directory order.
+    by_employee_id: Grouped<'a, &'a DirectoryUser>,
     deleted_by_employee_id: HashMap<&'a str, usize>,
     upns: FoldedNames<'a>,
     /// Every address a new account's UPN or primary SMTP address would collide with: users'
@@ -68,44 +67,15 @@ pub struct DirectoryIndex<'a> {
     verified_domains: HashSet<String>,
 }
 
-/// The users with an `employeeId`, those sharing one side by side in directory order, and where
-/// each id's are: one list for the directory rather than one for each of its 100,000 ids.
-fn group_by_employee_id(
-    users: &[DirectoryUser],
-) -> (HashMap<&str, (u32, u32)>, Vec<&DirectoryUser>) {
-    const UNPLACED: u32 = u32::MAX;
-    let mut at: HashMap<&str, (u32, u32)> =
-        HashMap::with_capacity_and_hasher(users.len(), Default::default());
-    let with_id = || {
-        users
-            .iter()
-            .filter_map(|user| Some((user.employee_id.as_deref()?, user)))
-    };
-    for (employee_id, _) in with_id() {
-        at.entry(employee_id).or_insert((UNPLACED, 0)).1 += 1;
-    }
-    let mut grouped: Vec<Option<&DirectoryUser>> = vec![None; with_id().count()];
-    let mut next = 0;
-    for (employee_id, user) in with_id() {
-        let Some((start, placed)) = at.get_mut(employee_id) else {
-            continue;
-        };
-        if *start == UNPLACED {
-            // The count is counted again as the id's users are placed.
-            *start = next;
-            next += std::mem::take(placed);
-        }
-        grouped[(*start + *placed) as usize] = Some(user);
-        *placed += 1;
-    }
-    (at, grouped.into_iter().flatten().collect())
-}
-
 impl<'a> DirectoryIndex<'a> {
     /// Indexes a snapshot.
     pub fn new(snapshot: &'a Snapshot) -> Self {
         let users = &snapshot.users;
-        let (by_employee_id, users_by_employee) = group_by_employee_id(users);
+        let by_employee_id = Grouped::new(|| {
+            users
+                .iter()
+                .filter_map(|user| Some((user.employee_id.as_deref()?, user)))
+        });
         let mut upns = FoldedNames::with_capacity(users.len());
         // A user's UPN, `mail` and primary proxy address are mostly one address: kept once.
         let mut taken_addresses = FoldedNames::with_capacity(users.len());
@@ -167,7 +137,6 @@ impl<'a> DirectoryIndex<'a> {
         Self {
             snapshot,
             by_employee_id,
-            users_by_employee,
             deleted_by_employee_id,
             upns,
             taken_addresses,
@@ -188,13 +157,7 @@ impl<'a> DirectoryIndex<'a> {
 
     /// Users carrying this `employeeId` (more than one is a directory problem the planner reports).
     pub fn users_by_employee_id(&self, employee_id: &str) -> &[&'a DirectoryUser] {
-        match self.by_employee_id.get(employee_id) {
-            Some(&(start, count)) => {
-                let start = start as usize;
-                &self.users_by_employee[start..start + count as usize]
-            }
-            None => &[],
-        }
+        self.by_employee_id.get(employee_id)
     }
 
     /// A deleted user (still restorable) that carried this `employeeId`.

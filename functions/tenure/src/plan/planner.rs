@@ -250,30 +250,33 @@ impl<'a> Admission<'_, 'a> {
     }
 }
 
-/// Chooses identities for the new accounts and records every worker's account (existing or
-/// planned), so managers can be pointed at; a worker none of whose candidates can be used is
-/// quarantined (and leaves `entries`). Gives, for each entry kept, the identity chosen for its
-/// new account, if it gets one. The entries stay where they are: a large run copies none.
+/// Chooses identities for the new accounts and records the account of every worker the index
+/// cannot find by employee id (planned, restored, adopted or held), so managers can be pointed
+/// at; a worker none of whose candidates can be used is quarantined (and leaves `entries`).
+/// Gives, for each entry kept, the identity chosen for its new account, if it gets one. The
+/// entries stay where they are: a large run copies none.
 fn choose_accounts<'a>(
     entries: &mut Vec<Entry<'a>>,
     index: &DirectoryIndex<'a>,
     quarantined: &mut Vec<Quarantined>,
-) -> (Vec<Option<Chosen>>, HashMap<&'a str, AccountRef<'a>>) {
+) -> (Vec<Option<Box<Chosen>>>, HashMap<&'a str, AccountRef<'a>>) {
     let identities = allocate_identities(entries, index);
-    let mut accounts: HashMap<&str, AccountRef> =
-        HashMap::with_capacity_and_hasher(entries.len(), Default::default());
+    let mut accounts: HashMap<&str, AccountRef> = HashMap::default();
     let mut chosen = Vec::with_capacity(entries.len());
     let mut keep = Vec::with_capacity(entries.len());
     for (entry, identity) in entries.iter().zip(identities) {
         let worker_id = entry.sourced.worker.employee_id.as_str();
         let kept = match (entry.existing, identity) {
+            // Found by the worker's employee id, which the index answers for (100,000 of them
+            // on a large plan).
+            (Some(_), _) if entry.takeover.is_none() => Some(None),
             (Some(user), _) => {
                 accounts.insert(worker_id, AccountRef::existing(user));
                 Some(None)
             }
             (None, Ok(Some(new))) => {
                 accounts.insert(worker_id, AccountRef::planned(&new.user_principal_name));
-                Some(Some(new))
+                Some(Some(Box::new(new)))
             }
             (None, Ok(None)) => Some(None),
             (None, Err(reason)) => {
@@ -320,6 +323,9 @@ fn beside<A, B: Send>(first: impl FnOnce() -> A, later: impl FnOnce() -> B + Sen
 /// could not take for want of a mailbox (by group slot).
 type Reconciled = (Vec<WorkerPlan>, BTreeMap<usize, Vec<String>>);
 
+/// The identity chosen for each worker's new account, if it gets one: boxed, as few do.
+type ChosenIdentities = Vec<Option<Box<Chosen>>>;
+
 /// Each worker's plan, and the employee ids each mail-enabled group could not take for want
 /// of a mailbox (by group slot). A large plan is reconciled in two halves on two threads (each
 /// worker's plan depends only on shared, read-only lookups) and the halves are joined in
@@ -327,7 +333,7 @@ type Reconciled = (Vec<WorkerPlan>, BTreeMap<usize, Vec<String>>);
 fn reconcile_all(
     reconciler: &Reconciler<'_, '_>,
     mut entries: Vec<Entry<'_>>,
-    mut chosen: Vec<Option<Chosen>>,
+    mut chosen: ChosenIdentities,
 ) -> Reconciled {
     if !on_two_threads(entries.len()) {
         return reconcile_in_order(reconciler, entries, chosen);
@@ -350,14 +356,14 @@ fn reconcile_all(
 fn reconcile_in_order(
     reconciler: &Reconciler<'_, '_>,
     entries: Vec<Entry<'_>>,
-    chosen: Vec<Option<Chosen>>,
+    chosen: ChosenIdentities,
 ) -> Reconciled {
     let mut mailboxless: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let plans = entries
         .into_iter()
         .zip(chosen)
         .map(|(entry, identity)| {
-            let (plan, skipped) = reconciler.reconcile(&entry, identity.as_ref());
+            let (plan, skipped) = reconciler.reconcile(&entry, identity.as_deref());
             for slot in skipped {
                 mailboxless
                     .entry(slot)

@@ -13,6 +13,7 @@ use crate::desired::{Account, DesiredState, GroupRef, MailboxState, Phase, Princ
 use crate::directory::{
     DirectoryGroup, DirectoryIndex, DirectoryUser, MailboxType, SubscribedSku, UserAttribute,
 };
+use crate::grouped::Grouped;
 use crate::hr::SourcedWorker;
 use crate::names::Upn;
 
@@ -47,16 +48,16 @@ pub(super) struct ManagedGroup<'a> {
 
 /// For each user in a managed group, the slots (in the managed list) of the groups they are in:
 /// one lookup per worker instead of one per worker and group.
-pub(super) fn managed_memberships<'a>(
-    groups: &[ManagedGroup<'a>],
-) -> FxHashMap<&'a str, Vec<usize>> {
-    let mut member_of: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-    for (slot, managed) in groups.iter().enumerate() {
-        for member in &managed.group.members {
-            member_of.entry(member.as_str()).or_default().push(slot);
-        }
-    }
-    member_of
+pub(super) fn managed_memberships<'a>(groups: &[ManagedGroup<'a>]) -> Grouped<'a, usize> {
+    Grouped::new(|| {
+        groups.iter().enumerate().flat_map(|(slot, managed)| {
+            managed
+                .group
+                .members
+                .iter()
+                .map(move |member| (member.as_str(), slot))
+        })
+    })
 }
 
 /// A worker's account as it will be once the plan runs: existing, or about to be created.
@@ -91,7 +92,7 @@ const FIRST_DAYS: i32 = 30;
 pub(super) struct Reconciler<'r, 'a> {
     pub(super) index: &'r DirectoryIndex<'a>,
     pub(super) groups: &'r [ManagedGroup<'a>],
-    pub(super) member_of: &'r FxHashMap<&'a str, Vec<usize>>,
+    pub(super) member_of: &'r Grouped<'a, usize>,
     pub(super) group_slot: &'r FxHashMap<GroupRef, usize>,
     /// Managed licenses by upper-case part number, in a stable order.
     pub(super) skus: &'r BTreeMap<String, &'a SubscribedSku>,
@@ -381,9 +382,7 @@ impl Reconciler<'_, '_> {
             .iter()
             .filter_map(|g| self.group_slot.get(g).copied())
             .collect();
-        let current: &[usize] = user
-            .and_then(|u| self.member_of.get(u.id.as_str()))
-            .map_or(&[], Vec::as_slice);
+        let current: &[usize] = user.map_or(&[], |u| self.member_of.get(u.id.as_str()));
         for (slot, managed) in self.groups.iter().enumerate() {
             let group = managed.group;
             let is_member = current.contains(&slot);
