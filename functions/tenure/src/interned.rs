@@ -3,9 +3,10 @@
 //!
 //! A 100,000-user tenant has a few dozen departments and offices but writes them on every user,
 //! and a plugin names the same few groups and licenses for every worker: held as a string each
-//! time, they would be most of a plan's allocations. While [`sharing`] runs on a thread, every
-//! distinct value that thread reads through [`option`] or [`share`] is allocated once, and the
-//! records hold shared references to it. Elsewhere (a Graph page read in an async task, a test
+//! time, they would be most of a plan's allocations. A snapshot also names each user's object
+//! id and UPN again in groups, managers and mailboxes. While [`sharing`] runs on a thread, every
+//! distinct value that thread reads through [`option`], [`text`], [`list`] or [`share`] is
+//! allocated once, and the records hold shared references ([`SharedStr`]) to it. Elsewhere (a Graph page read in an async task, a test
 //! building users) each value is allocated on its own, as plain deserializing does: sharing
 //! saves memory and allocations, it never changes a value.
 

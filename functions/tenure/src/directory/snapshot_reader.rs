@@ -6,7 +6,9 @@
 //! (users, groups, mailboxes, deleted users) — to serde_json as soon as it is all in memory.
 //!
 //! It accepts only what [`Snapshot`]'s own deserializing accepts (known keys, each once,
-//! separators where JSON puts them, nothing after the object), and gives no error of its own:
+//! separators where JSON puts them, nothing after the object; the one exception, a list element
+//! nesting unknown properties more than 125 levels deep, is taken where the whole-file parse
+//! stops at serde_json's depth limit of 128), and gives no error of its own:
 //! whatever it refuses, the caller parses the whole file again, and that parse says what is wrong
 //! and where (line and column) as it always has.
 
@@ -217,7 +219,7 @@ mod tests {
     use super::{Refusal, read_in_pieces};
     use crate::directory::Snapshot;
 
-    /// Every key, strings with escapes and non-ASCII text, numbers-free lists and nesting.
+    /// Every key, strings with escapes and non-ASCII text, nested objects and lists.
     const EVERY_KEY: &str = r#" {
         "tenant": {"id": "t-1", "verifiedDomains": ["contoso.com"]},
         "subscribedSkus": [{"skuId": "sku-1", "skuPartNumber": "ENTERPRISEPACK"}],

@@ -259,7 +259,7 @@ fn choose_accounts<'a>(
     entries: &mut Vec<Entry<'a>>,
     index: &DirectoryIndex<'a>,
     quarantined: &mut Vec<Quarantined>,
-) -> (Vec<Option<Box<Chosen>>>, HashMap<&'a str, AccountRef<'a>>) {
+) -> (ChosenIdentities, HashMap<&'a str, AccountRef<'a>>) {
     let identities = allocate_identities(entries, index);
     let mut accounts: HashMap<&str, AccountRef> = HashMap::default();
     let mut chosen = Vec::with_capacity(entries.len());
