@@ -12,8 +12,10 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::hash::BuildHasher;
 
-use rustc_hash::FxHashSet;
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 use serde::Deserializer;
 use serde::de::{self, Visitor};
 
@@ -21,9 +23,14 @@ use serde::de::{self, Visitor};
 /// is two), so that an absent value costs 8 bytes on each of a hundred thousand records.
 pub type SharedStr = arcstr::ArcStr;
 
+/// The values read so far, each with its hash: the table grows to hundreds of thousands of
+/// values (a tenant's object ids and UPNs), and with the hash beside each value neither growing
+/// nor looking up reads a value's text unless its hash is the one looked for.
+type Values = HashTable<(u64, SharedStr)>;
+
 thread_local! {
     /// The values read so far by the [`sharing`] call running on this thread, if any.
-    static VALUES: RefCell<Option<FxHashSet<SharedStr>>> = const { RefCell::new(None) };
+    static VALUES: RefCell<Option<Values>> = const { RefCell::new(None) };
 }
 
 /// Runs `read` with sharing on for this thread, and forgets the table when it returns (the
@@ -36,7 +43,7 @@ pub(crate) fn sharing<T>(read: impl FnOnce() -> T) -> T {
             VALUES.with(|values| values.borrow_mut().take());
         }
     }
-    VALUES.with(|values| *values.borrow_mut() = Some(FxHashSet::default()));
+    VALUES.with(|values| *values.borrow_mut() = Some(Values::new()));
     let _off = Off;
     read()
 }
@@ -44,14 +51,19 @@ pub(crate) fn sharing<T>(read: impl FnOnce() -> T) -> T {
 /// The shared copy of `text`: the one read before, else a new one (remembered while sharing).
 pub(crate) fn share(text: &str) -> SharedStr {
     VALUES.with(|values| match values.borrow_mut().as_mut() {
-        Some(values) => match values.get(text) {
-            Some(known) => known.clone(),
-            None => {
-                let value = SharedStr::from(text);
-                values.insert(value.clone());
-                value
+        Some(values) => {
+            let hash = FxBuildHasher.hash_one(text);
+            match values.find(hash, |(known_hash, known)| {
+                *known_hash == hash && known.as_str() == text
+            }) {
+                Some((_, known)) => known.clone(),
+                None => {
+                    let value = SharedStr::from(text);
+                    values.insert_unique(hash, (hash, value.clone()), |(hash, _)| *hash);
+                    value
+                }
             }
-        },
+        }
         None => SharedStr::from(text),
     })
 }

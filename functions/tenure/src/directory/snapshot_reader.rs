@@ -11,6 +11,10 @@
 //! stops at serde_json's depth limit of 128), and gives no error of its own:
 //! whatever it refuses, the caller parses the whole file again, and that parse says what is wrong
 //! and where (line and column) as it always has.
+//!
+//! Each piece is checked to be UTF-8 once, as it is read (a character cut at the piece's end
+//! waits for the next piece), and values are parsed from text: serde_json then does not check
+//! every string again.
 
 use std::io::{self, Read};
 
@@ -43,8 +47,9 @@ pub(super) fn read_in_pieces(source: impl Read, piece: usize) -> Result<Snapshot
     let mut text = Pieces {
         source,
         piece: piece.max(1),
-        buffer: Vec::new(),
+        buffer: String::new(),
         at: 0,
+        fresh: Vec::new(),
         ended: false,
     };
     let snapshot = text.snapshot()?;
@@ -58,9 +63,11 @@ pub(super) fn read_in_pieces(source: impl Read, piece: usize) -> Result<Snapshot
 struct Pieces<R> {
     source: R,
     piece: usize,
-    buffer: Vec<u8>,
-    /// Where the untaken text starts in `buffer`.
+    buffer: String,
+    /// Where the untaken text starts in `buffer` (always on a character's first byte).
     at: usize,
+    /// The bytes last read, beginning with a character the piece before cut short.
+    fresh: Vec<u8>,
     /// Whether the whole file has been read.
     ended: bool,
 }
@@ -139,7 +146,7 @@ impl<R: Read> Pieces<R> {
     fn value<T: DeserializeOwned>(&mut self) -> Result<T, Refusal> {
         loop {
             let text = &self.buffer[self.at..];
-            let mut values = serde_json::Deserializer::from_slice(text).into_iter::<T>();
+            let mut values = serde_json::Deserializer::from_str(text).into_iter::<T>();
             let value = values.next();
             let taken = values.byte_offset();
             match value {
@@ -177,14 +184,14 @@ impl<R: Read> Pieces<R> {
     /// Skips white space and gives the byte after it, without taking it.
     fn peek(&mut self) -> Result<Option<u8>, Refusal> {
         loop {
-            let rest = &self.buffer[self.at..];
+            let rest = &self.buffer.as_bytes()[self.at..];
             match rest
                 .iter()
                 .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
             {
                 Some(skip) => {
                     self.at += skip;
-                    return Ok(Some(self.buffer[self.at]));
+                    return Ok(Some(self.buffer.as_bytes()[self.at]));
                 }
                 None if self.ended => {
                     self.at = self.buffer.len();
@@ -199,15 +206,29 @@ impl<R: Read> Pieces<R> {
     }
 
     /// Drops what was taken and reads another piece, at least as large as the text waiting
-    /// (so that a large value is parsed again only a few times).
-    fn read_more(&mut self) -> io::Result<()> {
+    /// (so that a large value is parsed again only a few times). Text that is not UTF-8 is
+    /// refused.
+    fn read_more(&mut self) -> Result<(), Refusal> {
         self.buffer.drain(..self.at);
         self.at = 0;
         let wanted = self.piece.max(self.buffer.len());
         let read = (&mut self.source)
             .take(wanted as u64)
-            .read_to_end(&mut self.buffer)?;
+            .read_to_end(&mut self.fresh)?;
         self.ended = read < wanted;
+        let complete = match std::str::from_utf8(&self.fresh) {
+            Ok(text) => {
+                self.buffer.push_str(text);
+                self.fresh.clear();
+                return Ok(());
+            }
+            // A character cut short by the end of the piece: its first bytes wait for the rest.
+            Err(error) if error.error_len().is_none() && !self.ended => error.valid_up_to(),
+            Err(_) => return Err(Refusal::Invalid),
+        };
+        let text = std::str::from_utf8(&self.fresh[..complete]).map_err(|_| Refusal::Invalid)?;
+        self.buffer.push_str(text);
+        self.fresh.drain(..complete);
         Ok(())
     }
 }
@@ -226,7 +247,7 @@ mod tests {
         "users": [
             {"id": "u-1", "userPrincipalName": "sean.o\u2019brien@contoso.com",
              "accountEnabled": true, "displayName": "Se\u00e1n \"Jr\" O\\Brien",
-             "employeeId": "E1", "department": "R&D [lab] {2}",
+             "employeeId": "E1", "department": "R&D [lab] {2}", "city": "Zürich ☃ 𝄞",
              "assignedLicenses": [{"skuId": "sku-1", "disabledPlans": []}]},
             {"id": "u-2", "userPrincipalName": "jane@contoso.com", "accountEnabled": false,
              "manager": {"id": "u-1"}}
@@ -270,7 +291,7 @@ mod tests {
 
     #[test]
     fn what_the_whole_file_parse_refuses_is_refused() {
-        let refused: [&[u8]; 15] = [
+        let refused: [&[u8]; 18] = [
             b"",
             b"   ",
             b"{",
@@ -286,6 +307,10 @@ mod tests {
             br#"{"groups": [{"id": "g", "displayName": "G", "securityEnabled": true, "mailEnabled": false},]}"#,
             br#"{"tenant": {"id": "t"} "users": []}"#,
             "\u{feff}{}".as_bytes(),
+            // Not UTF-8: a stray byte in a string, one outside, a character cut off at the end.
+            b"{\"tenant\": {\"id\": \"t\xff\"}}",
+            b"{\"users\": []}\xff",
+            b"{\"tenant\": {\"id\": \"t\"}} \xe2\x98",
         ];
         for text in refused {
             assert_eq!(whole(text), None, "{}", String::from_utf8_lossy(text));
