@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn what_the_whole_file_parse_refuses_is_refused() {
-        let refused: [&[u8]; 18] = [
+        let refused: [&[u8]; 21] = [
             b"",
             b"   ",
             b"{",
@@ -311,6 +311,10 @@ mod tests {
             b"{\"tenant\": {\"id\": \"t\xff\"}}",
             b"{\"users\": []}\xff",
             b"{\"tenant\": {\"id\": \"t\"}} \xe2\x98",
+            // A character outside a string, where a separator or the end should be.
+            "{\"users\": [] é}".as_bytes(),
+            "{\"users\": [{\"id\": \"u\", \"userPrincipalName\": \"u@c.com\", \"accountEnabled\": true}☃]}".as_bytes(),
+            "{é}".as_bytes(),
         ];
         for text in refused {
             assert_eq!(whole(text), None, "{}", String::from_utf8_lossy(text));
