@@ -15,6 +15,7 @@ use std::fmt;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use rustc_hash::FxBuildHasher;
 use serde::Deserializer;
 use serde::de::{self, Visitor};
@@ -53,15 +54,11 @@ pub(crate) fn share(text: &str) -> SharedStr {
     VALUES.with(|values| match values.borrow_mut().as_mut() {
         Some(values) => {
             let hash = FxBuildHasher.hash_one(text);
-            match values.find(hash, |(known_hash, known)| {
-                *known_hash == hash && known.as_str() == text
-            }) {
-                Some((_, known)) => known.clone(),
-                None => {
-                    let value = SharedStr::from(text);
-                    values.insert_unique(hash, (hash, value.clone()), |(hash, _)| *hash);
-                    value
-                }
+            let same =
+                |(known_hash, known): &(u64, SharedStr)| *known_hash == hash && known == text;
+            match values.entry(hash, same, |(hash, _)| *hash) {
+                Entry::Occupied(known) => known.get().1.clone(),
+                Entry::Vacant(place) => place.insert((hash, SharedStr::from(text))).get().1.clone(),
             }
         }
         None => SharedStr::from(text),
