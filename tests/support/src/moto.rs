@@ -6,9 +6,12 @@
 //! `sh` guard that reads the test process's end of a pipe and stops moto as soon as the pipe
 //! closes, which happens when the test process ends in any way (return, panic, kill).
 //!
-//! The executable is `$TENURE_MOTO_SERVER` when set, else `.venv/bin/moto_server` at the root of
-//! the repository, where `scripts/setup` installs it. When neither exists the tests fail with a
-//! message saying to run `scripts/setup`; they never pass without having talked to moto.
+//! The server is moto's own, started by `moto_server.py` beside this crate, which makes S3's
+//! conditional writes atomic in moto as they are in S3 (of writes racing to one key on the same
+//! condition exactly one succeeds; moto alone checks and then writes, so two can pass). It runs
+//! under `$TENURE_MOTO_PYTHON` when set, else `.venv/bin/python` at the root of the repository,
+//! the venv where `scripts/setup` installs `moto[server]`. When neither exists the tests fail
+//! with a message saying to run `scripts/setup`; they never pass without having talked to moto.
 //!
 //! Requests need credentials and a region, but moto checks neither: use [`ACCESS_KEY_ID`],
 //! [`SECRET_ACCESS_KEY`] and [`REGION`]. Nothing leaves the loopback interface.
@@ -28,8 +31,11 @@ pub const SECRET_ACCESS_KEY: &str = "testing";
 /// The region the tests use.
 pub const REGION: &str = "us-east-1";
 
-/// The environment variable naming a `moto_server` executable to use instead of the venv's.
-pub const SERVER_ENV: &str = "TENURE_MOTO_SERVER";
+/// The environment variable naming a Python with `moto[server]` to use instead of the venv's.
+pub const PYTHON_ENV: &str = "TENURE_MOTO_PYTHON";
+
+/// The script that starts moto with atomic conditional writes, from the repository's root.
+const LAUNCHER: &str = "tests/support/moto_server.py";
 
 /// How long moto may take to answer after it was started.
 const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
@@ -78,10 +84,10 @@ pub fn shared() -> Result<&'static Moto, MotoError> {
 impl Moto {
     /// Starts a server of its own (stopped when it is dropped, or when the process ends).
     pub fn start() -> Result<Self, MotoError> {
-        let server = server_path()?;
+        let python = python_path()?;
         let mut last = String::new();
         for _ in 0..PORT_ATTEMPTS {
-            match start_on_free_port(&server) {
+            match start_on_free_port(&python) {
                 Ok(moto) => return Ok(moto),
                 Err(Attempt::PortTaken(log)) => last = log,
                 Err(Attempt::Failed(e)) => return Err(e),
@@ -119,38 +125,43 @@ enum Attempt {
     Failed(MotoError),
 }
 
-fn server_path() -> Result<PathBuf, MotoError> {
-    if let Some(path) = std::env::var_os(SERVER_ENV) {
+fn python_path() -> Result<PathBuf, MotoError> {
+    if let Some(path) = std::env::var_os(PYTHON_ENV) {
         let path = PathBuf::from(path);
         return if path.is_file() {
             Ok(path)
         } else {
             Err(MotoError(format!(
-                "{SERVER_ENV} is {} but no such file exists: point it at a moto_server executable, \
-                 or unset it and run scripts/setup",
+                "{PYTHON_ENV} is {} but no such file exists: point it at a Python with \
+                 moto[server] installed, or unset it and run scripts/setup",
                 path.display()
             )))
         };
     }
-    // The running test's package (cargo sets CARGO_MANIFEST_DIR when it runs a test) is in the
-    // checkout whose venv counts; the compile-time one may be another checkout sharing the
-    // target folder (a git worktree). The repository root is two levels above either.
-    let package = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    let path = package.join("../../.venv/bin/moto_server");
+    let path = repository_root().join(".venv/bin/python");
     if path.is_file() {
         Ok(path)
     } else {
         Err(MotoError(format!(
             "moto_server is not installed ({} is missing): run scripts/setup, which installs \
-             moto[server] into .venv/, or set {SERVER_ENV} to a moto_server executable",
+             moto[server] into .venv/, or set {PYTHON_ENV} to a Python that has it",
             path.display()
         )))
     }
 }
 
-fn start_on_free_port(server: &std::path::Path) -> Result<Moto, Attempt> {
+/// The root of the checkout the running test is in. The running test's package (cargo sets
+/// CARGO_MANIFEST_DIR when it runs a test) is in the checkout whose venv counts; the compile-time
+/// one may be another checkout sharing the target folder (a git worktree). The repository root is
+/// two levels above either.
+fn repository_root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("../..")
+}
+
+fn start_on_free_port(python: &std::path::Path) -> Result<Moto, Attempt> {
     let failed = |what: String| Attempt::Failed(MotoError(what));
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|l| l.local_addr())
@@ -169,13 +180,14 @@ fn start_on_free_port(server: &std::path::Path) -> Result<Moto, Attempt> {
         .arg("-c")
         .arg(GUARD_SCRIPT)
         .arg("moto-guard")
-        .arg(server)
+        .arg(python)
+        .arg(repository_root().join(LAUNCHER))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdin(Stdio::piped())
         .stdout(out)
         .stderr(err)
         .spawn()
-        .map_err(|e| failed(format!("cannot start {}: {e}", server.display())))?;
+        .map_err(|e| failed(format!("cannot start {}: {e}", python.display())))?;
     let stdin = guard.stdin.take();
     let mut moto = Moto {
         endpoint: format!("http://127.0.0.1:{port}"),
@@ -194,8 +206,8 @@ fn start_on_free_port(server: &std::path::Path) -> Result<Moto, Attempt> {
                 Attempt::PortTaken(text)
             } else {
                 failed(format!(
-                    "moto_server ({}) exited ({status}) before answering; its log:\n{text}",
-                    server.display()
+                    "moto_server ({} {LAUNCHER}) exited ({status}) before answering; its log:\n{text}",
+                    python.display()
                 ))
             });
         }

@@ -11,6 +11,7 @@ for_each_object_store!(
     an_object_is_written_read_listed_and_deleted,
     conditions_refuse_stale_and_duplicate_writes,
     of_two_simultaneous_creators_exactly_one_wins,
+    of_simultaneous_replacers_of_one_version_exactly_one_wins,
 );
 
 fn key(text: &str) -> Result<ObjectKey, Box<dyn std::error::Error + Send + Sync>> {
@@ -94,6 +95,31 @@ async fn of_two_simultaneous_creators_exactly_one_wins(store: Arc<dyn ObjectStor
         }
     }
     assert_eq!(won, 1);
+    Ok(())
+}
+
+async fn of_simultaneous_replacers_of_one_version_exactly_one_wins(
+    store: Arc<dyn ObjectStore>,
+) -> TestResult {
+    let k = key(&format!("budget/{}/window", unique_id()))?;
+    let read = store.put(&k, vec![0], Condition::Always).await?;
+    let writers = (1..=8).map(|i| {
+        let (store, k, read) = (Arc::clone(&store), k.clone(), read.clone());
+        tokio::spawn(async move { store.put(&k, vec![i], Condition::Matches(read)).await })
+    });
+    let mut winners = Vec::new();
+    for (i, writer) in (1..=8).zip(writers) {
+        match writer.await? {
+            Ok(version) => winners.push((i, version)),
+            Err(ObjectError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let [(winner, version)] = winners.as_slice() else {
+        return Err(format!("{} replacers won, not one", winners.len()).into());
+    };
+    let (bytes, kept) = store.get(&k).await?.ok_or("gone")?;
+    assert_eq!((bytes, &kept), (vec![*winner], version));
     Ok(())
 }
 
