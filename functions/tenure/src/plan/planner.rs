@@ -99,6 +99,7 @@ pub fn build_plan_indexed<'a>(
     }
     let (groups, group_slot, skus) = resolve_managed(index, input.managed)?;
     let mut quarantined = input.quarantined;
+    let mut desired = input.desired;
 
     let admission = Admission {
         index,
@@ -106,7 +107,7 @@ pub fn build_plan_indexed<'a>(
         group_slot: &group_slot,
         skus: &skus,
     };
-    let mut entries = admission.admit(input.workers, input.desired, &mut quarantined);
+    let mut entries = admission.admit(input.workers, &mut desired, &mut quarantined);
     restore_deleted(&mut entries, index);
     let matching = match_existing(&mut entries, index, input.matching);
     let (chosen, accounts) = choose_accounts(&mut entries, index, &mut quarantined);
@@ -126,7 +127,8 @@ pub fn build_plan_indexed<'a>(
         },
     };
     let sources: Vec<&SourcedWorker> = entries.iter().map(|entry| entry.sourced).collect();
-    let (plans, mailboxless) = reconcile_all(&reconciler, entries, chosen);
+    let (plans, mailboxless) = reconcile_all(&reconciler, &mut entries, &chosen);
+    drop((entries, chosen));
     let workers = managers_first(plans, &sources);
     let warnings = mailboxless
         .into_iter()
@@ -164,16 +166,16 @@ impl<'a> Admission<'_, 'a> {
     fn admit(
         &self,
         workers: &'a [SourcedWorker],
-        mut desired: Vec<Result<DesiredState, String>>,
+        desired: &'a mut [Result<DesiredState, String>],
         quarantined: &mut Vec<Quarantined>,
     ) -> Vec<Entry<'a>> {
         if !on_two_threads(workers.len()) {
             return self.admit_in_order(workers, desired, quarantined);
         }
         let (first_workers, later_workers) = workers.split_at(workers.len() / 2);
-        let later_desired = desired.split_off(first_workers.len());
+        let (first_desired, later_desired) = desired.split_at_mut(first_workers.len());
         let (mut entries, (later, later_quarantined)) = beside(
-            || self.admit_in_order(first_workers, desired, quarantined),
+            || self.admit_in_order(first_workers, first_desired, quarantined),
             || {
                 let mut later_quarantined = Vec::new();
                 let later =
@@ -190,7 +192,7 @@ impl<'a> Admission<'_, 'a> {
     fn admit_in_order(
         &self,
         workers: &'a [SourcedWorker],
-        desired: Vec<Result<DesiredState, String>>,
+        desired: &'a mut [Result<DesiredState, String>],
         quarantined: &mut Vec<Quarantined>,
     ) -> Vec<Entry<'a>> {
         let mut entries = Vec::with_capacity(workers.len());
@@ -212,9 +214,10 @@ impl<'a> Admission<'_, 'a> {
     fn entry(
         &self,
         sourced: &'a SourcedWorker,
-        desired: Result<DesiredState, String>,
+        desired: &'a mut Result<DesiredState, String>,
     ) -> Result<Entry<'a>, String> {
         let desired = desired
+            .as_mut()
             .map_err(|message| format!("the mapping plugin refused this worker: {message}"))?;
         let existing = match self
             .index
@@ -329,51 +332,58 @@ type ChosenIdentities = Vec<Option<Box<Chosen>>>;
 /// Each worker's plan, and the employee ids each mail-enabled group could not take for want
 /// of a mailbox (by group slot). A large plan is reconciled in two halves on two threads (each
 /// worker's plan depends only on shared, read-only lookups) and the halves are joined in
-/// order, so the result is the same as on one thread.
+/// order, so the result is the same as on one thread. The halves are planned where they are,
+/// and the first half's list has room for both, so nothing is copied but the later plans.
 fn reconcile_all(
     reconciler: &Reconciler<'_, '_>,
-    mut entries: Vec<Entry<'_>>,
-    mut chosen: ChosenIdentities,
+    entries: &mut [Entry<'_>],
+    chosen: &[Option<Box<Chosen>>],
 ) -> Reconciled {
+    let mut plans = Vec::with_capacity(entries.len());
     if !on_two_threads(entries.len()) {
-        return reconcile_in_order(reconciler, entries, chosen);
+        let mailboxless = reconcile_in_order(reconciler, entries, chosen, &mut plans);
+        return (plans, mailboxless);
     }
     let half = entries.len() / 2;
-    let (later_entries, later_chosen) = (entries.split_off(half), chosen.split_off(half));
-    let (mut first, later) = beside(
-        || reconcile_in_order(reconciler, entries, chosen),
-        || reconcile_in_order(reconciler, later_entries, later_chosen),
+    let (first_entries, later_entries) = entries.split_at_mut(half);
+    let (first_chosen, later_chosen) = chosen.split_at(half);
+    let (mut mailboxless, (later_plans, later_mailboxless)) = beside(
+        || reconcile_in_order(reconciler, first_entries, first_chosen, &mut plans),
+        || {
+            let mut later_plans = Vec::with_capacity(later_entries.len());
+            let mailboxless =
+                reconcile_in_order(reconciler, later_entries, later_chosen, &mut later_plans);
+            (later_plans, mailboxless)
+        },
     );
-    first.0.extend(later.0);
-    for (slot, employee_ids) in later.1 {
-        first.1.entry(slot).or_default().extend(employee_ids);
+    plans.extend(later_plans);
+    for (slot, employee_ids) in later_mailboxless {
+        mailboxless.entry(slot).or_default().extend(employee_ids);
     }
-    first
+    (plans, mailboxless)
 }
 
-/// [`reconcile_all`] on one thread. Each desired state is let go as soon as its worker is
-/// planned: large runs stay small.
+/// [`reconcile_all`] on one thread, adding each worker's plan to `plans`. Each desired account
+/// is let go as soon as its worker is planned: large runs stay small.
 fn reconcile_in_order(
     reconciler: &Reconciler<'_, '_>,
-    entries: Vec<Entry<'_>>,
-    chosen: ChosenIdentities,
-) -> Reconciled {
+    entries: &mut [Entry<'_>],
+    chosen: &[Option<Box<Chosen>>],
+    plans: &mut Vec<WorkerPlan>,
+) -> BTreeMap<usize, Vec<String>> {
     let mut mailboxless: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    let plans = entries
-        .into_iter()
-        .zip(chosen)
-        .map(|(entry, identity)| {
-            let (plan, skipped) = reconciler.reconcile(&entry, identity.as_deref());
-            for slot in skipped {
-                mailboxless
-                    .entry(slot)
-                    .or_default()
-                    .push(plan.employee_id.clone());
-            }
-            plan
-        })
-        .collect();
-    (plans, mailboxless)
+    for (entry, identity) in entries.iter_mut().zip(chosen) {
+        let (plan, skipped) = reconciler.reconcile(entry, identity.as_deref());
+        entry.desired.account = None;
+        for slot in skipped {
+            mailboxless
+                .entry(slot)
+                .or_default()
+                .push(plan.employee_id.clone());
+        }
+        plans.push(plan);
+    }
+    mailboxless
 }
 
 /// A returning worker whose account was deleted (and is still in the tenant's deleted items)

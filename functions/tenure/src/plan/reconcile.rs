@@ -21,7 +21,9 @@ use crate::names::Upn;
 #[derive(Debug)]
 pub(super) struct Entry<'a> {
     pub(super) sourced: &'a SourcedWorker,
-    pub(super) desired: DesiredState,
+    /// The plugin's answer, where it is in the plan's input: an entry stays small and the
+    /// answers are not copied.
+    pub(super) desired: &'a mut DesiredState,
     pub(super) existing: Option<&'a DirectoryUser>,
     /// Today in the worker's time zone.
     pub(super) today: jiff::civil::Date,
