@@ -6,7 +6,7 @@
 //! `sh` guard that reads the test process's end of a pipe and stops moto as soon as the pipe
 //! closes, which happens when the test process ends in any way (return, panic, kill).
 //!
-//! The server is moto's own, started by `moto_server.py` beside this crate, which makes S3's
+//! The server is moto's own, started by this crate's `moto_server.py`, which makes S3's
 //! conditional writes atomic in moto as they are in S3 (of writes racing to one key on the same
 //! condition exactly one succeeds; moto alone checks and then writes, so two can pass). It runs
 //! under `$TENURE_MOTO_PYTHON` when set, else `.venv/bin/python` at the root of the repository,
