@@ -4,6 +4,9 @@
 //! the planner compares them with the directory without calling anything, the guard judges, and
 //! the applier carries the plan out through a [`DirectoryWriter`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
 use rustc_hash::FxHashSet;
 
 use crate::apply::{ApplyOptions, ApplyReport, DirectoryWriter, Observer, apply_observed};
@@ -14,8 +17,8 @@ use crate::directory::Snapshot;
 use crate::guard::GuardPolicy;
 use crate::hr::{HrBatch, SourcedWorker};
 use crate::notify::{Delivered, NotificationSettings, NotificationsConfigError};
-use crate::plan::{FirstDayPlanning, Plan, PlanError, PlanInput, PluginReport, build_plan_indexed};
-use crate::plugin::{MapItem, Plugin, PluginError};
+use crate::plan::{FirstDayPlanning, Plan, PlanBuilder, PlanError, PlanInput, PluginReport};
+use crate::plugin::{MapItem, MapOutcome, Plugin, PluginError};
 use crate::today::Today;
 
 /// What a plan is made from.
@@ -75,47 +78,20 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
     let mut hr = hr;
     apply_leave_dates(&mut hr.workers, today);
     let notifications = NotificationSettings::from_plugin_config(plugin_config)?;
-    let items = map_items(&hr.workers, directory, today);
-    // The directory's index is made while the plugin maps: the planner needs it first thing.
-    let (outcome, index) = std::thread::scope(|scope| {
-        let index = scope.spawn(|| DirectoryIndex::new(directory));
-        let outcome = plugin.map_all(&items, &domains, plugin_config);
-        let index = index
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (outcome, index)
-    });
-    let desired = outcome
-        .results
-        .into_iter()
-        .zip(&items)
-        .map(|(result, item)| match result {
-            Ok(mut state) => {
-                if item.has_account {
-                    forget_identities(&mut state);
-                }
-                Ok(state)
-            }
-            Err(error) => Err(error.to_string()),
-        })
-        .collect();
-    drop(items);
-    let mut plan = build_plan_indexed(
-        PlanInput {
-            today,
-            workers: &hr.workers,
-            desired,
-            quarantined: hr.quarantined,
-            managed: &managed,
-            directory,
-            matching: &matching,
-            first_day: notifications.first_day().map(|access| FirstDayPlanning {
-                access,
-                delivered: &first_day_delivered,
-            }),
-        },
-        &index,
-    )?;
+    let input = PlanInput {
+        today,
+        workers: &hr.workers,
+        desired: Vec::new(),
+        quarantined: std::mem::take(&mut hr.quarantined),
+        managed: &managed,
+        directory,
+        matching: &matching,
+        first_day: notifications.first_day().map(|access| FirstDayPlanning {
+            access,
+            delivered: &first_day_delivered,
+        }),
+    };
+    let (mut plan, fuel_consumed) = plan_while_mapping(input, plugin, &domains, plugin_config)?;
     crate::plan::name_rules(&mut plan.warnings, plugin_config, directory);
     let managed_users = directory
         .users
@@ -126,7 +102,7 @@ pub fn plan(request: PlanRequest<'_>) -> Result<Plan, PipelineError> {
     plan.guard = Some(guard.judge(&plan, managed_users + plan.summary.adopted));
     plan.plugin = Some(PluginReport {
         sha256: plugin.sha256().to_owned(),
-        fuel_consumed: outcome.fuel_consumed,
+        fuel_consumed,
     });
     Ok(plan)
 }
@@ -185,13 +161,90 @@ pub async fn sync<W: DirectoryWriter>(
     Ok(SyncReport { plan, applied })
 }
 
-/// Lets go of the identity candidates of a worker who has an account: they only name a new
-/// account, which such a worker never gets (two accounts with the employee id quarantine the
-/// worker instead), and a large plan would hold one set for each of its workers.
-fn forget_identities(state: &mut DesiredState) {
-    if let Some(account) = &mut state.account {
-        account.identities = Vec::new();
-    }
+/// Maps every worker of `input` through the plugin and plans them as the answers come: the
+/// workers without an account together first (their accounts are found or named among them
+/// all, and a manager may be one of them), then the others batch by batch, so that a large plan
+/// never holds every answer at once. The directory's index is made while the plugin maps. Gives
+/// the plan (not yet judged) and the fuel the plugin burnt.
+fn plan_while_mapping(
+    input: PlanInput<'_>,
+    plugin: &Plugin,
+    domains: &[String],
+    config: &str,
+) -> Result<(Plan, u64), PlanError> {
+    let items = map_items(input.workers, input.directory, input.today);
+    let (first, later): (Vec<usize>, Vec<usize>) =
+        (0..items.len()).partition(|&at| !items[at].has_account);
+    let items_at = |positions: &[usize]| -> Vec<MapItem<'_>> {
+        positions.iter().map(|&at| items[at]).collect()
+    };
+    let (first_items, later_items) = (items_at(&first), items_at(&later));
+    drop(items);
+    let directory = input.directory;
+    let fuel = AtomicU64::new(0);
+    let index = OnceLock::new();
+    let started = OnceLock::new();
+    // The later batches mapped before the plan is started, planned as soon as it is.
+    let waiting = Mutex::new(Some(Vec::new()));
+    let add_later = |builder: &PlanBuilder<'_, '_>, start: usize, answers: Answers| {
+        builder.add(&later[start..start + answers.len()], answers);
+    };
+    let (first_mapped, first_answers) = std::sync::mpsc::sync_channel::<MapOutcome>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let first_answers = first_answers;
+            let index = index.get_or_init(|| DirectoryIndex::new(directory));
+            let Ok(mapped) = first_answers.recv() else {
+                return;
+            };
+            fuel.fetch_add(mapped.fuel_consumed, Ordering::Relaxed);
+            let input = PlanInput {
+                desired: answers(mapped.results),
+                ..input
+            };
+            let built = started.get_or_init(|| PlanBuilder::new(input, &first, index));
+            let queued = lock(&waiting).take().unwrap_or_default();
+            if let Ok(builder) = built {
+                for (start, answers) in queued {
+                    add_later(builder, start, answers);
+                }
+            }
+        });
+        let mapped = plugin.map_all(&first_items, domains, config);
+        if first_mapped.send(mapped).is_err() {
+            return;
+        }
+        plugin.map_each(&later_items, domains, config, &|start, mapped| {
+            fuel.fetch_add(mapped.fuel_consumed, Ordering::Relaxed);
+            let answers = answers(mapped.results);
+            if let Some(queue) = lock(&waiting).as_mut() {
+                queue.push((start, answers));
+                return;
+            }
+            if let Some(Ok(builder)) = started.get() {
+                add_later(builder, start, answers);
+            }
+        });
+    });
+    drop((first_items, later_items));
+    let builder = started
+        .into_inner()
+        .expect("the plan is started once the first workers are mapped")?;
+    Ok((builder.finish()?, fuel.into_inner()))
+}
+
+/// The plugin's answers as the planner takes them: a failure is its message.
+type Answers = Vec<Result<DesiredState, String>>;
+
+fn answers(results: Vec<Result<DesiredState, PluginError>>) -> Answers {
+    results
+        .into_iter()
+        .map(|result| result.map_err(|error| error.to_string()))
+        .collect()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Applies each worker's leave dates to their employment status on today (in their zone), so

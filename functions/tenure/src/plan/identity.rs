@@ -57,7 +57,7 @@ pub enum IdentityError {
 /// Candidates are taken by workers in employee-id order, so two Jane Does always get the same
 /// two names whatever the order of the HR file, and never the same one.
 pub(super) fn allocate_identities(
-    entries: &[Entry<'_>],
+    entries: &[Entry<'_, '_>],
     index: &DirectoryIndex<'_>,
 ) -> Vec<Result<Option<Chosen>, IdentityError>> {
     let mut results: Vec<Result<Option<Chosen>, IdentityError>> = vec![Ok(None); entries.len()];

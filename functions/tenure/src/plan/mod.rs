@@ -6,7 +6,10 @@
 //! # Files
 //!
 //! - `planner`: checks each plugin answer (known properties, managed groups and licenses, verified
-//!   domains), resolves the managed groups and licenses, and builds the plan.
+//!   domains), resolves the managed groups and licenses, finds or names the accounts of workers
+//!   without one, and builds a plan from every answer at once.
+//! - `builder`: the plan made while the plugin answers: the workers without an account first,
+//!   then the others batch by batch, each batch's answers let go once planned.
 //! - `identity`: the first free UPN and mail nickname from the plugin's ordered candidates, taken
 //!   by workers in employee-id order.
 //! - `reconcile`: one worker's minimal actions.
@@ -16,6 +19,7 @@
 //! - `first_day`: first-day access on the start day, once per start.
 
 mod action;
+mod builder;
 mod first_day;
 mod identity;
 mod order;
@@ -27,6 +31,7 @@ mod warnings;
 use serde::{Deserialize, Serialize};
 
 pub use action::{AccessRecipient, Action, Op, RecipientRole, ValueChange};
+pub(crate) use builder::PlanBuilder;
 pub use first_day::FirstDayPlanning;
 pub use identity::{IdentityError, MAX_LOCAL_PART, shorten};
 pub use planner::{PlanError, PlanInput, build_plan, build_plan_indexed};

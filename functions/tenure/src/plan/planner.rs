@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::Plan;
+use super::builder::PlanBuilder;
 use super::identity::{Chosen, allocate_identities};
-use super::order::managers_first;
+use super::reasons;
 use super::reconcile::Takeover;
-use super::reconcile::{AccountRef, Entry, ManagedGroup, Reconciler, managed_memberships};
-use super::{ConfigWarning, reasons};
-use super::{Plan, WorkerPlan};
+use super::reconcile::{AccountRef, Entry, ManagedGroup};
 use crate::correlate::{
     MatchOutcome, MatchReport, MatchingConfig, Seeking, WorkerMatch, correlate,
 };
@@ -84,126 +84,104 @@ pub fn build_plan(input: PlanInput<'_>) -> Result<Plan, PlanError> {
 /// [`build_plan`] with the directory's index already made (a caller may make it while the
 /// plugin maps). `index` must be the index of `input.directory`.
 pub fn build_plan_indexed<'a>(
-    input: PlanInput<'a>,
+    mut input: PlanInput<'a>,
     index: &DirectoryIndex<'a>,
 ) -> Result<Plan, PlanError> {
-    assert!(
-        std::ptr::eq(index.snapshot(), input.directory),
-        "the index of another directory"
-    );
     if input.desired.len() != input.workers.len() {
         return Err(PlanError::AnswerCount {
             expected: input.workers.len(),
             got: input.desired.len(),
         });
     }
-    let (groups, group_slot, skus) = resolve_managed(index, input.managed)?;
-    let mut quarantined = input.quarantined;
-    let mut desired = input.desired;
-
-    let admission = Admission {
-        index,
-        today: &input.today,
-        group_slot: &group_slot,
-        skus: &skus,
-    };
-    let mut entries = admission.admit(input.workers, &mut desired, &mut quarantined);
-    restore_deleted(&mut entries, index);
-    let matching = match_existing(&mut entries, index, input.matching);
-    let (chosen, accounts) = choose_accounts(&mut entries, index, &mut quarantined);
-
-    let member_of = managed_memberships(&groups);
-    let reconciler = Reconciler {
-        index,
-        groups: &groups,
-        member_of: &member_of,
-        group_slot: &group_slot,
-        skus: &skus,
-        accounts: &accounts,
-        first_day: input.first_day,
-        now: match input.today {
-            Today::Instant(now) => Some(now),
-            Today::Date(_) => None,
+    let (first, later) = PlanBuilder::split(input.workers, index);
+    let mut first_answers = Vec::with_capacity(first.len());
+    let mut later_answers = Vec::with_capacity(later.len());
+    let mut next_first = first.iter().peekable();
+    for (at, answer) in std::mem::take(&mut input.desired).into_iter().enumerate() {
+        if next_first.next_if_eq(&&at).is_some() {
+            first_answers.push(answer);
+        } else {
+            later_answers.push(answer);
+        }
+    }
+    let builder = PlanBuilder::new(
+        PlanInput {
+            desired: first_answers,
+            ..input
         },
-    };
-    let sources: Vec<&SourcedWorker> = entries.iter().map(|entry| entry.sourced).collect();
-    let (plans, mailboxless) = reconcile_all(&reconciler, &mut entries, &chosen);
-    drop((entries, chosen));
-    let workers = managers_first(plans, &sources);
-    let warnings = mailboxless
-        .into_iter()
-        .map(|(slot, employee_ids)| reasons::mailboxless(groups[slot].group, employee_ids))
-        .collect::<Vec<ConfigWarning>>();
-
-    quarantined
-        .sort_by(|a, b| (&a.source.file, a.source.line).cmp(&(&b.source.file, b.source.line)));
-    let mut plan = Plan {
-        today: input.today.to_string(),
-        summary: Default::default(),
-        workers,
-        quarantined,
-        guard: None,
-        plugin: None,
-        matching,
-        warnings,
-    };
-    plan.summarize();
-    Ok(plan)
+        &first,
+        index,
+    )?;
+    builder.add(&later, later_answers);
+    builder.finish()
 }
 
 /// What deciding whether a worker can be planned at all needs.
-struct Admission<'r, 'a> {
-    index: &'r DirectoryIndex<'a>,
-    today: &'r Today,
-    group_slot: &'r HashMap<GroupRef, usize>,
-    skus: &'r BTreeMap<String, &'a SubscribedSku>,
+pub(super) struct Admission<'r, 'a> {
+    pub(super) index: &'r DirectoryIndex<'a>,
+    pub(super) today: &'r Today,
+    pub(super) group_slot: &'r HashMap<GroupRef, usize>,
+    pub(super) skus: &'r BTreeMap<String, &'a SubscribedSku>,
 }
 
+/// A worker who cannot be planned, with their position among the plan's workers.
+pub(super) type Refused = (usize, Quarantined);
+
 impl<'a> Admission<'_, 'a> {
-    /// The workers that can be planned, each beside its desired state and account; the others
-    /// are quarantined with the reason. A large plan is admitted on two threads, a half each,
-    /// the halves joined in order.
-    fn admit(
+    /// The workers at `positions` that can be planned, each beside its desired state (in
+    /// `desired`, in the same order) and account; the others are added to `refused` with the
+    /// reason. A large plan is admitted on two threads, a half each, the halves joined in order.
+    pub(super) fn admit<'e>(
         &self,
         workers: &'a [SourcedWorker],
-        desired: &'a mut [Result<DesiredState, String>],
-        quarantined: &mut Vec<Quarantined>,
-    ) -> Vec<Entry<'a>> {
-        if !on_two_threads(workers.len()) {
-            return self.admit_in_order(workers, desired, quarantined);
+        positions: &[usize],
+        desired: &'e mut [Result<DesiredState, String>],
+        refused: &mut Vec<Refused>,
+    ) -> Vec<Entry<'e, 'a>> {
+        if !on_two_threads(positions.len()) {
+            return self.admit_in_order(workers, positions, desired, refused);
         }
-        let (first_workers, later_workers) = workers.split_at(workers.len() / 2);
-        let (first_desired, later_desired) = desired.split_at_mut(first_workers.len());
-        let (mut entries, (later, later_quarantined)) = beside(
-            || self.admit_in_order(first_workers, first_desired, quarantined),
+        let (first_positions, later_positions) = positions.split_at(positions.len() / 2);
+        let (first_desired, later_desired) = desired.split_at_mut(first_positions.len());
+        let (mut entries, (later, later_refused)) = beside(
+            || self.admit_in_order(workers, first_positions, first_desired, refused),
             || {
-                let mut later_quarantined = Vec::new();
-                let later =
-                    self.admit_in_order(later_workers, later_desired, &mut later_quarantined);
-                (later, later_quarantined)
+                let mut later_refused = Vec::new();
+                let later = self.admit_in_order(
+                    workers,
+                    later_positions,
+                    later_desired,
+                    &mut later_refused,
+                );
+                (later, later_refused)
             },
         );
         entries.extend(later);
-        quarantined.extend(later_quarantined);
+        refused.extend(later_refused);
         entries
     }
 
     /// [`Self::admit`] on one thread.
-    fn admit_in_order(
+    fn admit_in_order<'e>(
         &self,
         workers: &'a [SourcedWorker],
-        desired: &'a mut [Result<DesiredState, String>],
-        quarantined: &mut Vec<Quarantined>,
-    ) -> Vec<Entry<'a>> {
-        let mut entries = Vec::with_capacity(workers.len());
-        for (sourced, desired) in workers.iter().zip(desired) {
-            match self.entry(sourced, desired) {
+        positions: &[usize],
+        desired: &'e mut [Result<DesiredState, String>],
+        refused: &mut Vec<Refused>,
+    ) -> Vec<Entry<'e, 'a>> {
+        let mut entries = Vec::with_capacity(positions.len());
+        for (&position, desired) in positions.iter().zip(desired) {
+            let sourced = &workers[position];
+            match self.entry(position, sourced, desired) {
                 Ok(entry) => entries.push(entry),
-                Err(reason) => quarantined.push(Quarantined {
-                    employee_id: Some(sourced.worker.employee_id.to_string()),
-                    source: sourced.source.clone(),
-                    reason,
-                }),
+                Err(reason) => refused.push((
+                    position,
+                    Quarantined {
+                        employee_id: Some(sourced.worker.employee_id.to_string()),
+                        source: sourced.source.clone(),
+                        reason,
+                    },
+                )),
             }
         }
         entries
@@ -211,11 +189,12 @@ impl<'a> Admission<'_, 'a> {
 
     /// One worker's entry, or why it cannot be planned: the plugin refused it, its
     /// `employeeId` is on several accounts, or the plugin's answer names what cannot be.
-    fn entry(
+    fn entry<'e>(
         &self,
+        position: usize,
         sourced: &'a SourcedWorker,
-        desired: &'a mut Result<DesiredState, String>,
-    ) -> Result<Entry<'a>, String> {
+        desired: &'e mut Result<DesiredState, String>,
+    ) -> Result<Entry<'e, 'a>, String> {
         let desired = desired
             .as_mut()
             .map_err(|message| format!("the mapping plugin refused this worker: {message}"))?;
@@ -244,6 +223,7 @@ impl<'a> Admission<'_, 'a> {
             })?;
         }
         Ok(Entry {
+            position,
             sourced,
             desired,
             existing,
@@ -258,8 +238,8 @@ impl<'a> Admission<'_, 'a> {
 /// at; a worker none of whose candidates can be used is quarantined (and leaves `entries`).
 /// Gives, for each entry kept, the identity chosen for its new account, if it gets one. The
 /// entries stay where they are: a large run copies none.
-fn choose_accounts<'a>(
-    entries: &mut Vec<Entry<'a>>,
+pub(super) fn choose_accounts<'a>(
+    entries: &mut Vec<Entry<'_, 'a>>,
     index: &DirectoryIndex<'a>,
     quarantined: &mut Vec<Quarantined>,
 ) -> (ChosenIdentities, HashMap<&'a str, AccountRef<'a>>) {
@@ -299,19 +279,25 @@ fn choose_accounts<'a>(
     (chosen, accounts)
 }
 
+/// The identity chosen for each worker's new account, if it gets one: boxed, as few do.
+type ChosenIdentities = Vec<Option<Box<Chosen>>>;
+
 /// Plans with fewer workers than this are admitted and reconciled on one thread: a thread costs
 /// more than it saves on a small plan.
 const TWO_THREADS_FROM: usize = 4096;
 
 /// Whether `workers` are worth splitting over two threads (and this machine has two cores).
-fn on_two_threads(workers: usize) -> bool {
+pub(super) fn on_two_threads(workers: usize) -> bool {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     cores >= 2 && workers >= TWO_THREADS_FROM
 }
 
 /// Runs `first` on this thread and `later` on another at the same time; a panic in either is
 /// raised here.
-fn beside<A, B: Send>(first: impl FnOnce() -> A, later: impl FnOnce() -> B + Send) -> (A, B) {
+pub(super) fn beside<A, B: Send>(
+    first: impl FnOnce() -> A,
+    later: impl FnOnce() -> B + Send,
+) -> (A, B) {
     std::thread::scope(|scope| {
         let later = scope.spawn(later);
         let first = first();
@@ -322,73 +308,9 @@ fn beside<A, B: Send>(first: impl FnOnce() -> A, later: impl FnOnce() -> B + Sen
     })
 }
 
-/// What reconciling gives: each worker's plan, and the employee ids each mail-enabled group
-/// could not take for want of a mailbox (by group slot).
-type Reconciled = (Vec<WorkerPlan>, BTreeMap<usize, Vec<String>>);
-
-/// The identity chosen for each worker's new account, if it gets one: boxed, as few do.
-type ChosenIdentities = Vec<Option<Box<Chosen>>>;
-
-/// Each worker's plan, and the employee ids each mail-enabled group could not take for want
-/// of a mailbox (by group slot). A large plan is reconciled in two halves on two threads (each
-/// worker's plan depends only on shared, read-only lookups) and the halves are joined in
-/// order, so the result is the same as on one thread. The halves are planned where they are,
-/// and the first half's list has room for both, so nothing is copied but the later plans.
-fn reconcile_all(
-    reconciler: &Reconciler<'_, '_>,
-    entries: &mut [Entry<'_>],
-    chosen: &[Option<Box<Chosen>>],
-) -> Reconciled {
-    let mut plans = Vec::with_capacity(entries.len());
-    if !on_two_threads(entries.len()) {
-        let mailboxless = reconcile_in_order(reconciler, entries, chosen, &mut plans);
-        return (plans, mailboxless);
-    }
-    let half = entries.len() / 2;
-    let (first_entries, later_entries) = entries.split_at_mut(half);
-    let (first_chosen, later_chosen) = chosen.split_at(half);
-    let (mut mailboxless, (later_plans, later_mailboxless)) = beside(
-        || reconcile_in_order(reconciler, first_entries, first_chosen, &mut plans),
-        || {
-            let mut later_plans = Vec::with_capacity(later_entries.len());
-            let mailboxless =
-                reconcile_in_order(reconciler, later_entries, later_chosen, &mut later_plans);
-            (later_plans, mailboxless)
-        },
-    );
-    plans.extend(later_plans);
-    for (slot, employee_ids) in later_mailboxless {
-        mailboxless.entry(slot).or_default().extend(employee_ids);
-    }
-    (plans, mailboxless)
-}
-
-/// [`reconcile_all`] on one thread, adding each worker's plan to `plans`. Each desired account
-/// is let go as soon as its worker is planned: large runs stay small.
-fn reconcile_in_order(
-    reconciler: &Reconciler<'_, '_>,
-    entries: &mut [Entry<'_>],
-    chosen: &[Option<Box<Chosen>>],
-    plans: &mut Vec<WorkerPlan>,
-) -> BTreeMap<usize, Vec<String>> {
-    let mut mailboxless: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for (entry, identity) in entries.iter_mut().zip(chosen) {
-        let (plan, skipped) = reconciler.reconcile(entry, identity.as_deref());
-        entry.desired.account = None;
-        for slot in skipped {
-            mailboxless
-                .entry(slot)
-                .or_default()
-                .push(plan.employee_id.clone());
-        }
-        plans.push(plan);
-    }
-    mailboxless
-}
-
 /// A returning worker whose account was deleted (and is still in the tenant's deleted items)
 /// gets it back rather than a new one.
-fn restore_deleted<'a>(entries: &mut [Entry<'a>], index: &DirectoryIndex<'a>) {
+pub(super) fn restore_deleted<'a>(entries: &mut [Entry<'_, 'a>], index: &DirectoryIndex<'a>) {
     for entry in entries.iter_mut().filter(|e| needs_new_account(e)) {
         let employee_id = entry.sourced.worker.employee_id.as_str();
         if let Some(deleted) = index.deleted_user_by_employee_id(employee_id) {
@@ -401,8 +323,8 @@ fn restore_deleted<'a>(entries: &mut [Entry<'a>], index: &DirectoryIndex<'a>) {
 /// Matches the workers without an account to accounts without an `employeeId`: certain
 /// matches are adopted when the configuration says so, every other match holds its worker.
 /// The report, when some worker had no account.
-fn match_existing<'a>(
-    entries: &mut [Entry<'a>],
+pub(super) fn match_existing<'a>(
+    entries: &mut [Entry<'_, 'a>],
     index: &DirectoryIndex<'a>,
     config: &MatchingConfig,
 ) -> Option<MatchReport> {
@@ -527,14 +449,14 @@ fn held_note(found: &WorkerMatch) -> String {
     )
 }
 
-type ResolvedManaged<'a> = (
+pub(super) type ResolvedManaged<'a> = (
     Vec<ManagedGroup<'a>>,
     HashMap<GroupRef, usize>,
     BTreeMap<String, &'a SubscribedSku>,
 );
 
 /// Finds every managed group and license in the tenant; all that are missing are reported at once.
-fn resolve_managed<'a>(
+pub(super) fn resolve_managed<'a>(
     index: &DirectoryIndex<'a>,
     managed: &Managed,
 ) -> Result<ResolvedManaged<'a>, PlanError> {
@@ -637,7 +559,7 @@ fn check_account(
 }
 
 /// Whether a worker without an account needs one made now.
-pub(super) fn needs_new_account(entry: &Entry<'_>) -> bool {
+pub(super) fn needs_new_account(entry: &Entry<'_, '_>) -> bool {
     entry.existing.is_none()
         && entry.takeover.is_none()
         && entry.desired.account.is_some()

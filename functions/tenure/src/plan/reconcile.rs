@@ -17,13 +17,16 @@ use crate::grouped::Grouped;
 use crate::hr::SourcedWorker;
 use crate::names::Upn;
 
-/// A worker ready to be reconciled.
+/// A worker ready to be reconciled: `'a` is what the plan is made from, `'e` the plugin's
+/// answers, which may be let go before the plan is finished.
 #[derive(Debug)]
-pub(super) struct Entry<'a> {
+pub(super) struct Entry<'e, 'a> {
+    /// Where the worker is in the plan's list of workers.
+    pub(super) position: usize,
     pub(super) sourced: &'a SourcedWorker,
-    /// The plugin's answer, where it is in the plan's input: an entry stays small and the
-    /// answers are not copied.
-    pub(super) desired: &'a mut DesiredState,
+    /// The plugin's answer, where the caller holds it: an entry stays small and the answers
+    /// are not copied.
+    pub(super) desired: &'e mut DesiredState,
     pub(super) existing: Option<&'a DirectoryUser>,
     /// Today in the worker's time zone.
     pub(super) today: jiff::civil::Date,
@@ -109,7 +112,7 @@ impl Reconciler<'_, '_> {
     /// mailbox and none is coming (by slot).
     pub(super) fn reconcile(
         &self,
-        entry: &Entry<'_>,
+        entry: &Entry<'_, '_>,
         chosen: Option<&Chosen>,
     ) -> (WorkerPlan, Vec<usize>) {
         let worker = &entry.sourced.worker;
@@ -202,7 +205,7 @@ impl Reconciler<'_, '_> {
 
     fn create(
         &self,
-        entry: &Entry<'_>,
+        entry: &Entry<'_, '_>,
         account: &Account,
         chosen: &Chosen,
         plan: &mut WorkerPlan,
@@ -241,7 +244,7 @@ impl Reconciler<'_, '_> {
 
     fn update(
         &self,
-        entry: &Entry<'_>,
+        entry: &Entry<'_, '_>,
         account: &Account,
         user: &DirectoryUser,
         plan: &mut WorkerPlan,

@@ -2,7 +2,8 @@
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use jiff::civil::Date;
 use wasmtime::Store;
@@ -173,76 +174,93 @@ impl Plugin {
     /// fuel, deadline, memory, a denied capability), its workers are mapped again one by one,
     /// so that only the guilty worker fails and every other one still gets its result.
     pub fn map_all(&self, items: &[MapItem<'_>], domains: &[String], config: &str) -> MapOutcome {
-        let domains: Vec<&str> = domains.iter().map(String::as_str).collect();
-        let batches: Vec<&[MapItem<'_>]> = items.chunks(BATCH).collect();
-        let mut done = self.map_batches(&batches, &domains, config);
+        let mut slots: Vec<Option<MapOutcome>> = Vec::new();
+        slots.resize_with(items.len().div_ceil(BATCH), || None);
+        let slots = Mutex::new(slots);
+        self.map_each(items, domains, config, &|start, mapped| {
+            slots.lock().unwrap_or_else(PoisonError::into_inner)[start / BATCH] = Some(mapped);
+        });
         let mut outcome = MapOutcome {
             results: Vec::with_capacity(items.len()),
             fuel_consumed: 0,
         };
-        for (batch, slot) in batches.iter().zip(&mut done) {
-            match slot.take() {
-                Some(mapped) => outcome.absorb(mapped),
-                None => outcome.results.extend(batch.iter().map(|_| {
-                    Err(PluginError::internal(
-                        "a plugin thread stopped unexpectedly",
-                    ))
-                })),
-            }
+        for mapped in slots.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            outcome.absorb(mapped.expect("every batch is delivered"));
         }
         outcome
     }
 
-    /// Maps every batch, on as many threads as there are cores (and batches). A slot stays
-    /// empty only if its thread panicked.
-    fn map_batches(
+    /// Maps many workers as [`Self::map_all`] does, but gives each batch's outcome to `deliver`
+    /// as soon as it is mapped, with the position in `items` of the batch's first worker: from
+    /// whichever thread mapped it, batches in no particular order, each once. A caller can so
+    /// be done with each answer before the last is made.
+    ///
+    /// If a thread stops while mapping (a bug of the host, not of the plugin), the batch it was
+    /// mapping is delivered with every worker failed; a panic in `deliver` is raised here.
+    pub fn map_each(
         &self,
-        batches: &[&[MapItem<'_>]],
-        domains: &[&str],
+        items: &[MapItem<'_>],
+        domains: &[String],
         config: &str,
-    ) -> Vec<Option<MapOutcome>> {
+        deliver: &(dyn Fn(usize, MapOutcome) + Sync),
+    ) {
+        let domains: Vec<&str> = domains.iter().map(String::as_str).collect();
+        let batches: Vec<&[MapItem<'_>]> = items.chunks(BATCH).collect();
+        // 0: not mapped yet; 1: mapped, being delivered; 2: delivered.
+        let state: Vec<AtomicU8> = batches.iter().map(|_| AtomicU8::new(0)).collect();
+        let next = AtomicUsize::new(0);
+        // Each thread keeps the values its answers share once (see `interned`).
+        let run = || {
+            interned::sharing(|| {
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(batch) = batches.get(at) else {
+                        break;
+                    };
+                    let mapped = self.map_batch(batch, &domains, config);
+                    state[at].store(1, Ordering::Relaxed);
+                    deliver(at * BATCH, mapped);
+                    state[at].store(2, Ordering::Relaxed);
+                }
+            })
+        };
         let threads = std::thread::available_parallelism()
             .map_or(1, NonZeroUsize::get)
             .min(batches.len());
-        // Each thread keeps the values its answers share once (see `interned`).
         if threads <= 1 {
-            return interned::sharing(|| {
-                batches
-                    .iter()
-                    .map(|batch| Some(self.map_batch(batch, domains, config)))
-                    .collect()
-            });
+            return run();
         }
-        let next = AtomicUsize::new(0);
-        let finished: Vec<(usize, MapOutcome)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        interned::sharing(|| {
-                            let mut mine = Vec::new();
-                            loop {
-                                let index = next.fetch_add(1, Ordering::Relaxed);
-                                let Some(batch) = batches.get(index) else {
-                                    break mine;
-                                };
-                                mine.push((index, self.map_batch(batch, domains, config)));
-                            }
-                        })
-                    })
-                })
-                .collect();
+        let stopped: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(run)).collect();
             handles
                 .into_iter()
-                .filter_map(|handle| handle.join().ok())
-                .flatten()
+                .filter_map(|handle| handle.join().err())
                 .collect()
         });
-        let mut slots: Vec<Option<MapOutcome>> = Vec::new();
-        slots.resize_with(batches.len(), || None);
-        for (index, mapped) in finished {
-            slots[index] = Some(mapped);
+        if let Some(panic) = stopped.into_iter().next()
+            && state.iter().any(|s| s.load(Ordering::Relaxed) == 1)
+        {
+            std::panic::resume_unwind(panic);
         }
-        slots
+        for (at, batch) in batches.iter().enumerate() {
+            if state[at].load(Ordering::Relaxed) == 0 {
+                let results = batch
+                    .iter()
+                    .map(|_| {
+                        Err(PluginError::internal(
+                            "a plugin thread stopped unexpectedly",
+                        ))
+                    })
+                    .collect();
+                deliver(
+                    at * BATCH,
+                    MapOutcome {
+                        results,
+                        fuel_consumed: 0,
+                    },
+                );
+            }
+        }
     }
 
     /// Maps one batch, redoing it worker by worker if the batch as a whole fails.

@@ -6,6 +6,7 @@ mod hr_csv;
 mod hr_json;
 mod matching;
 mod names;
+mod pipeline;
 mod planner;
 mod samples;
 mod snapshot;
