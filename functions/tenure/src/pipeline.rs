@@ -227,10 +227,13 @@ fn plan_while_mapping(
         });
     });
     drop((first_items, later_items));
-    let builder = started
+    let all_planned = started
         .into_inner()
-        .expect("the plan is started once the first workers are mapped")?;
-    Ok((builder.finish()?, fuel.into_inner()))
+        .expect("the plan is started once the first workers are mapped")?
+        .all_planned()?;
+    // The index is let go before the plan is put in order, which needs room of its own.
+    drop(index);
+    Ok((all_planned.into_plan(), fuel.into_inner()))
 }
 
 /// The plugin's answers as the planner takes them: a failure is its message.

@@ -47,6 +47,24 @@ pub(crate) struct PlanBuilder<'r, 'a> {
     planned: Mutex<Planned>,
 }
 
+/// Every worker planned ([`PlanBuilder::all_planned`]), in no particular order yet.
+pub(crate) struct AllPlanned<'a> {
+    /// The plan, its workers in any order.
+    plan: Plan,
+    /// The position of each plan's worker.
+    positions: Vec<usize>,
+    workers: &'a [SourcedWorker],
+}
+
+impl AllPlanned<'_> {
+    /// The plan, managers before their reports (and otherwise in the order of the workers).
+    pub(crate) fn into_plan(self) -> Plan {
+        let mut plan = self.plan;
+        managers_first(&mut plan.workers, &self.positions, self.workers);
+        plan
+    }
+}
+
 /// What has been planned so far, each worker with their position in the plan's workers.
 #[derive(Debug, Default)]
 struct Planned {
@@ -173,8 +191,14 @@ impl<'r, 'a> PlanBuilder<'r, 'a> {
 
     /// The plan: managers before their reports, quarantined records in file order.
     pub(crate) fn finish(self) -> Result<Plan, PlanError> {
+        Ok(self.all_planned()?.into_plan())
+    }
+
+    /// Every worker's plan, the warnings and what was set aside, not yet put in order: what
+    /// remains no longer borrows the directory's index (which the caller may let go first).
+    pub(crate) fn all_planned(self) -> Result<AllPlanned<'a>, PlanError> {
         let Planned {
-            mut plans,
+            plans,
             positions,
             mailboxless,
             mut refused,
@@ -186,7 +210,6 @@ impl<'r, 'a> PlanBuilder<'r, 'a> {
                 got: answered,
             });
         }
-        managers_first(&mut plans, &positions, self.workers);
         let warnings = mailboxless
             .into_iter()
             .map(|(slot, mut employees)| {
@@ -212,7 +235,11 @@ impl<'r, 'a> PlanBuilder<'r, 'a> {
             warnings,
         };
         plan.summarize();
-        Ok(plan)
+        Ok(AllPlanned {
+            plan,
+            positions,
+            workers: self.workers,
+        })
     }
 
     fn admission(&self) -> Admission<'_, 'a> {

@@ -74,7 +74,8 @@
 //!
 //! Each call is given fuel ([`SandboxLimits::fuel_per_worker`] per worker: deterministic), an
 //! epoch deadline as a wall-clock backstop, a memory limit, and its answers are measured
-//! against [`SandboxLimits::output_bytes`]. [`Plugin::map_all`] maps workers in batches; when a
+//! against [`SandboxLimits::output_bytes`]. [`Plugin::map_all`] maps workers in batches
+//! ([`Plugin::map_each`] hands each batch's answers over as soon as it is mapped); when a
 //! batch fails it maps that batch's workers one by one, so a trap, a hang, a memory bomb or
 //! an oversized answer fails only the worker that caused it.
 //!

@@ -34,6 +34,40 @@ fn many_batches_keep_their_order_and_only_the_guilty_fail() -> TestResult {
 }
 
 #[test]
+fn each_batch_is_handed_over_once_with_its_first_workers_position() -> TestResult {
+    let ids: Vec<String> = (0..WORKERS)
+        .map(|i| match i {
+            900 => "panic".to_owned(),
+            _ => format!("w{i}"),
+        })
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let workers = items(&ids);
+    let plugin = echo()?;
+    let handed = std::sync::Mutex::new(Vec::new());
+    plugin.map_each(&workers, &domains(), "{}", &|start, mapped| {
+        handed.lock().expect("not poisoned").push((start, mapped));
+    });
+    let mut handed = handed.into_inner().expect("not poisoned");
+    handed.sort_by_key(|(start, _)| *start);
+    // Batches of 512, back to back, each once, covering every worker.
+    let starts: Vec<usize> = handed.iter().map(|(start, _)| *start).collect();
+    assert_eq!(starts, (0..WORKERS).step_by(512).collect::<Vec<_>>());
+    let mut results = Vec::new();
+    let mut fuel = 0;
+    for (_, mapped) in handed {
+        fuel += mapped.fuel_consumed;
+        results.extend(mapped.results);
+    }
+    // The same answers, and the same fuel, as mapping them all at once.
+    let at_once = plugin.map_all(&workers, &domains(), "{}");
+    assert_eq!(results, at_once.results);
+    assert_eq!(fuel, at_once.fuel_consumed);
+    assert!(results[900].is_err());
+    Ok(())
+}
+
+#[test]
 fn fuel_is_deterministic() -> TestResult {
     let plugin = echo()?;
     let ids: Vec<String> = (0..200)
