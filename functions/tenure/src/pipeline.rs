@@ -181,7 +181,12 @@ fn plan_while_mapping(
     let (first_items, later_items) = (items_at(&first), items_at(&later));
     drop(items);
     let directory = input.directory;
-    let fuel = AtomicU64::new(0);
+    let first_mapped = plugin.map_all(&first_items, domains, config);
+    let fuel = AtomicU64::new(first_mapped.fuel_consumed);
+    let input = PlanInput {
+        desired: answers(first_mapped.results),
+        ..input
+    };
     let index = OnceLock::new();
     let started = OnceLock::new();
     // The later batches mapped before the plan is started, planned as soon as it is.
@@ -189,42 +194,27 @@ fn plan_while_mapping(
     let add_later = |builder: &PlanBuilder<'_, '_>, start: usize, answers: Answers| {
         builder.add(&later[start..start + answers.len()], answers);
     };
-    let (first_mapped, first_answers) = std::sync::mpsc::sync_channel::<MapOutcome>(1);
-    std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let first_answers = first_answers;
-            let index = index.get_or_init(|| DirectoryIndex::new(directory));
-            let Ok(mapped) = first_answers.recv() else {
-                return;
-            };
-            fuel.fetch_add(mapped.fuel_consumed, Ordering::Relaxed);
-            let input = PlanInput {
-                desired: answers(mapped.results),
-                ..input
-            };
-            let built = started.get_or_init(|| PlanBuilder::new(input, &first, index));
-            let queued = lock(&waiting).take().unwrap_or_default();
-            if let Ok(builder) = built {
-                for (start, answers) in queued {
-                    add_later(builder, start, answers);
-                }
-            }
-        });
-        let mapped = plugin.map_all(&first_items, domains, config);
-        if first_mapped.send(mapped).is_err() {
+    let deliver = |start: usize, mapped: MapOutcome| {
+        fuel.fetch_add(mapped.fuel_consumed, Ordering::Relaxed);
+        let answers = answers(mapped.results);
+        if let Some(queue) = lock(&waiting).as_mut() {
+            queue.push((start, answers));
             return;
         }
-        plugin.map_each(&later_items, domains, config, &|start, mapped| {
-            fuel.fetch_add(mapped.fuel_consumed, Ordering::Relaxed);
-            let answers = answers(mapped.results);
-            if let Some(queue) = lock(&waiting).as_mut() {
-                queue.push((start, answers));
-                return;
-            }
-            if let Some(Ok(builder)) = started.get() {
+        if let Some(Ok(builder)) = started.get() {
+            add_later(builder, start, answers);
+        }
+    };
+    // One of the mapping threads makes the index and starts the plan, then maps too.
+    plugin.map_each_beside(&later_items, domains, config, &deliver, || {
+        let index = index.get_or_init(|| DirectoryIndex::new(directory));
+        let built = started.get_or_init(|| PlanBuilder::new(input, &first, index));
+        let queued = lock(&waiting).take().unwrap_or_default();
+        if let Ok(builder) = built {
+            for (start, answers) in queued {
                 add_later(builder, start, answers);
             }
-        });
+        }
     });
     drop((first_items, later_items));
     let all_planned = started

@@ -1,6 +1,7 @@
 //! A loaded plugin: checking a configuration and mapping workers, in batches, in parallel.
 
 use std::num::NonZeroUsize;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -204,13 +205,32 @@ impl Plugin {
         config: &str,
         deliver: &(dyn Fn(usize, MapOutcome) + Sync),
     ) {
+        self.map_each_beside(items, domains, config, deliver, || {});
+    }
+
+    /// [`Self::map_each`], with `beside` run first on one of the mapping threads (which then
+    /// maps too): work to be done while the plugin maps gets a core without one more thread
+    /// competing for the cores. `beside` runs even when there is nothing to map; a panic in
+    /// it is raised here once the mapping is done.
+    pub fn map_each_beside(
+        &self,
+        items: &[MapItem<'_>],
+        domains: &[String],
+        config: &str,
+        deliver: &(dyn Fn(usize, MapOutcome) + Sync),
+        beside: impl FnOnce() + Send,
+    ) {
         let domains: Vec<&str> = domains.iter().map(String::as_str).collect();
         let batches: Vec<&[MapItem<'_>]> = items.chunks(BATCH).collect();
         // 0: not mapped yet; 1: mapped, being delivered; 2: delivered.
         let state: Vec<AtomicU8> = batches.iter().map(|_| AtomicU8::new(0)).collect();
         let next = AtomicUsize::new(0);
-        // Each thread keeps the values its answers share once (see `interned`).
+        let beside = Mutex::new(Some(beside));
+        // The first thread runs `beside`, then every thread maps; each keeps the values its
+        // answers share once (see `interned`). Gives the panic of `beside`, if it panicked.
         let run = || {
+            let job = beside.lock().unwrap_or_else(PoisonError::into_inner).take();
+            let failed = job.and_then(|job| std::panic::catch_unwind(AssertUnwindSafe(job)).err());
             interned::sharing(|| {
                 loop {
                     let at = next.fetch_add(1, Ordering::Relaxed);
@@ -222,22 +242,31 @@ impl Plugin {
                     deliver(at * BATCH, mapped);
                     state[at].store(2, Ordering::Relaxed);
                 }
-            })
+            });
+            failed
         };
         let threads = std::thread::available_parallelism()
             .map_or(1, NonZeroUsize::get)
             .min(batches.len());
         if threads <= 1 {
-            return run();
+            if let Some(panic) = run() {
+                std::panic::resume_unwind(panic);
+            }
+            return;
         }
-        let stopped: Vec<_> = std::thread::scope(|scope| {
+        let joined: Vec<_> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads).map(|_| scope.spawn(run)).collect();
-            handles
-                .into_iter()
-                .filter_map(|handle| handle.join().err())
-                .collect()
+            handles.into_iter().map(|handle| handle.join()).collect()
         });
-        if let Some(panic) = stopped.into_iter().next()
+        let mut beside_failed = None;
+        let mut stopped = None;
+        for result in joined {
+            match result {
+                Ok(failed) => beside_failed = beside_failed.or(failed),
+                Err(panic) => stopped = stopped.or(Some(panic)),
+            }
+        }
+        if let Some(panic) = stopped
             && state.iter().any(|s| s.load(Ordering::Relaxed) == 1)
         {
             std::panic::resume_unwind(panic);
@@ -260,6 +289,9 @@ impl Plugin {
                     },
                 );
             }
+        }
+        if let Some(panic) = beside_failed {
+            std::panic::resume_unwind(panic);
         }
     }
 

@@ -68,6 +68,51 @@ fn each_batch_is_handed_over_once_with_its_first_workers_position() -> TestResul
 }
 
 #[test]
+fn the_work_beside_the_mapping_runs_once_even_with_nothing_to_map() -> TestResult {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let plugin = echo()?;
+    let ran = AtomicUsize::new(0);
+    plugin.map_each_beside(
+        &[],
+        &domains(),
+        "{}",
+        &|_, _| panic!("nothing to hand over"),
+        || {
+            ran.fetch_add(1, Ordering::Relaxed);
+        },
+    );
+    assert_eq!(ran.load(Ordering::Relaxed), 1);
+    let ids: Vec<String> = (0..WORKERS).map(|i| format!("w{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let handed = AtomicUsize::new(0);
+    plugin.map_each_beside(
+        &items(&ids),
+        &domains(),
+        "{}",
+        &|_, mapped| {
+            handed.fetch_add(mapped.results.len(), Ordering::Relaxed);
+        },
+        || {
+            ran.fetch_add(1, Ordering::Relaxed);
+        },
+    );
+    assert_eq!(ran.load(Ordering::Relaxed), 2);
+    assert_eq!(handed.load(Ordering::Relaxed), WORKERS);
+    Ok(())
+}
+
+#[test]
+#[should_panic(expected = "the work beside failed")]
+fn a_panic_beside_the_mapping_is_raised_once_the_mapping_is_done() {
+    let ids: Vec<String> = (0..WORKERS).map(|i| format!("w{i}")).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let plugin = echo().expect("the echo plugin");
+    plugin.map_each_beside(&items(&ids), &domains(), "{}", &|_, _| {}, || {
+        panic!("the work beside failed")
+    });
+}
+
+#[test]
 fn fuel_is_deterministic() -> TestResult {
     let plugin = echo()?;
     let ids: Vec<String> = (0..200)
