@@ -116,10 +116,12 @@ fn plan(args: PlanArgs) -> Result<ExitCode> {
 /// another: the two largest inputs are parsed at once. A mapping error is reported before a
 /// directory error, as when they were read one after the other.
 fn load_plan_inputs(args: &PlanArgs) -> Result<((HrBatch, Mapping), Snapshot)> {
+    // The directory, the larger, is read on this thread, which maps afterwards: the memory its
+    // reading frees is the first the mapping takes.
     let (mapping, directory) = std::thread::scope(|scope| {
-        let directory = scope.spawn(|| Snapshot::read(&args.directory));
-        let mapping = Mapping::load(&args.mapping);
-        let directory = directory
+        let mapping = scope.spawn(|| Mapping::load(&args.mapping));
+        let directory = Snapshot::read(&args.directory);
+        let mapping = mapping
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (mapping, directory)

@@ -254,9 +254,12 @@ impl Plugin {
             }
             return;
         }
+        // This thread maps too: the memory it has freed (reading the inputs) is reused first.
         let joined: Vec<_> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads).map(|_| scope.spawn(run)).collect();
-            handles.into_iter().map(|handle| handle.join()).collect()
+            let handles: Vec<_> = (1..threads).map(|_| scope.spawn(run)).collect();
+            let mine = std::panic::catch_unwind(AssertUnwindSafe(run));
+            let others = handles.into_iter().map(|handle| handle.join());
+            std::iter::once(mine).chain(others).collect()
         });
         let mut beside_failed = None;
         let mut stopped = None;
