@@ -34,18 +34,20 @@ thread_local! {
     static VALUES: RefCell<Option<Values>> = const { RefCell::new(None) };
 }
 
-/// Runs `read` with sharing on for this thread, and forgets the table when it returns (the
-/// records keep their values).
+/// Runs `read` with sharing on for this thread, with a table of its own, and forgets that
+/// table when it returns (the records keep their values); a table of an enclosing call is
+/// in force again afterwards.
 pub(crate) fn sharing<T>(read: impl FnOnce() -> T) -> T {
-    /// Turns sharing off again even if `read` panics.
-    struct Off;
-    impl Drop for Off {
+    /// Puts the enclosing call's table (or none) back, even if `read` panics.
+    struct Restore(Option<Values>);
+    impl Drop for Restore {
         fn drop(&mut self) {
-            VALUES.with(|values| values.borrow_mut().take());
+            let enclosing = self.0.take();
+            VALUES.with(|values| *values.borrow_mut() = enclosing);
         }
     }
-    VALUES.with(|values| *values.borrow_mut() = Some(Values::new()));
-    let _off = Off;
+    let enclosing = VALUES.with(|values| values.borrow_mut().replace(Values::new()));
+    let _restore = Restore(enclosing);
     read()
 }
 
@@ -174,5 +176,20 @@ mod tests {
         let first = sharing(|| read(r#""Legal""#)).expect("first");
         let second = sharing(|| read(r#""Legal""#)).expect("second");
         assert!(!SharedStr::ptr_eq(&first, &second));
+    }
+
+    #[test]
+    fn a_run_inside_another_leaves_the_outer_ones_table_in_force() {
+        let (before, inner, after) = sharing(|| {
+            let before = read(r#""Sales""#).expect("before");
+            let inner = sharing(|| read(r#""Sales""#)).expect("inner");
+            let after = read(r#""Sales""#).expect("after");
+            (before, inner, after)
+        });
+        assert!(!SharedStr::ptr_eq(&before, &inner));
+        assert!(SharedStr::ptr_eq(&before, &after));
+        // And when every run is over, nothing is shared.
+        let (a, b) = (read(r#""Sales""#), read(r#""Sales""#));
+        assert!(!SharedStr::ptr_eq(&a.expect("a"), &b.expect("b")));
     }
 }
