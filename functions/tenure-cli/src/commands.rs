@@ -46,7 +46,8 @@ impl Mapping {
         let config = fs::read_to_string(&args.config).with_context(|| {
             format!("cannot read mapper configuration {}", args.config.display())
         })?;
-        let host = PluginHost::new(
+        // One plan at a time, mapped on every core: instances come from a pool.
+        let host = PluginHost::with_instance_pool(
             SandboxLimits::default(),
             Some(cache_dir(args.cache_dir.clone())),
         )?;

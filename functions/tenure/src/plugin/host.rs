@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sha2::{Digest as _, Sha256};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, ComponentExportIndex, Linker, Type};
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy};
 
 use super::bindings::PluginPre;
 use super::cache::{self, CodeKey, CompileCache};
@@ -37,7 +37,32 @@ impl PluginHost {
     /// `0700` if missing) and reused by later loads and processes; without, they are compiled
     /// in memory on every load.
     pub fn new(limits: SandboxLimits, cache_dir: Option<PathBuf>) -> Result<Self, PluginError> {
+        Self::with_config(limits, cache_dir, Config::new())
+    }
+
+    /// A host as [`new`](Self::new) makes, whose plugin instances come from a pool made once
+    /// (wasmtime's pooling allocator) instead of being mapped afresh for every call: for a
+    /// process that runs one plan at a time on every core, such as the `tenure` command. Each
+    /// linear memory keeps its first 4 MiB resident between instances (zeroed when an instance
+    /// ends: nothing passes from one call to the next), so a batch does not wait for the kernel
+    /// to zero fresh pages again. The pool's own bounds sit above the sandbox's, so a plugin is
+    /// refused, and each refusal worded, as by [`new`](Self::new); it holds twice as many
+    /// instances as the machine has cores, plus two, and refuses an instantiation beyond that
+    /// many at once.
+    pub fn with_instance_pool(
+        limits: SandboxLimits,
+        cache_dir: Option<PathBuf>,
+    ) -> Result<Self, PluginError> {
         let mut config = Config::new();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(sandbox::instance_pool()));
+        Self::with_config(limits, cache_dir, config)
+    }
+
+    fn with_config(
+        limits: SandboxLimits,
+        cache_dir: Option<PathBuf>,
+        mut config: Config,
+    ) -> Result<Self, PluginError> {
         config.consume_fuel(true).epoch_interruption(true);
         let engine = Engine::new(&config).map_err(PluginError::internal)?;
         let linker = sandbox::linker(&engine).map_err(PluginError::internal)?;

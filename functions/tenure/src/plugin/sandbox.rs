@@ -54,6 +54,45 @@ const MAX_TABLE_ELEMENTS: usize = 1_000_000;
 /// What one table element counts for against the memory limit (a function reference).
 pub(crate) const TABLE_ELEMENT_BYTES: usize = 8;
 
+/// Instances at once a pool holds for each core (a plan maps on every core), and beyond them.
+const POOLED_PER_CORE: u32 = 2;
+const POOLED_SPARE: u32 = 2;
+/// The bytes of each pooled linear memory kept resident between instances.
+const POOLED_MEMORY_RESIDENT: usize = 4 << 20;
+/// The largest `VMContext` of one core instance, and of one component's together, in a pool:
+/// far above what an interpreter's module needs (Python's has tens of thousands of functions).
+const POOLED_CORE_INSTANCE_BYTES: usize = 16 << 20;
+const POOLED_COMPONENT_INSTANCE_BYTES: usize = 64 << 20;
+
+/// The pooling allocator's configuration for [`super::PluginHost::with_instance_pool`]. The
+/// bounds an instance meets while it runs lie beyond the sandbox's own (the number of core
+/// instances, memories and tables of a component, 4 GiB per memory, more than any memory
+/// limit), so the store's limiter refuses first, in its words. What the pool checks when a
+/// plugin is loaded is twice the sandbox's per instance (memories and tables in one core
+/// module, elements of a table); only a plugin declaring more than that is refused on loading
+/// rather than when it runs. The number of instances at once is the pool's own bound.
+pub(crate) fn instance_pool() -> wasmtime::PoolingAllocationConfig {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let instances = u32::try_from(cores)
+        .unwrap_or(u32::MAX)
+        .saturating_mul(POOLED_PER_CORE)
+        .saturating_add(POOLED_SPARE);
+    let count = |limit: usize| u32::try_from(limit).unwrap_or(u32::MAX);
+    let mut pool = wasmtime::PoolingAllocationConfig::new();
+    pool.total_component_instances(instances)
+        .max_component_instance_size(POOLED_COMPONENT_INSTANCE_BYTES)
+        .total_core_instances(instances.saturating_mul(count(MAX_INSTANCES)))
+        .max_core_instance_size(POOLED_CORE_INSTANCE_BYTES)
+        .max_memories_per_module(count(MAX_MEMORIES * 2))
+        .max_tables_per_module(count(MAX_TABLES * 2))
+        .total_memories(instances.saturating_mul(count(MAX_MEMORIES)))
+        .total_tables(instances.saturating_mul(count(MAX_TABLES)))
+        .table_elements(MAX_TABLE_ELEMENTS * 2)
+        .max_memory_size(1 << 32)
+        .linear_memory_keep_resident(POOLED_MEMORY_RESIDENT);
+    pool
+}
+
 /// Everything a store holds: the WASI context and what the sandbox learns during a call.
 pub(crate) struct StoreState {
     wasi: WasiCtx,

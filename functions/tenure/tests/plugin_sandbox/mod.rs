@@ -18,3 +18,5 @@ mod interpreted;
 mod json_batch;
 /// What `load` refuses: size, garbage, the wrong world, forbidden imports.
 mod loading;
+/// A host whose instances come from a pool answers as one that makes each afresh.
+mod pooled;
