@@ -46,11 +46,13 @@ impl Mapping {
         let config = fs::read_to_string(&args.config).with_context(|| {
             format!("cannot read mapper configuration {}", args.config.display())
         })?;
-        // One plan at a time, mapped on every core: instances come from a pool.
-        let host = PluginHost::with_instance_pool(
-            SandboxLimits::default(),
-            Some(cache_dir(args.cache_dir.clone())),
-        )?;
+        // One plan at a time, mapped on every core: instances come from a pool, or are made
+        // afresh when the process may not reserve the pool's address space (`ulimit -v`).
+        let cache = Some(cache_dir(args.cache_dir.clone()));
+        let host = match PluginHost::with_instance_pool(SandboxLimits::default(), cache.clone()) {
+            Ok(host) => host,
+            Err(_) => PluginHost::new(SandboxLimits::default(), cache)?,
+        };
         let plugin = match &args.plugin {
             Some(path) => {
                 let wasm = fs::read(path)
