@@ -145,11 +145,10 @@ impl<'r, 'a> PlanBuilder<'r, 'a> {
             set_aside: input.quarantined,
             unnamed: Vec::new(),
             matching: None,
-            planned: Mutex::new(Planned::with_capacity(input.workers.len())),
+            planned: Mutex::default(),
         };
         let mut desired = input.desired;
-        let mut planned =
-            std::mem::take(builder.planned.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let mut planned = Planned::with_capacity(input.workers.len());
         let mut entries =
             builder
                 .admission()
@@ -160,7 +159,7 @@ impl<'r, 'a> PlanBuilder<'r, 'a> {
         builder.accounts = accounts;
         reconcile_all(&builder.reconciler(), &mut entries, &chosen, &mut planned);
         planned.answered = first.len();
-        *builder.planned.get_mut().unwrap_or_else(|e| e.into_inner()) = planned;
+        builder.planned = Mutex::new(planned);
         Ok(builder)
     }
 

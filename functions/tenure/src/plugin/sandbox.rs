@@ -54,8 +54,9 @@ const MAX_TABLE_ELEMENTS: usize = 1_000_000;
 /// What one table element counts for against the memory limit (a function reference).
 pub(crate) const TABLE_ELEMENT_BYTES: usize = 8;
 
-/// Instances at once a pool holds for each core (a plan maps on every core), and beyond them.
+/// Instances at once a pool holds for each core (a plan maps on every core)…
 const POOLED_PER_CORE: u32 = 2;
+/// …and beyond them (checking a configuration, mapping the first workers).
 const POOLED_SPARE: u32 = 2;
 /// The bytes of each pooled linear memory kept resident between instances.
 const POOLED_MEMORY_RESIDENT: usize = 4 << 20;
